@@ -1,0 +1,130 @@
+// Reading and validating a kernel call's arguments. Every check happens before any memory is touched, and
+// a failed check leaves a pending TypeError or RangeError that names the kernel and the argument.
+//
+// The kernels use raw N-API callbacks rather than Napi::CallbackInfo: CallbackInfo keeps 6 arguments on the
+// stack and heap-allocates beyond that, and gemm takes 10. Here the argument vector is a fixed stack array,
+// so a call allocates nothing. Messages are only formatted once a check has failed.
+#pragma once
+
+#include <node_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace blasnet::binding {
+
+constexpr size_t kMaxArgs = 12;
+
+// BLAS takes dimensions as int, so that is the largest dimension a kernel accepts.
+constexpr double kMaxDimension = 2147483647.0;
+
+enum class ElementType { Float64, Float32 };
+
+template <typename T> struct ElementTraits;
+template <> struct ElementTraits<double> {
+  static constexpr napi_typedarray_type kType = napi_float64_array;
+  static constexpr const char* kName = "Float64Array";
+};
+template <> struct ElementTraits<float> {
+  static constexpr napi_typedarray_type kType = napi_float32_array;
+  static constexpr const char* kName = "Float32Array";
+};
+
+// A typed array's memory as the kernel will see it: the first element and the count the kernel may touch.
+template <typename T>
+struct Span {
+  T* data = nullptr;
+  size_t length = 0;  // elements in the array, at least `needed`
+  size_t needed = 0;  // elements the kernel will touch
+};
+
+struct IndexSpan {
+  const void* data = nullptr;
+  bool isSigned = false;  // Int32Array rather than Uint32Array
+  size_t length = 0;
+};
+
+class Call {
+ public:
+  Call(napi_env env, napi_callback_info info, const char* kernel);
+
+  // False (with an exception pending) when the argument count is not `count`.
+  bool expectCount(size_t count);
+
+  bool flag(size_t index, const char* name, bool* out);
+  // A non-negative integer no larger than kMaxDimension.
+  bool dimension(size_t index, const char* name, size_t* out);
+  // A finite number.
+  bool scalar(size_t index, const char* name, double* out);
+  // An integer in [0, count): an activation or loss code.
+  bool code(size_t index, const char* name, int count, int* out);
+
+  // The element type of the typed array at `index` (the kernel's dtype), or false with a TypeError.
+  bool elementType(size_t index, const char* name, ElementType* out);
+
+  // A typed array of T holding at least `needed` elements; `formula` says how `needed` was derived
+  // (for example "m*k"), for the message.
+  template <typename T>
+  bool array(size_t index, const char* name, size_t needed, const char* formula, Span<T>* out) {
+    void* data = nullptr;
+    size_t length = 0;
+    if (!typedArray(index, name, ElementTraits<T>::kType, ElementTraits<T>::kName, &data, &length)) return false;
+    if (length < needed) return tooShort(name, ElementTraits<T>::kName, needed, formula, length);
+    out->data = static_cast<T*>(data);
+    out->length = length;
+    out->needed = needed;
+    return true;
+  }
+
+  bool indices(size_t index, const char* name, IndexSpan* out);
+
+  // Outputs may be exactly an input (in place) where `allowSame` is true, but never a partial overlap:
+  // a kernel that reads what it has already overwritten would compute garbage.
+  template <typename A, typename B>
+  bool disjoint(const char* outName, const Span<A>& out, const char* inName, const Span<B>& in, bool allowSame) {
+    const uintptr_t outStart = reinterpret_cast<uintptr_t>(out.data);
+    const uintptr_t inStart = reinterpret_cast<uintptr_t>(in.data);
+    const uintptr_t outEnd = outStart + out.needed * sizeof(A);
+    const uintptr_t inEnd = inStart + in.needed * sizeof(B);
+    if (out.needed == 0 || in.needed == 0 || outEnd <= inStart || inEnd <= outStart) return true;
+    if (allowSame && outStart == inStart && outEnd == inEnd) return true;
+    return overlapError(outName, inName, allowSame);
+  }
+
+  bool rangeError(const char* format, ...);
+  bool typeError(const char* format, ...);
+
+  napi_env env() const { return env_; }
+  const char* kernel() const { return kernel_; }
+  napi_value arg(size_t index) const { return argv_[index]; }
+
+ private:
+  bool typedArray(size_t index, const char* name, napi_typedarray_type expected, const char* expectedName, void** data,
+                  size_t* length);
+  bool tooShort(const char* name, const char* typeName, size_t needed, const char* formula, size_t length);
+  bool overlapError(const char* outName, const char* inName, bool allowSame);
+  const char* describe(size_t index);
+
+  napi_env env_;
+  const char* kernel_;
+  size_t argc_ = kMaxArgs;
+  napi_value argv_[kMaxArgs];
+  char description_[96];
+};
+
+}  // namespace blasnet::binding
+
+namespace blasnet::binding {
+
+// Runs fn with a value of the element type the call's arrays hold, so one templated binding body serves
+// every dtype.
+template <typename Fn>
+napi_value dispatch(ElementType type, Fn&& fn) {
+  switch (type) {
+    case ElementType::Float32: return fn(float{});
+    case ElementType::Float64: break;
+  }
+  return fn(double{});
+}
+
+}  // namespace blasnet::binding

@@ -1,0 +1,26 @@
+// Every N-API entry point of the addon. addon.cc lists them in its registration table.
+#pragma once
+
+#include <node_api.h>
+
+namespace blasnet::binding {
+
+// Kernels (linear_algebra.cc, layers.cc, activations.cc, losses.cc).
+napi_value Gemm(napi_env env, napi_callback_info info);
+napi_value Axpy(napi_env env, napi_callback_info info);
+napi_value AddBias(napi_env env, napi_callback_info info);
+napi_value ColumnSums(napi_env env, napi_callback_info info);
+napi_value GatherRows(napi_env env, napi_callback_info info);
+napi_value ActivationForward(napi_env env, napi_callback_info info);
+napi_value ActivationBackward(napi_env env, napi_callback_info info);
+napi_value LossValue(napi_env env, napi_callback_info info);
+napi_value OutputDelta(napi_env env, napi_callback_info info);
+
+// Facts about the BLAS library, and its thread count (blas_info.cc).
+napi_value BlasConfig(napi_env env, napi_callback_info info);
+napi_value BlasCoreName(napi_env env, napi_callback_info info);
+napi_value GetNumThreads(napi_env env, napi_callback_info info);
+napi_value SetNumThreads(napi_env env, napi_callback_info info);
+napi_value GetNumProcessors(napi_env env, napi_callback_info info);
+
+}  // namespace blasnet::binding

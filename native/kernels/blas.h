@@ -1,0 +1,24 @@
+// The one place that names CBLAS routines. Overloads by element type let every kernel above be a
+// template: float32 (cblas_s*) is already here, so adding a float32 mode needs no kernel rewrite.
+#pragma once
+
+#include <cblas.h>
+
+namespace blasnet::blas {
+
+inline void gemm(bool transA, bool transB, int m, int n, int k, double alpha, const double* A, int lda,
+                 const double* B, int ldb, double beta, double* C, int ldc) {
+  cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
+              alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+inline void gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* A, int lda,
+                 const float* B, int ldb, float beta, float* C, int ldc) {
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
+              alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+inline void axpy(int n, double alpha, const double* x, double* y) { cblas_daxpy(n, alpha, x, 1, y, 1); }
+inline void axpy(int n, float alpha, const float* x, float* y) { cblas_saxpy(n, alpha, x, 1, y, 1); }
+
+}  // namespace blasnet::blas

@@ -1,0 +1,48 @@
+// The small loops of a dense layer that are not matrix products: bias broadcast, bias gradients,
+// parameter updates and minibatch assembly.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+
+#include "blas.h"
+
+namespace blasnet::kernels {
+
+// Z[i, j] += bias[j] for every row i.
+template <typename T>
+void addBias(size_t rows, size_t cols, const T* bias, T* Z) {
+  for (size_t i = 0; i < rows; ++i) {
+    T* row = Z + i * cols;
+    for (size_t j = 0; j < cols; ++j) row[j] += bias[j];
+  }
+}
+
+// out[j] = sum over i of A[i, j]. Rows are walked in order so the sum matches the js backend's exactly.
+template <typename T>
+void columnSums(size_t rows, size_t cols, const T* A, T* out) {
+  for (size_t j = 0; j < cols; ++j) out[j] = T(0);
+  for (size_t i = 0; i < rows; ++i) {
+    const T* row = A + i * cols;
+    for (size_t j = 0; j < cols; ++j) out[j] += row[j];
+  }
+}
+
+// Y += alpha * X: with alpha = -learningRate this is the SGD step.
+template <typename T>
+void axpy(size_t n, T alpha, const T* X, T* Y) {
+  if (n == 0 || alpha == T(0)) return;
+  blas::axpy(static_cast<int>(n), alpha, X, Y);
+}
+
+// out[i, :] = X[indices[offset + i], :]. Indices were range-checked by the caller.
+template <typename T, typename Index>
+void gatherRows(size_t rows, size_t cols, const T* X, const Index* indices, T* out) {
+  if (cols == 0) return;  // memcpy's pointers must be valid even for 0 bytes; an empty array may have none
+  const size_t rowBytes = cols * sizeof(T);
+  for (size_t i = 0; i < rows; ++i) {
+    std::memcpy(out + i * cols, X + static_cast<size_t>(indices[i]) * cols, rowBytes);
+  }
+}
+
+}  // namespace blasnet::kernels

@@ -1,0 +1,32 @@
+// C = alpha * op(A) * op(B) + beta * C, row-major, leading dimensions implied by the shapes.
+#pragma once
+
+#include <cstddef>
+
+#include "blas.h"
+
+namespace blasnet::kernels {
+
+// Degenerate shapes are handled here rather than passed to BLAS: cblas_dgemm rejects a leading dimension
+// of 0 (k == 0 gives lda == 0) by printing to stderr through xerbla, which a library must never do.
+// The BLAS conventions are kept: beta == 0 overwrites C (NaN in C does not survive), and alpha == 0
+// or k == 0 leaves A and B unread.
+template <typename T>
+void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, T alpha, const T* A, const T* B, T beta, T* C) {
+  if (m == 0 || n == 0) return;
+  if (k == 0 || alpha == T(0)) {
+    const size_t count = m * n;
+    if (beta == T(0)) {
+      for (size_t i = 0; i < count; ++i) C[i] = T(0);
+    } else if (beta != T(1)) {
+      for (size_t i = 0; i < count; ++i) C[i] *= beta;
+    }
+    return;
+  }
+  const int lda = static_cast<int>(transA ? m : k);
+  const int ldb = static_cast<int>(transB ? k : n);
+  blas::gemm(transA, transB, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, A, lda, B, ldb,
+             beta, C, static_cast<int>(n));
+}
+
+}  // namespace blasnet::kernels

@@ -1,0 +1,106 @@
+// Loss values and output-layer deltas, defined as PyTorch defines them with its default mean reduction:
+//   meanSquaredError   = MSELoss():  mean over all elements of (a - y)^2
+//   binaryCrossEntropy = BCELoss():  mean over all elements of -(y log a + (1 - y) log(1 - a)), a = sigmoid(z)
+//   crossEntropy       = mean over rows of -sum_j y_j log a_j, a = softmax(z)
+// (CrossEntropyLoss on logits with probability targets). The delta is the exact gradient of that value
+// with respect to the output layer's pre-activation z, mean factor included, so the weight gradients of
+// the backward pass are plain products and sums.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include "activations.h"
+
+namespace blasnet::kernels {
+
+// Part of the contract with lib/backend/kernels.ts (LossCode): append, never renumber.
+enum class LossCode : int { MeanSquaredError = 0, BinaryCrossEntropy = 1, CrossEntropy = 2 };
+constexpr int kLossCount = 3;
+
+// The output activation a loss requires, or -1 when any activation will do. The cross-entropies are
+// computed from z (below), which is only valid for the activation that turns z into probabilities.
+inline int requiredActivation(LossCode loss) {
+  switch (loss) {
+    case LossCode::BinaryCrossEntropy: return static_cast<int>(ActivationCode::Sigmoid);
+    case LossCode::CrossEntropy: return static_cast<int>(ActivationCode::Softmax);
+    default: return -1;
+  }
+}
+
+// -(y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))) rewritten as max(z, 0) - z y + log1p(exp(-|z|)):
+// the same number, but finite for every finite z (log(0) is never reached, exp never overflows).
+template <typename T>
+inline double binaryCrossEntropyFromLogit(T z, T y) {
+  const double zd = z, yd = y;
+  return (zd > 0 ? zd : 0.0) - zd * yd + std::log1p(std::exp(-std::fabs(zd)));
+}
+
+// Sums are accumulated in double whatever T is, so a float32 network reports a float64-accurate loss.
+template <typename T>
+double lossValue(LossCode loss, size_t rows, size_t cols, const T* Z, const T* A, const T* Y) {
+  const size_t count = rows * cols;
+  double sum = 0.0;
+  switch (loss) {
+    case LossCode::MeanSquaredError:
+      for (size_t i = 0; i < count; ++i) {
+        const double d = static_cast<double>(A[i]) - static_cast<double>(Y[i]);
+        sum += d * d;
+      }
+      return sum / static_cast<double>(count);
+    case LossCode::BinaryCrossEntropy:
+      for (size_t i = 0; i < count; ++i) sum += binaryCrossEntropyFromLogit(Z[i], Y[i]);
+      return sum / static_cast<double>(count);
+    case LossCode::CrossEntropy:
+      // -sum_j y_j log softmax(z)_j = sum_j y_j (logsumexp(z) - z_j), with logsumexp shifted by the max.
+      for (size_t r = 0; r < rows; ++r) {
+        const T* z = Z + r * cols;
+        const T* y = Y + r * cols;
+        double max = z[0];
+        for (size_t j = 1; j < cols; ++j) max = z[j] > max ? static_cast<double>(z[j]) : max;
+        double expSum = 0.0;
+        for (size_t j = 0; j < cols; ++j) expSum += std::exp(static_cast<double>(z[j]) - max);
+        const double logSumExp = max + std::log(expSum);
+        for (size_t j = 0; j < cols; ++j) sum += static_cast<double>(y[j]) * (logSumExp - static_cast<double>(z[j]));
+      }
+      return sum / static_cast<double>(rows);
+  }
+  return 0.0;
+}
+
+// delta = d(loss)/dz for the output layer. The cross-entropies use their closed forms with the activation
+// they require; squared error works with any activation through that activation's backward pass.
+template <typename T>
+void outputDelta(LossCode loss, ActivationCode outputActivation, size_t rows, size_t cols, const T* Z, const T* A,
+                 const T* Y, T* delta) {
+  const size_t count = rows * cols;
+  switch (loss) {
+    case LossCode::MeanSquaredError: {
+      const T scale = T(2) / static_cast<T>(count);
+      for (size_t i = 0; i < count; ++i) delta[i] = scale * (A[i] - Y[i]);
+      activation<T>(outputActivation).backward(rows, cols, Z, A, delta, delta);
+      return;
+    }
+    case LossCode::BinaryCrossEntropy: {
+      const T scale = T(1) / static_cast<T>(count);
+      for (size_t i = 0; i < count; ++i) delta[i] = scale * (A[i] - Y[i]);
+      return;
+    }
+    case LossCode::CrossEntropy: {
+      // d/dz_j of sum_k y_k (logsumexp(z) - z_k) is a_j * sum(y) - y_j; with one-hot or probability
+      // targets sum(y) = 1 and this is the familiar a - y, but the general form stays exact for any y.
+      const T scale = T(1) / static_cast<T>(rows);
+      for (size_t r = 0; r < rows; ++r) {
+        const T* a = A + r * cols;
+        const T* y = Y + r * cols;
+        T* d = delta + r * cols;
+        T targetSum = T(0);
+        for (size_t j = 0; j < cols; ++j) targetSum += y[j];
+        for (size_t j = 0; j < cols; ++j) d[j] = scale * (a[j] * targetSum - y[j]);
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace blasnet::kernels
