@@ -1,0 +1,172 @@
+/**
+ * Argument checks for the js backend, mirroring `native/bindings/args.cc` check for check and message for
+ * message, so both backends reject the same calls with the same error type, code and text.
+ */
+
+const MAX_DIMENSION = 2147483647;
+
+/** Node's codes for the same situations, as the native addon uses. */
+function typeError(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' });
+}
+
+function rangeError(message: string): RangeError {
+  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
+}
+
+/** The same short account of a value as the native layer gives. */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return String(value);
+    case 'number':
+      return String(value);
+    case 'string':
+      return 'a string';
+    case 'symbol':
+      return 'a symbol';
+    case 'bigint':
+      return 'a bigint';
+    case 'function':
+      return 'a function';
+    default:
+      break;
+  }
+  if (ArrayBuffer.isView(value)) {
+    return value instanceof DataView ? 'a DataView' : Object.prototype.toString.call(value).slice(8, -1);
+  }
+  if (Array.isArray(value)) return 'an Array';
+  if (value instanceof ArrayBuffer) return 'an ArrayBuffer';
+  return 'an object';
+}
+
+export function expectCount(kernel: string, count: number, received: number): void {
+  if (received !== count) throw typeError(`${kernel} expects ${count} arguments but received ${received}`);
+}
+
+export function flag(kernel: string, name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw typeError(`${kernel}: expected ${name} to be a boolean but received ${describe(value)}`);
+  }
+  return value;
+}
+
+export function dimension(kernel: string, name: string, value: unknown): number {
+  if (typeof value !== 'number') {
+    throw typeError(`${kernel}: expected ${name} to be a non-negative integer but received ${describe(value)}`);
+  }
+  if (!(value >= 0 && value <= MAX_DIMENSION) || Math.trunc(value) !== value) {
+    throw rangeError(
+      `${kernel}: expected ${name} to be an integer from 0 to ${MAX_DIMENSION} but received ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+export function scalar(kernel: string, name: string, value: unknown): number {
+  if (typeof value !== 'number') {
+    throw typeError(`${kernel}: expected ${name} to be a number but received ${describe(value)}`);
+  }
+  if (!Number.isFinite(value)) {
+    throw rangeError(`${kernel}: expected ${name} to be a finite number but received ${describe(value)}`);
+  }
+  return value;
+}
+
+export function code(kernel: string, name: string, value: unknown, count: number): number {
+  if (typeof value !== 'number') {
+    throw typeError(`${kernel}: expected ${name} to be an integer code but received ${describe(value)}`);
+  }
+  if (!(value >= 0 && value < count) || Math.trunc(value) !== value) {
+    throw rangeError(
+      `${kernel}: expected ${name} to be an integer from 0 to ${count - 1} but received ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Realm-independent: an array made in another realm (a vm context, a jest sandbox) fails `instanceof`
+ * but carries the same built-in tag, as it does for the native layer.
+ */
+function isTypedArrayOf<T extends string>(value: unknown, tag: T): value is TypedArrayByTag[T & keyof TypedArrayByTag] {
+  return ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === `[object ${tag}]`;
+}
+
+interface TypedArrayByTag {
+  Float64Array: Float64Array;
+  Uint32Array: Uint32Array;
+  Int32Array: Int32Array;
+}
+
+/** A detached buffer reads as length 0; only then is it worth asking (constructing a view on one throws). */
+function isDetached(array: ArrayBufferView): boolean {
+  if (array.byteLength !== 0) return false;
+  try {
+    new Uint8Array(array.buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+export function floatArray(kernel: string, name: string, value: unknown, needed: number, formula: string): Float64Array {
+  if (!isTypedArrayOf(value, 'Float64Array')) {
+    throw typeError(`${kernel}: expected ${name} to be a Float64Array but received ${describe(value)}`);
+  }
+  if (isDetached(value)) {
+    throw typeError(
+      `${kernel}: ${name} is a Float64Array whose buffer is detached (transferred or structured-cloned away)`,
+    );
+  }
+  if (value.length < needed) {
+    throw rangeError(
+      `${kernel}: expected ${name} to hold at least ${formula} = ${needed} elements but the Float64Array has ${value.length}`,
+    );
+  }
+  return value;
+}
+
+export function indexArray(kernel: string, name: string, value: unknown): Uint32Array | Int32Array {
+  if (!isTypedArrayOf(value, 'Uint32Array') && !isTypedArrayOf(value, 'Int32Array')) {
+    throw typeError(`${kernel}: expected ${name} to be a Uint32Array or Int32Array but received ${describe(value)}`);
+  }
+  if (isDetached(value)) {
+    throw typeError(`${kernel}: ${name}'s buffer is detached (transferred or structured-cloned away)`);
+  }
+  return value;
+}
+
+/**
+ * The output's first `outNeeded` elements must not partly overlap the input's first `inNeeded`; with
+ * `allowSame`, exactly the same elements (in place) are fine.
+ */
+export function disjoint(
+  kernel: string,
+  outName: string,
+  out: ArrayBufferView,
+  outNeeded: number,
+  inName: string,
+  input: ArrayBufferView,
+  inNeeded: number,
+  allowSame: boolean,
+): void {
+  if (out.buffer !== input.buffer || outNeeded === 0 || inNeeded === 0) return;
+  const outSize = (out as Float64Array).BYTES_PER_ELEMENT;
+  const inSize = (input as Float64Array).BYTES_PER_ELEMENT;
+  const outStart = out.byteOffset;
+  const inStart = input.byteOffset;
+  const outEnd = outStart + outNeeded * outSize;
+  const inEnd = inStart + inNeeded * inSize;
+  if (outEnd <= inStart || inEnd <= outStart) return;
+  if (allowSame && outStart === inStart && outEnd === inEnd) return;
+  throw rangeError(
+    allowSame
+      ? `${kernel}: ${outName} partly overlaps ${inName}; it may be the very same elements (in place) or separate memory, not a partial overlap`
+      : `${kernel}: ${outName} overlaps ${inName}; the output must be separate memory`,
+  );
+}
+
+export { rangeError, typeError };

@@ -1,0 +1,87 @@
+/**
+ * The backends, by name, and the facts about the BLAS library behind the native one.
+ */
+import { ValueError } from '../errors';
+import type { Backend, BackendName } from './backend';
+import { jsBackend } from './js';
+import { loadAddon, nativeBackend } from './native';
+
+/**
+ * Both backends, for power users who want the kernels themselves. `backends.native` loads the addon on
+ * first access and throws a {@link NativeLoadError} that explains the fix when it cannot.
+ *
+ * @example
+ * ```ts
+ * const C = new Float64Array(4);
+ * backends.native.gemm(false, false, 2, 2, 2, 1, A, B, 0, C); // C = A B
+ * ```
+ */
+export const backends: { readonly native: Backend; readonly js: Backend } = Object.freeze({
+  get native(): Backend {
+    return nativeBackend();
+  },
+  js: jsBackend,
+});
+
+/** The backend of that name (a backend object is returned as it is). */
+export function resolveBackend(backend: BackendName | Backend, argument = 'options.backend'): Backend {
+  if (backend === 'native') return nativeBackend();
+  if (backend === 'js') return jsBackend;
+  if (typeof backend === 'object' && backend !== null && typeof backend.gemm === 'function') return backend;
+  throw new ValueError(
+    'ERR_UNKNOWN_BACKEND',
+    `Expected ${argument} to be 'native' or 'js' but received ${JSON.stringify(backend) ?? String(backend)}`,
+  );
+}
+
+/** What {@link blasInfo} reports. */
+export interface BlasInfo {
+  /** The OpenBLAS version, e.g. `0.3.21`. */
+  version: string;
+  /** OpenBLAS's build configuration (`openblas_get_config()`). */
+  config: string;
+  /** The CPU core kernels OpenBLAS chose at run time (`openblas_get_corename()`). */
+  core: string;
+  /** OpenBLAS's current thread count (process-wide). */
+  threads: number;
+  /** Processors OpenBLAS sees. */
+  processors: number;
+  /** The native addon file that was loaded. */
+  addon: string;
+}
+
+/** Facts about the BLAS library behind the native backend, for logs and bug reports. */
+export function blasInfo(): BlasInfo {
+  const { addon, file } = loadAddon();
+  const config = addon.blasConfig();
+  return {
+    version: /OpenBLAS\s+([\d.]+)/.exec(config)?.[1] ?? 'unknown',
+    config,
+    core: addon.blasCoreName(),
+    threads: addon.getNumThreads(),
+    processors: addon.getNumProcessors(),
+    addon: file,
+  };
+}
+
+/**
+ * Sets OpenBLAS's thread count. It is process-wide (every worker thread shares it); the default comes from
+ * `OPENBLAS_NUM_THREADS` or the core count.
+ * @param threads - an integer from 1 to 1024
+ */
+export function setNumThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+    throw new ValueError(
+      'ERR_INVALID_ARGUMENT',
+      `Expected threads to be an integer from 1 to 1024 but received ${String(threads)}`,
+    );
+  }
+  loadAddon().addon.setNumThreads(threads);
+}
+
+/** OpenBLAS's current thread count. */
+export function getNumThreads(): number {
+  return loadAddon().addon.getNumThreads();
+}
+
+export type { Backend, BackendName } from './backend';

@@ -1,0 +1,163 @@
+/**
+ * The kernel contract: the names, codes and signatures every backend implements (the native addon in
+ * `native/`, and the pure-TypeScript reference in `js.ts`).
+ *
+ * Conventions, for every kernel:
+ * - Matrices are row-major `Float64Array`s owned by the caller; dimensions are passed explicitly and the
+ *   leading dimensions are implied by the shapes. Kernels write into the output the caller passes and
+ *   never keep a reference to any array after they return.
+ * - Arguments are validated before any memory is touched: dimensions are integers from 0 to 2^31 - 1,
+ *   scalars are finite, arrays are of the right type, not detached, and at least as long as the dimensions
+ *   need (longer is fine: the kernel uses the leading elements). A bad argument throws a `TypeError`
+ *   (wrong type; `code` `ERR_INVALID_ARG_TYPE`) or a `RangeError` (bad value; `code` `ERR_OUT_OF_RANGE`)
+ *   naming the kernel and the argument, and writes nothing.
+ * - An output may be the very same elements as an input where a kernel says so (in place); a partial
+ *   overlap is always a `RangeError`.
+ *
+ * The codes below are shared with `native/kernels/activations.h` and `losses.h`: append, never renumber.
+ */
+
+/** Activation codes passed to the activation and loss kernels. */
+export const ActivationCode = {
+  identity: 0,
+  relu: 1,
+  sigmoid: 2,
+  tanh: 3,
+  leakyRelu: 4,
+  softmax: 5,
+} as const;
+export type ActivationCode = (typeof ActivationCode)[keyof typeof ActivationCode];
+export const ACTIVATION_COUNT = 6;
+
+/** Loss codes passed to the loss kernels. */
+export const LossCode = {
+  meanSquaredError: 0,
+  binaryCrossEntropy: 1,
+  crossEntropy: 2,
+} as const;
+export type LossCode = (typeof LossCode)[keyof typeof LossCode];
+export const LOSS_COUNT = 3;
+
+/**
+ * The output activation each loss requires (the cross-entropies are computed from the logits in a form
+ * that is only valid for that activation), or `undefined` when any activation will do.
+ */
+export const REQUIRED_ACTIVATION: Readonly<Record<LossCode, ActivationCode | undefined>> = {
+  [LossCode.meanSquaredError]: undefined,
+  [LossCode.binaryCrossEntropy]: ActivationCode.sigmoid,
+  [LossCode.crossEntropy]: ActivationCode.softmax,
+};
+
+/** Row indices for {@link Kernels.gatherRows}. */
+export type IndexArray = Uint32Array | Int32Array;
+
+/** The kernels every backend implements. */
+export interface Kernels {
+  /**
+   * `C = alpha * op(A) * op(B) + beta * C`, where `op(X)` is `X` or its transpose. `op(A)` is m x k,
+   * `op(B)` is k x n, `C` is m x n. As in BLAS, `beta = 0` overwrites `C` (NaN in `C` does not survive),
+   * and `alpha = 0` or `k = 0` leaves `A` and `B` unread. `C` must not overlap `A` or `B`.
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    A: Float64Array,
+    B: Float64Array,
+    beta: number,
+    C: Float64Array,
+  ): void;
+
+  /** `Y += alpha * X` over the first `n` elements (the SGD step with `alpha = -learningRate`). `Y` may be `X`. */
+  axpy(n: number, alpha: number, X: Float64Array, Y: Float64Array): void;
+
+  /** `Z[i, j] += bias[j]` for a rows x cols `Z`. */
+  addBias(rows: number, cols: number, bias: Float64Array, Z: Float64Array): void;
+
+  /** `out[j] = sum over i of A[i, j]` for a rows x cols `A` (bias gradients). */
+  columnSums(rows: number, cols: number, A: Float64Array, out: Float64Array): void;
+
+  /**
+   * `out[i, :] = X[indices[indexOffset + i], :]` for `i < rows` (minibatch assembly from a shuffled index).
+   * `X` holds `floor(X.length / cols)` rows; every index used must name one of them. `out` must not
+   * overlap `X`.
+   */
+  gatherRows(
+    rows: number,
+    cols: number,
+    X: Float64Array,
+    indices: IndexArray,
+    indexOffset: number,
+    out: Float64Array,
+  ): void;
+
+  /** `A = f(Z)` for a rows x cols `Z` (softmax row by row). `A` may be `Z`. */
+  activationForward(activation: ActivationCode, rows: number, cols: number, Z: Float64Array, A: Float64Array): void;
+
+  /**
+   * `out = G * f'(Z)`: the gradient with respect to `Z` given the gradient `G` with respect to `A = f(Z)`
+   * (for softmax, the Jacobian-vector product row by row). `out` may be `G`, `Z` or `A`.
+   */
+  activationBackward(
+    activation: ActivationCode,
+    rows: number,
+    cols: number,
+    Z: Float64Array,
+    A: Float64Array,
+    G: Float64Array,
+    out: Float64Array,
+  ): void;
+
+  /**
+   * The loss of outputs `A = f(Z)` against targets `Y` (rows x cols, rows and cols at least 1), with
+   * PyTorch's default mean reduction. The cross-entropies are computed from `Z` in overflow-free forms and
+   * require their activation (see {@link REQUIRED_ACTIVATION}).
+   */
+  lossValue(
+    loss: LossCode,
+    activation: ActivationCode,
+    rows: number,
+    cols: number,
+    Z: Float64Array,
+    A: Float64Array,
+    Y: Float64Array,
+  ): number;
+
+  /**
+   * `delta = d(loss)/dZ` for the output layer, the mean factor included, so weight gradients are plain
+   * products. `delta` must not overlap `Z`, `A` or `Y`.
+   */
+  outputDelta(
+    loss: LossCode,
+    activation: ActivationCode,
+    rows: number,
+    cols: number,
+    Z: Float64Array,
+    A: Float64Array,
+    Y: Float64Array,
+    delta: Float64Array,
+  ): void;
+}
+
+/** Every kernel name, in the order of the native registration table. */
+export const KERNEL_NAMES = [
+  'gemm',
+  'axpy',
+  'addBias',
+  'columnSums',
+  'gatherRows',
+  'activationForward',
+  'activationBackward',
+  'lossValue',
+  'outputDelta',
+] as const satisfies readonly (keyof Kernels)[];
+
+export type KernelName = (typeof KERNEL_NAMES)[number];
+
+// A compile-time check that KERNEL_NAMES lists every kernel of the interface, not just some.
+type MissingKernel = Exclude<keyof Kernels, KernelName>;
+const everyKernelListed: MissingKernel extends never ? true : MissingKernel = true;
+void everyKernelListed;

@@ -1,0 +1,95 @@
+/**
+ * The library's own seeded random numbers: xoshiro128** seeded through splitmix32. Weight initialisation
+ * and shuffling draw from it, so one seed gives the same network and the same training run on every
+ * backend, every run and every platform (only integer arithmetic and `Math.log`/`Math.cos`/`Math.sqrt`,
+ * which V8 computes identically everywhere).
+ */
+
+const TWO_POW_32 = 4294967296;
+const TWO_POW_53 = 9007199254740992;
+
+function splitmix32(state: number): [number, number] {
+  const next = (state + 0x9e3779b9) | 0;
+  let z = next;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  z ^= z >>> 16;
+  return [next, z >>> 0];
+}
+
+/** A seeded generator. Not for cryptography. */
+export class Random {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spareNormal: number | undefined;
+
+  /** @param seed - any safe integer; the same seed always gives the same sequence */
+  constructor(seed: number) {
+    if (!Number.isSafeInteger(seed)) throw new RangeError(`Expected seed to be a safe integer but received ${seed}`);
+    let state = (seed >>> 0) ^ Math.imul(Math.floor(seed / TWO_POW_32) >>> 0, 0x27d4eb2f);
+    const words: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const [next, value] = splitmix32(state);
+      state = next;
+      words.push(value);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = words as [number, number, number, number];
+    // xoshiro's state must not be all zero; splitmix32 makes that practically impossible, but be sure.
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** A uniform 32-bit unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** A uniform number in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const high = this.nextUint32() >>> 5; // 27 bits
+    const low = this.nextUint32() >>> 6; // 26 bits
+    return (high * 67108864 + low) / TWO_POW_53;
+  }
+
+  /** A uniform integer in [0, n), for n up to 2^32 (the bias, at most n / 2^53, is immaterial). */
+  integer(n: number): number {
+    return Math.floor(this.uniform() * n);
+  }
+
+  /** A standard normal number (Box-Muller; the second value of each pair is kept for the next call). */
+  normal(): number {
+    if (this.spareNormal !== undefined) {
+      const spare = this.spareNormal;
+      this.spareNormal = undefined;
+      return spare;
+    }
+    // 1 - uniform() is in (0, 1], so the logarithm is finite.
+    const radius = Math.sqrt(-2 * Math.log(1 - this.uniform()));
+    const angle = 2 * Math.PI * this.uniform();
+    this.spareNormal = radius * Math.sin(angle);
+    return radius * Math.cos(angle);
+  }
+
+  /** Shuffles `values` in place (Fisher-Yates), uniformly over all orders. */
+  shuffle(values: Uint32Array | Int32Array | number[]): void {
+    for (let i = values.length - 1; i > 0; i--) {
+      const j = this.integer(i + 1);
+      const swap = values[i] as number;
+      values[i] = values[j] as number;
+      values[j] = swap;
+    }
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
