@@ -1,0 +1,162 @@
+/**
+ * Matrix: a row-major block of float64 numbers, and the conversion every data-taking API applies to its
+ * input (a Matrix, or an array of rows).
+ */
+import { ShapeError, ValueError } from './errors';
+import { describeValue, invalid } from './validate';
+
+/** The most elements one array may hold: typed arrays are limited to 2^32 - 1... and memory long before. */
+export const MAX_ELEMENTS = 2 ** 32 - 1;
+
+/** A rows x cols matrix of float64 numbers stored row by row in `data`. */
+export class Matrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float64Array;
+
+  /**
+   * Wraps `data` without copying it (or allocates zeros when `data` is omitted).
+   * @throws {@link ShapeError} when `data.length !== rows * cols`
+   */
+  constructor(rows: number, cols: number, data?: Float64Array) {
+    if (!Number.isInteger(rows) || rows < 0) throw invalid('ERR_INVALID_ARGUMENT', 'rows', 'a non-negative integer', rows);
+    if (!Number.isInteger(cols) || cols < 0) throw invalid('ERR_INVALID_ARGUMENT', 'cols', 'a non-negative integer', cols);
+    if (rows * cols > MAX_ELEMENTS) {
+      throw new ValueError('ERR_TOO_LARGE', `A ${rows} x ${cols} matrix has more than ${MAX_ELEMENTS} elements`);
+    }
+    if (data === undefined) {
+      data = new Float64Array(rows * cols);
+    } else if (!isFloat64Array(data)) {
+      throw invalid('ERR_INVALID_DATA', 'data', 'a Float64Array', data);
+    } else if (data.length !== rows * cols) {
+      throw new ShapeError(
+        'ERR_SHAPE_MISMATCH',
+        `Expected data to hold rows * cols = ${rows} * ${cols} = ${rows * cols} numbers but it holds ${data.length}`,
+      );
+    }
+    this.rows = rows;
+    this.cols = cols;
+    this.data = data;
+  }
+
+  /** Copies an array of equal-length rows into a new Matrix (any numbers, NaN included; empty is fine). */
+  static from(rows: readonly ArrayLike<number>[]): Matrix {
+    return toMatrix(rows, 'rows', { copy: true, finite: false, nonEmpty: false });
+  }
+
+  /** Row `i` as a view into `data` (no copy). */
+  row(i: number): Float64Array {
+    if (!Number.isInteger(i) || i < 0 || i >= this.rows) {
+      throw invalid('ERR_INVALID_ARGUMENT', 'i', `a row index from 0 to ${this.rows - 1}`, i);
+    }
+    return this.data.subarray(i * this.cols, (i + 1) * this.cols);
+  }
+
+  /** The rows as plain arrays. */
+  toArray(): number[][] {
+    const out: number[][] = [];
+    for (let i = 0; i < this.rows; i++) out.push(Array.from(this.data.subarray(i * this.cols, (i + 1) * this.cols)));
+    return out;
+  }
+}
+
+/** What data-taking APIs accept: a Matrix (or any `{ rows, cols, data: Float64Array }`), or rows of numbers. */
+export type MatrixLike = Matrix | { rows: number; cols: number; data: Float64Array } | readonly ArrayLike<number>[];
+
+function isFloat64Array(value: unknown): value is Float64Array {
+  return ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Float64Array]';
+}
+
+export interface ToMatrixOptions {
+  /** Always copy, even a Matrix (default false: a Matrix is used as it is, read-only). */
+  copy?: boolean;
+  /** Reject NaN and Infinity, naming the row and column (default true). */
+  finite?: boolean;
+  /** Reject zero rows (default true). */
+  nonEmpty?: boolean;
+}
+
+/**
+ * Converts and checks data: rows of equal length holding numbers, or a Matrix whose data length is
+ * rows * cols. Never mutates its input.
+ * @throws {@link ShapeError} for ragged rows or a Matrix whose data disagrees with its shape
+ * @throws {@link ValueError} for the wrong type, empty data, or (by default) NaN/Infinity
+ */
+export function toMatrix(value: unknown, name: string, options: ToMatrixOptions = {}): Matrix {
+  const { copy = false, finite = true, nonEmpty = true } = options;
+  let matrix: Matrix;
+  if (Array.isArray(value)) {
+    matrix = fromRows(value, name);
+  } else if (
+    typeof value === 'object' &&
+    value !== null &&
+    'data' in value &&
+    'rows' in value &&
+    'cols' in value
+  ) {
+    const { rows, cols, data } = value as { rows: unknown; cols: unknown; data: unknown };
+    if (!isFloat64Array(data)) throw invalid('ERR_INVALID_DATA', `${name}.data`, 'a Float64Array', data);
+    if (!Number.isInteger(rows) || (rows as number) < 0 || !Number.isInteger(cols) || (cols as number) < 0) {
+      throw invalid('ERR_INVALID_DATA', `${name}.rows and ${name}.cols`, 'non-negative integers', `${describeValue(rows)} x ${describeValue(cols)}`);
+    }
+    if (data.length !== (rows as number) * (cols as number)) {
+      throw new ShapeError(
+        'ERR_SHAPE_MISMATCH',
+        `Expected ${name}.data to hold ${name}.rows * ${name}.cols = ${rows as number} * ${cols as number} = ${(rows as number) * (cols as number)} numbers but it holds ${data.length}`,
+      );
+    }
+    matrix =
+      value instanceof Matrix && !copy ? value : new Matrix(rows as number, cols as number, copy ? data.slice() : data);
+  } else {
+    throw invalid('ERR_INVALID_DATA', name, 'a Matrix or an array of rows (number[][])', value);
+  }
+  if (nonEmpty && (matrix.rows === 0 || matrix.cols === 0)) {
+    throw new ValueError('ERR_EMPTY_DATA', `Expected ${name} to hold at least one row and one column but it is ${matrix.rows} x ${matrix.cols}`);
+  }
+  if (finite) assertFinite(matrix, name);
+  return matrix;
+}
+
+function fromRows(rows: readonly unknown[], name: string): Matrix {
+  const count = rows.length;
+  const first = rows[0];
+  if (count > 0 && !Array.isArray(first) && !ArrayBuffer.isView(first)) {
+    throw invalid('ERR_INVALID_DATA', `${name}[0]`, 'an array of numbers (a row)', first);
+  }
+  const cols = count === 0 ? 0 : (first as ArrayLike<unknown>).length;
+  if (count * cols > MAX_ELEMENTS) throw new ValueError('ERR_TOO_LARGE', `${name} has more than ${MAX_ELEMENTS} numbers`);
+  const data = new Float64Array(count * cols);
+  for (let i = 0; i < count; i++) {
+    const row = rows[i] as ArrayLike<unknown>;
+    if (!Array.isArray(row) && !ArrayBuffer.isView(row)) {
+      throw invalid('ERR_INVALID_DATA', `${name}[${i}]`, 'an array of numbers (a row)', row);
+    }
+    if (row.length !== cols) {
+      throw new ShapeError(
+        'ERR_RAGGED_ROWS',
+        `Expected every row of ${name} to have ${cols} values (as row 0 does) but row ${i} has ${row.length}`,
+      );
+    }
+    for (let j = 0; j < cols; j++) {
+      const v = row[j];
+      if (typeof v !== 'number') throw invalid('ERR_INVALID_DATA', `${name}[${i}][${j}]`, 'a number', v);
+      data[i * cols + j] = v;
+    }
+  }
+  return new Matrix(count, cols, data);
+}
+
+/** @throws {@link ValueError} (`ERR_NON_FINITE`) naming the first NaN or infinite element. */
+export function assertFinite(matrix: Matrix, name: string): void {
+  const { data, cols } = matrix;
+  for (let i = 0; i < data.length; i++) {
+    // v - v is 0 for finite v and NaN for NaN and +-Infinity: one comparison per element.
+    const v = data[i]!;
+    if (v - v !== 0) {
+      throw new ValueError(
+        'ERR_NON_FINITE',
+        `Expected ${name} to hold finite numbers but row ${Math.floor(i / cols)}, column ${i % cols} is ${v}`,
+      );
+    }
+  }
+}
