@@ -1,0 +1,320 @@
+/**
+ * Network: a multi-layer perceptron of dense layers. It owns its parameters and workspaces and sends every
+ * product and elementwise loop through its backend.
+ */
+import { randomInt } from 'node:crypto';
+import * as os from 'node:os';
+
+import { findActivation, type Activation } from './activations';
+import { resolveBackend } from './backend';
+import type { Backend, BackendName } from './backend/backend';
+import { ValueError } from './errors';
+import type { Layer } from './layer';
+import type { Loss } from './losses';
+import { Matrix, MAX_ELEMENTS, toMatrix, type MatrixLike } from './matrix';
+import { argmaxRows, confusionMatrix, accuracy as accuracyOf } from './metrics';
+import { Random } from './random';
+import { resolveFitOptions, resolveLoss, type FitOptions } from './train/options';
+import { forward, backward, lossOfForward } from './train/passes';
+import { CHUNK_ROWS, Trainer } from './train/trainer';
+import { Gradients, Workspace } from './train/workspace';
+import { integerIn, invalid, optionsObject, shapeMismatch } from './validate';
+
+/** Options of the {@link Network} constructor. */
+export interface NetworkOptions {
+  /**
+   * Seeds the network's random generator (initial weights, then shuffling). The same seed gives
+   * bit-identical weights on both backends and every run. Default: a random seed, readable as `net.seed`.
+   */
+  seed?: number;
+  /** `'native'` (default: OpenBLAS) or `'js'` (pure TypeScript), or a Backend object. */
+  backend?: BackendName | Backend;
+}
+
+/** The loss and its exact gradients for one batch, as returned by {@link Network.gradients}. */
+export interface GradientResult {
+  /** The loss of the batch (mean reduction). */
+  loss: number;
+  /** d(loss)/d(weights) per layer, shaped like `layers[i].weights`. */
+  weights: Float64Array[];
+  /** d(loss)/d(biases) per layer. */
+  biases: Float64Array[];
+}
+
+/** The training record returned by {@link Network.fit}. */
+export interface History {
+  /** The epochs (1-based) at which the loss was measured. */
+  epoch: number[];
+  /** The loss over the whole training set at those epochs. */
+  loss: number[];
+}
+
+/** What {@link Network.evaluate} returns. */
+export interface Evaluation {
+  /** The fraction of rows whose predicted class is the label. */
+  accuracy: number;
+  /** The predicted class per row: the largest output, or output >= 0.5 for a single output. */
+  predictions: Int32Array;
+  /** confusion[trueClass][predictedClass] counts. */
+  confusion: number[][];
+}
+
+const NETWORK_OPTION_NAMES = ['seed', 'backend'] as const;
+/** BLAS takes dimensions as int. */
+const MAX_UNITS = 2147483647;
+
+function checkDims(dims: unknown): number[] {
+  if (!Array.isArray(dims)) throw invalid('ERR_INVALID_DIMS', 'dims', 'an array of layer sizes such as [64, 15, 10]', dims);
+  if (dims.length < 2) {
+    throw invalid('ERR_INVALID_DIMS', 'dims', 'at least two layer sizes (inputs and outputs)', dims);
+  }
+  dims.forEach((units, i) => {
+    if (typeof units !== 'number' || !Number.isInteger(units) || units < 1 || units > MAX_UNITS) {
+      throw invalid('ERR_INVALID_DIMS', `dims[${i}]`, `an integer from 1 to ${MAX_UNITS}`, units);
+    }
+  });
+  // Refuse before allocating what cannot be allocated, rather than dying in the allocator.
+  let parameters = 0;
+  for (let i = 0; i + 1 < dims.length; i++) {
+    const weights = dims[i] * dims[i + 1];
+    if (weights > MAX_ELEMENTS) {
+      throw new ValueError(
+        'ERR_TOO_LARGE',
+        `Layer ${i} would have ${dims[i]} x ${dims[i + 1]} = ${weights} weights, more than one array can hold (${MAX_ELEMENTS})`,
+      );
+    }
+    parameters += weights + dims[i + 1];
+  }
+  if (parameters * 8 > os.totalmem()) {
+    throw new ValueError(
+      'ERR_TOO_LARGE',
+      `dims ${JSON.stringify(dims)} need ${parameters} parameters (${(parameters * 8) / 2 ** 30} GiB), more than this machine's memory`,
+    );
+  }
+  return dims.slice();
+}
+
+function checkActivations(activations: unknown, layerCount: number): Activation[] {
+  if (!Array.isArray(activations)) {
+    throw invalid('ERR_INVALID_ACTIVATION', 'activations', `an array of ${layerCount} activations`, activations);
+  }
+  if (activations.length !== layerCount) {
+    throw invalid(
+      'ERR_INVALID_ACTIVATION',
+      'activations',
+      `one activation per non-input layer (${layerCount})`,
+      activations,
+    );
+  }
+  return activations.map((value, i) => {
+    const activation = findActivation(value);
+    if (!activation) {
+      throw invalid('ERR_INVALID_ACTIVATION', `activations[${i}]`, 'Relu, Sigmoid, Tanh, LeakyRelu, Identity or Softmax', value);
+    }
+    if (activation.outputOnly && i !== layerCount - 1) {
+      throw new ValueError(
+        'ERR_INVALID_ACTIVATION',
+        `Expected activations[${i}] to be a hidden-layer activation but received ${activation.name}, which is allowed on the output layer only`,
+      );
+    }
+    return activation;
+  });
+}
+
+/**
+ * A multi-layer perceptron: `dims[0]` inputs, hidden layers, `dims[dims.length - 1]` outputs.
+ *
+ * @example
+ * ```ts
+ * const net = new Network([64, 15, 10], [Relu, Softmax], { seed: 1 });
+ * net.fit(x, y, { loss: CrossEntropy, epochs: 100, batchSize: 15, learningRate: 0.1 });
+ * const probabilities = net.predict(x); // rows x 10
+ * ```
+ */
+export class Network {
+  /** Layer sizes, inputs first. */
+  readonly dims: readonly number[];
+  /** The layers, input side first. Their weights and biases may be read and written in place. */
+  readonly layers: readonly Layer[];
+  /** The seed the network was made with. */
+  readonly seed: number;
+  /** The backend every kernel call goes through. */
+  readonly backend: Backend;
+
+  private readonly random: Random;
+  private predictWorkspace: Workspace | undefined;
+
+  /**
+   * @param dims - layer sizes, at least two (inputs and outputs), each an integer >= 1
+   * @param activations - one per non-input layer; {@link Softmax} on the output layer only
+   * @param options - seed and backend
+   * @throws {@link ValueError} for bad dims, activations or options; {@link NativeLoadError} when the
+   *   native backend is asked for and cannot load
+   */
+  constructor(dims: readonly number[], activations: readonly Activation[], options: NetworkOptions = {}) {
+    const given = optionsObject('options', options, NETWORK_OPTION_NAMES);
+    this.dims = Object.freeze(checkDims(dims));
+    const acts = checkActivations(activations, this.dims.length - 1);
+    this.seed = given.seed === undefined ? randomInt(2 ** 48 - 1) : integerIn('options.seed', given.seed, 0);
+    this.backend = resolveBackend((given.backend ?? 'native') as BackendName | Backend);
+    this.random = new Random(this.seed);
+    const layers: Layer[] = [];
+    for (let i = 0; i < acts.length; i++) {
+      const inputs = this.dims[i]!;
+      const outputs = this.dims[i + 1]!;
+      // The seed's initialisation: N(0, 1) / sqrt(fan_in), biases 0.
+      const weights = new Float64Array(inputs * outputs);
+      const scale = 1 / Math.sqrt(inputs);
+      for (let j = 0; j < weights.length; j++) weights[j] = this.random.normal() * scale;
+      layers.push(Object.freeze({ inputs, outputs, weights, biases: new Float64Array(outputs), activation: acts[i]! }));
+    }
+    this.layers = Object.freeze(layers);
+  }
+
+  /** Number of inputs. */
+  get inputs(): number {
+    return this.dims[0]!;
+  }
+
+  /** Number of outputs. */
+  get outputs(): number {
+    return this.dims[this.dims.length - 1]!;
+  }
+
+  /** The output layer's activation. */
+  get outputActivation(): Activation {
+    return this.layers[this.layers.length - 1]!.activation;
+  }
+
+  /**
+   * The network's outputs for every row of `x`, computed in chunks of 1024 rows so memory stays bounded.
+   * @param x - rows x inputs (a {@link Matrix} or number[][]); finite values
+   * @returns rows x outputs
+   */
+  predict(x: MatrixLike): Matrix {
+    const input = this.checkInputs(x, 'x');
+    const out = new Matrix(input.rows, this.outputs);
+    const workspace = this.evaluationWorkspace(input.rows);
+    const outputs = this.outputs;
+    for (let start = 0; start < input.rows; start += workspace.capacity) {
+      const rows = Math.min(workspace.capacity, input.rows - start);
+      const source = input.data.subarray(start * input.cols, (start + rows) * input.cols);
+      const result = forward(this.backend, this.layers, workspace, rows, source);
+      out.data.set(result.subarray(0, rows * outputs), start * outputs);
+    }
+    return out;
+  }
+
+  /**
+   * The loss of one batch and its exact gradients, without changing any parameter.
+   * @returns the batch loss (mean reduction, as PyTorch) and d(loss)/d(parameter) per layer
+   */
+  gradients(x: MatrixLike, y: MatrixLike, loss: Loss): GradientResult {
+    const { input, targets } = this.checkPair(x, y);
+    const lossFn = resolveLoss(loss, this.outputActivation, 'loss');
+    const workspace = new Workspace(this.dims, input.rows);
+    const gradients = new Gradients(this.dims);
+    forward(this.backend, this.layers, workspace, input.rows, input.data);
+    const value = lossOfForward(this.backend, this.layers, workspace, input.rows, targets.data, lossFn);
+    backward(this.backend, this.layers, workspace, input.rows, input.data, targets.data, lossFn, gradients);
+    return { loss: value, weights: gradients.weights, biases: gradients.biases };
+  }
+
+  /**
+   * Trains with minibatch SGD: each epoch reshuffles the rows (seeded), then takes one step per batch.
+   * The loss over the whole training set is measured every `logEvery` epochs and after the last one,
+   * logged, and returned.
+   * @param x - rows x inputs
+   * @param y - rows x outputs targets (one-hot rows for classification)
+   */
+  fit(x: MatrixLike, y: MatrixLike, options: FitOptions = {}): History {
+    const settings = resolveFitOptions(options, this.outputActivation);
+    const { input, targets } = this.checkPair(x, y);
+    const trainer = new Trainer(
+      this.backend,
+      this.layers,
+      this.dims,
+      input,
+      targets,
+      settings.loss,
+      settings.batchSize,
+      this.evaluationWorkspace(input.rows),
+    );
+    const history: History = { epoch: [], loss: [] };
+    const width = String(settings.epochs).length;
+    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+      if (settings.shuffle) trainer.shuffle(this.random);
+      for (let batch = 0; batch < trainer.batchesPerEpoch; batch++) trainer.trainBatch(batch, settings.learningRate);
+      if (epoch % settings.logEvery === 0 || epoch === settings.epochs) {
+        const value = trainer.fullLoss();
+        history.epoch.push(epoch);
+        history.loss.push(value);
+        settings.log?.(`epoch ${String(epoch).padStart(width)}/${settings.epochs}  loss ${value.toPrecision(6)}`);
+      }
+    }
+    return history;
+  }
+
+  /**
+   * Classification accuracy and confusion matrix on labelled rows.
+   * @param labels - the class of each row (integers from 0), or one-hot rows
+   */
+  evaluate(x: MatrixLike, labels: ArrayLike<number> | MatrixLike): Evaluation {
+    const predictions = argmaxRows(this.predict(x));
+    const classes = Math.max(this.outputs, 2);
+    let truth: Int32Array;
+    if (Array.isArray(labels) && Array.isArray(labels[0])) {
+      truth = argmaxRows(toMatrix(labels, 'labels'));
+    } else if (typeof labels === 'object' && labels !== null && 'data' in labels) {
+      truth = argmaxRows(toMatrix(labels, 'labels'));
+    } else {
+      truth = Int32Array.from(labels as ArrayLike<number>);
+      truth.forEach((label, i) => {
+        if (!(label >= 0 && label < classes) || label !== (labels as ArrayLike<number>)[i]) {
+          throw invalid('ERR_INVALID_ARGUMENT', `labels[${i}]`, `a class from 0 to ${classes - 1}`, (labels as ArrayLike<number>)[i]);
+        }
+      });
+    }
+    if (truth.length !== predictions.length) {
+      throw shapeMismatch(`Expected labels to hold one label per row of x (${predictions.length}) but it holds ${truth.length}`);
+    }
+    return {
+      accuracy: accuracyOf(truth, predictions),
+      predictions,
+      confusion: confusionMatrix(truth, predictions, classes),
+    };
+  }
+
+  private checkInputs(x: MatrixLike, name: string): Matrix {
+    const input = toMatrix(x, name);
+    if (input.cols !== this.inputs) {
+      throw shapeMismatch(
+        `Expected ${name} to have ${this.inputs} columns (the network's inputs, dims[0]) but it has ${input.cols}`,
+      );
+    }
+    return input;
+  }
+
+  private checkPair(x: MatrixLike, y: MatrixLike): { input: Matrix; targets: Matrix } {
+    const input = this.checkInputs(x, 'x');
+    const targets = toMatrix(y, 'y');
+    if (targets.cols !== this.outputs) {
+      throw shapeMismatch(
+        `Expected y to have ${this.outputs} columns (the network's outputs, dims[${this.dims.length - 1}]) but it has ${targets.cols}`,
+      );
+    }
+    if (targets.rows !== input.rows) {
+      throw shapeMismatch(`Expected x and y to have the same number of rows but x has ${input.rows} and y has ${targets.rows}`);
+    }
+    return { input, targets };
+  }
+
+  /** A workspace of up to CHUNK_ROWS rows, grown when needed and then kept. */
+  private evaluationWorkspace(rows: number): Workspace {
+    const wanted = Math.min(rows, CHUNK_ROWS);
+    if (!this.predictWorkspace || this.predictWorkspace.capacity < wanted) {
+      this.predictWorkspace = new Workspace(this.dims, wanted);
+    }
+    return this.predictWorkspace;
+  }
+}
