@@ -2,8 +2,28 @@
  * blasnet: multi-layer perceptrons for Node.js over OpenBLAS. Every public export is listed here.
  * @packageDocumentation
  */
+export { Network } from './network';
+export type { NetworkOptions, GradientResult, History, Evaluation } from './network';
+export type { Layer } from './layer';
+export type { FitOptions } from './train/options';
+
+export { Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh, ACTIVATIONS } from './activations';
+export type { Activation } from './activations';
+export { BinaryCrossEntropy, CrossEntropy, MSE, LOSSES } from './losses';
+export type { Loss } from './losses';
+
+export { Matrix } from './matrix';
+export type { MatrixLike } from './matrix';
+export { Random } from './random';
+
+export { accuracy, argmaxRows, classificationMetrics, classificationReport, confusionMatrix } from './metrics';
+export type { ClassificationMetrics, ReportOptions } from './metrics';
+export { oneHot, readCsv, splitColumn, Standardizer, takeLabels, takeRows, trainTestSplit } from './data';
+export type { CsvTable, SplitOptions } from './data';
+
 export { backends, blasInfo, getNumThreads, setNumThreads, resolveBackend } from './backend';
 export type { Backend, BackendName, BlasInfo } from './backend';
 export { ActivationCode, KERNEL_NAMES, LossCode } from './backend/kernels';
 export type { IndexArray, KernelName, Kernels } from './backend/kernels';
+
 export { BlasnetError, NativeLoadError, ShapeError, ValueError } from './errors';
