@@ -1,0 +1,48 @@
+import { Random } from '../lib';
+
+describe('Random', () => {
+  it('repeats its sequence for a seed and differs between seeds', () => {
+    const a = new Random(1);
+    const b = new Random(1);
+    const c = new Random(2);
+    const seqA = Array.from({ length: 10 }, () => a.nextUint32());
+    expect(Array.from({ length: 10 }, () => b.nextUint32())).toEqual(seqA);
+    expect(Array.from({ length: 10 }, () => c.nextUint32())).not.toEqual(seqA);
+    expect(seqA.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32)).toBe(true);
+  });
+
+  it('draws uniforms in [0, 1) and standard normals with the right moments', () => {
+    const random = new Random(123);
+    const n = 200_000;
+    let sum = 0;
+    let sumSquares = 0;
+    let outside = 0;
+    for (let i = 0; i < n; i++) {
+      const u = random.uniform();
+      if (!(u >= 0 && u < 1)) outside++;
+      const z = random.normal();
+      sum += z;
+      sumSquares += z * z;
+    }
+    expect(outside).toBe(0);
+    // Standard errors: mean 1/sqrt(n) = 0.0022, variance sqrt(2/n) = 0.0032; allow about 4 of them.
+    expect(Math.abs(sum / n)).toBeLessThan(0.01);
+    expect(Math.abs(sumSquares / n - 1)).toBeLessThan(0.015);
+  });
+
+  it('shuffles into a permutation, every position reachable', () => {
+    const random = new Random(5);
+    const seenFirst = new Set<number>();
+    for (let t = 0; t < 200; t++) {
+      const values = Uint32Array.from({ length: 6 }, (_, i) => i);
+      random.shuffle(values);
+      expect([...values].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      seenFirst.add(values[0]!);
+    }
+    expect(seenFirst.size).toBe(6);
+  });
+
+  it('rejects seeds that are not safe integers', () => {
+    expect(() => new Random(1.5)).toThrow(RangeError);
+  });
+});
