@@ -14,10 +14,10 @@ import type { Loss } from './losses';
 import { Matrix, MAX_ELEMENTS, toMatrix, type MatrixLike } from './matrix';
 import { argmaxRows, confusionMatrix, accuracy as accuracyOf } from './metrics';
 import { Random } from './random';
+import { NetworkLayout } from './backend/layout';
 import { resolveFitOptions, resolveLoss, type FitOptions } from './train/options';
-import { forward, backward, lossOfForward } from './train/passes';
-import { CHUNK_ROWS, Trainer } from './train/trainer';
-import { Gradients, Workspace } from './train/workspace';
+import { CHUNK_ROWS, Trainer, type TrainingTarget } from './train/trainer';
+import { Workspace } from './train/workspace';
 import { integerIn, invalid, optionsObject, shapeMismatch } from './validate';
 
 /** Options of the {@link Network} constructor. */
@@ -131,7 +131,7 @@ function checkActivations(activations: unknown, layerCount: number): Activation[
  * const probabilities = net.predict(x); // rows x 10
  * ```
  */
-export class Network {
+export class Network implements TrainingTarget {
   /** Layer sizes, inputs first. */
   readonly dims: readonly number[];
   /** The layers, input side first. Their weights and biases may be read and written in place. */
@@ -140,6 +140,15 @@ export class Network {
   readonly seed: number;
   /** The backend every kernel call goes through. */
   readonly backend: Backend;
+  /**
+   * Every parameter in one vector: for each layer its weights, then its biases. `layers[i].weights` and
+   * `.biases` are views into it, so an optimizer step is one kernel call over the whole network.
+   */
+  readonly parameters: Float64Array;
+  /** @internal The flat buffer layout shared with the kernels. */
+  readonly layout: NetworkLayout;
+  /** @internal The layout in the Int32Array form the kernels take. */
+  readonly layoutCode: Int32Array;
 
   private readonly random: Random;
   private predictWorkspace: Workspace | undefined;
@@ -158,15 +167,20 @@ export class Network {
     this.seed = given.seed === undefined ? randomInt(2 ** 48 - 1) : integerIn('options.seed', given.seed, 0);
     this.backend = resolveBackend((given.backend ?? 'native') as BackendName | Backend);
     this.random = new Random(this.seed);
+    this.layout = new NetworkLayout(this.dims, acts.map((a) => a.code));
+    this.layoutCode = this.layout.encode();
+    this.parameters = new Float64Array(this.layout.parameterCount);
     const layers: Layer[] = [];
     for (let i = 0; i < acts.length; i++) {
       const inputs = this.dims[i]!;
       const outputs = this.dims[i + 1]!;
+      const start = this.layout.weightOffsets[i]!;
+      const weights = this.parameters.subarray(start, start + inputs * outputs);
+      const biases = this.parameters.subarray(this.layout.biasOffsets[i]!, this.layout.biasOffsets[i]! + outputs);
       // The seed's initialisation: N(0, 1) / sqrt(fan_in), biases 0.
-      const weights = new Float64Array(inputs * outputs);
       const scale = 1 / Math.sqrt(inputs);
       for (let j = 0; j < weights.length; j++) weights[j] = this.random.normal() * scale;
-      layers.push(Object.freeze({ inputs, outputs, weights, biases: new Float64Array(outputs), activation: acts[i]! }));
+      layers.push(Object.freeze({ inputs, outputs, weights, biases, activation: acts[i]! }));
     }
     this.layers = Object.freeze(layers);
   }
@@ -195,12 +209,11 @@ export class Network {
     const input = this.checkInputs(x, 'x');
     const out = new Matrix(input.rows, this.outputs);
     const workspace = this.evaluationWorkspace(input.rows);
-    const outputs = this.outputs;
     for (let start = 0; start < input.rows; start += workspace.capacity) {
       const rows = Math.min(workspace.capacity, input.rows - start);
-      const source = input.data.subarray(start * input.cols, (start + rows) * input.cols);
-      const result = forward(this.backend, this.layers, workspace, rows, source);
-      out.data.set(result.subarray(0, rows * outputs), start * outputs);
+      // One chunk (the common case) writes straight into the result, with no view to allocate.
+      const target = start === 0 ? out.data : out.data.subarray(start * this.outputs);
+      this.backend.networkForward(this.layoutCode, this.parameters, workspace.buffer, workspace.capacity, input.data, start, rows, target);
     }
     return out;
   }
@@ -212,12 +225,27 @@ export class Network {
   gradients(x: MatrixLike, y: MatrixLike, loss: Loss): GradientResult {
     const { input, targets } = this.checkPair(x, y);
     const lossFn = resolveLoss(loss, this.outputActivation, 'loss');
-    const workspace = new Workspace(this.dims, input.rows);
-    const gradients = new Gradients(this.dims);
-    forward(this.backend, this.layers, workspace, input.rows, input.data);
-    const value = lossOfForward(this.backend, this.layers, workspace, input.rows, targets.data, lossFn);
-    backward(this.backend, this.layers, workspace, input.rows, input.data, targets.data, lossFn, gradients);
-    return { loss: value, weights: gradients.weights, biases: gradients.biases };
+    const workspace = new Workspace(this.layout, input.rows);
+    const gradients = new Float64Array(this.layout.parameterCount);
+    const rows = Uint32Array.from({ length: input.rows }, (_, i) => i);
+    const value = this.backend.networkGradients(
+      this.layoutCode,
+      this.parameters,
+      gradients,
+      workspace.buffer,
+      input.rows,
+      lossFn.code,
+      input.data,
+      targets.data,
+      rows,
+      0,
+      input.rows,
+    );
+    return {
+      loss: value,
+      weights: this.layers.map((l, i) => gradients.subarray(this.layout.weightOffsets[i]!, this.layout.weightOffsets[i]! + l.weights.length)),
+      biases: this.layers.map((l, i) => gradients.subarray(this.layout.biasOffsets[i]!, this.layout.biasOffsets[i]! + l.biases.length)),
+    };
   }
 
   /**
@@ -230,16 +258,7 @@ export class Network {
   fit(x: MatrixLike, y: MatrixLike, options: FitOptions = {}): History {
     const settings = resolveFitOptions(options, this.outputActivation);
     const { input, targets } = this.checkPair(x, y);
-    const trainer = new Trainer(
-      this.backend,
-      this.layers,
-      this.dims,
-      input,
-      targets,
-      settings.loss,
-      settings.batchSize,
-      this.evaluationWorkspace(input.rows),
-    );
+    const trainer = new Trainer(this, input, targets, settings.loss, settings.batchSize, this.evaluationWorkspace(input.rows));
     const history: History = { epoch: [], loss: [] };
     const width = String(settings.epochs).length;
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
@@ -313,7 +332,7 @@ export class Network {
   private evaluationWorkspace(rows: number): Workspace {
     const wanted = Math.min(rows, CHUNK_ROWS);
     if (!this.predictWorkspace || this.predictWorkspace.capacity < wanted) {
-      this.predictWorkspace = new Workspace(this.dims, wanted);
+      this.predictWorkspace = new Workspace(this.layout, wanted);
     }
     return this.predictWorkspace;
   }

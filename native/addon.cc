@@ -24,6 +24,9 @@ constexpr Export kExports[] = {
     {"activationBackward", blasnet::binding::ActivationBackward},
     {"lossValue", blasnet::binding::LossValue},
     {"outputDelta", blasnet::binding::OutputDelta},
+    {"networkForward", blasnet::binding::NetworkForward},
+    {"networkLoss", blasnet::binding::NetworkLoss},
+    {"networkGradients", blasnet::binding::NetworkGradients},
     // BLAS facts and threads.
     {"blasConfig", blasnet::binding::BlasConfig},
     {"blasCoreName", blasnet::binding::BlasCoreName},

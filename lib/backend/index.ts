@@ -4,6 +4,7 @@
 import { ValueError } from '../errors';
 import type { Backend, BackendName } from './backend';
 import { jsBackend } from './js';
+import type { CoreTypeSource } from './core-type';
 import { loadAddon, nativeBackend } from './native';
 
 /**
@@ -40,8 +41,13 @@ export interface BlasInfo {
   version: string;
   /** OpenBLAS's build configuration (`openblas_get_config()`). */
   config: string;
-  /** The CPU core kernels OpenBLAS chose at run time (`openblas_get_corename()`). */
+  /** The CPU core kernels OpenBLAS runs (`openblas_get_corename()`). */
   core: string;
+  /**
+   * How they were chosen: `openblas` (its own CPU detection), `cpu-flags` (blasnet set
+   * `OPENBLAS_CORETYPE` from the CPU's instruction sets, see the README) or `OPENBLAS_CORETYPE` (yours).
+   */
+  coreSource: CoreTypeSource;
   /** OpenBLAS's current thread count (process-wide). */
   threads: number;
   /** Processors OpenBLAS sees. */
@@ -52,12 +58,13 @@ export interface BlasInfo {
 
 /** Facts about the BLAS library behind the native backend, for logs and bug reports. */
 export function blasInfo(): BlasInfo {
-  const { addon, file } = loadAddon();
+  const { addon, file, coreType } = loadAddon();
   const config = addon.blasConfig();
   return {
     version: /OpenBLAS\s+([\d.]+)/.exec(config)?.[1] ?? 'unknown',
     config,
     core: addon.blasCoreName(),
+    coreSource: coreType.source,
     threads: addon.getNumThreads(),
     processors: addon.getNumProcessors(),
     addon: file,

@@ -16,6 +16,7 @@ import {
   rangeError,
   scalar,
 } from './arguments';
+import { networkKernels } from './js-network';
 import {
   ACTIVATION_COUNT,
   ActivationCode,
@@ -42,18 +43,19 @@ interface ActivationOps {
   backward(rows: number, cols: number, Z: Float64Array, A: Float64Array, G: Float64Array, out: Float64Array): void;
 }
 
+/** value(z), and backward(z, a, g) = g * f'(z) given a = f(z), as in native/kernels/activations.h. */
 function elementwise(
   value: (z: number) => number,
-  derivative: (z: number, a: number) => number,
+  backward: (z: number, a: number, g: number) => number,
 ): ActivationOps {
   return {
     forward(rows, cols, Z, A) {
       const count = rows * cols;
-      for (let i = 0; i < count; i++) A[i] = value(Z[i]);
+      for (let i = 0; i < count; i++) A[i] = value(Z[i]!);
     },
     backward(rows, cols, Z, A, G, out) {
       const count = rows * cols;
-      for (let i = 0; i < count; i++) out[i] = G[i] * derivative(Z[i], A[i]);
+      for (let i = 0; i < count; i++) out[i] = backward(Z[i]!, A[i]!, G[i]!);
     },
   };
 }
@@ -83,21 +85,21 @@ const softmax: ActivationOps = {
   },
 };
 
-/** Indexed by ActivationCode. */
+/** Indexed by ActivationCode. ReLU's backward selects (an inactive unit passes 0 even for an infinite g). */
 const ACTIVATIONS: readonly ActivationOps[] = [
   elementwise(
     (z) => z,
-    () => 1,
+    (_z, _a, g) => g,
   ),
   elementwise(
     (z) => (z > 0 ? z : 0),
-    (z) => (z > 0 ? 1 : 0),
+    (z, _a, g) => (z > 0 ? g : 0),
   ),
-  elementwise(stableSigmoid, (_z, a) => a * (1 - a)),
-  elementwise(Math.tanh, (_z, a) => 1 - a * a),
+  elementwise(stableSigmoid, (_z, a, g) => g * (a * (1 - a))),
+  elementwise(Math.tanh, (_z, a, g) => g * (1 - a * a)),
   elementwise(
     (z) => (z > 0 ? z : LEAKY_SLOPE * z),
-    (z) => (z > 0 ? 1 : LEAKY_SLOPE),
+    (z, _a, g) => (z > 0 ? g : LEAKY_SLOPE * g),
   ),
   softmax,
 ];
@@ -403,9 +405,7 @@ function outputDelta(
   }
 }
 
-/** The pure-TypeScript backend. */
-export const jsBackend: Backend = {
-  name: 'js',
+const layerKernels = {
   gemm,
   axpy,
   addBias,
@@ -415,4 +415,11 @@ export const jsBackend: Backend = {
   activationBackward,
   lossValue,
   outputDelta,
+};
+
+/** The pure-TypeScript backend. */
+export const jsBackend: Backend = {
+  name: 'js',
+  ...layerKernels,
+  ...networkKernels(layerKernels),
 };

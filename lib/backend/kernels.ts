@@ -142,6 +142,63 @@ export interface Kernels {
   ): void;
 }
 
+/**
+ * The whole-network passes: each runs every layer in one call, so crossing into native code is paid once
+ * per step. Buffers are flat, laid out as {@link NetworkLayout} (lib/backend/layout.ts) describes:
+ * `layout` is `Int32Array [L, d_0, ..., d_L, f_1, ..., f_L]` (L layers, unit counts, activation codes),
+ * `params`/`gradients` hold each layer's weights (d_{i-1} x d_i) then biases, and `workspace` holds, for
+ * `capacity` rows, each layer's z, a and delta, then the gathered inputs and targets. Outputs must not
+ * overlap any other argument.
+ */
+export interface NetworkKernels {
+  /**
+   * Runs rows `rowOffset .. rowOffset + rows` of `X` (d_0 columns) through the network and writes the
+   * outputs to `out` (rows x d_L). `rows` is at most `capacity`.
+   */
+  networkForward(
+    layout: Int32Array,
+    params: Float64Array,
+    workspace: Float64Array,
+    capacity: number,
+    X: Float64Array,
+    rowOffset: number,
+    rows: number,
+    out: Float64Array,
+  ): void;
+
+  /** The loss (mean reduction) of rows `rowOffset .. rowOffset + rows` of `X` against the same rows of `Y`. */
+  networkLoss(
+    layout: Int32Array,
+    params: Float64Array,
+    workspace: Float64Array,
+    capacity: number,
+    loss: LossCode,
+    X: Float64Array,
+    Y: Float64Array,
+    rowOffset: number,
+    rows: number,
+  ): number;
+
+  /**
+   * One minibatch: gathers rows `indices[indexOffset .. indexOffset + rows)` of `X` and `Y` into the
+   * workspace, runs forward and backward, writes d(loss)/d(params) to `gradients`, and returns the
+   * minibatch loss (mean reduction).
+   */
+  networkGradients(
+    layout: Int32Array,
+    params: Float64Array,
+    gradients: Float64Array,
+    workspace: Float64Array,
+    capacity: number,
+    loss: LossCode,
+    X: Float64Array,
+    Y: Float64Array,
+    indices: IndexArray,
+    indexOffset: number,
+    rows: number,
+  ): number;
+}
+
 /** Every kernel name, in the order of the native registration table. */
 export const KERNEL_NAMES = [
   'gemm',
@@ -153,11 +210,17 @@ export const KERNEL_NAMES = [
   'activationBackward',
   'lossValue',
   'outputDelta',
-] as const satisfies readonly (keyof Kernels)[];
+  'networkForward',
+  'networkLoss',
+  'networkGradients',
+] as const satisfies readonly (keyof AllKernels)[];
 
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
+/** Every kernel a backend implements: the layer kernels and the whole-network passes. */
+export type AllKernels = Kernels & NetworkKernels;
+
 // A compile-time check that KERNEL_NAMES lists every kernel of the interface, not just some.
-type MissingKernel = Exclude<keyof Kernels, KernelName>;
+type MissingKernel = Exclude<keyof AllKernels, KernelName>;
 const everyKernelListed: MissingKernel extends never ? true : MissingKernel = true;
 void everyKernelListed;

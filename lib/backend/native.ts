@@ -7,7 +7,8 @@ import * as path from 'node:path';
 
 import { NativeLoadError } from '../errors';
 import type { Backend } from './backend';
-import { KERNEL_NAMES, type Kernels } from './kernels';
+import { chooseCoreType, type CoreTypeChoice } from './core-type';
+import { KERNEL_NAMES, type AllKernels } from './kernels';
 
 /** What the addon exports besides the kernels. */
 export interface AddonInfoFunctions {
@@ -18,7 +19,7 @@ export interface AddonInfoFunctions {
   getNumProcessors(): number;
 }
 
-export type Addon = Kernels & AddonInfoFunctions;
+export type Addon = AllKernels & AddonInfoFunctions;
 
 /** The addon's non-kernel exports, for the test that compares export tables. */
 export const ADDON_INFO_NAMES = [
@@ -33,6 +34,8 @@ interface LoadedAddon {
   addon: Addon;
   /** The .node file that was loaded. */
   file: string;
+  /** How OpenBLAS's kernels were chosen. */
+  coreType: CoreTypeChoice;
 }
 
 /** The package root: this file is lib/backend/native.ts, or dist/backend/native.js once compiled. */
@@ -73,9 +76,11 @@ export function loadAddon(): LoadedAddon {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
     const file = nodeGypBuild.path(PACKAGE_ROOT);
+    // OpenBLAS reads OPENBLAS_CORETYPE when the addon loads, so this must come first.
+    const coreType = chooseCoreType();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(file) as Addon;
-    loaded = { addon, file };
+    loaded = { addon, file, coreType };
     return loaded;
   } catch (cause) {
     throw loadFailure(cause);

@@ -243,6 +243,13 @@ bool Call::indices(size_t index, const char* name, IndexSpan* out) {
   return true;
 }
 
+bool Call::int32Array(size_t index, const char* name, const int32_t** data, size_t* length) {
+  void* raw = nullptr;
+  if (!typedArray(index, name, napi_int32_array, "Int32Array", &raw, length)) return false;
+  *data = static_cast<const int32_t*>(raw);
+  return true;
+}
+
 bool Call::overlapError(const char* outName, const char* inName, bool allowSame) {
   return rangeError(allowSame ? "%s: %s partly overlaps %s; it may be the very same elements (in place) or separate "
                                 "memory, not a partial overlap"

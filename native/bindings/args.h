@@ -78,6 +78,9 @@ class Call {
 
   bool indices(size_t index, const char* name, IndexSpan* out);
 
+  // An Int32Array (a network layout).
+  bool int32Array(size_t index, const char* name, const int32_t** data, size_t* length);
+
   // Outputs may be exactly an input (in place) where `allowSame` is true, but never a partial overlap:
   // a kernel that reads what it has already overwritten would compute garbage.
   template <typename A, typename B>

@@ -16,6 +16,11 @@ napi_value ActivationBackward(napi_env env, napi_callback_info info);
 napi_value LossValue(napi_env env, napi_callback_info info);
 napi_value OutputDelta(napi_env env, napi_callback_info info);
 
+// Whole-network passes (network.cc).
+napi_value NetworkForward(napi_env env, napi_callback_info info);
+napi_value NetworkLoss(napi_env env, napi_callback_info info);
+napi_value NetworkGradients(napi_env env, napi_callback_info info);
+
 // Facts about the BLAS library, and its thread count (blas_info.cc).
 napi_value BlasConfig(napi_env env, napi_callback_info info);
 napi_value BlasCoreName(napi_env env, napi_callback_info info);

@@ -1,10 +1,12 @@
 // Activation functions, forward and backward, as one table indexed by the code the TS layer passes.
-// An elementwise activation is a struct with value(z) and derivative(z, a); adding one is that struct plus
+// An elementwise activation is a struct with value(z) and backward(z, a, g); adding one is that struct plus
 // one line in activationTable(). Softmax couples a row, so it has its own forward and backward.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
+
+#include "simd.h"
 
 namespace blasnet::kernels {
 
@@ -12,60 +14,71 @@ namespace blasnet::kernels {
 enum class ActivationCode : int { Identity = 0, Relu = 1, Sigmoid = 2, Tanh = 3, LeakyRelu = 4, Softmax = 5 };
 constexpr int kActivationCount = 6;
 
-// Split at zero so exp never overflows: for z < 0, exp(z) <= 1.
+// Split at zero so exp never overflows: e = exp(-|z|) <= 1 on both sides. Both sides are computed and one
+// is selected, which keeps the loop free of branches.
 template <typename T>
 inline T stableSigmoid(T z) {
-  if (z >= T(0)) return T(1) / (T(1) + std::exp(-z));
-  const T e = std::exp(z);
-  return e / (T(1) + e);
+  const T e = vexp(z >= T(0) ? -z : z);
+  const T denominator = T(1) + e;
+  const T positive = T(1) / denominator;
+  const T negative = e / denominator;
+  return z >= T(0) ? positive : negative;
 }
 
+// Each activation: value(z), and backward(z, a, g) = g * f'(z) given a = f(z).
 struct Identity {
   template <typename T> static T value(T z) { return z; }
-  template <typename T> static T derivative(T, T) { return T(1); }
+  template <typename T> static T backward(T, T, T g) { return g; }
 };
 
-// The derivative at exactly 0 is taken as 0, as PyTorch does.
+// The derivative at exactly 0 is taken as 0, as PyTorch does. Backward selects rather than multiplies, so
+// an inactive unit passes 0 even when the incoming gradient is infinite (PyTorch's threshold_backward).
 struct Relu {
   template <typename T> static T value(T z) { return z > T(0) ? z : T(0); }
-  template <typename T> static T derivative(T z, T) { return z > T(0) ? T(1) : T(0); }
+  template <typename T> static T backward(T z, T, T g) { return z > T(0) ? g : T(0); }
 };
 
 // The derivative uses the activation a = sigmoid(z) that forward already computed: a(1 - a) is sigmoid'(z).
 // (The seed evaluated sigmoid' at a instead of z; that is the bug this form cannot have.)
 struct Sigmoid {
   template <typename T> static T value(T z) { return stableSigmoid(z); }
-  template <typename T> static T derivative(T, T a) { return a * (T(1) - a); }
+  template <typename T> static T backward(T, T a, T g) { return g * (a * (T(1) - a)); }
 };
 
 struct Tanh {
   template <typename T> static T value(T z) { return std::tanh(z); }
-  template <typename T> static T derivative(T, T a) { return T(1) - a * a; }
+  template <typename T> static T backward(T, T a, T g) { return g * (T(1) - a * a); }
 };
 
 // PyTorch's default negative slope.
 struct LeakyRelu {
   template <typename T> static constexpr T slope() { return T(0.01); }
-  template <typename T> static T value(T z) { return z > T(0) ? z : slope<T>() * z; }
-  template <typename T> static T derivative(T z, T) { return z > T(0) ? T(1) : slope<T>(); }
+  template <typename T> static T value(T z) {
+    const T scaled = slope<T>() * z;
+    return z > T(0) ? z : scaled;
+  }
+  template <typename T> static T backward(T z, T, T g) {
+    const T scaled = slope<T>() * g;
+    return z > T(0) ? g : scaled;
+  }
 };
 
 template <typename Fn, typename T>
-void elementwiseForward(size_t rows, size_t cols, const T* Z, T* A) {
+BLASNET_MULTIVERSION void elementwiseForward(size_t rows, size_t cols, const T* Z, T* A) {
   const size_t count = rows * cols;
   for (size_t i = 0; i < count; ++i) A[i] = Fn::value(Z[i]);
 }
 
 // out = G * f'(Z). Each element reads its inputs before writing, so out may be G, Z or A itself.
 template <typename Fn, typename T>
-void elementwiseBackward(size_t rows, size_t cols, const T* Z, const T* A, const T* G, T* out) {
+BLASNET_MULTIVERSION void elementwiseBackward(size_t rows, size_t cols, const T* Z, const T* A, const T* G, T* out) {
   const size_t count = rows * cols;
-  for (size_t i = 0; i < count; ++i) out[i] = G[i] * Fn::derivative(Z[i], A[i]);
+  for (size_t i = 0; i < count; ++i) out[i] = Fn::backward(Z[i], A[i], G[i]);
 }
 
 // Shifting by the row maximum keeps exp in range; the result is unchanged mathematically.
 template <typename T>
-void softmaxForward(size_t rows, size_t cols, const T* Z, T* A) {
+BLASNET_MULTIVERSION void softmaxForward(size_t rows, size_t cols, const T* Z, T* A) {
   for (size_t r = 0; r < rows; ++r) {
     const T* z = Z + r * cols;
     T* a = A + r * cols;
@@ -74,7 +87,7 @@ void softmaxForward(size_t rows, size_t cols, const T* Z, T* A) {
     for (size_t j = 1; j < cols; ++j) max = z[j] > max ? z[j] : max;
     T sum = T(0);
     for (size_t j = 0; j < cols; ++j) {
-      a[j] = std::exp(z[j] - max);
+      a[j] = vexp(z[j] - max);
       sum += a[j];
     }
     for (size_t j = 0; j < cols; ++j) a[j] /= sum;
@@ -84,7 +97,7 @@ void softmaxForward(size_t rows, size_t cols, const T* Z, T* A) {
 // The Jacobian-vector product of softmax: out_j = a_j * (g_j - sum_k g_k a_k). The dot product is taken
 // before any write, so out may be G or A itself.
 template <typename T>
-void softmaxBackward(size_t rows, size_t cols, const T*, const T* A, const T* G, T* out) {
+BLASNET_MULTIVERSION void softmaxBackward(size_t rows, size_t cols, const T*, const T* A, const T* G, T* out) {
   for (size_t r = 0; r < rows; ++r) {
     const T* a = A + r * cols;
     const T* g = G + r * cols;

@@ -6,21 +6,28 @@
 #include <cstring>
 
 #include "blas.h"
+#include "simd.h"
 
 namespace blasnet::kernels {
 
 // Z[i, j] += bias[j] for every row i.
 template <typename T>
-void addBias(size_t rows, size_t cols, const T* bias, T* Z) {
+BLASNET_MULTIVERSION void addBias(size_t rows, size_t cols, const T* bias, T* Z) {
   for (size_t i = 0; i < rows; ++i) {
     T* row = Z + i * cols;
     for (size_t j = 0; j < cols; ++j) row[j] += bias[j];
   }
 }
 
+// Z[i, :] = bias for every row i.
+template <typename T>
+void broadcastRows(size_t rows, size_t cols, const T* bias, T* Z) {
+  for (size_t i = 0; i < rows; ++i) std::memcpy(Z + i * cols, bias, cols * sizeof(T));
+}
+
 // out[j] = sum over i of A[i, j]. Rows are walked in order so the sum matches the js backend's exactly.
 template <typename T>
-void columnSums(size_t rows, size_t cols, const T* A, T* out) {
+BLASNET_MULTIVERSION void columnSums(size_t rows, size_t cols, const T* A, T* out) {
   for (size_t j = 0; j < cols; ++j) out[j] = T(0);
   for (size_t i = 0; i < rows; ++i) {
     const T* row = A + i * cols;

@@ -11,6 +11,7 @@
 #include <cstddef>
 
 #include "activations.h"
+#include "simd.h"
 
 namespace blasnet::kernels {
 
@@ -33,12 +34,12 @@ inline int requiredActivation(LossCode loss) {
 template <typename T>
 inline double binaryCrossEntropyFromLogit(T z, T y) {
   const double zd = z, yd = y;
-  return (zd > 0 ? zd : 0.0) - zd * yd + std::log1p(std::exp(-std::fabs(zd)));
+  return (zd > 0 ? zd : 0.0) - zd * yd + std::log1p(vexp(-std::fabs(zd)));
 }
 
 // Sums are accumulated in double whatever T is, so a float32 network reports a float64-accurate loss.
 template <typename T>
-double lossValue(LossCode loss, size_t rows, size_t cols, const T* Z, const T* A, const T* Y) {
+BLASNET_MULTIVERSION double lossValue(LossCode loss, size_t rows, size_t cols, const T* Z, const T* A, const T* Y) {
   const size_t count = rows * cols;
   double sum = 0.0;
   switch (loss) {
@@ -59,7 +60,7 @@ double lossValue(LossCode loss, size_t rows, size_t cols, const T* Z, const T* A
         double max = z[0];
         for (size_t j = 1; j < cols; ++j) max = z[j] > max ? static_cast<double>(z[j]) : max;
         double expSum = 0.0;
-        for (size_t j = 0; j < cols; ++j) expSum += std::exp(static_cast<double>(z[j]) - max);
+        for (size_t j = 0; j < cols; ++j) expSum += vexp(static_cast<double>(z[j]) - max);
         const double logSumExp = max + std::log(expSum);
         for (size_t j = 0; j < cols; ++j) sum += static_cast<double>(y[j]) * (logSumExp - static_cast<double>(z[j]));
       }
@@ -71,7 +72,7 @@ double lossValue(LossCode loss, size_t rows, size_t cols, const T* Z, const T* A
 // delta = d(loss)/dz for the output layer. The cross-entropies use their closed forms with the activation
 // they require; squared error works with any activation through that activation's backward pass.
 template <typename T>
-void outputDelta(LossCode loss, ActivationCode outputActivation, size_t rows, size_t cols, const T* Z, const T* A,
+BLASNET_MULTIVERSION void outputDelta(LossCode loss, ActivationCode outputActivation, size_t rows, size_t cols, const T* Z, const T* A,
                  const T* Y, T* delta) {
   const size_t count = rows * cols;
   switch (loss) {

@@ -1,0 +1,225 @@
+/**
+ * The whole-network kernels of the js backend, composed from its layer kernels in the same order as
+ * native/kernels/network.h, with the same argument checks as native/bindings/network.cc.
+ */
+import { code, dimension, disjoint, expectCount, floatArray, indexArray, rangeError } from './arguments';
+import { LOSS_COUNT, REQUIRED_ACTIVATION, type IndexArray, type LossCode, type NetworkKernels } from './kernels';
+import { NetworkLayout } from './layout';
+
+/** The layer kernels the passes are built from (the js backend's own). */
+export interface LayerKernels {
+  gemm(tA: boolean, tB: boolean, m: number, n: number, k: number, alpha: number, A: Float64Array, B: Float64Array, beta: number, C: Float64Array): void;
+  columnSums(rows: number, cols: number, A: Float64Array, out: Float64Array): void;
+  gatherRows(rows: number, cols: number, X: Float64Array, indices: IndexArray, indexOffset: number, out: Float64Array): void;
+  activationForward(activation: number, rows: number, cols: number, Z: Float64Array, A: Float64Array): void;
+  activationBackward(activation: number, rows: number, cols: number, Z: Float64Array, A: Float64Array, G: Float64Array, out: Float64Array): void;
+  lossValue(loss: number, activation: number, rows: number, cols: number, Z: Float64Array, A: Float64Array, Y: Float64Array): number;
+  outputDelta(loss: number, activation: number, rows: number, cols: number, Z: Float64Array, A: Float64Array, Y: Float64Array, delta: Float64Array): void;
+}
+
+function readLayout(kernel: string, value: unknown): NetworkLayout {
+  if (!(ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Int32Array]')) {
+    throw Object.assign(
+      new TypeError(`${kernel}: expected layout to be a Int32Array but received ${describeForLayout(value)}`),
+      { code: 'ERR_INVALID_ARG_TYPE' },
+    );
+  }
+  return NetworkLayout.parse(value as Int32Array, (message) => rangeError(`${kernel}: ${message}`));
+}
+
+function describeForLayout(value: unknown): string {
+  if (ArrayBuffer.isView(value)) return Object.prototype.toString.call(value).slice(8, -1);
+  return Array.isArray(value) ? 'an Array' : value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value === 'number' ? String(value) : `a ${typeof value}`;
+}
+
+interface Head {
+  layout: NetworkLayout;
+  params: Float64Array;
+  workspace: Float64Array;
+  capacity: number;
+}
+
+function readHead(kernel: string, layout: unknown, params: unknown, workspace: unknown, capacity: unknown): Head {
+  floatArray(kernel, 'params', params, 0, '0'); // the element type is checked first, as natively
+  const parsed = readLayout(kernel, layout);
+  const p = floatArray(kernel, 'params', params, parsed.parameterCount, "the layout's parameter count");
+  const c = dimension(kernel, 'capacity', capacity);
+  const need = parsed.workspaceSize(c);
+  if (!Number.isSafeInteger(need)) throw rangeError(`${kernel}: a workspace for capacity ${c} would overflow`);
+  const w = floatArray(kernel, 'workspace', workspace, need, 'capacity*(3*(d_1+...+d_L)+d_0+d_L)');
+  disjoint(kernel, 'workspace', w, need, 'params', p, parsed.parameterCount, false);
+  return { layout: parsed, params: p, workspace: w, capacity: c };
+}
+
+function rowsWithin(kernel: string, rows: number, capacity: number): void {
+  if (rows > capacity) throw rangeError(`${kernel}: expected rows to be at most capacity (${capacity}) but received ${rows}`);
+}
+
+function lossFits(kernel: string, loss: LossCode, layout: NetworkLayout): void {
+  const required = REQUIRED_ACTIVATION[loss];
+  const output = layout.activations[layout.layers - 1]!;
+  if (required !== undefined && required !== output) {
+    throw rangeError(`${kernel}: loss code ${loss} needs the output activation code ${required} but the layout's is ${output}`);
+  }
+}
+
+/** A view of `length` elements at `offset`. */
+function view(array: Float64Array, offset: number, length: number): Float64Array {
+  return array.subarray(offset, offset + length);
+}
+
+/** z = bias broadcast, then z += input W, then a = f(z), layer by layer. */
+function forward(k: LayerKernels, net: Head, input: Float64Array, rows: number, out: Float64Array | undefined): void {
+  const { layout, params, workspace, capacity } = net;
+  let previous = input;
+  for (let i = 0; i < layout.layers; i++) {
+    const units = layout.units[i + 1]!;
+    const z = view(workspace, layout.z(capacity, i), rows * units);
+    const a = out !== undefined && i === layout.layers - 1 ? out : view(workspace, layout.a(capacity, i), rows * units);
+    const bias = view(params, layout.biasOffsets[i]!, units);
+    for (let r = 0; r < rows; r++) z.set(bias, r * units);
+    const weights = view(params, layout.weightOffsets[i]!, layout.units[i]! * units);
+    k.gemm(false, false, rows, units, layout.units[i]!, 1, previous, weights, 1, z);
+    k.activationForward(layout.activations[i]!, rows, units, z, a);
+    previous = a;
+  }
+}
+
+function lossOfForward(k: LayerKernels, net: Head, loss: LossCode, targets: Float64Array, rows: number): number {
+  const { layout, workspace, capacity } = net;
+  const last = layout.layers - 1;
+  const count = rows * layout.outputs;
+  return k.lossValue(
+    loss,
+    layout.activations[last]!,
+    rows,
+    layout.outputs,
+    view(workspace, layout.z(capacity, last), count),
+    view(workspace, layout.a(capacity, last), count),
+    targets,
+  );
+}
+
+export function networkKernels(k: LayerKernels): NetworkKernels {
+  return {
+    networkForward(layout, params, workspace, capacity, X, rowOffset, rows, out) {
+      const kernel = 'networkForward';
+      expectCount(kernel, 8, arguments.length);
+      const net = readHead(kernel, layout, params, workspace, capacity);
+      dimension(kernel, 'rowOffset', rowOffset);
+      dimension(kernel, 'rows', rows);
+      rowsWithin(kernel, rows, net.capacity);
+      const { inputs, outputs } = net.layout;
+      floatArray(kernel, 'X', X, (rowOffset + rows) * inputs, '(rowOffset+rows)*d_0');
+      floatArray(kernel, 'out', out, rows * outputs, 'rows*d_L');
+      const need = net.layout.workspaceSize(net.capacity);
+      disjoint(kernel, 'workspace', net.workspace, need, 'X', X, (rowOffset + rows) * inputs, false);
+      disjoint(kernel, 'out', out, rows * outputs, 'X', X, (rowOffset + rows) * inputs, false);
+      disjoint(kernel, 'out', out, rows * outputs, 'params', net.params, net.layout.parameterCount, false);
+      disjoint(kernel, 'out', out, rows * outputs, 'workspace', net.workspace, need, false);
+      if (rows === 0) return;
+      forward(k, net, view(X, rowOffset * inputs, rows * inputs), rows, out.subarray(0, rows * outputs));
+    },
+
+    networkLoss(layout, params, workspace, capacity, loss, X, Y, rowOffset, rows) {
+      const kernel = 'networkLoss';
+      expectCount(kernel, 9, arguments.length);
+      const net = readHead(kernel, layout, params, workspace, capacity);
+      code(kernel, 'loss', loss, LOSS_COUNT);
+      lossFits(kernel, loss, net.layout);
+      dimension(kernel, 'rowOffset', rowOffset);
+      dimension(kernel, 'rows', rows);
+      rowsWithin(kernel, rows, net.capacity);
+      if (rows === 0) throw rangeError(`${kernel}: expected rows to be at least 1 (a mean over no rows is undefined)`);
+      const { inputs, outputs } = net.layout;
+      floatArray(kernel, 'X', X, (rowOffset + rows) * inputs, '(rowOffset+rows)*d_0');
+      floatArray(kernel, 'Y', Y, (rowOffset + rows) * outputs, '(rowOffset+rows)*d_L');
+      const need = net.layout.workspaceSize(net.capacity);
+      disjoint(kernel, 'workspace', net.workspace, need, 'X', X, (rowOffset + rows) * inputs, false);
+      disjoint(kernel, 'workspace', net.workspace, need, 'Y', Y, (rowOffset + rows) * outputs, false);
+      forward(k, net, view(X, rowOffset * inputs, rows * inputs), rows, undefined);
+      return lossOfForward(k, net, loss, view(Y, rowOffset * outputs, rows * outputs), rows);
+    },
+
+    networkGradients(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, rows) {
+      const kernel = 'networkGradients';
+      expectCount(kernel, 11, arguments.length);
+      const net = readHead(kernel, layout, params, workspace, capacity);
+      const { layout: l, capacity: c } = net;
+      floatArray(kernel, 'gradients', gradients, l.parameterCount, "the layout's parameter count");
+      code(kernel, 'loss', loss, LOSS_COUNT);
+      lossFits(kernel, loss, l);
+      floatArray(kernel, 'X', X, 0, '0');
+      floatArray(kernel, 'Y', Y, 0, '0');
+      indexArray(kernel, 'indices', indices);
+      dimension(kernel, 'indexOffset', indexOffset);
+      dimension(kernel, 'rows', rows);
+      rowsWithin(kernel, rows, c);
+      if (rows === 0) throw rangeError(`${kernel}: expected rows to be at least 1 (a mean over no rows is undefined)`);
+      if (indexOffset + rows > indices.length) {
+        throw rangeError(
+          `${kernel}: expected indices to hold at least indexOffset+rows = ${indexOffset + rows} entries but it has ${indices.length}`,
+        );
+      }
+      const xRows = Math.floor(X.length / l.inputs);
+      const yRows = Math.floor(Y.length / l.outputs);
+      const need = l.workspaceSize(c);
+      disjoint(kernel, 'gradients', gradients, l.parameterCount, 'params', net.params, l.parameterCount, false);
+      disjoint(kernel, 'gradients', gradients, l.parameterCount, 'workspace', net.workspace, need, false);
+      disjoint(kernel, 'gradients', gradients, l.parameterCount, 'X', X, xRows * l.inputs, false);
+      disjoint(kernel, 'gradients', gradients, l.parameterCount, 'Y', Y, yRows * l.outputs, false);
+      disjoint(kernel, 'workspace', net.workspace, need, 'X', X, xRows * l.inputs, false);
+      disjoint(kernel, 'workspace', net.workspace, need, 'Y', Y, yRows * l.outputs, false);
+      for (let i = 0; i < rows; i++) {
+        const row = indices[indexOffset + i]!;
+        if (!(row >= 0 && row < xRows && row < yRows)) {
+          throw rangeError(
+            `${kernel}: indices[${indexOffset + i}] = ${row} is not a row of X and Y (X has ${xRows} rows, Y ${yRows})`,
+          );
+        }
+      }
+
+      const inputs = view(net.workspace, l.gatheredInputs(c), rows * l.inputs);
+      const targets = view(net.workspace, l.gatheredTargets(c), rows * l.outputs);
+      k.gatherRows(rows, l.inputs, X, indices, indexOffset, inputs);
+      k.gatherRows(rows, l.outputs, Y, indices, indexOffset, targets);
+      forward(k, net, inputs, rows, undefined);
+      const value = lossOfForward(k, net, loss, targets, rows);
+
+      const last = l.layers - 1;
+      const w = net.workspace;
+      k.outputDelta(
+        loss,
+        l.activations[last]!,
+        rows,
+        l.outputs,
+        view(w, l.z(c, last), rows * l.outputs),
+        view(w, l.a(c, last), rows * l.outputs),
+        targets,
+        view(w, l.delta(c, last), rows * l.outputs),
+      );
+      for (let i = last; i >= 0; i--) {
+        const units = l.units[i + 1]!;
+        const fanIn = l.units[i]!;
+        const delta = view(w, l.delta(c, i), rows * units);
+        const previous = i === 0 ? inputs : view(w, l.a(c, i - 1), rows * fanIn);
+        k.gemm(true, false, fanIn, units, rows, 1, previous, delta, 0, view(gradients, l.weightOffsets[i]!, fanIn * units));
+        k.columnSums(rows, units, delta, view(gradients, l.biasOffsets[i]!, units));
+        if (i > 0) {
+          const below = view(w, l.delta(c, i - 1), rows * fanIn);
+          k.gemm(false, true, rows, fanIn, units, 1, delta, view(net.params, l.weightOffsets[i]!, fanIn * units), 0, below);
+          k.activationBackward(
+            l.activations[i - 1]!,
+            rows,
+            fanIn,
+            view(w, l.z(c, i - 1), rows * fanIn),
+            view(w, l.a(c, i - 1), rows * fanIn),
+            below,
+            below,
+          );
+        }
+      }
+      return value;
+    },
+  };
+}

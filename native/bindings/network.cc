@@ -1,0 +1,252 @@
+// Whole-network passes: networkForward, networkLoss, networkGradients. The layout is parsed and every size
+// derived from it is overflow-checked before any buffer is touched.
+#include "../kernels/network.h"
+
+#include <cstdint>
+
+#include "args.h"
+#include "bindings.h"
+
+namespace blasnet::binding {
+
+namespace {
+
+using kernels::ActivationCode;
+using kernels::LossCode;
+using kernels::NetworkLayout;
+
+bool multiply(size_t a, size_t b, size_t* out) { return !__builtin_mul_overflow(a, b, out); }
+bool add(size_t a, size_t b, size_t* out) { return !__builtin_add_overflow(a, b, out); }
+
+// layout = [L, d_0, ..., d_L, f_1, ..., f_L]
+bool readLayout(Call& call, size_t index, NetworkLayout* layout) {
+  const int32_t* data = nullptr;
+  size_t length = 0;
+  if (!call.int32Array(index, "layout", &data, &length)) return false;
+  if (length < 4 || data[0] < 1 || static_cast<size_t>(data[0]) > kernels::kMaxLayers ||
+      length < 2 * static_cast<size_t>(data[0]) + 2) {
+    return call.rangeError("%s: expected layout to be [L, d_0, ..., d_L, f_1, ..., f_L] with 1 <= L <= %zu",
+                           call.kernel(), kernels::kMaxLayers);
+  }
+  layout->layers = static_cast<size_t>(data[0]);
+  for (size_t i = 0; i <= layout->layers; ++i) {
+    if (data[1 + i] < 1) {
+      return call.rangeError("%s: expected layout unit count d_%zu to be at least 1 but it is %d", call.kernel(), i,
+                             data[1 + i]);
+    }
+    layout->units[i] = static_cast<size_t>(data[1 + i]);
+  }
+  for (size_t i = 0; i < layout->layers; ++i) {
+    const int32_t code = data[2 + layout->layers + i];
+    if (code < 0 || code >= kernels::kActivationCount) {
+      return call.rangeError("%s: expected layout activation code f_%zu to be from 0 to %d but it is %d",
+                             call.kernel(), i + 1, kernels::kActivationCount - 1, code);
+    }
+    layout->activations[i] = static_cast<ActivationCode>(code);
+  }
+  // Units are at most 2^31 - 1, so a product fits; only the running sums can overflow.
+  size_t total = 0, unitSum = 0;
+  for (size_t i = 0; i < layout->layers; ++i) {
+    layout->weightOffset[i] = total;
+    layout->biasOffset[i] = total + layout->units[i] * layout->units[i + 1];
+    if (!add(layout->biasOffset[i], layout->units[i + 1], &total) || !add(unitSum, layout->units[i + 1], &unitSum)) {
+      return call.rangeError("%s: the layout's sizes overflow", call.kernel());
+    }
+  }
+  layout->parameterCount = total;
+  layout->unitSum = unitSum;
+  return true;
+}
+
+// The workspace elements `capacity` rows need, overflow-checked.
+bool workspaceNeed(Call& call, const NetworkLayout& layout, size_t capacity, size_t* need) {
+  size_t perRow = 0;
+  if (!multiply(layout.unitSum, 3, &perRow) || !add(perRow, layout.inputs(), &perRow) ||
+      !add(perRow, layout.outputs(), &perRow) || !multiply(perRow, capacity, need)) {
+    return call.rangeError("%s: a workspace for capacity %zu would overflow", call.kernel(), capacity);
+  }
+  return true;
+}
+
+// The head shared by all three kernels: layout, parameters, workspace, capacity.
+template <typename T>
+struct NetworkArgs {
+  NetworkLayout layout;
+  Span<T> params;
+  Span<T> workspace;
+  size_t capacity = 0;
+};
+
+template <typename T>
+bool readHead(Call& call, size_t paramsIndex, size_t workspaceIndex, size_t capacityIndex, NetworkArgs<T>* args) {
+  size_t need = 0;
+  return readLayout(call, 0, &args->layout) &&
+         call.array(paramsIndex, "params", args->layout.parameterCount, "the layout's parameter count",
+                    &args->params) &&
+         call.dimension(capacityIndex, "capacity", &args->capacity) &&
+         workspaceNeed(call, args->layout, args->capacity, &need) &&
+         call.array(workspaceIndex, "workspace", need, "capacity*(3*(d_1+...+d_L)+d_0+d_L)", &args->workspace) &&
+         call.disjoint("workspace", args->workspace, "params", args->params, false);
+}
+
+bool rowsWithin(Call& call, size_t rows, size_t capacity) {
+  if (rows <= capacity) return true;
+  return call.rangeError("%s: expected rows to be at most capacity (%zu) but received %zu", call.kernel(), capacity,
+                         rows);
+}
+
+bool lossFits(Call& call, int loss, const NetworkLayout& layout) {
+  const int required = kernels::requiredActivation(static_cast<LossCode>(loss));
+  const int output = static_cast<int>(layout.activations[layout.layers - 1]);
+  if (required < 0 || required == output) return true;
+  return call.rangeError("%s: loss code %d needs the output activation code %d but the layout's is %d",
+                         call.kernel(), loss, required, output);
+}
+
+// networkForward(layout, params, workspace, capacity, X, rowOffset, rows, out)
+template <typename T>
+napi_value networkForward(Call& call) {
+  NetworkArgs<T> net;
+  size_t rowOffset = 0, rows = 0, xNeed = 0;
+  Span<T> X, out;
+  if (!readHead(call, 1, 2, 3, &net) || !call.dimension(5, "rowOffset", &rowOffset) ||
+      !call.dimension(6, "rows", &rows) || !rowsWithin(call, rows, net.capacity) ||
+      !multiply(rowOffset + rows, net.layout.inputs(), &xNeed) ||
+      !call.array(4, "X", xNeed, "(rowOffset+rows)*d_0", &X) ||
+      !call.array(7, "out", rows * net.layout.outputs(), "rows*d_L", &out) ||
+      !call.disjoint("workspace", net.workspace, "X", X, false) || !call.disjoint("out", out, "X", X, false) ||
+      !call.disjoint("out", out, "params", net.params, false) ||
+      !call.disjoint("out", out, "workspace", net.workspace, false)) {
+    return nullptr;
+  }
+  if (rows == 0) return nullptr;
+  kernels::networkForward<T>(net.layout, net.params.data, net.workspace.data, net.capacity,
+                             X.data + rowOffset * net.layout.inputs(), rows, out.data);
+  return nullptr;
+}
+
+// networkLoss(layout, params, workspace, capacity, loss, X, Y, rowOffset, rows) -> number
+template <typename T>
+napi_value networkLoss(Call& call) {
+  NetworkArgs<T> net;
+  int loss = 0;
+  size_t rowOffset = 0, rows = 0, xNeed = 0, yNeed = 0;
+  Span<T> X, Y;
+  if (!readHead(call, 1, 2, 3, &net) || !call.code(4, "loss", kernels::kLossCount, &loss) ||
+      !lossFits(call, loss, net.layout) || !call.dimension(7, "rowOffset", &rowOffset) ||
+      !call.dimension(8, "rows", &rows) || !rowsWithin(call, rows, net.capacity)) {
+    return nullptr;
+  }
+  if (rows == 0) {
+    call.rangeError("networkLoss: expected rows to be at least 1 (a mean over no rows is undefined)");
+    return nullptr;
+  }
+  if (!multiply(rowOffset + rows, net.layout.inputs(), &xNeed) ||
+      !multiply(rowOffset + rows, net.layout.outputs(), &yNeed) ||
+      !call.array(5, "X", xNeed, "(rowOffset+rows)*d_0", &X) ||
+      !call.array(6, "Y", yNeed, "(rowOffset+rows)*d_L", &Y) ||
+      !call.disjoint("workspace", net.workspace, "X", X, false) ||
+      !call.disjoint("workspace", net.workspace, "Y", Y, false)) {
+    return nullptr;
+  }
+  kernels::networkForward<T>(net.layout, net.params.data, net.workspace.data, net.capacity,
+                             X.data + rowOffset * net.layout.inputs(), rows, nullptr);
+  const double value = kernels::networkLossOfForward<T>(net.layout, static_cast<LossCode>(loss), net.workspace.data,
+                                                        net.capacity, Y.data + rowOffset * net.layout.outputs(),
+                                                        rows);
+  napi_value result = nullptr;
+  napi_create_double(call.env(), value, &result);
+  return result;
+}
+
+template <typename Index>
+bool checkRows(Call& call, const Index* indices, size_t count, size_t offset, size_t xRows, size_t yRows) {
+  for (size_t i = 0; i < count; ++i) {
+    const int64_t row = static_cast<int64_t>(indices[i]);
+    if (row < 0 || static_cast<uint64_t>(row) >= xRows || static_cast<uint64_t>(row) >= yRows) {
+      return call.rangeError("networkGradients: indices[%zu] = %lld is not a row of X and Y (X has %zu rows, Y %zu)",
+                             offset + i, static_cast<long long>(row), xRows, yRows);
+    }
+  }
+  return true;
+}
+
+// networkGradients(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, rows) -> number
+template <typename T>
+napi_value networkGradients(Call& call) {
+  NetworkArgs<T> net;
+  int loss = 0;
+  size_t indexOffset = 0, rows = 0;
+  Span<T> gradients, X, Y;
+  IndexSpan indices;
+  if (!readHead(call, 1, 3, 4, &net) ||
+      !call.array(2, "gradients", net.layout.parameterCount, "the layout's parameter count", &gradients) ||
+      !call.code(5, "loss", kernels::kLossCount, &loss) || !lossFits(call, loss, net.layout) ||
+      !call.array(6, "X", 0, "0", &X) || !call.array(7, "Y", 0, "0", &Y) || !call.indices(8, "indices", &indices) ||
+      !call.dimension(9, "indexOffset", &indexOffset) || !call.dimension(10, "rows", &rows) ||
+      !rowsWithin(call, rows, net.capacity)) {
+    return nullptr;
+  }
+  if (rows == 0) {
+    call.rangeError("networkGradients: expected rows to be at least 1 (a mean over no rows is undefined)");
+    return nullptr;
+  }
+  if (indexOffset + rows > indices.length) {
+    call.rangeError("networkGradients: expected indices to hold at least indexOffset+rows = %zu entries but it has %zu",
+                    indexOffset + rows, indices.length);
+    return nullptr;
+  }
+  const size_t xRows = X.length / net.layout.inputs();
+  const size_t yRows = Y.length / net.layout.outputs();
+  X.needed = xRows * net.layout.inputs();
+  Y.needed = yRows * net.layout.outputs();
+  if (!call.disjoint("gradients", gradients, "params", net.params, false) ||
+      !call.disjoint("gradients", gradients, "workspace", net.workspace, false) ||
+      !call.disjoint("gradients", gradients, "X", X, false) || !call.disjoint("gradients", gradients, "Y", Y, false) ||
+      !call.disjoint("workspace", net.workspace, "X", X, false) ||
+      !call.disjoint("workspace", net.workspace, "Y", Y, false)) {
+    return nullptr;
+  }
+  double value = 0;
+  if (indices.isSigned) {
+    const int32_t* index = static_cast<const int32_t*>(indices.data) + indexOffset;
+    if (!checkRows(call, index, rows, indexOffset, xRows, yRows)) return nullptr;
+    value = kernels::networkGradients<T, int32_t>(net.layout, static_cast<LossCode>(loss), net.params.data,
+                                                  gradients.data, net.workspace.data, net.capacity, X.data, Y.data,
+                                                  index, rows);
+  } else {
+    const uint32_t* index = static_cast<const uint32_t*>(indices.data) + indexOffset;
+    if (!checkRows(call, index, rows, indexOffset, xRows, yRows)) return nullptr;
+    value = kernels::networkGradients<T, uint32_t>(net.layout, static_cast<LossCode>(loss), net.params.data,
+                                                   gradients.data, net.workspace.data, net.capacity, X.data, Y.data,
+                                                   index, rows);
+  }
+  napi_value result = nullptr;
+  napi_create_double(call.env(), value, &result);
+  return result;
+}
+
+}  // namespace
+
+napi_value NetworkForward(napi_env env, napi_callback_info info) {
+  Call call(env, info, "networkForward");
+  ElementType type;
+  if (!call.expectCount(8) || !call.elementType(1, "params", &type)) return nullptr;
+  return dispatch(type, [&](auto element) { return networkForward<decltype(element)>(call); });
+}
+
+napi_value NetworkLoss(napi_env env, napi_callback_info info) {
+  Call call(env, info, "networkLoss");
+  ElementType type;
+  if (!call.expectCount(9) || !call.elementType(1, "params", &type)) return nullptr;
+  return dispatch(type, [&](auto element) { return networkLoss<decltype(element)>(call); });
+}
+
+napi_value NetworkGradients(napi_env env, napi_callback_info info) {
+  Call call(env, info, "networkGradients");
+  ElementType type;
+  if (!call.expectCount(11) || !call.elementType(1, "params", &type)) return nullptr;
+  return dispatch(type, [&](auto element) { return networkGradients<decltype(element)>(call); });
+}
+
+}  // namespace blasnet::binding

@@ -1,0 +1,119 @@
+// Whole-network passes built from the layer kernels: one native call runs a forward pass, a loss, or the
+// gradients of a minibatch, so the per-call cost of crossing into native code is paid once per step
+// rather than once per layer operation.
+//
+// Buffers are flat and their layout is fixed by the network's shape (lib/backend/layout.ts computes the
+// same offsets):
+//   layout     Int32Array [L, d_0, ..., d_L, f_1, ..., f_L]: L layers, unit counts, activation codes
+//   parameters for each layer i: W_i (d_{i-1} x d_i, row-major) then b_i (d_i)
+//   gradients  shaped like parameters
+//   workspace  for `capacity` rows: for each layer z_i, a_i, delta_i (capacity x d_i each), then the
+//              gathered inputs (capacity x d_0) and targets (capacity x d_L)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "activations.h"
+#include "elementwise.h"
+#include "gemm.h"
+#include "losses.h"
+
+namespace blasnet::kernels {
+
+// The most layers a layout may declare: a sanity bound that keeps the offset tables on the stack.
+constexpr size_t kMaxLayers = 256;
+
+struct NetworkLayout {
+  size_t layers = 0;
+  size_t units[kMaxLayers + 1] = {};
+  ActivationCode activations[kMaxLayers] = {};
+  size_t parameterCount = 0;
+  size_t weightOffset[kMaxLayers] = {};
+  size_t biasOffset[kMaxLayers] = {};
+  size_t unitSum = 0;  // sum of d_1..d_L
+
+  size_t inputs() const { return units[0]; }
+  size_t outputs() const { return units[layers]; }
+
+  // Workspace offsets for a given capacity; all sizes were overflow-checked by the binding.
+  size_t z(size_t capacity, size_t layer) const { return capacity * 3 * partialSum(layer); }
+  size_t a(size_t capacity, size_t layer) const { return z(capacity, layer) + capacity * units[layer + 1]; }
+  size_t delta(size_t capacity, size_t layer) const { return a(capacity, layer) + capacity * units[layer + 1]; }
+  size_t gatheredInputs(size_t capacity) const { return capacity * 3 * unitSum; }
+  size_t gatheredTargets(size_t capacity) const { return gatheredInputs(capacity) + capacity * units[0]; }
+  size_t workspaceSize(size_t capacity) const { return gatheredTargets(capacity) + capacity * units[layers]; }
+
+ private:
+  size_t partialSum(size_t layer) const {
+    size_t sum = 0;
+    for (size_t i = 0; i < layer; ++i) sum += units[i + 1];
+    return sum;
+  }
+};
+
+// Runs `rows` rows of X (rows x d_0) through the network. The last layer's activations go to `out`
+// (rows x d_L) when it is given, otherwise to the workspace's a_L.
+template <typename T>
+void networkForward(const NetworkLayout& layout, const T* params, T* workspace, size_t capacity, const T* X,
+                    size_t rows, T* out) {
+  const T* input = X;
+  for (size_t i = 0; i < layout.layers; ++i) {
+    const size_t in = layout.units[i];
+    const size_t units = layout.units[i + 1];
+    T* z = workspace + layout.z(capacity, i);
+    T* a = (out != nullptr && i + 1 == layout.layers) ? out : workspace + layout.a(capacity, i);
+    // z = bias broadcast, then z += input W: one pass over z fewer than adding the bias afterwards.
+    broadcastRows<T>(rows, units, params + layout.biasOffset[i], z);
+    gemm<T>(false, false, rows, units, in, T(1), input, params + layout.weightOffset[i], T(1), z);
+    activation<T>(layout.activations[i]).forward(rows, units, z, a);
+    input = a;
+  }
+}
+
+// The loss of the last forward pass (made without `out`) against `rows` rows of targets Y.
+template <typename T>
+double networkLossOfForward(const NetworkLayout& layout, LossCode loss, const T* workspace, size_t capacity,
+                            const T* Y, size_t rows) {
+  const size_t last = layout.layers - 1;
+  return lossValue<T>(loss, rows, layout.outputs(), workspace + layout.z(capacity, last),
+                      workspace + layout.a(capacity, last), Y);
+}
+
+// Gathers rows `indices[0..rows)` of X and Y into the workspace, runs forward and backward, writes
+// d(loss)/d(parameters) into `gradients` and returns the minibatch loss.
+template <typename T, typename Index>
+double networkGradients(const NetworkLayout& layout, LossCode loss, const T* params, T* gradients, T* workspace,
+                        size_t capacity, const T* X, const T* Y, const Index* indices, size_t rows) {
+  T* inputs = workspace + layout.gatheredInputs(capacity);
+  T* targets = workspace + layout.gatheredTargets(capacity);
+  gatherRows<T, Index>(rows, layout.inputs(), X, indices, inputs);
+  gatherRows<T, Index>(rows, layout.outputs(), Y, indices, targets);
+  networkForward<T>(layout, params, workspace, capacity, inputs, rows, nullptr);
+  const double value = networkLossOfForward<T>(layout, loss, workspace, capacity, targets, rows);
+
+  const size_t last = layout.layers - 1;
+  outputDelta<T>(loss, layout.activations[last], rows, layout.outputs(), workspace + layout.z(capacity, last),
+                 workspace + layout.a(capacity, last), targets, workspace + layout.delta(capacity, last));
+  for (size_t step = 0; step < layout.layers; ++step) {
+    const size_t i = last - step;
+    const size_t in = layout.units[i];
+    const size_t units = layout.units[i + 1];
+    const T* delta = workspace + layout.delta(capacity, i);
+    const T* previous = i == 0 ? inputs : workspace + layout.a(capacity, i - 1);
+    // dW = previous^T delta, db = column sums of delta.
+    gemm<T>(true, false, in, units, rows, T(1), previous, delta, T(0), gradients + layout.weightOffset[i]);
+    columnSums<T>(rows, units, delta, gradients + layout.biasOffset[i]);
+    if (i > 0) {
+      // delta_below = (delta W^T) * f'(z_below)
+      T* below = workspace + layout.delta(capacity, i - 1);
+      gemm<T>(false, true, rows, in, units, T(1), delta, params + layout.weightOffset[i], T(0), below);
+      activation<T>(layout.activations[i - 1])
+          .backward(rows, in, workspace + layout.z(capacity, i - 1), workspace + layout.a(capacity, i - 1), below,
+                    below);
+    }
+  }
+  return value;
+}
+
+}  // namespace blasnet::kernels
