@@ -179,10 +179,10 @@ bool Call::code(size_t index, const char* name, int count, int* out) {
 }
 
 bool Call::elementType(size_t index, const char* name, ElementType* out) {
-  bool is = false;
   napi_typedarray_type type;
-  if (napi_is_typedarray(env_, argv_[index], &is) == napi_ok && is &&
-      napi_get_typedarray_info(env_, argv_[index], &type, nullptr, nullptr, nullptr, nullptr) == napi_ok) {
+  if (napi_get_typedarray_info(env_, argv_[index], &type, nullptr, nullptr, nullptr, nullptr) == napi_ok) {
+    typedIndex_ = index;
+    typedType_ = type;
     // Each element type listed here needs its template instantiations in the bindings that dispatch on it.
     if (type == napi_float64_array) {
       *out = ElementType::Float64;
@@ -194,11 +194,14 @@ bool Call::elementType(size_t index, const char* name, ElementType* out) {
 
 bool Call::typedArray(size_t index, const char* name, napi_typedarray_type expected, const char* expectedName,
                       void** data, size_t* length) {
-  bool is = false;
   napi_typedarray_type type;
-  if (napi_is_typedarray(env_, argv_[index], &is) != napi_ok || !is ||
-      napi_get_typedarray_info(env_, argv_[index], &type, length, data, nullptr, nullptr) != napi_ok ||
-      type != expected) {
+  // A failed call (not a typed array) leaves `type` unset; the status says so.
+  const napi_status status =
+      index == typedIndex_
+          ? napi_get_typedarray_info(env_, argv_[index], nullptr, length, data, nullptr, nullptr)
+          : napi_get_typedarray_info(env_, argv_[index], &type, length, data, nullptr, nullptr);
+  if (index == typedIndex_) type = typedType_;
+  if (status != napi_ok || type != expected) {
     return typeError("%s: expected %s to be a %s but received %s", kernel_, name, expectedName, describe(index));
   }
   if (*data == nullptr) {
@@ -221,11 +224,9 @@ bool Call::tooShort(const char* name, const char* typeName, size_t needed, const
 }
 
 bool Call::indices(size_t index, const char* name, IndexSpan* out) {
-  bool is = false;
   napi_typedarray_type type;
   void* data = nullptr;
-  if (napi_is_typedarray(env_, argv_[index], &is) != napi_ok || !is ||
-      napi_get_typedarray_info(env_, argv_[index], &type, &out->length, &data, nullptr, nullptr) != napi_ok ||
+  if (napi_get_typedarray_info(env_, argv_[index], &type, &out->length, &data, nullptr, nullptr) != napi_ok ||
       (type != napi_uint32_array && type != napi_int32_array)) {
     return typeError("%s: expected %s to be a Uint32Array or Int32Array but received %s", kernel_, name,
                      describe(index));

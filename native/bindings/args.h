@@ -59,7 +59,8 @@ class Call {
   // An integer in [0, count): an activation or loss code.
   bool code(size_t index, const char* name, int count, int* out);
 
-  // The element type of the typed array at `index` (the kernel's dtype), or false with a TypeError.
+  // The element type of the typed array at `index` (the kernel's dtype), or false with a TypeError. The
+  // argument's type is remembered, so reading that array later skips the (costly) type query.
   bool elementType(size_t index, const char* name, ElementType* out);
 
   // A typed array of T holding at least `needed` elements; `formula` says how `needed` was derived
@@ -110,6 +111,10 @@ class Call {
 
   napi_env env_;
   const char* kernel_;
+  // napi_get_typedarray_info's type query walks V8's typed-array kinds one by one (~50 ns, most of a small
+  // call's cost); elementType() records the answer for its argument so it is asked once.
+  size_t typedIndex_ = kMaxArgs;
+  napi_typedarray_type typedType_ = napi_int8_array;
   size_t argc_ = kMaxArgs;
   napi_value argv_[kMaxArgs];
   char description_[96];
