@@ -94,6 +94,19 @@ function checkDims(dims: unknown): number[] {
   return dims.slice();
 }
 
+/** The size checks admit what the machine could hold; the allocator may still say no (memory in use). */
+function allocateParameters(count: number, dims: readonly number[]): Float64Array {
+  try {
+    return new Float64Array(count);
+  } catch (cause) {
+    throw new ValueError(
+      'ERR_TOO_LARGE',
+      `Could not allocate the ${count} parameters of dims ${JSON.stringify(dims)} (${((count * 8) / 2 ** 30).toFixed(1)} GiB)`,
+      { cause },
+    );
+  }
+}
+
 function checkActivations(activations: unknown, layerCount: number): Activation[] {
   if (!Array.isArray(activations)) {
     throw invalid('ERR_INVALID_ACTIVATION', 'activations', `an array of ${layerCount} activations`, activations);
@@ -169,7 +182,7 @@ export class Network implements TrainingTarget {
     this.random = new Random(this.seed);
     this.layout = new NetworkLayout(this.dims, acts.map((a) => a.code));
     this.layoutCode = this.layout.encode();
-    this.parameters = new Float64Array(this.layout.parameterCount);
+    this.parameters = allocateParameters(this.layout.parameterCount, this.dims);
     const layers: Layer[] = [];
     for (let i = 0; i < acts.length; i++) {
       const inputs = this.dims[i]!;

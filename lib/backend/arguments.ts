@@ -112,6 +112,27 @@ function isDetached(array: ArrayBufferView): boolean {
   }
 }
 
+/**
+ * The native layer picks the element type from one array argument before checking anything else (see
+ * `dispatch` in args.h), so a wrong type there is reported first; this is that check, type only.
+ */
+export function dispatchType(kernel: string, name: string, value: unknown): void {
+  if (!isTypedArrayOf(value, 'Float64Array')) {
+    throw typeError(`${kernel}: expected ${name} to be a Float64Array but received ${describe(value)}`);
+  }
+}
+
+/** An Int32Array (a network layout), not detached. */
+export function int32Array(kernel: string, name: string, value: unknown): Int32Array {
+  if (!isTypedArrayOf(value, 'Int32Array')) {
+    throw typeError(`${kernel}: expected ${name} to be a Int32Array but received ${describe(value)}`);
+  }
+  if (isDetached(value)) {
+    throw typeError(`${kernel}: ${name} is a Int32Array whose buffer is detached (transferred or structured-cloned away)`);
+  }
+  return value;
+}
+
 export function floatArray(kernel: string, name: string, value: unknown, needed: number, formula: string): Float64Array {
   if (!isTypedArrayOf(value, 'Float64Array')) {
     throw typeError(`${kernel}: expected ${name} to be a Float64Array but received ${describe(value)}`);

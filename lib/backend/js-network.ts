@@ -2,7 +2,7 @@
  * The whole-network kernels of the js backend, composed from its layer kernels in the same order as
  * native/kernels/network.h, with the same argument checks as native/bindings/network.cc.
  */
-import { code, dimension, disjoint, expectCount, floatArray, indexArray, rangeError } from './arguments';
+import { code, dimension, dispatchType, disjoint, expectCount, floatArray, indexArray, int32Array, rangeError } from './arguments';
 import { LOSS_COUNT, REQUIRED_ACTIVATION, type IndexArray, type LossCode, type NetworkKernels } from './kernels';
 import { NetworkLayout } from './layout';
 
@@ -18,18 +18,7 @@ export interface LayerKernels {
 }
 
 function readLayout(kernel: string, value: unknown): NetworkLayout {
-  if (!(ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Int32Array]')) {
-    throw Object.assign(
-      new TypeError(`${kernel}: expected layout to be a Int32Array but received ${describeForLayout(value)}`),
-      { code: 'ERR_INVALID_ARG_TYPE' },
-    );
-  }
-  return NetworkLayout.parse(value as Int32Array, (message) => rangeError(`${kernel}: ${message}`));
-}
-
-function describeForLayout(value: unknown): string {
-  if (ArrayBuffer.isView(value)) return Object.prototype.toString.call(value).slice(8, -1);
-  return Array.isArray(value) ? 'an Array' : value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value === 'number' ? String(value) : `a ${typeof value}`;
+  return NetworkLayout.parse(int32Array(kernel, 'layout', value), (message) => rangeError(`${kernel}: ${message}`));
 }
 
 interface Head {
@@ -40,7 +29,7 @@ interface Head {
 }
 
 function readHead(kernel: string, layout: unknown, params: unknown, workspace: unknown, capacity: unknown): Head {
-  floatArray(kernel, 'params', params, 0, '0'); // the element type is checked first, as natively
+  dispatchType(kernel, 'params', params);
   const parsed = readLayout(kernel, layout);
   const p = floatArray(kernel, 'params', params, parsed.parameterCount, "the layout's parameter count");
   const c = dimension(kernel, 'capacity', capacity);

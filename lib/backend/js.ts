@@ -8,6 +8,7 @@ import type { Backend } from './backend';
 import {
   code,
   dimension,
+  dispatchType,
   disjoint,
   expectCount,
   flag,
@@ -62,9 +63,9 @@ function elementwise(
 
 const softmax: ActivationOps = {
   forward(rows, cols, Z, A) {
+    if (cols === 0) return; // rows may be up to 2^31 with nothing to touch: do not walk them
     for (let r = 0; r < rows; r++) {
       const base = r * cols;
-      if (cols === 0) continue;
       let max = Z[base];
       for (let j = 1; j < cols; j++) max = Z[base + j] > max ? Z[base + j] : max;
       let sum = 0;
@@ -76,6 +77,7 @@ const softmax: ActivationOps = {
     }
   },
   backward(rows, cols, _Z, A, G, out) {
+    if (cols === 0) return;
     for (let r = 0; r < rows; r++) {
       const base = r * cols;
       let dot = 0;
@@ -122,6 +124,7 @@ function gemm(
   C: Float64Array,
 ): void {
   expectCount('gemm', 10, arguments.length);
+  dispatchType('gemm', 'A', A);
   flag('gemm', 'transA', transA);
   flag('gemm', 'transB', transB);
   dimension('gemm', 'm', m);
@@ -186,6 +189,7 @@ function gemm(
 
 function axpy(n: number, alpha: number, X: Float64Array, Y: Float64Array): void {
   expectCount('axpy', 4, arguments.length);
+  dispatchType('axpy', 'X', X);
   dimension('axpy', 'n', n);
   scalar('axpy', 'alpha', alpha);
   floatArray('axpy', 'X', X, n, 'n');
@@ -197,11 +201,13 @@ function axpy(n: number, alpha: number, X: Float64Array, Y: Float64Array): void 
 
 function addBias(rows: number, cols: number, bias: Float64Array, Z: Float64Array): void {
   expectCount('addBias', 4, arguments.length);
+  dispatchType('addBias', 'bias', bias);
   dimension('addBias', 'rows', rows);
   dimension('addBias', 'cols', cols);
   floatArray('addBias', 'bias', bias, cols, 'cols');
   floatArray('addBias', 'Z', Z, rows * cols, 'rows*cols');
   disjoint('addBias', 'Z', Z, rows * cols, 'bias', bias, cols, false);
+  if (cols === 0) return; // rows may be up to 2^31 with nothing to touch: do not walk them
   for (let i = 0; i < rows; i++) {
     const row = i * cols;
     for (let j = 0; j < cols; j++) Z[row + j] += bias[j];
@@ -210,12 +216,14 @@ function addBias(rows: number, cols: number, bias: Float64Array, Z: Float64Array
 
 function columnSums(rows: number, cols: number, A: Float64Array, out: Float64Array): void {
   expectCount('columnSums', 4, arguments.length);
+  dispatchType('columnSums', 'A', A);
   dimension('columnSums', 'rows', rows);
   dimension('columnSums', 'cols', cols);
   floatArray('columnSums', 'A', A, rows * cols, 'rows*cols');
   floatArray('columnSums', 'out', out, cols, 'cols');
   disjoint('columnSums', 'out', out, cols, 'A', A, rows * cols, false);
   out.fill(0, 0, cols);
+  if (cols === 0) return;
   for (let i = 0; i < rows; i++) {
     const row = i * cols;
     for (let j = 0; j < cols; j++) out[j] += A[row + j];
@@ -231,6 +239,7 @@ function gatherRows(
   out: Float64Array,
 ): void {
   expectCount('gatherRows', 6, arguments.length);
+  dispatchType('gatherRows', 'X', X);
   dimension('gatherRows', 'rows', rows);
   dimension('gatherRows', 'cols', cols);
   floatArray('gatherRows', 'X', X, 0, '0');
@@ -261,6 +270,7 @@ function gatherRows(
 
 function activationForward(activation: ActivationCode, rows: number, cols: number, Z: Float64Array, A: Float64Array): void {
   expectCount('activationForward', 5, arguments.length);
+  dispatchType('activationForward', 'Z', Z);
   code('activationForward', 'activation', activation, ACTIVATION_COUNT);
   dimension('activationForward', 'rows', rows);
   dimension('activationForward', 'cols', cols);
@@ -280,6 +290,7 @@ function activationBackward(
   out: Float64Array,
 ): void {
   expectCount('activationBackward', 7, arguments.length);
+  dispatchType('activationBackward', 'Z', Z);
   code('activationBackward', 'activation', activation, ACTIVATION_COUNT);
   dimension('activationBackward', 'rows', rows);
   dimension('activationBackward', 'cols', cols);
@@ -333,6 +344,7 @@ function lossValue(
   Y: Float64Array,
 ): number {
   expectCount('lossValue', 7, arguments.length);
+  dispatchType('lossValue', 'Z', Z);
   lossArguments('lossValue', loss, activation, rows, cols, Z, A, Y);
   const count = rows * cols;
   let sum = 0;
@@ -373,6 +385,7 @@ function outputDelta(
   delta: Float64Array,
 ): void {
   expectCount('outputDelta', 8, arguments.length);
+  dispatchType('outputDelta', 'Z', Z);
   lossArguments('outputDelta', loss, activation, rows, cols, Z, A, Y);
   const count = rows * cols;
   floatArray('outputDelta', 'delta', delta, count, 'rows*cols');

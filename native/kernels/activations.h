@@ -79,10 +79,10 @@ BLASNET_MULTIVERSION void elementwiseBackward(size_t rows, size_t cols, const T*
 // Shifting by the row maximum keeps exp in range; the result is unchanged mathematically.
 template <typename T>
 BLASNET_MULTIVERSION void softmaxForward(size_t rows, size_t cols, const T* Z, T* A) {
+  if (cols == 0) return;  // rows may be up to 2^31 with nothing to touch: do not walk them
   for (size_t r = 0; r < rows; ++r) {
     const T* z = Z + r * cols;
     T* a = A + r * cols;
-    if (cols == 0) continue;
     T max = z[0];
     for (size_t j = 1; j < cols; ++j) max = z[j] > max ? z[j] : max;
     T sum = T(0);
@@ -98,6 +98,7 @@ BLASNET_MULTIVERSION void softmaxForward(size_t rows, size_t cols, const T* Z, T
 // before any write, so out may be G or A itself.
 template <typename T>
 BLASNET_MULTIVERSION void softmaxBackward(size_t rows, size_t cols, const T*, const T* A, const T* G, T* out) {
+  if (cols == 0) return;
   for (size_t r = 0; r < rows; ++r) {
     const T* a = A + r * cols;
     const T* g = G + r * cols;

@@ -13,6 +13,7 @@ namespace blasnet::kernels {
 // Z[i, j] += bias[j] for every row i.
 template <typename T>
 BLASNET_MULTIVERSION void addBias(size_t rows, size_t cols, const T* bias, T* Z) {
+  if (cols == 0) return;  // rows may be up to 2^31 with nothing to touch: do not walk them
   for (size_t i = 0; i < rows; ++i) {
     T* row = Z + i * cols;
     for (size_t j = 0; j < cols; ++j) row[j] += bias[j];
@@ -29,6 +30,7 @@ void broadcastRows(size_t rows, size_t cols, const T* bias, T* Z) {
 template <typename T>
 BLASNET_MULTIVERSION void columnSums(size_t rows, size_t cols, const T* A, T* out) {
   for (size_t j = 0; j < cols; ++j) out[j] = T(0);
+  if (cols == 0) return;  // rows may be up to 2^31 with nothing to touch: do not walk them
   for (size_t i = 0; i < rows; ++i) {
     const T* row = A + i * cols;
     for (size_t j = 0; j < cols; ++j) out[j] += row[j];

@@ -1,0 +1,107 @@
+/**
+ * Differential fuzzing of the native boundary: every kernel, called with random and deliberately broken
+ * arguments, on the native addon and on the js reference with identical copies of the memory. Each call
+ * must either succeed on both with the same results, or throw a TypeError or RangeError on both, leaving
+ * memory untouched. The process must never crash (a crash fails this suite).
+ *
+ * FUZZ_ITERATIONS sets the calls per kernel (default 2,000 in CI: 24,000 calls); `npm run fuzz` runs
+ * 100,000 per kernel. FUZZ_SEED picks the run (default: fixed, so CI is reproducible).
+ */
+import { backends, KERNEL_NAMES, type Backend } from '../../lib';
+import { Random } from '../../lib/random';
+import { materialise, snapshot, type CallSpec } from './memory';
+import { randomCall } from './generate';
+
+const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 2000);
+const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
+const TOLERANCE = 1e-10;
+
+interface Outcome {
+  error?: string;
+  value?: unknown;
+  memory: (Float64Array | Uint8Array | null)[];
+}
+
+function run(backend: Backend, spec: CallSpec): Outcome {
+  const { args, buffers } = materialise(spec);
+  const before = snapshot(buffers);
+  try {
+    const value = (backend[spec.kernel as keyof Backend] as (...a: unknown[]) => unknown)(...args);
+    return { value, memory: snapshot(buffers) };
+  } catch (error) {
+    const name = (error as Error)?.constructor?.name ?? typeof error;
+    const after = snapshot(buffers);
+    // A rejected call writes nothing.
+    if (!identical(after, before)) throw new Error(`${backend.name} ${spec.kernel} threw ${name} but wrote memory first`);
+    return { error: name, memory: after };
+  }
+}
+
+/** Bit-for-bit equality of two snapshots. */
+function identical(a: Outcome['memory'], b: Outcome['memory']): boolean {
+  return a.every((x, i) => {
+    const y = b[i];
+    if (x === null || y === null || y === undefined) return x === y;
+    const bytesX = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    const bytesY = new Uint8Array(y.buffer, y.byteOffset, y.byteLength);
+    if (bytesX.length !== bytesY.length) return false;
+    for (let j = 0; j < bytesX.length; j++) if (bytesX[j] !== bytesY[j]) return false;
+    return true;
+  });
+}
+
+function close(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+    return a === b || Math.abs(a - b) <= TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));
+  }
+  return a === b;
+}
+
+function sameMemory(a: Outcome['memory'], b: Outcome['memory']): boolean {
+  return a.every((bufferA, i) => {
+    const bufferB = b[i];
+    if (bufferA === null || bufferB === null || bufferA === undefined || bufferB === undefined) return bufferA === bufferB;
+    if (bufferA.length !== bufferB.length) return false;
+    let scale = 1;
+    for (let j = 0; j < bufferB.length; j++) if (Number.isFinite(bufferB[j]!)) scale = Math.max(scale, Math.abs(bufferB[j]!));
+    for (let j = 0; j < bufferA.length; j++) {
+      const x = bufferA[j]!;
+      const y = bufferB[j]!;
+      if (Number.isNaN(x) || Number.isNaN(y)) {
+        if (!(Number.isNaN(x) && Number.isNaN(y))) return false;
+      } else if (x !== y && !(Math.abs(x - y) <= TOLERANCE * scale)) {
+        return false;
+      }
+    }
+    return true;
+  });
+}
+
+function describeCall(spec: CallSpec): string {
+  return `${spec.kernel}(${spec.args.map((a) => ('value' in a ? String(a.value) : `${a.view.kind}[buf ${a.view.buffer} @${a.view.offset} x${a.view.length}]`)).join(', ')})${spec.detached.length ? ` detached ${spec.detached}` : ''}`;
+}
+
+describe(`native kernels under fuzzing (${ITERATIONS} calls each, seed ${SEED})`, () => {
+  it.each([...KERNEL_NAMES])('%s', (kernel) => {
+    const random = new Random(SEED + KERNEL_NAMES.indexOf(kernel));
+    const tally = { succeeded: 0, TypeError: 0, RangeError: 0 };
+    for (let i = 0; i < ITERATIONS; i++) {
+      const spec = randomCall(kernel, random);
+      const native = run(backends.native, spec);
+      const js = run(backends.js, spec);
+      if (native.error !== js.error || (native.error === undefined && (!close(native.value, js.value) || !sameMemory(native.memory, js.memory)))) {
+        throw new Error(
+          `backends disagree on ${describeCall(spec)}\n  native: ${native.error ?? `returned ${String(native.value)}`}\n  js:     ${js.error ?? `returned ${String(js.value)}`}`,
+        );
+      }
+      if (native.error !== undefined && native.error !== 'TypeError' && native.error !== 'RangeError') {
+        throw new Error(`${describeCall(spec)} threw ${native.error}, not a TypeError or RangeError`);
+      }
+      tally[(native.error ?? 'succeeded') as keyof typeof tally]++;
+    }
+    // The generator must exercise both sides of the boundary.
+    expect(tally.succeeded).toBeGreaterThan(ITERATIONS / 20);
+    expect(tally.TypeError + tally.RangeError).toBeGreaterThan(ITERATIONS / 4);
+  });
+});
