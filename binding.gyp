@@ -13,7 +13,8 @@
         "native/bindings/layers.cc",
         "native/bindings/linear_algebra.cc",
         "native/bindings/losses.cc",
-        "native/bindings/network.cc"
+        "native/bindings/network.cc",
+        "native/bindings/optimizers.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

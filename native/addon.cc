@@ -27,6 +27,8 @@ constexpr Export kExports[] = {
     {"networkForward", blasnet::binding::NetworkForward},
     {"networkLoss", blasnet::binding::NetworkLoss},
     {"networkGradients", blasnet::binding::NetworkGradients},
+    {"sgdStep", blasnet::binding::SgdStep},
+    {"adamStep", blasnet::binding::AdamStep},
     // BLAS facts and threads.
     {"blasConfig", blasnet::binding::BlasConfig},
     {"blasCoreName", blasnet::binding::BlasCoreName},

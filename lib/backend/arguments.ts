@@ -97,6 +97,7 @@ function isTypedArrayOf<T extends string>(value: unknown, tag: T): value is Type
 
 interface TypedArrayByTag {
   Float64Array: Float64Array;
+  Float32Array: Float32Array;
   Uint32Array: Uint32Array;
   Int32Array: Int32Array;
 }
@@ -116,11 +117,14 @@ function isDetached(array: ArrayBufferView): boolean {
  * The native layer picks the element type from one array argument before checking anything else (see
  * `dispatch` in args.h), so a wrong type there is reported first; this is that check, type only.
  */
-export function dispatchType(kernel: string, name: string, value: unknown): void {
-  if (!isTypedArrayOf(value, 'Float64Array')) {
-    throw typeError(`${kernel}: expected ${name} to be a Float64Array but received ${describe(value)}`);
-  }
+export function dispatchType(kernel: string, name: string, value: unknown): FloatTag {
+  if (isTypedArrayOf(value, 'Float64Array')) return 'Float64Array';
+  if (isTypedArrayOf(value, 'Float32Array')) return 'Float32Array';
+  throw typeError(`${kernel}: expected ${name} to be a Float64Array or Float32Array but received ${describe(value)}`);
 }
+
+/** The element types kernels compute in. */
+export type FloatTag = 'Float64Array' | 'Float32Array';
 
 /** An Int32Array (a network layout), not detached. */
 export function int32Array(kernel: string, name: string, value: unknown): Int32Array {
@@ -133,21 +137,28 @@ export function int32Array(kernel: string, name: string, value: unknown): Int32A
   return value;
 }
 
-export function floatArray(kernel: string, name: string, value: unknown, needed: number, formula: string): Float64Array {
-  if (!isTypedArrayOf(value, 'Float64Array')) {
-    throw typeError(`${kernel}: expected ${name} to be a Float64Array but received ${describe(value)}`);
+/** A typed array of the call's element type `tag`, not detached, holding at least `needed` elements. */
+export function floatArray(
+  kernel: string,
+  name: string,
+  value: unknown,
+  needed: number,
+  formula: string,
+  tag: FloatTag,
+): Float64Array | Float32Array {
+  if (!isTypedArrayOf(value, tag)) {
+    throw typeError(`${kernel}: expected ${name} to be a ${tag} but received ${describe(value)}`);
   }
-  if (isDetached(value)) {
-    throw typeError(
-      `${kernel}: ${name} is a Float64Array whose buffer is detached (transferred or structured-cloned away)`,
-    );
+  const array = value as Float64Array | Float32Array;
+  if (isDetached(array)) {
+    throw typeError(`${kernel}: ${name} is a ${tag} whose buffer is detached (transferred or structured-cloned away)`);
   }
-  if (value.length < needed) {
+  if (array.length < needed) {
     throw rangeError(
-      `${kernel}: expected ${name} to hold at least ${formula} = ${needed} elements but the Float64Array has ${value.length}`,
+      `${kernel}: expected ${name} to hold at least ${formula} = ${needed} elements but the ${tag} has ${array.length}`,
     );
   }
-  return value;
+  return array;
 }
 
 export function indexArray(kernel: string, name: string, value: unknown): Uint32Array | Int32Array {

@@ -2,19 +2,19 @@
  * The whole-network kernels of the js backend, composed from its layer kernels in the same order as
  * native/kernels/network.h, with the same argument checks as native/bindings/network.cc.
  */
-import { code, dimension, dispatchType, disjoint, expectCount, floatArray, indexArray, int32Array, rangeError } from './arguments';
-import { LOSS_COUNT, REQUIRED_ACTIVATION, type IndexArray, type LossCode, type NetworkKernels } from './kernels';
+import { code, dimension, dispatchType, disjoint, expectCount, floatArray, indexArray, int32Array, rangeError, type FloatTag } from './arguments';
+import { LOSS_COUNT, REQUIRED_ACTIVATION, type FloatArray, type IndexArray, type LossCode, type NetworkKernels } from './kernels';
 import { NetworkLayout } from './layout';
 
 /** The layer kernels the passes are built from (the js backend's own). */
 export interface LayerKernels {
-  gemm(tA: boolean, tB: boolean, m: number, n: number, k: number, alpha: number, A: Float64Array, B: Float64Array, beta: number, C: Float64Array): void;
-  columnSums(rows: number, cols: number, A: Float64Array, out: Float64Array): void;
-  gatherRows(rows: number, cols: number, X: Float64Array, indices: IndexArray, indexOffset: number, out: Float64Array): void;
-  activationForward(activation: number, rows: number, cols: number, Z: Float64Array, A: Float64Array): void;
-  activationBackward(activation: number, rows: number, cols: number, Z: Float64Array, A: Float64Array, G: Float64Array, out: Float64Array): void;
-  lossValue(loss: number, activation: number, rows: number, cols: number, Z: Float64Array, A: Float64Array, Y: Float64Array): number;
-  outputDelta(loss: number, activation: number, rows: number, cols: number, Z: Float64Array, A: Float64Array, Y: Float64Array, delta: Float64Array): void;
+  gemm(tA: boolean, tB: boolean, m: number, n: number, k: number, alpha: number, A: FloatArray, B: FloatArray, beta: number, C: FloatArray): void;
+  columnSums(rows: number, cols: number, A: FloatArray, out: FloatArray): void;
+  gatherRows(rows: number, cols: number, X: FloatArray, indices: IndexArray, indexOffset: number, out: FloatArray): void;
+  activationForward(activation: number, rows: number, cols: number, Z: FloatArray, A: FloatArray): void;
+  activationBackward(activation: number, rows: number, cols: number, Z: FloatArray, A: FloatArray, G: FloatArray, out: FloatArray): void;
+  lossValue(loss: number, activation: number, rows: number, cols: number, Z: FloatArray, A: FloatArray, Y: FloatArray): number;
+  outputDelta(loss: number, activation: number, rows: number, cols: number, Z: FloatArray, A: FloatArray, Y: FloatArray, delta: FloatArray): void;
 }
 
 function readLayout(kernel: string, value: unknown): NetworkLayout {
@@ -22,22 +22,23 @@ function readLayout(kernel: string, value: unknown): NetworkLayout {
 }
 
 interface Head {
+  tag: FloatTag;
   layout: NetworkLayout;
-  params: Float64Array;
-  workspace: Float64Array;
+  params: FloatArray;
+  workspace: FloatArray;
   capacity: number;
 }
 
 function readHead(kernel: string, layout: unknown, params: unknown, workspace: unknown, capacity: unknown): Head {
-  dispatchType(kernel, 'params', params);
+  const tag = dispatchType(kernel, 'params', params);
   const parsed = readLayout(kernel, layout);
-  const p = floatArray(kernel, 'params', params, parsed.parameterCount, "the layout's parameter count");
+  const p = floatArray(kernel, 'params', params, parsed.parameterCount, "the layout's parameter count", tag);
   const c = dimension(kernel, 'capacity', capacity);
   const need = parsed.workspaceSize(c);
   if (!Number.isSafeInteger(need)) throw rangeError(`${kernel}: a workspace for capacity ${c} would overflow`);
-  const w = floatArray(kernel, 'workspace', workspace, need, 'capacity*(3*(d_1+...+d_L)+d_0+d_L)');
+  const w = floatArray(kernel, 'workspace', workspace, need, 'capacity*(3*(d_1+...+d_L)+d_0+d_L)', tag);
   disjoint(kernel, 'workspace', w, need, 'params', p, parsed.parameterCount, false);
-  return { layout: parsed, params: p, workspace: w, capacity: c };
+  return { tag, layout: parsed, params: p, workspace: w, capacity: c };
 }
 
 function rowsWithin(kernel: string, rows: number, capacity: number): void {
@@ -53,12 +54,12 @@ function lossFits(kernel: string, loss: LossCode, layout: NetworkLayout): void {
 }
 
 /** A view of `length` elements at `offset`. */
-function view(array: Float64Array, offset: number, length: number): Float64Array {
+function view(array: FloatArray, offset: number, length: number): FloatArray {
   return array.subarray(offset, offset + length);
 }
 
 /** z = bias broadcast, then z += input W, then a = f(z), layer by layer. */
-function forward(k: LayerKernels, net: Head, input: Float64Array, rows: number, out: Float64Array | undefined): void {
+function forward(k: LayerKernels, net: Head, input: FloatArray, rows: number, out: FloatArray | undefined): void {
   const { layout, params, workspace, capacity } = net;
   let previous = input;
   for (let i = 0; i < layout.layers; i++) {
@@ -74,7 +75,7 @@ function forward(k: LayerKernels, net: Head, input: Float64Array, rows: number, 
   }
 }
 
-function lossOfForward(k: LayerKernels, net: Head, loss: LossCode, targets: Float64Array, rows: number): number {
+function lossOfForward(k: LayerKernels, net: Head, loss: LossCode, targets: FloatArray, rows: number): number {
   const { layout, workspace, capacity } = net;
   const last = layout.layers - 1;
   const count = rows * layout.outputs;
@@ -99,8 +100,8 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       dimension(kernel, 'rows', rows);
       rowsWithin(kernel, rows, net.capacity);
       const { inputs, outputs } = net.layout;
-      floatArray(kernel, 'X', X, (rowOffset + rows) * inputs, '(rowOffset+rows)*d_0');
-      floatArray(kernel, 'out', out, rows * outputs, 'rows*d_L');
+      floatArray(kernel, 'X', X, (rowOffset + rows) * inputs, '(rowOffset+rows)*d_0', net.tag);
+      floatArray(kernel, 'out', out, rows * outputs, 'rows*d_L', net.tag);
       const need = net.layout.workspaceSize(net.capacity);
       disjoint(kernel, 'workspace', net.workspace, need, 'X', X, (rowOffset + rows) * inputs, false);
       disjoint(kernel, 'out', out, rows * outputs, 'X', X, (rowOffset + rows) * inputs, false);
@@ -121,8 +122,8 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       rowsWithin(kernel, rows, net.capacity);
       if (rows === 0) throw rangeError(`${kernel}: expected rows to be at least 1 (a mean over no rows is undefined)`);
       const { inputs, outputs } = net.layout;
-      floatArray(kernel, 'X', X, (rowOffset + rows) * inputs, '(rowOffset+rows)*d_0');
-      floatArray(kernel, 'Y', Y, (rowOffset + rows) * outputs, '(rowOffset+rows)*d_L');
+      floatArray(kernel, 'X', X, (rowOffset + rows) * inputs, '(rowOffset+rows)*d_0', net.tag);
+      floatArray(kernel, 'Y', Y, (rowOffset + rows) * outputs, '(rowOffset+rows)*d_L', net.tag);
       const need = net.layout.workspaceSize(net.capacity);
       disjoint(kernel, 'workspace', net.workspace, need, 'X', X, (rowOffset + rows) * inputs, false);
       disjoint(kernel, 'workspace', net.workspace, need, 'Y', Y, (rowOffset + rows) * outputs, false);
@@ -135,11 +136,11 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       expectCount(kernel, 11, arguments.length);
       const net = readHead(kernel, layout, params, workspace, capacity);
       const { layout: l, capacity: c } = net;
-      floatArray(kernel, 'gradients', gradients, l.parameterCount, "the layout's parameter count");
+      floatArray(kernel, 'gradients', gradients, l.parameterCount, "the layout's parameter count", net.tag);
       code(kernel, 'loss', loss, LOSS_COUNT);
       lossFits(kernel, loss, l);
-      floatArray(kernel, 'X', X, 0, '0');
-      floatArray(kernel, 'Y', Y, 0, '0');
+      floatArray(kernel, 'X', X, 0, '0', net.tag);
+      floatArray(kernel, 'Y', Y, 0, '0', net.tag);
       indexArray(kernel, 'indices', indices);
       dimension(kernel, 'indexOffset', indexOffset);
       dimension(kernel, 'rows', rows);

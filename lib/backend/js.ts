@@ -10,6 +10,7 @@ import {
   dimension,
   dispatchType,
   disjoint,
+  type FloatTag,
   expectCount,
   flag,
   floatArray,
@@ -18,9 +19,11 @@ import {
   scalar,
 } from './arguments';
 import { networkKernels } from './js-network';
+import { optimizerKernels } from './js-optimizers';
 import {
   ACTIVATION_COUNT,
   ActivationCode,
+  type FloatArray,
   type IndexArray,
   LOSS_COUNT,
   LossCode,
@@ -40,8 +43,8 @@ function stableSigmoid(z: number): number {
 }
 
 interface ActivationOps {
-  forward(rows: number, cols: number, Z: Float64Array, A: Float64Array): void;
-  backward(rows: number, cols: number, Z: Float64Array, A: Float64Array, G: Float64Array, out: Float64Array): void;
+  forward(rows: number, cols: number, Z: FloatArray, A: FloatArray): void;
+  backward(rows: number, cols: number, Z: FloatArray, A: FloatArray, G: FloatArray, out: FloatArray): void;
 }
 
 /** value(z), and backward(z, a, g) = g * f'(z) given a = f(z), as in native/kernels/activations.h. */
@@ -118,23 +121,23 @@ function gemm(
   n: number,
   k: number,
   alpha: number,
-  A: Float64Array,
-  B: Float64Array,
+  A: FloatArray,
+  B: FloatArray,
   beta: number,
-  C: Float64Array,
+  C: FloatArray,
 ): void {
   expectCount('gemm', 10, arguments.length);
-  dispatchType('gemm', 'A', A);
+  const t = dispatchType('gemm', 'A', A);
   flag('gemm', 'transA', transA);
   flag('gemm', 'transB', transB);
   dimension('gemm', 'm', m);
   dimension('gemm', 'n', n);
   dimension('gemm', 'k', k);
   scalar('gemm', 'alpha', alpha);
-  floatArray('gemm', 'A', A, m * k, 'm*k');
-  floatArray('gemm', 'B', B, k * n, 'k*n');
+  floatArray('gemm', 'A', A, m * k, 'm*k', t);
+  floatArray('gemm', 'B', B, k * n, 'k*n', t);
   scalar('gemm', 'beta', beta);
-  floatArray('gemm', 'C', C, m * n, 'm*n');
+  floatArray('gemm', 'C', C, m * n, 'm*n', t);
   disjoint('gemm', 'C', C, m * n, 'A', A, m * k, false);
   disjoint('gemm', 'C', C, m * n, 'B', B, k * n, false);
 
@@ -187,25 +190,25 @@ function gemm(
   }
 }
 
-function axpy(n: number, alpha: number, X: Float64Array, Y: Float64Array): void {
+function axpy(n: number, alpha: number, X: FloatArray, Y: FloatArray): void {
   expectCount('axpy', 4, arguments.length);
-  dispatchType('axpy', 'X', X);
+  const t = dispatchType('axpy', 'X', X);
   dimension('axpy', 'n', n);
   scalar('axpy', 'alpha', alpha);
-  floatArray('axpy', 'X', X, n, 'n');
-  floatArray('axpy', 'Y', Y, n, 'n');
+  floatArray('axpy', 'X', X, n, 'n', t);
+  floatArray('axpy', 'Y', Y, n, 'n', t);
   disjoint('axpy', 'Y', Y, n, 'X', X, n, true);
   if (alpha === 0) return;
   for (let i = 0; i < n; i++) Y[i] += alpha * X[i];
 }
 
-function addBias(rows: number, cols: number, bias: Float64Array, Z: Float64Array): void {
+function addBias(rows: number, cols: number, bias: FloatArray, Z: FloatArray): void {
   expectCount('addBias', 4, arguments.length);
-  dispatchType('addBias', 'bias', bias);
+  const t = dispatchType('addBias', 'bias', bias);
   dimension('addBias', 'rows', rows);
   dimension('addBias', 'cols', cols);
-  floatArray('addBias', 'bias', bias, cols, 'cols');
-  floatArray('addBias', 'Z', Z, rows * cols, 'rows*cols');
+  floatArray('addBias', 'bias', bias, cols, 'cols', t);
+  floatArray('addBias', 'Z', Z, rows * cols, 'rows*cols', t);
   disjoint('addBias', 'Z', Z, rows * cols, 'bias', bias, cols, false);
   if (cols === 0) return; // rows may be up to 2^31 with nothing to touch: do not walk them
   for (let i = 0; i < rows; i++) {
@@ -214,13 +217,13 @@ function addBias(rows: number, cols: number, bias: Float64Array, Z: Float64Array
   }
 }
 
-function columnSums(rows: number, cols: number, A: Float64Array, out: Float64Array): void {
+function columnSums(rows: number, cols: number, A: FloatArray, out: FloatArray): void {
   expectCount('columnSums', 4, arguments.length);
-  dispatchType('columnSums', 'A', A);
+  const t = dispatchType('columnSums', 'A', A);
   dimension('columnSums', 'rows', rows);
   dimension('columnSums', 'cols', cols);
-  floatArray('columnSums', 'A', A, rows * cols, 'rows*cols');
-  floatArray('columnSums', 'out', out, cols, 'cols');
+  floatArray('columnSums', 'A', A, rows * cols, 'rows*cols', t);
+  floatArray('columnSums', 'out', out, cols, 'cols', t);
   disjoint('columnSums', 'out', out, cols, 'A', A, rows * cols, false);
   out.fill(0, 0, cols);
   if (cols === 0) return;
@@ -233,19 +236,19 @@ function columnSums(rows: number, cols: number, A: Float64Array, out: Float64Arr
 function gatherRows(
   rows: number,
   cols: number,
-  X: Float64Array,
+  X: FloatArray,
   indices: IndexArray,
   indexOffset: number,
-  out: Float64Array,
+  out: FloatArray,
 ): void {
   expectCount('gatherRows', 6, arguments.length);
-  dispatchType('gatherRows', 'X', X);
+  const t = dispatchType('gatherRows', 'X', X);
   dimension('gatherRows', 'rows', rows);
   dimension('gatherRows', 'cols', cols);
-  floatArray('gatherRows', 'X', X, 0, '0');
+  floatArray('gatherRows', 'X', X, 0, '0', t);
   indexArray('gatherRows', 'indices', indices);
   dimension('gatherRows', 'indexOffset', indexOffset);
-  floatArray('gatherRows', 'out', out, rows * cols, 'rows*cols');
+  floatArray('gatherRows', 'out', out, rows * cols, 'rows*cols', t);
   if (indexOffset + rows > indices.length) {
     throw rangeError(
       `gatherRows: expected indices to hold at least indexOffset+rows = ${indexOffset + rows} entries but it has ${indices.length}`,
@@ -268,14 +271,14 @@ function gatherRows(
   }
 }
 
-function activationForward(activation: ActivationCode, rows: number, cols: number, Z: Float64Array, A: Float64Array): void {
+function activationForward(activation: ActivationCode, rows: number, cols: number, Z: FloatArray, A: FloatArray): void {
   expectCount('activationForward', 5, arguments.length);
-  dispatchType('activationForward', 'Z', Z);
+  const t = dispatchType('activationForward', 'Z', Z);
   code('activationForward', 'activation', activation, ACTIVATION_COUNT);
   dimension('activationForward', 'rows', rows);
   dimension('activationForward', 'cols', cols);
-  floatArray('activationForward', 'Z', Z, rows * cols, 'rows*cols');
-  floatArray('activationForward', 'A', A, rows * cols, 'rows*cols');
+  floatArray('activationForward', 'Z', Z, rows * cols, 'rows*cols', t);
+  floatArray('activationForward', 'A', A, rows * cols, 'rows*cols', t);
   disjoint('activationForward', 'A', A, rows * cols, 'Z', Z, rows * cols, true);
   ACTIVATIONS[activation].forward(rows, cols, Z, A);
 }
@@ -284,21 +287,21 @@ function activationBackward(
   activation: ActivationCode,
   rows: number,
   cols: number,
-  Z: Float64Array,
-  A: Float64Array,
-  G: Float64Array,
-  out: Float64Array,
+  Z: FloatArray,
+  A: FloatArray,
+  G: FloatArray,
+  out: FloatArray,
 ): void {
   expectCount('activationBackward', 7, arguments.length);
-  dispatchType('activationBackward', 'Z', Z);
+  const t = dispatchType('activationBackward', 'Z', Z);
   code('activationBackward', 'activation', activation, ACTIVATION_COUNT);
   dimension('activationBackward', 'rows', rows);
   dimension('activationBackward', 'cols', cols);
   const count = rows * cols;
-  floatArray('activationBackward', 'Z', Z, count, 'rows*cols');
-  floatArray('activationBackward', 'A', A, count, 'rows*cols');
-  floatArray('activationBackward', 'G', G, count, 'rows*cols');
-  floatArray('activationBackward', 'out', out, count, 'rows*cols');
+  floatArray('activationBackward', 'Z', Z, count, 'rows*cols', t);
+  floatArray('activationBackward', 'A', A, count, 'rows*cols', t);
+  floatArray('activationBackward', 'G', G, count, 'rows*cols', t);
+  floatArray('activationBackward', 'out', out, count, 'rows*cols', t);
   disjoint('activationBackward', 'out', out, count, 'Z', Z, count, true);
   disjoint('activationBackward', 'out', out, count, 'A', A, count, true);
   disjoint('activationBackward', 'out', out, count, 'G', G, count, true);
@@ -307,6 +310,7 @@ function activationBackward(
 
 /** The shared head of both loss kernels, checked in the native order. */
 function lossArguments(
+  tag: FloatTag,
   kernel: string,
   loss: unknown,
   activation: unknown,
@@ -329,9 +333,9 @@ function lossArguments(
       `${kernel}: the ${LOSS_NAMES[lossCode]} loss needs the ${ACTIVATION_NAMES[required]} output activation (code ${required}) but received code ${activationCode} (${ACTIVATION_NAMES[activationCode]})`,
     );
   }
-  floatArray(kernel, 'Z', Z, r * c, 'rows*cols');
-  floatArray(kernel, 'A', A, r * c, 'rows*cols');
-  floatArray(kernel, 'Y', Y, r * c, 'rows*cols');
+  floatArray(kernel, 'Z', Z, r * c, 'rows*cols', tag);
+  floatArray(kernel, 'A', A, r * c, 'rows*cols', tag);
+  floatArray(kernel, 'Y', Y, r * c, 'rows*cols', tag);
 }
 
 function lossValue(
@@ -339,13 +343,13 @@ function lossValue(
   activation: ActivationCode,
   rows: number,
   cols: number,
-  Z: Float64Array,
-  A: Float64Array,
-  Y: Float64Array,
+  Z: FloatArray,
+  A: FloatArray,
+  Y: FloatArray,
 ): number {
   expectCount('lossValue', 7, arguments.length);
-  dispatchType('lossValue', 'Z', Z);
-  lossArguments('lossValue', loss, activation, rows, cols, Z, A, Y);
+  const t = dispatchType('lossValue', 'Z', Z);
+  lossArguments(t, 'lossValue', loss, activation, rows, cols, Z, A, Y);
   const count = rows * cols;
   let sum = 0;
   switch (loss) {
@@ -379,16 +383,16 @@ function outputDelta(
   activation: ActivationCode,
   rows: number,
   cols: number,
-  Z: Float64Array,
-  A: Float64Array,
-  Y: Float64Array,
-  delta: Float64Array,
+  Z: FloatArray,
+  A: FloatArray,
+  Y: FloatArray,
+  delta: FloatArray,
 ): void {
   expectCount('outputDelta', 8, arguments.length);
-  dispatchType('outputDelta', 'Z', Z);
-  lossArguments('outputDelta', loss, activation, rows, cols, Z, A, Y);
+  const t = dispatchType('outputDelta', 'Z', Z);
+  lossArguments(t, 'outputDelta', loss, activation, rows, cols, Z, A, Y);
   const count = rows * cols;
-  floatArray('outputDelta', 'delta', delta, count, 'rows*cols');
+  floatArray('outputDelta', 'delta', delta, count, 'rows*cols', t);
   disjoint('outputDelta', 'delta', delta, count, 'Z', Z, count, false);
   disjoint('outputDelta', 'delta', delta, count, 'A', A, count, false);
   disjoint('outputDelta', 'delta', delta, count, 'Y', Y, count, false);
@@ -435,4 +439,5 @@ export const jsBackend: Backend = {
   name: 'js',
   ...layerKernels,
   ...networkKernels(layerKernels),
+  ...optimizerKernels,
 };

@@ -3,8 +3,9 @@
  * `native/`, and the pure-TypeScript reference in `js.ts`).
  *
  * Conventions, for every kernel:
- * - Matrices are row-major `Float64Array`s owned by the caller; dimensions are passed explicitly and the
- *   leading dimensions are implied by the shapes. Kernels write into the output the caller passes and
+ * - Matrices are row-major `Float64Array`s (or `Float32Array`s: the element type of a call is that of its
+ *   first float array, and every other float array of the call must have the same type) owned by the
+ *   caller; dimensions are passed explicitly and the leading dimensions are implied by the shapes. Kernels write into the output the caller passes and
  *   never keep a reference to any array after they return.
  * - Arguments are validated before any memory is touched: dimensions are integers from 0 to 2^31 - 1,
  *   scalars are finite, arrays are of the right type, not detached, and at least as long as the dimensions
@@ -51,6 +52,9 @@ export const REQUIRED_ACTIVATION: Readonly<Record<LossCode, ActivationCode | und
 /** Row indices for {@link Kernels.gatherRows}. */
 export type IndexArray = Uint32Array | Int32Array;
 
+/** The element types kernels compute in: float64, or float32 (`cblas_sgemm` and float loops). */
+export type FloatArray = Float64Array | Float32Array;
+
 /** The kernels every backend implements. */
 export interface Kernels {
   /**
@@ -65,20 +69,20 @@ export interface Kernels {
     n: number,
     k: number,
     alpha: number,
-    A: Float64Array,
-    B: Float64Array,
+    A: FloatArray,
+    B: FloatArray,
     beta: number,
-    C: Float64Array,
+    C: FloatArray,
   ): void;
 
   /** `Y += alpha * X` over the first `n` elements (the SGD step with `alpha = -learningRate`). `Y` may be `X`. */
-  axpy(n: number, alpha: number, X: Float64Array, Y: Float64Array): void;
+  axpy(n: number, alpha: number, X: FloatArray, Y: FloatArray): void;
 
   /** `Z[i, j] += bias[j]` for a rows x cols `Z`. */
-  addBias(rows: number, cols: number, bias: Float64Array, Z: Float64Array): void;
+  addBias(rows: number, cols: number, bias: FloatArray, Z: FloatArray): void;
 
   /** `out[j] = sum over i of A[i, j]` for a rows x cols `A` (bias gradients). */
-  columnSums(rows: number, cols: number, A: Float64Array, out: Float64Array): void;
+  columnSums(rows: number, cols: number, A: FloatArray, out: FloatArray): void;
 
   /**
    * `out[i, :] = X[indices[indexOffset + i], :]` for `i < rows` (minibatch assembly from a shuffled index).
@@ -88,14 +92,14 @@ export interface Kernels {
   gatherRows(
     rows: number,
     cols: number,
-    X: Float64Array,
+    X: FloatArray,
     indices: IndexArray,
     indexOffset: number,
-    out: Float64Array,
+    out: FloatArray,
   ): void;
 
   /** `A = f(Z)` for a rows x cols `Z` (softmax row by row). `A` may be `Z`. */
-  activationForward(activation: ActivationCode, rows: number, cols: number, Z: Float64Array, A: Float64Array): void;
+  activationForward(activation: ActivationCode, rows: number, cols: number, Z: FloatArray, A: FloatArray): void;
 
   /**
    * `out = G * f'(Z)`: the gradient with respect to `Z` given the gradient `G` with respect to `A = f(Z)`
@@ -105,10 +109,10 @@ export interface Kernels {
     activation: ActivationCode,
     rows: number,
     cols: number,
-    Z: Float64Array,
-    A: Float64Array,
-    G: Float64Array,
-    out: Float64Array,
+    Z: FloatArray,
+    A: FloatArray,
+    G: FloatArray,
+    out: FloatArray,
   ): void;
 
   /**
@@ -121,9 +125,9 @@ export interface Kernels {
     activation: ActivationCode,
     rows: number,
     cols: number,
-    Z: Float64Array,
-    A: Float64Array,
-    Y: Float64Array,
+    Z: FloatArray,
+    A: FloatArray,
+    Y: FloatArray,
   ): number;
 
   /**
@@ -135,10 +139,10 @@ export interface Kernels {
     activation: ActivationCode,
     rows: number,
     cols: number,
-    Z: Float64Array,
-    A: Float64Array,
-    Y: Float64Array,
-    delta: Float64Array,
+    Z: FloatArray,
+    A: FloatArray,
+    Y: FloatArray,
+    delta: FloatArray,
   ): void;
 }
 
@@ -157,24 +161,24 @@ export interface NetworkKernels {
    */
   networkForward(
     layout: Int32Array,
-    params: Float64Array,
-    workspace: Float64Array,
+    params: FloatArray,
+    workspace: FloatArray,
     capacity: number,
-    X: Float64Array,
+    X: FloatArray,
     rowOffset: number,
     rows: number,
-    out: Float64Array,
+    out: FloatArray,
   ): void;
 
   /** The loss (mean reduction) of rows `rowOffset .. rowOffset + rows` of `X` against the same rows of `Y`. */
   networkLoss(
     layout: Int32Array,
-    params: Float64Array,
-    workspace: Float64Array,
+    params: FloatArray,
+    workspace: FloatArray,
     capacity: number,
     loss: LossCode,
-    X: Float64Array,
-    Y: Float64Array,
+    X: FloatArray,
+    Y: FloatArray,
     rowOffset: number,
     rows: number,
   ): number;
@@ -186,17 +190,58 @@ export interface NetworkKernels {
    */
   networkGradients(
     layout: Int32Array,
-    params: Float64Array,
-    gradients: Float64Array,
-    workspace: Float64Array,
+    params: FloatArray,
+    gradients: FloatArray,
+    workspace: FloatArray,
     capacity: number,
     loss: LossCode,
-    X: Float64Array,
-    Y: Float64Array,
+    X: FloatArray,
+    Y: FloatArray,
     indices: IndexArray,
     indexOffset: number,
     rows: number,
   ): number;
+}
+
+/**
+ * Optimizer updates over a whole parameter vector, as PyTorch defines them; state buffers start at zero
+ * and belong to the caller. `params` must not overlap the gradients or the state.
+ */
+export interface OptimizerKernels {
+  /**
+   * torch.optim.SGD (dampening 0): `g = grad + weightDecay p; v = momentum v + g;
+   * p -= learningRate (nesterov ? g + momentum v : v)`. With momentum 0, `velocity` is unused (may be empty).
+   */
+  sgdStep(
+    n: number,
+    learningRate: number,
+    momentum: number,
+    nesterov: boolean,
+    weightDecay: number,
+    params: FloatArray,
+    gradients: FloatArray,
+    velocity: FloatArray,
+  ): void;
+
+  /**
+   * torch.optim.Adam, or AdamW with `decoupled`: `m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+   * p -= lr / (1 - b1^step) * m / (sqrt(v) / sqrt(1 - b2^step) + epsilon)`, where weight decay is added
+   * to g (Adam) or applied as `p *= 1 - lr weightDecay` first (AdamW). `step` counts updates from 1.
+   */
+  adamStep(
+    n: number,
+    learningRate: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    weightDecay: number,
+    decoupled: boolean,
+    step: number,
+    params: FloatArray,
+    gradients: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+  ): void;
 }
 
 /** Every kernel name, in the order of the native registration table. */
@@ -213,12 +258,14 @@ export const KERNEL_NAMES = [
   'networkForward',
   'networkLoss',
   'networkGradients',
+  'sgdStep',
+  'adamStep',
 ] as const satisfies readonly (keyof AllKernels)[];
 
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
-/** Every kernel a backend implements: the layer kernels and the whole-network passes. */
-export type AllKernels = Kernels & NetworkKernels;
+/** Every kernel a backend implements: the layer kernels, the whole-network passes, the optimizer updates. */
+export type AllKernels = Kernels & NetworkKernels & OptimizerKernels;
 
 // A compile-time check that KERNEL_NAMES lists every kernel of the interface, not just some.
 type MissingKernel = Exclude<keyof AllKernels, KernelName>;

@@ -188,8 +188,13 @@ bool Call::elementType(size_t index, const char* name, ElementType* out) {
       *out = ElementType::Float64;
       return true;
     }
+    if (type == napi_float32_array) {
+      *out = ElementType::Float32;
+      return true;
+    }
   }
-  return typeError("%s: expected %s to be a Float64Array but received %s", kernel_, name, describe(index));
+  return typeError("%s: expected %s to be a Float64Array or Float32Array but received %s", kernel_, name,
+                   describe(index));
 }
 
 bool Call::typedArray(size_t index, const char* name, napi_typedarray_type expected, const char* expectedName,

@@ -21,6 +21,10 @@ napi_value NetworkForward(napi_env env, napi_callback_info info);
 napi_value NetworkLoss(napi_env env, napi_callback_info info);
 napi_value NetworkGradients(napi_env env, napi_callback_info info);
 
+// Optimizer updates (optimizers.cc).
+napi_value SgdStep(napi_env env, napi_callback_info info);
+napi_value AdamStep(napi_env env, napi_callback_info info);
+
 // Facts about the BLAS library, and its thread count (blas_info.cc).
 napi_value BlasConfig(napi_env env, napi_callback_info info);
 napi_value BlasCoreName(napi_env env, napi_callback_info info);

@@ -43,6 +43,49 @@ function compare([native, js]: [unknown, unknown]): void {
   }
 }
 
+describe('native and js kernels agree in float32, to float32 tolerance', () => {
+  const random = new Random(32);
+  const f32 = (length: number, scale = 1) => Float32Array.from(randomArray(random, length, scale));
+  it.each(SHAPES)('gemm, every transpose, at m=%i n=%i k=%i', (m, n, k) => {
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const A = f32(m * k);
+      const B = f32(k * n);
+      const C = f32(m * n);
+      const outputs = [backends.native, backends.js].map((b) => {
+        const c = C.slice();
+        b.gemm(transA, transB, m, n, k, 0.75, A, B, 0.5, c);
+        return c;
+      });
+      expectClose(outputs[0]!, outputs[1]!, 1e-5);
+    }
+  });
+
+  it.each(SHAPES)('every activation and loss at %i x %i', (rows, cols) => {
+    for (const code of Object.values(Act)) {
+      const Z = f32(rows * cols, 4);
+      const [aNative, aJs] = [backends.native, backends.js].map((b) => {
+        const A = new Float32Array(rows * cols);
+        b.activationForward(code, rows, cols, Z, A);
+        return A;
+      });
+      expectClose(aNative!, aJs!, 1e-6);
+      const G = f32(rows * cols);
+      const [gNative, gJs] = [backends.native, backends.js].map((b) => {
+        const out = new Float32Array(rows * cols);
+        b.activationBackward(code, rows, cols, Z, aJs!, G, out);
+        return out;
+      });
+      expectClose(gNative!, gJs!, 1e-6);
+    }
+    const Z = f32(rows * cols, 4);
+    const A = new Float32Array(rows * cols);
+    backends.js.activationForward(Act.softmax, rows, cols, Z, A);
+    const Y = Float32Array.from(f32(rows * cols), Math.abs);
+    const values = [backends.native, backends.js].map((b) => b.lossValue(Loss.crossEntropy, Act.softmax, rows, cols, Z, A, Y));
+    expect(Math.abs(values[0]! - values[1]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, values[1]!));
+  });
+});
+
 describe('native and js kernels agree', () => {
   const random = new Random(20261126);
 

@@ -10,26 +10,33 @@ import type { ArgSpec, CallSpec, ViewKind, ViewSpec } from './memory';
 
 const STRANGE_NUMBERS = [0, 1, -1, -0, 0.5, 1.5, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 31 - 1, 2 ** 32, 2 ** 53, -(2 ** 31), 1e300];
 const WRONG_TYPES: unknown[] = [undefined, null, true, false, 'a string', '3', {}, [], [1, 2, 3], () => 0, 10n, Symbol('s')];
-const WRONG_VIEWS: ViewKind[] = ['Float32Array', 'Int32Array', 'Uint8Array', 'BigInt64Array', 'Uint32Array'];
+const WRONG_VIEWS: ViewKind[] = ['Float64Array', 'Float32Array', 'Int32Array', 'Uint8Array', 'BigInt64Array', 'Uint32Array'];
 
 class Builder {
   readonly buffers: ArrayBuffer[] = [];
+  readonly kinds: ViewKind[] = [];
   readonly args: ArgSpec[] = [];
-  constructor(private readonly random: Random) {}
+  /** The call's element type: every float array of one call shares it. */
+  readonly float: 'Float64Array' | 'Float32Array';
+  constructor(private readonly random: Random) {
+    this.float = random.uniform() < 0.5 ? 'Float64Array' : 'Float32Array';
+  }
 
-  /** A new float64 view of `length` elements, with slack on both sides, filled with values in [-3, 3]. */
+  /** A new float view of `length` elements, with slack on both sides, filled with values in [-3, 3]. */
   floats(length: number): ViewSpec {
     const before = this.random.integer(3);
     const after = this.random.integer(3);
-    const data = new Float64Array(before + length + after);
+    const data = this.float === 'Float64Array' ? new Float64Array(before + length + after) : new Float32Array(before + length + after);
     for (let i = 0; i < data.length; i++) data[i] = (this.random.uniform() * 2 - 1) * 3;
-    this.buffers.push(data.buffer);
-    return { buffer: this.buffers.length - 1, kind: 'Float64Array', offset: before, length };
+    this.buffers.push(data.buffer as ArrayBuffer);
+    this.kinds.push(this.float);
+    return { buffer: this.buffers.length - 1, kind: this.float, offset: before, length };
   }
 
   int32(values: number[], kind: 'Int32Array' | 'Uint32Array' = 'Int32Array'): ViewSpec {
     const data = kind === 'Int32Array' ? Int32Array.from(values) : Uint32Array.from(values.map((v) => v >>> 0));
     this.buffers.push(data.buffer);
+    this.kinds.push(kind);
     return { buffer: this.buffers.length - 1, kind, offset: 0, length: values.length };
   }
 
@@ -137,6 +144,22 @@ export const GENERATORS: Record<string, Generator> = {
     b.view(b.floats((offset + rows) * net.units[0]!)).view(b.floats((offset + rows) * net.units[net.units.length - 1]!));
     b.value(offset).value(rows);
   },
+  sgdStep(r, b) {
+    const n = small(r);
+    const momentum = r.uniform() < 0.3 ? 0 : r.uniform();
+    b.value(n).value(r.uniform()).value(momentum).value(r.uniform() < 0.5).value(r.uniform() < 0.5 ? 0 : r.uniform() * 0.1);
+    b.view(b.floats(n)).view(b.floats(n)).view(b.floats(momentum === 0 && r.uniform() < 0.5 ? 0 : n));
+  },
+  adamStep(r, b) {
+    const n = small(r);
+    b.value(n).value(r.uniform() * 0.1).value(r.uniform()).value(r.uniform()).value(r.uniform() * 1e-3);
+    b.value(r.uniform() < 0.5 ? 0 : r.uniform() * 0.1).value(r.uniform() < 0.5).value(1 + r.integer(20));
+    b.view(b.floats(n)).view(b.floats(n));
+    // Moments: m any value, v non-negative as it always is in use.
+    b.view(b.floats(n));
+    const v = b.floats(n);
+    b.view(v);
+  },
   networkGradients(r, b) {
     const [loss, activation] = lossPair(r);
     const net = layout(r, activation);
@@ -169,7 +192,7 @@ function mutate(r: Random, b: Builder, detached: number[]): void {
     // Same memory, wrong element type.
     const kind = WRONG_VIEWS[r.integer(WRONG_VIEWS.length)]!;
     const bytes = b.buffers[arg.view.buffer]!.byteLength;
-    const size = kind === 'Uint8Array' ? 1 : kind === 'BigInt64Array' ? 8 : 4;
+    const size = kind === 'Uint8Array' ? 1 : kind === 'BigInt64Array' || kind === 'Float64Array' ? 8 : 4;
     args[position] = { view: { buffer: arg.view.buffer, kind, offset: 0, length: Math.floor(bytes / size) } };
   } else if (choice === 4 && 'view' in arg) {
     // Alias onto another array argument: the same view, or a view shifted by one element.
@@ -178,7 +201,7 @@ function mutate(r: Random, b: Builder, detached: number[]): void {
       const target = others[r.integer(others.length)]!;
       const shift = r.uniform() < 0.5 ? 0 : 1;
       const length = Math.max(0, Math.min(arg.view.length, target.length + target.offset - shift));
-      args[position] = { view: { ...target, kind: arg.view.kind === 'Float64Array' ? target.kind : arg.view.kind, offset: target.offset + shift, length } };
+      args[position] = { view: { ...target, offset: target.offset + shift, length } };
     }
   } else if (choice === 5 && 'view' in arg) {
     detached.push(arg.view.buffer);
@@ -200,5 +223,5 @@ export function randomCall(kernel: string, random: Random): CallSpec {
     const mutations = 1 + random.integer(3);
     for (let i = 0; i < mutations; i++) mutate(random, b, detached);
   }
-  return { kernel, args: b.args, buffers: b.buffers, detached: [...new Set(detached)] };
+  return { kernel, args: b.args, buffers: b.buffers, kinds: b.kinds, detached: [...new Set(detached)] };
 }

@@ -31,6 +31,8 @@ export interface CallSpec {
   args: ArgSpec[];
   /** The model's buffers: their sizes in bytes and initial contents. */
   buffers: ArrayBuffer[];
+  /** How each buffer is read back for comparison. */
+  kinds: ViewKind[];
   /** Buffers to detach after the views are made. */
   detached: number[];
 }
@@ -53,7 +55,14 @@ export function materialise(spec: CallSpec): { args: unknown[]; buffers: ArrayBu
   return { args, buffers };
 }
 
-/** The contents of every buffer that is not detached, as float64 (NaN kept) or raw bytes for odd sizes. */
-export function snapshot(buffers: ArrayBuffer[]): (Float64Array | Uint8Array | null)[] {
-  return buffers.map((b) => (b.byteLength === 0 ? null : b.byteLength % 8 === 0 ? new Float64Array(b.slice(0)) : new Uint8Array(b.slice(0))));
+export type Snapshot = (Float64Array | Float32Array | Int32Array | Uint32Array | Uint8Array | null)[];
+
+/** The contents of every buffer that is not detached, read as the element type it was made with. */
+export function snapshot(buffers: ArrayBuffer[], kinds: ViewKind[]): Snapshot {
+  return buffers.map((b, i) => {
+    if (b.byteLength === 0) return null;
+    const kind = kinds[i]!;
+    const copy = b.slice(0);
+    return kind === 'Float64Array' ? new Float64Array(copy) : kind === 'Float32Array' ? new Float32Array(copy) : new Uint8Array(copy);
+  });
 }

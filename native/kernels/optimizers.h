@@ -1,0 +1,65 @@
+// Optimizer updates over a whole parameter vector in one pass, each exactly as PyTorch writes it (so a
+// learning rate or a schedule carries over, and our tests can pin the numbers to PyTorch's):
+//   SGD:   torch.optim.SGD(lr, momentum, nesterov, weight_decay), dampening 0
+//   Adam:  torch.optim.Adam(lr, betas, eps, weight_decay)      (L2 decay folded into the gradient)
+//   AdamW: torch.optim.AdamW(lr, betas, eps, weight_decay)     (decoupled: p *= 1 - lr wd first)
+// State (velocity; first and second moments) lives in caller-owned buffers that start at zero.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include "simd.h"
+
+namespace blasnet::kernels {
+
+// With momentum 0 the velocity buffer is not touched (it may be empty).
+template <typename T>
+BLASNET_MULTIVERSION void sgdStep(size_t n, T learningRate, T momentum, bool nesterov, T weightDecay, T* params,
+                                  const T* gradients, T* velocity) {
+  if (momentum == T(0)) {
+    for (size_t i = 0; i < n; ++i) {
+      const T g = weightDecay != T(0) ? gradients[i] + weightDecay * params[i] : gradients[i];
+      params[i] -= learningRate * g;
+    }
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const T g = weightDecay != T(0) ? gradients[i] + weightDecay * params[i] : gradients[i];
+    // PyTorch starts the buffer at the first gradient; a zero buffer times momentum plus g is the same.
+    const T v = momentum * velocity[i] + g;
+    velocity[i] = v;
+    const T step = nesterov ? g + momentum * v : v;
+    params[i] -= learningRate * step;
+  }
+}
+
+// `step` is the 1-based count of updates including this one (for the bias corrections).
+template <typename T>
+BLASNET_MULTIVERSION void adamStep(size_t n, T learningRate, T beta1, T beta2, T epsilon, T weightDecay,
+                                   bool decoupled, double step, T* params, const T* gradients, T* m, T* v) {
+  const T correction1 = T(1) - static_cast<T>(std::pow(static_cast<double>(beta1), step));
+  const T correction2 = T(1) - static_cast<T>(std::pow(static_cast<double>(beta2), step));
+  const T stepSize = learningRate / correction1;
+  const T correction2Sqrt = std::sqrt(correction2);
+  const T shrink = T(1) - learningRate * weightDecay;
+  for (size_t i = 0; i < n; ++i) {
+    T p = params[i];
+    T g = gradients[i];
+    if (weightDecay != T(0)) {
+      if (decoupled) {
+        p = p * shrink;
+      } else {
+        g = g + weightDecay * p;
+      }
+    }
+    const T first = m[i] * beta1 + (T(1) - beta1) * g;
+    const T second = v[i] * beta2 + (T(1) - beta2) * g * g;
+    m[i] = first;
+    v[i] = second;
+    const T denominator = std::sqrt(second) / correction2Sqrt + epsilon;
+    params[i] = p - stepSize * (first / denominator);
+  }
+}
+
+}  // namespace blasnet::kernels
