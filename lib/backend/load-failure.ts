@@ -60,8 +60,10 @@ function buildFromSource(): string[] {
     '    Debian/Ubuntu: apt-get install g++ make python3 libopenblas-dev',
     '    Fedora/RHEL:   dnf install gcc-c++ make python3 openblas-devel',
     '    macOS:         xcode-select --install; brew install openblas',
-    '  then, in your project (npm blocks dependencies\' install scripts unless they are allowed):',
-    '    npm rebuild blasnet --build-from-source --allow-scripts=blasnet',
+    '  then run blasnet\'s install script, which compiles it when no prebuilt binary loads:',
+    '    npm rebuild blasnet',
+    '  (npm 11 blocks dependencies\' install scripts during `npm install`; `npm install-scripts approve blasnet`',
+    '  lets them run there too.)',
   ];
 }
 

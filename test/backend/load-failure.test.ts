@@ -37,7 +37,8 @@ describe('the load failure message', () => {
     expect(message).toContain(`Tried, in order:\n- prebuilt binary ${prebuildFile}\n      /lib/x86_64-linux-gnu/libc.so.6: version`);
     expect(message).toContain(`- local build: none at ${root}/build/Release/blasnet.node`);
     expect(message).toMatch(/Possible solutions:\n- The prebuilt binary needs glibc 2\.99 or newer; this machine has /);
-    expect(message).toContain('npm rebuild blasnet --build-from-source --allow-scripts=blasnet');
+    expect(message).toContain('\n    npm rebuild blasnet\n');
+    expect(message).toContain('npm install-scripts approve blasnet');
     expect(message).toContain('apt-get install g++ make python3 libopenblas-dev');
     expect(message).toContain("{ backend: 'js' }");
   });
