@@ -89,6 +89,12 @@ function main() {
       printReport(report, root);
       ok &&= report.problems.length === 0;
     }
+    if (ok) {
+      console.log(
+        '\nNote: code that loads blasnet from this checkout (npm run demo, bench) now gets this file ahead of\n' +
+          'build/Release; delete prebuilds/ or set BLASNET_ADDON=build while working on the native code.',
+      );
+    }
     process.exit(ok ? 0 : 1);
   });
 }
