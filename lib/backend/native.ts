@@ -72,7 +72,7 @@ export function loadAddon(): LoadedAddon {
       }
     }
   } catch (error) {
-    // Finding the candidates failed (node-gyp-build missing, an unreadable folder): report that too.
+    // Finding the candidates failed (node-gyp-build, which matches prebuild tags, is missing): say so.
     attempts.push({ candidate: { source: 'prebuild', file: PACKAGE_ROOT, place: PACKAGE_ROOT }, error });
   }
   throw loadFailure(PACKAGE_ROOT, attempts);
