@@ -22,7 +22,7 @@ export { oneHot, readCsv, splitColumn, Standardizer, takeLabels, takeRows, train
 export type { CsvTable, SplitOptions } from './data';
 
 export { backends, blasInfo, getNumThreads, setNumThreads, resolveBackend } from './backend';
-export type { Backend, BackendName, BlasInfo } from './backend';
+export type { AddonSource, Backend, BackendName, BlasInfo } from './backend';
 export { ActivationCode, KERNEL_NAMES, LossCode } from './backend/kernels';
 export type { IndexArray, KernelName, Kernels } from './backend/kernels';
 

@@ -2,8 +2,10 @@
 // Finds OpenBLAS for both builds (binding.gyp and CMakeLists.txt call this script), so node-gyp and
 // cmake-js always agree on what they compile against.
 //
-//   node tools/find-openblas.js --include-dirs   directories holding cblas.h, space separated
-//   node tools/find-openblas.js --libraries      linker arguments
+//   node tools/find-openblas.js --include-dirs       directories holding cblas.h, space separated
+//   node tools/find-openblas.js --libraries          linker arguments (shared library: the source build)
+//   node tools/find-openblas.js --static-libraries   linker arguments that put libopenblas.a itself in the
+//                                                    addon (the prebuilt binaries, see tools/prebuild.js)
 //
 // Order: $OPENBLAS_DIR (a prefix with include/ and lib/), then pkg-config (`openblas`, with Homebrew's
 // keg-only pkgconfig directories added to the search path), then the usual Debian, Fedora and Homebrew
@@ -102,6 +104,28 @@ function fail() {
   process.exit(1);
 }
 
+// Static linking, for the prebuilt binaries: the archive by its full path, so the linker cannot pick the
+// shared library instead, then what the archive's objects need. pkg-config's `--static` list would add
+// -lgfortran, which only OpenBLAS's Fortran LAPACK objects need; the addon calls BLAS and the openblas_*
+// info functions only, so the linker never pulls those objects in, and tools/check-prebuild.js fails the
+// build if a Fortran (or any other unresolved) symbol slips in after all.
+function staticLibraries(found) {
+  for (const dir of found.libDirs) {
+    const archive = path.join(dir, 'libopenblas.a');
+    if (fs.existsSync(archive)) return [archive, '-lpthread', '-lm'];
+  }
+  process.stderr.write(
+    [
+      '',
+      `blasnet: a static OpenBLAS (libopenblas.a) is needed for a prebuilt binary, and ${found.libDirs.join(', ')}`,
+      '  has none. Debian/Ubuntu ship it in libopenblas-dev; elsewhere build OpenBLAS with static libraries and',
+      '  set OPENBLAS_DIR to its prefix.',
+      '',
+    ].join('\n'),
+  );
+  process.exit(1);
+}
+
 function main() {
   const mode = process.argv[2];
   const found = find();
@@ -117,10 +141,12 @@ function main() {
     }
     flags.push('-lopenblas');
     process.stdout.write(flags.join(' '));
+  } else if (mode === '--static-libraries') {
+    process.stdout.write(staticLibraries(found).join(' '));
   } else if (mode === '--describe') {
     process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
   } else {
-    process.stderr.write('usage: find-openblas.js --include-dirs | --libraries | --describe\n');
+    process.stderr.write('usage: find-openblas.js --include-dirs | --libraries | --static-libraries | --describe\n');
     process.exit(2);
   }
 }

@@ -4,6 +4,7 @@
 import { ValueError } from '../errors';
 import type { Backend, BackendName } from './backend';
 import { jsBackend } from './js';
+import type { AddonSource } from './addon-locations';
 import type { CoreTypeSource } from './core-type';
 import { loadAddon, nativeBackend } from './native';
 
@@ -54,11 +55,17 @@ export interface BlasInfo {
   processors: number;
   /** The native addon file that was loaded. */
   addon: string;
+  /**
+   * Where that file came from: `prebuild` (the binary shipped in the package, OpenBLAS linked in),
+   * `build` (build/Release, compiled on this machine against its OpenBLAS) or `BLASNET_ADDON` (a file
+   * that variable named). See the README's "Installation".
+   */
+  addonSource: AddonSource;
 }
 
 /** Facts about the BLAS library behind the native backend, for logs and bug reports. */
 export function blasInfo(): BlasInfo {
-  const { addon, file, coreType } = loadAddon();
+  const { addon, file, source, coreType } = loadAddon();
   const config = addon.blasConfig();
   return {
     version: /OpenBLAS\s+([\d.]+)/.exec(config)?.[1] ?? 'unknown',
@@ -68,6 +75,7 @@ export function blasInfo(): BlasInfo {
     threads: addon.getNumThreads(),
     processors: addon.getNumProcessors(),
     addon: file,
+    addonSource: source,
   };
 }
 
@@ -92,3 +100,4 @@ export function getNumThreads(): number {
 }
 
 export type { Backend, BackendName } from './backend';
+export type { AddonSource } from './addon-locations';

@@ -1,14 +1,15 @@
 /**
- * Loads the native addon through node-gyp-build (a prebuilt binary, or the local build/Release) and
+ * Loads the native addon (a prebuilt binary or the local build/Release, see addon-locations.ts) and
  * presents it as a {@link Backend}. Loading is lazy: the js backend works on machines where the addon
  * cannot load, and the failure is reported, with its fix, only when native is asked for.
  */
 import * as path from 'node:path';
 
-import { NativeLoadError } from '../errors';
 import type { Backend } from './backend';
+import { addonCandidates, type AddonSource } from './addon-locations';
 import { chooseCoreType, type CoreTypeChoice } from './core-type';
 import { KERNEL_NAMES, type AllKernels } from './kernels';
+import { loadFailure, type LoadAttempt } from './load-failure';
 
 /** What the addon exports besides the kernels. */
 export interface AddonInfoFunctions {
@@ -34,6 +35,8 @@ interface LoadedAddon {
   addon: Addon;
   /** The .node file that was loaded. */
   file: string;
+  /** Whether that file is the package's prebuilt binary, the local build, or BLASNET_ADDON's. */
+  source: AddonSource;
   /** How OpenBLAS's kernels were chosen. */
   coreType: CoreTypeChoice;
 }
@@ -43,48 +46,36 @@ const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
 let loaded: LoadedAddon | undefined;
 
-function loadFailure(cause: unknown): NativeLoadError {
-  const reason = cause instanceof Error ? cause.message.trim() : String(cause);
-  const missingBuild = /No native build was found/.test(reason);
-  const missingLibrary = /lib\w*\.so|\.dylib|cannot open shared object/.test(reason);
-  const fixes = missingBuild
-    ? [
-        'Build it from source: `npm rebuild blasnet` (needs a C++ compiler, python3 and OpenBLAS:',
-        '  `apt-get install libopenblas-dev`, `dnf install openblas-devel` or `brew install openblas`).',
-      ]
-    : missingLibrary
-      ? [
-          'A shared library the addon links against is missing: install OpenBLAS',
-          '  (`apt-get install libopenblas0`, or `brew install openblas`), or reinstall blasnet.',
-        ]
-      : ['Rebuild the addon: `npm rebuild blasnet`, and check that its build output above shows no error.'];
-  const message = [
-    `blasnet: the native backend could not be loaded (platform ${process.platform}, arch ${process.arch}, ` +
-      `node ${process.version}, looked in ${PACKAGE_ROOT}).`,
-    `  Reason: ${reason.split('\n').join('\n  ')}`,
-    '  Possible solutions:',
-    ...fixes.map((line) => `  - ${line}`),
-    "  - Or use the pure-TypeScript backend: new Network(dims, activations, { backend: 'js' }).",
-  ].join('\n');
-  return new NativeLoadError('ERR_NATIVE_UNAVAILABLE', message, { cause });
-}
-
-/** Loads the addon once per thread (each worker thread loads its own instance). */
+/**
+ * Loads the addon once per thread (each worker thread loads its own instance): the first candidate file
+ * that loads wins; when none does, one {@link NativeLoadError} lists every attempt.
+ */
 export function loadAddon(): LoadedAddon {
   if (loaded) return loaded;
+  const attempts: LoadAttempt[] = [];
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
-    const file = nodeGypBuild.path(PACKAGE_ROOT);
-    // OpenBLAS reads OPENBLAS_CORETYPE when the addon loads, so this must come first.
-    const coreType = chooseCoreType();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const addon = require(file) as Addon;
-    loaded = { addon, file, coreType };
-    return loaded;
-  } catch (cause) {
-    throw loadFailure(cause);
+    let coreType: CoreTypeChoice | undefined;
+    for (const candidate of addonCandidates(PACKAGE_ROOT)) {
+      if (!candidate.file) {
+        attempts.push({ candidate });
+        continue;
+      }
+      // OpenBLAS reads OPENBLAS_CORETYPE when the addon loads, so this must come first.
+      coreType ??= chooseCoreType();
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const addon = require(candidate.file) as Addon;
+        loaded = { addon, file: candidate.file, source: candidate.source, coreType };
+        return loaded;
+      } catch (error) {
+        attempts.push({ candidate, error });
+      }
+    }
+  } catch (error) {
+    // Finding the candidates failed (node-gyp-build, which matches prebuild tags, is missing): say so.
+    attempts.push({ candidate: { source: 'prebuild', file: PACKAGE_ROOT, place: PACKAGE_ROOT }, error });
   }
+  throw loadFailure(PACKAGE_ROOT, attempts);
 }
 
 /**

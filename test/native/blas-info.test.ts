@@ -11,6 +11,13 @@ describe('blasInfo and the thread count', () => {
     expect(info.addon).toMatch(/\.node$/);
   });
 
+  it('says which addon file was loaded and where it came from: the local build, under test', () => {
+    // test/helpers/global-setup.ts sets BLASNET_ADDON=build, so a prebuilds/ folder never stands in.
+    const info = blasInfo();
+    expect(info.addonSource).toBe('build');
+    expect(info.addon).toMatch(/[/\\]build[/\\]Release[/\\]blasnet\.node$/);
+  });
+
   it('runs with one thread under test (OPENBLAS_NUM_THREADS=1), and the count can be changed', () => {
     expect(getNumThreads()).toBe(1);
     setNumThreads(2);

@@ -33,7 +33,19 @@ describe('the two build files', () => {
     }
     expect(gyp).toContain('-fno-exceptions');
     expect(cmake).toContain('-fno-exceptions');
+    expect(gyp).toContain('-fvisibility=hidden');
+    expect(cmake).toContain('-fvisibility=hidden');
     const napiVersions = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).binary.napi_versions;
     expect(napiVersions).toEqual([8]);
+  });
+
+  it('both have the static-OpenBLAS switch of the prebuilt binaries, hiding the same symbols', () => {
+    for (const text of [gyp, cmake]) {
+      expect(text).toContain('--static-libraries');
+      expect(text).toContain('-Wl,--exclude-libs,ALL');
+      expect(text).toMatch(/--version-script=.*native\/exports\.map/);
+    }
+    expect(gyp).toMatch(/"static_openblas%": 0/);
+    expect(cmake).toMatch(/option\(BLASNET_STATIC_OPENBLAS .* OFF\)/);
   });
 });
