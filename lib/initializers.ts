@@ -1,0 +1,33 @@
+/**
+ * Weight initialisers, drawn from the network's seeded generator (biases always start at 0):
+ * - `xavier` (default, the seed's): N(0, 1) / sqrt(fan_in);
+ * - `he` (for ReLU layers): N(0, 1) * sqrt(2 / fan_in), as `torch.nn.init.kaiming_normal_`;
+ * - `glorotUniform`: U(-a, a) with a = sqrt(6 / (fan_in + fan_out)), as Keras's default and
+ *   `torch.nn.init.xavier_uniform_`.
+ */
+import type { Random } from './random';
+
+export type InitializerName = 'xavier' | 'he' | 'glorotUniform';
+
+export const INITIALIZER_NAMES: readonly InitializerName[] = ['xavier', 'he', 'glorotUniform'];
+
+/** Fills `weights` (fanIn x fanOut) from `random`. */
+export function initialize(name: InitializerName, weights: Float64Array | Float32Array, fanIn: number, fanOut: number, random: Random): void {
+  switch (name) {
+    case 'xavier': {
+      const scale = 1 / Math.sqrt(fanIn);
+      for (let i = 0; i < weights.length; i++) weights[i] = random.normal() * scale;
+      return;
+    }
+    case 'he': {
+      const scale = Math.sqrt(2 / fanIn);
+      for (let i = 0; i < weights.length; i++) weights[i] = random.normal() * scale;
+      return;
+    }
+    case 'glorotUniform': {
+      const limit = Math.sqrt(6 / (fanIn + fanOut));
+      for (let i = 0; i < weights.length; i++) weights[i] = (2 * random.uniform() - 1) * limit;
+      return;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Learning-rate schedules: small functions from the epoch to a learning rate, with PyTorch's
+ * definitions (`StepLR`, `ExponentialLR`, `CosineAnnealingLR`). `epoch` counts the network's completed
+ * epochs from 0, across fit calls, so a resumed run continues its schedule.
+ *
+ *   net.fit(x, y, { optimizer: new SGD({ momentum: 0.9 }), schedule: schedules.cosine({ initial: 0.1, epochs: 50 }) });
+ */
+import { integerIn, numberIn, optionsObject, positiveNumber } from './validate';
+
+/** A learning rate for each epoch (0-based). */
+export type Schedule = (epoch: number) => number;
+
+/** `initial * gamma^floor(epoch / stepSize)`, as `torch.optim.lr_scheduler.StepLR`. */
+export function step(options: { initial: number; stepSize: number; gamma?: number }): Schedule {
+  const given = optionsObject('options', options, ['initial', 'stepSize', 'gamma'] as const);
+  const initial = positiveNumber('options.initial', given.initial);
+  const stepSize = integerIn('options.stepSize', given.stepSize, 1);
+  const gamma = numberIn('options.gamma', given.gamma ?? 0.1, 0, Number.MAX_VALUE);
+  return (epoch) => initial * gamma ** Math.floor(epoch / stepSize);
+}
+
+/** `initial * gamma^epoch`, as `torch.optim.lr_scheduler.ExponentialLR`. */
+export function exponential(options: { initial: number; gamma: number }): Schedule {
+  const given = optionsObject('options', options, ['initial', 'gamma'] as const);
+  const initial = positiveNumber('options.initial', given.initial);
+  const gamma = numberIn('options.gamma', given.gamma, 0, Number.MAX_VALUE);
+  return (epoch) => initial * gamma ** epoch;
+}
+
+/**
+ * `minimum + (initial - minimum) (1 + cos(pi epoch / epochs)) / 2`, as
+ * `torch.optim.lr_scheduler.CosineAnnealingLR(T_max = epochs, eta_min = minimum)` (closed form); after
+ * `epochs` it stays at `minimum`.
+ */
+export function cosine(options: { initial: number; epochs: number; minimum?: number }): Schedule {
+  const given = optionsObject('options', options, ['initial', 'epochs', 'minimum'] as const);
+  const initial = positiveNumber('options.initial', given.initial);
+  const epochs = integerIn('options.epochs', given.epochs, 1);
+  const minimum = numberIn('options.minimum', given.minimum ?? 0, 0, initial);
+  return (epoch) => minimum + ((initial - minimum) * (1 + Math.cos((Math.PI * Math.min(epoch, epochs)) / epochs))) / 2;
+}
