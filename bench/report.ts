@@ -54,6 +54,8 @@ export interface Pass {
   workers: Record<string, Record<string, unknown>>;
   skipped: Record<string, string>;
   memory: MemoryFigures;
+  /** What broke (as opposed to what is not installed): any of these makes the run exit non-zero. */
+  problems: string[];
 }
 
 export interface Target {
@@ -187,7 +189,8 @@ export function renderTable(results: Results): string {
     for (const implementation of ORDER) {
       const figures = passes.map((pass) => figureOf(pass, task, implementation));
       const skippedReason = passes.map((pass) => pass.skipped[implementation]).find(Boolean);
-      if (figures.every((f) => !f) && !(skippedReason && implementation !== 'dgemm')) continue;
+      // A skipped implementation gets one row (under A), with the reason.
+      if (figures.every((f) => !f) && !(skippedReason && implementation !== 'dgemm' && task === 'A')) continue;
       if (implementation === 'dgemm' && figures.every((f) => !f)) continue;
       const label = figures.find(Boolean)?.label ?? LABELS[implementation] ?? implementation;
       const row = [taskTitle(results, task), label];

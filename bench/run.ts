@@ -118,11 +118,16 @@ function environment(ctx: Context, threads: number, implementation: Implementati
   return env;
 }
 
-function explainSkip(error: unknown): string {
+/** Why a worker did not start: a library that is not installed (a skip), or a broken one (a problem). */
+function explainStart(error: unknown): { reason: string; absent: boolean } {
   const message = error instanceof Error ? error.message : String(error);
   if (/No module named '?(numpy|torch)/.test(message) || /could not start: spawn .*ENOENT/.test(message)) {
-    return `${message.split('\n')[0]} (apt-get install -y python3-numpy python3-torch)`;
+    return { reason: `${message.split('\n')[0]} (apt-get install -y python3-numpy python3-torch)`, absent: true };
   }
+  return { reason: oneLine(message), absent: false };
+}
+
+function oneLine(message: string): string {
   return message.split('\n').slice(0, 3).join(' ');
 }
 
@@ -140,7 +145,9 @@ async function startWorkers(ctx: Context, threads: number, implementations: Impl
         pass.workers[implementation.id] = await withTimeout(client.ready, 180, `${implementation.label} start`);
         workers.set(implementation.id, client);
       } catch (error) {
-        pass.skipped[implementation.id] = explainSkip(error);
+        const { reason, absent } = explainStart(error);
+        pass.skipped[implementation.id] = reason;
+        if (!absent) pass.problems.push(`${implementation.label} did not start: ${reason}`);
         client.close();
       }
     }),
@@ -162,7 +169,8 @@ async function warmUp(ctx: Context, workers: Map<string, WorkerClient>, pass: Pa
         await client.request('predict', { spec: task.workload.train, data: task.workload.data, rows: task.latency.rows, batches: 1, batchSeconds: 0.001 });
       }
     } catch (error) {
-      pass.skipped[id] = `failed while warming up: ${explainSkip(error)}`;
+      pass.skipped[id] = `failed while warming up: ${oneLine(String(error))}`;
+      pass.problems.push(`${id} failed while warming up: ${String(error)}`);
       client.close();
       workers.delete(id);
     }
@@ -198,7 +206,8 @@ async function measure(ctx: Context, threads: number, workers: Map<string, Worke
         try {
           await runOnce(ctx, threads, task, figure, workers);
         } catch (error) {
-          figure.failed = (error instanceof Error ? error.message : String(error)).split('\n').slice(0, 3).join(' ');
+          figure.failed = oneLine(error instanceof Error ? error.message : String(error));
+          pass.problems.push(`${figure.label} failed on ${task.id}: ${error instanceof Error ? error.message : String(error)}`);
           progress(`  ${figure.label} failed on ${task.id}: ${figure.failed}`);
         }
       }
@@ -264,7 +273,7 @@ function memoryProbe(ctx: Context, workload: Workload, threads: number): Promise
 }
 
 async function runPass(ctx: Context, threads: number, first: Pass | undefined): Promise<Pass> {
-  const pass: Pass = { threads, figures: [], workers: {}, skipped: {}, memory: {} };
+  const pass: Pass = { threads, figures: [], workers: {}, skipped: {}, memory: {}, problems: [] };
   const implementations = ctx.implementations.filter((i) => first === undefined || i.threaded);
   progress(`\n[threads ${threads}] starting ${implementations.map((i) => i.label).join(', ')}`);
   const workers = await startWorkers(ctx, threads, implementations, pass);
@@ -295,6 +304,7 @@ async function runPass(ctx: Context, threads: number, first: Pass | undefined): 
           pass.memory[workload.id] = (await memoryProbe(ctx, workload, threads)) as never;
         } catch (error) {
           pass.memory.error = error instanceof Error ? error.message : String(error);
+          pass.problems.push(`memory probe ${workload.id} failed: ${pass.memory.error}`);
         }
       }),
     );
@@ -364,6 +374,12 @@ async function main(): Promise<void> {
   fs.writeFileSync(options.out, `${JSON.stringify(results, null, 1)}\n`);
   process.stdout.write(`${renderTable(results)}\n`);
   progress(`results: ${path.relative(process.cwd(), options.out)}`);
+  // Absent peers are skipped; one that is present and breaks fails the run (so CI's smoke run notices).
+  const problems = passes.flatMap((pass) => pass.problems.map((problem) => `[threads ${pass.threads}] ${problem}`));
+  if (problems.length > 0) {
+    process.stderr.write(`\n${problems.length} problem${problems.length > 1 ? 's' : ''}:\n${problems.join('\n')}\n`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {
