@@ -121,7 +121,7 @@ export function makeSuite(options: { smoke: boolean; runs?: number }): Suite {
     latencyBatchSeconds: smoke ? 0.002 : 0.03,
     runs: options.runs ?? (smoke ? 1 : 5),
     slowRuns: smoke ? 1 : 3,
-    slowSeconds: 5,
+    slowSeconds: 10,
     dgemmRepeats: smoke ? 2 : 15,
   };
 }

@@ -2,6 +2,8 @@
  * The benchmark's results: their shape in bench/results.json, the one table printed, and the targets of
  * issue 4 checked against them.
  */
+import * as fs from 'node:fs';
+
 import type { LatencyCase, Suite, Workload } from './config';
 import type { BoundRun } from './dgemm-bound';
 import { median } from './workers/kit';
@@ -108,24 +110,34 @@ function figureOf(pass: Pass, task: string, implementation: string): Figure | un
   return pass.figures.find((f) => f.task === task && f.implementation === implementation);
 }
 
+/**
+ * The median over rounds of a per-round ratio: runs of the same round are close in time, so drift in the
+ * machine's speed cancels. Figures from different passes (a single-threaded figure shown at another
+ * thread count) have no rounds in common: for them, the ratio of the medians.
+ */
+function pairedRatio(a: Figure, b: Figure, ratio: (x: number, y: number) => number): number | undefined {
+  const ma = summary(a.values)?.median;
+  const mb = summary(b.values)?.median;
+  if (ma === undefined || mb === undefined) return undefined;
+  if (a.measuredAtThreads !== b.measuredAtThreads) return ratio(ma, mb);
+  const rounds = Math.min(a.values.length, b.values.length);
+  return median(Array.from({ length: rounds }, (_, i) => ratio(a.values[i]!, b.values[i]!)));
+}
+
 /** How many times slower than blasnet native (above 1: native is faster). */
 export function slowdown(figure: Figure, native: Figure | undefined): number | undefined {
-  const a = summary(figure.values)?.median;
-  const n = native && summary(native.values)?.median;
-  if (a === undefined || n === undefined) return undefined;
-  return figure.unit === 'samples/s' ? n / a : a / n;
+  if (!native) return undefined;
+  return pairedRatio(figure, native, (a, n) => (figure.unit === 'samples/s' ? n / a : a / n));
 }
 
 /** blasnet native's speed as a fraction of the dgemm-only bound's. */
 export function fractionOfBound(bound: Figure, native: Figure | undefined): number | undefined {
-  const b = summary(bound.values)?.median;
-  const n = native && summary(native.values)?.median;
-  if (b === undefined || n === undefined) return undefined;
-  return bound.unit === 'samples/s' ? n / b : b / n;
+  if (!native) return undefined;
+  return pairedRatio(bound, native, (b, n) => (bound.unit === 'samples/s' ? n / b : b / n));
 }
 
 function number(value: number, unit: Figure['unit']): string {
-  if (unit === 'samples/s') return Math.round(value).toLocaleString('en-US');
+  if (unit === 'samples/s' || value >= 10000) return Math.round(value).toLocaleString('en-US');
   if (value >= 100) return value.toFixed(0);
   if (value >= 10) return value.toFixed(1);
   if (value >= 1) return value.toFixed(2);
@@ -179,7 +191,7 @@ function versionNote(results: Results, implementation: string): string | undefin
 }
 
 /** The one table: a row per workload and implementation, a pair of columns per thread count. */
-export function renderTable(results: Results): string {
+function renderParts(results: Results): { title: string; facts: string[]; table: string; notes: string[]; targets: string[] } {
   const passes = results.passes;
   const header = ['workload', 'implementation'];
   for (const pass of passes) header.push(`${pass.threads} thread${pass.threads > 1 ? 's' : ''}: median (min–max, runs)`, 'vs native');
@@ -238,35 +250,54 @@ export function renderTable(results: Results): string {
     (m) => m.A && `${mb(m.A.heapRetainedMB)} / ${mb(m.A.rssGrowthMB)}`,
     'after forced GCs',
   );
+  const lastB = [...passes].reverse().find((p) => p.memory.B)?.memory.B;
+  const known = lastB?.evaluationWorkspaceMB !== undefined && lastB.trainingWorkspaceMB !== undefined
+    ? `; beyond the data: parameters ${mb(lastB.parametersMB)}, gradients ${mb(lastB.parametersMB)}, training workspace ${mb(lastB.trainingWorkspaceMB)}, loss/predict workspace ${mb(lastB.evaluationWorkspaceMB)}`
+    : '';
   memoryRow(
     'memory: B peak RSS (budget)',
     (m) => m.B && `${mb(m.B.peakRssMB)} (${mb(m.B.budgetMB)})`,
-    'budget: RSS with blasnet loaded + data + 3x parameters (details in results.json)',
+    `budget: RSS with blasnet loaded (${lastB ? mb(lastB.baselineRssMB) : '?'}) + data (${lastB ? mb(lastB.dataMB) : '?'}) + 3x parameters${known}`,
   );
 
   const { machine, blas } = results;
-  const lines = [
-    `blasnet benchmark${results.smoke ? ' (SMOKE: tiny sizes, figures mean nothing)' : ''}, ${results.date.slice(0, 16).replace('T', ' ')} UTC`,
+  const facts = [
     `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, ${machine.platform}, node ${machine.node}; load average ${machine.loadAverage[0]} at the start, ${machine.loadAverageAtEnd[0]} at the end`,
     `OpenBLAS ${blas.version}, core ${blas.core} (${blas.coreSource}); numpy, PyTorch and the dgemm program run with OPENBLAS_CORETYPE=${results.subprocessEnvironment.OPENBLAS_CORETYPE}, OPENBLAS_NUM_THREADS and OMP_NUM_THREADS = threads`,
     `${workerVersions(results)}`,
-    'Cells: median (min–max, runs). "vs native": the row\'s time / blasnet native\'s in the same run (for B: native samples/s / the row\'s); above 1, blasnet native is faster.',
-    '',
-    markdownTable(header, rows),
+    'Cells: median (min–max, runs). "vs native": the row\'s time / blasnet native\'s (for B: native samples/s / the row\'s), the median of the ratios of runs made in the same round; above 1, blasnet native is faster.',
   ];
-  lines.push('', 'Implementations:');
+  const notes: string[] = [];
   if (results.passes.some((p) => p.figures.some((f) => f.implementation === 'dgemm'))) {
-    lines.push('  dgemm-only bound: bench/native/dgemm_shapes.cc, raw cblas_dgemm at exactly the products of the fit (every step\'s forward, weight gradients and deltas, and the loss reports\' forward passes); the time fit would take if everything else were free');
+    notes.push('dgemm-only bound: bench/native/dgemm_shapes.cc, raw cblas_dgemm at exactly the products of the fit (every step\'s forward, weight gradients and deltas, and the loss reports\' forward passes); the time fit would take if everything else were free');
   }
   for (const implementation of results.implementations) {
-    if (implementation.notes.length) lines.push(`  ${implementation.label}: ${implementation.notes.join('; ')}`);
+    if (implementation.notes.length) notes.push(`${implementation.label}: ${implementation.notes.join('; ')}`);
   }
-  if (!results.smoke && results.targets.length > 0) {
-    lines.push('', 'Targets (issue 4):');
-    for (const t of results.targets) {
-      lines.push(`  threads ${t.threads}: ${t.target}: ${t.measured} -> ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`);
-    }
-  }
+  const goals =
+    results.smoke ? [] : results.targets.map((t) => `threads ${t.threads}: ${t.target}: ${t.measured} -> ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`);
+  return {
+    title: `blasnet benchmark${results.smoke ? ' (SMOKE: tiny sizes, figures mean nothing)' : ''}, ${results.date.slice(0, 16).replace('T', ' ')} UTC`,
+    facts,
+    table: markdownTable(header, rows),
+    notes,
+    targets: goals,
+  };
+}
+
+/** The table with its header and footnotes, for the terminal. */
+export function renderTable(results: Results): string {
+  const parts = renderParts(results);
+  const lines = [parts.title, ...parts.facts, '', parts.table, '', 'Implementations:', ...parts.notes.map((n) => `  ${n}`)];
+  if (parts.targets.length) lines.push('', 'Targets (issue 4):', ...parts.targets.map((t) => `  ${t}`));
+  return lines.join('\n');
+}
+
+/** The same for bench/README.md: lists instead of indented lines. */
+export function renderMarkdown(results: Results): string {
+  const parts = renderParts(results);
+  const lines = [`**${parts.title}**`, '', ...parts.facts.map((f) => `- ${f}`), '', parts.table, '', 'Implementations:', '', ...parts.notes.map((n) => `- ${n}`)];
+  if (parts.targets.length) lines.push('', 'Targets (issue 4):', '', ...parts.targets.map((t) => `- ${t}`));
   return lines.join('\n');
 }
 
@@ -318,4 +349,17 @@ export function targets(results: Results): Target[] {
     );
   }
   return out;
+}
+
+const BEGIN = '<!-- results:begin -->';
+const END = '<!-- results:end -->';
+
+/** Replaces what lies between the README's results markers with the table. */
+export function updateReadme(file: string, table: string): void {
+  const text = fs.readFileSync(file, 'utf8');
+  const start = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`${file} has no ${BEGIN} ... ${END} markers`);
+  const block = `${BEGIN}\n${table}\n${END}`;
+  fs.writeFileSync(file, text.slice(0, start) + block + text.slice(end + END.length));
 }

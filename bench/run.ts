@@ -6,6 +6,8 @@
  *   npm run bench -- --threads 2           one thread count (or a list: --threads 1,2)
  *   npm run bench -- --runs 7 --only native,numpy,torch
  *   npm run bench -- --smoke               tiny sizes, one run, a few seconds (CI); results in bench/.build
+ *   npm run bench -- --update-readme       also write the table into bench/README.md
+ *   npm run bench -- --from bench/results.json [--update-readme]    print (and publish) a past run's table
  *
  * Every implementation runs in a worker process of its own that lives for one thread count; the runs
  * are interleaved (round r runs every implementation once, starting from a different one each round),
@@ -22,8 +24,10 @@ import { makeSuite, type LatencyCase, type Suite, type TrainSpec, type Workload 
 import { BUILD_DIR, prepareData } from './data';
 import { compileDgemmProgram, measureBound, type BoundRun } from './dgemm-bound';
 import { IMPLEMENTATIONS, pythonExecutable, type Implementation } from './implementations';
-import { renderTable, targets, type Figure, type Pass, type Results } from './report';
+import { renderMarkdown, renderTable, targets, updateReadme, type Figure, type Pass, type Results } from './report';
 import { WorkerClient } from './worker-client';
+
+const README = path.join(__dirname, 'README.md');
 
 interface Options {
   threads: number[];
@@ -31,6 +35,10 @@ interface Options {
   smoke: boolean;
   only: string[] | undefined;
   out: string;
+  /** Render this results file instead of measuring. */
+  from: string | undefined;
+  /** Write the table into bench/README.md between its results markers. */
+  updateReadme: boolean;
 }
 
 function parseOptions(): Options {
@@ -41,12 +49,15 @@ function parseOptions(): Options {
       smoke: { type: 'boolean', default: false },
       only: { type: 'string' },
       out: { type: 'string' },
+      from: { type: 'string' },
+      'update-readme': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: npm run bench -- [--threads 1,2] [--runs N] [--smoke] [--only native,js,numpy,torch,tfjs-cpu,tfjs-wasm,brain.js,dgemm] [--out FILE]\n',
+      'usage: npm run bench -- [--threads 1,2] [--runs N] [--smoke] [--only native,js,numpy,torch,tfjs-cpu,tfjs-wasm,brain.js,dgemm]\n' +
+        '                        [--out FILE] [--update-readme] [--from RESULTS.json]\n',
     );
     process.exit(0);
   }
@@ -61,7 +72,15 @@ function parseOptions(): Options {
   const runs = values.runs === undefined ? undefined : Number(values.runs);
   if (runs !== undefined && !(Number.isInteger(runs) && runs >= 1)) throw new Error(`--runs: expected a positive integer, got ${values.runs}`);
   const out = values.out ?? (values.smoke ? path.join(BUILD_DIR, 'smoke-results.json') : path.join(__dirname, 'results.json'));
-  return { threads, runs, smoke: values.smoke ?? false, only: values.only?.split(','), out };
+  return {
+    threads,
+    runs,
+    smoke: values.smoke ?? false,
+    only: values.only?.split(','),
+    out,
+    from: values.from,
+    updateReadme: values['update-readme'] ?? false,
+  };
 }
 
 function progress(line: string): void {
@@ -250,7 +269,7 @@ async function runOnce(ctx: Context, threads: number, task: Task, figure: Figure
   // Very slow implementations get fewer runs (noted in the table).
   if (figure.values.length === 1 && seconds > suite.slowSeconds && figure.runsPlanned > suite.slowRuns) {
     figure.runsPlanned = suite.slowRuns;
-    figure.notes.push(`${suite.slowRuns} runs: one takes ${seconds.toFixed(0)} s`);
+    figure.notes.push(`${suite.slowRuns} runs: a run takes over ${suite.slowSeconds} s`);
   }
 }
 
@@ -328,8 +347,22 @@ function machineFacts() {
   };
 }
 
+function publish(results: Results, options: Options): void {
+  process.stdout.write(`${renderTable(results)}\n`);
+  if (options.updateReadme) {
+    if (results.smoke) throw new Error('--update-readme: a smoke run\'s figures mean nothing; run without --smoke');
+    updateReadme(README, renderMarkdown(results));
+    progress(`table written into ${path.relative(process.cwd(), README)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
+  const started = new Date().toISOString();
+  if (options.from) {
+    publish(JSON.parse(fs.readFileSync(options.from, 'utf8')) as Results, options);
+    return;
+  }
   const userCoreType = process.env.OPENBLAS_CORETYPE;
   const blas = blasInfo();
   const suite = makeSuite({ smoke: options.smoke, runs: options.runs });
@@ -357,7 +390,7 @@ async function main(): Promise<void> {
   machine.loadAverageAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100);
 
   const results: Results = {
-    date: new Date().toISOString(),
+    date: started,
     smoke: suite.smoke,
     machine,
     blas: { version: blas.version, core: blas.core, coreSource: blas.coreSource, config: blas.config, processors: blas.processors },
@@ -372,7 +405,7 @@ async function main(): Promise<void> {
   results.targets = targets(results);
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   fs.writeFileSync(options.out, `${JSON.stringify(results, null, 1)}\n`);
-  process.stdout.write(`${renderTable(results)}\n`);
+  publish(results, options);
   progress(`results: ${path.relative(process.cwd(), options.out)}`);
   // Absent peers are skipped; one that is present and breaks fails the run (so CI's smoke run notices).
   const problems = passes.flatMap((pass) => pass.problems.map((problem) => `[threads ${pass.threads}] ${problem}`));
