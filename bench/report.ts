@@ -141,7 +141,8 @@ function number(value: number, unit: Figure['unit']): string {
   if (value >= 100) return value.toFixed(0);
   if (value >= 10) return value.toFixed(1);
   if (value >= 1) return value.toFixed(2);
-  return value.toFixed(3);
+  if (value >= 0.01) return value.toFixed(3);
+  return value.toPrecision(2);
 }
 
 function cell(figure: Figure | undefined): string {
