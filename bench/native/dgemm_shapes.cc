@@ -3,7 +3,9 @@
 //   dgemm_shapes <repeats> <TA> <TB> <m> <n> <k> [<TA> <TB> <m> <n> <k> ...]
 //
 // TA/TB are 0 or 1. Each repeat runs every shape once, in order, on preallocated operands (as a training
-// step does); the program prints, as JSON, the seconds of each repeat. Thread count: OPENBLAS_NUM_THREADS.
+// step does); the program prints, as JSON, the seconds of each repeat and the OpenBLAS it ran on (core
+// type, build configuration, threads), so the benchmark can check it matches blasnet's. Thread count:
+// OPENBLAS_NUM_THREADS; core type: OPENBLAS_CORETYPE (bench/run.ts sets both).
 #include <cblas.h>
 
 #include <chrono>
@@ -39,13 +41,14 @@ int main(int argc, char** argv) {
     }
   };
   runAll();  // warm-up: OpenBLAS starts its threads and touches its buffers on the first call
-  std::printf("[");
+  std::printf("{\"core\":\"%s\",\"config\":\"%s\",\"threads\":%d,\"seconds\":[", openblas_get_corename(),
+              openblas_get_config(), openblas_get_num_threads());
   for (int r = 0; r < repeats; ++r) {
     const auto start = std::chrono::steady_clock::now();
     runAll();
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     std::printf(r == 0 ? "%.9f" : ",%.9f", elapsed.count());
   }
-  std::printf("]\n");
+  std::printf("]}\n");
   return 0;
 }
