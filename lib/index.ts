@@ -15,6 +15,7 @@ export type { Loss } from './losses';
 export { Matrix } from './matrix';
 export type { MatrixLike } from './matrix';
 export { Random } from './random';
+export type { RandomState } from './random';
 
 export { accuracy, argmaxRows, classificationMetrics, classificationReport, confusionMatrix } from './metrics';
 export type { ClassificationMetrics, ReportOptions } from './metrics';
