@@ -3,9 +3,10 @@
  * @packageDocumentation
  */
 export { Network } from './network';
-export type { NetworkOptions, GradientResult, History, Evaluation } from './network';
+export type { NetworkOptions, GradientResult, Evaluation } from './network';
+export type { History } from './train/history';
 export type { Layer } from './layer';
-export type { FitOptions } from './train/options';
+export type { EarlyStoppingOptions, EpochLogs, FitOptions } from './train/options';
 
 export { Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh, ACTIVATIONS } from './activations';
 export type { Activation } from './activations';
@@ -27,4 +28,13 @@ export type { Backend, BackendName, BlasInfo } from './backend';
 export { ActivationCode, KERNEL_NAMES, LossCode } from './backend/kernels';
 export type { IndexArray, KernelName, Kernels } from './backend/kernels';
 
-export { BlasnetError, NativeLoadError, ShapeError, ValueError } from './errors';
+export {
+  AbortError,
+  BlasnetError,
+  ModelFormatError,
+  NativeLoadError,
+  NonFiniteLossError,
+  ShapeError,
+  StateError,
+  ValueError,
+} from './errors';

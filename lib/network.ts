@@ -8,15 +8,18 @@ import * as os from 'node:os';
 import { findActivation, type Activation } from './activations';
 import { resolveBackend } from './backend';
 import type { Backend, BackendName } from './backend/backend';
-import { ValueError } from './errors';
+import { StateError, ValueError } from './errors';
 import type { Layer } from './layer';
 import type { Loss } from './losses';
 import { Matrix, MAX_ELEMENTS, toMatrix, type MatrixLike } from './matrix';
 import { argmaxRows, confusionMatrix, accuracy as accuracyOf } from './metrics';
 import { Random } from './random';
 import { NetworkLayout } from './backend/layout';
-import { resolveFitOptions, resolveLoss, type FitOptions } from './train/options';
-import { CHUNK_ROWS, Trainer, type TrainingTarget } from './train/trainer';
+import { logLine, type History } from './train/history';
+import { runTraining, type LoopSettings } from './train/loop';
+import { resolveFitOptions, resolveLoss, type FitOptions, type ResolvedFitOptions } from './train/options';
+import { CHUNK_ROWS, type TrainingTarget } from './train/trainer';
+import { prepareData } from './train/validation';
 import { Workspace } from './train/workspace';
 import { integerIn, invalid, optionsObject, shapeMismatch } from './validate';
 
@@ -41,13 +44,7 @@ export interface GradientResult {
   biases: Float64Array[];
 }
 
-/** The training record returned by {@link Network.fit}. */
-export interface History {
-  /** The epochs (1-based) at which the loss was measured. */
-  epoch: number[];
-  /** The loss over the whole training set at those epochs. */
-  loss: number[];
-}
+export type { History } from './train/history';
 
 /** What {@link Network.evaluate} returns. */
 export interface Evaluation {
@@ -152,6 +149,10 @@ export class Network implements TrainingTarget {
 
   private readonly random: Random;
   private predictWorkspace: Workspace | undefined;
+  /** The loss of the last fit, kept so a saved and reloaded network trains on with the same one. */
+  private trainedLoss: Loss | undefined;
+  /** Set while fit or fitAsync runs: one training at a time per network. */
+  private training: 'fit' | 'fitAsync' | undefined;
 
   /**
    * @param dims - layer sizes, at least two (inputs and outputs), each an integer >= 1
@@ -193,6 +194,16 @@ export class Network implements TrainingTarget {
   /** Number of outputs. */
   get outputs(): number {
     return this.dims[this.dims.length - 1]!;
+  }
+
+  /** The loss this network last trained with (saved with it, and fit's default loss), if it has trained. */
+  get loss(): Loss | undefined {
+    return this.trainedLoss;
+  }
+
+  /** Whether a fit or fitAsync is running on this network. */
+  get isTraining(): boolean {
+    return this.training !== undefined;
   }
 
   /** The output layer's activation. */
@@ -251,27 +262,38 @@ export class Network implements TrainingTarget {
   /**
    * Trains with minibatch SGD: each epoch reshuffles the rows (seeded), then takes one step per batch.
    * The loss over the whole training set is measured every `logEvery` epochs and after the last one,
-   * logged, and returned.
+   * logged, and returned. With validation rows, their loss and accuracy are measured after every epoch;
+   * early stopping watches them.
    * @param x - rows x inputs
    * @param y - rows x outputs targets (one-hot rows for classification)
+   * @throws {@link NonFiniteLossError} when a minibatch loss turns NaN or infinite (unless
+   *   `stopOnNonFinite: false`); the weights are those of the last finite step
+   * @throws {@link StateError} (`ERR_FIT_IN_PROGRESS`) while a fitAsync runs on this network
    */
   fit(x: MatrixLike, y: MatrixLike, options: FitOptions = {}): History {
-    const settings = resolveFitOptions(options, this.outputActivation);
-    const { input, targets } = this.checkPair(x, y);
-    const trainer = new Trainer(this, input, targets, settings.loss, settings.batchSize, this.evaluationWorkspace(input.rows));
-    const history: History = { epoch: [], loss: [] };
-    const width = String(settings.epochs).length;
-    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
-      if (settings.shuffle) trainer.shuffle(this.random);
-      for (let batch = 0; batch < trainer.batchesPerEpoch; batch++) trainer.trainBatch(batch, settings.learningRate);
-      if (epoch % settings.logEvery === 0 || epoch === settings.epochs) {
-        const value = trainer.fullLoss();
-        history.epoch.push(epoch);
-        history.loss.push(value);
-        settings.log?.(`epoch ${String(epoch).padStart(width)}/${settings.epochs}  loss ${value.toPrecision(6)}`);
-      }
+    this.claimTraining('fit');
+    try {
+      const settings = resolveFitOptions(options, this.outputActivation, this.trainedLoss);
+      const { input, targets } = this.checkPair(x, y, { finite: false });
+      const validation = this.validationSource(settings);
+      const data = prepareData(
+        input,
+        targets,
+        validation && ('split' in validation ? validation : { x: validation.x.matrix, y: validation.y.matrix }),
+      );
+      this.trainedLoss = settings.loss;
+      const evaluationRows = Math.max(data.x.rows, data.validation?.x.rows ?? 0);
+      const outcome = runTraining(this, this.random, data, loopSettings(settings), this.evaluationWorkspace(evaluationRows), {
+        shouldStop: () => false,
+        epochEnd: (_epoch, _logs, recorded) => {
+          if (recorded !== undefined) settings.log?.(logLine(recorded, settings.epochs));
+        },
+      });
+      // Without a way to stop, the loop always runs to its end.
+      return (outcome as { history: History }).history;
+    } finally {
+      this.training = undefined;
     }
-    return history;
   }
 
   /**
@@ -304,8 +326,8 @@ export class Network implements TrainingTarget {
     };
   }
 
-  private checkInputs(x: MatrixLike, name: string): Matrix {
-    const input = toMatrix(x, name);
+  private checkInputs(x: MatrixLike, name: string, finite = true): Matrix {
+    const input = toMatrix(x, name, { finite });
     if (input.cols !== this.inputs) {
       throw shapeMismatch(
         `Expected ${name} to have ${this.inputs} columns (the network's inputs, dims[0]) but it has ${input.cols}`,
@@ -314,18 +336,47 @@ export class Network implements TrainingTarget {
     return input;
   }
 
-  private checkPair(x: MatrixLike, y: MatrixLike): { input: Matrix; targets: Matrix } {
-    const input = this.checkInputs(x, 'x');
-    const targets = toMatrix(y, 'y');
+  private checkPair(
+    x: MatrixLike,
+    y: MatrixLike,
+    { finite = true, names = ['x', 'y'] }: { finite?: boolean; names?: [string, string] } = {},
+  ): { input: Matrix; targets: Matrix } {
+    const [xName, yName] = names;
+    const input = this.checkInputs(x, xName, finite);
+    const targets = toMatrix(y, yName, { finite });
     if (targets.cols !== this.outputs) {
       throw shapeMismatch(
-        `Expected y to have ${this.outputs} columns (the network's outputs, dims[${this.dims.length - 1}]) but it has ${targets.cols}`,
+        `Expected ${yName} to have ${this.outputs} columns (the network's outputs, dims[${this.dims.length - 1}]) but it has ${targets.cols}`,
       );
     }
     if (targets.rows !== input.rows) {
-      throw shapeMismatch(`Expected x and y to have the same number of rows but x has ${input.rows} and y has ${targets.rows}`);
+      throw shapeMismatch(
+        `Expected ${xName} and ${yName} to have the same number of rows but ${xName} has ${input.rows} and ${yName} has ${targets.rows}`,
+      );
     }
     return { input, targets };
+  }
+
+  /** The validation rows the options ask for, converted and shape-checked (finite values are checked later). */
+  private validationSource(
+    settings: ResolvedFitOptions,
+  ): { split: number } | { x: { matrix: Matrix; owned: boolean }; y: { matrix: Matrix; owned: boolean } } | undefined {
+    if (settings.validationSplit !== undefined) return { split: settings.validationSplit };
+    if (settings.validationData === undefined) return undefined;
+    const [vx, vy] = settings.validationData;
+    const { input, targets } = this.checkPair(vx, vy, { finite: false, names: ['validationData[0]', 'validationData[1]'] });
+    return { x: { matrix: input, owned: Array.isArray(vx) }, y: { matrix: targets, owned: Array.isArray(vy) } };
+  }
+
+  /** Marks the network as training, or refuses when it already is. */
+  private claimTraining(method: 'fit' | 'fitAsync'): void {
+    if (this.training !== undefined) {
+      throw new StateError(
+        'ERR_FIT_IN_PROGRESS',
+        `Cannot start ${method} on this network while its ${this.training} is running; await it (or abort it) first, or train another network`,
+      );
+    }
+    this.training = method;
   }
 
   /** A workspace of up to CHUNK_ROWS rows, grown when needed and then kept. */
@@ -336,4 +387,9 @@ export class Network implements TrainingTarget {
     }
     return this.predictWorkspace;
   }
+}
+
+function loopSettings(settings: ResolvedFitOptions): LoopSettings {
+  const { loss, epochs, batchSize, learningRate, logEvery, shuffle, stopOnNonFinite, earlyStopping } = settings;
+  return { loss, epochs, batchSize, learningRate, logEvery, shuffle, stopOnNonFinite, earlyStopping };
 }
