@@ -6,7 +6,7 @@ export { Network } from './network';
 export type { NetworkOptions, GradientResult, Evaluation } from './network';
 export type { History } from './train/history';
 export type { Layer } from './layer';
-export type { EarlyStoppingOptions, EpochLogs, FitOptions } from './train/options';
+export type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitAsyncOptions, FitOptions } from './train/options';
 
 export { Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh, ACTIVATIONS } from './activations';
 export type { Activation } from './activations';

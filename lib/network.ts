@@ -15,9 +15,17 @@ import { Matrix, MAX_ELEMENTS, toMatrix, type MatrixLike } from './matrix';
 import { argmaxRows, confusionMatrix, accuracy as accuracyOf } from './metrics';
 import { Random } from './random';
 import { NetworkLayout } from './backend/layout';
+import { trainInWorker, type AsyncData, type Owned } from './train/fit-async';
 import { logLine, type History } from './train/history';
 import { runTraining, type LoopSettings } from './train/loop';
-import { resolveFitOptions, resolveLoss, type FitOptions, type ResolvedFitOptions } from './train/options';
+import {
+  resolveFitAsyncOptions,
+  resolveFitOptions,
+  resolveLoss,
+  type FitAsyncOptions,
+  type FitOptions,
+  type ResolvedFitOptions,
+} from './train/options';
 import { CHUNK_ROWS, type TrainingTarget } from './train/trainer';
 import { prepareData } from './train/validation';
 import { Workspace } from './train/workspace';
@@ -263,7 +271,8 @@ export class Network implements TrainingTarget {
    * Trains with minibatch SGD: each epoch reshuffles the rows (seeded), then takes one step per batch.
    * The loss over the whole training set is measured every `logEvery` epochs and after the last one,
    * logged, and returned. With validation rows, their loss and accuracy are measured after every epoch;
-   * early stopping watches them.
+   * early stopping watches them. Runs on the calling thread until done: on a server, use
+   * {@link Network.fitAsync}, which trains the same way (bit for bit) without blocking the event loop.
    * @param x - rows x inputs
    * @param y - rows x outputs targets (one-hot rows for classification)
    * @throws {@link NonFiniteLossError} when a minibatch loss turns NaN or infinite (unless
@@ -291,6 +300,51 @@ export class Network implements TrainingTarget {
       });
       // Without a way to stop, the loop always runs to its end.
       return (outcome as { history: History }).history;
+    } finally {
+      this.training = undefined;
+    }
+  }
+
+  /**
+   * Trains exactly as {@link Network.fit} does (the same seed gives bit-identical weights), in a worker
+   * thread, so the event loop stays free: a server keeps answering while it trains. The training rows are
+   * shared with the worker without a copy when their data is on a SharedArrayBuffer (see
+   * {@link Matrix.shared}), or when given as arrays of rows; a caller's plain Float64Array is copied once,
+   * a few megabytes per event-loop turn. Inputs are never modified or detached.
+   *
+   * While it runs, the network holds a consistent snapshot of the weights: those after the last epoch (or
+   * reported minibatch); `predict` and `save` may be used. Weights written by hand meanwhile are
+   * overwritten. Callbacks may be async: training waits for them.
+   *
+   * @returns the history, as fit returns it
+   * @throws (rejects) {@link AbortError} when `options.signal` aborts: the network keeps the weights of the
+   *   last completed minibatch; {@link NonFiniteLossError} as fit; {@link StateError} (`ERR_FIT_IN_PROGRESS`)
+   *   when this network is already training; a callback's own error, which stops training
+   * @example
+   * ```ts
+   * const controller = new AbortController();
+   * const history = await net.fitAsync(x, y, {
+   *   loss: CrossEntropy, epochs: 50, validationSplit: 0.1, signal: controller.signal,
+   *   earlyStopping: { patience: 3, restoreBest: true },
+   *   onEpochEnd: (epoch, logs) => console.log(epoch, logs.loss, logs.valAccuracy),
+   * });
+   * ```
+   */
+  async fitAsync(x: MatrixLike, y: MatrixLike, options: FitAsyncOptions = {}): Promise<History> {
+    this.claimTraining('fitAsync');
+    try {
+      const settings = resolveFitAsyncOptions(options, this.outputActivation, this.trainedLoss);
+      // Finite values are checked in the worker, so a large set never blocks the event loop for that.
+      const { input, targets } = this.checkPair(x, y, { finite: false });
+      const source = this.validationSource(settings);
+      // Arrays of rows were converted into new arrays nobody else holds, so those may travel by transfer.
+      const data: AsyncData = {
+        x: { matrix: input, owned: Array.isArray(x) },
+        y: { matrix: targets, owned: Array.isArray(y) },
+        validation: source,
+      };
+      this.trainedLoss = settings.loss;
+      return await trainInWorker(this, this.random, data, settings);
     } finally {
       this.training = undefined;
     }
@@ -360,7 +414,7 @@ export class Network implements TrainingTarget {
   /** The validation rows the options ask for, converted and shape-checked (finite values are checked later). */
   private validationSource(
     settings: ResolvedFitOptions,
-  ): { split: number } | { x: { matrix: Matrix; owned: boolean }; y: { matrix: Matrix; owned: boolean } } | undefined {
+  ): { split: number } | { x: Owned; y: Owned } | undefined {
     if (settings.validationSplit !== undefined) return { split: settings.validationSplit };
     if (settings.validationData === undefined) return undefined;
     const [vx, vy] = settings.validationData;
