@@ -3,7 +3,9 @@
  * @packageDocumentation
  */
 export { Network } from './network';
-export type { NetworkOptions, GradientResult, Evaluation } from './network';
+export type { NetworkOptions, GradientResult, Evaluation, LoadOptions } from './network';
+export type { JsonValue, ModelHeader, ModelMetadata } from './model/description';
+export type { ModelJSON } from './model/json';
 export type { History } from './train/history';
 export type { Layer } from './layer';
 export type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitAsyncOptions, FitOptions } from './train/options';

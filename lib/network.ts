@@ -3,17 +3,23 @@
  * product and elementwise loop through its backend.
  */
 import { randomInt } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 
 import { findActivation, type Activation } from './activations';
 import { resolveBackend } from './backend';
 import type { Backend, BackendName } from './backend/backend';
-import { StateError, ValueError } from './errors';
+import { ModelFormatError, StateError, ValueError } from './errors';
 import type { Layer } from './layer';
-import type { Loss } from './losses';
+import { LOSSES, type Loss } from './losses';
 import { Matrix, MAX_ELEMENTS, toMatrix, type MatrixLike } from './matrix';
 import { argmaxRows, confusionMatrix, accuracy as accuracyOf } from './metrics';
-import { Random } from './random';
+import { writeFileAtomic } from './model/atomic-write';
+import { decodeModel, encodeModel } from './model/binary';
+import type { ModelDescription, ModelMetadata } from './model/description';
+import { decodeModelJSON, encodeModelJSON, type ModelJSON } from './model/json';
+import { checkMetadata } from './model/metadata';
+import { Random, type RandomState } from './random';
 import { NetworkLayout } from './backend/layout';
 import { trainInWorker, type AsyncData, type Owned } from './train/fit-async';
 import { logLine, type History } from './train/history';
@@ -41,6 +47,21 @@ export interface NetworkOptions {
   /** `'native'` (default: OpenBLAS) or `'js'` (pure TypeScript), or a Backend object. */
   backend?: BackendName | Backend;
 }
+
+/** Options of {@link Network.load}, {@link Network.fromJSON} and {@link Network.fromBuffer}. */
+export interface LoadOptions {
+  /** The backend of the loaded network: `'native'` (default) or `'js'`, or a Backend object. */
+  backend?: BackendName | Backend;
+}
+
+/** A saved model's weights and generator state, given to the constructor instead of drawing new ones. */
+interface Restored {
+  parameters: Float64Array;
+  random: RandomState | undefined;
+}
+
+/** The constructor's hidden option for loading: a symbol, so no options object can pass it by accident. */
+const RESTORE = Symbol('restore');
 
 /** The loss and its exact gradients for one batch, as returned by {@link Network.gradients}. */
 export interface GradientResult {
@@ -150,6 +171,11 @@ export class Network implements TrainingTarget {
    * `.biases` are views into it, so an optimizer step is one kernel call over the whole network.
    */
   readonly parameters: Float64Array;
+  /**
+   * Free-form JSON data saved with the model and loaded back unchanged (feature names, standardisation,
+   * class names...). Plain JSON values only; checked when saving.
+   */
+  metadata: ModelMetadata = {};
   /** @internal The flat buffer layout shared with the kernels. */
   readonly layout: NetworkLayout;
   /** @internal The layout in the Int32Array form the kernels take. */
@@ -176,6 +202,7 @@ export class Network implements TrainingTarget {
     this.seed = given.seed === undefined ? randomInt(2 ** 48 - 1) : integerIn('options.seed', given.seed, 0);
     this.backend = resolveBackend((given.backend ?? 'native') as BackendName | Backend);
     this.random = new Random(this.seed);
+    const restored = (options as { [RESTORE]?: Restored })[RESTORE];
     this.layout = new NetworkLayout(this.dims, acts.map((a) => a.code));
     this.layoutCode = this.layout.encode();
     this.parameters = new Float64Array(this.layout.parameterCount);
@@ -188,10 +215,14 @@ export class Network implements TrainingTarget {
       const biases = this.parameters.subarray(this.layout.biasOffsets[i]!, this.layout.biasOffsets[i]! + outputs);
       // The seed's initialisation: N(0, 1) / sqrt(fan_in), biases 0.
       const scale = 1 / Math.sqrt(inputs);
-      for (let j = 0; j < weights.length; j++) weights[j] = this.random.normal() * scale;
+      if (!restored) for (let j = 0; j < weights.length; j++) weights[j] = this.random.normal() * scale;
       layers.push(Object.freeze({ inputs, outputs, weights, biases, activation: acts[i]! }));
     }
     this.layers = Object.freeze(layers);
+    if (restored) {
+      this.parameters.set(restored.parameters);
+      if (restored.random !== undefined) this.random.setState(restored.random);
+    }
   }
 
   /** Number of inputs. */
@@ -348,6 +379,107 @@ export class Network implements TrainingTarget {
     } finally {
       this.training = undefined;
     }
+  }
+
+  /**
+   * The model in JSON form (what `JSON.stringify(net)` writes): dims, activations, loss, generator state,
+   * metadata, and the parameters as base64 of their little-endian float64 bytes, so they load back bit for
+   * bit. See docs/design.md for the format.
+   * @throws {@link ValueError} (`ERR_INVALID_METADATA`) when `metadata` is not plain JSON data
+   */
+  toJSON(): ModelJSON {
+    return encodeModelJSON(this.describe());
+  }
+
+  /**
+   * A network from {@link Network.toJSON}'s object (or its JSON text), checked in full first.
+   * @throws {@link ModelFormatError} for anything that is not an intact blasnet model of a known version
+   */
+  static fromJSON(json: ModelJSON | string, options: LoadOptions = {}): Network {
+    let value: unknown = json;
+    if (typeof json === 'string') {
+      try {
+        value = JSON.parse(json);
+      } catch (error) {
+        throw new ModelFormatError('ERR_MODEL_HEADER', `Cannot load the model from JSON text: it does not parse (${(error as Error).message})`);
+      }
+    }
+    return Network.restore(decodeModelJSON(value, 'from JSON'), options);
+  }
+
+  /** The model file's bytes, as {@link Network.save} writes them (format in docs/design.md). */
+  toBuffer(): Buffer {
+    return encodeModel(this.describe());
+  }
+
+  /**
+   * A network from {@link Network.toBuffer}'s bytes, checked in full first.
+   * @throws {@link ModelFormatError} for anything that is not an intact blasnet model of a known version
+   */
+  static fromBuffer(bytes: Uint8Array, options: LoadOptions = {}): Network {
+    return Network.restore(decodeModel(bytes, 'from a buffer'), options);
+  }
+
+  /**
+   * Saves the model to `file`, atomically: a temporary file in the same directory is written and flushed,
+   * then renamed over `file`, so a crash never leaves a truncated model where the old one was. The weights
+   * are taken when save is called (during a fitAsync: the last snapshot).
+   * @throws {@link ValueError} for metadata that is not plain JSON data; the file system's errors
+   *   (`ENOENT`, `EACCES`...) as they are
+   */
+  async save(file: string): Promise<void> {
+    const bytes = this.toBuffer();
+    await writeFileAtomic(file, bytes);
+  }
+
+  /**
+   * Loads a model saved by {@link Network.save} (or a file holding {@link Network.toJSON}'s JSON). Every
+   * part is checked (magic bytes, version, header, shapes against dims, lengths, checksum, finite values)
+   * before the network is built.
+   * @throws {@link ModelFormatError} naming the file and what is wrong with it; the file system's errors
+   */
+  static async load(file: string, options: LoadOptions = {}): Promise<Network> {
+    const bytes = await fs.readFile(file);
+    const source = JSON.stringify(file);
+    // The JSON form starts with "{" (after any whitespace); the binary form with a byte JSON cannot start with.
+    const first = bytes.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+    if (bytes[first] === 0x7b) {
+      let value: unknown;
+      try {
+        value = JSON.parse(bytes.toString('utf8'));
+      } catch (error) {
+        throw new ModelFormatError('ERR_MODEL_HEADER', `Cannot load the model ${source}: it looks like JSON but does not parse (${(error as Error).message})`);
+      }
+      return Network.restore(decodeModelJSON(value, source), options);
+    }
+    return Network.restore(decodeModel(bytes, source), options);
+  }
+
+  /** What a saved model holds. */
+  private describe(): ModelDescription {
+    return {
+      dims: [...this.dims],
+      activations: this.layers.map((layer) => layer.activation.name),
+      loss: this.trainedLoss?.name ?? null,
+      seed: this.seed,
+      random: this.random.getState(),
+      metadata: checkMetadata(this.metadata, 'net.metadata'),
+      parameters: this.parameters,
+    };
+  }
+
+  /** A network from a checked description: its weights and generator state, not fresh ones. */
+  private static restore(model: ModelDescription, options: LoadOptions): Network {
+    const given = optionsObject('options', options, ['backend'] as const);
+    const restored: Restored = { parameters: model.parameters, random: model.random };
+    const networkOptions: NetworkOptions & { [RESTORE]: Restored } = { [RESTORE]: restored };
+    if (model.seed !== undefined) networkOptions.seed = model.seed;
+    if (given.backend !== undefined) networkOptions.backend = given.backend as BackendName | Backend;
+    const activations = model.activations.map((name) => findActivation(name)!);
+    const net = new Network(model.dims, activations, networkOptions);
+    if (model.loss !== null) net.trainedLoss = LOSSES[model.loss];
+    net.metadata = model.metadata;
+    return net;
   }
 
   /**
