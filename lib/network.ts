@@ -343,9 +343,10 @@ export class Network implements TrainingTarget {
    * {@link Matrix.shared}), or when given as arrays of rows; a caller's plain Float64Array is copied once,
    * a few megabytes per event-loop turn. Inputs are never modified or detached.
    *
-   * While it runs, the network holds a consistent snapshot of the weights: those after the last epoch (or
-   * reported minibatch); `predict` and `save` may be used. Weights written by hand meanwhile are
-   * overwritten. Callbacks may be async: training waits for them.
+   * While it runs, the network holds a consistent snapshot of the weights, updated after epochs and
+   * reported minibatches (at most every `yieldEvery` ms unless a callback needs them), so `predict` and
+   * `save` may be used; when a callback runs, the network holds the weights it reports on. Weights written
+   * by hand meanwhile are overwritten. Callbacks may be async: training waits for them.
    *
    * @returns the history, as fit returns it
    * @throws (rejects) {@link AbortError} when `options.signal` aborts: the network keeps the weights of the

@@ -152,7 +152,7 @@ export async function trainInWorker(
 
     const handle = async (message: WorkerMessage): Promise<void> => {
       if (finished) return;
-      target.parameters.set(message.parameters);
+      if (message.parameters !== undefined) target.parameters.set(message.parameters);
       switch (message.type) {
         case 'batch':
           if (stopReason === undefined) await settings.onBatchEnd?.(message.batch, message.logs);

@@ -110,7 +110,10 @@ export interface FitAsyncOptions extends FitOptions {
    * `cause` is the signal's reason, and the network keeps the weights of the last completed minibatch.
    */
   signal?: AbortSignal;
-  /** The least time in milliseconds between two `onBatchEnd` calls. Default 125 (tfjs's); 0 for every batch. */
+  /**
+   * The least time in milliseconds between two `onBatchEnd` calls, and (without `onEpochEnd`) between two
+   * updates of the network's weights while it trains. Default 125 (tfjs's); 0 for every batch and epoch.
+   */
   yieldEvery?: number;
 }
 

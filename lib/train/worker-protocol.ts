@@ -45,7 +45,10 @@ export interface WorkerJob {
     stopOnNonFinite: boolean;
     earlyStopping: ResolvedEarlyStopping | null;
   };
-  /** Report minibatches at most every `yieldEvery` ms (only when there is an onBatchEnd). */
+  /**
+   * Report minibatches at most every `yieldEvery` ms (only when there is an onBatchEnd); without an
+   * onEpochEnd, send epoch snapshots at most that often too.
+   */
   reportBatches: boolean;
   yieldEvery: number;
   /** Wait for the main thread after each epoch report (only when there is an onEpochEnd). */
@@ -53,10 +56,13 @@ export interface WorkerJob {
   control: Int32Array;
 }
 
-/** Worker to main. Every message carries a snapshot of the parameters at that point. */
+/**
+ * Worker to main. Messages carry a snapshot of the parameters at that point; an epoch's report may leave it
+ * out when the last snapshot is recent and no onEpochEnd needs it.
+ */
 export type WorkerMessage =
   | { type: 'batch'; batch: number; logs: BatchLogs; parameters: Float64Array }
-  | { type: 'epoch'; epoch: number; logs: EpochLogs; recorded: EpochRecord | undefined; parameters: Float64Array }
+  | { type: 'epoch'; epoch: number; logs: EpochLogs; recorded: EpochRecord | undefined; parameters: Float64Array | undefined }
   | { type: 'done'; history: History; parameters: Float64Array; random: RandomState }
   | { type: 'stopped'; batches: number; parameters: Float64Array; random: RandomState }
   | { type: 'failed'; error: SerializedError; parameters: Float64Array; random: RandomState };

@@ -27,8 +27,8 @@ function matrix(value: MatrixData): Matrix {
 function post(message: WorkerMessage): void {
   // A snapshot is the worker's own fresh copy: transfer it rather than copy it again. The trained
   // parameters themselves are on shared memory, which travels without a copy anyway.
-  const { buffer } = message.parameters;
-  parentPort!.postMessage(message, buffer instanceof SharedArrayBuffer ? [] : [buffer]);
+  const buffer = message.parameters?.buffer;
+  parentPort!.postMessage(message, buffer === undefined || buffer instanceof SharedArrayBuffer ? [] : [buffer]);
 }
 
 function run(job: WorkerJob): void {
@@ -54,6 +54,7 @@ function run(job: WorkerJob): void {
       Atomics.wait(control, RESUME, seen);
     };
     let lastReport = performance.now();
+    let lastSnapshot = lastReport;
     const outcome = runTraining(target, random, data, settings, evaluation, {
       shouldStop: () => Atomics.load(control, STOP) !== 0,
       batchEnd: job.reportBatches
@@ -61,11 +62,17 @@ function run(job: WorkerJob): void {
             if (performance.now() - lastReport < job.yieldEvery) return;
             postAndWait({ type: 'batch', batch, logs, parameters: parameters.slice() });
             // Counted from when the callback has finished, so calls are yieldEvery apart on the main thread too.
-            lastReport = performance.now();
+            lastReport = lastSnapshot = performance.now();
           }
         : undefined,
       epochEnd: (epoch, logs, recorded) => {
-        const message: WorkerMessage = { type: 'epoch', epoch, logs, recorded, parameters: parameters.slice() };
+        // onEpochEnd sees that epoch's weights. Without it, snapshots come at most every yieldEvery ms, so
+        // many short epochs of a large network cannot flood the main thread with copies to apply.
+        const now = performance.now();
+        const snapshot = job.waitOnEpoch || now - lastSnapshot >= job.yieldEvery;
+        if (!snapshot && recorded === undefined) return;
+        if (snapshot) lastSnapshot = now;
+        const message: WorkerMessage = { type: 'epoch', epoch, logs, recorded, parameters: snapshot ? parameters.slice() : undefined };
         if (job.waitOnEpoch) postAndWait(message);
         else post(message);
       },

@@ -163,6 +163,24 @@ describe('callbacks', () => {
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(49);
   });
 
+  it('without onEpochEnd, the network’s weights are updated at most every yieldEvery ms, and at the end', async () => {
+    const { x: bx, y: by } = classification(2000, 10, 4, 6);
+    const net = network();
+    const initial = net.parameters.slice();
+    let changedWhileTraining = false;
+    const poll = setInterval(() => (changedWhileTraining ||= !sameBits(net.parameters, initial)), 5);
+    const options = { ...settings, epochs: 40 };
+    try {
+      await net.fitAsync(bx, by, { ...options, yieldEvery: 60_000 });
+    } finally {
+      clearInterval(poll);
+    }
+    expect(changedWhileTraining).toBe(false);
+    const expected = network();
+    expected.fit(bx, by, options);
+    expect(sameBits(net.parameters, expected.parameters)).toBe(true);
+  });
+
   it('stop training when one throws, which fitAsync rejects with', async () => {
     const net = network();
     const failure = new Error('disk full');
