@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
+/** Replaces `file` with `bytes` atomically (see the file comment); the file system's errors as they are. */
 export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
   const target = path.resolve(file);
   const directory = path.dirname(target);

@@ -21,7 +21,9 @@ import { endianness } from 'node:os';
 
 import { checkHeader, checkParameters, describe, failure, headerOf, type Fail, type ModelDescription } from './description';
 
+/** The first eight bytes of every model file. */
 export const MAGIC = Buffer.from([0x89, 0x42, 0x4c, 0x41, 0x53, 0x4e, 0x45, 0x54]);
+/** The model format version this blasnet writes, and the only one it reads. */
 export const FORMAT_VERSION = 1;
 const PREAMBLE = 16;
 const CHECKSUM_BYTES = 32;

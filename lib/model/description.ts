@@ -50,6 +50,7 @@ export function parameterCount(dims: readonly number[]): number {
   return count;
 }
 
+/** The header fields of a model, as both encodings write them. */
 export function headerOf(model: ModelDescription): ModelHeader {
   const header: ModelHeader = {
     dims: model.dims,
@@ -67,6 +68,7 @@ export function headerOf(model: ModelDescription): ModelHeader {
 /** Fails with a ModelFormatError naming the source. */
 export type Fail = (code: string, problem: string) => never;
 
+/** A {@link Fail} whose messages start "Cannot load the model <source>: ". */
 export function failure(source: string): Fail {
   return (code, problem) => {
     throw new ModelFormatError(code, `Cannot load the model ${source}: ${problem}`);

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFloat64LE, writeFloat64LE, FORMAT_VERSION } from './binary';
 import { checkHeader, checkParameters, describe, failure, headerOf, type ModelDescription, type ModelHeader } from './description';
 
+/** The JSON form's `format` field. */
 export const JSON_FORMAT = 'blasnet-model';
 
 /** A model in its JSON form, as `Network.toJSON()` returns it. */
@@ -27,6 +28,7 @@ export interface ModelJSON extends ModelHeader {
   sha256: string;
 }
 
+/** The JSON form of a model. */
 export function encodeModelJSON(model: ModelDescription): ModelJSON {
   const bytes = Buffer.alloc(8 * model.parameters.length);
   writeFloat64LE(model.parameters, bytes, 0);

@@ -11,6 +11,7 @@
  */
 import type { Trainer } from './trainer';
 
+/** Rolls a diverged run back to its last finite weights (see the file comment). */
 export class DivergenceGuard {
   private readonly epochStart: Float64Array;
 

@@ -4,6 +4,7 @@
  */
 import type { ResolvedEarlyStopping } from './options';
 
+/** The state of early stopping through one run: the best value, its epoch and, with restoreBest, its weights. */
 export class EarlyStopping {
   private best = Infinity;
   private bestWeights: Float64Array | undefined;

@@ -22,6 +22,7 @@ const COPY_CHUNK = 1 << 17;
 /** How a matrix was handed over: shared as it was, transferred, or copied. */
 export type Handover = 'shared' | 'transferred' | 'copied';
 
+/** A matrix ready for the worker, and how it got there. */
 export interface HandedOver {
   matrix: MatrixData;
   how: Handover;

@@ -117,12 +117,14 @@ export interface FitAsyncOptions extends FitOptions {
   yieldEvery?: number;
 }
 
+/** Early-stopping options with their defaults filled in. */
 export interface ResolvedEarlyStopping {
   patience: number;
   minDelta: number;
   restoreBest: boolean;
 }
 
+/** fit's options, checked, with their defaults filled in. */
 export interface ResolvedFitOptions {
   loss: Loss;
   epochs: number;
@@ -137,6 +139,7 @@ export interface ResolvedFitOptions {
   stopOnNonFinite: boolean;
 }
 
+/** fitAsync's options, checked, with their defaults filled in. */
 export interface ResolvedFitAsyncOptions extends ResolvedFitOptions {
   onEpochEnd: FitAsyncOptions['onEpochEnd'];
   onBatchEnd: FitAsyncOptions['onBatchEnd'];
@@ -145,6 +148,7 @@ export interface ResolvedFitAsyncOptions extends ResolvedFitOptions {
   yieldEvery: number;
 }
 
+/** The option names fit knows (others are rejected, with a suggestion). */
 export const FIT_OPTION_NAMES = [
   'loss',
   'epochs',
@@ -159,6 +163,7 @@ export const FIT_OPTION_NAMES = [
   'stopOnNonFinite',
 ] as const;
 
+/** The option names fitAsync knows: fit's, plus callbacks and cancellation. */
 export const FIT_ASYNC_OPTION_NAMES = [
   ...FIT_OPTION_NAMES,
   'onEpochEnd',

@@ -13,6 +13,7 @@ import type { RandomState } from '../random';
 import type { EpochRecord, History } from './history';
 import type { BatchLogs, EpochLogs, ResolvedEarlyStopping } from './options';
 
+/** The control block's slots (see the file comment) and its length. */
 export const STOP = 0;
 export const RESUME = 1;
 export const CONTROL_SLOTS = 2;
@@ -78,6 +79,7 @@ export interface SerializedError {
   loss?: number;
 }
 
+/** Any thrown value as plain data, keeping what {@link reviveError} needs to rebuild its class. */
 export function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
   const out: SerializedError = { name: error.name, message: error.message };
