@@ -350,7 +350,7 @@ export class Network implements TrainingTarget {
    *
    * @returns the history, as fit returns it
    * @throws (rejects) {@link AbortError} when `options.signal` aborts: the network keeps the weights of the
-   *   last completed minibatch; {@link NonFiniteLossError} as fit; {@link StateError} (`ERR_FIT_IN_PROGRESS`)
+   *   last completed minibatch (an abort after the last minibatch comes too late, and fitAsync resolves); {@link NonFiniteLossError} as fit; {@link StateError} (`ERR_FIT_IN_PROGRESS`)
    *   when this network is already training; a callback's own error, which stops training
    * @example
    * ```ts

@@ -166,6 +166,9 @@ export async function trainInWorker(
           return;
         case 'done':
           random.setState(message.random);
+          // A callback that failed on the last epoch: the worker had no minibatch left to stop before.
+          if (stopReason !== undefined && 'error' in stopReason) return settle({ error: stopReason.error });
+          // An abort that came after the last minibatch is too late: training is complete.
           await settings.onTrainEnd?.(message.history);
           settle({ history: message.history });
           return;

@@ -200,6 +200,22 @@ describe('callbacks', () => {
     expect(net.isTraining).toBe(false);
   });
 
+  it('reject with the error of an onEpochEnd that fails on the last epoch, without calling onTrainEnd', async () => {
+    const failure = new Error('last one');
+    let ended = false;
+    await expect(
+      network().fitAsync(x, y, {
+        ...settings,
+        epochs: 2,
+        onEpochEnd: (epoch) => {
+          if (epoch === 2) throw failure;
+        },
+        onTrainEnd: () => void (ended = true),
+      }),
+    ).rejects.toBe(failure);
+    expect(ended).toBe(false);
+  });
+
   it('reports validation figures to onEpochEnd', async () => {
     const logs: { valLoss?: number; valAccuracy?: number }[] = [];
     await network().fitAsync(x, y, { ...settings, epochs: 2, validationSplit: 0.25, onEpochEnd: (_epoch, l) => void logs.push(l) });
