@@ -2,6 +2,9 @@
  * fitAsync: the same training as fit, bit for bit, in a worker thread; an event loop that keeps turning;
  * callbacks; abort; one training at a time per network; errors that come back as their own classes.
  */
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+
 import {
   AbortError,
   BlasnetError,
@@ -74,34 +77,16 @@ describe('fitAsync gives fit’s results', () => {
 });
 
 describe('the event loop during fitAsync', () => {
-  it('keeps a 10 ms timer firing (largest gap under 100 ms) through seconds of training', async () => {
-    // Aborted after 2.5 s, so the test's length does not depend on the machine. Data made cheaply: what is
-    // learnt does not matter here, only that the worker is busy.
-    const x = new Matrix(4000, 256, new Float64Array(4000 * 256).map((_, i) => Math.sin(i * 0.37)));
-    const y = new Matrix(4000, 10, new Float64Array(4000 * 10).map((_, i) => (i % 10 === Math.floor(i / 10) % 10 ? 1 : 0)));
-    const net = new Network([256, 256, 256, 10], [Relu, Relu, Softmax], { seed: 1 });
-    const controller = new AbortController();
-    let epochs = 0;
-    let last = performance.now();
-    let largestGap = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      largestGap = Math.max(largestGap, now - last);
-      last = now;
-    }, 10);
-    const stop = setTimeout(() => controller.abort(), 2500);
-    const start = performance.now();
-    try {
-      await expect(
-        net.fitAsync(x, y, { ...settings, batchSize: 64, epochs: 1000, signal: controller.signal, onEpochEnd: () => void epochs++ }),
-      ).rejects.toThrow(AbortError);
-    } finally {
-      clearInterval(timer);
-      clearTimeout(stop);
-    }
-    expect(performance.now() - start).toBeGreaterThanOrEqual(2500);
-    expect(epochs).toBeGreaterThan(0);
-    expect(largestGap).toBeLessThan(100);
+  it('keeps a 10 ms timer firing (largest gap under 100 ms) through seconds of training', () => {
+    // In a process of its own (test/helpers/event-loop-probe.ts), as a server would run it: inside jest,
+    // the runner's own garbage collection of its large heap can stall the loop whatever the training does.
+    const probe = path.join(__dirname, '..', 'helpers', 'event-loop-probe.ts');
+    const output = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), probe], { encoding: 'utf8' });
+    const result = JSON.parse(output) as { largestGap: number; at: number; epochs: number; aborted: boolean; elapsed: number };
+    expect(result.aborted).toBe(true);
+    expect(result.elapsed).toBeGreaterThanOrEqual(2500);
+    expect(result.epochs).toBeGreaterThan(0);
+    if (result.largestGap >= 100) throw new Error(`the timer stalled ${result.largestGap.toFixed(1)} ms, ${result.at.toFixed(0)} ms into training`);
   });
 });
 
