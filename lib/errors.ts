@@ -27,3 +27,49 @@ export class ValueError extends BlasnetError {}
 
 /** The native addon could not be loaded (`code`: `ERR_NATIVE_UNAVAILABLE`); the message says why and how to fix it. */
 export class NativeLoadError extends BlasnetError {}
+
+/**
+ * Training was stopped through its `AbortSignal` (`code`: `ABORT_ERR`, Node's code for the same event;
+ * `name`: `AbortError`, as `fetch` and `node:timers/promises` name theirs). `cause` is the signal's
+ * `reason`. The network keeps the weights of the last completed minibatch.
+ */
+export class AbortError extends BlasnetError {
+  constructor(message = 'Training was aborted', options?: { cause?: unknown }) {
+    super('ABORT_ERR', message, options);
+  }
+}
+
+/**
+ * Training diverged: a minibatch loss (or, after an overflowing update, a weight) became NaN or infinite
+ * (`code`: `ERR_NON_FINITE_LOSS`). The network was rolled back to the weights after the last minibatch
+ * that was still finite.
+ */
+export class NonFiniteLossError extends BlasnetError {
+  /** The epoch (from 1) in which it happened. */
+  readonly epoch: number;
+  /** The minibatch's index within that epoch (from 0). */
+  readonly batch: number;
+  /** The offending loss value (NaN or +-Infinity; the batch's finite loss when an update overflowed). */
+  readonly loss: number;
+
+  constructor(epoch: number, batch: number, loss: number, message: string) {
+    super('ERR_NON_FINITE_LOSS', message);
+    this.epoch = epoch;
+    this.batch = batch;
+    this.loss = loss;
+  }
+}
+
+/**
+ * The object is busy with something that excludes the call, e.g. a second `fit` while one runs
+ * (`code`: `ERR_FIT_IN_PROGRESS`).
+ */
+export class StateError extends BlasnetError {}
+
+/**
+ * A saved model could not be read: not a blasnet model, a format version this blasnet does not read, or a
+ * damaged file (`code`: `ERR_MODEL_NOT_BLASNET`, `ERR_MODEL_VERSION`, `ERR_MODEL_TRUNCATED`,
+ * `ERR_MODEL_CHECKSUM`, `ERR_MODEL_HEADER`, `ERR_MODEL_SHAPE`, `ERR_MODEL_NON_FINITE`). The message names
+ * the file and what was wrong.
+ */
+export class ModelFormatError extends BlasnetError {}

@@ -3,9 +3,12 @@
  * @packageDocumentation
  */
 export { Network } from './network';
-export type { NetworkOptions, GradientResult, History, Evaluation } from './network';
+export type { NetworkOptions, GradientResult, Evaluation, LoadOptions } from './network';
+export type { JsonValue, ModelHeader, ModelMetadata } from './model/description';
+export type { ModelJSON } from './model/json';
+export type { History } from './train/history';
 export type { Layer } from './layer';
-export type { FitOptions } from './train/options';
+export type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitAsyncOptions, FitOptions } from './train/options';
 
 export { Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh, ACTIVATIONS } from './activations';
 export type { Activation } from './activations';
@@ -15,6 +18,7 @@ export type { Loss } from './losses';
 export { Matrix } from './matrix';
 export type { MatrixLike } from './matrix';
 export { Random } from './random';
+export type { RandomState } from './random';
 
 export { accuracy, argmaxRows, classificationMetrics, classificationReport, confusionMatrix } from './metrics';
 export type { ClassificationMetrics, ReportOptions } from './metrics';
@@ -26,4 +30,13 @@ export type { AddonSource, Backend, BackendName, BlasInfo } from './backend';
 export { ActivationCode, KERNEL_NAMES, LossCode } from './backend/kernels';
 export type { IndexArray, KernelName, Kernels } from './backend/kernels';
 
-export { BlasnetError, NativeLoadError, ShapeError, ValueError } from './errors';
+export {
+  AbortError,
+  BlasnetError,
+  ModelFormatError,
+  NativeLoadError,
+  NonFiniteLossError,
+  ShapeError,
+  StateError,
+  ValueError,
+} from './errors';

@@ -69,6 +69,18 @@ export class Matrix {
     return toMatrix(rows, 'rows', { copy: true, finite: false, nonEmpty: false });
   }
 
+  /**
+   * A copy of `m` whose data lives on a SharedArrayBuffer. `fitAsync` shares such data with its training
+   * thread instead of copying it, so a server that trains again and again on the same rows copies them
+   * once, here.
+   */
+  static shared(m: MatrixLike): Matrix {
+    const source = toMatrix(m, 'm', { finite: false, nonEmpty: false });
+    const data = new Float64Array(new SharedArrayBuffer(source.data.byteLength));
+    data.set(source.data);
+    return new Matrix(source.rows, source.cols, data);
+  }
+
   /** Row `i` as a view into `data` (no copy). */
   row(i: number): Float64Array {
     if (!Number.isInteger(i) || i < 0 || i >= this.rows) {

@@ -6,6 +6,16 @@
  */
 
 const TWO_POW_32 = 4294967296;
+
+/**
+ * A generator's whole state, as plain data: enough to continue its sequence exactly elsewhere (a worker
+ * thread, a saved model). `state` is xoshiro's four 32-bit words; `spareNormal` the second normal of the
+ * last Box-Muller pair, when it has not been drawn yet.
+ */
+export interface RandomState {
+  state: [number, number, number, number];
+  spareNormal: number | null;
+}
 const TWO_POW_53 = 9007199254740992;
 
 function splitmix32(state: number): [number, number] {
@@ -38,6 +48,35 @@ export class Random {
     [this.s0, this.s1, this.s2, this.s3] = words as [number, number, number, number];
     // xoshiro's state must not be all zero; splitmix32 makes that practically impossible, but be sure.
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** A copy of the generator's state: `new Random(0).setState(r.getState())` continues r's sequence. */
+  getState(): RandomState {
+    return { state: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spareNormal: this.spareNormal ?? null };
+  }
+
+  /**
+   * Replaces the state with one from {@link Random.getState}.
+   * @throws RangeError when `value` is not such a state (four 32-bit unsigned integers, not all zero, and a
+   *   finite spare or null); the generator is unchanged then
+   */
+  setState(value: RandomState): this {
+    const words = (value as Partial<RandomState> | null)?.state;
+    const spare = (value as Partial<RandomState> | null)?.spareNormal;
+    const validWords =
+      Array.isArray(words) &&
+      words.length === 4 &&
+      words.every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32) &&
+      words.some((w) => w !== 0);
+    if (!validWords || !(spare === null || (typeof spare === 'number' && Number.isFinite(spare)))) {
+      throw new RangeError(
+        'Expected a Random state { state: four 32-bit unsigned integers, not all 0, spareNormal: a finite number or null }',
+      );
+    }
+    // The arithmetic treats the words as 32-bit patterns, so signed or unsigned storage gives the same sequence.
+    [this.s0, this.s1, this.s2, this.s3] = (words as number[]).map((w) => w | 0) as [number, number, number, number];
+    this.spareNormal = spare ?? undefined;
+    return this;
   }
 
   /** A uniform 32-bit unsigned integer. */

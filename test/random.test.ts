@@ -42,6 +42,32 @@ describe('Random', () => {
     expect(seenFirst.size).toBe(6);
   });
 
+  it('continues its exact sequence from a saved state, a spare normal included', () => {
+    const a = new Random(9);
+    for (let i = 0; i < 1000; i++) a.nextUint32();
+    a.normal(); // leaves a spare normal in the state
+    const state = a.getState();
+    expect(state.spareNormal).not.toBeNull();
+    expect(state.state.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)).toBe(true);
+    // Through JSON, as it travels to a worker thread or a model file.
+    const b = new Random(0).setState(JSON.parse(JSON.stringify(state)));
+    const draw = (r: Random) => [r.normal(), r.normal(), r.nextUint32(), r.uniform(), r.integer(1000)];
+    expect(draw(b)).toEqual(draw(a));
+  });
+
+  it.each([
+    ['a missing state', {}],
+    ['three words', { state: [1, 2, 3], spareNormal: null }],
+    ['a word out of range', { state: [1, 2, 3, 2 ** 32], spareNormal: null }],
+    ['all-zero words', { state: [0, 0, 0, 0], spareNormal: null }],
+    ['a NaN spare', { state: [1, 2, 3, 4], spareNormal: NaN }],
+  ])('rejects %s and keeps its own state', (_title, state) => {
+    const random = new Random(3);
+    const before = random.getState();
+    expect(() => random.setState(state as never)).toThrow(/Expected a Random state/);
+    expect(random.getState()).toEqual(before);
+  });
+
   it('rejects seeds that are not safe integers', () => {
     expect(() => new Random(1.5)).toThrow(RangeError);
   });

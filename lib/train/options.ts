@@ -1,14 +1,33 @@
 /**
- * fit's options: their defaults, and the checks that turn a bad value or an unknown name into a clear error.
+ * The options of fit and fitAsync: their defaults, and the checks that turn a bad value or an unknown name
+ * into a clear error. Both methods take the same training options; fitAsync adds its callbacks and signal.
  */
 import type { Activation } from '../activations';
 import { ValueError } from '../errors';
 import { findLoss, MSE, type Loss } from '../losses';
-import { integerIn, invalid, optionsObject, positiveNumber } from '../validate';
+import type { MatrixLike } from '../matrix';
+import type { History } from './history';
+import { integerIn, invalid, numberIn, optionsObject, positiveNumber } from '../validate';
 
-/** Options of `Network.fit`. */
+/** When to stop before `epochs` because the monitored loss stopped improving (Keras's `EarlyStopping`). */
+export interface EarlyStoppingOptions {
+  /**
+   * Epochs without improvement to tolerate before stopping. Default 0: stop at the first epoch that does
+   * not improve.
+   */
+  patience?: number;
+  /** How much lower than the best so far the monitored loss must be to count as an improvement. Default 0. */
+  minDelta?: number;
+  /**
+   * End with the weights of the best epoch rather than the last one. Default false. Costs one copy of the
+   * weights per improving epoch.
+   */
+  restoreBest?: boolean;
+}
+
+/** Options of `Network.fit` (and of `Network.fitAsync`, which adds {@link FitAsyncOptions}'s). */
 export interface FitOptions {
-  /** The loss to minimise. Default {@link MSE}. */
+  /** The loss to minimise. Default: the loss this network last trained with (saved with it), else {@link MSE}. */
   loss?: Loss;
   /** Passes over the data. Default 10. */
   epochs?: number;
@@ -25,8 +44,87 @@ export interface FitOptions {
   log?: ((line: string) => void) | null;
   /** Reshuffle the rows before every epoch, from the network's seeded generator. Default true. */
   shuffle?: boolean;
+  /**
+   * Hold out this fraction of the rows, from 0 to 1 exclusive, for validation: the last rows, before any
+   * shuffling (as Keras and tfjs do), so the split is the same every run. Not with `validationData`.
+   */
+  validationSplit?: number;
+  /** Validation rows `[x, y]`, measured after every epoch. Not with `validationSplit`. */
+  validationData?: readonly [MatrixLike, MatrixLike];
+  /**
+   * Stop when the monitored loss stops improving: the validation loss when there is validation data, else
+   * the epoch's mean minibatch loss. Default: no early stopping.
+   */
+  earlyStopping?: EarlyStoppingOptions;
+  /**
+   * Stop at the first minibatch whose loss is NaN or infinite, with a `NonFiniteLossError`, leaving the
+   * weights of the last finite step. Default true; false trains on regardless (the weights become NaN).
+   */
+  stopOnNonFinite?: boolean;
 }
 
+/** What `onEpochEnd` receives. */
+export interface EpochLogs {
+  /**
+   * The epoch's mean minibatch loss, weighted by batch rows (Keras's `loss`; free to compute, but measured
+   * while the weights moved). The history's `loss` is the whole training set's loss after the epoch.
+   */
+  loss: number;
+  /** The validation loss after the epoch, with validation data. */
+  valLoss?: number;
+  /**
+   * The fraction of validation rows whose largest output is the target's largest (for one output: both on
+   * the same side of 0.5), with validation data. Meaningful for classification.
+   */
+  valAccuracy?: number;
+}
+
+/** What `onBatchEnd` receives. */
+export interface BatchLogs {
+  /** The epoch (from 1). */
+  epoch: number;
+  /** The minibatch's loss, measured before its update. */
+  loss: number;
+  /** The minibatch's rows. */
+  size: number;
+  /** The fraction of all minibatches of the run (every epoch) done, from 0 to 1. */
+  progress: number;
+}
+
+/** Options of `Network.fitAsync`: {@link FitOptions} plus callbacks and cancellation. */
+export interface FitAsyncOptions extends FitOptions {
+  /**
+   * Called after every epoch (from 1); may return a promise, which is awaited before training goes on.
+   * When it runs, the network holds that epoch's weights.
+   */
+  onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+  /**
+   * Called after a minibatch (`batch`: its index within the epoch, from 0), at most every `yieldEvery`
+   * milliseconds; awaited. When it runs, the network holds the weights after that minibatch.
+   */
+  onBatchEnd?: (batch: number, logs: BatchLogs) => void | Promise<void>;
+  /** Called once when training ends normally (early stopping included), with the history; awaited. */
+  onTrainEnd?: (history: History) => void | Promise<void>;
+  /**
+   * Aborting it stops training between two minibatches: fitAsync rejects with an `AbortError` whose
+   * `cause` is the signal's reason, and the network keeps the weights of the last completed minibatch.
+   */
+  signal?: AbortSignal;
+  /**
+   * The least time in milliseconds between two `onBatchEnd` calls, and (without `onEpochEnd`) between two
+   * updates of the network's weights while it trains. Default 125 (tfjs's); 0 for every batch and epoch.
+   */
+  yieldEvery?: number;
+}
+
+/** Early-stopping options with their defaults filled in. */
+export interface ResolvedEarlyStopping {
+  patience: number;
+  minDelta: number;
+  restoreBest: boolean;
+}
+
+/** fit's options, checked, with their defaults filled in. */
 export interface ResolvedFitOptions {
   loss: Loss;
   epochs: number;
@@ -35,20 +133,124 @@ export interface ResolvedFitOptions {
   logEvery: number;
   log: ((line: string) => void) | null;
   shuffle: boolean;
+  validationSplit: number | undefined;
+  validationData: readonly [MatrixLike, MatrixLike] | undefined;
+  earlyStopping: ResolvedEarlyStopping | null;
+  stopOnNonFinite: boolean;
 }
 
-export const FIT_OPTION_NAMES = ['loss', 'epochs', 'batchSize', 'learningRate', 'logEvery', 'log', 'shuffle'] as const;
+/** fitAsync's options, checked, with their defaults filled in. */
+export interface ResolvedFitAsyncOptions extends ResolvedFitOptions {
+  onEpochEnd: FitAsyncOptions['onEpochEnd'];
+  onBatchEnd: FitAsyncOptions['onBatchEnd'];
+  onTrainEnd: FitAsyncOptions['onTrainEnd'];
+  signal: AbortSignal | undefined;
+  yieldEvery: number;
+}
 
-/** Checks `options` and fills in defaults. */
-export function resolveFitOptions(options: unknown, outputActivation: Activation): ResolvedFitOptions {
-  const given = optionsObject('options', options, FIT_OPTION_NAMES);
-  const loss = given.loss === undefined ? MSE : resolveLoss(given.loss, outputActivation, 'options.loss');
+/** The option names fit knows (others are rejected, with a suggestion). */
+export const FIT_OPTION_NAMES = [
+  'loss',
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'logEvery',
+  'log',
+  'shuffle',
+  'validationSplit',
+  'validationData',
+  'earlyStopping',
+  'stopOnNonFinite',
+] as const;
+
+/** The option names fitAsync knows: fit's, plus callbacks and cancellation. */
+export const FIT_ASYNC_OPTION_NAMES = [
+  ...FIT_OPTION_NAMES,
+  'onEpochEnd',
+  'onBatchEnd',
+  'onTrainEnd',
+  'signal',
+  'yieldEvery',
+] as const;
+
+const EARLY_STOPPING_OPTION_NAMES = ['patience', 'minDelta', 'restoreBest'] as const;
+
+/** The default of `yieldEvery`, tfjs's. */
+export const DEFAULT_YIELD_EVERY_MS = 125;
+
+/**
+ * Checks fit's `options` and fills in defaults. `defaultLoss` is the network's last loss, if any.
+ */
+export function resolveFitOptions(options: unknown, outputActivation: Activation, defaultLoss: Loss = MSE): ResolvedFitOptions {
+  // Name the method that has them, rather than a bare "unknown option", for options only fitAsync takes.
+  if (typeof options === 'object' && options !== null) {
+    const asyncOnly = Object.keys(options).find((key) => !(FIT_OPTION_NAMES as readonly string[]).includes(key) && (FIT_ASYNC_OPTION_NAMES as readonly string[]).includes(key));
+    if (asyncOnly !== undefined) {
+      throw new ValueError(
+        'ERR_UNKNOWN_OPTION',
+        `Unknown option options.${asyncOnly} for fit: callbacks, signal and yieldEvery are options of fitAsync, which trains off the main thread`,
+      );
+    }
+  }
+  return resolveCommon(optionsObject('options', options, FIT_OPTION_NAMES), outputActivation, defaultLoss);
+}
+
+/** Checks fitAsync's `options` and fills in defaults. */
+export function resolveFitAsyncOptions(options: unknown, outputActivation: Activation, defaultLoss: Loss = MSE): ResolvedFitAsyncOptions {
+  const given = optionsObject('options', options, FIT_ASYNC_OPTION_NAMES);
+  const callback = <K extends 'onEpochEnd' | 'onBatchEnd' | 'onTrainEnd'>(key: K): FitAsyncOptions[K] => {
+    const value = given[key];
+    if (value !== undefined && typeof value !== 'function') throw invalid('ERR_INVALID_ARGUMENT', `options.${key}`, 'a function', value);
+    return value as FitAsyncOptions[K];
+  };
+  const signal = given.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalid('ERR_INVALID_ARGUMENT', 'options.signal', 'an AbortSignal', signal);
+  }
+  const yieldEvery = given.yieldEvery ?? DEFAULT_YIELD_EVERY_MS;
+  if (typeof yieldEvery !== 'number' || !(yieldEvery >= 0) || !Number.isFinite(yieldEvery)) {
+    throw invalid('ERR_INVALID_ARGUMENT', 'options.yieldEvery', 'a finite number of milliseconds >= 0', yieldEvery);
+  }
+  return {
+    ...resolveCommon(given, outputActivation, defaultLoss),
+    onEpochEnd: callback('onEpochEnd'),
+    onBatchEnd: callback('onBatchEnd'),
+    onTrainEnd: callback('onTrainEnd'),
+    signal: signal as AbortSignal | undefined,
+    yieldEvery,
+  };
+}
+
+function resolveCommon(
+  given: Partial<Record<(typeof FIT_OPTION_NAMES)[number], unknown>>,
+  outputActivation: Activation,
+  defaultLoss: Loss,
+): ResolvedFitOptions {
+  const loss = given.loss === undefined ? defaultLoss : resolveLoss(given.loss, outputActivation, 'options.loss');
   const log = given.log === undefined ? console.log : given.log;
   if (log !== null && typeof log !== 'function') {
     throw invalid('ERR_INVALID_ARGUMENT', 'options.log', 'a function or null', log);
   }
   const shuffle = given.shuffle ?? true;
   if (typeof shuffle !== 'boolean') throw invalid('ERR_INVALID_ARGUMENT', 'options.shuffle', 'a boolean', shuffle);
+  const stopOnNonFinite = given.stopOnNonFinite ?? true;
+  if (typeof stopOnNonFinite !== 'boolean') {
+    throw invalid('ERR_INVALID_ARGUMENT', 'options.stopOnNonFinite', 'a boolean', stopOnNonFinite);
+  }
+  const validationSplit = given.validationSplit;
+  if (validationSplit !== undefined && (typeof validationSplit !== 'number' || !(validationSplit > 0 && validationSplit < 1))) {
+    throw invalid('ERR_INVALID_ARGUMENT', 'options.validationSplit', 'a number between 0 and 1 (exclusive)', validationSplit);
+  }
+  const validationData = given.validationData;
+  if (validationData !== undefined && !(Array.isArray(validationData) && validationData.length === 2)) {
+    throw invalid('ERR_INVALID_ARGUMENT', 'options.validationData', 'a pair [x, y]', validationData);
+  }
+  if (validationSplit !== undefined && validationData !== undefined) {
+    throw new ValueError(
+      'ERR_INVALID_ARGUMENT',
+      'Expected options.validationSplit or options.validationData but received both; give one',
+    );
+  }
   return {
     loss,
     epochs: integerIn('options.epochs', given.epochs ?? 10, 1),
@@ -57,6 +259,24 @@ export function resolveFitOptions(options: unknown, outputActivation: Activation
     logEvery: integerIn('options.logEvery', given.logEvery ?? 10, 1),
     log: log as ((line: string) => void) | null,
     shuffle,
+    validationSplit,
+    validationData: validationData as readonly [MatrixLike, MatrixLike] | undefined,
+    earlyStopping: resolveEarlyStopping(given.earlyStopping),
+    stopOnNonFinite,
+  };
+}
+
+function resolveEarlyStopping(value: unknown): ResolvedEarlyStopping | null {
+  if (value === undefined) return null;
+  const given = optionsObject('options.earlyStopping', value, EARLY_STOPPING_OPTION_NAMES);
+  const restoreBest = given.restoreBest ?? false;
+  if (typeof restoreBest !== 'boolean') {
+    throw invalid('ERR_INVALID_ARGUMENT', 'options.earlyStopping.restoreBest', 'a boolean', restoreBest);
+  }
+  return {
+    patience: integerIn('options.earlyStopping.patience', given.patience ?? 0, 0),
+    minDelta: numberIn('options.earlyStopping.minDelta', given.minDelta ?? 0, 0, Number.MAX_VALUE),
+    restoreBest,
   };
 }
 

@@ -51,8 +51,12 @@ export class Trainer {
     random.shuffle(this.order);
   }
 
-  /** Trains minibatch `batch` (0-based) of the current order with one SGD step; returns its loss. */
-  trainBatch(batch: number, learningRate: number): number {
+  /**
+   * Trains minibatch `batch` (0-based) of the current order with one SGD step; returns its loss. With
+   * `keepOnNonFinite`, a NaN or infinite loss skips the update, so the parameters stay those of the last
+   * finite step instead of turning NaN (the caller decides what to do next).
+   */
+  trainBatch(batch: number, learningRate: number, keepOnNonFinite = false): number {
     const start = batch * this.batchSize;
     const rows = Math.min(this.batchSize, this.rows - start);
     const { backend, layoutCode, parameters } = this.net;
@@ -69,6 +73,8 @@ export class Trainer {
       start,
       rows,
     );
+    // loss - loss is 0 for finite numbers and NaN for NaN and +-Infinity.
+    if (keepOnNonFinite && loss - loss !== 0) return loss;
     backend.axpy(parameters.length, -learningRate, this.gradients, parameters);
     return loss;
   }

@@ -1,0 +1,137 @@
+/**
+ * The model file format, version 1 (all integers little-endian):
+ *
+ *   offset        bytes   content
+ *   0             8       magic: 89 42 4C 41 53 4E 45 54 ("\x89BLASNET": the high byte marks it binary)
+ *   8             4       format version, uint32: 1
+ *   12            4       header length H in bytes, uint32
+ *   16            H       header: UTF-8 JSON (ModelHeader: dims, activations, loss, dtype, parameterCount,
+ *                         seed, random, metadata; unknown fields are ignored, so later writers may add some)
+ *   16 + H        0..7    zero padding, so the parameters start at a multiple of 8
+ *   P             8 N     the N = parameterCount parameters, float64 little-endian: for each layer its
+ *                         weights (inputs x outputs, row-major), then its biases
+ *   P + 8 N       32      SHA-256 of every byte before it
+ *
+ * A reader checks, in this order, each with its own error code: the magic, the version, the header, that
+ * the parameter count fits the dims, the length, the checksum, and that every parameter is finite. A
+ * header that fails its checks in a file whose checksum does not match is reported as damage.
+ */
+import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
+
+import { checkHeader, checkParameters, describe, failure, headerOf, type Fail, type ModelDescription } from './description';
+
+/** The first eight bytes of every model file. */
+export const MAGIC = Buffer.from([0x89, 0x42, 0x4c, 0x41, 0x53, 0x4e, 0x45, 0x54]);
+/** The model format version this blasnet writes, and the only one it reads. */
+export const FORMAT_VERSION = 1;
+const PREAMBLE = 16;
+const CHECKSUM_BYTES = 32;
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** The file's bytes. */
+export function encodeModel(model: ModelDescription): Buffer {
+  const header = Buffer.from(JSON.stringify(headerOf(model)), 'utf8');
+  const start = align8(PREAMBLE + header.length);
+  const end = start + 8 * model.parameters.length;
+  const bytes = Buffer.alloc(end + CHECKSUM_BYTES);
+  MAGIC.copy(bytes, 0);
+  bytes.writeUInt32LE(FORMAT_VERSION, 8);
+  bytes.writeUInt32LE(header.length, 12);
+  header.copy(bytes, PREAMBLE);
+  writeFloat64LE(model.parameters, bytes, start);
+  createHash('sha256').update(bytes.subarray(0, end)).digest().copy(bytes, end);
+  return bytes;
+}
+
+/**
+ * The model in `bytes`, fully checked.
+ * @param source - how to name the bytes in errors, e.g. the file's path
+ * @throws {@link ModelFormatError} with a code for each kind of damage
+ */
+export function decodeModel(bytes: Uint8Array, source: string): ModelDescription {
+  const fail = failure(source);
+  const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = data.subarray(0, MAGIC.length);
+  if (!magic.equals(MAGIC.subarray(0, magic.length))) {
+    fail('ERR_MODEL_NOT_BLASNET', `it does not start with blasnet's magic bytes (${hex(MAGIC)}) but with ${hex(magic)}: not a blasnet model file`);
+  }
+  if (data.length < PREAMBLE) {
+    fail('ERR_MODEL_TRUNCATED', `it is ${data.length} bytes long, shorter than the ${PREAMBLE}-byte start of a model file: truncated`);
+  }
+  const version = data.readUInt32LE(8);
+  if (version !== FORMAT_VERSION) {
+    fail(
+      'ERR_MODEL_VERSION',
+      `it is in model format version ${version}, and this blasnet reads version ${FORMAT_VERSION} only` +
+        (version > FORMAT_VERSION ? ' (a newer blasnet wrote it: upgrade to load it)' : ''),
+    );
+  }
+  const headerLength = data.readUInt32LE(12);
+  if (PREAMBLE + headerLength > data.length) {
+    fail('ERR_MODEL_TRUNCATED', `its header should be ${headerLength} bytes but the file ends ${data.length - PREAMBLE} bytes into it: truncated`);
+  }
+  // A header that does not make sense is either damage or a bad writer: the checksum over the rest of the
+  // file (its last 32 bytes, when the file is whole) tells which, so damage is reported as damage.
+  const failHeader: Fail = (code, problem) => {
+    const end = data.length - CHECKSUM_BYTES;
+    if (end < PREAMBLE || !createHash('sha256').update(data.subarray(0, end)).digest().equals(data.subarray(end))) {
+      fail('ERR_MODEL_CHECKSUM', `its header is damaged (${problem}), and its checksum does not match its contents`);
+    }
+    return fail(code, problem);
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data.toString('utf8', PREAMBLE, PREAMBLE + headerLength));
+  } catch (error) {
+    failHeader('ERR_MODEL_HEADER', `its header is not valid JSON (${(error as Error).message})`);
+  }
+  const header = checkHeader(parsed, failHeader);
+  const start = align8(PREAMBLE + headerLength);
+  const end = start + 8 * header.parameterCount;
+  checkLength(data.length, end + CHECKSUM_BYTES, fail);
+  const digest = createHash('sha256').update(data.subarray(0, end)).digest();
+  if (!digest.equals(data.subarray(end, end + CHECKSUM_BYTES))) {
+    fail('ERR_MODEL_CHECKSUM', 'its SHA-256 checksum does not match its contents: the file is damaged (changed bytes or a partial overwrite)');
+  }
+  const parameters = readFloat64LE(data, start, header.parameterCount);
+  checkParameters(parameters, header.dims, fail);
+  return describe(header, parameters);
+}
+
+function checkLength(actual: number, expected: number, fail: Fail): void {
+  if (actual < expected) {
+    fail('ERR_MODEL_TRUNCATED', `it is ${actual} bytes long but its header describes ${expected} bytes: truncated (an interrupted write or copy?)`);
+  }
+  if (actual > expected) {
+    fail('ERR_MODEL_LENGTH', `it is ${actual} bytes long but its header describes ${expected} bytes: ${actual - expected} unexpected bytes at the end`);
+  }
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ') || '(nothing)';
+}
+
+/** Writes float64s little-endian: a plain copy on little-endian machines, byte-swapped elsewhere. */
+export function writeFloat64LE(values: Float64Array, target: Buffer, offset: number): void {
+  if (LITTLE_ENDIAN) {
+    target.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
+    return;
+  }
+  for (let i = 0; i < values.length; i++) target.writeDoubleLE(values[i]!, offset + 8 * i);
+}
+
+/** Reads `count` float64s little-endian into a new array (a copy: the source may be unaligned). */
+export function readFloat64LE(source: Buffer, offset: number, count: number): Float64Array {
+  const values = new Float64Array(count);
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(values.buffer).set(source.subarray(offset, offset + 8 * count));
+    return values;
+  }
+  for (let i = 0; i < count; i++) values[i] = source.readDoubleLE(offset + 8 * i);
+  return values;
+}

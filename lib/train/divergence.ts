@@ -1,0 +1,55 @@
+/**
+ * The divergence guard: when a minibatch's loss turns NaN or infinite, training stops and the weights go
+ * back to the last finite state, with nothing lost that was still finite.
+ *
+ * The cheap part covers the common case for free: the Trainer skips the update of a batch whose loss is
+ * not finite, so the weights are those after the previous batch. The rare case is an update that
+ * overflowed while its batch's loss was still finite: then the weights themselves hold an infinity. For
+ * that, the weights are copied once per epoch (not per batch, which would cost a full copy of the weights
+ * every step), and the epoch is replayed from that copy, batch by batch, up to the last finite state. The
+ * replay is exact: the same batches in the same order through the same deterministic kernels.
+ */
+import type { Trainer } from './trainer';
+
+/** Rolls a diverged run back to its last finite weights (see the file comment). */
+export class DivergenceGuard {
+  private readonly epochStart: Float64Array;
+
+  constructor(private readonly parameters: Float64Array) {
+    this.epochStart = new Float64Array(parameters.length);
+  }
+
+  /** Remembers the weights at the start of an epoch (after the previous epoch was checked finite). */
+  startEpoch(): void {
+    this.epochStart.set(this.parameters);
+  }
+
+  /** Whether every weight is finite. */
+  finite(): boolean {
+    const p = this.parameters;
+    for (let i = 0; i < p.length; i++) {
+      const v = p[i]!;
+      if (v - v !== 0) return false;
+    }
+    return true;
+  }
+
+  /**
+   * After batches 0 .. applied - 1 of this epoch were applied, leaves the last finite weights in place and
+   * returns how many of those batches they include.
+   */
+  rollBack(trainer: Trainer, applied: number, learningRate: number): number {
+    if (this.finite()) return applied;
+    this.parameters.set(this.epochStart);
+    const previous = new Float64Array(this.parameters.length);
+    for (let batch = 0; batch < applied; batch++) {
+      previous.set(this.parameters);
+      trainer.trainBatch(batch, learningRate, true);
+      if (!this.finite()) {
+        this.parameters.set(previous);
+        return batch;
+      }
+    }
+    return applied;
+  }
+}

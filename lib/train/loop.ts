@@ -1,0 +1,128 @@
+/**
+ * The training loop: epochs of shuffled minibatches, validation, early stopping, the divergence guard and
+ * the history. It is the one implementation of an epoch: `fit` runs it on the main thread and `fitAsync`
+ * in a worker thread, with different hooks, which is why the two give bit-identical weights.
+ */
+import { NonFiniteLossError } from '../errors';
+import type { Loss } from '../losses';
+import type { Random } from '../random';
+import { DivergenceGuard } from './divergence';
+import { EarlyStopping } from './early-stopping';
+import { record, type EpochRecord, type History } from './history';
+import type { BatchLogs, EpochLogs, ResolvedEarlyStopping } from './options';
+import { Trainer, type TrainingTarget } from './trainer';
+import { Validation, type TrainingData } from './validation';
+import type { Workspace } from './workspace';
+
+/** The settings the loop needs: plain data, so they can travel to a worker thread. */
+export interface LoopSettings {
+  loss: Loss;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  logEvery: number;
+  shuffle: boolean;
+  stopOnNonFinite: boolean;
+  earlyStopping: ResolvedEarlyStopping | null;
+}
+
+/** Where the loop reports and asks; fit's hooks log, fitAsync's talk to the main thread. */
+export interface LoopHooks {
+  /** Asked before every minibatch: true stops training there (an abort). */
+  shouldStop(): boolean;
+  /** After every minibatch, when given. */
+  batchEnd?(batch: number, logs: BatchLogs): void;
+  /** After every epoch; `recorded` is what went into the history, on the epochs that record. */
+  epochEnd(epoch: number, logs: EpochLogs, recorded: EpochRecord | undefined): void;
+}
+
+/** How the loop ended: the history, or stopped through `shouldStop` after `batches` minibatches. */
+export type LoopOutcome = { stopped: false; history: History } | { stopped: true; batches: number };
+
+/**
+ * Trains `target.parameters` in place.
+ * @param evaluation - a workspace for the whole-set loss and validation passes (any capacity)
+ * @throws {@link NonFiniteLossError} after rolling back, with `stopOnNonFinite`
+ */
+export function runTraining(
+  target: TrainingTarget,
+  random: Random,
+  data: TrainingData,
+  settings: LoopSettings,
+  evaluation: Workspace,
+  hooks: LoopHooks,
+): LoopOutcome {
+  const { epochs, learningRate, logEvery } = settings;
+  const trainer = new Trainer(target, data.x, data.y, settings.loss, settings.batchSize, evaluation);
+  const validation = data.validation && new Validation(target, data.validation.x, data.validation.y, settings.loss, evaluation);
+  const guard = settings.stopOnNonFinite ? new DivergenceGuard(target.parameters) : undefined;
+  const stopping = settings.earlyStopping ? new EarlyStopping(settings.earlyStopping, target.parameters) : undefined;
+  const history: History = { epoch: [], loss: [] };
+  const batches = trainer.batchesPerEpoch;
+  let done = 0;
+
+  let epoch = 1;
+  for (; epoch <= epochs; epoch++) {
+    // Checked before the shuffle too, so an abort between epochs leaves the generator where it was.
+    if (hooks.shouldStop()) return { stopped: true, batches: done };
+    if (settings.shuffle) trainer.shuffle(random);
+    guard?.startEpoch();
+    let lossSum = 0;
+    for (let batch = 0; batch < batches; batch++) {
+      if (batch > 0 && hooks.shouldStop()) return { stopped: true, batches: done };
+      const loss = trainer.trainBatch(batch, learningRate, guard !== undefined);
+      if (guard !== undefined && loss - loss !== 0) {
+        const kept = guard.rollBack(trainer, batch, learningRate);
+        throw new NonFiniteLossError(
+          epoch,
+          batch,
+          loss,
+          `The loss became ${loss} at epoch ${epoch}, batch ${batch}, so training stopped; ${keptWeights(epoch, kept)}. ` +
+            'A lower learningRate or standardised inputs usually help; stopOnNonFinite: false trains on regardless.',
+        );
+      }
+      const size = Math.min(trainer.batchSize, trainer.rows - batch * trainer.batchSize);
+      lossSum += loss * size;
+      done++;
+      hooks.batchEnd?.(batch, { epoch, loss, size, progress: done / (epochs * batches) });
+    }
+    // An update can overflow while its batch's loss is finite; catch it here, while the epoch can be replayed.
+    if (guard !== undefined && !guard.finite()) {
+      const kept = guard.rollBack(trainer, batches, learningRate);
+      throw new NonFiniteLossError(
+        epoch,
+        kept,
+        NaN,
+        `The update of epoch ${epoch}, batch ${kept} made some weights non-finite, so training stopped; ${keptWeights(epoch, kept)}. ` +
+          'A lower learningRate or standardised inputs usually help; stopOnNonFinite: false trains on regardless.',
+      );
+    }
+
+    const logs: EpochLogs = { loss: lossSum / trainer.rows };
+    if (validation !== undefined) Object.assign(logs, validation.measure());
+    const stop = stopping?.update(epoch, logs.valLoss ?? logs.loss) ?? false;
+    let recorded: EpochRecord | undefined;
+    if (epoch % logEvery === 0 || epoch === epochs || stop) {
+      recorded = { epoch, loss: trainer.fullLoss() };
+      if (logs.valLoss !== undefined) recorded.valLoss = logs.valLoss;
+      if (logs.valAccuracy !== undefined) recorded.valAccuracy = logs.valAccuracy;
+      record(history, recorded);
+    }
+    hooks.epochEnd(epoch, logs, recorded);
+    if (stop) {
+      history.stoppedEpoch = epoch;
+      break;
+    }
+  }
+  if (stopping !== undefined) {
+    history.bestEpoch = stopping.bestEpoch;
+    stopping.finish(Math.min(epoch, epochs));
+  }
+  return { stopped: false, history };
+}
+
+function keptWeights(epoch: number, kept: number): string {
+  return kept === 0
+    ? `the weights are those from the start of epoch ${epoch}, the last finite state`
+    : `the weights are those after batch ${kept - 1} of epoch ${epoch}, the last finite state`;
+}

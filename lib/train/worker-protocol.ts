@@ -1,0 +1,117 @@
+/**
+ * What the main thread and a training worker say to each other. Everything here is plain data that
+ * survives structured cloning; the matrices' Float64Arrays sit on SharedArrayBuffers or are transferred.
+ *
+ * The control block is a shared Int32Array, read with Atomics, because the worker's loop is synchronous
+ * (it never returns to its event loop until training ends), so it cannot receive messages mid-run:
+ *   [STOP]    0, or 1 once the main thread wants training to stop before the next minibatch
+ *   [RESUME]  bumped by the main thread when the callback the worker waits on has finished (or to wake it
+ *             for a stop); the worker sleeps in Atomics.wait while it is unchanged
+ */
+import { AbortError, BlasnetError, NativeLoadError, NonFiniteLossError, ShapeError, StateError, ValueError } from '../errors';
+import type { RandomState } from '../random';
+import type { EpochRecord, History } from './history';
+import type { BatchLogs, EpochLogs, ResolvedEarlyStopping } from './options';
+
+/** The control block's slots (see the file comment) and its length. */
+export const STOP = 0;
+export const RESUME = 1;
+export const CONTROL_SLOTS = 2;
+
+/** A matrix as it travels: its data on a SharedArrayBuffer, or transferred. */
+export interface MatrixData {
+  rows: number;
+  cols: number;
+  data: Float64Array;
+}
+
+/** Everything a worker needs to run one training, sent as its workerData. */
+export interface WorkerJob {
+  backend: 'native' | 'js';
+  /** The network layout in the kernels' Int32Array form. */
+  layout: Int32Array;
+  /** A copy of the parameters; the worker trains it and sends snapshots back. */
+  parameters: Float64Array;
+  random: RandomState;
+  x: MatrixData;
+  y: MatrixData;
+  validation: { split: number } | { x: MatrixData; y: MatrixData } | undefined;
+  settings: {
+    loss: string;
+    epochs: number;
+    batchSize: number;
+    learningRate: number;
+    logEvery: number;
+    shuffle: boolean;
+    stopOnNonFinite: boolean;
+    earlyStopping: ResolvedEarlyStopping | null;
+  };
+  /**
+   * Report minibatches at most every `yieldEvery` ms (only when there is an onBatchEnd); without an
+   * onEpochEnd, send epoch snapshots at most that often too.
+   */
+  reportBatches: boolean;
+  yieldEvery: number;
+  /** Wait for the main thread after each epoch report (only when there is an onEpochEnd). */
+  waitOnEpoch: boolean;
+  control: Int32Array;
+}
+
+/**
+ * Worker to main. Messages carry a snapshot of the parameters at that point; an epoch's report may leave it
+ * out when the last snapshot is recent and no onEpochEnd needs it.
+ */
+export type WorkerMessage =
+  | { type: 'batch'; batch: number; logs: BatchLogs; parameters: Float64Array }
+  | { type: 'epoch'; epoch: number; logs: EpochLogs; recorded: EpochRecord | undefined; parameters: Float64Array | undefined }
+  | { type: 'done'; history: History; parameters: Float64Array; random: RandomState }
+  | { type: 'stopped'; batches: number; parameters: Float64Array; random: RandomState }
+  | { type: 'failed'; error: SerializedError; parameters: Float64Array; random: RandomState };
+
+/** An error as it travels: structured cloning keeps neither the class nor the extra fields. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+  epoch?: number;
+  batch?: number;
+  loss?: number;
+}
+
+/** Any thrown value as plain data, keeping what {@link reviveError} needs to rebuild its class. */
+export function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const out: SerializedError = { name: error.name, message: error.message };
+  if (error.stack !== undefined) out.stack = error.stack;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') out.code = code;
+  if (error instanceof NonFiniteLossError) Object.assign(out, { epoch: error.epoch, batch: error.batch, loss: error.loss });
+  return out;
+}
+
+const CLASSES: Record<string, new (code: string, message: string) => BlasnetError> = {
+  BlasnetError,
+  ValueError,
+  ShapeError,
+  StateError,
+  NativeLoadError,
+};
+
+/** The error again, as its own class, with the worker's stack. */
+export function reviveError(value: SerializedError): Error {
+  let error: Error;
+  if (value.name === 'NonFiniteLossError') {
+    error = new NonFiniteLossError(value.epoch ?? 0, value.batch ?? 0, value.loss ?? NaN, value.message);
+  } else if (value.name === 'AbortError') {
+    error = new AbortError(value.message);
+  } else if (value.code !== undefined && CLASSES[value.name] !== undefined) {
+    error = new CLASSES[value.name]!(value.code, value.message);
+  } else {
+    error = new Error(value.message);
+    if (value.name !== 'Error') error.name = value.name;
+    if (value.code !== undefined) Object.assign(error, { code: value.code });
+  }
+  if (value.stack !== undefined) error.stack = value.stack;
+  return error;
+}

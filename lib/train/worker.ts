@@ -1,0 +1,92 @@
+/**
+ * The entry point of a fitAsync worker thread: it rebuilds the training run from its workerData and runs
+ * the same loop as fit (loop.ts), so the weights are bit-identical; it reports to the main thread after
+ * epochs (and, throttled, minibatches), pausing while the main thread's callbacks run, and stops between
+ * minibatches when the main thread asks.
+ *
+ * Not part of the public API: fit-async.ts starts it, from dist/train/worker.js (or this file under tsx).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+
+import { resolveBackend } from '../backend';
+import { NetworkLayout } from '../backend/layout';
+import { LOSSES, type Loss } from '../losses';
+import { Matrix } from '../matrix';
+import { Random } from '../random';
+import { runTraining } from './loop';
+import { CHUNK_ROWS, type TrainingTarget } from './trainer';
+import { prepareData, type ValidationSource } from './validation';
+import { RESUME, serializeError, STOP, type MatrixData, type WorkerJob, type WorkerMessage } from './worker-protocol';
+import { Workspace } from './workspace';
+
+function matrix(value: MatrixData): Matrix {
+  return new Matrix(value.rows, value.cols, value.data);
+}
+
+function post(message: WorkerMessage): void {
+  // A snapshot is the worker's own fresh copy: transfer it rather than copy it again. The trained
+  // parameters themselves are on shared memory, which travels without a copy anyway.
+  const buffer = message.parameters?.buffer;
+  parentPort!.postMessage(message, buffer === undefined || buffer instanceof SharedArrayBuffer ? [] : [buffer]);
+}
+
+function run(job: WorkerJob): void {
+  const { control } = job;
+  const parameters = job.parameters;
+  const random = new Random(0).setState(job.random);
+  try {
+    const layout = NetworkLayout.parse(job.layout, (message) => new Error(`Invalid network layout: ${message}`));
+    const target: TrainingTarget = { backend: resolveBackend(job.backend), layout, layoutCode: job.layout, parameters };
+    let validation: ValidationSource;
+    if (job.validation !== undefined) {
+      validation = 'split' in job.validation ? job.validation : { x: matrix(job.validation.x), y: matrix(job.validation.y) };
+    }
+    const data = prepareData(matrix(job.x), matrix(job.y), validation);
+    const evaluationRows = Math.max(data.x.rows, data.validation?.x.rows ?? 0);
+    const evaluation = new Workspace(layout, Math.min(evaluationRows, CHUNK_ROWS));
+    const settings = { ...job.settings, loss: (LOSSES as Record<string, Loss>)[job.settings.loss]! };
+
+    // Reads the resume counter before posting, so a resume that comes before the wait is not missed.
+    const postAndWait = (message: WorkerMessage): void => {
+      const seen = Atomics.load(control, RESUME);
+      post(message);
+      Atomics.wait(control, RESUME, seen);
+    };
+    let lastReport = performance.now();
+    let lastSnapshot = lastReport;
+    const outcome = runTraining(target, random, data, settings, evaluation, {
+      shouldStop: () => Atomics.load(control, STOP) !== 0,
+      batchEnd: job.reportBatches
+        ? (batch, logs) => {
+            if (performance.now() - lastReport < job.yieldEvery) return;
+            postAndWait({ type: 'batch', batch, logs, parameters: parameters.slice() });
+            // Counted from when the callback has finished, so calls are yieldEvery apart on the main thread too.
+            lastReport = lastSnapshot = performance.now();
+          }
+        : undefined,
+      epochEnd: (epoch, logs, recorded) => {
+        // onEpochEnd sees that epoch's weights. Without it, snapshots come at most every yieldEvery ms, so
+        // many short epochs of a large network cannot flood the main thread with copies to apply.
+        const now = performance.now();
+        const snapshot = job.waitOnEpoch || now - lastSnapshot >= job.yieldEvery;
+        if (!snapshot && recorded === undefined) return;
+        if (snapshot) lastSnapshot = now;
+        const message: WorkerMessage = { type: 'epoch', epoch, logs, recorded, parameters: snapshot ? parameters.slice() : undefined };
+        if (job.waitOnEpoch) postAndWait(message);
+        else post(message);
+      },
+    });
+    const state = random.getState();
+    post(
+      outcome.stopped
+        ? { type: 'stopped', batches: outcome.batches, parameters, random: state }
+        : { type: 'done', history: outcome.history, parameters, random: state },
+    );
+  } catch (error) {
+    // The loop leaves the parameters consistent when it throws (rolled back on divergence).
+    post({ type: 'failed', error: serializeError(error), parameters, random: random.getState() });
+  }
+}
+
+run(workerData as WorkerJob);
