@@ -14,7 +14,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-import { blasInfo, getNumThreads, Matrix, MSE, Network, Random, Relu, Sigmoid, type FitOptions } from '../lib';
+import { blasInfo, getNumThreads, Matrix, MSE, Network, Random, Relu, SGD, Sigmoid, type FitOptions } from '../lib';
 import { Trainer } from '../lib/train/trainer';
 import { Workspace } from '../lib/train/workspace';
 
@@ -79,7 +79,7 @@ async function measure(name: string, train: () => Promise<unknown> | unknown): P
  * yields between minibatches would achieve. No shuffling, as in SETTINGS.
  */
 async function fitBatchByBatch(net: Network, x: Matrix, y: Matrix): Promise<void> {
-  const trainer = new Trainer(net, x, y, MSE, SETTINGS.batchSize!, new Workspace(net.layout, 1024));
+  const trainer = new Trainer(net, x, y, MSE, SETTINGS.batchSize!, new Workspace(net.layout, 1024), new SGD({ learningRate: SETTINGS.learningRate! }));
   for (let epoch = 0; epoch < SETTINGS.epochs!; epoch++) {
     for (let batch = 0; batch < trainer.batchesPerEpoch; batch++) {
       trainer.trainBatch(batch, SETTINGS.learningRate!);

@@ -33,6 +33,7 @@ import {
   takeLabels,
   takeRows,
   trainTestSplit,
+  type Dtype,
 } from '../lib';
 
 /** Options of {@link startServer}. */
@@ -88,8 +89,8 @@ function loadDigits() {
 /** Starts the server; resolves once it listens. */
 export async function startServer(options: ServerOptions = {}): Promise<{ server: http.Server; url: string; close(): Promise<void> }> {
   const digits = loadDigits();
-  const jobs = new Map<string, { job: Job; net: Network; controller: AbortController; finished: Promise<void> }>();
-  let serving: { id: string; net: Network } | undefined;
+  const jobs = new Map<string, { job: Job; net: Network<Dtype>; controller: AbortController; finished: Promise<void> }>();
+  let serving: { id: string; net: Network<Dtype> } | undefined;
   if (options.modelFile !== undefined && existsSync(options.modelFile)) {
     serving = { id: 'loaded', net: await Network.load(options.modelFile) };
   }

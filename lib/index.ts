@@ -16,7 +16,12 @@ export { BinaryCrossEntropy, CrossEntropy, MSE, LOSSES } from './losses';
 export type { Loss } from './losses';
 
 export { Matrix } from './matrix';
-export type { MatrixLike } from './matrix';
+export type { Dtype, MatrixLike } from './matrix';
+export { Adam, AdamW, Optimizer, SGD } from './optimizers';
+export type { AdamOptions, OptimizerConfig, OptimizerState, SGDOptions } from './optimizers';
+export * as schedules from './schedules';
+export type { Schedule } from './schedules';
+export type { InitializerName } from './initializers';
 export { Random } from './random';
 export type { RandomState } from './random';
 

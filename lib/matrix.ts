@@ -186,8 +186,33 @@ function fromRows(rows: readonly unknown[], name: string): Matrix {
   return new Matrix(count, cols, data);
 }
 
-/** @throws {@link ValueError} (`ERR_NON_FINITE`) naming the first NaN or infinite element. */
-export function assertFinite(matrix: Matrix, name: string): void {
+/** A network's element type: float64 (the default) or float32 (half the memory, about twice the speed). */
+export type Dtype = 'float64' | 'float32';
+
+/** The typed array of a dtype: `Float64Array` for float64, `Float32Array` for float32 (both for `Dtype`). */
+export type FloatArrayOf<D extends Dtype> = D extends 'float32' ? Float32Array : Float64Array;
+
+/**
+ * @internal A matrix in a network's element type: a {@link Matrix} for float64 networks, float32 data for
+ * float32 ones. The public API takes and returns float64 Matrix objects; training converts once.
+ */
+export interface FloatMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float64Array | Float32Array;
+}
+
+/** @internal `matrix` in `dtype`: the same object for float64, a float32 copy otherwise. */
+export function inDtype(matrix: Matrix, dtype: Dtype): FloatMatrix {
+  if (dtype === 'float64') return matrix;
+  return { rows: matrix.rows, cols: matrix.cols, data: Float32Array.from(matrix.data) };
+}
+
+/**
+ * @throws {@link ValueError} (`ERR_NON_FINITE`) naming the first NaN or infinite element (in float32 data,
+ * also the numbers too large for float32, which became infinite when converted).
+ */
+export function assertFinite(matrix: FloatMatrix, name: string): void {
   const { data, cols } = matrix;
   const length = data.length;
   // v * 0 is 0 for finite v and NaN for NaN and +-Infinity, so one sum answers for the whole array with no
@@ -198,9 +223,10 @@ export function assertFinite(matrix: Matrix, name: string): void {
   for (let i = 0; i < length; i++) {
     const v = data[i]!;
     if (v * 0 !== 0) {
+      const float32 = data instanceof Float32Array;
       throw new ValueError(
         'ERR_NON_FINITE',
-        `Expected ${name} to hold finite numbers but row ${Math.floor(i / cols)}, column ${i % cols} is ${v}`,
+        `Expected ${name} to hold finite numbers${float32 ? ' (within float32 range, this network being float32)' : ''} but row ${Math.floor(i / cols)}, column ${i % cols} is ${v}`,
       );
     }
   }

@@ -95,6 +95,13 @@ export abstract class Optimizer {
     return this.state && { step: this.state.step, buffers: this.state.buffers.map((b) => b.slice()) };
   }
 
+  /** @internal Puts back a state this optimizer exported (the divergence guard's rollback). */
+  restoreState(state: OptimizerState): void {
+    const current = this.state!;
+    current.step = state.step;
+    state.buffers.forEach((buffer, i) => current.buffers[i]!.set(buffer));
+  }
+
   /** @internal Adopts saved state (before the optimizer is attached to a network). */
   importState(state: OptimizerState): void {
     if (this.attached) throw new ValueError('ERR_OPTIMIZER_IN_USE', 'Cannot replace the state of an optimizer in use');

@@ -3,14 +3,15 @@
  *
  *   offset        bytes   content
  *   0             8       magic: 89 42 4C 41 53 4E 45 54 ("\x89BLASNET": the high byte marks it binary)
- *   8             4       format version, uint32: 1
+ *   8             4       format version, uint32: 1, or 2 when the payload holds optimizer state
  *   12            4       header length H in bytes, uint32
  *   16            H       header: UTF-8 JSON (ModelHeader: dims, activations, loss, dtype, parameterCount,
  *                         seed, random, metadata; unknown fields are ignored, so later writers may add some)
  *   16 + H        0..7    zero padding, so the parameters start at a multiple of 8
- *   P             8 N     the N = parameterCount parameters, float64 little-endian: for each layer its
- *                         weights (inputs x outputs, row-major), then its biases
- *   P + 8 N       32      SHA-256 of every byte before it
+ *   P             8 M     the payload, float64 little-endian: the N = parameterCount parameters (for
+ *                         each layer its weights, inputs x outputs row-major, then its biases), then,
+ *                         in version 2, the optimizer's state buffers of N each (M = N (1 + buffers))
+ *   P + 8 M       32      SHA-256 of every byte before it
  *
  * A reader checks, in this order, each with its own error code: the magic, the version, the header, that
  * the parameter count fits the dims, the length, the checksum, and that every parameter is finite. A
@@ -19,12 +20,24 @@
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 
-import { checkHeader, checkParameters, describe, failure, headerOf, type Fail, type ModelDescription } from './description';
+import {
+  checkHeader,
+  checkPayload,
+  describe,
+  failure,
+  FORMAT_VERSIONS,
+  headerOf,
+  payloadCount,
+  payloadOf,
+  versionOf,
+  type Fail,
+  type ModelDescription,
+} from './description';
 
 /** The first eight bytes of every model file. */
 export const MAGIC = Buffer.from([0x89, 0x42, 0x4c, 0x41, 0x53, 0x4e, 0x45, 0x54]);
-/** The model format version this blasnet writes, and the only one it reads. */
-export const FORMAT_VERSION = 1;
+/** The newest model format version this blasnet reads (and writes, for models with optimizer state). */
+export const FORMAT_VERSION = 2;
 const PREAMBLE = 16;
 const CHECKSUM_BYTES = 32;
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -32,14 +45,15 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 /** The file's bytes. */
 export function encodeModel(model: ModelDescription): Buffer {
   const header = Buffer.from(JSON.stringify(headerOf(model)), 'utf8');
+  const payload = payloadOf(model);
   const start = align8(PREAMBLE + header.length);
-  const end = start + 8 * model.parameters.length;
+  const end = start + 8 * payload.length;
   const bytes = Buffer.alloc(end + CHECKSUM_BYTES);
   MAGIC.copy(bytes, 0);
-  bytes.writeUInt32LE(FORMAT_VERSION, 8);
+  bytes.writeUInt32LE(versionOf(model), 8);
   bytes.writeUInt32LE(header.length, 12);
   header.copy(bytes, PREAMBLE);
-  writeFloat64LE(model.parameters, bytes, start);
+  writeFloat64LE(payload, bytes, start);
   createHash('sha256').update(bytes.subarray(0, end)).digest().copy(bytes, end);
   return bytes;
 }
@@ -60,10 +74,10 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelDescription
     fail('ERR_MODEL_TRUNCATED', `it is ${data.length} bytes long, shorter than the ${PREAMBLE}-byte start of a model file: truncated`);
   }
   const version = data.readUInt32LE(8);
-  if (version !== FORMAT_VERSION) {
+  if (!(FORMAT_VERSIONS as readonly number[]).includes(version)) {
     fail(
       'ERR_MODEL_VERSION',
-      `it is in model format version ${version}, and this blasnet reads version ${FORMAT_VERSION} only` +
+      `it is in model format version ${version}, and this blasnet reads versions ${FORMAT_VERSIONS.join(' and ')}` +
         (version > FORMAT_VERSION ? ' (a newer blasnet wrote it: upgrade to load it)' : ''),
     );
   }
@@ -86,17 +100,18 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelDescription
   } catch (error) {
     failHeader('ERR_MODEL_HEADER', `its header is not valid JSON (${(error as Error).message})`);
   }
-  const header = checkHeader(parsed, failHeader);
+  const header = checkHeader(parsed, failHeader, version);
   const start = align8(PREAMBLE + headerLength);
-  const end = start + 8 * header.parameterCount;
+  const count = payloadCount(header);
+  const end = start + 8 * count;
   checkLength(data.length, end + CHECKSUM_BYTES, fail);
   const digest = createHash('sha256').update(data.subarray(0, end)).digest();
   if (!digest.equals(data.subarray(end, end + CHECKSUM_BYTES))) {
     fail('ERR_MODEL_CHECKSUM', 'its SHA-256 checksum does not match its contents: the file is damaged (changed bytes or a partial overwrite)');
   }
-  const parameters = readFloat64LE(data, start, header.parameterCount);
-  checkParameters(parameters, header.dims, fail);
-  return describe(header, parameters);
+  const payload = readFloat64LE(data, start, count);
+  checkPayload(payload, header, fail);
+  return describe(header, payload);
 }
 
 function checkLength(actual: number, expected: number, fail: Fail): void {

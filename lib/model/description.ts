@@ -5,6 +5,8 @@
 import { ACTIVATIONS, type Activation } from '../activations';
 import { ModelFormatError } from '../errors';
 import { LOSSES, type Loss } from '../losses';
+import type { Dtype } from '../matrix';
+import { optimizerFromConfig, type OptimizerConfig } from '../optimizers';
 import type { RandomState } from '../random';
 import { describeValue } from '../validate';
 
@@ -23,11 +25,24 @@ export interface ModelDescription {
   activations: Activation['name'][];
   /** The loss the network last trained with, or null. */
   loss: Loss['name'] | null;
+  /** The network's element type; float32 values are stored as the float64 numbers they exactly are. */
+  dtype: Dtype;
   seed: number | undefined;
   random: RandomState | undefined;
+  /** Epochs completed over the network's life (0 in files that do not say). */
+  epochsTrained: number;
   metadata: ModelMetadata;
   /** Every parameter: for each layer its weights (inputs x outputs, row-major), then its biases. */
   parameters: Float64Array;
+  /** The optimizer, when saved with it: kind, hyper-parameters, step count, state buffers. */
+  optimizer: SavedOptimizer | undefined;
+}
+
+/** An optimizer as a model file holds it; each buffer is shaped like the parameters. */
+export interface SavedOptimizer {
+  config: OptimizerConfig;
+  step: number;
+  buffers: Float64Array[];
 }
 
 /** The header fields both encodings share (the JSON form adds format, version, parameters and sha256). */
@@ -35,12 +50,41 @@ export interface ModelHeader {
   dims: number[];
   activations: string[];
   loss: string | null;
-  /** The element type of the parameters: only `float64` so far. */
-  dtype: 'float64';
+  /** The network's element type: `float64`, or `float32` (its values stored exactly as float64). */
+  dtype: Dtype;
   parameterCount: number;
   seed?: number;
   random?: RandomState;
+  epochsTrained?: number;
   metadata?: ModelMetadata;
+  /**
+   * Format version 2 only: the optimizer's kind and hyper-parameters, its step count, and how many state
+   * buffers (each `parameterCount` float64s) follow the parameters in the payload.
+   */
+  optimizer?: { config: OptimizerConfig; step: number; buffers: number };
+}
+
+/** The format versions: 1 without optimizer state, 2 with it (the payload then holds its buffers too). */
+export const FORMAT_VERSIONS = [1, 2] as const;
+
+/** The version a model is written in: the lowest that can hold it, so plain models stay readable by version-1 readers. */
+export function versionOf(model: ModelDescription): 1 | 2 {
+  return model.optimizer === undefined ? 1 : 2;
+}
+
+/** Float64s after the header: the parameters, then each optimizer buffer. */
+export function payloadCount(header: ModelHeader): number {
+  return header.parameterCount * (1 + (header.optimizer?.buffers ?? 0));
+}
+
+/** The payload of a model: its parameters followed by its optimizer's buffers. */
+export function payloadOf(model: ModelDescription): Float64Array {
+  const buffers = model.optimizer?.buffers ?? [];
+  if (buffers.length === 0) return model.parameters;
+  const payload = new Float64Array(model.parameters.length * (1 + buffers.length));
+  payload.set(model.parameters);
+  buffers.forEach((buffer, i) => payload.set(buffer, (i + 1) * model.parameters.length));
+  return payload;
 }
 
 /** The layer sizes' parameter count: for each layer inputs x outputs weights, then outputs biases. */
@@ -56,12 +100,16 @@ export function headerOf(model: ModelDescription): ModelHeader {
     dims: model.dims,
     activations: model.activations,
     loss: model.loss,
-    dtype: 'float64',
+    dtype: model.dtype,
     parameterCount: model.parameters.length,
   };
   if (model.seed !== undefined) header.seed = model.seed;
   if (model.random !== undefined) header.random = model.random;
+  header.epochsTrained = model.epochsTrained;
   header.metadata = model.metadata;
+  if (model.optimizer !== undefined) {
+    header.optimizer = { config: model.optimizer.config, step: model.optimizer.step, buffers: model.optimizer.buffers.length };
+  }
   return header;
 }
 
@@ -79,12 +127,12 @@ export function failure(source: string): Fail {
  * Checks a parsed header field by field and returns it typed. Everything a network is built from is
  * checked here or by the caller's length and checksum checks, so no bad file half-builds a network.
  */
-export function checkHeader(value: unknown, fail: Fail): ModelHeader {
+export function checkHeader(value: unknown, fail: Fail, version: number): ModelHeader {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     fail('ERR_MODEL_HEADER', `its header is ${describeValue(value)}, not an object`);
   }
   const header = value as Record<string, unknown>;
-  const { dims, activations, loss, dtype, parameterCount: count, seed, random, metadata } = header;
+  const { dims, activations, loss, dtype, parameterCount: count, seed, random, metadata, epochsTrained, optimizer } = header;
   const field = (name: string, expected: string, received: unknown): never =>
     fail('ERR_MODEL_HEADER', `expected its header's ${name} to be ${expected} but it is ${describeValue(received)}`);
 
@@ -111,7 +159,7 @@ export function checkHeader(value: unknown, fail: Fail): ModelHeader {
   if (required !== undefined && required.name !== output) {
     fail('ERR_MODEL_HEADER', `its header's loss ${loss as string} needs a ${required.name} output layer but its output activation is ${output}`);
   }
-  if (dtype !== 'float64') field('dtype', '"float64" (the only parameter type this blasnet reads)', dtype);
+  if (dtype !== 'float64' && dtype !== 'float32') field('dtype', '"float64" or "float32"', dtype);
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) field('parameterCount', 'a non-negative integer', count);
   const expected = parameterCount(dims as number[]);
   if (count !== expected) {
@@ -128,7 +176,33 @@ export function checkHeader(value: unknown, fail: Fail): ModelHeader {
   if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))) {
     field('metadata', 'an object', metadata);
   }
+  if (epochsTrained !== undefined && (typeof epochsTrained !== 'number' || !Number.isSafeInteger(epochsTrained) || epochsTrained < 0)) {
+    field('epochsTrained', 'a non-negative integer', epochsTrained);
+  }
+  if ((optimizer !== undefined) !== (version === 2)) {
+    fail('ERR_MODEL_HEADER', version === 2 ? 'its format version 2 promises optimizer state but its header has none' : `its header holds optimizer state, which format version ${version} cannot carry`);
+  }
+  if (optimizer !== undefined) checkOptimizer(optimizer, fail);
   return header as unknown as ModelHeader;
+}
+
+/** The optimizer entry: a configuration the optimizer classes accept, a step count, the right buffer count. */
+function checkOptimizer(value: unknown, fail: Fail): void {
+  const entry = (typeof value === 'object' && value !== null ? value : {}) as { config?: unknown; step?: unknown; buffers?: unknown };
+  let expectedBuffers = 0;
+  try {
+    const optimizer = optimizerFromConfig(entry.config as OptimizerConfig);
+    const config = optimizer.toJSON();
+    expectedBuffers = config.kind === 'sgd' ? (config.momentum === 0 ? 0 : 1) : 2;
+  } catch (error) {
+    fail('ERR_MODEL_HEADER', `its header's optimizer.config is not a valid optimizer (${(error as Error).message})`);
+  }
+  if (typeof entry.step !== 'number' || !Number.isSafeInteger(entry.step) || entry.step < 0) {
+    fail('ERR_MODEL_HEADER', `expected its header's optimizer.step to be a non-negative integer but it is ${describeValue(entry.step)}`);
+  }
+  if (entry.buffers !== expectedBuffers) {
+    fail('ERR_MODEL_HEADER', `expected its header's optimizer.buffers to be ${expectedBuffers} for that optimizer but it is ${describeValue(entry.buffers)}`);
+  }
 }
 
 function isRandomState(value: unknown): value is RandomState {
@@ -143,11 +217,18 @@ function isRandomState(value: unknown): value is RandomState {
   );
 }
 
-/** Checks the decoded parameters: every one finite. */
-export function checkParameters(parameters: Float64Array, dims: readonly number[], fail: Fail): void {
-  for (let i = 0; i < parameters.length; i++) {
-    const v = parameters[i]!;
-    if (v - v !== 0) fail('ERR_MODEL_NON_FINITE', `parameter ${i} (${locate(i, dims)}) is ${v}; a model's parameters must be finite`);
+/**
+ * Checks the decoded payload: every number finite and, in a float32 model, exactly a float32 (anything else
+ * is damage, since float32 values are written exactly).
+ */
+export function checkPayload(payload: Float64Array, header: ModelHeader, fail: Fail): void {
+  const count = header.parameterCount;
+  const float32 = header.dtype === 'float32';
+  const where = (i: number) => (i < count ? `parameter ${i} (${locate(i, header.dims)})` : `optimizer state value ${i - count}`);
+  for (let i = 0; i < payload.length; i++) {
+    const v = payload[i]!;
+    if (v - v !== 0) fail('ERR_MODEL_NON_FINITE', `${where(i)} is ${v}; a model's numbers must be finite`);
+    if (float32 && Math.fround(v) !== v) fail('ERR_MODEL_DTYPE', `${where(i)} is ${v}, which a float32 model cannot hold: damaged`);
   }
 }
 
@@ -164,15 +245,27 @@ function locate(index: number, dims: readonly number[]): string {
   return 'past the last layer';
 }
 
-/** The description from a checked header and its checked parameters. */
-export function describe(header: ModelHeader, parameters: Float64Array): ModelDescription {
+/** The description from a checked header and its checked payload. */
+export function describe(header: ModelHeader, payload: Float64Array): ModelDescription {
+  const count = header.parameterCount;
+  const saved = header.optimizer;
   return {
     dims: header.dims,
     activations: header.activations as Activation['name'][],
     loss: header.loss as Loss['name'] | null,
+    dtype: header.dtype,
     seed: header.seed,
     random: header.random,
+    epochsTrained: header.epochsTrained ?? 0,
     metadata: header.metadata ?? {},
-    parameters,
+    parameters: payload.subarray(0, count),
+    optimizer:
+      saved === undefined
+        ? undefined
+        : {
+            config: saved.config,
+            step: saved.step,
+            buffers: Array.from({ length: saved.buffers }, (_, i) => payload.subarray((i + 1) * count, (i + 2) * count)),
+          },
   };
 }

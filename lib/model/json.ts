@@ -11,7 +11,19 @@
 import { createHash } from 'node:crypto';
 
 import { readFloat64LE, writeFloat64LE, FORMAT_VERSION } from './binary';
-import { checkHeader, checkParameters, describe, failure, headerOf, type ModelDescription, type ModelHeader } from './description';
+import {
+  checkHeader,
+  checkPayload,
+  describe,
+  failure,
+  FORMAT_VERSIONS,
+  headerOf,
+  payloadCount,
+  payloadOf,
+  versionOf,
+  type ModelDescription,
+  type ModelHeader,
+} from './description';
 
 /** The JSON form's `format` field. */
 export const JSON_FORMAT = 'blasnet-model';
@@ -22,7 +34,7 @@ export interface ModelJSON extends ModelHeader {
   format: typeof JSON_FORMAT;
   /** The model format version (the binary file's too). */
   version: number;
-  /** Base64 of the parameters' little-endian float64 bytes. */
+  /** Base64 of the payload's little-endian float64 bytes: the parameters, then any optimizer buffers. */
   parameters: string;
   /** Hex SHA-256 of those bytes. */
   sha256: string;
@@ -30,11 +42,12 @@ export interface ModelJSON extends ModelHeader {
 
 /** The JSON form of a model. */
 export function encodeModelJSON(model: ModelDescription): ModelJSON {
-  const bytes = Buffer.alloc(8 * model.parameters.length);
-  writeFloat64LE(model.parameters, bytes, 0);
+  const payload = payloadOf(model);
+  const bytes = Buffer.alloc(8 * payload.length);
+  writeFloat64LE(payload, bytes, 0);
   return {
     format: JSON_FORMAT,
-    version: FORMAT_VERSION,
+    version: versionOf(model),
     ...headerOf(model),
     parameters: bytes.toString('base64'),
     sha256: createHash('sha256').update(bytes).digest('hex'),
@@ -53,30 +66,31 @@ export function decodeModelJSON(value: unknown, source: string): ModelDescriptio
   if (json.format !== JSON_FORMAT) {
     fail('ERR_MODEL_NOT_BLASNET', `expected an object with format "${JSON_FORMAT}" but its format is ${JSON.stringify(json.format) ?? 'missing'}: not a blasnet model`);
   }
-  if (json.version !== FORMAT_VERSION) {
+  if (!(FORMAT_VERSIONS as readonly unknown[]).includes(json.version)) {
     fail(
       'ERR_MODEL_VERSION',
-      `it is in model format version ${JSON.stringify(json.version)}, and this blasnet reads version ${FORMAT_VERSION} only` +
+      `it is in model format version ${JSON.stringify(json.version)}, and this blasnet reads versions ${FORMAT_VERSIONS.join(' and ')}` +
         (typeof json.version === 'number' && json.version > FORMAT_VERSION ? ' (a newer blasnet wrote it: upgrade to load it)' : ''),
     );
   }
-  const header = checkHeader(json, fail);
+  const header = checkHeader(json, fail, json.version as number);
   const encoded = json.parameters;
   if (typeof encoded !== 'string' || encoded.length % 4 !== 0 || !BASE64.test(encoded)) {
     fail('ERR_MODEL_HEADER', 'expected its parameters to be a base64 string');
   }
   const bytes = Buffer.from(encoded as string, 'base64');
-  const expected = 8 * header.parameterCount;
+  const count = payloadCount(header);
+  const expected = 8 * count;
   if (bytes.length < expected) {
-    fail('ERR_MODEL_TRUNCATED', `its parameters hold ${bytes.length} bytes but ${header.parameterCount} float64 parameters need ${expected}: truncated`);
+    fail('ERR_MODEL_TRUNCATED', `its parameters hold ${bytes.length} bytes but its header describes ${count} float64s (${expected} bytes): truncated`);
   }
   if (bytes.length > expected) {
-    fail('ERR_MODEL_LENGTH', `its parameters hold ${bytes.length} bytes but ${header.parameterCount} float64 parameters need ${expected}`);
+    fail('ERR_MODEL_LENGTH', `its parameters hold ${bytes.length} bytes but its header describes ${count} float64s (${expected} bytes)`);
   }
   if (typeof json.sha256 !== 'string' || createHash('sha256').update(bytes).digest('hex') !== json.sha256.toLowerCase()) {
     fail('ERR_MODEL_CHECKSUM', "its parameters' SHA-256 does not match its sha256 field: damaged");
   }
-  const parameters = readFloat64LE(bytes, 0, header.parameterCount);
-  checkParameters(parameters, header.dims, fail);
-  return describe(header, parameters);
+  const payload = readFloat64LE(bytes, 0, count);
+  checkPayload(payload, header, fail);
+  return describe(header, payload);
 }

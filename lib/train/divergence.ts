@@ -3,25 +3,30 @@
  * back to the last finite state, with nothing lost that was still finite.
  *
  * The cheap part covers the common case for free: the Trainer skips the update of a batch whose loss is
- * not finite, so the weights are those after the previous batch. The rare case is an update that
- * overflowed while its batch's loss was still finite: then the weights themselves hold an infinity. For
- * that, the weights are copied once per epoch (not per batch, which would cost a full copy of the weights
- * every step), and the epoch is replayed from that copy, batch by batch, up to the last finite state. The
- * replay is exact: the same batches in the same order through the same deterministic kernels.
+ * not finite, so the weights (and the optimizer's state) are those after the previous batch. The rare case
+ * is an update that overflowed while its batch's loss was still finite: then the weights themselves hold an
+ * infinity. For that, the weights and the optimizer's state are copied once per epoch (not per batch, which
+ * would cost a full copy every step), and the epoch is replayed from that copy, batch by batch, up to the
+ * last finite state. The replay is exact: the same batches in the same order through the same
+ * deterministic kernels.
  */
+import type { FloatArray } from '../backend/kernels';
+import type { OptimizerState } from '../optimizers';
 import type { Trainer } from './trainer';
 
 /** Rolls a diverged run back to its last finite weights (see the file comment). */
 export class DivergenceGuard {
-  private readonly epochStart: Float64Array;
+  private readonly epochStart: FloatArray;
+  private optimizerStart: OptimizerState | undefined;
 
-  constructor(private readonly parameters: Float64Array) {
-    this.epochStart = new Float64Array(parameters.length);
+  constructor(private readonly parameters: FloatArray) {
+    this.epochStart = parameters.slice();
   }
 
-  /** Remembers the weights at the start of an epoch (after the previous epoch was checked finite). */
-  startEpoch(): void {
+  /** Remembers the weights and optimizer state at the start of an epoch (after the previous one was checked). */
+  startEpoch(trainer: Trainer): void {
     this.epochStart.set(this.parameters);
+    this.optimizerStart = trainer.optimizer.exportState();
   }
 
   /** Whether every weight is finite. */
@@ -35,18 +40,22 @@ export class DivergenceGuard {
   }
 
   /**
-   * After batches 0 .. applied - 1 of this epoch were applied, leaves the last finite weights in place and
-   * returns how many of those batches they include.
+   * After batches 0 .. applied - 1 of this epoch were applied, leaves the last finite weights (and the
+   * optimizer state that goes with them) in place and returns how many of those batches they include.
    */
   rollBack(trainer: Trainer, applied: number, learningRate: number): number {
     if (this.finite()) return applied;
+    const optimizer = trainer.optimizer;
     this.parameters.set(this.epochStart);
-    const previous = new Float64Array(this.parameters.length);
+    if (this.optimizerStart !== undefined) optimizer.restoreState(this.optimizerStart);
+    const previous = this.parameters.slice();
     for (let batch = 0; batch < applied; batch++) {
       previous.set(this.parameters);
+      const previousState = optimizer.exportState();
       trainer.trainBatch(batch, learningRate, true);
       if (!this.finite()) {
         this.parameters.set(previous);
+        if (previousState !== undefined) optimizer.restoreState(previousState);
         return batch;
       }
     }

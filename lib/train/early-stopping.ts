@@ -2,19 +2,20 @@
  * Early stopping, with Keras's meaning: stop once the monitored loss has not improved by more than
  * `minDelta` for more than `patience` epochs in a row; optionally end with the best epoch's weights.
  */
+import type { FloatArray } from '../backend/kernels';
 import type { ResolvedEarlyStopping } from './options';
 
 /** The state of early stopping through one run: the best value, its epoch and, with restoreBest, its weights. */
 export class EarlyStopping {
   private best = Infinity;
-  private bestWeights: Float64Array | undefined;
+  private bestWeights: FloatArray | undefined;
   private wait = 0;
   /** The epoch with the best monitored value so far (0 before any finite one). */
   bestEpoch = 0;
 
   constructor(
     private readonly settings: ResolvedEarlyStopping,
-    private readonly parameters: Float64Array,
+    private readonly parameters: FloatArray,
   ) {}
 
   /** Takes the epoch's monitored value; returns whether to stop after this epoch. */
@@ -24,7 +25,10 @@ export class EarlyStopping {
       this.best = value;
       this.bestEpoch = epoch;
       this.wait = 0;
-      if (this.settings.restoreBest) (this.bestWeights ??= new Float64Array(this.parameters.length)).set(this.parameters);
+      if (this.settings.restoreBest) {
+        if (this.bestWeights === undefined) this.bestWeights = this.parameters.slice();
+        else this.bestWeights.set(this.parameters);
+      }
       return false;
     }
     this.wait++;

@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
 
 import { backends } from '../backend';
 import { AbortError, BlasnetError, ValueError } from '../errors';
-import { Matrix } from '../matrix';
+import type { Matrix } from '../matrix';
+import type { Optimizer } from '../optimizers';
 import type { Random } from '../random';
 import type { History } from './history';
 import { logLine } from './history';
@@ -63,15 +64,28 @@ function builtInBackend(target: TrainingTarget): 'native' | 'js' {
 }
 
 /**
- * Trains `target.parameters` in a worker; the network's generator continues where the worker's stopped.
- * Resolves with the history; rejects with the callback's error, an `AbortError`, a `NonFiniteLossError` or
- * the worker's error, always after the last snapshot is in place.
+ * The run's optimizer (attached to the network's parameters; its state is updated from the worker's when
+ * training ends, however it ends), the learning rate per epoch, and, once training ends, how many epochs
+ * it completed.
+ */
+export interface AsyncRun {
+  optimizer: Optimizer;
+  learningRate: number;
+  rates: number[] | null;
+  completedEpochs: number;
+}
+
+/**
+ * Trains `target.parameters` in a worker; the network's generator and `run.optimizer` continue where the
+ * worker's stopped. Resolves with the history; rejects with the callback's error, an `AbortError`, a
+ * `NonFiniteLossError` or the worker's error, always after the last snapshot is in place.
  */
 export async function trainInWorker(
   target: TrainingTarget,
   random: Random,
   data: AsyncData,
   settings: ResolvedFitAsyncOptions,
+  run: AsyncRun,
 ): Promise<History> {
   const { signal } = settings;
   const aborted = (detail = ''): AbortError => new AbortError(`Training was aborted${detail}`, { cause: signal?.reason });
@@ -79,29 +93,32 @@ export async function trainInWorker(
   const backend = builtInBackend(target);
   const script = workerScript();
 
-  const x = await handOver(data.x.matrix, data.x.owned);
-  const y = await handOver(data.y.matrix, data.y.owned);
+  const { dtype } = target;
+  const x = await handOver(data.x.matrix, data.x.owned, dtype);
+  const y = await handOver(data.y.matrix, data.y.owned, dtype);
   let validation: WorkerJob['validation'];
   const transfer = [...x.transfer, ...y.transfer];
   if (data.validation !== undefined && 'split' in data.validation) {
     validation = { split: data.validation.split };
   } else if (data.validation !== undefined) {
-    const vx = await handOver(data.validation.x.matrix, data.validation.x.owned);
-    const vy = await handOver(data.validation.y.matrix, data.validation.y.owned);
+    const vx = await handOver(data.validation.x.matrix, data.validation.x.owned, dtype);
+    const vy = await handOver(data.validation.y.matrix, data.validation.y.owned, dtype);
     validation = { x: vx.matrix, y: vy.matrix };
     transfer.push(...vx.transfer, ...vy.transfer);
   }
 
   // The worker's own copy of the weights, made like the data's: a megabyte per turn.
-  const parameters = (await handOver(new Matrix(1, target.parameters.length, target.parameters), false)).matrix.data;
+  const parameters = (await handOver({ rows: 1, cols: target.parameters.length, data: target.parameters }, false, dtype)).matrix.data;
   // The copy yields to the event loop, so look again.
   if (signal?.aborted) throw aborted();
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
   const job: WorkerJob = {
     backend,
     layout: target.layoutCode,
+    dtype,
     parameters,
     random: random.getState(),
+    optimizer: { config: run.optimizer.toJSON(), state: run.optimizer.exportState() },
     x: x.matrix,
     y: y.matrix,
     validation,
@@ -109,7 +126,8 @@ export async function trainInWorker(
       loss: settings.loss.name,
       epochs: settings.epochs,
       batchSize: settings.batchSize,
-      learningRate: settings.learningRate,
+      learningRate: run.learningRate,
+      rates: run.rates,
       logEvery: settings.logEvery,
       shuffle: settings.shuffle,
       stopOnNonFinite: settings.stopOnNonFinite,
@@ -153,6 +171,11 @@ export async function trainInWorker(
     const handle = async (message: WorkerMessage): Promise<void> => {
       if (finished) return;
       if (message.parameters !== undefined) target.parameters.set(message.parameters);
+      if (message.type === 'done' || message.type === 'stopped' || message.type === 'failed') {
+        // The optimizer's state goes with the final parameters, whichever way training ended.
+        if (message.optimizer !== undefined) run.optimizer.restoreState(message.optimizer);
+        run.completedEpochs = message.epochs;
+      }
       switch (message.type) {
         case 'batch':
           if (stopReason === undefined) await settings.onBatchEnd?.(message.batch, message.logs);

@@ -5,12 +5,13 @@
  *  - data blasnet converted itself (from arrays of rows) is transferred (no copy: nobody else holds it);
  *  - the caller's own Float64Array is copied once into shared memory, a megabyte per event-loop turn,
  *    so even a large set never stalls the loop for long. (Transferring it would detach the caller's
- *    array, and a plain postMessage would copy it twice, on the main thread.)
+ *    array, and a plain postMessage would copy it twice, on the main thread.) For a float32 network this
+ *    copy is also the conversion to float32.
  * Epochs never copy anything: the worker reads the shared rows in place.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-import { Matrix } from '../matrix';
+import type { Dtype, FloatMatrix } from '../matrix';
 import type { MatrixData } from './worker-protocol';
 
 /**
@@ -33,13 +34,18 @@ export interface HandedOver {
 /**
  * @param owned - whether blasnet created `matrix.data` itself, so that detaching it harms nobody
  */
-export async function handOver(matrix: Matrix, owned: boolean): Promise<HandedOver> {
+export async function handOver(matrix: FloatMatrix, owned: boolean, dtype: Dtype): Promise<HandedOver> {
   const { rows, cols, data } = matrix;
-  if (data.buffer instanceof SharedArrayBuffer) return { matrix: { rows, cols, data }, how: 'shared', transfer: [] };
-  if (owned && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
+  const sameType = (data instanceof Float32Array) === (dtype === 'float32');
+  if (sameType && data.buffer instanceof SharedArrayBuffer) return { matrix: { rows, cols, data }, how: 'shared', transfer: [] };
+  if (sameType && owned && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
     return { matrix: { rows, cols, data }, how: 'transferred', transfer: [data.buffer as ArrayBuffer] };
   }
-  const shared = new Float64Array(new SharedArrayBuffer(data.byteLength));
+  // TypedArray.set converts between element types, so the chunked copy below also converts.
+  const shared =
+    dtype === 'float32'
+      ? new Float32Array(new SharedArrayBuffer(data.length * 4))
+      : new Float64Array(new SharedArrayBuffer(data.length * 8));
   for (let start = 0; start < data.length; start += COPY_CHUNK) {
     if (start > 0) await nextTurn();
     shared.set(data.subarray(start, start + COPY_CHUNK), start);

@@ -5,6 +5,7 @@
  */
 import { NonFiniteLossError } from '../errors';
 import type { Loss } from '../losses';
+import type { Optimizer } from '../optimizers';
 import type { Random } from '../random';
 import { DivergenceGuard } from './divergence';
 import { EarlyStopping } from './early-stopping';
@@ -19,7 +20,10 @@ export interface LoopSettings {
   loss: Loss;
   epochs: number;
   batchSize: number;
+  /** The optimizer's base learning rate, used when there is no schedule. */
   learningRate: number;
+  /** A schedule's learning rate for each epoch of this run (index epoch - 1), or null for the base rate. */
+  rates: number[] | null;
   logEvery: number;
   shuffle: boolean;
   stopOnNonFinite: boolean;
@@ -40,7 +44,7 @@ export interface LoopHooks {
 export type LoopOutcome = { stopped: false; history: History } | { stopped: true; batches: number };
 
 /**
- * Trains `target.parameters` in place.
+ * Trains `target.parameters` in place with `optimizer` (attached to them).
  * @param evaluation - a workspace for the whole-set loss and validation passes (any capacity)
  * @throws {@link NonFiniteLossError} after rolling back, with `stopOnNonFinite`
  */
@@ -51,9 +55,10 @@ export function runTraining(
   settings: LoopSettings,
   evaluation: Workspace,
   hooks: LoopHooks,
+  optimizer: Optimizer,
 ): LoopOutcome {
-  const { epochs, learningRate, logEvery } = settings;
-  const trainer = new Trainer(target, data.x, data.y, settings.loss, settings.batchSize, evaluation);
+  const { epochs, logEvery } = settings;
+  const trainer = new Trainer(target, data.x, data.y, settings.loss, settings.batchSize, evaluation, optimizer);
   const validation = data.validation && new Validation(target, data.validation.x, data.validation.y, settings.loss, evaluation);
   const guard = settings.stopOnNonFinite ? new DivergenceGuard(target.parameters) : undefined;
   const stopping = settings.earlyStopping ? new EarlyStopping(settings.earlyStopping, target.parameters) : undefined;
@@ -66,7 +71,9 @@ export function runTraining(
     // Checked before the shuffle too, so an abort between epochs leaves the generator where it was.
     if (hooks.shouldStop()) return { stopped: true, batches: done };
     if (settings.shuffle) trainer.shuffle(random);
-    guard?.startEpoch();
+    guard?.startEpoch(trainer);
+    // Schedules change the rate between epochs, never within one (so a replayed epoch uses the same rate).
+    const learningRate = settings.rates?.[epoch - 1] ?? settings.learningRate;
     let lossSum = 0;
     for (let batch = 0; batch < batches; batch++) {
       if (batch > 0 && hooks.shouldStop()) return { stopped: true, batches: done };

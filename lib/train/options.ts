@@ -6,8 +6,26 @@ import type { Activation } from '../activations';
 import { ValueError } from '../errors';
 import { findLoss, MSE, type Loss } from '../losses';
 import type { MatrixLike } from '../matrix';
+import { Optimizer } from '../optimizers';
+import type { Schedule } from '../schedules';
 import type { History } from './history';
 import { integerIn, invalid, numberIn, optionsObject, positiveNumber } from '../validate';
+
+/**
+ * The learning rate of each epoch of a run: `schedule(first + e)` for e = 0 .. epochs - 1, checked, so a
+ * broken schedule fails before training rather than midway (and so the rates can travel to a worker).
+ */
+export function scheduledRates(schedule: Schedule, first: number, epochs: number): number[] {
+  const rates: number[] = [];
+  for (let e = 0; e < epochs; e++) {
+    const rate = schedule(first + e);
+    if (typeof rate !== 'number' || !(rate > 0) || !Number.isFinite(rate)) {
+      throw invalid('ERR_INVALID_ARGUMENT', `options.schedule(${first + e})`, 'a finite learning rate greater than 0', rate);
+    }
+    rates.push(rate);
+  }
+  return rates;
+}
 
 /** When to stop before `epochs` because the monitored loss stopped improving (Keras's `EarlyStopping`). */
 export interface EarlyStoppingOptions {
@@ -36,8 +54,24 @@ export interface FitOptions {
    * size larger than the data gives one batch of all rows.
    */
   batchSize?: number;
-  /** The SGD step size. Default 0.01. Gradients are of the batch-mean loss, as in PyTorch. */
+  /**
+   * The optimizer: `new SGD({ learningRate, momentum, nesterov, weightDecay })`, `new Adam({...})` or
+   * `new AdamW({...})`. It keeps its state (momentum, moments) across fit calls, and attaches to this
+   * network. Default: the network's optimizer (the last one it trained with, or loaded with it), else plain
+   * SGD at `learningRate`. Not with `learningRate`.
+   */
+  optimizer?: Optimizer;
+  /**
+   * Shorthand for plain SGD at this step size, `optimizer: new SGD({ learningRate })`. Default 0.01 when
+   * the network has no optimizer yet. Gradients are of the batch-mean loss, as in PyTorch.
+   */
   learningRate?: number;
+  /**
+   * A learning rate per epoch, replacing the optimizer's own: `schedules.step`, `schedules.exponential`,
+   * `schedules.cosine`, or any function of the epoch. The epoch counts this network's completed epochs from
+   * 0, across fit calls and save/load, so a resumed run continues its schedule.
+   */
+  schedule?: Schedule;
   /** Compute (and log) the loss over the whole training set every this many epochs, and after the last. Default 10. */
   logEvery?: number;
   /** Where log lines go. Default `console.log`; `null` for silence (the history is still recorded). */
@@ -129,7 +163,10 @@ export interface ResolvedFitOptions {
   loss: Loss;
   epochs: number;
   batchSize: number;
-  learningRate: number;
+  optimizer: Optimizer | undefined;
+  /** Given explicitly (plain SGD), or undefined. */
+  learningRate: number | undefined;
+  schedule: Schedule | undefined;
   logEvery: number;
   log: ((line: string) => void) | null;
   shuffle: boolean;
@@ -153,7 +190,9 @@ export const FIT_OPTION_NAMES = [
   'loss',
   'epochs',
   'batchSize',
+  'optimizer',
   'learningRate',
+  'schedule',
   'logEvery',
   'log',
   'shuffle',
@@ -245,6 +284,20 @@ function resolveCommon(
   if (validationData !== undefined && !(Array.isArray(validationData) && validationData.length === 2)) {
     throw invalid('ERR_INVALID_ARGUMENT', 'options.validationData', 'a pair [x, y]', validationData);
   }
+  const optimizer = given.optimizer;
+  if (optimizer !== undefined && !(optimizer instanceof Optimizer)) {
+    throw invalid('ERR_INVALID_ARGUMENT', 'options.optimizer', 'an optimizer (new SGD(), new Adam() or new AdamW())', optimizer);
+  }
+  if (optimizer !== undefined && given.learningRate !== undefined) {
+    throw new ValueError(
+      'ERR_INVALID_ARGUMENT',
+      'Expected options.optimizer or options.learningRate but received both; give the rate to the optimizer (new Adam({ learningRate }))',
+    );
+  }
+  const schedule = given.schedule;
+  if (schedule !== undefined && typeof schedule !== 'function') {
+    throw invalid('ERR_INVALID_ARGUMENT', 'options.schedule', 'a function of the epoch (see schedules)', schedule);
+  }
   if (validationSplit !== undefined && validationData !== undefined) {
     throw new ValueError(
       'ERR_INVALID_ARGUMENT',
@@ -255,7 +308,9 @@ function resolveCommon(
     loss,
     epochs: integerIn('options.epochs', given.epochs ?? 10, 1),
     batchSize: integerIn('options.batchSize', given.batchSize ?? 32, 1),
-    learningRate: positiveNumber('options.learningRate', given.learningRate ?? 0.01),
+    optimizer: optimizer as Optimizer | undefined,
+    learningRate: given.learningRate === undefined ? undefined : positiveNumber('options.learningRate', given.learningRate),
+    schedule: schedule as Schedule | undefined,
     logEvery: integerIn('options.logEvery', given.logEvery ?? 10, 1),
     log: log as ((line: string) => void) | null,
     shuffle,

@@ -1,24 +1,27 @@
 /**
  * One training run's state: the data, the shuffled row order, the workspace and the gradient vector, with
  * the two operations training loops are made of: train one minibatch (one fused gradient call and one
- * update call), and measure the loss over all rows. Nothing in a step allocates.
+ * optimizer update call), and measure the loss over all rows. Nothing in a step allocates.
  */
 import type { Backend } from '../backend/backend';
+import type { FloatArray } from '../backend/kernels';
 import type { NetworkLayout } from '../backend/layout';
 import type { Loss } from '../losses';
-import type { Matrix } from '../matrix';
+import type { Dtype, FloatMatrix } from '../matrix';
+import type { Optimizer } from '../optimizers';
 import type { Random } from '../random';
 import { Workspace } from './workspace';
 
 /** Rows per forward pass when measuring the loss or predicting: bounds the memory of large inputs. */
 export const CHUNK_ROWS = 1024;
 
-/** What a trainer works on: the network's kernels, shape and parameter vector. */
+/** What a trainer works on: the network's kernels, shape, element type and parameter vector. */
 export interface TrainingTarget {
   readonly backend: Backend;
   readonly layout: NetworkLayout;
   readonly layoutCode: Int32Array;
-  readonly parameters: Float64Array;
+  readonly dtype: Dtype;
+  readonly parameters: FloatArray;
 }
 
 export class Trainer {
@@ -27,34 +30,44 @@ export class Trainer {
   readonly batchesPerEpoch: number;
   private readonly order: Uint32Array;
   private readonly workspace: Workspace;
-  private readonly gradients: Float64Array;
+  private readonly gradients: FloatArray;
 
   constructor(
     private readonly net: TrainingTarget,
-    private readonly x: Matrix,
-    private readonly y: Matrix,
+    private readonly x: FloatMatrix,
+    private readonly y: FloatMatrix,
     private readonly loss: Loss,
     batchSize: number,
     private readonly evaluation: Workspace,
+    /** Updates the parameters from each minibatch's gradients (attached to `net.parameters`). */
+    readonly optimizer: Optimizer,
   ) {
     this.rows = x.rows;
     this.batchSize = Math.min(batchSize, x.rows);
     this.batchesPerEpoch = Math.ceil(this.rows / this.batchSize);
     this.order = new Uint32Array(this.rows);
     for (let i = 0; i < this.rows; i++) this.order[i] = i;
-    this.workspace = new Workspace(net.layout, this.batchSize);
-    this.gradients = new Float64Array(net.layout.parameterCount);
-  }
-
-  /** Reorders the rows for the next epoch. */
-  shuffle(random: Random): void {
-    random.shuffle(this.order);
+    this.workspace = new Workspace(net.layout, this.batchSize, net.dtype);
+    const count = net.layout.parameterCount;
+    this.gradients = net.dtype === 'float32' ? new Float32Array(count) : new Float64Array(count);
   }
 
   /**
-   * Trains minibatch `batch` (0-based) of the current order with one SGD step; returns its loss. With
-   * `keepOnNonFinite`, a NaN or infinite loss skips the update, so the parameters stay those of the last
-   * finite step instead of turning NaN (the caller decides what to do next).
+   * Reorders the rows for the next epoch: a fresh permutation of 0..rows-1 drawn from `random` alone.
+   * Starting from the identity every time (rather than reshuffling the last order) makes an epoch's order
+   * depend only on the generator's state, which a saved model carries, so 10 + 10 epochs across fit calls
+   * or a save and load see the same orders as 20 in one go.
+   */
+  shuffle(random: Random): void {
+    const order = this.order;
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    random.shuffle(order);
+  }
+
+  /**
+   * Trains minibatch `batch` (0-based) of the current order with one optimizer step at `learningRate`;
+   * returns its loss. With `keepOnNonFinite`, a NaN or infinite loss skips the update, so the parameters
+   * (and the optimizer's state) stay those of the last finite step (the caller decides what to do next).
    */
   trainBatch(batch: number, learningRate: number, keepOnNonFinite = false): number {
     const start = batch * this.batchSize;
@@ -75,7 +88,7 @@ export class Trainer {
     );
     // loss - loss is 0 for finite numbers and NaN for NaN and +-Infinity.
     if (keepOnNonFinite && loss - loss !== 0) return loss;
-    backend.axpy(parameters.length, -learningRate, this.gradients, parameters);
+    this.optimizer.step(backend, parameters, this.gradients, learningRate);
     return loss;
   }
 
@@ -89,7 +102,7 @@ export class Trainer {
  * The loss of a whole data set, in chunks. Every loss is a mean over rows (times a constant over
  * columns), so chunk means weighted by chunk rows give the mean over all rows.
  */
-export function datasetLoss(net: TrainingTarget, workspace: Workspace, x: Matrix, y: Matrix, loss: Loss): number {
+export function datasetLoss(net: TrainingTarget, workspace: Workspace, x: FloatMatrix, y: FloatMatrix, loss: Loss): number {
   let total = 0;
   for (let start = 0; start < x.rows; start += workspace.capacity) {
     const rows = Math.min(workspace.capacity, x.rows - start);

@@ -4,19 +4,20 @@
  */
 import { ValueError } from '../errors';
 import type { Loss } from '../losses';
-import { assertFinite, Matrix } from '../matrix';
+import type { FloatArray } from '../backend/kernels';
+import { assertFinite, type FloatMatrix } from '../matrix';
 import { datasetLoss, type TrainingTarget } from './trainer';
 import type { Workspace } from './workspace';
 
 /** Training rows and, optionally, validation rows. */
 export interface TrainingData {
-  x: Matrix;
-  y: Matrix;
-  validation?: { x: Matrix; y: Matrix };
+  x: FloatMatrix;
+  y: FloatMatrix;
+  validation?: { x: FloatMatrix; y: FloatMatrix };
 }
 
 /** Where validation rows come from: the last `split` fraction of the rows, or rows of their own. */
-export type ValidationSource = { split: number } | { x: Matrix; y: Matrix } | undefined;
+export type ValidationSource = { split: number } | { x: FloatMatrix; y: FloatMatrix } | undefined;
 
 /**
  * Checks that every number is finite and splits off the validation rows. Fit runs it on the main thread
@@ -24,7 +25,7 @@ export type ValidationSource = { split: number } | { x: Matrix; y: Matrix } | un
  * views, not copies.
  * @throws {@link ValueError} naming the first NaN or infinite number, or a split that leaves a part empty
  */
-export function prepareData(x: Matrix, y: Matrix, validation: ValidationSource): TrainingData {
+export function prepareData(x: FloatMatrix, y: FloatMatrix, validation: ValidationSource): TrainingData {
   assertFinite(x, 'x');
   assertFinite(y, 'y');
   if (validation === undefined) return { x, y };
@@ -44,23 +45,24 @@ export function prepareData(x: Matrix, y: Matrix, validation: ValidationSource):
   return { x, y, validation };
 }
 
-function rowsOf(matrix: Matrix, start: number, end: number): Matrix {
-  return new Matrix(end - start, matrix.cols, matrix.data.subarray(start * matrix.cols, end * matrix.cols));
+function rowsOf(matrix: FloatMatrix, start: number, end: number): FloatMatrix {
+  return { rows: end - start, cols: matrix.cols, data: matrix.data.subarray(start * matrix.cols, end * matrix.cols) };
 }
 
 /** Measures the validation loss and accuracy with the current parameters. */
 export class Validation {
   /** One chunk of outputs, for the accuracy. */
-  private readonly outputs: Float64Array;
+  private readonly outputs: FloatArray;
 
   constructor(
     private readonly net: TrainingTarget,
-    private readonly x: Matrix,
-    private readonly y: Matrix,
+    private readonly x: FloatMatrix,
+    private readonly y: FloatMatrix,
     private readonly loss: Loss,
     private readonly workspace: Workspace,
   ) {
-    this.outputs = new Float64Array(workspace.capacity * y.cols);
+    const size = workspace.capacity * y.cols;
+    this.outputs = net.dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
   }
 
   measure(): { valLoss: number; valAccuracy: number } {
@@ -82,7 +84,7 @@ export class Validation {
 }
 
 /** argmaxRows's rule for one row: the largest column, or for a single column whether it is >= 0.5. */
-function predictedClass(data: Float64Array, base: number, cols: number): number {
+function predictedClass(data: FloatArray, base: number, cols: number): number {
   if (cols === 1) return data[base]! >= 0.5 ? 1 : 0;
   let best = 0;
   for (let j = 1; j < cols; j++) if (data[base + j]! > data[base + best]!) best = j;

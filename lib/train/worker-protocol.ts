@@ -9,6 +9,9 @@
  *             for a stop); the worker sleeps in Atomics.wait while it is unchanged
  */
 import { AbortError, BlasnetError, NativeLoadError, NonFiniteLossError, ShapeError, StateError, ValueError } from '../errors';
+import type { FloatArray } from '../backend/kernels';
+import type { Dtype } from '../matrix';
+import type { OptimizerConfig, OptimizerState } from '../optimizers';
 import type { RandomState } from '../random';
 import type { EpochRecord, History } from './history';
 import type { BatchLogs, EpochLogs, ResolvedEarlyStopping } from './options';
@@ -18,11 +21,11 @@ export const STOP = 0;
 export const RESUME = 1;
 export const CONTROL_SLOTS = 2;
 
-/** A matrix as it travels: its data on a SharedArrayBuffer, or transferred. */
+/** A matrix as it travels, in the network's element type: its data on a SharedArrayBuffer, or transferred. */
 export interface MatrixData {
   rows: number;
   cols: number;
-  data: Float64Array;
+  data: FloatArray;
 }
 
 /** Everything a worker needs to run one training, sent as its workerData. */
@@ -30,9 +33,13 @@ export interface WorkerJob {
   backend: 'native' | 'js';
   /** The network layout in the kernels' Int32Array form. */
   layout: Int32Array;
+  /** The network's element type (the parameters' and the data's). */
+  dtype: Dtype;
   /** A copy of the parameters; the worker trains it and sends snapshots back. */
-  parameters: Float64Array;
+  parameters: FloatArray;
   random: RandomState;
+  /** The optimizer to rebuild: its kind and hyper-parameters, and its state so far (a copy). */
+  optimizer: { config: OptimizerConfig; state: OptimizerState | undefined };
   x: MatrixData;
   y: MatrixData;
   validation: { split: number } | { x: MatrixData; y: MatrixData } | undefined;
@@ -41,6 +48,7 @@ export interface WorkerJob {
     epochs: number;
     batchSize: number;
     learningRate: number;
+    rates: number[] | null;
     logEvery: number;
     shuffle: boolean;
     stopOnNonFinite: boolean;
@@ -62,11 +70,22 @@ export interface WorkerJob {
  * out when the last snapshot is recent and no onEpochEnd needs it.
  */
 export type WorkerMessage =
-  | { type: 'batch'; batch: number; logs: BatchLogs; parameters: Float64Array }
-  | { type: 'epoch'; epoch: number; logs: EpochLogs; recorded: EpochRecord | undefined; parameters: Float64Array | undefined }
-  | { type: 'done'; history: History; parameters: Float64Array; random: RandomState }
-  | { type: 'stopped'; batches: number; parameters: Float64Array; random: RandomState }
-  | { type: 'failed'; error: SerializedError; parameters: Float64Array; random: RandomState };
+  | { type: 'batch'; batch: number; logs: BatchLogs; parameters: FloatArray }
+  | { type: 'epoch'; epoch: number; logs: EpochLogs; recorded: EpochRecord | undefined; parameters: FloatArray | undefined }
+  | ({ type: 'done'; history: History } & Final)
+  | ({ type: 'stopped'; batches: number } & Final)
+  | ({ type: 'failed'; error: SerializedError } & Final);
+
+/**
+ * What every ending message carries: the parameters, and the state that goes with them (the generator's,
+ * the optimizer's), and how many epochs were completed (for schedules in later runs).
+ */
+export interface Final {
+  parameters: FloatArray;
+  random: RandomState;
+  optimizer: OptimizerState | undefined;
+  epochs: number;
+}
 
 /** An error as it travels: structured cloning keeps neither the class nor the extra fields. */
 export interface SerializedError {

@@ -12,7 +12,8 @@ import { performance } from 'node:perf_hooks';
 import { resolveBackend } from '../backend';
 import { NetworkLayout } from '../backend/layout';
 import { LOSSES, type Loss } from '../losses';
-import { Matrix } from '../matrix';
+import type { FloatMatrix } from '../matrix';
+import { optimizerFromConfig } from '../optimizers';
 import { Random } from '../random';
 import { runTraining } from './loop';
 import { CHUNK_ROWS, type TrainingTarget } from './trainer';
@@ -20,8 +21,8 @@ import { prepareData, type ValidationSource } from './validation';
 import { RESUME, serializeError, STOP, type MatrixData, type WorkerJob, type WorkerMessage } from './worker-protocol';
 import { Workspace } from './workspace';
 
-function matrix(value: MatrixData): Matrix {
-  return new Matrix(value.rows, value.cols, value.data);
+function matrix(value: MatrixData): FloatMatrix {
+  return { rows: value.rows, cols: value.cols, data: value.data };
 }
 
 function post(message: WorkerMessage): void {
@@ -35,16 +36,21 @@ function run(job: WorkerJob): void {
   const { control } = job;
   const parameters = job.parameters;
   const random = new Random(0).setState(job.random);
+  const optimizer = optimizerFromConfig(job.optimizer.config);
+  if (job.optimizer.state !== undefined) optimizer.importState(job.optimizer.state);
+  let completed = 0;
+  const final = () => ({ parameters, random: random.getState(), optimizer: optimizer.exportState(), epochs: completed });
   try {
+    optimizer.attach(parameters);
     const layout = NetworkLayout.parse(job.layout, (message) => new Error(`Invalid network layout: ${message}`));
-    const target: TrainingTarget = { backend: resolveBackend(job.backend), layout, layoutCode: job.layout, parameters };
+    const target: TrainingTarget = { backend: resolveBackend(job.backend), layout, layoutCode: job.layout, dtype: job.dtype, parameters };
     let validation: ValidationSource;
     if (job.validation !== undefined) {
       validation = 'split' in job.validation ? job.validation : { x: matrix(job.validation.x), y: matrix(job.validation.y) };
     }
     const data = prepareData(matrix(job.x), matrix(job.y), validation);
     const evaluationRows = Math.max(data.x.rows, data.validation?.x.rows ?? 0);
-    const evaluation = new Workspace(layout, Math.min(evaluationRows, CHUNK_ROWS));
+    const evaluation = new Workspace(layout, Math.min(evaluationRows, CHUNK_ROWS), job.dtype);
     const settings = { ...job.settings, loss: (LOSSES as Record<string, Loss>)[job.settings.loss]! };
 
     // Reads the resume counter before posting, so a resume that comes before the wait is not missed.
@@ -66,6 +72,7 @@ function run(job: WorkerJob): void {
           }
         : undefined,
       epochEnd: (epoch, logs, recorded) => {
+        completed++;
         // onEpochEnd sees that epoch's weights. Without it, snapshots come at most every yieldEvery ms, so
         // many short epochs of a large network cannot flood the main thread with copies to apply.
         const now = performance.now();
@@ -76,16 +83,11 @@ function run(job: WorkerJob): void {
         if (job.waitOnEpoch) postAndWait(message);
         else post(message);
       },
-    });
-    const state = random.getState();
-    post(
-      outcome.stopped
-        ? { type: 'stopped', batches: outcome.batches, parameters, random: state }
-        : { type: 'done', history: outcome.history, parameters, random: state },
-    );
+    }, optimizer);
+    post(outcome.stopped ? { type: 'stopped', batches: outcome.batches, ...final() } : { type: 'done', history: outcome.history, ...final() });
   } catch (error) {
     // The loop leaves the parameters consistent when it throws (rolled back on divergence).
-    post({ type: 'failed', error: serializeError(error), parameters, random: random.getState() });
+    post({ type: 'failed', error: serializeError(error), ...final() });
   }
 }
 

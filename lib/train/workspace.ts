@@ -4,14 +4,17 @@
  * allocates nothing; a shorter final batch uses the leading rows of each region.
  */
 import type { NetworkLayout } from '../backend/layout';
+import type { Dtype } from '../matrix';
 
 export class Workspace {
-  readonly buffer: Float64Array;
+  readonly buffer: Float64Array | Float32Array;
 
   constructor(
     layout: NetworkLayout,
     readonly capacity: number,
+    dtype: Dtype = 'float64',
   ) {
-    this.buffer = new Float64Array(layout.workspaceSize(capacity));
+    const size = layout.workspaceSize(capacity);
+    this.buffer = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
   }
 }

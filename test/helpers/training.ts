@@ -16,7 +16,7 @@ export function classification(rows: number, inputs: number, classes: number, se
 }
 
 /** Whether two arrays hold the same float64 bit patterns (NaNs included). */
-export function sameBits(a: Float64Array, b: Float64Array): boolean {
+export function sameBits(a: Float64Array | Float32Array, b: Float64Array | Float32Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 

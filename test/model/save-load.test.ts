@@ -157,10 +157,10 @@ describe('damaged and foreign files are rejected, each with its own message', ()
 
   it('a later format version', async () => {
     const newer = Buffer.from(bytes);
-    newer.writeUInt32LE(2, 8);
+    newer.writeUInt32LE(3, 8);
     const error = await loadError(newer);
     expect(error.code).toBe('ERR_MODEL_VERSION');
-    expect(error.message).toMatch(/model format version 2, and this blasnet reads version 1 only \(a newer blasnet wrote it: upgrade to load it\)/);
+    expect(error.message).toMatch(/model format version 3, and this blasnet reads versions 1 and 2 \(a newer blasnet wrote it: upgrade to load it\)/);
   });
 
   it('a header whose parameter count does not fit its dims', async () => {
