@@ -360,6 +360,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
       rows,
       0,
       input.rows,
+      0,
     );
     return {
       loss: value,

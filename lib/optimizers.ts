@@ -85,9 +85,22 @@ export abstract class Optimizer {
 
   /** @internal One update at `learningRate` (the schedule's, or the base rate). */
   step(backend: Backend, params: FloatArray, gradients: FloatArray, learningRate = this.learningRate): void {
+    this.countStep(params);
+    this.update(backend, params, gradients, learningRate);
+  }
+
+  /**
+   * @internal Whether an update is plain SGD (no momentum, no decay), which the gradient kernel can apply
+   * itself in the same call (networkGradients' learningRate).
+   */
+  get plain(): boolean {
+    return false;
+  }
+
+  /** @internal Counts an update that was made elsewhere (fused into the gradient kernel). */
+  countStep(params: FloatArray): void {
     this.attach(params);
     this.state!.step += 1;
-    this.update(backend, params, gradients, learningRate);
   }
 
   /** @internal A copy of the state, for model files. */
@@ -111,6 +124,9 @@ export abstract class Optimizer {
     this.state = { step: state.step, buffers: state.buffers.map((b) => b.slice()) };
   }
 }
+
+const NO_VELOCITY_64 = new Float64Array(0);
+const NO_VELOCITY_32 = new Float32Array(0);
 
 /** Options of {@link SGD}. */
 export interface SGDOptions {
@@ -151,8 +167,14 @@ export class SGD extends Optimizer {
     return this.momentum === 0 ? 0 : 1;
   }
 
+  override get plain(): boolean {
+    return this.momentum === 0 && this.weightDecay === 0;
+  }
+
   protected update(backend: Backend, params: FloatArray, gradients: FloatArray, learningRate: number): void {
-    const velocity = this.state!.buffers[0] ?? params.subarray(0, 0);
+    // Without momentum there is no velocity; the kernel wants an array of the same type, and an empty one
+    // made once saves an allocation per step.
+    const velocity = this.state!.buffers[0] ?? (params instanceof Float32Array ? NO_VELOCITY_32 : NO_VELOCITY_64);
     backend.sgdStep(params.length, learningRate, this.momentum, this.nesterov, this.weightDecay, params, gradients, velocity);
   }
 }

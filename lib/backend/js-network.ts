@@ -2,7 +2,8 @@
  * The whole-network kernels of the js backend, composed from its layer kernels in the same order as
  * native/kernels/network.h, with the same argument checks as native/bindings/network.cc.
  */
-import { code, dimension, dispatchType, disjoint, expectCount, floatArray, indexArray, int32Array, rangeError, type FloatTag } from './arguments';
+import { code, dimension, dispatchType, disjoint, expectCount, floatArray, indexArray, int32Array, rangeError, scalar, type FloatTag } from './arguments';
+import { optimizerKernels } from './js-optimizers';
 import { LOSS_COUNT, REQUIRED_ACTIVATION, type FloatArray, type IndexArray, type LossCode, type NetworkKernels } from './kernels';
 import { NetworkLayout } from './layout';
 
@@ -131,9 +132,9 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       return lossOfForward(k, net, loss, view(Y, rowOffset * outputs, rows * outputs), rows);
     },
 
-    networkGradients(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, rows) {
+    networkGradients(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, rows, learningRate) {
       const kernel = 'networkGradients';
-      expectCount(kernel, 11, arguments.length);
+      expectCount(kernel, 12, arguments.length);
       const net = readHead(kernel, layout, params, workspace, capacity);
       const { layout: l, capacity: c } = net;
       floatArray(kernel, 'gradients', gradients, l.parameterCount, "the layout's parameter count", net.tag);
@@ -145,6 +146,10 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       dimension(kernel, 'indexOffset', indexOffset);
       dimension(kernel, 'rows', rows);
       rowsWithin(kernel, rows, c);
+      scalar(kernel, 'learningRate', learningRate);
+      if (learningRate < 0) {
+        throw rangeError(`${kernel}: expected learningRate to be 0 (no update) or more but received ${learningRate}`);
+      }
       if (rows === 0) throw rangeError(`${kernel}: expected rows to be at least 1 (a mean over no rows is undefined)`);
       if (indexOffset + rows > indices.length) {
         throw rangeError(
@@ -208,6 +213,9 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
             below,
           );
         }
+      }
+      if (learningRate > 0 && Number.isFinite(value)) {
+        optimizerKernels.sgdStep(l.parameterCount, learningRate, 0, false, 0, net.params, gradients, net.params.subarray(0, 0));
       }
       return value;
     },

@@ -35,11 +35,25 @@ const LOSS_NAMES = ['meanSquaredError', 'binaryCrossEntropy', 'crossEntropy'];
 /** PyTorch's default negative slope. */
 const LEAKY_SLOPE = 0.01;
 
-/** Split at zero so exp never overflows. */
+/** Split at zero so exp never overflows; one division for both sides, as natively. */
 function stableSigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
+  const e = Math.exp(z >= 0 ? -z : z);
+  const positive = 1 / (1 + e);
+  return z >= 0 ? positive : e * positive;
+}
+
+/** Eight partial sums combined at the end: the order native/kernels/losses.h sums in. */
+const LANES = 8;
+function laneSum(count: number, term: (i: number) => number): number {
+  const partial = new Float64Array(LANES);
+  let i = 0;
+  for (; i + LANES <= count; i += LANES) {
+    for (let lane = 0; lane < LANES; lane++) partial[lane] += term(i + lane);
+  }
+  for (let lane = 0; i < count; i++, lane++) partial[lane] += term(i);
+  let sum = 0;
+  for (let lane = 0; lane < LANES; lane++) sum += partial[lane]!;
+  return sum;
 }
 
 interface ActivationOps {
@@ -354,14 +368,14 @@ function lossValue(
   let sum = 0;
   switch (loss) {
     case LossCode.meanSquaredError:
-      for (let i = 0; i < count; i++) {
-        const d = A[i] - Y[i];
-        sum += d * d;
-      }
-      return sum / count;
+      return (
+        laneSum(count, (i) => {
+          const d = A[i]! - Y[i]!;
+          return d * d;
+        }) / count
+      );
     case LossCode.binaryCrossEntropy:
-      for (let i = 0; i < count; i++) sum += binaryCrossEntropyFromLogit(Z[i], Y[i]);
-      return sum / count;
+      return laneSum(count, (i) => binaryCrossEntropyFromLogit(Z[i]!, Y[i]!)) / count;
     case LossCode.crossEntropy:
       // -sum_j y_j log softmax(z)_j = sum_j y_j (logsumexp(z) - z_j), logsumexp shifted by the max.
       for (let r = 0; r < rows; r++) {

@@ -186,7 +186,9 @@ export interface NetworkKernels {
   /**
    * One minibatch: gathers rows `indices[indexOffset .. indexOffset + rows)` of `X` and `Y` into the
    * workspace, runs forward and backward, writes d(loss)/d(params) to `gradients`, and returns the
-   * minibatch loss (mean reduction).
+   * minibatch loss (mean reduction). With `learningRate` > 0 it then also takes a plain SGD step,
+   * `params -= learningRate * gradients` (as {@link OptimizerKernels.sgdStep} without momentum or decay),
+   * unless the loss is NaN or infinite; 0 leaves `params` alone.
    */
   networkGradients(
     layout: Int32Array,
@@ -200,6 +202,7 @@ export interface NetworkKernels {
     indices: IndexArray,
     indexOffset: number,
     rows: number,
+    learningRate: number,
   ): number;
 }
 

@@ -73,6 +73,9 @@ export class Trainer {
     const start = batch * this.batchSize;
     const rows = Math.min(this.batchSize, this.rows - start);
     const { backend, layoutCode, parameters } = this.net;
+    // Plain SGD is applied by the gradient kernel itself, in the same call, when a non-finite loss should
+    // skip the update (the kernel's rule); otherwise the optimizer's own kernel follows.
+    const fused = keepOnNonFinite && this.optimizer.plain;
     const loss = backend.networkGradients(
       layoutCode,
       parameters,
@@ -85,10 +88,12 @@ export class Trainer {
       this.order,
       start,
       rows,
+      fused ? learningRate : 0,
     );
     // loss - loss is 0 for finite numbers and NaN for NaN and +-Infinity.
     if (keepOnNonFinite && loss - loss !== 0) return loss;
-    this.optimizer.step(backend, parameters, this.gradients, learningRate);
+    if (fused) this.optimizer.countStep(parameters);
+    else this.optimizer.step(backend, parameters, this.gradients, learningRate);
     return loss;
   }
 

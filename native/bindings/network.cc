@@ -171,12 +171,14 @@ bool checkRows(Call& call, const Index* indices, size_t count, size_t offset, si
   return true;
 }
 
-// networkGradients(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, rows) -> number
+// networkGradients(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, rows,
+//                  learningRate) -> number
 template <typename T>
 napi_value networkGradients(Call& call) {
   NetworkArgs<T> net;
   int loss = 0;
   size_t indexOffset = 0, rows = 0;
+  double learningRate = 0;
   Span<T> gradients, X, Y;
   IndexSpan indices;
   if (!readHead(call, 1, 3, 4, &net) ||
@@ -184,7 +186,11 @@ napi_value networkGradients(Call& call) {
       !call.code(5, "loss", kernels::kLossCount, &loss) || !lossFits(call, loss, net.layout) ||
       !call.array(6, "X", 0, "0", &X) || !call.array(7, "Y", 0, "0", &Y) || !call.indices(8, "indices", &indices) ||
       !call.dimension(9, "indexOffset", &indexOffset) || !call.dimension(10, "rows", &rows) ||
-      !rowsWithin(call, rows, net.capacity)) {
+      !rowsWithin(call, rows, net.capacity) || !call.scalar(11, "learningRate", &learningRate)) {
+    return nullptr;
+  }
+  if (learningRate < 0) {
+    call.rangeError("networkGradients: expected learningRate to be 0 (no update) or more but received %g", learningRate);
     return nullptr;
   }
   if (rows == 0) {
@@ -213,13 +219,13 @@ napi_value networkGradients(Call& call) {
     if (!checkRows(call, index, rows, indexOffset, xRows, yRows)) return nullptr;
     value = kernels::networkGradients<T, int32_t>(net.layout, static_cast<LossCode>(loss), net.params.data,
                                                   gradients.data, net.workspace.data, net.capacity, X.data, Y.data,
-                                                  index, rows);
+                                                  index, rows, static_cast<T>(learningRate));
   } else {
     const uint32_t* index = static_cast<const uint32_t*>(indices.data) + indexOffset;
     if (!checkRows(call, index, rows, indexOffset, xRows, yRows)) return nullptr;
     value = kernels::networkGradients<T, uint32_t>(net.layout, static_cast<LossCode>(loss), net.params.data,
                                                    gradients.data, net.workspace.data, net.capacity, X.data, Y.data,
-                                                   index, rows);
+                                                   index, rows, static_cast<T>(learningRate));
   }
   napi_value result = nullptr;
   napi_create_double(call.env(), value, &result);
@@ -245,7 +251,7 @@ napi_value NetworkLoss(napi_env env, napi_callback_info info) {
 napi_value NetworkGradients(napi_env env, napi_callback_info info) {
   Call call(env, info, "networkGradients");
   ElementType type;
-  if (!call.expectCount(11) || !call.elementType(1, "params", &type)) return nullptr;
+  if (!call.expectCount(12) || !call.elementType(1, "params", &type)) return nullptr;
   return dispatch(type, [&](auto element) { return networkGradients<decltype(element)>(call); });
 }
 

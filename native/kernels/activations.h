@@ -14,14 +14,14 @@ namespace blasnet::kernels {
 enum class ActivationCode : int { Identity = 0, Relu = 1, Sigmoid = 2, Tanh = 3, LeakyRelu = 4, Softmax = 5 };
 constexpr int kActivationCount = 6;
 
-// Split at zero so exp never overflows: e = exp(-|z|) <= 1 on both sides. Both sides are computed and one
-// is selected, which keeps the loop free of branches.
+// Split at zero so exp never overflows: e = exp(-|z|) <= 1 on both sides, sigmoid(z) = 1 / (1 + e) for
+// z >= 0 and e / (1 + e) below. Both sides come from one division (the costliest step of the loop) and one
+// is selected, which keeps the loop free of branches; e * (1 / (1 + e)) is within an ulp of e / (1 + e).
 template <typename T>
 inline T stableSigmoid(T z) {
   const T e = vexp(z >= T(0) ? -z : z);
-  const T denominator = T(1) + e;
-  const T positive = T(1) / denominator;
-  const T negative = e / denominator;
+  const T positive = T(1) / (T(1) + e);
+  const T negative = e * positive;
   return z >= T(0) ? positive : negative;
 }
 

@@ -20,10 +20,14 @@ BLASNET_MULTIVERSION void addBias(size_t rows, size_t cols, const T* bias, T* Z)
   }
 }
 
-// Z[i, :] = bias for every row i.
+// Z[i, :] = bias for every row i. A loop rather than a memcpy per row: rows are short (a layer's width),
+// and a library call per row cost more than the copy.
 template <typename T>
-void broadcastRows(size_t rows, size_t cols, const T* bias, T* Z) {
-  for (size_t i = 0; i < rows; ++i) std::memcpy(Z + i * cols, bias, cols * sizeof(T));
+BLASNET_MULTIVERSION void broadcastRows(size_t rows, size_t cols, const T* bias, T* Z) {
+  for (size_t i = 0; i < rows; ++i) {
+    T* row = Z + i * cols;
+    for (size_t j = 0; j < cols; ++j) row[j] = bias[j];
+  }
 }
 
 // out[j] = sum over i of A[i, j]. Rows are walked in order so the sum matches the js backend's exactly.
@@ -44,13 +48,22 @@ void axpy(size_t n, T alpha, const T* X, T* Y) {
   blas::axpy(static_cast<int>(n), alpha, X, Y);
 }
 
-// out[i, :] = X[indices[offset + i], :]. Indices were range-checked by the caller.
+// out[i, :] = X[indices[offset + i], :]. Indices were range-checked by the caller. Short rows (a minibatch's
+// targets, a few inputs) are copied by a loop: a memcpy call per row costs more than such a copy.
 template <typename T, typename Index>
-void gatherRows(size_t rows, size_t cols, const T* X, const Index* indices, T* out) {
+BLASNET_MULTIVERSION void gatherRows(size_t rows, size_t cols, const T* X, const Index* indices, T* out) {
   if (cols == 0) return;  // memcpy's pointers must be valid even for 0 bytes; an empty array may have none
-  const size_t rowBytes = cols * sizeof(T);
+  if (cols * sizeof(T) >= 256) {
+    const size_t rowBytes = cols * sizeof(T);
+    for (size_t i = 0; i < rows; ++i) {
+      std::memcpy(out + i * cols, X + static_cast<size_t>(indices[i]) * cols, rowBytes);
+    }
+    return;
+  }
   for (size_t i = 0; i < rows; ++i) {
-    std::memcpy(out + i * cols, X + static_cast<size_t>(indices[i]) * cols, rowBytes);
+    const T* source = X + static_cast<size_t>(indices[i]) * cols;
+    T* target = out + i * cols;
+    for (size_t j = 0; j < cols; ++j) target[j] = source[j];
   }
 }
 

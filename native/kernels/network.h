@@ -18,6 +18,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "losses.h"
+#include "optimizers.h"
 
 namespace blasnet::kernels {
 
@@ -83,10 +84,13 @@ double networkLossOfForward(const NetworkLayout& layout, LossCode loss, const T*
 }
 
 // Gathers rows `indices[0..rows)` of X and Y into the workspace, runs forward and backward, writes
-// d(loss)/d(parameters) into `gradients` and returns the minibatch loss.
+// d(loss)/d(parameters) into `gradients` and returns the minibatch loss. With learningRate > 0 it then
+// also takes a plain SGD step, params -= learningRate * gradients, unless the loss is not finite: the
+// seed's training step in one call (a separate update call cost as much as a small step's arithmetic).
 template <typename T, typename Index>
-double networkGradients(const NetworkLayout& layout, LossCode loss, const T* params, T* gradients, T* workspace,
-                        size_t capacity, const T* X, const T* Y, const Index* indices, size_t rows) {
+double networkGradients(const NetworkLayout& layout, LossCode loss, T* params, T* gradients, T* workspace,
+                        size_t capacity, const T* X, const T* Y, const Index* indices, size_t rows,
+                        T learningRate) {
   T* inputs = workspace + layout.gatheredInputs(capacity);
   T* targets = workspace + layout.gatheredTargets(capacity);
   gatherRows<T, Index>(rows, layout.inputs(), X, indices, inputs);
@@ -114,6 +118,9 @@ double networkGradients(const NetworkLayout& layout, LossCode loss, const T* par
           .backward(rows, in, workspace + layout.z(capacity, i - 1), workspace + layout.a(capacity, i - 1), below,
                     below);
     }
+  }
+  if (learningRate > T(0) && std::isfinite(value)) {
+    sgdStep<T>(layout.parameterCount, learningRate, T(0), false, T(0), params, gradients, nullptr);
   }
   return value;
 }

@@ -172,6 +172,7 @@ export const GENERATORS: Record<string, Generator> = {
     b.view(b.floats(capacity * (3 * net.unitSum + net.units[0]! + net.units[net.units.length - 1]!))).value(capacity).value(loss);
     b.view(b.floats(source * net.units[0]!)).view(b.floats(source * net.units[net.units.length - 1]!));
     b.view(b.int32(indices, r.uniform() < 0.5 ? 'Int32Array' : 'Uint32Array')).value(offset).value(rows);
+    b.value(r.uniform() < 0.5 ? 0 : r.uniform() * 0.1);
   },
 };
 
