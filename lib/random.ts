@@ -99,8 +99,27 @@ export class Random {
     return (high * 67108864 + low) / TWO_POW_53;
   }
 
-  /** A uniform integer in [0, n), for n up to 2^32 (the bias, at most n / 2^53, is immaterial). */
+  /**
+   * A uniform integer in [0, n), for n up to 2^32. Up to 2^21 it takes one 32-bit draw (Lemire's
+   * multiply-shift with rejection: unbiased, and x * n stays below 2^53, so exact in doubles); beyond,
+   * a 53-bit uniform scaled (its bias, at most n / 2^53, is immaterial). Shuffling uses it once per row.
+   */
   integer(n: number): number {
+    if (n <= 2097152) {
+      let product = this.nextUint32() * n;
+      let high = Math.floor(product / TWO_POW_32);
+      let low = product - high * TWO_POW_32;
+      if (low < n) {
+        // Reject the few products whose low part would favour some results.
+        const threshold = (TWO_POW_32 - n) % n;
+        while (low < threshold) {
+          product = this.nextUint32() * n;
+          high = Math.floor(product / TWO_POW_32);
+          low = product - high * TWO_POW_32;
+        }
+      }
+      return high;
+    }
     return Math.floor(this.uniform() * n);
   }
 

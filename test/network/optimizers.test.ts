@@ -168,8 +168,8 @@ describe('optimizer rules', () => {
 });
 
 describe('Adam on the digits', () => {
-  // The demo's network and split, with Adam at its default learning rate. (Over seeds 1-4 this reaches
-  // 0.969-0.981 at 30 epochs: the demo's seed, 1, gives 0.9805.)
+  // The demo's network and split, with Adam at 2e-3 and a small L2 decay. (Over seeds 1-10 this reaches
+  // 0.967-0.978 held-out at 30 epochs, 0.9735 on average; the demo's seed, 1, gives 0.9721.)
   it('reaches held-out accuracy >= 0.97 within 30 epochs on the demo network', () => {
     const { data } = readCsv(path.join(__dirname, '..', '..', 'examples', 'data', 'digits.csv.gz'));
     const { features, labels } = splitColumn(data);
@@ -180,7 +180,7 @@ describe('Adam on the digits', () => {
     const net = new Network([64, 15, 10], [Relu, Softmax], { seed: 1 });
     net.fit(xTrain, oneHot(takeLabels(labels, split.train), 10), {
       loss: CrossEntropy,
-      optimizer: new Adam(),
+      optimizer: new Adam({ learningRate: 2e-3, weightDecay: 5e-3 }),
       epochs: 30,
       batchSize: 15,
       log: null,

@@ -14,6 +14,7 @@ import {
   oneHot,
   readCsv,
   Relu,
+  SGD,
   Sigmoid,
   Softmax,
   splitColumn,
@@ -138,7 +139,7 @@ describe('learning the digits (the demo settings)', () => {
       loss: CrossEntropy,
       epochs: 100,
       batchSize: 15,
-      learningRate: 0.05,
+      optimizer: new SGD({ learningRate: 0.1, weightDecay: 5e-3 }),
       log: null,
     });
     const test = accuracy(takeLabels(labels, split.test), argmaxRows(net.predict(xTest)));
