@@ -404,6 +404,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         loopSettings(settings, optimizer, rates),
         this.evaluationWorkspace(evaluationRows),
         {
+          wholeEpochs: true,
           shouldStop: () => false,
           epochEnd: (_epoch, _logs, recorded) => {
             this.completedEpochs++;

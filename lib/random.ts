@@ -137,6 +137,20 @@ export class Random {
     return radius * Math.cos(angle);
   }
 
+  /**
+   * Fills `order` with a uniformly random permutation of 0 .. length - 1 (Fisher-Yates from the identity).
+   * The training loop's per-epoch shuffle: a Uint32Array only, so the loop stays monomorphic and fast.
+   */
+  permutation(order: Uint32Array): void {
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = this.integer(i + 1);
+      const swap = order[i]!;
+      order[i] = order[j]!;
+      order[j] = swap;
+    }
+  }
+
   /** Shuffles `values` in place (Fisher-Yates), uniformly over all orders. */
   shuffle(values: Uint32Array | Int32Array | number[]): void {
     for (let i = values.length - 1; i > 0; i--) {

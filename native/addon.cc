@@ -27,6 +27,7 @@ constexpr Export kExports[] = {
     {"networkForward", blasnet::binding::NetworkForward},
     {"networkLoss", blasnet::binding::NetworkLoss},
     {"networkGradients", blasnet::binding::NetworkGradients},
+    {"networkSteps", blasnet::binding::NetworkSteps},
     {"sgdStep", blasnet::binding::SgdStep},
     {"adamStep", blasnet::binding::AdamStep},
     // BLAS facts and threads.

@@ -126,6 +126,11 @@ export function dispatchType(kernel: string, name: string, value: unknown): Floa
 /** The element types kernels compute in. */
 export type FloatTag = 'Float64Array' | 'Float32Array';
 
+/** A Float64Array whatever the call's element type (losses), not detached, at least `needed` long. */
+export function float64Array(kernel: string, name: string, value: unknown, needed: number, formula: string): Float64Array {
+  return floatArray(kernel, name, value, needed, formula, 'Float64Array') as Float64Array;
+}
+
 /** An Int32Array (a network layout), not detached. */
 export function int32Array(kernel: string, name: string, value: unknown): Int32Array {
   if (!isTypedArrayOf(value, 'Int32Array')) {

@@ -2,7 +2,20 @@
  * The whole-network kernels of the js backend, composed from its layer kernels in the same order as
  * native/kernels/network.h, with the same argument checks as native/bindings/network.cc.
  */
-import { code, dimension, dispatchType, disjoint, expectCount, floatArray, indexArray, int32Array, rangeError, scalar, type FloatTag } from './arguments';
+import {
+  code,
+  dimension,
+  dispatchType,
+  disjoint,
+  expectCount,
+  float64Array,
+  floatArray,
+  indexArray,
+  int32Array,
+  rangeError,
+  scalar,
+  type FloatTag,
+} from './arguments';
 import { optimizerKernels } from './js-optimizers';
 import { LOSS_COUNT, REQUIRED_ACTIVATION, type FloatArray, type IndexArray, type LossCode, type NetworkKernels } from './kernels';
 import { NetworkLayout } from './layout';
@@ -42,8 +55,8 @@ function readHead(kernel: string, layout: unknown, params: unknown, workspace: u
   return { tag, layout: parsed, params: p, workspace: w, capacity: c };
 }
 
-function rowsWithin(kernel: string, rows: number, capacity: number): void {
-  if (rows > capacity) throw rangeError(`${kernel}: expected rows to be at most capacity (${capacity}) but received ${rows}`);
+function rowsWithin(kernel: string, rows: number, capacity: number, name = 'rows'): void {
+  if (rows > capacity) throw rangeError(`${kernel}: expected ${name} to be at most capacity (${capacity}) but received ${rows}`);
 }
 
 function lossFits(kernel: string, loss: LossCode, layout: NetworkLayout): void {
@@ -91,6 +104,118 @@ function lossOfForward(k: LayerKernels, net: Head, loss: LossCode, targets: Floa
   );
 }
 
+/** What networkGradients and networkSteps share, checked in the native order. */
+interface TrainingRun {
+  net: Head;
+  loss: LossCode;
+  gradients: FloatArray;
+  X: FloatArray;
+  Y: FloatArray;
+  indices: IndexArray;
+  indexOffset: number;
+}
+
+function readTraining(
+  kernel: string,
+  layout: unknown,
+  params: unknown,
+  gradients: unknown,
+  workspace: unknown,
+  capacity: unknown,
+  loss: unknown,
+  X: unknown,
+  Y: unknown,
+  indices: unknown,
+  indexOffset: unknown,
+): TrainingRun {
+  const net = readHead(kernel, layout, params, workspace, capacity);
+  const g = floatArray(kernel, 'gradients', gradients, net.layout.parameterCount, "the layout's parameter count", net.tag);
+  const lossCode = code(kernel, 'loss', loss, LOSS_COUNT) as LossCode;
+  lossFits(kernel, lossCode, net.layout);
+  const x = floatArray(kernel, 'X', X, 0, '0', net.tag);
+  const y = floatArray(kernel, 'Y', Y, 0, '0', net.tag);
+  const index = indexArray(kernel, 'indices', indices);
+  const offset = dimension(kernel, 'indexOffset', indexOffset);
+  return { net, loss: lossCode, gradients: g, X: x, Y: y, indices: index, indexOffset: offset };
+}
+
+function learningRateOf(kernel: string, learningRate: unknown): void {
+  scalar(kernel, 'learningRate', learningRate);
+  if ((learningRate as number) < 0) {
+    throw rangeError(`${kernel}: expected learningRate to be 0 (no update) or more but received ${learningRate as number}`);
+  }
+}
+
+/** The row checks of native checkTrainingRows: count, index range, overlaps, then every index. */
+function checkTrainingRows(kernel: string, run: TrainingRun, rows: number): void {
+  if (rows === 0) throw rangeError(`${kernel}: expected rows to be at least 1 (a mean over no rows is undefined)`);
+  const { net, gradients, X, Y, indices, indexOffset: offset } = run;
+  const l = net.layout;
+  if (offset + rows > indices.length) {
+    throw rangeError(`${kernel}: expected indices to hold at least indexOffset+rows = ${offset + rows} entries but it has ${indices.length}`);
+  }
+  const xRows = Math.floor(X.length / l.inputs);
+  const yRows = Math.floor(Y.length / l.outputs);
+  const need = l.workspaceSize(net.capacity);
+  disjoint(kernel, 'gradients', gradients, l.parameterCount, 'params', net.params, l.parameterCount, false);
+  disjoint(kernel, 'gradients', gradients, l.parameterCount, 'workspace', net.workspace, need, false);
+  disjoint(kernel, 'gradients', gradients, l.parameterCount, 'X', X, xRows * l.inputs, false);
+  disjoint(kernel, 'gradients', gradients, l.parameterCount, 'Y', Y, yRows * l.outputs, false);
+  disjoint(kernel, 'workspace', net.workspace, need, 'X', X, xRows * l.inputs, false);
+  disjoint(kernel, 'workspace', net.workspace, need, 'Y', Y, yRows * l.outputs, false);
+  for (let i = 0; i < rows; i++) {
+    const row = indices[offset + i]!;
+    if (!(row >= 0 && row < xRows && row < yRows)) {
+      throw rangeError(`${kernel}: indices[${offset + i}] = ${row} is not a row of X and Y (X has ${xRows} rows, Y ${yRows})`);
+    }
+  }
+}
+
+/**
+ * One minibatch (rows `indices[start .. start + rows)`): gather, forward, loss, backward, and with
+ * `learningRate` > 0 the plain SGD update unless the loss is not finite; returns the loss.
+ */
+function gradientStep(k: LayerKernels, run: TrainingRun, start: number, rows: number, learningRate: number): number {
+  const { net, loss, gradients, X, Y, indices } = run;
+  const { layout: l, capacity: c } = net;
+  const inputs = view(net.workspace, l.gatheredInputs(c), rows * l.inputs);
+  const targets = view(net.workspace, l.gatheredTargets(c), rows * l.outputs);
+  k.gatherRows(rows, l.inputs, X, indices, start, inputs);
+  k.gatherRows(rows, l.outputs, Y, indices, start, targets);
+  forward(k, net, inputs, rows, undefined);
+  const value = lossOfForward(k, net, loss, targets, rows);
+
+  const last = l.layers - 1;
+  const w = net.workspace;
+  k.outputDelta(
+    loss,
+    l.activations[last]!,
+    rows,
+    l.outputs,
+    view(w, l.z(c, last), rows * l.outputs),
+    view(w, l.a(c, last), rows * l.outputs),
+    targets,
+    view(w, l.delta(c, last), rows * l.outputs),
+  );
+  for (let i = last; i >= 0; i--) {
+    const units = l.units[i + 1]!;
+    const fanIn = l.units[i]!;
+    const delta = view(w, l.delta(c, i), rows * units);
+    const previous = i === 0 ? inputs : view(w, l.a(c, i - 1), rows * fanIn);
+    k.gemm(true, false, fanIn, units, rows, 1, previous, delta, 0, view(gradients, l.weightOffsets[i]!, fanIn * units));
+    k.columnSums(rows, units, delta, view(gradients, l.biasOffsets[i]!, units));
+    if (i > 0) {
+      const below = view(w, l.delta(c, i - 1), rows * fanIn);
+      k.gemm(false, true, rows, fanIn, units, 1, delta, view(net.params, l.weightOffsets[i]!, fanIn * units), 0, below);
+      k.activationBackward(l.activations[i - 1]!, rows, fanIn, view(w, l.z(c, i - 1), rows * fanIn), view(w, l.a(c, i - 1), rows * fanIn), below, below);
+    }
+  }
+  if (learningRate > 0 && Number.isFinite(value)) {
+    optimizerKernels.sgdStep(l.parameterCount, learningRate, 0, false, 0, net.params, gradients, net.params.subarray(0, 0));
+  }
+  return value;
+}
+
 export function networkKernels(k: LayerKernels): NetworkKernels {
   return {
     networkForward(layout, params, workspace, capacity, X, rowOffset, rows, out) {
@@ -135,89 +260,44 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
     networkGradients(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, rows, learningRate) {
       const kernel = 'networkGradients';
       expectCount(kernel, 12, arguments.length);
-      const net = readHead(kernel, layout, params, workspace, capacity);
-      const { layout: l, capacity: c } = net;
-      floatArray(kernel, 'gradients', gradients, l.parameterCount, "the layout's parameter count", net.tag);
-      code(kernel, 'loss', loss, LOSS_COUNT);
-      lossFits(kernel, loss, l);
-      floatArray(kernel, 'X', X, 0, '0', net.tag);
-      floatArray(kernel, 'Y', Y, 0, '0', net.tag);
-      indexArray(kernel, 'indices', indices);
-      dimension(kernel, 'indexOffset', indexOffset);
+      const run = readTraining(kernel, layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset);
       dimension(kernel, 'rows', rows);
-      rowsWithin(kernel, rows, c);
-      scalar(kernel, 'learningRate', learningRate);
-      if (learningRate < 0) {
-        throw rangeError(`${kernel}: expected learningRate to be 0 (no update) or more but received ${learningRate}`);
-      }
-      if (rows === 0) throw rangeError(`${kernel}: expected rows to be at least 1 (a mean over no rows is undefined)`);
-      if (indexOffset + rows > indices.length) {
-        throw rangeError(
-          `${kernel}: expected indices to hold at least indexOffset+rows = ${indexOffset + rows} entries but it has ${indices.length}`,
-        );
-      }
-      const xRows = Math.floor(X.length / l.inputs);
-      const yRows = Math.floor(Y.length / l.outputs);
-      const need = l.workspaceSize(c);
-      disjoint(kernel, 'gradients', gradients, l.parameterCount, 'params', net.params, l.parameterCount, false);
-      disjoint(kernel, 'gradients', gradients, l.parameterCount, 'workspace', net.workspace, need, false);
-      disjoint(kernel, 'gradients', gradients, l.parameterCount, 'X', X, xRows * l.inputs, false);
-      disjoint(kernel, 'gradients', gradients, l.parameterCount, 'Y', Y, yRows * l.outputs, false);
-      disjoint(kernel, 'workspace', net.workspace, need, 'X', X, xRows * l.inputs, false);
-      disjoint(kernel, 'workspace', net.workspace, need, 'Y', Y, yRows * l.outputs, false);
-      for (let i = 0; i < rows; i++) {
-        const row = indices[indexOffset + i]!;
-        if (!(row >= 0 && row < xRows && row < yRows)) {
-          throw rangeError(
-            `${kernel}: indices[${indexOffset + i}] = ${row} is not a row of X and Y (X has ${xRows} rows, Y ${yRows})`,
-          );
-        }
-      }
+      rowsWithin(kernel, rows, run.net.capacity);
+      learningRateOf(kernel, learningRate);
+      checkTrainingRows(kernel, run, rows);
+      return gradientStep(k, run, run.indexOffset, rows, learningRate);
+    },
 
-      const inputs = view(net.workspace, l.gatheredInputs(c), rows * l.inputs);
-      const targets = view(net.workspace, l.gatheredTargets(c), rows * l.outputs);
-      k.gatherRows(rows, l.inputs, X, indices, indexOffset, inputs);
-      k.gatherRows(rows, l.outputs, Y, indices, indexOffset, targets);
-      forward(k, net, inputs, rows, undefined);
-      const value = lossOfForward(k, net, loss, targets, rows);
-
-      const last = l.layers - 1;
-      const w = net.workspace;
-      k.outputDelta(
-        loss,
-        l.activations[last]!,
-        rows,
-        l.outputs,
-        view(w, l.z(c, last), rows * l.outputs),
-        view(w, l.a(c, last), rows * l.outputs),
-        targets,
-        view(w, l.delta(c, last), rows * l.outputs),
-      );
-      for (let i = last; i >= 0; i--) {
-        const units = l.units[i + 1]!;
-        const fanIn = l.units[i]!;
-        const delta = view(w, l.delta(c, i), rows * units);
-        const previous = i === 0 ? inputs : view(w, l.a(c, i - 1), rows * fanIn);
-        k.gemm(true, false, fanIn, units, rows, 1, previous, delta, 0, view(gradients, l.weightOffsets[i]!, fanIn * units));
-        k.columnSums(rows, units, delta, view(gradients, l.biasOffsets[i]!, units));
-        if (i > 0) {
-          const below = view(w, l.delta(c, i - 1), rows * fanIn);
-          k.gemm(false, true, rows, fanIn, units, 1, delta, view(net.params, l.weightOffsets[i]!, fanIn * units), 0, below);
-          k.activationBackward(
-            l.activations[i - 1]!,
-            rows,
-            fanIn,
-            view(w, l.z(c, i - 1), rows * fanIn),
-            view(w, l.a(c, i - 1), rows * fanIn),
-            below,
-            below,
-          );
-        }
+    networkSteps(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, batchSize, rows, learningRate, losses) {
+      const kernel = 'networkSteps';
+      expectCount(kernel, 14, arguments.length);
+      const run = readTraining(kernel, layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset);
+      dimension(kernel, 'batchSize', batchSize);
+      if (batchSize === 0) throw rangeError(`${kernel}: expected batchSize to be at least 1`);
+      rowsWithin(kernel, batchSize, run.net.capacity, 'batchSize');
+      dimension(kernel, 'rows', rows);
+      learningRateOf(kernel, learningRate);
+      checkTrainingRows(kernel, run, rows);
+      const batches = Math.ceil(rows / batchSize);
+      float64Array(kernel, 'losses', losses, batches, 'ceil(rows/batchSize)');
+      const { net, gradients: g, X: x, Y: y } = run;
+      const l = net.layout;
+      for (const [name, other, length] of [
+        ['params', net.params, l.parameterCount],
+        ['gradients', g, l.parameterCount],
+        ['workspace', net.workspace, l.workspaceSize(net.capacity)],
+        ['X', x, Math.floor(x.length / l.inputs) * l.inputs],
+        ['Y', y, Math.floor(y.length / l.outputs) * l.outputs],
+      ] as const) {
+        disjoint(kernel, 'losses', losses, batches, name, other, length, false);
       }
-      if (learningRate > 0 && Number.isFinite(value)) {
-        optimizerKernels.sgdStep(l.parameterCount, learningRate, 0, false, 0, net.params, gradients, net.params.subarray(0, 0));
+      let batch = 0;
+      for (let start = 0; start < rows; start += batchSize, batch++) {
+        const value = gradientStep(k, run, run.indexOffset + start, Math.min(batchSize, rows - start), learningRate);
+        losses[batch] = value;
+        if (!Number.isFinite(value)) return batch + 1;
       }
-      return value;
+      return batch;
     },
   };
 }

@@ -204,6 +204,30 @@ export interface NetworkKernels {
     rows: number,
     learningRate: number,
   ): number;
+
+  /**
+   * Consecutive minibatches of plain SGD in one call (Keras's `steps_per_execution`: one crossing into
+   * native code for many steps): rows `indices[indexOffset .. indexOffset + rows)` in batches of
+   * `batchSize` (the last one shorter), each exactly a {@link NetworkKernels.networkGradients} call with
+   * `learningRate`, each batch's loss written to `losses[b]`. It stops after the first batch whose loss is
+   * NaN or infinite (that batch's update skipped) and returns how many batches it ran, that one included.
+   */
+  networkSteps(
+    layout: Int32Array,
+    params: FloatArray,
+    gradients: FloatArray,
+    workspace: FloatArray,
+    capacity: number,
+    loss: LossCode,
+    X: FloatArray,
+    Y: FloatArray,
+    indices: IndexArray,
+    indexOffset: number,
+    batchSize: number,
+    rows: number,
+    learningRate: number,
+    losses: Float64Array,
+  ): number;
 }
 
 /**
@@ -261,6 +285,7 @@ export const KERNEL_NAMES = [
   'networkForward',
   'networkLoss',
   'networkGradients',
+  'networkSteps',
   'sgdStep',
   'adamStep',
 ] as const satisfies readonly (keyof AllKernels)[];

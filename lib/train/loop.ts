@@ -32,6 +32,11 @@ export interface LoopSettings {
 
 /** Where the loop reports and asks; fit's hooks log, fitAsync's talk to the main thread. */
 export interface LoopHooks {
+  /**
+   * True when nothing needs to run between minibatches (no batchEnd, shouldStop only between epochs):
+   * then, with plain SGD, an epoch's minibatches run in one native call. Same results either way.
+   */
+  wholeEpochs?: boolean;
   /** Asked before every minibatch: true stops training there (an abort). */
   shouldStop(): boolean;
   /** After every minibatch, when given. */
@@ -75,9 +80,11 @@ export function runTraining(
     // Schedules change the rate between epochs, never within one (so a replayed epoch uses the same rate).
     const learningRate = settings.rates?.[epoch - 1] ?? settings.learningRate;
     let lossSum = 0;
+    // An epoch's minibatches in one native call when nothing runs between them (see LoopHooks.wholeEpochs).
+    const ran = hooks.wholeEpochs && guard !== undefined && trainer.canTrainInRuns ? trainer.trainBatches(0, batches, learningRate) : 0;
     for (let batch = 0; batch < batches; batch++) {
-      if (batch > 0 && hooks.shouldStop()) return { stopped: true, batches: done };
-      const loss = trainer.trainBatch(batch, learningRate, guard !== undefined);
+      if (batch >= ran && batch > 0 && hooks.shouldStop()) return { stopped: true, batches: done };
+      const loss = batch < ran ? trainer.losses[batch]! : trainer.trainBatch(batch, learningRate, guard !== undefined);
       if (guard !== undefined && loss - loss !== 0) {
         const kept = guard.rollBack(trainer, batch, learningRate);
         throw new NonFiniteLossError(

@@ -50,6 +50,7 @@ export class Trainer {
     this.workspace = new Workspace(net.layout, this.batchSize, net.dtype);
     const count = net.layout.parameterCount;
     this.gradients = net.dtype === 'float32' ? new Float32Array(count) : new Float64Array(count);
+    this.losses = new Float64Array(this.batchesPerEpoch);
   }
 
   /**
@@ -59,9 +60,7 @@ export class Trainer {
    * or a save and load see the same orders as 20 in one go.
    */
   shuffle(random: Random): void {
-    const order = this.order;
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    random.shuffle(order);
+    random.permutation(this.order);
   }
 
   /**
@@ -96,6 +95,49 @@ export class Trainer {
     else this.optimizer.step(backend, parameters, this.gradients, learningRate);
     return loss;
   }
+
+  /**
+   * Whether {@link Trainer.trainBatches} can run minibatches for this run: plain SGD, whose update the
+   * gradient kernel applies itself.
+   */
+  get canTrainInRuns(): boolean {
+    return this.optimizer.plain;
+  }
+
+  /**
+   * Trains minibatches `first .. first + count - 1` in one native call (plain SGD only, see
+   * canTrainInRuns), exactly as that many trainBatch calls with keepOnNonFinite would. Their losses go to
+   * `this.losses[0 ..]`; it stops after the first non-finite one (whose update was skipped) and returns
+   * how many minibatches ran, that one included.
+   */
+  trainBatches(first: number, count: number, learningRate: number): number {
+    const start = first * this.batchSize;
+    const rows = Math.min(count * this.batchSize, this.rows - start);
+    const { backend, layoutCode, parameters } = this.net;
+    const ran = backend.networkSteps(
+      layoutCode,
+      parameters,
+      this.gradients,
+      this.workspace.buffer,
+      this.workspace.capacity,
+      this.loss.code,
+      this.x.data,
+      this.y.data,
+      this.order,
+      start,
+      this.batchSize,
+      rows,
+      learningRate,
+      this.losses,
+    );
+    const last = this.losses[ran - 1]!;
+    const applied = last - last === 0 ? ran : ran - 1;
+    for (let i = 0; i < applied; i++) this.optimizer.countStep(parameters);
+    return ran;
+  }
+
+  /** The losses of the last {@link Trainer.trainBatches} call. */
+  readonly losses: Float64Array;
 
   /** The loss over every training row, with the current parameters. */
   fullLoss(): number {

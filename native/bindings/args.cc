@@ -256,6 +256,17 @@ bool Call::int32Array(size_t index, const char* name, const int32_t** data, size
   return true;
 }
 
+bool Call::float64Array(size_t index, const char* name, size_t needed, const char* formula, Span<double>* out) {
+  void* data = nullptr;
+  size_t length = 0;
+  if (!typedArray(index, name, napi_float64_array, "Float64Array", &data, &length)) return false;
+  if (length < needed) return tooShort(name, "Float64Array", needed, formula, length);
+  out->data = static_cast<double*>(data);
+  out->length = length;
+  out->needed = needed;
+  return true;
+}
+
 bool Call::overlapError(const char* outName, const char* inName, bool allowSame) {
   return rangeError(allowSame ? "%s: %s partly overlaps %s; it may be the very same elements (in place) or separate "
                                 "memory, not a partial overlap"

@@ -2,7 +2,7 @@
 // a failed check leaves a pending TypeError or RangeError that names the kernel and the argument.
 //
 // The kernels use raw N-API callbacks rather than Napi::CallbackInfo: CallbackInfo keeps 6 arguments on the
-// stack and heap-allocates beyond that, and gemm takes 10. Here the argument vector is a fixed stack array,
+// stack and heap-allocates beyond that, and gemm takes 10 (networkSteps 14). Here the argument vector is a fixed stack array,
 // so a call allocates nothing. Messages are only formatted once a check has failed.
 #pragma once
 
@@ -13,7 +13,7 @@
 
 namespace blasnet::binding {
 
-constexpr size_t kMaxArgs = 12;
+constexpr size_t kMaxArgs = 16;
 
 // BLAS takes dimensions as int, so that is the largest dimension a kernel accepts.
 constexpr double kMaxDimension = 2147483647.0;
@@ -81,6 +81,9 @@ class Call {
 
   // An Int32Array (a network layout).
   bool int32Array(size_t index, const char* name, const int32_t** data, size_t* length);
+
+  // A Float64Array whatever the call's element type (losses are reported in double), at least `needed` long.
+  bool float64Array(size_t index, const char* name, size_t needed, const char* formula, Span<double>* out);
 
   // Outputs may be exactly an input (in place) where `allowSame` is true, but never a partial overlap:
   // a kernel that reads what it has already overwritten would compute garbage.

@@ -20,6 +20,7 @@ napi_value OutputDelta(napi_env env, napi_callback_info info);
 napi_value NetworkForward(napi_env env, napi_callback_info info);
 napi_value NetworkLoss(napi_env env, napi_callback_info info);
 napi_value NetworkGradients(napi_env env, napi_callback_info info);
+napi_value NetworkSteps(napi_env env, napi_callback_info info);
 
 // Optimizer updates (optimizers.cc).
 napi_value SgdStep(napi_env env, napi_callback_info info);

@@ -1,5 +1,5 @@
-// Whole-network passes: networkForward, networkLoss, networkGradients. The layout is parsed and every size
-// derived from it is overflow-checked before any buffer is touched.
+// Whole-network passes: networkForward, networkLoss, networkGradients, networkSteps. The layout is parsed
+// and every size derived from it is overflow-checked before any buffer is touched.
 #include "../kernels/network.h"
 
 #include <cstdint>
@@ -89,9 +89,9 @@ bool readHead(Call& call, size_t paramsIndex, size_t workspaceIndex, size_t capa
          call.disjoint("workspace", args->workspace, "params", args->params, false);
 }
 
-bool rowsWithin(Call& call, size_t rows, size_t capacity) {
+bool rowsWithin(Call& call, size_t rows, size_t capacity, const char* name = "rows") {
   if (rows <= capacity) return true;
-  return call.rangeError("%s: expected rows to be at most capacity (%zu) but received %zu", call.kernel(), capacity,
+  return call.rangeError("%s: expected %s to be at most capacity (%zu) but received %zu", call.kernel(), name, capacity,
                          rows);
 }
 
@@ -164,71 +164,139 @@ bool checkRows(Call& call, const Index* indices, size_t count, size_t offset, si
   for (size_t i = 0; i < count; ++i) {
     const int64_t row = static_cast<int64_t>(indices[i]);
     if (row < 0 || static_cast<uint64_t>(row) >= xRows || static_cast<uint64_t>(row) >= yRows) {
-      return call.rangeError("networkGradients: indices[%zu] = %lld is not a row of X and Y (X has %zu rows, Y %zu)",
+      return call.rangeError("%s: indices[%zu] = %lld is not a row of X and Y (X has %zu rows, Y %zu)", call.kernel(),
                              offset + i, static_cast<long long>(row), xRows, yRows);
     }
   }
   return true;
 }
 
+// What networkGradients and networkSteps share: the network, the gradients, the loss, the data and the
+// rows of it to use, all checked (indices included) before anything is touched.
+template <typename T>
+struct TrainingArgs {
+  NetworkArgs<T> net;
+  int loss = 0;
+  Span<T> gradients, X, Y;
+  IndexSpan indices;
+  size_t indexOffset = 0;
+  const void* rowIndices = nullptr;  // indices.data advanced to indexOffset
+};
+
+// layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset at 0..9; `rows` (read by
+// the caller, at least 1) rows from indexOffset are used.
+template <typename T>
+bool readTrainingHead(Call& call, TrainingArgs<T>* args) {
+  return readHead(call, 1, 3, 4, &args->net) &&
+         call.array(2, "gradients", args->net.layout.parameterCount, "the layout's parameter count", &args->gradients) &&
+         call.code(5, "loss", kernels::kLossCount, &args->loss) && lossFits(call, args->loss, args->net.layout) &&
+         call.array(6, "X", 0, "0", &args->X) && call.array(7, "Y", 0, "0", &args->Y) &&
+         call.indices(8, "indices", &args->indices) && call.dimension(9, "indexOffset", &args->indexOffset);
+}
+
+template <typename T>
+bool checkTrainingRows(Call& call, TrainingArgs<T>* args, size_t rows) {
+  if (rows == 0) {
+    return call.rangeError("%s: expected rows to be at least 1 (a mean over no rows is undefined)", call.kernel());
+  }
+  if (args->indexOffset + rows > args->indices.length) {
+    return call.rangeError("%s: expected indices to hold at least indexOffset+rows = %zu entries but it has %zu",
+                           call.kernel(), args->indexOffset + rows, args->indices.length);
+  }
+  const NetworkLayout& layout = args->net.layout;
+  const size_t xRows = args->X.length / layout.inputs();
+  const size_t yRows = args->Y.length / layout.outputs();
+  args->X.needed = xRows * layout.inputs();
+  args->Y.needed = yRows * layout.outputs();
+  if (!call.disjoint("gradients", args->gradients, "params", args->net.params, false) ||
+      !call.disjoint("gradients", args->gradients, "workspace", args->net.workspace, false) ||
+      !call.disjoint("gradients", args->gradients, "X", args->X, false) ||
+      !call.disjoint("gradients", args->gradients, "Y", args->Y, false) ||
+      !call.disjoint("workspace", args->net.workspace, "X", args->X, false) ||
+      !call.disjoint("workspace", args->net.workspace, "Y", args->Y, false)) {
+    return false;
+  }
+  if (args->indices.isSigned) {
+    const int32_t* index = static_cast<const int32_t*>(args->indices.data) + args->indexOffset;
+    args->rowIndices = index;
+    return checkRows(call, index, rows, args->indexOffset, xRows, yRows);
+  }
+  const uint32_t* index = static_cast<const uint32_t*>(args->indices.data) + args->indexOffset;
+  args->rowIndices = index;
+  return checkRows(call, index, rows, args->indexOffset, xRows, yRows);
+}
+
+bool learningRateOf(Call& call, size_t index, double* out) {
+  if (!call.scalar(index, "learningRate", out)) return false;
+  if (*out >= 0) return true;
+  return call.rangeError("%s: expected learningRate to be 0 (no update) or more but received %g", call.kernel(), *out);
+}
+
 // networkGradients(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, rows,
 //                  learningRate) -> number
 template <typename T>
 napi_value networkGradients(Call& call) {
-  NetworkArgs<T> net;
-  int loss = 0;
-  size_t indexOffset = 0, rows = 0;
+  TrainingArgs<T> args;
+  size_t rows = 0;
   double learningRate = 0;
-  Span<T> gradients, X, Y;
-  IndexSpan indices;
-  if (!readHead(call, 1, 3, 4, &net) ||
-      !call.array(2, "gradients", net.layout.parameterCount, "the layout's parameter count", &gradients) ||
-      !call.code(5, "loss", kernels::kLossCount, &loss) || !lossFits(call, loss, net.layout) ||
-      !call.array(6, "X", 0, "0", &X) || !call.array(7, "Y", 0, "0", &Y) || !call.indices(8, "indices", &indices) ||
-      !call.dimension(9, "indexOffset", &indexOffset) || !call.dimension(10, "rows", &rows) ||
-      !rowsWithin(call, rows, net.capacity) || !call.scalar(11, "learningRate", &learningRate)) {
+  if (!readTrainingHead(call, &args) || !call.dimension(10, "rows", &rows) ||
+      !rowsWithin(call, rows, args.net.capacity) || !learningRateOf(call, 11, &learningRate) ||
+      !checkTrainingRows(call, &args, rows)) {
     return nullptr;
   }
-  if (learningRate < 0) {
-    call.rangeError("networkGradients: expected learningRate to be 0 (no update) or more but received %g", learningRate);
-    return nullptr;
-  }
-  if (rows == 0) {
-    call.rangeError("networkGradients: expected rows to be at least 1 (a mean over no rows is undefined)");
-    return nullptr;
-  }
-  if (indexOffset + rows > indices.length) {
-    call.rangeError("networkGradients: expected indices to hold at least indexOffset+rows = %zu entries but it has %zu",
-                    indexOffset + rows, indices.length);
-    return nullptr;
-  }
-  const size_t xRows = X.length / net.layout.inputs();
-  const size_t yRows = Y.length / net.layout.outputs();
-  X.needed = xRows * net.layout.inputs();
-  Y.needed = yRows * net.layout.outputs();
-  if (!call.disjoint("gradients", gradients, "params", net.params, false) ||
-      !call.disjoint("gradients", gradients, "workspace", net.workspace, false) ||
-      !call.disjoint("gradients", gradients, "X", X, false) || !call.disjoint("gradients", gradients, "Y", Y, false) ||
-      !call.disjoint("workspace", net.workspace, "X", X, false) ||
-      !call.disjoint("workspace", net.workspace, "Y", Y, false)) {
-    return nullptr;
-  }
-  double value = 0;
-  if (indices.isSigned) {
-    const int32_t* index = static_cast<const int32_t*>(indices.data) + indexOffset;
-    if (!checkRows(call, index, rows, indexOffset, xRows, yRows)) return nullptr;
-    value = kernels::networkGradients<T, int32_t>(net.layout, static_cast<LossCode>(loss), net.params.data,
-                                                  gradients.data, net.workspace.data, net.capacity, X.data, Y.data,
-                                                  index, rows, static_cast<T>(learningRate));
-  } else {
-    const uint32_t* index = static_cast<const uint32_t*>(indices.data) + indexOffset;
-    if (!checkRows(call, index, rows, indexOffset, xRows, yRows)) return nullptr;
-    value = kernels::networkGradients<T, uint32_t>(net.layout, static_cast<LossCode>(loss), net.params.data,
-                                                   gradients.data, net.workspace.data, net.capacity, X.data, Y.data,
-                                                   index, rows, static_cast<T>(learningRate));
-  }
+  const NetworkArgs<T>& net = args.net;
+  const LossCode loss = static_cast<LossCode>(args.loss);
+  const T rate = static_cast<T>(learningRate);
+  const double value =
+      args.indices.isSigned
+          ? kernels::networkGradients<T, int32_t>(net.layout, loss, net.params.data, args.gradients.data,
+                                                  net.workspace.data, net.capacity, args.X.data, args.Y.data,
+                                                  static_cast<const int32_t*>(args.rowIndices), rows, rate)
+          : kernels::networkGradients<T, uint32_t>(net.layout, loss, net.params.data, args.gradients.data,
+                                                   net.workspace.data, net.capacity, args.X.data, args.Y.data,
+                                                   static_cast<const uint32_t*>(args.rowIndices), rows, rate);
   napi_value result = nullptr;
   napi_create_double(call.env(), value, &result);
+  return result;
+}
+
+// networkSteps(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, batchSize,
+//              rows, learningRate, losses) -> number of batches run
+template <typename T>
+napi_value networkSteps(Call& call) {
+  TrainingArgs<T> args;
+  size_t batchSize = 0, rows = 0;
+  double learningRate = 0;
+  Span<double> losses;
+  if (!readTrainingHead(call, &args) || !call.dimension(10, "batchSize", &batchSize)) return nullptr;
+  if (batchSize == 0) {
+    call.rangeError("networkSteps: expected batchSize to be at least 1");
+    return nullptr;
+  }
+  if (!rowsWithin(call, batchSize, args.net.capacity, "batchSize") || !call.dimension(11, "rows", &rows) ||
+      !learningRateOf(call, 12, &learningRate) || !checkTrainingRows(call, &args, rows) ||
+      !call.float64Array(13, "losses", (rows + batchSize - 1) / batchSize, "ceil(rows/batchSize)", &losses) ||
+      !call.disjoint("losses", losses, "params", args.net.params, false) ||
+      !call.disjoint("losses", losses, "gradients", args.gradients, false) ||
+      !call.disjoint("losses", losses, "workspace", args.net.workspace, false) ||
+      !call.disjoint("losses", losses, "X", args.X, false) || !call.disjoint("losses", losses, "Y", args.Y, false)) {
+    return nullptr;
+  }
+  const NetworkArgs<T>& net = args.net;
+  const LossCode loss = static_cast<LossCode>(args.loss);
+  const T rate = static_cast<T>(learningRate);
+  const size_t batches =
+      args.indices.isSigned
+          ? kernels::networkSteps<T, int32_t>(net.layout, loss, net.params.data, args.gradients.data,
+                                              net.workspace.data, net.capacity, args.X.data, args.Y.data,
+                                              static_cast<const int32_t*>(args.rowIndices), batchSize, rows, rate,
+                                              losses.data)
+          : kernels::networkSteps<T, uint32_t>(net.layout, loss, net.params.data, args.gradients.data,
+                                               net.workspace.data, net.capacity, args.X.data, args.Y.data,
+                                               static_cast<const uint32_t*>(args.rowIndices), batchSize, rows, rate,
+                                               losses.data);
+  napi_value result = nullptr;
+  napi_create_double(call.env(), static_cast<double>(batches), &result);
   return result;
 }
 
@@ -246,6 +314,13 @@ napi_value NetworkLoss(napi_env env, napi_callback_info info) {
   ElementType type;
   if (!call.expectCount(9) || !call.elementType(1, "params", &type)) return nullptr;
   return dispatch(type, [&](auto element) { return networkLoss<decltype(element)>(call); });
+}
+
+napi_value NetworkSteps(napi_env env, napi_callback_info info) {
+  Call call(env, info, "networkSteps");
+  ElementType type;
+  if (!call.expectCount(14) || !call.elementType(1, "params", &type)) return nullptr;
+  return dispatch(type, [&](auto element) { return networkSteps<decltype(element)>(call); });
 }
 
 napi_value NetworkGradients(napi_env env, napi_callback_info info) {

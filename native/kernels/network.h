@@ -125,4 +125,24 @@ double networkGradients(const NetworkLayout& layout, LossCode loss, T* params, T
   return value;
 }
 
+// Consecutive minibatches of plain SGD in one call: rows indices[0..rows) in batches of batchSize (the last
+// one shorter), each a networkGradients call with its update, each batch's loss written to losses[b]. It
+// stops after the first batch whose loss is not finite (whose update was therefore skipped) and returns
+// how many batches it ran, that one included. The arithmetic of each batch is exactly networkGradients',
+// so any split of an epoch into calls gives the same bits.
+template <typename T, typename Index>
+size_t networkSteps(const NetworkLayout& layout, LossCode loss, T* params, T* gradients, T* workspace, size_t capacity,
+                    const T* X, const T* Y, const Index* indices, size_t batchSize, size_t rows, T learningRate,
+                    double* losses) {
+  size_t batch = 0;
+  for (size_t start = 0; start < rows; start += batchSize, ++batch) {
+    const size_t count = rows - start < batchSize ? rows - start : batchSize;
+    const double value = networkGradients<T, Index>(layout, loss, params, gradients, workspace, capacity, X, Y,
+                                                    indices + start, count, learningRate);
+    losses[batch] = value;
+    if (!std::isfinite(value)) return batch + 1;
+  }
+  return batch;
+}
+
 }  // namespace blasnet::kernels

@@ -33,6 +33,14 @@ class Builder {
     return { buffer: this.buffers.length - 1, kind: this.float, offset: before, length };
   }
 
+  /** A Float64Array whatever the call's element type (the losses of networkSteps). */
+  float64(length: number): ViewSpec {
+    const data = new Float64Array(length + this.random.integer(2));
+    this.buffers.push(data.buffer);
+    this.kinds.push('Float64Array');
+    return { buffer: this.buffers.length - 1, kind: 'Float64Array', offset: 0, length };
+  }
+
   int32(values: number[], kind: 'Int32Array' | 'Uint32Array' = 'Int32Array'): ViewSpec {
     const data = kind === 'Int32Array' ? Int32Array.from(values) : Uint32Array.from(values.map((v) => v >>> 0));
     this.buffers.push(data.buffer);
@@ -173,6 +181,22 @@ export const GENERATORS: Record<string, Generator> = {
     b.view(b.floats(source * net.units[0]!)).view(b.floats(source * net.units[net.units.length - 1]!));
     b.view(b.int32(indices, r.uniform() < 0.5 ? 'Int32Array' : 'Uint32Array')).value(offset).value(rows);
     b.value(r.uniform() < 0.5 ? 0 : r.uniform() * 0.1);
+  },
+  networkSteps(r, b) {
+    const [loss, activation] = lossPair(r);
+    const net = layout(r, activation);
+    const capacity = positive(r);
+    const batchSize = 1 + r.integer(capacity);
+    const rows = 1 + r.integer(3 * capacity);
+    const source = positive(r);
+    const offset = r.integer(3);
+    const indices = Array.from({ length: offset + rows }, () => r.integer(source));
+    b.view(b.int32(net.code)).view(b.floats(net.params)).view(b.floats(net.params));
+    b.view(b.floats(capacity * (3 * net.unitSum + net.units[0]! + net.units[net.units.length - 1]!))).value(capacity).value(loss);
+    b.view(b.floats(source * net.units[0]!)).view(b.floats(source * net.units[net.units.length - 1]!));
+    b.view(b.int32(indices, r.uniform() < 0.5 ? 'Int32Array' : 'Uint32Array')).value(offset).value(batchSize).value(rows);
+    b.value(r.uniform() < 0.3 ? 0 : r.uniform() * 0.1);
+    b.view(b.float64(Math.ceil(rows / batchSize)));
   },
 };
 

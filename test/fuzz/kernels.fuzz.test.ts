@@ -79,6 +79,22 @@ function sameMemory(a: Snapshot, b: Snapshot, tolerance: number): boolean {
   });
 }
 
+/**
+ * networkSteps chains up to a dozen SGD steps, so rounding differences between the backends compound: a
+ * float32 run gets a tolerance for that many steps, and a run driven out of range (a learning rate of
+ * 2^32, say, where any rounding difference is amplified without bound) is checked for crashes and error
+ * agreement only, not for equal numbers.
+ */
+function comparable(spec: CallSpec, js: Outcome): boolean {
+  if (spec.kernel !== 'networkSteps') return true;
+  const losses = js.memory[js.memory.length - 1];
+  return losses !== null && losses !== undefined && Array.from(losses).every((v) => Math.abs(v) < 1e6);
+}
+
+function stepTolerance(spec: CallSpec, tolerance: number): number {
+  return spec.kernel === 'networkSteps' && tolerance > TOLERANCE.Float64Array ? 5e-3 : tolerance;
+}
+
 function describeCall(spec: CallSpec): string {
   return `${spec.kernel}(${spec.args.map((a) => ('value' in a ? String(a.value) : `${a.view.kind}[buf ${a.view.buffer} @${a.view.offset} x${a.view.length}]`)).join(', ')})${spec.detached.length ? ` detached ${spec.detached}` : ''}`;
 }
@@ -95,7 +111,9 @@ describe(`native kernels under fuzzing (${ITERATIONS} calls each, seed ${SEED})`
       if (
         native.error !== js.error ||
         (native.error === undefined &&
-          (!close(native.value, js.value, tolerance) || !sameMemory(native.memory, js.memory, tolerance)))
+          comparable(spec, js) &&
+          (!close(native.value, js.value, stepTolerance(spec, tolerance)) ||
+            !sameMemory(native.memory, js.memory, stepTolerance(spec, tolerance))))
       ) {
         throw new Error(
           `backends disagree on ${describeCall(spec)}\n  native: ${native.error ?? `returned ${String(native.value)}`}\n  js:     ${js.error ?? `returned ${String(js.value)}`}`,
