@@ -2,6 +2,9 @@
  * The workloads of issue 4, in one place: every implementation (blasnet, numpy, PyTorch, tfjs, brain.js)
  * and the dgemm-only bound receive these descriptions, so they cannot drift apart.
  */
+import { ActivationCode } from '../lib/backend/kernels';
+import { NetworkLayout } from '../lib/backend/layout';
+import { evaluationCapacity } from '../lib/train/trainer';
 
 /** What every training implementation is told: the same shapes, batch, loss, step size and schedule. */
 export interface TrainSpec {
@@ -65,8 +68,14 @@ export interface Suite {
   dgemmRepeats: number;
 }
 
-/** Rows per forward pass when blasnet measures the loss of a whole data set (CHUNK_ROWS in lib/train/trainer.ts). */
-export const LOSS_CHUNK_ROWS = 1024;
+/**
+ * Rows per forward pass when blasnet measures the loss of a whole data set: the library's own rule
+ * (within 1024 rows and a 4 MiB workspace), asked rather than copied so the two cannot drift apart.
+ */
+export function lossChunkRows(spec: TrainSpec): number {
+  const layout = new NetworkLayout(spec.dims, spec.dims.slice(1).map(() => ActivationCode.relu));
+  return evaluationCapacity(layout, 'float64', spec.rows);
+}
 
 const DIGITS_ROWS = 1797;
 
@@ -184,10 +193,11 @@ export function fitProducts(spec: TrainSpec): { label: string; shapes: GemmShape
   sets.push({ label: `step of ${spec.batchSize} rows`, shapes: stepShapes(spec.dims, spec.batchSize), count: fullBatches * spec.epochs });
   if (lastBatch > 0) sets.push({ label: `step of ${lastBatch} rows`, shapes: stepShapes(spec.dims, lastBatch), count: spec.epochs });
   const reports = lossReports(spec);
-  const fullChunks = Math.floor(spec.rows / LOSS_CHUNK_ROWS);
-  const lastChunk = spec.rows % LOSS_CHUNK_ROWS;
+  const chunk = lossChunkRows(spec);
+  const fullChunks = Math.floor(spec.rows / chunk);
+  const lastChunk = spec.rows % chunk;
   if (fullChunks > 0) {
-    sets.push({ label: `loss forward of ${LOSS_CHUNK_ROWS} rows`, shapes: forwardShapes(spec.dims, LOSS_CHUNK_ROWS), count: fullChunks * reports });
+    sets.push({ label: `loss forward of ${chunk} rows`, shapes: forwardShapes(spec.dims, chunk), count: fullChunks * reports });
   }
   if (lastChunk > 0) sets.push({ label: `loss forward of ${lastChunk} rows`, shapes: forwardShapes(spec.dims, lastChunk), count: reports });
   return sets;

@@ -56,6 +56,15 @@ export const IMPLEMENTATIONS: Implementation[] = [
     start: (threads) => ({ kind: 'node', file: path.join(WORKERS, 'blasnet.ts'), args: ['native', String(threads)] }),
   },
   {
+    id: 'native-f32',
+    label: 'blasnet native float32',
+    threaded: true,
+    reducedB: false,
+    notes: ["dtype: 'float32': cblas_sgemm and float loops, Float32Array parameters (data converted once per fit)"],
+    unavailable: available,
+    start: (threads) => ({ kind: 'node', file: path.join(WORKERS, 'blasnet.ts'), args: ['native', String(threads), 'float32'] }),
+  },
+  {
     id: 'js',
     label: 'blasnet js backend',
     threaded: false,

@@ -14,7 +14,7 @@
 import * as v8 from 'node:v8';
 
 import { blasInfo, Matrix, MSE, Network, Relu, setNumThreads, Sigmoid } from '../lib';
-import type { DataFiles, TrainSpec } from './config';
+import { lossChunkRows, type DataFiles, type TrainSpec } from './config';
 import { loadData, median } from './workers/kit';
 
 const MB = 1024 * 1024;
@@ -85,12 +85,13 @@ function probeB(spec: TrainSpec, data: DataFiles) {
   const peak = process.resourceUsage().maxRSS * 1024;
   const budget = baseline + dataBytes + 3 * parameterBytes;
   // Where the rest goes, from the workspace sizes blasnet's layout reports (an internal API, hence the
-  // guard): the training step's workspace, the loss report's (up to 1024 rows) and the gradient vector.
+  // guard): the training step's workspace, the loss report's (lossChunkRows: the library's own rule) and
+  // the gradient vector.
   const layout = (net as unknown as { layout?: { workspaceSize?: (rows: number) => number } }).layout;
   const workspaceMB = (rows: number) => (layout?.workspaceSize ? (layout.workspaceSize(rows) * 8) / MB : undefined);
   return {
     trainingWorkspaceMB: workspaceMB(Math.min(spec.batchSize, spec.rows)),
-    evaluationWorkspaceMB: workspaceMB(Math.min(spec.rows, 1024)),
+    evaluationWorkspaceMB: workspaceMB(lossChunkRows(spec)),
     peakRssMB: peak / MB,
     baselineRssMB: baseline / MB,
     dataMB: dataBytes / MB,

@@ -90,7 +90,7 @@ export interface Results {
   targets: Target[];
 }
 
-const ORDER = ['dgemm', 'native', 'js', 'numpy', 'torch', 'tfjs-cpu', 'tfjs-wasm', 'brain.js'];
+const ORDER = ['dgemm', 'native', 'native-f32', 'js', 'numpy', 'torch', 'tfjs-cpu', 'tfjs-wasm', 'brain.js'];
 const LABELS: Record<string, string> = {
   native: 'blasnet native',
   js: 'blasnet js backend',
@@ -306,7 +306,7 @@ function workerVersions(results: Results): string {
   const seen = new Map<string, string>();
   for (const pass of results.passes) {
     for (const [id, info] of Object.entries(pass.workers)) {
-      if (id === 'native' || id === 'js') continue;
+      if (id === 'native' || id === 'native-f32' || id === 'js') continue;
       const library = info.library as string | undefined;
       if (library && !seen.has(library)) seen.set(library, id);
     }
@@ -330,6 +330,12 @@ export function targets(results: Results): Target[] {
     const x = (value: number | undefined) => (value === undefined ? 'n/a' : `native ${value.toFixed(2)}x faster`);
     const numpyA = vs('A', 'numpy');
     t('A: native >= 10x faster than numpy', x(numpyA), numpyA === undefined ? null : numpyA >= 10);
+    const float32B = vs('B', 'native-f32');
+    t(
+      'B: float32 >= 1.7x the float64 throughput',
+      float32B === undefined ? 'n/a' : `float32 ${(1 / float32B).toFixed(2)}x float64`,
+      float32B === undefined ? null : 1 / float32B >= 1.7,
+    );
     const torchA = vs('A', 'torch');
     t('A: native faster than PyTorch', x(torchA), torchA === undefined ? null : torchA > 1);
     const boundFigure = figureOf(pass, 'B', 'dgemm');

@@ -56,7 +56,7 @@ function parseOptions(): Options {
   });
   if (values.help) {
     process.stdout.write(
-      'usage: npm run bench -- [--threads 1,2] [--runs N] [--smoke] [--only native,js,numpy,torch,tfjs-cpu,tfjs-wasm,brain.js,dgemm]\n' +
+      'usage: npm run bench -- [--threads 1,2] [--runs N] [--smoke] [--only native,native-f32,js,numpy,torch,tfjs-cpu,tfjs-wasm,brain.js,dgemm]\n' +
         '                        [--out FILE] [--update-readme] [--from RESULTS.json]\n',
     );
     process.exit(0);
@@ -132,7 +132,7 @@ function environment(ctx: Context, threads: number, implementation: Implementati
     OPENBLAS_CORETYPE: ctx.coreType,
   };
   // blasnet's own workers choose their core type as any user's process does (unless the user chose).
-  const blasnet = implementation?.id === 'native' || implementation?.id === 'js';
+  const blasnet = implementation?.id === 'native' || implementation?.id === 'native-f32' || implementation?.id === 'js';
   if (blasnet && ctx.userCoreType === undefined) delete env.OPENBLAS_CORETYPE;
   return env;
 }

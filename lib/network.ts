@@ -36,7 +36,7 @@ import {
   type FitOptions,
   type ResolvedFitOptions,
 } from './train/options';
-import { CHUNK_ROWS, type TrainingTarget } from './train/trainer';
+import { evaluationCapacity, type TrainingTarget } from './train/trainer';
 import { prepareData } from './train/validation';
 import { Workspace } from './train/workspace';
 import { integerIn, invalid, optionsObject, shapeMismatch } from './validate';
@@ -700,9 +700,9 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
     return { optimizer, rates };
   }
 
-  /** A workspace of up to CHUNK_ROWS rows, grown when needed and then kept. */
+  /** A workspace for loss and predict passes (see evaluationCapacity), grown when needed and then kept. */
   private evaluationWorkspace(rows: number): Workspace {
-    const wanted = Math.min(rows, CHUNK_ROWS);
+    const wanted = evaluationCapacity(this.layout, this.dtype, rows);
     if (!this.predictWorkspace || this.predictWorkspace.capacity < wanted) {
       this.predictWorkspace = new Workspace(this.layout, wanted, this.dtype);
     }

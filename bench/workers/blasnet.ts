@@ -1,7 +1,7 @@
 /**
  * The benchmark worker for blasnet itself, through its public API only:
  *
- *   tsx bench/workers/blasnet.ts <native|js> <threads>     (forked by bench/run.ts)
+ *   tsx bench/workers/blasnet.ts <native|js> <threads> [float32]     (forked by bench/run.ts)
  *
  * train: `new Network(...)` then the time of `fit` alone (its loss report every logEvery epochs included,
  * logged to a no-op function rather than the console). predict: `net.predict(matrix)` on a prebuilt Matrix.
@@ -12,13 +12,14 @@ import { loadData, now, serve, timeCalls, type WorkerMessage } from './kit';
 
 const backend = process.argv[2] === 'js' ? 'js' : 'native';
 const threads = Number(process.argv[3] ?? '1');
+const dtype = process.argv[4] === 'float32' ? 'float32' : 'float64';
 const ACTIVATIONS = { relu: Relu, sigmoid: Sigmoid };
 
-function makeNetwork(spec: TrainSpec): Network {
+function makeNetwork(spec: TrainSpec): Network<'float64' | 'float32'> {
   return new Network(
     spec.dims,
     spec.activations.map((name) => ACTIVATIONS[name]),
-    { seed: spec.seed, backend },
+    { seed: spec.seed, backend, dtype },
   );
 }
 
@@ -48,7 +49,7 @@ function train(message: WorkerMessage) {
   return { seconds, loss: history.loss[history.loss.length - 1], samples: spec.rows * spec.epochs };
 }
 
-const networks = new Map<string, Network>();
+const networks = new Map<string, Network<'float64' | 'float32'>>();
 function predict(message: WorkerMessage) {
   const spec = message.spec as TrainSpec;
   const rows = message.rows as number;

@@ -15,6 +15,20 @@ import { Workspace } from './workspace';
 /** Rows per forward pass when measuring the loss or predicting: bounds the memory of large inputs. */
 export const CHUNK_ROWS = 1024;
 
+/**
+ * The memory a loss or predict workspace may take. For a small network that is all CHUNK_ROWS rows; a
+ * wide one gets fewer rows per pass (784-512-512-10: 134 rows, 4 MiB instead of 32), which costs nothing
+ * measurable, since a pass over 134 rows still keeps the products large.
+ */
+export const EVALUATION_BYTES = 4 * 2 ** 20;
+
+/** Rows per loss or predict pass for `rows` rows: within CHUNK_ROWS and EVALUATION_BYTES, at least 16. */
+export function evaluationCapacity(layout: NetworkLayout, dtype: Dtype, rows: number): number {
+  const bytesPerRow = layout.workspaceSize(1) * (dtype === 'float32' ? 4 : 8);
+  const byBudget = Math.max(16, Math.floor(EVALUATION_BYTES / bytesPerRow));
+  return Math.max(1, Math.min(rows, CHUNK_ROWS, byBudget));
+}
+
 /** What a trainer works on: the network's kernels, shape, element type and parameter vector. */
 export interface TrainingTarget {
   readonly backend: Backend;

@@ -16,7 +16,7 @@ import type { FloatMatrix } from '../matrix';
 import { optimizerFromConfig } from '../optimizers';
 import { Random } from '../random';
 import { runTraining } from './loop';
-import { CHUNK_ROWS, type TrainingTarget } from './trainer';
+import { evaluationCapacity, type TrainingTarget } from './trainer';
 import { prepareData, type ValidationSource } from './validation';
 import { RESUME, serializeError, STOP, type MatrixData, type WorkerJob, type WorkerMessage } from './worker-protocol';
 import { Workspace } from './workspace';
@@ -50,7 +50,7 @@ function run(job: WorkerJob): void {
     }
     const data = prepareData(matrix(job.x), matrix(job.y), validation);
     const evaluationRows = Math.max(data.x.rows, data.validation?.x.rows ?? 0);
-    const evaluation = new Workspace(layout, Math.min(evaluationRows, CHUNK_ROWS), job.dtype);
+    const evaluation = new Workspace(layout, evaluationCapacity(layout, job.dtype, evaluationRows), job.dtype);
     const settings = { ...job.settings, loss: (LOSSES as Record<string, Loss>)[job.settings.loss]! };
 
     // Reads the resume counter before posting, so a resume that comes before the wait is not missed.
