@@ -4,7 +4,7 @@
  */
 import { ActivationCode } from '../lib/backend/kernels';
 import { NetworkLayout } from '../lib/backend/layout';
-import { evaluationCapacity } from '../lib/train/trainer';
+import { evaluationCapacity, trainingWorkspaceServesEvaluation } from '../lib/train/trainer';
 
 /** What every training implementation is told: the same shapes, batch, loss, step size and schedule. */
 export interface TrainSpec {
@@ -69,12 +69,20 @@ export interface Suite {
 }
 
 /**
- * Rows per forward pass when blasnet measures the loss of a whole data set: the library's own rule
- * (within 1024 rows and a 4 MiB workspace), asked rather than copied so the two cannot drift apart.
+ * Rows per forward pass when blasnet measures the loss of a whole data set during fit: the library's own
+ * rule (evaluationCapacity: within 1024 rows and a 4 MiB workspace, or the minibatch's rows when the
+ * training workspace serves), asked rather than copied so the two cannot drift apart.
  */
 export function lossChunkRows(spec: TrainSpec): number {
+  return lossChunkWorkspace(spec).rows;
+}
+
+/** As lossChunkRows, and whether those passes share the training step's workspace. */
+export function lossChunkWorkspace(spec: TrainSpec): { rows: number; shared: boolean } {
   const layout = new NetworkLayout(spec.dims, spec.dims.slice(1).map(() => ActivationCode.relu));
-  return evaluationCapacity(layout, 'float64', spec.rows);
+  const batchRows = Math.min(spec.batchSize, spec.rows);
+  if (trainingWorkspaceServesEvaluation(layout, 'float64', batchRows, spec.rows)) return { rows: batchRows, shared: true };
+  return { rows: evaluationCapacity(layout, 'float64', spec.rows), shared: false };
 }
 
 const DIGITS_ROWS = 1797;

@@ -14,7 +14,7 @@
 import * as v8 from 'node:v8';
 
 import { blasInfo, Matrix, MSE, Network, Relu, setNumThreads, Sigmoid } from '../lib';
-import { lossChunkRows, type DataFiles, type TrainSpec } from './config';
+import { lossChunkWorkspace, type DataFiles, type TrainSpec } from './config';
 import { loadData, median } from './workers/kit';
 
 const MB = 1024 * 1024;
@@ -85,13 +85,15 @@ function probeB(spec: TrainSpec, data: DataFiles) {
   const peak = process.resourceUsage().maxRSS * 1024;
   const budget = baseline + dataBytes + 3 * parameterBytes;
   // Where the rest goes, from the workspace sizes blasnet's layout reports (an internal API, hence the
-  // guard): the training step's workspace, the loss report's (lossChunkRows: the library's own rule) and
-  // the gradient vector.
+  // guard): the training step's workspace, the loss report's (the library's own rule, lossChunkWorkspace:
+  // none of its own when the training step's serves) and the gradient vector.
   const layout = (net as unknown as { layout?: { workspaceSize?: (rows: number) => number } }).layout;
   const workspaceMB = (rows: number) => (layout?.workspaceSize ? (layout.workspaceSize(rows) * 8) / MB : undefined);
+  const lossChunks = lossChunkWorkspace(spec);
   return {
     trainingWorkspaceMB: workspaceMB(Math.min(spec.batchSize, spec.rows)),
-    evaluationWorkspaceMB: workspaceMB(lossChunkRows(spec)),
+    evaluationWorkspaceMB: lossChunks.shared ? 0 : workspaceMB(lossChunks.rows),
+    gradientsMB: parameterBytes / MB,
     peakRssMB: peak / MB,
     baselineRssMB: baseline / MB,
     dataMB: dataBytes / MB,

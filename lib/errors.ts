@@ -49,7 +49,10 @@ export class NonFiniteLossError extends BlasnetError {
   readonly epoch: number;
   /** The minibatch's index within that epoch (from 0). */
   readonly batch: number;
-  /** The offending loss value (NaN or +-Infinity; the batch's finite loss when an update overflowed). */
+  /**
+   * The offending loss value: NaN or +-Infinity. Plain SGD reports an update it refused (one that would
+   * have made a weight non-finite) as Infinity; NaN when another optimizer's update overflowed.
+   */
   readonly loss: number;
 
   constructor(epoch: number, batch: number, loss: number, message: string) {

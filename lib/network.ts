@@ -36,7 +36,7 @@ import {
   type FitOptions,
   type ResolvedFitOptions,
 } from './train/options';
-import { evaluationCapacity, type TrainingTarget } from './train/trainer';
+import { evaluationCapacity, trainingWorkspaceServesEvaluation, type TrainingTarget } from './train/trainer';
 import { prepareData } from './train/validation';
 import { Workspace } from './train/workspace';
 import { integerIn, invalid, optionsObject, shapeMismatch } from './validate';
@@ -402,7 +402,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         this.random,
         data,
         loopSettings(settings, optimizer, rates),
-        this.evaluationWorkspace(evaluationRows),
+        this.fitEvaluationWorkspace(settings.batchSize, data.x.rows, evaluationRows),
         {
           wholeEpochs: true,
           shouldStop: () => false,
@@ -698,6 +698,16 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
     optimizer.attach(this.parameters);
     const rates = settings.schedule === undefined ? null : scheduledRates(settings.schedule, this.completedEpochs, settings.epochs);
     return { optimizer, rates };
+  }
+
+  /**
+   * The loss and validation passes' workspace for a fit: none (the trainer's own serves) when a minibatch
+   * is at least as large as a pass would be (see trainingWorkspaceServesEvaluation), else the kept one.
+   */
+  private fitEvaluationWorkspace(batchSize: number, rows: number, evaluationRows: number): Workspace | undefined {
+    const batchRows = Math.min(batchSize, rows);
+    if (trainingWorkspaceServesEvaluation(this.layout, this.dtype, batchRows, evaluationRows)) return undefined;
+    return this.evaluationWorkspace(evaluationRows);
   }
 
   /** A workspace for loss and predict passes (see evaluationCapacity), grown when needed and then kept. */

@@ -16,9 +16,8 @@ import {
   scalar,
   type FloatTag,
 } from './arguments';
-import { optimizerKernels } from './js-optimizers';
 import { LOSS_COUNT, REQUIRED_ACTIVATION, type FloatArray, type IndexArray, type LossCode, type NetworkKernels } from './kernels';
-import { NetworkLayout } from './layout';
+import { NetworkLayout, WORKSPACE_RULE } from './layout';
 
 /** The layer kernels the passes are built from (the js backend's own). */
 export interface LayerKernels {
@@ -50,7 +49,7 @@ function readHead(kernel: string, layout: unknown, params: unknown, workspace: u
   const c = dimension(kernel, 'capacity', capacity);
   const need = parsed.workspaceSize(c);
   if (!Number.isSafeInteger(need)) throw rangeError(`${kernel}: a workspace for capacity ${c} would overflow`);
-  const w = floatArray(kernel, 'workspace', workspace, need, 'capacity*(3*(d_1+...+d_L)+d_0+d_L)', tag);
+  const w = floatArray(kernel, 'workspace', workspace, need, WORKSPACE_RULE, tag);
   disjoint(kernel, 'workspace', w, need, 'params', p, parsed.parameterCount, false);
   return { tag, layout: parsed, params: p, workspace: w, capacity: c };
 }
@@ -72,14 +71,18 @@ function view(array: FloatArray, offset: number, length: number): FloatArray {
   return array.subarray(offset, offset + length);
 }
 
-/** z = bias broadcast, then z += input W, then a = f(z), layer by layer. */
+/**
+ * z = bias broadcast, then z += input W, then a = f(z), layer by layer; a hidden layer's z is computed in
+ * its a buffer and activated in place (layout.ts).
+ */
 function forward(k: LayerKernels, net: Head, input: FloatArray, rows: number, out: FloatArray | undefined): void {
   const { layout, params, workspace, capacity } = net;
+  const last = layout.layers - 1;
   let previous = input;
   for (let i = 0; i < layout.layers; i++) {
     const units = layout.units[i + 1]!;
-    const z = view(workspace, layout.z(capacity, i), rows * units);
-    const a = out !== undefined && i === layout.layers - 1 ? out : view(workspace, layout.a(capacity, i), rows * units);
+    const z = view(workspace, i === last ? layout.outputZ(capacity) : layout.a(capacity, i), rows * units);
+    const a = out !== undefined && i === last ? out : view(workspace, layout.a(capacity, i), rows * units);
     const bias = view(params, layout.biasOffsets[i]!, units);
     for (let r = 0; r < rows; r++) z.set(bias, r * units);
     const weights = view(params, layout.weightOffsets[i]!, layout.units[i]! * units);
@@ -98,7 +101,7 @@ function lossOfForward(k: LayerKernels, net: Head, loss: LossCode, targets: Floa
     layout.activations[last]!,
     rows,
     layout.outputs,
-    view(workspace, layout.z(capacity, last), count),
+    view(workspace, layout.outputZ(capacity), count),
     view(workspace, layout.a(capacity, last), count),
     targets,
   );
@@ -173,7 +176,9 @@ function checkTrainingRows(kernel: string, run: TrainingRun, rows: number): void
 
 /**
  * One minibatch (rows `indices[start .. start + rows)`): gather, forward, loss, backward, and with
- * `learningRate` > 0 the plain SGD update unless the loss is not finite; returns the loss.
+ * `learningRate` > 0 the plain SGD update unless the loss is not finite or the update would make a
+ * parameter non-finite (then Infinity is returned); returns the loss. Buffers are reused as
+ * native/kernels/network.h reuses them: delta_L over z_L, each lower delta over the a it replaces.
  */
 function gradientStep(k: LayerKernels, run: TrainingRun, start: number, rows: number, learningRate: number): number {
   const { net, loss, gradients, X, Y, indices } = run;
@@ -187,33 +192,41 @@ function gradientStep(k: LayerKernels, run: TrainingRun, start: number, rows: nu
 
   const last = l.layers - 1;
   const w = net.workspace;
-  k.outputDelta(
-    loss,
-    l.activations[last]!,
-    rows,
-    l.outputs,
-    view(w, l.z(c, last), rows * l.outputs),
-    view(w, l.a(c, last), rows * l.outputs),
-    targets,
-    view(w, l.delta(c, last), rows * l.outputs),
-  );
+  const outputZ = view(w, l.outputZ(c), rows * l.outputs);
+  k.outputDelta(loss, l.activations[last]!, rows, l.outputs, outputZ, view(w, l.a(c, last), rows * l.outputs), targets, outputZ);
+  let delta = outputZ;
   for (let i = last; i >= 0; i--) {
     const units = l.units[i + 1]!;
     const fanIn = l.units[i]!;
-    const delta = view(w, l.delta(c, i), rows * units);
     const previous = i === 0 ? inputs : view(w, l.a(c, i - 1), rows * fanIn);
     k.gemm(true, false, fanIn, units, rows, 1, previous, delta, 0, view(gradients, l.weightOffsets[i]!, fanIn * units));
     k.columnSums(rows, units, delta, view(gradients, l.biasOffsets[i]!, units));
     if (i > 0) {
-      const below = view(w, l.delta(c, i - 1), rows * fanIn);
-      k.gemm(false, true, rows, fanIn, units, 1, delta, view(net.params, l.weightOffsets[i]!, fanIn * units), 0, below);
-      k.activationBackward(l.activations[i - 1]!, rows, fanIn, view(w, l.z(c, i - 1), rows * fanIn), view(w, l.a(c, i - 1), rows * fanIn), below, below);
+      const scratch = view(w, l.scratch(c), rows * fanIn);
+      k.gemm(false, true, rows, fanIn, units, 1, delta, view(net.params, l.weightOffsets[i]!, fanIn * units), 0, scratch);
+      k.activationBackward(l.activations[i - 1]!, rows, fanIn, previous, previous, scratch, previous);
+      delta = previous;
     }
   }
-  if (learningRate > 0 && Number.isFinite(value)) {
-    optimizerKernels.sgdStep(l.parameterCount, learningRate, 0, false, 0, net.params, gradients, net.params.subarray(0, 0));
+  if (learningRate > 0 && Number.isFinite(value) && !sgdStepIfFinite(l.parameterCount, learningRate, net.params, gradients)) {
+    return Infinity;
   }
   return value;
+}
+
+/**
+ * As native sgdStepIfFinite: params -= learningRate * gradients (optimizerKernels.sgdStep's arithmetic
+ * without momentum or decay) only if every result is finite; returns whether it was applied.
+ */
+function sgdStepIfFinite(n: number, learningRate: number, params: FloatArray, gradients: FloatArray): boolean {
+  const round = params instanceof Float32Array ? Math.fround : (x: number) => x;
+  const rate = round(learningRate);
+  for (let i = 0; i < n; i++) {
+    const next = round(params[i]! - round(rate * gradients[i]!));
+    if (next - next !== 0) return false;
+  }
+  for (let i = 0; i < n; i++) params[i] = params[i]! - round(rate * gradients[i]!);
+  return true;
 }
 
 export function networkKernels(k: LayerKernels): NetworkKernels {

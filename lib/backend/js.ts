@@ -58,22 +58,25 @@ function laneSum(count: number, term: (i: number) => number): number {
 
 interface ActivationOps {
   forward(rows: number, cols: number, Z: FloatArray, A: FloatArray): void;
-  backward(rows: number, cols: number, Z: FloatArray, A: FloatArray, G: FloatArray, out: FloatArray): void;
+  backward(rows: number, cols: number, A: FloatArray, G: FloatArray, out: FloatArray): void;
 }
 
-/** value(z), and backward(z, a, g) = g * f'(z) given a = f(z), as in native/kernels/activations.h. */
+/**
+ * value(z), and backward(a, g) = g * f'(z) given a = f(z), as in native/kernels/activations.h: every
+ * derivative comes from a, never z (which is what lets the network kernels keep no z for hidden layers).
+ */
 function elementwise(
   value: (z: number) => number,
-  backward: (z: number, a: number, g: number) => number,
+  backward: (a: number, g: number) => number,
 ): ActivationOps {
   return {
     forward(rows, cols, Z, A) {
       const count = rows * cols;
       for (let i = 0; i < count; i++) A[i] = value(Z[i]!);
     },
-    backward(rows, cols, Z, A, G, out) {
+    backward(rows, cols, A, G, out) {
       const count = rows * cols;
-      for (let i = 0; i < count; i++) out[i] = backward(Z[i]!, A[i]!, G[i]!);
+      for (let i = 0; i < count; i++) out[i] = backward(A[i]!, G[i]!);
     },
   };
 }
@@ -93,7 +96,7 @@ const softmax: ActivationOps = {
       for (let j = 0; j < cols; j++) A[base + j] /= sum;
     }
   },
-  backward(rows, cols, _Z, A, G, out) {
+  backward(rows, cols, A, G, out) {
     if (cols === 0) return;
     for (let r = 0; r < rows; r++) {
       const base = r * cols;
@@ -104,21 +107,24 @@ const softmax: ActivationOps = {
   },
 };
 
-/** Indexed by ActivationCode. ReLU's backward selects (an inactive unit passes 0 even for an infinite g). */
+/**
+ * Indexed by ActivationCode. ReLU's backward selects (an inactive unit passes 0 even for an infinite g);
+ * a > 0 exactly when z > 0 for ReLU and leaky ReLU, so testing a is testing z.
+ */
 const ACTIVATIONS: readonly ActivationOps[] = [
   elementwise(
     (z) => z,
-    (_z, _a, g) => g,
+    (_a, g) => g,
   ),
   elementwise(
     (z) => (z > 0 ? z : 0),
-    (z, _a, g) => (z > 0 ? g : 0),
+    (a, g) => (a > 0 ? g : 0),
   ),
-  elementwise(stableSigmoid, (_z, a, g) => g * (a * (1 - a))),
-  elementwise(Math.tanh, (_z, a, g) => g * (1 - a * a)),
+  elementwise(stableSigmoid, (a, g) => g * (a * (1 - a))),
+  elementwise(Math.tanh, (a, g) => g * (1 - a * a)),
   elementwise(
     (z) => (z > 0 ? z : LEAKY_SLOPE * z),
-    (z, _a, g) => (z > 0 ? g : LEAKY_SLOPE * g),
+    (a, g) => (a > 0 ? g : LEAKY_SLOPE * g),
   ),
   softmax,
 ];
@@ -319,7 +325,7 @@ function activationBackward(
   disjoint('activationBackward', 'out', out, count, 'Z', Z, count, true);
   disjoint('activationBackward', 'out', out, count, 'A', A, count, true);
   disjoint('activationBackward', 'out', out, count, 'G', G, count, true);
-  ACTIVATIONS[activation].backward(rows, cols, Z, A, G, out);
+  ACTIVATIONS[activation].backward(rows, cols, A, G, out);
 }
 
 /** The shared head of both loss kernels, checked in the native order. */
@@ -407,14 +413,14 @@ function outputDelta(
   lossArguments(t, 'outputDelta', loss, activation, rows, cols, Z, A, Y);
   const count = rows * cols;
   floatArray('outputDelta', 'delta', delta, count, 'rows*cols', t);
-  disjoint('outputDelta', 'delta', delta, count, 'Z', Z, count, false);
+  disjoint('outputDelta', 'delta', delta, count, 'Z', Z, count, true);
   disjoint('outputDelta', 'delta', delta, count, 'A', A, count, false);
   disjoint('outputDelta', 'delta', delta, count, 'Y', Y, count, false);
   switch (loss) {
     case LossCode.meanSquaredError: {
       const scale = 2 / count;
       for (let i = 0; i < count; i++) delta[i] = scale * (A[i] - Y[i]);
-      ACTIVATIONS[activation].backward(rows, cols, Z, A, delta, delta);
+      ACTIVATIONS[activation].backward(rows, cols, A, delta, delta);
       return;
     }
     case LossCode.binaryCrossEntropy: {

@@ -103,7 +103,9 @@ export interface Kernels {
 
   /**
    * `out = G * f'(Z)`: the gradient with respect to `Z` given the gradient `G` with respect to `A = f(Z)`
-   * (for softmax, the Jacobian-vector product row by row). `out` may be `G`, `Z` or `A`.
+   * (for softmax, the Jacobian-vector product row by row). `out` may be `G`, `Z` or `A`. Every current
+   * activation's derivative is computed from `A`, as PyTorch's backward formulas are; `Z` is checked but
+   * not read (it stays in the contract for activations whose derivative would need it).
    */
   activationBackward(
     activation: ActivationCode,
@@ -132,7 +134,7 @@ export interface Kernels {
 
   /**
    * `delta = d(loss)/dZ` for the output layer, the mean factor included, so weight gradients are plain
-   * products. `delta` must not overlap `Z`, `A` or `Y`.
+   * products. `delta` may be `Z` itself (only `A` and `Y` are read) but must not overlap `A` or `Y`.
    */
   outputDelta(
     loss: LossCode,
@@ -151,8 +153,9 @@ export interface Kernels {
  * per step. Buffers are flat, laid out as {@link NetworkLayout} (lib/backend/layout.ts) describes:
  * `layout` is `Int32Array [L, d_0, ..., d_L, f_1, ..., f_L]` (L layers, unit counts, activation codes),
  * `params`/`gradients` hold each layer's weights (d_{i-1} x d_i) then biases, and `workspace` holds, for
- * `capacity` rows, each layer's z, a and delta, then the gathered inputs and targets. Outputs must not
- * overlap any other argument.
+ * `capacity` rows, each layer's activations, the output layer's z, a scratch region and the gathered
+ * minibatch: `capacity*(d_0+(d_1+...+d_L)+2*d_L+max(d_1,...,d_{L-1}))` elements. Outputs must not overlap
+ * any other argument.
  */
 export interface NetworkKernels {
   /**
@@ -188,7 +191,9 @@ export interface NetworkKernels {
    * workspace, runs forward and backward, writes d(loss)/d(params) to `gradients`, and returns the
    * minibatch loss (mean reduction). With `learningRate` > 0 it then also takes a plain SGD step,
    * `params -= learningRate * gradients` (as {@link OptimizerKernels.sgdStep} without momentum or decay),
-   * unless the loss is NaN or infinite; 0 leaves `params` alone.
+   * unless the loss is NaN or infinite, or the step would make any parameter NaN or infinite: such a step
+   * is refused, `params` are left exactly as they were, and the return value is `Infinity` (the update
+   * the loss implied was infinite). 0 leaves `params` alone.
    */
   networkGradients(
     layout: Int32Array,
@@ -210,7 +215,8 @@ export interface NetworkKernels {
    * native code for many steps): rows `indices[indexOffset .. indexOffset + rows)` in batches of
    * `batchSize` (the last one shorter), each exactly a {@link NetworkKernels.networkGradients} call with
    * `learningRate`, each batch's loss written to `losses[b]`. It stops after the first batch whose loss is
-   * NaN or infinite (that batch's update skipped) and returns how many batches it ran, that one included.
+   * NaN or infinite, or whose update was refused (as networkGradients refuses it, recorded as `Infinity`),
+   * that batch's update skipped, and returns how many batches it ran, that one included.
    */
   networkSteps(
     layout: Int32Array,

@@ -4,8 +4,12 @@
  *
  *   layout      Int32Array [L, d_0, ..., d_L, f_1, ..., f_L]
  *   parameters  for each layer i: W_i (d_{i-1} x d_i, row-major), then b_i (d_i)
- *   workspace   for `capacity` rows: for each layer z_i, a_i, delta_i (capacity x d_i each), then the
- *               gathered inputs (capacity x d_0) and targets (capacity x d_L)
+ *   workspace   for `capacity` rows: each hidden layer's a_i, the output layer's z_L and a_L, a scratch
+ *               region (capacity x the widest hidden layer), then the gathered inputs (capacity x d_0)
+ *               and targets (capacity x d_L)
+ *
+ * Hidden layers keep no z (every activation's derivative comes from a), and backward writes each delta
+ * over a buffer whose last use has passed; native/kernels/network.h's comment has the whole schedule.
  */
 import type { ActivationCode } from './kernels';
 
@@ -18,6 +22,8 @@ export class NetworkLayout {
   readonly parameterCount: number;
   /** d_1 + ... + d_L */
   readonly unitSum: number;
+  /** max(d_1, ..., d_{L-1}), 0 for one layer: the scratch region's width */
+  readonly widestHidden: number;
 
   constructor(units: readonly number[], activations: readonly ActivationCode[]) {
     this.layers = units.length - 1;
@@ -35,6 +41,7 @@ export class NetworkLayout {
     this.biasOffsets = biasOffsets;
     this.parameterCount = total;
     this.unitSum = units.slice(1).reduce((sum, d) => sum + d, 0);
+    this.widestHidden = Math.max(0, ...units.slice(1, this.layers));
   }
 
   /** Parses and checks an Int32Array layout; `fail` builds the error for a malformed one. */
@@ -69,22 +76,25 @@ export class NetworkLayout {
     return this.units[this.layers]!;
   }
 
-  z(capacity: number, layer: number): number {
+  /** Layer `layer`'s activations (0-based); for a hidden layer also where its z is computed. */
+  a(capacity: number, layer: number): number {
+    if (layer === this.layers - 1) return this.outputZ(capacity) + capacity * this.outputs;
     let sum = 0;
     for (let i = 0; i < layer; i++) sum += this.units[i + 1]!;
-    return capacity * 3 * sum;
+    return capacity * sum;
   }
 
-  a(capacity: number, layer: number): number {
-    return this.z(capacity, layer) + capacity * this.units[layer + 1]!;
+  /** The output layer's z, the only z kept (the cross-entropies are computed from it). */
+  outputZ(capacity: number): number {
+    return capacity * (this.unitSum - this.outputs);
   }
 
-  delta(capacity: number, layer: number): number {
-    return this.a(capacity, layer) + capacity * this.units[layer + 1]!;
+  scratch(capacity: number): number {
+    return this.outputZ(capacity) + capacity * 2 * this.outputs;
   }
 
   gatheredInputs(capacity: number): number {
-    return capacity * 3 * this.unitSum;
+    return this.scratch(capacity) + capacity * this.widestHidden;
   }
 
   gatheredTargets(capacity: number): number {
@@ -95,6 +105,9 @@ export class NetworkLayout {
     return this.gatheredTargets(capacity) + capacity * this.outputs;
   }
 }
+
+/** How an error message words {@link NetworkLayout.workspaceSize}, as native/bindings/network.cc does. */
+export const WORKSPACE_RULE = 'capacity*(d_0+(d_1+...+d_L)+2*d_L+max(d_1,...,d_{L-1}))';
 
 /** As native/kernels/network.h's kMaxLayers. */
 export const MAX_LAYERS = 256;

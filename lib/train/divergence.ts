@@ -3,28 +3,36 @@
  * back to the last finite state, with nothing lost that was still finite.
  *
  * The cheap part covers the common case for free: the Trainer skips the update of a batch whose loss is
- * not finite, so the weights (and the optimizer's state) are those after the previous batch. The rare case
- * is an update that overflowed while its batch's loss was still finite: then the weights themselves hold an
- * infinity. For that, the weights and the optimizer's state are copied once per epoch (not per batch, which
- * would cost a full copy every step), and the epoch is replayed from that copy, batch by batch, up to the
- * last finite state. The replay is exact: the same batches in the same order through the same
- * deterministic kernels.
+ * not finite, so the weights (and the optimizer's state) are those after the previous batch. Plain SGD
+ * goes further: its fused update is checked before it is written and refused if any weight would become
+ * non-finite, so its weights can never hold an infinity and the guard needs nothing more. For the other
+ * optimizers, an update can overflow while its batch's loss is still finite; for that case the weights and
+ * the optimizer's state are copied once per epoch (not per batch, which would cost a full copy every step),
+ * and the epoch is replayed from that copy, batch by batch, up to the last finite state. The replay is
+ * exact: the same batches in the same order through the same deterministic kernels.
  */
 import type { FloatArray } from '../backend/kernels';
+import { StateError } from '../errors';
 import type { OptimizerState } from '../optimizers';
 import type { Trainer } from './trainer';
 
 /** Rolls a diverged run back to its last finite weights (see the file comment). */
 export class DivergenceGuard {
-  private readonly epochStart: FloatArray;
+  /** The weights at the start of the epoch, when updates can overflow (see the file comment). */
+  private readonly epochStart: FloatArray | undefined;
   private optimizerStart: OptimizerState | undefined;
 
-  constructor(private readonly parameters: FloatArray) {
-    this.epochStart = parameters.slice();
+  /** @param replays - whether updates can leave weights non-finite, so epochs must be replayable */
+  constructor(
+    private readonly parameters: FloatArray,
+    replays: boolean,
+  ) {
+    this.epochStart = replays ? parameters.slice() : undefined;
   }
 
   /** Remembers the weights and optimizer state at the start of an epoch (after the previous one was checked). */
   startEpoch(trainer: Trainer): void {
+    if (this.epochStart === undefined) return;
     this.epochStart.set(this.parameters);
     this.optimizerStart = trainer.optimizer.exportState();
   }
@@ -45,6 +53,10 @@ export class DivergenceGuard {
    */
   rollBack(trainer: Trainer, applied: number, learningRate: number): number {
     if (this.finite()) return applied;
+    if (this.epochStart === undefined) {
+      // Checked updates never write a non-finite weight: reaching this is a bug in a kernel, not divergence.
+      throw new StateError('ERR_INTERNAL', 'checked SGD updates left a weight non-finite; please report this');
+    }
     const optimizer = trainer.optimizer;
     this.parameters.set(this.epochStart);
     if (this.optimizerStart !== undefined) optimizer.restoreState(this.optimizerStart);

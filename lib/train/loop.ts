@@ -50,7 +50,8 @@ export type LoopOutcome = { stopped: false; history: History } | { stopped: true
 
 /**
  * Trains `target.parameters` in place with `optimizer` (attached to them).
- * @param evaluation - a workspace for the whole-set loss and validation passes (any capacity)
+ * @param evaluation - a workspace for the whole-set loss and validation passes (any capacity), or
+ *   undefined to use the training step's (see trainingWorkspaceServesEvaluation)
  * @throws {@link NonFiniteLossError} after rolling back, with `stopOnNonFinite`
  */
 export function runTraining(
@@ -58,14 +59,14 @@ export function runTraining(
   random: Random,
   data: TrainingData,
   settings: LoopSettings,
-  evaluation: Workspace,
+  evaluation: Workspace | undefined,
   hooks: LoopHooks,
   optimizer: Optimizer,
 ): LoopOutcome {
   const { epochs, logEvery } = settings;
   const trainer = new Trainer(target, data.x, data.y, settings.loss, settings.batchSize, evaluation, optimizer);
-  const validation = data.validation && new Validation(target, data.validation.x, data.validation.y, settings.loss, evaluation);
-  const guard = settings.stopOnNonFinite ? new DivergenceGuard(target.parameters) : undefined;
+  const validation = data.validation && new Validation(target, data.validation.x, data.validation.y, settings.loss, trainer.evaluation);
+  const guard = settings.stopOnNonFinite ? new DivergenceGuard(target.parameters, !trainer.checksUpdates) : undefined;
   const stopping = settings.earlyStopping ? new EarlyStopping(settings.earlyStopping, target.parameters) : undefined;
   const history: History = { epoch: [], loss: [] };
   const batches = trainer.batchesPerEpoch;
@@ -91,7 +92,7 @@ export function runTraining(
           epoch,
           batch,
           loss,
-          `The loss became ${loss} at epoch ${epoch}, batch ${batch}, so training stopped; ${keptWeights(epoch, kept)}. ` +
+          `${nonFinite(loss, trainer)} at epoch ${epoch}, batch ${batch}, so training stopped; ${keptWeights(epoch, kept)}. ` +
             'A lower learningRate or standardised inputs usually help; stopOnNonFinite: false trains on regardless.',
         );
       }
@@ -133,6 +134,11 @@ export function runTraining(
     stopping.finish(Math.min(epoch, epochs));
   }
   return { stopped: false, history };
+}
+
+/** Plain SGD reports an update it refused (one that would make a weight non-finite) as an infinite loss. */
+function nonFinite(loss: number, trainer: Trainer): string {
+  return loss === Infinity && trainer.checksUpdates ? 'The loss, or the update it implied, became infinite' : `The loss became ${loss}`;
 }
 
 function keptWeights(epoch: number, kept: number): string {

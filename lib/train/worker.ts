@@ -16,7 +16,7 @@ import type { FloatMatrix } from '../matrix';
 import { optimizerFromConfig } from '../optimizers';
 import { Random } from '../random';
 import { runTraining } from './loop';
-import { evaluationCapacity, type TrainingTarget } from './trainer';
+import { evaluationCapacity, trainingWorkspaceServesEvaluation, type TrainingTarget } from './trainer';
 import { prepareData, type ValidationSource } from './validation';
 import { RESUME, serializeError, STOP, type MatrixData, type WorkerJob, type WorkerMessage } from './worker-protocol';
 import { Workspace } from './workspace';
@@ -50,7 +50,11 @@ function run(job: WorkerJob): void {
     }
     const data = prepareData(matrix(job.x), matrix(job.y), validation);
     const evaluationRows = Math.max(data.x.rows, data.validation?.x.rows ?? 0);
-    const evaluation = new Workspace(layout, evaluationCapacity(layout, job.dtype, evaluationRows), job.dtype);
+    // As Network.fit chooses: the training step's workspace when a minibatch is as large as a pass would be.
+    const batchRows = Math.min(job.settings.batchSize, data.x.rows);
+    const evaluation = trainingWorkspaceServesEvaluation(layout, job.dtype, batchRows, evaluationRows)
+      ? undefined
+      : new Workspace(layout, evaluationCapacity(layout, job.dtype, evaluationRows), job.dtype);
     const settings = { ...job.settings, loss: (LOSSES as Record<string, Loss>)[job.settings.loss]! };
 
     // Reads the resume counter before posting, so a resume that comes before the wait is not missed.

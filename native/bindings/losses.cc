@@ -55,20 +55,21 @@ napi_value lossValue(Call& call) {
   return result;
 }
 
-// outputDelta(loss, activation, rows, cols, Z, A, Y, delta): delta = d(loss)/dZ. delta must be separate
-// memory: squared error writes it before the activation's backward pass reads A and Z.
+// outputDelta(loss, activation, rows, cols, Z, A, Y, delta): delta = d(loss)/dZ. delta may be Z itself (Z
+// is checked but not read: the derivatives come from A); it must be separate from A and Y, which squared
+// error reads after it starts writing delta.
 template <typename T>
 napi_value outputDelta(Call& call) {
   int loss = 0, activation = 0;
   size_t rows = 0, cols = 0;
   Span<T> Z, A, Y, delta;
   if (!readLossArguments(call, &loss, &activation, &rows, &cols, &Z, &A, &Y) ||
-      !call.array(7, "delta", rows * cols, "rows*cols", &delta) || !call.disjoint("delta", delta, "Z", Z, false) ||
+      !call.array(7, "delta", rows * cols, "rows*cols", &delta) || !call.disjoint("delta", delta, "Z", Z, true) ||
       !call.disjoint("delta", delta, "A", A, false) || !call.disjoint("delta", delta, "Y", Y, false)) {
     return nullptr;
   }
-  kernels::outputDelta<T>(static_cast<LossCode>(loss), static_cast<ActivationCode>(activation), rows, cols, Z.data,
-                          A.data, Y.data, delta.data);
+  kernels::outputDelta<T>(static_cast<LossCode>(loss), static_cast<ActivationCode>(activation), rows, cols, A.data,
+                          Y.data, delta.data);
   return nullptr;
 }
 

@@ -45,8 +45,9 @@ bool readLayout(Call& call, size_t index, NetworkLayout* layout) {
     layout->activations[i] = static_cast<ActivationCode>(code);
   }
   // Units are at most 2^31 - 1, so a product fits; only the running sums can overflow.
-  size_t total = 0, unitSum = 0;
+  size_t total = 0, unitSum = 0, widestHidden = 0;
   for (size_t i = 0; i < layout->layers; ++i) {
+    if (i + 1 < layout->layers && layout->units[i + 1] > widestHidden) widestHidden = layout->units[i + 1];
     layout->weightOffset[i] = total;
     layout->biasOffset[i] = total + layout->units[i] * layout->units[i + 1];
     if (!add(layout->biasOffset[i], layout->units[i + 1], &total) || !add(unitSum, layout->units[i + 1], &unitSum)) {
@@ -55,14 +56,18 @@ bool readLayout(Call& call, size_t index, NetworkLayout* layout) {
   }
   layout->parameterCount = total;
   layout->unitSum = unitSum;
+  layout->widestHidden = widestHidden;
   return true;
 }
 
-// The workspace elements `capacity` rows need, overflow-checked.
+// As lib/backend/layout.ts words it.
+constexpr const char* kWorkspaceRule = "capacity*(d_0+(d_1+...+d_L)+2*d_L+max(d_1,...,d_{L-1}))";
+
+// The workspace elements `capacity` rows need (kernels/network.h's layout), overflow-checked.
 bool workspaceNeed(Call& call, const NetworkLayout& layout, size_t capacity, size_t* need) {
   size_t perRow = 0;
-  if (!multiply(layout.unitSum, 3, &perRow) || !add(perRow, layout.inputs(), &perRow) ||
-      !add(perRow, layout.outputs(), &perRow) || !multiply(perRow, capacity, need)) {
+  if (!add(layout.unitSum, layout.widestHidden, &perRow) || !add(perRow, layout.inputs(), &perRow) ||
+      !add(perRow, 2 * layout.outputs(), &perRow) || !multiply(perRow, capacity, need)) {
     return call.rangeError("%s: a workspace for capacity %zu would overflow", call.kernel(), capacity);
   }
   return true;
@@ -85,7 +90,7 @@ bool readHead(Call& call, size_t paramsIndex, size_t workspaceIndex, size_t capa
                     &args->params) &&
          call.dimension(capacityIndex, "capacity", &args->capacity) &&
          workspaceNeed(call, args->layout, args->capacity, &need) &&
-         call.array(workspaceIndex, "workspace", need, "capacity*(3*(d_1+...+d_L)+d_0+d_L)", &args->workspace) &&
+         call.array(workspaceIndex, "workspace", need, kWorkspaceRule, &args->workspace) &&
          call.disjoint("workspace", args->workspace, "params", args->params, false);
 }
 

@@ -1,6 +1,11 @@
 // Activation functions, forward and backward, as one table indexed by the code the TS layer passes.
-// An elementwise activation is a struct with value(z) and backward(z, a, g); adding one is that struct plus
-// one line in activationTable(). Softmax couples a row, so it has its own forward and backward.
+// An elementwise activation is a struct with value(z) and backward(a, g); adding one is that struct plus
+// one line in activation(). Softmax couples a row, so it has its own forward and backward.
+//
+// Every backward is written in terms of the activation a = f(z), never z, as PyTorch's own backward
+// formulas are (threshold_backward on the result, sigmoid_backward and tanh_backward on the output). That
+// is what lets the network kernels compute z in place in a's buffer and keep no copy of z for the hidden
+// layers (native/kernels/network.h). An activation whose derivative needs z would need z kept there.
 #pragma once
 
 #include <cmath>
@@ -25,41 +30,42 @@ inline T stableSigmoid(T z) {
   return z >= T(0) ? positive : negative;
 }
 
-// Each activation: value(z), and backward(z, a, g) = g * f'(z) given a = f(z).
+// Each activation: value(z), and backward(a, g) = g * f'(z) given a = f(z).
 struct Identity {
   template <typename T> static T value(T z) { return z; }
-  template <typename T> static T backward(T, T, T g) { return g; }
+  template <typename T> static T backward(T, T g) { return g; }
 };
 
-// The derivative at exactly 0 is taken as 0, as PyTorch does. Backward selects rather than multiplies, so
-// an inactive unit passes 0 even when the incoming gradient is infinite (PyTorch's threshold_backward).
+// The derivative at exactly 0 is taken as 0, as PyTorch does. a > 0 exactly when z > 0 (NaN included), so
+// testing a is testing z. Backward selects rather than multiplies, so an inactive unit passes 0 even when
+// the incoming gradient is infinite (PyTorch's threshold_backward).
 struct Relu {
   template <typename T> static T value(T z) { return z > T(0) ? z : T(0); }
-  template <typename T> static T backward(T z, T, T g) { return z > T(0) ? g : T(0); }
+  template <typename T> static T backward(T a, T g) { return a > T(0) ? g : T(0); }
 };
 
 // The derivative uses the activation a = sigmoid(z) that forward already computed: a(1 - a) is sigmoid'(z).
 // (The seed evaluated sigmoid' at a instead of z; that is the bug this form cannot have.)
 struct Sigmoid {
   template <typename T> static T value(T z) { return stableSigmoid(z); }
-  template <typename T> static T backward(T, T a, T g) { return g * (a * (T(1) - a)); }
+  template <typename T> static T backward(T a, T g) { return g * (a * (T(1) - a)); }
 };
 
 struct Tanh {
   template <typename T> static T value(T z) { return std::tanh(z); }
-  template <typename T> static T backward(T, T a, T g) { return g * (T(1) - a * a); }
+  template <typename T> static T backward(T a, T g) { return g * (T(1) - a * a); }
 };
 
-// PyTorch's default negative slope.
+// PyTorch's default negative slope. With a positive slope, a > 0 exactly when z > 0, as for Relu.
 struct LeakyRelu {
   template <typename T> static constexpr T slope() { return T(0.01); }
   template <typename T> static T value(T z) {
     const T scaled = slope<T>() * z;
     return z > T(0) ? z : scaled;
   }
-  template <typename T> static T backward(T z, T, T g) {
+  template <typename T> static T backward(T a, T g) {
     const T scaled = slope<T>() * g;
-    return z > T(0) ? g : scaled;
+    return a > T(0) ? g : scaled;
   }
 };
 
@@ -69,14 +75,15 @@ BLASNET_MULTIVERSION void elementwiseForward(size_t rows, size_t cols, const T* 
   for (size_t i = 0; i < count; ++i) A[i] = Fn::value(Z[i]);
 }
 
-// out = G * f'(Z). Each element reads its inputs before writing, so out may be G, Z or A itself.
+// out = G * f'(Z), from A = f(Z). Each element reads its inputs before writing, so out may be G or A itself.
 template <typename Fn, typename T>
-BLASNET_MULTIVERSION void elementwiseBackward(size_t rows, size_t cols, const T* Z, const T* A, const T* G, T* out) {
+BLASNET_MULTIVERSION void elementwiseBackward(size_t rows, size_t cols, const T* A, const T* G, T* out) {
   const size_t count = rows * cols;
-  for (size_t i = 0; i < count; ++i) out[i] = Fn::backward(Z[i], A[i], G[i]);
+  for (size_t i = 0; i < count; ++i) out[i] = Fn::backward(A[i], G[i]);
 }
 
-// Shifting by the row maximum keeps exp in range; the result is unchanged mathematically.
+// Shifting by the row maximum keeps exp in range; the result is unchanged mathematically. Each z_j is read
+// before a_j is written, so A may be Z itself.
 template <typename T>
 BLASNET_MULTIVERSION void softmaxForward(size_t rows, size_t cols, const T* Z, T* A) {
   if (cols == 0) return;  // rows may be up to 2^31 with nothing to touch: do not walk them
@@ -97,7 +104,7 @@ BLASNET_MULTIVERSION void softmaxForward(size_t rows, size_t cols, const T* Z, T
 // The Jacobian-vector product of softmax: out_j = a_j * (g_j - sum_k g_k a_k). The dot product is taken
 // before any write, so out may be G or A itself.
 template <typename T>
-BLASNET_MULTIVERSION void softmaxBackward(size_t rows, size_t cols, const T*, const T* A, const T* G, T* out) {
+BLASNET_MULTIVERSION void softmaxBackward(size_t rows, size_t cols, const T* A, const T* G, T* out) {
   if (cols == 0) return;
   for (size_t r = 0; r < rows; ++r) {
     const T* a = A + r * cols;
@@ -113,7 +120,7 @@ template <typename T>
 struct ActivationOps {
   const char* name;
   void (*forward)(size_t rows, size_t cols, const T* Z, T* A);
-  void (*backward)(size_t rows, size_t cols, const T* Z, const T* A, const T* G, T* out);
+  void (*backward)(size_t rows, size_t cols, const T* A, const T* G, T* out);
 };
 
 template <typename Fn, typename T>

@@ -88,16 +88,17 @@ BLASNET_MULTIVERSION double lossValue(LossCode loss, size_t rows, size_t cols, c
 }
 
 // delta = d(loss)/dz for the output layer. The cross-entropies use their closed forms with the activation
-// they require; squared error works with any activation through that activation's backward pass.
+// they require; squared error works with any activation through that activation's backward pass. Only A is
+// needed (every derivative comes from A), which lets the network kernels write delta over the output z.
 template <typename T>
-BLASNET_MULTIVERSION void outputDelta(LossCode loss, ActivationCode outputActivation, size_t rows, size_t cols, const T* Z, const T* A,
-                 const T* Y, T* delta) {
+BLASNET_MULTIVERSION void outputDelta(LossCode loss, ActivationCode outputActivation, size_t rows, size_t cols,
+                                      const T* A, const T* Y, T* delta) {
   const size_t count = rows * cols;
   switch (loss) {
     case LossCode::MeanSquaredError: {
       const T scale = T(2) / static_cast<T>(count);
       for (size_t i = 0; i < count; ++i) delta[i] = scale * (A[i] - Y[i]);
-      activation<T>(outputActivation).backward(rows, cols, Z, A, delta, delta);
+      activation<T>(outputActivation).backward(rows, cols, A, delta, delta);
       return;
     }
     case LossCode::BinaryCrossEntropy: {

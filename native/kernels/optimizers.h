@@ -34,6 +34,29 @@ BLASNET_MULTIVERSION void sgdStep(size_t n, T learningRate, T momentum, bool nes
   }
 }
 
+// Plain SGD, params -= learningRate * gradients (sgdStep's arithmetic without momentum or decay), applied
+// only if every result is finite; returns whether it was. The check is its own pass, before any write, so
+// a refused update leaves params exactly as they were and the caller needs no copy to roll back.
+// (v * 0 is 0 for finite v and NaN otherwise; summed, one NaN or infinity poisons the sum. Eight
+// independent sums, so the loop vectorises and costs a few percent of one pass over a step's products.)
+template <typename T>
+BLASNET_MULTIVERSION bool sgdStepIfFinite(size_t n, T learningRate, T* params, const T* gradients) {
+  constexpr size_t kLanes = 8;
+  T poison[kLanes] = {};
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+      poison[lane] += (params[i + lane] - learningRate * gradients[i + lane]) * T(0);
+    }
+  }
+  for (; i < n; ++i) poison[0] += (params[i] - learningRate * gradients[i]) * T(0);
+  for (size_t lane = 0; lane < kLanes; ++lane) {
+    if (poison[lane] != T(0)) return false;
+  }
+  for (size_t j = 0; j < n; ++j) params[j] -= learningRate * gradients[j];
+  return true;
+}
+
 // `step` is the 1-based count of updates including this one (for the bias corrections).
 template <typename T>
 BLASNET_MULTIVERSION void adamStep(size_t n, T learningRate, T beta1, T beta2, T epsilon, T weightDecay,

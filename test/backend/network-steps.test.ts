@@ -1,6 +1,7 @@
 /**
  * networkSteps is many networkGradients calls in one: the same bits, whatever the split, and it stops at
- * the first non-finite loss with that batch's update skipped.
+ * the first non-finite loss with that batch's update skipped. The fused plain-SGD update refuses to write
+ * a non-finite parameter.
  */
 import { ActivationCode as Act, LossCode as Loss } from '../../lib';
 import { NetworkLayout } from '../../lib/backend/layout';
@@ -61,6 +62,37 @@ describeBackends('networkSteps', (b) => {
     b.networkGradients(code, replay.params, new Float64Array(layout.parameterCount), new Float64Array(layout.workspaceSize(capacity)), capacity, Loss.crossEntropy, X, Y, order, 0, 4, 0.1);
     expect(sameBits(params, replay.params)).toBe(true);
     expect(sameBits(params, before)).toBe(false);
+  });
+
+  it('refuses a plain SGD update that would make a parameter non-finite: Infinity, params untouched', () => {
+    // Identity layers and targets of 1e3: squared error's deltas are in the hundreds, so some gradient
+    // exceeds 1 in magnitude and MAX_VALUE times it overflows.
+    const linear = new NetworkLayout([6, 5, 3], [Act.identity, Act.identity]);
+    const linearCode = linear.encode();
+    const { params, X, Y, order } = setup();
+    Y.fill(1e3);
+    const before = params.slice();
+    const grads = new Float64Array(linear.parameterCount);
+    const ws = new Float64Array(linear.workspaceSize(capacity));
+    // The same minibatch's gradients without an update, for the check below.
+    const loss = b.networkGradients(linearCode, params, grads, ws, capacity, Loss.meanSquaredError, X, Y, order, 0, 4, 0);
+    const expected = grads.slice();
+    expect(expected.some((g) => Math.abs(g) > 1)).toBe(true);
+    expect(b.networkGradients(linearCode, params, grads, ws, capacity, Loss.meanSquaredError, X, Y, order, 0, 4, Number.MAX_VALUE)).toBe(Infinity);
+    expect(sameBits(params, before)).toBe(true);
+    expect(sameBits(grads, expected)).toBe(true);
+    // A rate whose update stays finite is applied, and the loss is the batch's own.
+    expect(b.networkGradients(linearCode, params, grads, ws, capacity, Loss.meanSquaredError, X, Y, order, 0, 4, 1e-6)).toBe(loss);
+    expect(sameBits(params, before)).toBe(false);
+
+    // networkSteps stops at the refused batch, recording it as Infinity.
+    params.set(before);
+    const losses = new Float64Array(5).fill(-1);
+    const ran = b.networkSteps(linearCode, params, grads, ws, capacity, Loss.meanSquaredError, X, Y, order, 0, 4, 20, Number.MAX_VALUE, losses);
+    expect(ran).toBe(1);
+    expect(losses[0]).toBe(Infinity);
+    expect(losses[1]).toBe(-1);
+    expect(sameBits(params, before)).toBe(true);
   });
 
   it('checks its own arguments: batch size within capacity, enough room for the losses', () => {

@@ -2,7 +2,7 @@
  * fit's training options beyond plain SGD: validation rows, early stopping, and the divergence guard. The
  * same loop runs fitAsync, so these hold there too (fit-async.test.ts checks that the two agree).
  */
-import { CrossEntropy, Identity, Matrix, MSE, Network, NonFiniteLossError, Relu, Softmax, ValueError } from '../../lib';
+import { CrossEntropy, Identity, Matrix, MSE, Network, NonFiniteLossError, Relu, SGD, Softmax, ValueError } from '../../lib';
 import { classification, replayBatches, rowsOf, sameBits } from '../helpers/training';
 
 const settings = { loss: CrossEntropy, batchSize: 10, learningRate: 0.1, log: null };
@@ -118,7 +118,11 @@ describe('divergence', () => {
     expect(thrown).toBeInstanceOf(NonFiniteLossError);
     const error = thrown as NonFiniteLossError;
     expect(error.code).toBe('ERR_NON_FINITE_LOSS');
-    expect(error.message).toMatch(new RegExp(`^The loss became (NaN|Infinity) at epoch ${error.epoch}, batch ${error.batch}, so training stopped`));
+    // Plain SGD refuses the update that would overflow the weights (reported as an infinite loss) before
+    // the loss itself overflows.
+    expect(error.message).toMatch(
+      new RegExp(`^(The loss became (NaN|Infinity)|The loss, or the update it implied, became infinite) at epoch ${error.epoch}, batch ${error.batch}, so training stopped`),
+    );
     expect(Number.isFinite(error.loss)).toBe(false);
     expect(net.parameters.every(Number.isFinite)).toBe(true);
     // Replaying the steps before the failing one gives exactly these weights.
@@ -129,15 +133,35 @@ describe('divergence', () => {
     expect(sameBits(replay.parameters, net.parameters)).toBe(true);
   });
 
-  it('rolls back an update that overflowed while its loss was finite, by replaying the epoch', () => {
-    // Inputs near 1e150 through identity layers: the cross-entropy of the huge logits stays finite (it is
-    // computed from them stably), but the first update overflows the weights to infinity.
-    const huge = { rows: 2, cols: 2, data: Float64Array.from([1e150, -1e150, 3e149, 2e150]) };
-    // Targets opposite to the saturated outputs, so the output deltas are of order 1.
-    const labels = { rows: 2, cols: 2, data: Float64Array.from([0, 1, 1, 0]) };
+  // Inputs near 1e150 through identity layers: the cross-entropy of the huge logits stays finite (it is
+  // computed from them stably), but the first update overflows the weights to infinity.
+  const huge = { rows: 2, cols: 2, data: Float64Array.from([1e150, -1e150, 3e149, 2e150]) };
+  // Targets opposite to the saturated outputs, so the output deltas are of order 1.
+  const labels = { rows: 2, cols: 2, data: Float64Array.from([0, 1, 1, 0]) };
+  const overflowing = { loss: CrossEntropy, epochs: 3, batchSize: 2, log: null };
+
+  it.each(['native', 'js'] as const)('refuses a plain SGD update that would overflow while its loss was finite (%s)', (backend) => {
+    const net = new Network([2, 3, 2], [Identity, Softmax], { seed: 5, backend });
+    const before = net.parameters.slice();
+    let thrown: unknown;
+    try {
+      net.fit(huge, labels, { ...overflowing, learningRate: 1e160 });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(NonFiniteLossError);
+    expect((thrown as NonFiniteLossError).message).toMatch(
+      /^The loss, or the update it implied, became infinite at epoch 1, batch 0, so training stopped; the weights are those from the start of epoch 1/,
+    );
+    expect((thrown as NonFiniteLossError).loss).toBe(Infinity);
+    expect(sameBits(net.parameters, before)).toBe(true);
+  });
+
+  it('rolls back an overflowing update of a stateful optimizer by replaying the epoch', () => {
     const net = new Network([2, 3, 2], [Identity, Softmax], { seed: 5 });
     const before = net.parameters.slice();
-    expect(() => net.fit(huge, labels, { loss: CrossEntropy, epochs: 3, batchSize: 2, learningRate: 1e160, log: null })).toThrow(
+    const optimizer = new SGD({ learningRate: 1e160, momentum: 0.5 });
+    expect(() => net.fit(huge, labels, { ...overflowing, optimizer })).toThrow(
       /The update of epoch 1, batch 0 made some weights non-finite, so training stopped; the weights are those from the start of epoch 1/,
     );
     expect(sameBits(net.parameters, before)).toBe(true);
