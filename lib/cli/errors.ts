@@ -29,8 +29,9 @@ export function describeFailure(error: unknown): Failure {
   if (error instanceof UsageError) return { message: error.message, exitCode: EXIT_USAGE };
   if (error instanceof AbortError) return { message: 'interrupted: nothing was written', exitCode: EXIT_INTERRUPTED };
   if (error instanceof NonFiniteLossError) {
+    // The library's message speaks of fit's options; a person at the command line has flags.
     return {
-      message: `training diverged: ${error.message}; try a smaller --lr, or keep --standardize on`,
+      message: `training diverged: the loss became ${error.loss} in epoch ${error.epoch}, so training stopped and nothing was written; try a smaller --lr (and keep standardisation on)`,
       exitCode: EXIT_DATA,
     };
   }

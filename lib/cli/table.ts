@@ -91,7 +91,11 @@ export async function* readTableChunks(
       for (let k = 0; k < featureCount; k++) {
         const column = plan.features[k]!;
         const value = parseNumber(cells[column]!);
-        if (value === undefined) throw notANumber(layout, line, column, cells[column]!, isFirstRow ? plan.firstRowHint?.(column) : undefined);
+        if (value === undefined) {
+          const cell = cells[column]!;
+          // A word in the first row is most likely a label column; a blank cell is just missing.
+          throw notANumber(layout, line, column, cell, isFirstRow && cell !== '' ? plan.firstRowHint?.(column) : undefined);
+        }
         buffer[base + k] = value;
       }
       if (plan.target !== undefined) {
