@@ -60,7 +60,7 @@ th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: ri
 th:first-child, td:first-child, th.text, td.text { text-align: left; }
 thead th { color: var(--muted); font-weight: 600; font-size: 0.85rem; }
 tr.total td { border-top: 2px solid var(--line); }
-.pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 8px 24px; }
+.pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 440px), 1fr)); gap: 8px 24px; }
 .chart { width: 100%; height: auto; display: block; }
 .chart .grid { stroke: #eef1f4; }
 .chart .axis, .chart .tick-mark { stroke: #9aa5b1; }
@@ -81,18 +81,25 @@ table.confusion th.predicted { text-align: center; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-ul.flags { list-style: none; padding: 0; margin: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr)); gap: 2px 16px; }
+ul.flags { list-style: none; padding: 0; margin: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr)); gap: 2px 16px; }
 ul.flags li { padding: 3px 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+.nowrap { white-space: nowrap; }
 footer { margin-top: 32px; color: var(--muted); font-size: 0.85rem; }
 @media (max-width: 560px) {
   body { padding: 14px 10px 30px; font-size: 14px; }
   dl.facts { grid-template-columns: 1fr; gap: 0; }
   dl.facts dd { margin-bottom: 6px; }
-  th, td { padding: 4px 6px; }
+  th, td { padding: 4px 4px; }
+  th:first-child, td:first-child { padding-left: 0; }
   table { font-size: 13px; }
-  /* The charts scale down with the screen; their text is set in the viewBox's units, so enlarge it. */
-  .chart .tick { font-size: 19px; }
-  .chart .axis-label, .chart .legend { font-size: 20px; }
+  thead th { font-size: 0.75rem; }
+  table.confusion td.cell { min-width: 2.2em; }
+  table.confusion th.corner { white-space: normal; min-width: 5em; }
+  /* The charts scale down to about half; their text is in the viewBox's units, so it is enlarged to stay
+     readable, and the axis titles (the heading says what they are) make room for it. */
+  .chart .tick { font-size: 24px; }
+  .chart .legend { font-size: 26px; }
+  .chart .axis-label { display: none; }
 }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
@@ -192,7 +199,7 @@ function confusionSection(part: ClassificationPart, classes: readonly string[]):
 <thead><tr><th class="corner">true \\ predicted</th>${header}<th>rows</th></tr></thead>
 <tbody>${rows}</tbody>
 </table></div>
-<p class="note">Each row is a true class; a cell counts its rows predicted as the column's class. Shade: the cell's share of its row, 0% <span class="legend-scale" aria-hidden="true"></span> 100%.</p>
+<p class="note">Each row is a true class; a cell counts its rows predicted as the column's class. Shade: the cell's share of its row, <span class="nowrap">0% <span class="legend-scale" aria-hidden="true"></span> 100%</span>.</p>
 </section>`;
 }
 

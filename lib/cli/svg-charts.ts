@@ -8,7 +8,7 @@ import { html, raw, type SafeHtml } from './html';
 
 const WIDTH = 720;
 const HEIGHT = 320;
-const MARGIN = { left: 64, right: 20, top: 20, bottom: 44 };
+const MARGIN = { left: 76, right: 20, top: 20, bottom: 44 };
 
 /** A round step (1, 2 or 5 times a power of ten) giving about `count` intervals over `span`. */
 export function niceStep(span: number, count: number): number {
@@ -119,7 +119,7 @@ export function lossChart(series: readonly Series[], yLabel: string): SafeHtml {
   });
   const legend = series.map(
     (s, k) =>
-      html`<g transform="translate(${WIDTH - MARGIN.right - 170} ${MARGIN.top + 6 + k * 20})"><line class="series ${s.className}" x1="0" x2="26" y1="0" y2="0"/><text class="legend" x="34" y="0" dy="0.32em">${s.name}</text></g>`,
+      html`<g transform="translate(${WIDTH - MARGIN.right - 170} ${MARGIN.top + 8 + k * 30})"><line class="series ${s.className}" x1="0" x2="26" y1="0" y2="0"/><text class="legend" x="34" y="0" dy="0.32em">${s.name}</text></g>`,
   );
   const label = log ? `${yLabel} (log scale)` : yLabel;
   const summary = series.map((s) => `${s.name} ${s.values[0]?.toPrecision(4)} to ${s.values.at(-1)?.toPrecision(4)}`).join('; ');
