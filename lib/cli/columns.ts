@@ -4,8 +4,8 @@
  * position).
  */
 import { closest } from '../validate';
-import { DataError, UsageError } from './errors';
 import { displayName } from './csv';
+import { DataError, UsageError } from './errors';
 import type { ModelInfo } from './model-info';
 import type { ColumnPlan, TableLayout } from './table';
 

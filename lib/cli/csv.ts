@@ -5,8 +5,7 @@
  * fast as records are used).
  */
 import { promises as fs } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 import { parse } from 'csv-parse';

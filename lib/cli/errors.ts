@@ -20,8 +20,11 @@ export interface Failure {
   exitCode: number;
 }
 
+/** A file or the data is wrong, or training failed. */
 export const EXIT_DATA = 1;
+/** The command line is wrong. */
 export const EXIT_USAGE = 2;
+/** Ctrl-C: 128 + SIGINT, as shells report it. */
 export const EXIT_INTERRUPTED = 130;
 
 /** Turns what a command threw into what the person sees; never a stack trace (that is `--debug`'s job). */

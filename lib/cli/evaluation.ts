@@ -3,9 +3,8 @@
  * matrix, or the regression metrics people compare (MSE, MAE and R^2, as sklearn.metrics defines them),
  * in the target's own units.
  */
-import type { Matrix } from '../matrix';
+import type { Dtype, Matrix } from '../matrix';
 import { accuracy, classificationMetrics, confusionMatrix, type ClassificationMetrics } from '../metrics';
-import type { Dtype } from '../matrix';
 import type { Network } from '../network';
 import type { ModelInfo } from './model-info';
 import { decodeClasses, decodeValues, prepareInputs } from './preprocess';
@@ -23,6 +22,7 @@ export interface ClassificationPart {
   predicted: Int32Array;
 }
 
+/** A regression part: its metrics, and the values behind them (for the report's scatter chart). */
 export interface RegressionPart {
   kind: 'regression';
   name: string;
@@ -35,6 +35,7 @@ export interface RegressionPart {
   predicted: Float64Array;
 }
 
+/** What one part of the rows measured. */
 export type PartResult = ClassificationPart | RegressionPart;
 
 /** Classification results on raw feature rows `x` with true classes `truth`. */

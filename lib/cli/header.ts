@@ -13,6 +13,7 @@ import { parseNumber } from './number';
 /** `--header`: detect, or say. */
 export type HeaderMode = 'auto' | 'yes' | 'no';
 
+/** The values `--header` takes. */
 export const HEADER_MODES: readonly HeaderMode[] = ['auto', 'yes', 'no'];
 
 /** What the first line turned out to be. */

@@ -7,12 +7,14 @@
  * A model saved by a program rather than by the CLI has none of it; it is then read positionally: every
  * column a feature, classes named 0, 1, ... from the output layer.
  */
+import type { Dtype } from '../matrix';
 import type { JsonValue, ModelMetadata } from '../model/description';
 import type { Network } from '../network';
-import type { Dtype } from '../matrix';
 import { DataError } from './errors';
 
+/** What a model learns: classes, or a quantity. */
 export type Task = 'classification' | 'regression';
+/** Every task, as `--task` names them. */
 export const TASKS: readonly Task[] = ['classification', 'regression'];
 
 /** Standardisation statistics per feature. */

@@ -10,9 +10,12 @@ import { BinaryCrossEntropy, CrossEntropy, MSE, type Loss } from '../losses';
 import { Matrix } from '../matrix';
 import type { Task } from './model-info';
 
+/** The activations `--activation` offers for hidden layers. */
 export type HiddenActivation = 'relu' | 'tanh' | 'sigmoid';
+/** Every hidden activation, in the help's order. */
 export const HIDDEN_ACTIVATIONS: readonly HiddenActivation[] = ['relu', 'tanh', 'sigmoid'];
 
+/** The layers, loss and initialiser of the network train builds. */
 export interface NetworkPlan {
   dims: number[];
   activations: Activation[];
@@ -23,6 +26,7 @@ export interface NetworkPlan {
 
 const HIDDEN: Record<HiddenActivation, Activation> = { relu: Relu, tanh: Tanh, sigmoid: Sigmoid };
 
+/** The network for `inputs` features, the hidden sizes asked for, and the task (`classes`: 0 for regression). */
 export function planNetwork(inputs: number, hidden: readonly number[], activation: HiddenActivation, task: Task, classes: number): NetworkPlan {
   const hiddenActivations = hidden.map(() => HIDDEN[activation]);
   const initializer: InitializerName = activation === 'relu' ? 'he' : 'glorotUniform';

@@ -8,6 +8,7 @@ import { SingleBar } from 'cli-progress';
 
 import { logLine } from '../train/history';
 
+/** How progress is shown: a live bar, plain lines, or not at all. */
 export type ProgressMode = 'bar' | 'lines' | 'none';
 
 /** What the training command reports as it goes. */

@@ -5,7 +5,7 @@
  * lets it go, so its memory does not grow with the file.
  */
 import { Matrix } from '../matrix';
-import { readRecords, displayName, type CsvOptions, type CsvRecord } from './csv';
+import { displayName, readRecords, type CsvOptions, type CsvRecord } from './csv';
 import { DataError } from './errors';
 import { columnNames, detectHeader, type Header, type HeaderMode } from './header';
 import { parseNumber } from './number';
@@ -37,6 +37,7 @@ export interface TableChunk {
   lines: number[];
 }
 
+/** How to read a table: the CSV options, the header mode and the chunk size. */
 export interface TableOptions extends CsvOptions {
   header?: HeaderMode;
   /** Rows per chunk. Default 4096. */

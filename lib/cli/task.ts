@@ -12,6 +12,7 @@ import { parseNumber } from './number';
 /** At most this many distinct whole numbers make a classification target. */
 export const MAX_INTEGER_CLASSES = 20;
 
+/** The task chosen for a target column, and its classes. */
 export interface TaskChoice {
   task: Task;
   /** Class names, indexed by class; null for regression. */

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 
 let cached: string | undefined;
 
+/** The version in blasnet's package.json, or `unknown` when none is found. */
 export function packageVersion(): string {
   if (cached !== undefined) return cached;
   for (let dir = __dirname; ; dir = path.dirname(dir)) {

@@ -19,6 +19,7 @@ import { resultsText } from '../text-report';
 import { packageVersion } from '../version';
 import { BACKENDS, blasFacts, checkWritable, loadModel, lossLabel, settingsFlags, write, writeReport, type Io } from './shared';
 
+/** evaluate's arguments and flags. */
 export const EVALUATE: CommandSpec = {
   name: 'evaluate',
   summary: 'Measure a trained model on labelled rows: the same report as after training.',
@@ -36,6 +37,7 @@ export const EVALUATE: CommandSpec = {
   },
 };
 
+/** Runs `blasnet evaluate`; resolves with the exit code. */
 export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
   const [modelFile, dataFile] = args.positionals as [string, string];
   const delimiter = delimiterValue(args);

@@ -9,6 +9,7 @@ import type { CommandSpec, ParsedArgs } from '../args';
 import { packageVersion } from '../version';
 import { write, type Io } from './shared';
 
+/** info's flags. */
 export const INFO: CommandSpec = {
   name: 'info',
   summary: 'Print blasnet\'s version, the backend, and the OpenBLAS build and core in use (for bug reports).',
@@ -18,6 +19,7 @@ export const INFO: CommandSpec = {
   },
 };
 
+/** Runs `blasnet info`; resolves with the exit code. */
 export async function info(args: ParsedArgs, io: Io): Promise<number> {
   let blas: BlasInfo | undefined;
   let failure: string | undefined;

@@ -4,13 +4,13 @@
  * stream, chunk by chunk, and each chunk's predictions are written before the next is read, so a file
  * larger than memory works and the first answers appear at once. `-` reads stdin.
  */
-import { rename, rm } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
-import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import * as path from 'node:path';
 
 import { setNumThreads } from '../../backend';
-import { integerValue, choiceValue, delimiterValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
+import { choiceValue, delimiterValue, integerValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
 import { modelPlan } from '../columns';
 import { fileError, UsageError } from '../errors';
 import { HEADER_MODES } from '../header';
@@ -19,6 +19,7 @@ import { decodeClasses, decodeValues, prepareInputs } from '../preprocess';
 import { readTableChunks } from '../table';
 import { BACKENDS, checkWritable, loadModel, write, type Io } from './shared';
 
+/** predict's arguments and flags. */
 export const PREDICT: CommandSpec = {
   name: 'predict',
   summary: 'Predict the label (or value) of every row of a CSV file with a trained model; CSV out.',
@@ -58,6 +59,7 @@ function headerLine(info: ModelInfo, outputs: number, proba: boolean): string {
   return cells.map(csvField).join(',');
 }
 
+/** Runs `blasnet predict`; resolves with the exit code. */
 export async function predict(args: ParsedArgs, io: Io): Promise<number> {
   const [modelFile, dataFile] = args.positionals as [string, string];
   const proba = args.values.proba === true;

@@ -23,6 +23,7 @@ export interface Io {
   commandLine: string;
 }
 
+/** The backends `--backend` offers. */
 export const BACKENDS: readonly BackendName[] = ['native', 'js'];
 
 /**

@@ -4,15 +4,17 @@
  * bar keeps moving), then reports on both parts and saves the model with everything predict needs.
  * Nothing is written to --out or --report unless training finished.
  */
-import type { JsonValue } from '../../model/description';
 import { setNumThreads } from '../../backend';
 import type { BackendName } from '../../backend/backend';
 import { Standardizer, takeLabels, takeRows, trainTestSplit } from '../../data';
 import { Matrix } from '../../matrix';
+import type { JsonValue } from '../../model/description';
 import { Network } from '../../network';
 import { Adam, SGD, type Optimizer } from '../../optimizers';
 import { choiceValue, delimiterValue, integerValue, numberValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
-import { UsageError } from '../errors';
+import { resolveTarget, trainingPlan } from '../columns';
+import { displayName } from '../csv';
+import { DataError, UsageError } from '../errors';
 import { evaluateClassification, evaluateRegression, type PartResult } from '../evaluation';
 import { HEADER_MODES, type HeaderMode } from '../header';
 import type { ReportData } from '../html-report';
@@ -20,11 +22,9 @@ import { toMetadata, type ModelInfo, type Task } from '../model-info';
 import { classTargets, describeLayers, HIDDEN_ACTIVATIONS, parameterCount, planNetwork, type HiddenActivation } from '../network-plan';
 import { prepareInputs } from '../preprocess';
 import { createProgress, progressMode } from '../progress';
-import { readTable, describeColumn } from '../table';
+import { describeColumn, readTable } from '../table';
 import { chooseTask, encodeClasses, encodeValues } from '../task';
 import { resultsText } from '../text-report';
-import { displayName } from '../csv';
-import { resolveTarget, trainingPlan } from '../columns';
 import { packageVersion } from '../version';
 import { BACKENDS, blasFacts, checkWritable, describeBlas, lossLabel, settingsFlags, write, writeReport, type Io } from './shared';
 
@@ -32,6 +32,7 @@ const OPTIMIZERS = ['adam', 'sgd'] as const;
 /** The optimizers' usual first rates: Adam's paper and Keras; SGD as blasnet's fit. */
 const DEFAULT_RATE: Record<(typeof OPTIMIZERS)[number], number> = { adam: 0.001, sgd: 0.01 };
 
+/** train's arguments and flags (the help prints this table). */
 export const TRAIN: CommandSpec = {
   name: 'train',
   summary: 'Train a network on a CSV file, report how well it does, and save it.',
@@ -93,6 +94,7 @@ function hiddenSizes(raw: string): number[] {
   return sizes.map(Number);
 }
 
+/** The settings from the parsed command line. @throws {@link UsageError} for a bad flag value */
 export function trainSettings(args: ParsedArgs): TrainSettings {
   const optimizer = choiceValue(args, 'optimizer', OPTIMIZERS, 'adam');
   const task = choiceValue(args, 'task', ['auto', 'classification', 'regression'] as const, 'auto');
@@ -143,6 +145,7 @@ function settingsRecord(s: TrainSettings): Record<string, JsonValue> {
   };
 }
 
+/** Runs `blasnet train`; resolves with the exit code. */
 export async function train(args: ParsedArgs, io: Io): Promise<number> {
   const s = trainSettings(args);
   // Fail on an unwritable destination now, not after the training it would throw away.
@@ -157,7 +160,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   const { layout, plan } = table;
   const targetColumn = plan.target!;
   const rows = table.features.rows;
-  if (rows < 2) throw new UsageError('ERR_CLI_USAGE', `${name} holds ${rows} data row; training needs at least 2`);
+  if (rows < 2) throw new DataError('ERR_CSV_EMPTY', `${name} holds ${rows} data row; training needs at least 2`);
   const choice = chooseTask(table.targets, table.lines, layout.header, s.task, name);
   const classes = choice.classes;
   const labels = choice.task === 'classification' ? encodeClasses(table.targets, table.lines, classes!, choice.labelsAreIndices, name) : undefined;
