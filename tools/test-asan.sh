@@ -14,7 +14,10 @@ for lib in "$asan" "$ubsan"; do
   [ -f "$lib" ] || { echo "test:asan: $lib not found (install g++ with its sanitizer runtimes)"; exit 1; }
 done
 
-restore() { npm run --silent build:native >/dev/null 2>&1 || echo "test:asan: could not restore the normal build"; }
+# The sanitizer flags exported below must not reach the restoring build: node-gyp would instrument it
+# again, and the next program to load the addon without the preloaded runtimes (CI's bench smoke run)
+# would abort with "ASan runtime does not come first".
+restore() { env -u CXXFLAGS -u LDFLAGS npm run --silent build:native >/dev/null 2>&1 || echo "test:asan: could not restore the normal build"; }
 trap restore EXIT
 
 # node-gyp's Makefiles append CXXFLAGS/LDFLAGS from the environment. -fno-sanitize-recover turns every

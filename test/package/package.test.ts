@@ -219,6 +219,26 @@ describeOnLinux('the packed package, installed with no compiler and no OpenBLAS'
     summary.push('worker_threads: main thread and worker load it and agree');
   });
 
+  it('npx blasnet: the command is installed, and info reports the prebuilt binary', () => {
+    // `npm exec` is what npx runs; the bin link is node_modules/.bin/blasnet, a #!/usr/bin/env node script.
+    const info = JSON.parse(runOrThrow('npm', ['exec', '--offline', '--', 'blasnet', 'info', '--json'], { cwd: project, env: userEnv }));
+    const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
+    expect(info).toMatchObject({ backend: 'native', addon: required.addon, addonSource: 'prebuild', blasnet: version });
+    summary.push(`npx blasnet info: OpenBLAS ${info.openblas}, core ${info.core}, ${info.addonSource}`);
+  });
+
+  it('blasnet train and predict work from the installed package (its CSV parser and progress bar came along)', () => {
+    const rows = ['x,y,label', ...Array.from({ length: 40 }, (_, i) => `${i % 7},${(i * 3) % 5},${i % 7 > 3 ? 'high' : 'low'}`)];
+    fs.writeFileSync(path.join(project, 'small.csv'), `${rows.join('\n')}\n`);
+    const bin = path.join(project, 'node_modules', '.bin', 'blasnet');
+    const trained = JSON.parse(runOrThrow(bin, ['train', 'small.csv', '--epochs', '20', '--json', '--out', 'small.blasnet'], { cwd: project, env: userEnv }));
+    expect(trained).toMatchObject({ task: 'classification', classes: ['high', 'low'], rows: 40 });
+    const predicted = runOrThrow(bin, ['predict', 'small.blasnet', 'small.csv'], { cwd: project, env: userEnv }).trim().split('\n');
+    expect(predicted).toHaveLength(41);
+    expect(predicted[0]).toBe('label');
+    expect(new Set(predicted.slice(1)).size).toBeLessThanOrEqual(2);
+  });
+
   it('a source build fails loudly here, so the install above really used the prebuilt binary', () => {
     const rebuild = run('npm', ['rebuild', 'blasnet', '--build-from-source', '--foreground-scripts'], { cwd: project, env: userEnv });
     fs.rmSync(path.join(installed(), 'build'), { recursive: true, force: true });

@@ -1,0 +1,79 @@
+/**
+ * How well a model does on a set of labelled rows: scikit-learn's classification metrics and confusion
+ * matrix, or the regression metrics people compare (MSE, MAE and R^2, as sklearn.metrics defines them),
+ * in the target's own units.
+ */
+import type { Dtype, Matrix } from '../matrix';
+import { accuracy, classificationMetrics, confusionMatrix, type ClassificationMetrics } from '../metrics';
+import type { Network } from '../network';
+import type { ModelInfo } from './model-info';
+import { decodeClasses, decodeValues, prepareInputs } from './preprocess';
+
+/** A classification part: held-out, training, or the rows given to evaluate. */
+export interface ClassificationPart {
+  kind: 'classification';
+  name: string;
+  rows: number;
+  accuracy: number;
+  metrics: ClassificationMetrics;
+  /** confusion[true][predicted], every class of the model. */
+  confusion: number[][];
+  truth: Int32Array;
+  predicted: Int32Array;
+}
+
+/** A regression part: its metrics, and the values behind them (for the report's scatter chart). */
+export interface RegressionPart {
+  kind: 'regression';
+  name: string;
+  rows: number;
+  mse: number;
+  mae: number;
+  /** 1 - SSE / SST; for constant targets 1 when every prediction is exact, else 0 (scikit-learn's force_finite). */
+  r2: number;
+  actual: Float64Array;
+  predicted: Float64Array;
+}
+
+/** What one part of the rows measured. */
+export type PartResult = ClassificationPart | RegressionPart;
+
+/** Classification results on raw feature rows `x` with true classes `truth`. */
+export function evaluateClassification(name: string, net: Network<Dtype>, info: ModelInfo, x: Matrix, truth: Int32Array): ClassificationPart {
+  const { labels } = decodeClasses(net.predict(prepareInputs(info, x)));
+  return {
+    kind: 'classification',
+    name,
+    rows: x.rows,
+    accuracy: accuracy(truth, labels),
+    metrics: classificationMetrics(truth, labels),
+    confusion: confusionMatrix(truth, labels, info.classes!.length),
+    truth,
+    predicted: labels,
+  };
+}
+
+/** Regression results on raw feature rows `x` with true values `actual` (original units). */
+export function evaluateRegression(name: string, net: Network<Dtype>, info: ModelInfo, x: Matrix, actual: Float64Array): RegressionPart {
+  const predicted = decodeValues(info, net.predict(prepareInputs(info, x))).data;
+  return { kind: 'regression', name, rows: x.rows, ...regressionMetrics(actual, predicted), actual, predicted };
+}
+
+/** MSE, MAE and R^2 of `predicted` against `actual`. */
+export function regressionMetrics(actual: ArrayLike<number>, predicted: ArrayLike<number>): { mse: number; mae: number; r2: number } {
+  const n = actual.length;
+  if (n === 0) return { mse: 0, mae: 0, r2: 0 };
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += actual[i]!;
+  mean /= n;
+  let sse = 0;
+  let sae = 0;
+  let sst = 0;
+  for (let i = 0; i < n; i++) {
+    const error = actual[i]! - predicted[i]!;
+    sse += error * error;
+    sae += Math.abs(error);
+    sst += (actual[i]! - mean) ** 2;
+  }
+  return { mse: sse / n, mae: sae / n, r2: sst === 0 ? (sse === 0 ? 1 : 0) : 1 - sse / sst };
+}
