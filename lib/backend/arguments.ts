@@ -65,15 +65,27 @@ export function dimension(kernel: string, name: string, value: unknown): number 
   return value;
 }
 
-export function scalar(kernel: string, name: string, value: unknown): number {
+/**
+ * A finite number; for a kernel over float32 arrays (`tag`), also within float32's range, as native
+ * Call::scalarFor checks (a larger value would become an infinity on conversion).
+ */
+export function scalar(kernel: string, name: string, value: unknown, tag?: FloatTag): number {
   if (typeof value !== 'number') {
     throw typeError(`${kernel}: expected ${name} to be a number but received ${describe(value)}`);
   }
   if (!Number.isFinite(value)) {
     throw rangeError(`${kernel}: expected ${name} to be a finite number but received ${describe(value)}`);
   }
+  if (tag === 'Float32Array' && !(Math.abs(value) <= FLOAT32_MAX)) {
+    throw rangeError(
+      `${kernel}: expected ${name} to be within float32's range (|x| <= 3.4028234663852886e+38) for Float32Array arguments but received ${describe(value)}`,
+    );
+  }
   return value;
 }
+
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 export function code(kernel: string, name: string, value: unknown, count: number): number {
   if (typeof value !== 'number') {

@@ -142,8 +142,8 @@ function readTraining(
   return { net, loss: lossCode, gradients: g, X: x, Y: y, indices: index, indexOffset: offset };
 }
 
-function learningRateOf(kernel: string, learningRate: unknown): void {
-  scalar(kernel, 'learningRate', learningRate);
+function learningRateOf(kernel: string, learningRate: unknown, tag: FloatTag): void {
+  scalar(kernel, 'learningRate', learningRate, tag);
   if ((learningRate as number) < 0) {
     throw rangeError(`${kernel}: expected learningRate to be 0 (no update) or more but received ${learningRate as number}`);
   }
@@ -276,7 +276,7 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       const run = readTraining(kernel, layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset);
       dimension(kernel, 'rows', rows);
       rowsWithin(kernel, rows, run.net.capacity);
-      learningRateOf(kernel, learningRate);
+      learningRateOf(kernel, learningRate, run.net.tag);
       checkTrainingRows(kernel, run, rows);
       return gradientStep(k, run, run.indexOffset, rows, learningRate);
     },
@@ -289,7 +289,7 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       if (batchSize === 0) throw rangeError(`${kernel}: expected batchSize to be at least 1`);
       rowsWithin(kernel, batchSize, run.net.capacity, 'batchSize');
       dimension(kernel, 'rows', rows);
-      learningRateOf(kernel, learningRate);
+      learningRateOf(kernel, learningRate, run.net.tag);
       checkTrainingRows(kernel, run, rows);
       const batches = Math.ceil(rows / batchSize);
       float64Array(kernel, 'losses', losses, batches, 'ceil(rows/batchSize)');

@@ -12,10 +12,10 @@ export const optimizerKernels: OptimizerKernels = {
     expectCount(kernel, 8, arguments.length);
     const t = dispatchType(kernel, 'params', params);
     dimension(kernel, 'n', n);
-    scalar(kernel, 'learningRate', learningRate);
-    scalar(kernel, 'momentum', momentum);
+    scalar(kernel, 'learningRate', learningRate, t);
+    scalar(kernel, 'momentum', momentum, t);
     flag(kernel, 'nesterov', nesterov);
-    scalar(kernel, 'weightDecay', weightDecay);
+    scalar(kernel, 'weightDecay', weightDecay, t);
     floatArray(kernel, 'params', params, n, 'n', t);
     floatArray(kernel, 'gradients', gradients, n, 'n', t);
     const stateful = momentum !== 0;
@@ -44,11 +44,11 @@ export const optimizerKernels: OptimizerKernels = {
     expectCount(kernel, 12, arguments.length);
     const t = dispatchType(kernel, 'params', params);
     dimension(kernel, 'n', n);
-    scalar(kernel, 'learningRate', learningRate);
-    scalar(kernel, 'beta1', beta1);
-    scalar(kernel, 'beta2', beta2);
-    scalar(kernel, 'epsilon', epsilon);
-    scalar(kernel, 'weightDecay', weightDecay);
+    scalar(kernel, 'learningRate', learningRate, t);
+    scalar(kernel, 'beta1', beta1, t);
+    scalar(kernel, 'beta2', beta2, t);
+    scalar(kernel, 'epsilon', epsilon, t);
+    scalar(kernel, 'weightDecay', weightDecay, t);
     flag(kernel, 'decoupled', decoupled);
     dimension(kernel, 'step', step);
     if (step < 1 || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {

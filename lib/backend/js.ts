@@ -153,10 +153,10 @@ function gemm(
   dimension('gemm', 'm', m);
   dimension('gemm', 'n', n);
   dimension('gemm', 'k', k);
-  scalar('gemm', 'alpha', alpha);
+  scalar('gemm', 'alpha', alpha, t);
   floatArray('gemm', 'A', A, m * k, 'm*k', t);
   floatArray('gemm', 'B', B, k * n, 'k*n', t);
-  scalar('gemm', 'beta', beta);
+  scalar('gemm', 'beta', beta, t);
   floatArray('gemm', 'C', C, m * n, 'm*n', t);
   disjoint('gemm', 'C', C, m * n, 'A', A, m * k, false);
   disjoint('gemm', 'C', C, m * n, 'B', B, k * n, false);
@@ -214,7 +214,7 @@ function axpy(n: number, alpha: number, X: FloatArray, Y: FloatArray): void {
   expectCount('axpy', 4, arguments.length);
   const t = dispatchType('axpy', 'X', X);
   dimension('axpy', 'n', n);
-  scalar('axpy', 'alpha', alpha);
+  scalar('axpy', 'alpha', alpha, t);
   floatArray('axpy', 'X', X, n, 'n', t);
   floatArray('axpy', 'Y', Y, n, 'n', t);
   disjoint('axpy', 'Y', Y, n, 'X', X, n, true);

@@ -165,6 +165,12 @@ bool Call::scalar(size_t index, const char* name, double* out) {
   return true;
 }
 
+bool Call::outsideFloat(size_t index, const char* name) {
+  return rangeError("%s: expected %s to be within float32's range (|x| <= 3.4028234663852886e+38) for Float32Array "
+                    "arguments but received %s",
+                    kernel_, name, describe(index));
+}
+
 bool Call::code(size_t index, const char* name, int count, int* out) {
   double value = 0;
   if (napi_get_value_double(env_, argv_[index], &value) != napi_ok) {

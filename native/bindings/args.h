@@ -15,6 +15,9 @@ namespace blasnet::binding {
 
 constexpr size_t kMaxArgs = 16;
 
+// FLT_MAX, as a double.
+constexpr double kFloatMax = 3.4028234663852886e38;
+
 // BLAS takes dimensions as int, so that is the largest dimension a kernel accepts.
 constexpr double kMaxDimension = 2147483647.0;
 
@@ -56,6 +59,15 @@ class Call {
   bool dimension(size_t index, const char* name, size_t* out);
   // A finite number.
   bool scalar(size_t index, const char* name, double* out);
+  // A finite number that a kernel over T can hold: for float, at most FLT_MAX in magnitude (a larger one
+  // would become an infinity on conversion and make every result infinite or NaN, with signs that depend
+  // on rounding).
+  template <typename T>
+  bool scalarFor(size_t index, const char* name, double* out) {
+    if (!scalar(index, name, out)) return false;
+    if (sizeof(T) == sizeof(float) && !(*out <= kFloatMax && *out >= -kFloatMax)) return outsideFloat(index, name);
+    return true;
+  }
   // An integer in [0, count): an activation or loss code.
   bool code(size_t index, const char* name, int count, int* out);
 
@@ -110,6 +122,7 @@ class Call {
                   size_t* length);
   bool tooShort(const char* name, const char* typeName, size_t needed, const char* formula, size_t length);
   bool overlapError(const char* outName, const char* inName, bool allowSame);
+  bool outsideFloat(size_t index, const char* name);
   const char* describe(size_t index);
 
   napi_env env_;

@@ -17,9 +17,9 @@ napi_value gemm(Call& call) {
   Span<T> A, B, C;
   // Dimensions are at most 2^31 - 1, so these products cannot overflow a 64-bit size_t.
   if (!call.flag(0, "transA", &transA) || !call.flag(1, "transB", &transB) || !call.dimension(2, "m", &m) ||
-      !call.dimension(3, "n", &n) || !call.dimension(4, "k", &k) || !call.scalar(5, "alpha", &alpha) ||
+      !call.dimension(3, "n", &n) || !call.dimension(4, "k", &k) || !call.scalarFor<T>(5, "alpha", &alpha) ||
       !call.array(6, "A", m * k, "m*k", &A) || !call.array(7, "B", k * n, "k*n", &B) ||
-      !call.scalar(8, "beta", &beta) || !call.array(9, "C", m * n, "m*n", &C) ||
+      !call.scalarFor<T>(8, "beta", &beta) || !call.array(9, "C", m * n, "m*n", &C) ||
       !call.disjoint("C", C, "A", A, false) || !call.disjoint("C", C, "B", B, false)) {
     return nullptr;
   }
@@ -33,7 +33,7 @@ napi_value axpy(Call& call) {
   size_t n = 0;
   double alpha = 0;
   Span<T> X, Y;
-  if (!call.dimension(0, "n", &n) || !call.scalar(1, "alpha", &alpha) || !call.array(2, "X", n, "n", &X) ||
+  if (!call.dimension(0, "n", &n) || !call.scalarFor<T>(1, "alpha", &alpha) || !call.array(2, "X", n, "n", &X) ||
       !call.array(3, "Y", n, "n", &Y) || !call.disjoint("Y", Y, "X", X, true)) {
     return nullptr;
   }

@@ -231,8 +231,9 @@ bool checkTrainingRows(Call& call, TrainingArgs<T>* args, size_t rows) {
   return checkRows(call, index, rows, args->indexOffset, xRows, yRows);
 }
 
+template <typename T>
 bool learningRateOf(Call& call, size_t index, double* out) {
-  if (!call.scalar(index, "learningRate", out)) return false;
+  if (!call.scalarFor<T>(index, "learningRate", out)) return false;
   if (*out >= 0) return true;
   return call.rangeError("%s: expected learningRate to be 0 (no update) or more but received %g", call.kernel(), *out);
 }
@@ -245,7 +246,7 @@ napi_value networkGradients(Call& call) {
   size_t rows = 0;
   double learningRate = 0;
   if (!readTrainingHead(call, &args) || !call.dimension(10, "rows", &rows) ||
-      !rowsWithin(call, rows, args.net.capacity) || !learningRateOf(call, 11, &learningRate) ||
+      !rowsWithin(call, rows, args.net.capacity) || !learningRateOf<T>(call, 11, &learningRate) ||
       !checkTrainingRows(call, &args, rows)) {
     return nullptr;
   }
@@ -279,7 +280,7 @@ napi_value networkSteps(Call& call) {
     return nullptr;
   }
   if (!rowsWithin(call, batchSize, args.net.capacity, "batchSize") || !call.dimension(11, "rows", &rows) ||
-      !learningRateOf(call, 12, &learningRate) || !checkTrainingRows(call, &args, rows) ||
+      !learningRateOf<T>(call, 12, &learningRate) || !checkTrainingRows(call, &args, rows) ||
       !call.float64Array(13, "losses", (rows + batchSize - 1) / batchSize, "ceil(rows/batchSize)", &losses) ||
       !call.disjoint("losses", losses, "params", args.net.params, false) ||
       !call.disjoint("losses", losses, "gradients", args.gradients, false) ||

@@ -17,9 +17,9 @@ napi_value sgdStep(Call& call) {
   double learningRate = 0, momentum = 0, weightDecay = 0;
   bool nesterov = false;
   Span<T> params, gradients, velocity;
-  if (!call.dimension(0, "n", &n) || !call.scalar(1, "learningRate", &learningRate) ||
-      !call.scalar(2, "momentum", &momentum) || !call.flag(3, "nesterov", &nesterov) ||
-      !call.scalar(4, "weightDecay", &weightDecay) || !call.array(5, "params", n, "n", &params) ||
+  if (!call.dimension(0, "n", &n) || !call.scalarFor<T>(1, "learningRate", &learningRate) ||
+      !call.scalarFor<T>(2, "momentum", &momentum) || !call.flag(3, "nesterov", &nesterov) ||
+      !call.scalarFor<T>(4, "weightDecay", &weightDecay) || !call.array(5, "params", n, "n", &params) ||
       !call.array(6, "gradients", n, "n", &gradients) ||
       !call.array(7, "velocity", momentum != 0 ? n : 0, momentum != 0 ? "n (momentum is not 0)" : "0", &velocity) ||
       !call.disjoint("params", params, "gradients", gradients, false) ||
@@ -39,9 +39,10 @@ napi_value adamStep(Call& call) {
   double learningRate = 0, beta1 = 0, beta2 = 0, epsilon = 0, weightDecay = 0;
   bool decoupled = false;
   Span<T> params, gradients, m, v;
-  if (!call.dimension(0, "n", &n) || !call.scalar(1, "learningRate", &learningRate) ||
-      !call.scalar(2, "beta1", &beta1) || !call.scalar(3, "beta2", &beta2) || !call.scalar(4, "epsilon", &epsilon) ||
-      !call.scalar(5, "weightDecay", &weightDecay) || !call.flag(6, "decoupled", &decoupled) ||
+  if (!call.dimension(0, "n", &n) || !call.scalarFor<T>(1, "learningRate", &learningRate) ||
+      !call.scalarFor<T>(2, "beta1", &beta1) || !call.scalarFor<T>(3, "beta2", &beta2) ||
+      !call.scalarFor<T>(4, "epsilon", &epsilon) ||
+      !call.scalarFor<T>(5, "weightDecay", &weightDecay) || !call.flag(6, "decoupled", &decoupled) ||
       !call.dimension(7, "step", &step)) {
     return nullptr;
   }

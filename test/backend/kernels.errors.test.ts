@@ -28,6 +28,9 @@ const gemmCases: BadCall[] = [
   ['m = 2^53', (b, C) => b.gemm(false, false, 2 ** 53, 2, 2, 1, f64(4), f64(4), 0, C), RangeError, /expected m .* received 9007199254740992/],
   ['m a string', (b, C) => b.gemm(false, false, '2' as never, 2, 2, 1, f64(4), f64(4), 0, C), TypeError, /expected m to be a non-negative integer but received a string/],
   ['alpha Infinity', (b, C) => b.gemm(false, false, 2, 2, 2, Infinity, f64(4), f64(4), 0, C), RangeError, /expected alpha to be a finite number but received Infinity/],
+  // float32 cannot hold it: the conversion would make it an infinity and every result infinite or NaN.
+  ['alpha beyond float32 for float32 arrays', (b) => b.gemm(false, false, 2, 2, 2, 1e300, new Float32Array(4), new Float32Array(4), 0, new Float32Array(4)), RangeError, /gemm: expected alpha to be within float32's range \(\|x\| <= 3\.4028234663852886e\+38\) for Float32Array arguments but received 1e\+300/],
+  ['beta beyond float32 for float32 arrays', (b) => b.gemm(false, false, 2, 2, 2, 1, new Float32Array(4), new Float32Array(4), -3.5e38, new Float32Array(4)), RangeError, /gemm: expected beta to be within float32's range .* but received -3\.5e\+38/],
   ['beta not a number', (b, C) => b.gemm(false, false, 2, 2, 2, 1, f64(4), f64(4), null as never, C), TypeError, /expected beta to be a number but received null/],
   ['A an Int8Array', (b, C) => b.gemm(false, false, 2, 2, 2, 1, new Int8Array(4) as never, f64(4), 0, C), TypeError, /gemm: expected A to be a Float64Array or Float32Array but received Int8Array/],
   ['A float32 but B float64', (b, C) => b.gemm(false, false, 2, 2, 2, 1, new Float32Array(4), f64(4), 0, C), TypeError, /gemm: expected B to be a Float32Array but received Float64Array/],
@@ -49,6 +52,8 @@ const otherCases: BadCall[] = [
   ['columnSums: A an Int32Array', (b, out) => b.columnSums(2, 2, new Int32Array(4) as never, out), TypeError, /columnSums: expected A to be a Float64Array or Float32Array but received Int32Array/],
   ['sgdStep: momentum without a velocity buffer', (b, p) => b.sgdStep(4, 0.1, 0.9, false, 0, p, f64(4), new Float64Array(0)), RangeError, /sgdStep: expected velocity to hold at least n \(momentum is not 0\) = 4 elements/],
   ['sgdStep: gradients are the parameters', (b, p) => b.sgdStep(4, 0.1, 0, false, 0, p, p, new Float64Array(0)), RangeError, /sgdStep: params overlaps gradients/],
+  ['sgdStep: float32 learning rate beyond float32', (b) => b.sgdStep(4, 1e39, 0, false, 0, new Float32Array(4), new Float32Array(4), new Float32Array(0)), RangeError, /sgdStep: expected learningRate to be within float32's range/],
+  ['adamStep: float32 epsilon beyond float32', (b) => b.adamStep(4, 0.1, 0.9, 0.999, 1e40, 0, false, 1, new Float32Array(4), new Float32Array(4), new Float32Array(4), new Float32Array(4)), RangeError, /adamStep: expected epsilon to be within float32's range/],
   ['adamStep: step 0', (b, p) => b.adamStep(4, 0.1, 0.9, 0.999, 1e-8, 0, false, 0, p, f64(4), f64(4), f64(4)), RangeError, /adamStep: expected step >= 1 and 0 <= beta1, beta2 < 1 but received step 0/],
   ['adamStep: beta2 = 1', (b, p) => b.adamStep(4, 0.1, 0.9, 1, 1e-8, 0, false, 1, p, f64(4), f64(4), f64(4)), RangeError, /beta2 1/],
   ['adamStep: m is v', (b, p) => { const mv = f64(4); b.adamStep(4, 0.1, 0.9, 0.999, 1e-8, 0, false, 1, p, f64(4), mv, mv); }, RangeError, /adamStep: v overlaps m/],
@@ -91,6 +96,15 @@ describeBackends('kernel argument checks', (b) => {
     // The first index is fine, the second is not: no row may be copied before the check fails.
     expect(() => b.gatherRows(2, 2, X, Uint32Array.from([0, 5]), 0, out)).toThrow(RangeError);
     expect(Array.from(out)).toEqual([SENTINEL, SENTINEL, SENTINEL, SENTINEL]);
+  });
+
+  it('accepts any finite scalar for float64 arrays, and float32 range exactly for float32 arrays', () => {
+    const C = f64(1);
+    b.gemm(false, false, 1, 1, 1, 1e300, f64(1, 2), f64(1, 3), 0, C);
+    expect(C[0]).toBe(6e300);
+    const C32 = new Float32Array(1);
+    b.gemm(false, false, 1, 1, 1, 3.4028234663852886e38, Float32Array.of(0.5), Float32Array.of(1), 0, C32);
+    expect(C32[0]).toBe(Math.fround(1.7014117331926443e38));
   });
 
   it('accepts arrays longer than needed and zero-length work on empty arrays', () => {

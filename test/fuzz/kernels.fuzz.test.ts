@@ -9,7 +9,7 @@
  */
 import { backends, KERNEL_NAMES, type Backend } from '../../lib';
 import { Random } from '../../lib/random';
-import { materialise, snapshot, type CallSpec, type Snapshot } from './memory';
+import { materialise, readKinds, snapshot, type CallSpec, type Snapshot } from './memory';
 import { randomCall } from './generate';
 
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 2000);
@@ -25,13 +25,14 @@ interface Outcome {
 
 function run(backend: Backend, spec: CallSpec): Outcome {
   const { args, buffers } = materialise(spec);
-  const before = snapshot(buffers, spec.kinds);
+  const kinds = readKinds(spec);
+  const before = snapshot(buffers, kinds);
   try {
     const value = (backend[spec.kernel as keyof Backend] as (...a: unknown[]) => unknown)(...args);
-    return { value, memory: snapshot(buffers, spec.kinds) };
+    return { value, memory: snapshot(buffers, kinds) };
   } catch (error) {
     const name = (error as Error)?.constructor?.name ?? typeof error;
-    const after = snapshot(buffers, spec.kinds);
+    const after = snapshot(buffers, kinds);
     // A rejected call writes nothing.
     if (!identical(after, before)) throw new Error(`${backend.name} ${spec.kernel} threw ${name} but wrote memory first`);
     return { error: name, memory: after };
@@ -79,6 +80,23 @@ function sameMemory(a: Snapshot, b: Snapshot, tolerance: number): boolean {
   });
 }
 
+/** Where two snapshots first differ beyond `tolerance`, for the failure message. */
+function firstDifference(a: Snapshot, b: Snapshot, tolerance: number): string {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === null || y === null || x === undefined || y === undefined) continue;
+    if (!sameMemory([x], [y], tolerance)) {
+      for (let j = 0; j < x.length; j++) {
+        if (!sameMemory([x.subarray(j, j + 1)], [y.subarray(j, j + 1)], tolerance)) {
+          return `buffer ${i}: first difference at [${j}], native ${x[j]} js ${y[j]} (of ${Array.from(y).join(', ')})`;
+        }
+      }
+    }
+  }
+  return 'memory agrees';
+}
+
 /**
  * networkSteps chains up to a dozen SGD steps, so rounding differences between the backends compound: a
  * float32 run gets a tolerance for that many steps, and a run driven out of range (a learning rate of
@@ -107,7 +125,7 @@ describe(`native kernels under fuzzing (${ITERATIONS} calls each, seed ${SEED})`
       const spec = randomCall(kernel, random);
       const native = run(backends.native, spec);
       const js = run(backends.js, spec);
-      const tolerance = TOLERANCE[spec.kinds.includes('Float32Array') ? 'Float32Array' : 'Float64Array'];
+      const tolerance = TOLERANCE[readKinds(spec).includes('Float32Array') ? 'Float32Array' : 'Float64Array'];
       if (
         native.error !== js.error ||
         (native.error === undefined &&
@@ -116,7 +134,7 @@ describe(`native kernels under fuzzing (${ITERATIONS} calls each, seed ${SEED})`
             !sameMemory(native.memory, js.memory, stepTolerance(spec, tolerance))))
       ) {
         throw new Error(
-          `backends disagree on ${describeCall(spec)}\n  native: ${native.error ?? `returned ${String(native.value)}`}\n  js:     ${js.error ?? `returned ${String(js.value)}`}`,
+          `backends disagree on ${describeCall(spec)}\n  native: ${native.error ?? `returned ${String(native.value)}`}\n  js:     ${js.error ?? `returned ${String(js.value)}`}\n  ${firstDifference(native.memory, js.memory, stepTolerance(spec, tolerance))}`,
         );
       }
       if (native.error !== undefined && native.error !== 'TypeError' && native.error !== 'RangeError') {

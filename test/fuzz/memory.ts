@@ -57,12 +57,30 @@ export function materialise(spec: CallSpec): { args: unknown[]; buffers: ArrayBu
 
 export type Snapshot = (Float64Array | Float32Array | Int32Array | Uint32Array | Uint8Array | null)[];
 
-/** The contents of every buffer that is not detached, read as the element type it was made with. */
+/**
+ * How to read each buffer back for comparison: as the floating-point type a kernel's view of it has (a
+ * float32 view into a buffer made as float64 data is compared as float32s, so tolerances mean what they
+ * say), else as the type the buffer was made with.
+ */
+export function readKinds(spec: CallSpec): ViewKind[] {
+  return spec.kinds.map((kind, i) => {
+    for (const arg of spec.args) {
+      if ('view' in arg && arg.view.buffer === i && (arg.view.kind === 'Float32Array' || arg.view.kind === 'Float64Array')) {
+        return arg.view.kind;
+      }
+    }
+    return kind;
+  });
+}
+
+/** The contents of every buffer that is not detached, read as `kinds` says (see readKinds). */
 export function snapshot(buffers: ArrayBuffer[], kinds: ViewKind[]): Snapshot {
   return buffers.map((b, i) => {
     if (b.byteLength === 0) return null;
     const kind = kinds[i]!;
-    const copy = b.slice(0);
+    // Whole elements only: a buffer made as float32 data may be read as float64s.
+    const size = kind === 'Float64Array' ? 8 : kind === 'Float32Array' ? 4 : 1;
+    const copy = b.slice(0, b.byteLength - (b.byteLength % size));
     return kind === 'Float64Array' ? new Float64Array(copy) : kind === 'Float32Array' ? new Float32Array(copy) : new Uint8Array(copy);
   });
 }
