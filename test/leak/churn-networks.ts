@@ -1,10 +1,13 @@
 /**
  * Run by networks.leak.test.ts in a child process with --expose-gc: builds, trains for one epoch, uses and
  * drops networks, and prints RSS and heap after forced collections, before and after, as JSON.
+ *
+ *   churn-networks.ts <count> [fit|fitAsync]     fitAsync trains each network in its own worker thread
  */
 import { CrossEntropy, Network, Random, Relu, Softmax, oneHot, Matrix } from '../../lib';
 
 const count = Number(process.argv[2] ?? 1000);
+const mode = process.argv[3] ?? 'fit';
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
@@ -13,12 +16,27 @@ const x = new Matrix(128, 64);
 for (let i = 0; i < x.data.length; i++) x.data[i] = random.normal();
 const y = oneHot(Array.from({ length: 128 }, () => random.integer(10)), 10);
 
+const fitOptions = { loss: CrossEntropy, epochs: 1, batchSize: 16, learningRate: 0.05 };
+
+function use(net: Network): void {
+  net.predict(x);
+  net.gradients(x, y, CrossEntropy);
+}
+
 function churn(n: number): void {
   for (let i = 0; i < n; i++) {
     const net = new Network([64, 15, 10], [Relu, Softmax], { seed: i });
-    net.fit(x, y, { loss: CrossEntropy, epochs: 1, batchSize: 16, learningRate: 0.05, log: null });
-    net.predict(x);
-    net.gradients(x, y, CrossEntropy);
+    net.fit(x, y, { ...fitOptions, log: null });
+    use(net);
+  }
+}
+
+/** As churn, training each network with fitAsync: a worker thread, its messages and buffers, per run. */
+async function churnAsync(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const net = new Network([64, 15, 10], [Relu, Softmax], { seed: i });
+    await net.fitAsync(x, y, { ...fitOptions, log: null });
+    use(net);
   }
 }
 
@@ -37,8 +55,18 @@ function settle(): { rss: number; heap: number } {
   return { rss, heap };
 }
 
-churn(1000); // warm up: JIT, allocator arenas, OpenBLAS buffers reach their steady state
-const before = settle();
-churn(count);
-const after = settle();
-process.stdout.write(JSON.stringify({ count, before, after }));
+async function main(): Promise<void> {
+  const run = mode === 'fitAsync' ? churnAsync : async (n: number) => churn(n);
+  // Warm up: JIT, allocator arenas, OpenBLAS buffers (and for fitAsync, worker start-up) reach their
+  // steady state.
+  await run(mode === 'fitAsync' ? 30 : 1000);
+  const before = settle();
+  await run(count);
+  const after = settle();
+  process.stdout.write(JSON.stringify({ count, mode, before, after }));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
