@@ -209,10 +209,11 @@ export function inDtype(matrix: Matrix, dtype: Dtype): FloatMatrix {
 }
 
 /**
+ * @param rowOffset - added to the row named in the message, for a chunk of a larger matrix
  * @throws {@link ValueError} (`ERR_NON_FINITE`) naming the first NaN or infinite element (in float32 data,
  * also the numbers too large for float32, which became infinite when converted).
  */
-export function assertFinite(matrix: FloatMatrix, name: string): void {
+export function assertFinite(matrix: FloatMatrix, name: string, rowOffset = 0): void {
   const { data, cols } = matrix;
   const length = data.length;
   // v * 0 is 0 for finite v and NaN for NaN and +-Infinity, so one sum answers for the whole array with no
@@ -226,7 +227,7 @@ export function assertFinite(matrix: FloatMatrix, name: string): void {
       const float32 = data instanceof Float32Array;
       throw new ValueError(
         'ERR_NON_FINITE',
-        `Expected ${name} to hold finite numbers${float32 ? ' (within float32 range, this network being float32)' : ''} but row ${Math.floor(i / cols)}, column ${i % cols} is ${v}`,
+        `Expected ${name} to hold finite numbers${float32 ? ' (within float32 range, this network being float32)' : ''} but row ${rowOffset + Math.floor(i / cols)}, column ${i % cols} is ${v}`,
       );
     }
   }

@@ -14,7 +14,7 @@ import type { Layer } from './layer';
 import { LOSSES, type Loss } from './losses';
 import type { FloatArray } from './backend/kernels';
 import { INITIALIZER_NAMES, initialize, type InitializerName } from './initializers';
-import { inDtype, Matrix, MAX_ELEMENTS, toMatrix, type Dtype, type FloatArrayOf, type MatrixLike } from './matrix';
+import { assertFinite, inDtype, Matrix, MAX_ELEMENTS, toMatrix, type Dtype, type FloatArrayOf, type MatrixLike } from './matrix';
 import { Optimizer, optimizerFromConfig, SGD } from './optimizers';
 import { argmaxRows, confusionMatrix, accuracy as accuracyOf } from './metrics';
 import { writeFileAtomic } from './model/atomic-write';
@@ -227,6 +227,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
 
   private readonly random: Random;
   private predictWorkspace: Workspace | undefined;
+  private predictFloat32Buffers: { x: Float32Array; y: Float32Array } | undefined;
   /** The loss of the last fit, kept so a saved and reloaded network trains on with the same one. */
   private trainedLoss: Loss | undefined;
   /** The optimizer of the last fit (or loaded with the model): fit's default. */
@@ -325,17 +326,52 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
     const input = this.checkInputs(x, 'x');
     const out = new Matrix(input.rows, this.outputs);
     const workspace = this.evaluationWorkspace(input.rows);
-    // A float32 network computes in float32: the input is converted, and so is each chunk of outputs.
-    const source = inDtype(input, this.dtype).data;
-    const float32Out = this.dtype === 'float32' ? new Float32Array(Math.min(input.rows, workspace.capacity) * this.outputs) : undefined;
+    if (this.dtype === 'float32') {
+      this.predictFloat32(input, out, workspace);
+      return out;
+    }
     for (let start = 0; start < input.rows; start += workspace.capacity) {
       const rows = Math.min(workspace.capacity, input.rows - start);
       // One chunk (the common case) writes straight into the result, with no view to allocate.
-      const target = float32Out ?? (start === 0 ? out.data : out.data.subarray(start * this.outputs));
-      this.backend.networkForward(this.layoutCode, this.parameters, workspace.buffer, workspace.capacity, source, start, rows, target);
-      if (float32Out !== undefined) out.data.set(float32Out.subarray(0, rows * this.outputs), start * this.outputs);
+      const target = start === 0 ? out.data : out.data.subarray(start * this.outputs);
+      this.backend.networkForward(this.layoutCode, this.parameters, workspace.buffer, workspace.capacity, input.data, start, rows, target);
     }
     return out;
+  }
+
+  /**
+   * predict for a float32 network, which computes in float32: each chunk of rows is converted into a kept
+   * float32 buffer (and checked, since a number beyond float32's range becomes infinite), run, and its
+   * outputs copied back. Plain loops rather than Float32Array.from or views: a one-row predict allocates
+   * nothing but its result.
+   */
+  private predictFloat32(input: Matrix, out: Matrix, workspace: Workspace): void {
+    const { inputs, outputs } = this;
+    const capacity = workspace.capacity;
+    const scratch = this.float32Scratch(capacity);
+    for (let start = 0; start < input.rows; start += capacity) {
+      const rows = Math.min(capacity, input.rows - start);
+      const count = rows * inputs;
+      const base = start * inputs;
+      let probe = 0;
+      for (let i = 0; i < count; i++) {
+        scratch.x[i] = input.data[base + i]!;
+        probe += scratch.x[i]! * 0;
+      }
+      if (probe !== 0) assertFinite({ rows, cols: inputs, data: scratch.x.subarray(0, count) }, 'x', start);
+      this.backend.networkForward(this.layoutCode, this.parameters, workspace.buffer, capacity, scratch.x, 0, rows, scratch.y);
+      const outBase = start * outputs;
+      const produced = rows * outputs;
+      for (let i = 0; i < produced; i++) out.data[outBase + i] = scratch.y[i]!;
+    }
+  }
+
+  /** Kept float32 input and output buffers for predictFloat32, for `capacity` rows. */
+  private float32Scratch(capacity: number): { x: Float32Array; y: Float32Array } {
+    if (this.predictFloat32Buffers === undefined || this.predictFloat32Buffers.y.length < capacity * this.outputs) {
+      this.predictFloat32Buffers = { x: new Float32Array(capacity * this.inputs), y: new Float32Array(capacity * this.outputs) };
+    }
+    return this.predictFloat32Buffers;
   }
 
   /**

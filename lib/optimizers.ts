@@ -99,8 +99,13 @@ export abstract class Optimizer {
 
   /** @internal Counts an update that was made elsewhere (fused into the gradient kernel). */
   countStep(params: FloatArray): void {
+    this.countSteps(params, 1);
+  }
+
+  /** @internal Counts `count` updates made elsewhere (a run of minibatches in one native call). */
+  countSteps(params: FloatArray, count: number): void {
     this.attach(params);
-    this.state!.step += 1;
+    this.state!.step += count;
   }
 
   /** @internal A copy of the state, for model files. */

@@ -83,7 +83,15 @@ export function runTraining(
     let lossSum = 0;
     // An epoch's minibatches in one native call when nothing runs between them (see LoopHooks.wholeEpochs).
     const ran = hooks.wholeEpochs && guard !== undefined && trainer.canTrainInRuns ? trainer.trainBatches(0, batches, learningRate) : 0;
-    for (let batch = 0; batch < batches; batch++) {
+    // A whole epoch that ran natively and finitely, with no per-batch hook: its loss sum in one tight
+    // method. (This function runs a few hundred times at most, so V8 may leave it unoptimised, where every
+    // double a statement makes is a heap allocation: 30 bytes per minibatch through the loop below.)
+    const wholeEpoch = ran === batches && hooks.batchEnd === undefined && trainer.ranFinitely(ran);
+    if (wholeEpoch) {
+      lossSum = trainer.lossSum(ran);
+      done += ran;
+    }
+    for (let batch = wholeEpoch ? batches : 0; batch < batches; batch++) {
       if (batch >= ran && batch > 0 && hooks.shouldStop()) return { stopped: true, batches: done };
       const loss = batch < ran ? trainer.losses[batch]! : trainer.trainBatch(batch, learningRate, guard !== undefined);
       if (guard !== undefined && loss - loss !== 0) {

@@ -168,10 +168,26 @@ export class Trainer {
       learningRate,
       this.losses,
     );
-    const last = this.losses[ran - 1]!;
-    const applied = last - last === 0 ? ran : ran - 1;
-    for (let i = 0; i < applied; i++) this.optimizer.countStep(parameters);
+    this.optimizer.countSteps(parameters, this.ranFinitely(ran) ? ran : ran - 1);
     return ran;
+  }
+
+  /** Whether the last of the `ran` minibatches of the last trainBatches call had a finite loss (so all did). */
+  ranFinitely(ran: number): boolean {
+    const last = this.losses[ran - 1]!;
+    return last - last === 0;
+  }
+
+  /**
+   * The sum of loss x rows over minibatches 0 .. count - 1 of the last trainBatches call, added in the
+   * order the training loop adds them batch by batch (so either way gives the same bits).
+   */
+  lossSum(count: number): number {
+    let sum = 0;
+    for (let batch = 0; batch < count; batch++) {
+      sum += this.losses[batch]! * Math.min(this.batchSize, this.rows - batch * this.batchSize);
+    }
+    return sum;
   }
 
   /** The losses of the last {@link Trainer.trainBatches} call. */

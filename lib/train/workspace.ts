@@ -1,7 +1,8 @@
 /**
  * A flat workspace for passes over up to `capacity` rows, laid out as NetworkLayout describes (each
- * layer's z, a and delta, then the gathered minibatch). Sized once per batch size, so a training step
- * allocates nothing; a shorter final batch uses the leading rows of each region.
+ * layer's activations, the output layer's z, a scratch region, then the gathered minibatch). Sized once
+ * per batch size, so a training step allocates nothing; a shorter final batch uses the leading rows of
+ * each region.
  */
 import type { NetworkLayout } from '../backend/layout';
 import type { Dtype } from '../matrix';

@@ -104,9 +104,22 @@ function firstDifference(a: Snapshot, b: Snapshot, tolerance: number): string {
  * agreement only, not for equal numbers.
  */
 function comparable(spec: CallSpec, js: Outcome): boolean {
+  if (spec.kernel === 'adamStep') return validSecondMoments(spec);
   if (spec.kernel !== 'networkSteps') return true;
   const losses = js.memory[js.memory.length - 1];
   return losses !== null && losses !== undefined && Array.from(losses).every((v) => Math.abs(v) < 1e6);
+}
+
+/**
+ * Adam's second moments are running means of squares, never negative. From a negative one (random memory
+ * in this fuzzer) the new moment is a cancellation of two terms near 1, which the backends round
+ * differently (the native AVX-512 code fuses multiply-adds; js rounds each operation) and the division
+ * by its square root amplifies; such calls are checked for crash-safety and error agreement only.
+ */
+function validSecondMoments(spec: CallSpec): boolean {
+  const v = materialise(spec).args[11];
+  if (!(v instanceof Float64Array || v instanceof Float32Array)) return true;
+  return v.every((x) => x >= 0);
 }
 
 function stepTolerance(spec: CallSpec, tolerance: number): number {

@@ -67,4 +67,19 @@ describe('float32 networks', () => {
     expect(() => f32.fit([[1, 1e39]], [[1]], { loss: MSE, log: null })).toThrow(/within float32 range.*row 0, column 1 is Infinity/);
     expect(() => new Network([2, 1], [Sigmoid], { dtype: 'float16' as never })).toThrow(ValueError);
   });
+
+  it('predict in chunks, rejecting a value beyond float32 range by its row in the whole input', () => {
+    // A predict pass holds at most 1,024 rows, so 2,500 rows take three chunks.
+    const f32 = new Network([20, 8, 3], [Relu, Softmax], { seed: 2, dtype: 'float32' });
+    const f64 = new Network([20, 8, 3], [Relu, Softmax], { seed: 2 });
+    f64.parameters.set(f32.parameters);
+    const many = new Matrix(2500, 20);
+    const random = new Random(5);
+    for (let i = 0; i < many.data.length; i++) many.data[i] = Math.fround(random.normal());
+    expect(normwiseError(f32.predict(many).data, f64.predict(many).data)).toBeLessThanOrEqual(1e-5);
+    const before = many.data.slice();
+    many.data[2499 * 20 + 5] = -1e39;
+    expect(() => f32.predict(many)).toThrow(/within float32 range.*row 2499, column 5 is -Infinity/);
+    expect(many.data.every((v, i) => v === before[i] || i === 2499 * 20 + 5)).toBe(true);
+  });
 });
