@@ -20,7 +20,8 @@
         "native/bindings/linear_algebra.cc",
         "native/bindings/losses.cc",
         "native/bindings/network.cc",
-        "native/bindings/optimizers.cc"
+        "native/bindings/optimizers.cc",
+        "native/kernels/small_gemm.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

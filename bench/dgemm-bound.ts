@@ -12,14 +12,17 @@ import { fitProducts, flops, type TrainSpec } from './config';
 import { BUILD_DIR } from './data';
 import { median } from './workers/kit';
 
-const SOURCE = path.join(__dirname, 'native', 'dgemm_shapes.cc');
-const PROGRAM = path.join(BUILD_DIR, 'dgemm_shapes');
 const ROOT = path.join(__dirname, '..');
 
 export type Compiled = { program: string; command: string } | { skipped: string };
 
-/** Compiles the program into bench/.build (again only when the source or the flags changed). */
-export function compileDgemmProgram(): Compiled {
+/**
+ * Compiles a bench program against blasnet's OpenBLAS into bench/.build, again only when a file or the
+ * command changed. `files` are relative to the repository root: the .cc files are compiled, headers
+ * listed only count as changes.
+ */
+export function compileNativeProgram(name: string, files: string[], flags: string[] = ['-O2']): Compiled {
+  const program = path.join(BUILD_DIR, name);
   let includeDirs: string;
   let libraries: string;
   try {
@@ -30,33 +33,40 @@ export function compileDgemmProgram(): Compiled {
     return { skipped: 'OpenBLAS headers not found (tools/find-openblas.js)' };
   }
   const compiler = process.env.CXX ?? 'g++';
+  const paths = files.map((file) => path.join(ROOT, file));
+  const sources = paths.filter((file) => file.endsWith('.cc'));
   const args = [
-    '-O2',
+    ...flags,
     '-std=c++17',
     ...includeDirs.split(/\s+/).filter(Boolean).map((dir) => `-I${dir}`),
-    SOURCE,
+    ...sources,
     '-o',
-    PROGRAM,
+    program,
     ...libraries.split(/\s+/).filter(Boolean),
   ];
   const command = [compiler, ...args].join(' ');
-  const stamp = `${PROGRAM}.command`;
+  const stamp = `${program}.command`;
   fs.mkdirSync(BUILD_DIR, { recursive: true });
   const fresh =
-    fs.existsSync(PROGRAM) &&
+    fs.existsSync(program) &&
     fs.existsSync(stamp) &&
     fs.readFileSync(stamp, 'utf8') === command &&
-    fs.statSync(PROGRAM).mtimeMs >= fs.statSync(SOURCE).mtimeMs;
+    paths.every((file) => fs.statSync(program).mtimeMs >= fs.statSync(file).mtimeMs);
   if (!fresh) {
     try {
       execFileSync(compiler, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim().split('\n').slice(-3).join(' ') ?? '';
-      return { skipped: `could not compile ${path.relative(ROOT, SOURCE)} (${compiler}): ${stderr || String(error)}` };
+      return { skipped: `could not compile ${files.filter((file) => file.endsWith('.cc')).join(', ')} (${compiler}): ${stderr || String(error)}` };
     }
     fs.writeFileSync(stamp, command);
   }
-  return { program: PROGRAM, command };
+  return { program, command };
+}
+
+/** Compiles bench/native/dgemm_shapes.cc. */
+export function compileDgemmProgram(): Compiled {
+  return compileNativeProgram('dgemm_shapes', ['bench/native/dgemm_shapes.cc']);
 }
 
 interface ProgramOutput {

@@ -33,6 +33,7 @@ constexpr Export kExports[] = {
     // BLAS facts and threads.
     {"blasConfig", blasnet::binding::BlasConfig},
     {"blasCoreName", blasnet::binding::BlasCoreName},
+    {"smallGemmPath", blasnet::binding::SmallGemmPath},
     {"getNumThreads", blasnet::binding::GetNumThreads},
     {"setNumThreads", blasnet::binding::SetNumThreads},
     {"getNumProcessors", blasnet::binding::GetNumProcessors},

@@ -49,6 +49,12 @@ export interface BlasInfo {
    * `OPENBLAS_CORETYPE` from the CPU's instruction sets, see the README) or `OPENBLAS_CORETYPE` (yours).
    */
   coreSource: CoreTypeSource;
+  /**
+   * Whether small float64 products (at most 16 rows, 9 to 16 columns) run blasnet's own AVX-512 kernel
+   * instead of OpenBLAS: `avx512`, or `off: <reason>` (no AVX-512, not x86-64, or `BLASNET_SMALL_GEMM=0`).
+   * See the README's "Performance".
+   */
+  smallGemm: string;
   /** OpenBLAS's current thread count (process-wide). */
   threads: number;
   /** Processors OpenBLAS sees. */
@@ -72,6 +78,7 @@ export function blasInfo(): BlasInfo {
     config,
     core: addon.blasCoreName(),
     coreSource: coreType.source,
+    smallGemm: addon.smallGemmPath(),
     threads: addon.getNumThreads(),
     processors: addon.getNumProcessors(),
     addon: file,

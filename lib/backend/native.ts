@@ -15,6 +15,7 @@ import { loadFailure, type LoadAttempt } from './load-failure';
 export interface AddonInfoFunctions {
   blasConfig(): string;
   blasCoreName(): string;
+  smallGemmPath(): string;
   getNumThreads(): number;
   setNumThreads(threads: number): void;
   getNumProcessors(): number;
@@ -26,6 +27,7 @@ export type Addon = AllKernels & AddonInfoFunctions;
 export const ADDON_INFO_NAMES = [
   'blasConfig',
   'blasCoreName',
+  'smallGemmPath',
   'getNumThreads',
   'setNumThreads',
   'getNumProcessors',

@@ -29,6 +29,7 @@ napi_value AdamStep(napi_env env, napi_callback_info info);
 // Facts about the BLAS library, and its thread count (blas_info.cc).
 napi_value BlasConfig(napi_env env, napi_callback_info info);
 napi_value BlasCoreName(napi_env env, napi_callback_info info);
+napi_value SmallGemmPath(napi_env env, napi_callback_info info);
 napi_value GetNumThreads(napi_env env, napi_callback_info info);
 napi_value SetNumThreads(napi_env env, napi_callback_info info);
 napi_value GetNumProcessors(napi_env env, napi_callback_info info);

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "../kernels/small_gemm.h"
 #include "bindings.h"
 #include "napi.h"
 
@@ -15,6 +16,11 @@ napi_value BlasConfig(napi_env env, napi_callback_info) {
 
 napi_value BlasCoreName(napi_env env, napi_callback_info) {
   return Napi::String::New(env, openblas_get_corename());
+}
+
+// Whether small float64 products skip OpenBLAS (kernels/small_gemm.h): "avx512" or "off: <reason>".
+napi_value SmallGemmPath(napi_env env, napi_callback_info) {
+  return Napi::String::New(env, kernels::small::describe());
 }
 
 napi_value GetNumThreads(napi_env env, napi_callback_info) {

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 
 #include "blas.h"
+#include "small_gemm.h"
 
 namespace blasnet::kernels {
 
@@ -22,6 +24,13 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, T alpha, const
       for (size_t i = 0; i < count; ++i) C[i] *= beta;
     }
     return;
+  }
+  // Small float64 shapes (small_gemm.h says which) skip OpenBLAS's fixed cost per call.
+  if constexpr (std::is_same_v<T, double>) {
+    if (small::fits(transA, transB, m, n, k) && small::available()) {
+      small::gemm(transA, transB, m, n, k, alpha, A, B, beta, C);
+      return;
+    }
   }
   const int lda = static_cast<int>(transA ? m : k);
   const int ldb = static_cast<int>(transB ? k : n);

@@ -1,0 +1,46 @@
+// A float64 matrix product for the small shapes where OpenBLAS's fixed cost per call and its handling of
+// widths that are not a multiple of its kernel width dominate: 9 to 15 columns (one AVX-512 register and
+// a masked second one per row), as in a minibatch of 15 rows through a 15-unit or a 10-unit layer.
+// Measured shape by shape against cblas_dgemm (bench/small-gemm.ts; the table is in bench/README.md),
+// the shapes below take 0.3-0.8 of OpenBLAS's time; every other shape, and every CPU without AVX-512,
+// goes to OpenBLAS (kernels/gemm.h).
+//
+// Same arithmetic as OpenBLAS's kernels on these shapes: each element of C is one running sum over k in
+// order, with fused multiply-adds, then alpha * sum + beta * C (beta == 0 does not read C). On the bench
+// machine both give the same bits for every shape the bench times.
+#pragma once
+
+#include <cstddef>
+
+namespace blasnet::kernels::small {
+
+constexpr size_t kMinCols = 9;
+constexpr size_t kMaxCols = 15;  // at 16 columns OpenBLAS has no edge to handle and was as fast
+constexpr size_t kMaxDepth = 256;
+constexpr size_t kMaxRows = 16;
+constexpr size_t kMaxRowsTransposedA = 4;  // OpenBLAS's kernel for A^T B was as fast from 8 rows up
+constexpr size_t kMaxRowsTransposedB = 64;
+constexpr size_t kMaxDepthTransposedB = 16;  // op(B) = B^T is repacked into a stack buffer of k x n
+
+// The shapes this path takes, and only those: the measured range.
+inline bool fits(bool transA, bool transB, size_t m, size_t n, size_t k) {
+  if ((transA && transB) || n < kMinCols || n > kMaxCols) return false;
+  if (transB) return m <= kMaxRowsTransposedB && k <= kMaxDepthTransposedB;
+  return m <= (transA ? kMaxRowsTransposedA : kMaxRows) && k <= kMaxDepth;
+}
+
+// Whether this process takes the path: the CPU has AVX-512F (and the OS saves its registers), the addon
+// was compiled for x86-64 with GCC or Clang, and BLASNET_SMALL_GEMM is not "0". Decided once, when first
+// asked; it never changes afterwards.
+bool available();
+
+// Why the path is or is not taken, for blasInfo(): "avx512", or "off: <reason>".
+const char* describe();
+
+// C = alpha * op(A) op(B) + beta * C, row-major, leading dimensions implied by the shapes. The library
+// calls it only for shapes that fit(), with k >= 1 and alpha != 0 (gemm.h handles the rest); the kernel
+// itself needs only 9 <= n <= 16 and, when B is transposed, k <= 16 (the bench times it beyond fits()).
+void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, double alpha, const double* A, const double* B,
+          double beta, double* C);
+
+}  // namespace blasnet::kernels::small

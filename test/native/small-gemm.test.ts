@@ -1,0 +1,151 @@
+/**
+ * The small-matrix path (native/kernels/small_gemm.h): float64 products of 9 to 15 columns with few rows
+ * run blasnet's AVX-512 kernel instead of OpenBLAS. Checked against the js backend's triple loop at every
+ * shape on both sides of each bound of the rule, with every transpose, alpha and beta, operands that are
+ * views into larger buffers (the kernel's masked stores must not touch a neighbour), NaN in C with
+ * beta = 0, and non-finite inputs; and the switch that turns it off.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { backends, blasInfo } from '../../lib';
+import { Random } from '../../lib/random';
+import { expectClose, randomArray } from '../helpers/numbers';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function cpuHasAvx512(): boolean {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return false;
+  return /^flags\s*:.*\bavx512f\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+}
+
+// Each bound of the rule and one past it: rows 1, 4, 5, 16, 17, 64, 65; columns 8, 9, 15, 16;
+// depth 1, 16, 17, 256, 257. Shapes outside the rule go to OpenBLAS and must agree just the same.
+const ROWS = [1, 4, 5, 15, 16, 17, 64, 65];
+const COLS = [8, 9, 10, 15, 16];
+const DEPTHS = [1, 10, 16, 17, 256, 257];
+// alpha and beta, taken in turn: beta = 0 (C not read), beta = 1 (the forward pass's bias), and neither.
+const SCALES: [number, number][] = [
+  [1, 1],
+  [-0.75, 0],
+  [1.5, 0.25],
+];
+const TRANSPOSES: [boolean, boolean][] = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
+const TOLERANCE = 1e-13;
+
+/** `length` values inside a buffer with `pad` sentinels on each side; returns the view and the buffer. */
+function padded(values: Float64Array, pad = 9): { view: Float64Array; buffer: Float64Array } {
+  const buffer = new Float64Array(values.length + 2 * pad).fill(-12345.5);
+  buffer.set(values, pad);
+  return { view: buffer.subarray(pad, pad + values.length), buffer };
+}
+
+function sentinelsKept(buffer: Float64Array, length: number, pad = 9): boolean {
+  for (let i = 0; i < pad; i++) {
+    if (buffer[i] !== -12345.5 || buffer[pad + length + i] !== -12345.5) return false;
+  }
+  return true;
+}
+
+describe('the small-matrix path', () => {
+  it('is on exactly when the CPU has AVX-512, and blasInfo says so', () => {
+    const path = blasInfo().smallGemm;
+    if (cpuHasAvx512()) expect(path).toBe('avx512');
+    else expect(path).toMatch(/^off: /);
+  });
+
+  const random = new Random(2026);
+  for (const [transA, transB] of TRANSPOSES) {
+    const label = `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`;
+    it(`agrees with the js backend around every bound of the rule (${label})`, () => {
+      let compared = 0;
+      for (const m of ROWS) {
+        for (const n of COLS) {
+          for (const k of DEPTHS) {
+            const [alpha, beta] = SCALES[compared % SCALES.length] as [number, number];
+            const A = randomArray(random, m * k);
+            const B = randomArray(random, k * n);
+            const C = randomArray(random, m * n);
+            const expected = C.slice();
+            backends.js.gemm(transA, transB, m, n, k, alpha, A, B, beta, expected);
+            const { view, buffer } = padded(C);
+            backends.native.gemm(transA, transB, m, n, k, alpha, padded(A).view, padded(B).view, beta, view);
+            expectClose(view, expected, TOLERANCE);
+            if (!sentinelsKept(buffer, m * n)) throw new Error(`wrote outside C at m=${m} n=${n} k=${k}`);
+            compared++;
+          }
+        }
+      }
+      expect(compared).toBe(ROWS.length * COLS.length * DEPTHS.length);
+    });
+  }
+
+  it('with beta = 0 overwrites C without reading it: NaN and Infinity in C do not survive', () => {
+    for (const [m, n, k, transB] of [
+      [15, 15, 64, false],
+      [1, 10, 15, false],
+      [15, 15, 10, true],
+    ] as const) {
+      const A = randomArray(random, m * k);
+      const B = randomArray(random, k * n);
+      const C = new Float64Array(m * n).fill(NaN);
+      C[1] = Infinity;
+      backends.native.gemm(false, transB, m, n, k, 1, A, B, 0, C);
+      const expected = new Float64Array(m * n);
+      backends.js.gemm(false, transB, m, n, k, 1, A, B, 0, expected);
+      expectClose(C, expected, TOLERANCE);
+    }
+  });
+
+  it('carries NaN and Infinity in A and B to exactly the elements they reach', () => {
+    const [m, n, k] = [15, 10, 15];
+    const A = randomArray(random, m * k);
+    const B = randomArray(random, k * n);
+    A[3 * k + 2] = NaN; // row 3 of A: all of row 3 of C
+    B[5 * n + 7] = Infinity; // column 7 of B: column 7 of C, as +-Infinity (or NaN where row 3 is)
+    const C = new Float64Array(m * n);
+    backends.native.gemm(false, false, m, n, k, 1, A, B, 0, C);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const value = C[i * n + j] as number;
+        if (i === 3) expect(value).toBeNaN();
+        else if (j === 7) expect(Math.abs(value)).toBe(Infinity);
+        else expect(Number.isFinite(value)).toBe(true);
+      }
+    }
+  });
+
+  it('is turned off by BLASNET_SMALL_GEMM=0, and OpenBLAS then gives the same products', () => {
+    // A fresh process: the setting is read once, when the addon first decides.
+    const script = `
+      const { backends, blasInfo } = require(${JSON.stringify(path.join(ROOT, 'lib'))});
+      const A = Float64Array.from({ length: 15 * 64 }, (_, i) => Math.sin(i));
+      const B = Float64Array.from({ length: 64 * 15 }, (_, i) => Math.cos(i));
+      const C = new Float64Array(15 * 15);
+      backends.native.gemm(false, false, 15, 15, 64, 1, A, B, 0, C);
+      process.stdout.write(JSON.stringify({ path: blasInfo().smallGemm, C: Array.from(C) }));
+    `;
+    const run = (setting: string | undefined) => {
+      const env = { ...process.env };
+      if (setting === undefined) delete env.BLASNET_SMALL_GEMM;
+      else env.BLASNET_SMALL_GEMM = setting;
+      const output = execFileSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e', script], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+      });
+      return JSON.parse(output) as { path: string; C: number[] };
+    };
+    const off = run('0');
+    const on = run(undefined);
+    expect(off.path).toBe('off: BLASNET_SMALL_GEMM=0');
+    expect(on.path).toBe(blasInfo().smallGemm);
+    expectClose(on.C, off.C, TOLERANCE);
+  });
+});
