@@ -278,7 +278,7 @@ describe('blasnet info', () => {
     expect(result.stdout).toMatch(/^threads +1 \(of \d+ processors/m);
     const json = JSON.parse(cli.run(['info', '--json']).stdout);
     expect(json).toMatchObject({ blasnet: version, node: process.version, backend: 'native', addonSource: 'BLASNET_ADDON', threads: 1 });
-    expect(Object.keys(json)).toEqual(expect.arrayContaining(['openblas', 'config', 'core', 'coreSource', 'addon', 'processors']));
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(['openblas', 'config', 'core', 'coreSource', 'smallGemm', 'addon', 'processors']));
   });
 
   it('--help lists the commands; each command has its own --help with every flag and default', () => {

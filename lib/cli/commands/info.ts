@@ -41,6 +41,7 @@ export async function info(args: ParsedArgs, io: Io): Promise<number> {
           core: blas.core,
           coreSource: blas.coreSource,
           config: blas.config,
+          smallGemm: blas.smallGemm,
           threads: blas.threads,
           processors: blas.processors,
         }
@@ -62,6 +63,7 @@ export async function info(args: ParsedArgs, io: Io): Promise<number> {
       `OpenBLAS  ${blas.version}`,
       `core      ${blas.core} (chosen by ${blas.coreSource})`,
       `config    ${blas.config}`,
+      `small     ${blas.smallGemm === 'avx512' ? 'avx512: blasnet\'s own kernel for small float64 products (BLASNET_SMALL_GEMM=0 to turn off)' : blas.smallGemm}`,
       `threads   ${blas.threads} (of ${blas.processors} processors; --threads or OPENBLAS_NUM_THREADS to change)`,
     );
   } else {
