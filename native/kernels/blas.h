@@ -21,4 +21,10 @@ inline void gemm(bool transA, bool transB, int m, int n, int k, float alpha, con
 inline void axpy(int n, double alpha, const double* x, double* y) { cblas_daxpy(n, alpha, x, 1, y, 1); }
 inline void axpy(int n, float alpha, const float* x, float* y) { cblas_saxpy(n, alpha, x, 1, y, 1); }
 
+inline double dot(int n, const double* x, const double* y) { return cblas_ddot(n, x, 1, y, 1); }
+inline float dot(int n, const float* x, const float* y) { return cblas_sdot(n, x, 1, y, 1); }
+
+// OpenBLAS's thread count (process-wide; setNumThreads changes it).
+inline int threads() { return openblas_get_num_threads(); }
+
 }  // namespace blasnet::blas
