@@ -50,9 +50,9 @@ export interface BlasInfo {
    */
   coreSource: CoreTypeSource;
   /**
-   * Whether small float64 products (at most 16 rows, 9 to 16 columns) run blasnet's own AVX-512 kernel
-   * instead of OpenBLAS: `avx512`, or `off: <reason>` (no AVX-512, not x86-64, or `BLASNET_SMALL_GEMM=0`).
-   * See the README's "Performance".
+   * Whether small float64 products (9 to 15 columns and few rows, the README's "Backends" lists the
+   * shapes) run blasnet's own AVX-512 kernel instead of OpenBLAS: `avx512`, or `off: <reason>` (no
+   * AVX-512, not an x86-64 build, or `BLASNET_SMALL_GEMM=0`).
    */
   smallGemm: string;
   /** OpenBLAS's current thread count (process-wide). */
