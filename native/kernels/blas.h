@@ -18,6 +18,15 @@ inline void gemm(bool transA, bool transB, int m, int n, int k, float alpha, con
               alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+// y = alpha * A^T x + beta * y for a row-major A of rows x cols (x has rows elements, y cols).
+inline void gemvTransposed(int rows, int cols, double alpha, const double* A, const double* x, double beta,
+                           double* y) {
+  cblas_dgemv(CblasRowMajor, CblasTrans, rows, cols, alpha, A, cols, x, 1, beta, y, 1);
+}
+inline void gemvTransposed(int rows, int cols, float alpha, const float* A, const float* x, float beta, float* y) {
+  cblas_sgemv(CblasRowMajor, CblasTrans, rows, cols, alpha, A, cols, x, 1, beta, y, 1);
+}
+
 inline void axpy(int n, double alpha, const double* x, double* y) { cblas_daxpy(n, alpha, x, 1, y, 1); }
 inline void axpy(int n, float alpha, const float* x, float* y) { cblas_saxpy(n, alpha, x, 1, y, 1); }
 

@@ -1,9 +1,14 @@
 /**
+ * The native gemm's routes other than cblas_dgemm, each against the js backend's triple loop.
+ *
  * The small-matrix path (native/kernels/small_gemm.h): float64 products of 9 to 15 columns with few rows
  * run blasnet's AVX-512 kernel instead of OpenBLAS. Checked against the js backend's triple loop at every
  * shape on both sides of each bound of the rule, with every transpose, alpha and beta, operands that are
  * views into larger buffers (the kernel's masked stores must not touch a neighbour), NaN in C with
  * beta = 0, and non-finite inputs; and the switch that turns it off.
+ *
+ * One row through a large B (>= 2^18 elements, not transposed) goes to gemv: float64 and float32, on
+ * both sides of the threshold.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -148,4 +153,38 @@ describe('the small-matrix path', () => {
     expect(on.path).toBe(blasInfo().smallGemm);
     expectClose(on.C, off.C, TOLERANCE);
   });
+});
+
+describe('one row through a large matrix (gemv)', () => {
+  const random = new Random(2027);
+  // 512 x 512 = 2^18 exactly, 600 x 437 above it, 511 x 513 just below (dgemm).
+  const SHAPES: [number, number][] = [
+    [512, 512],
+    [600, 437],
+    [511, 513],
+  ];
+  for (const [n, k] of SHAPES) {
+    for (const transA of [false, true]) {
+      it(`agrees with the js backend at n=${n} k=${k}${transA ? ', A transposed' : ''}, float64 and float32`, () => {
+        for (const [alpha, beta] of SCALES) {
+          const A = randomArray(random, k);
+          const B = randomArray(random, k * n);
+          const C = randomArray(random, n);
+          if (beta === 0) C.fill(NaN); // beta = 0 overwrites without reading
+          const expected = C.slice();
+          backends.js.gemm(transA, false, 1, n, k, alpha, A, B, beta, expected);
+          const { view, buffer } = padded(C);
+          backends.native.gemm(transA, false, 1, n, k, alpha, A, B, beta, view);
+          expectClose(view, expected, TOLERANCE);
+          if (!sentinelsKept(buffer, n)) throw new Error(`wrote outside C at n=${n} k=${k}`);
+
+          const [A32, B32, C32] = [A, B, C].map((values) => Float32Array.from(values)) as [Float32Array, Float32Array, Float32Array];
+          const expected32 = C32.slice();
+          backends.js.gemm(transA, false, 1, n, k, alpha, A32, B32, beta, expected32);
+          backends.native.gemm(transA, false, 1, n, k, alpha, A32, B32, beta, C32);
+          expectClose(C32, expected32, 1e-5);
+        }
+      });
+    }
+  }
 });
