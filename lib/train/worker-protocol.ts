@@ -14,7 +14,8 @@ import type { Dtype } from '../matrix';
 import type { OptimizerConfig, OptimizerState } from '../optimizers';
 import type { RandomState } from '../random';
 import type { EpochRecord, History } from './history';
-import type { BatchLogs, EpochLogs, ResolvedEarlyStopping } from './options';
+import type { LoopSettings } from './loop';
+import type { BatchLogs, EpochLogs } from './options';
 
 /** The control block's slots (see the file comment) and its length. */
 export const STOP = 0;
@@ -43,17 +44,8 @@ export interface WorkerJob {
   x: MatrixData;
   y: MatrixData;
   validation: { split: number } | { x: MatrixData; y: MatrixData } | undefined;
-  settings: {
-    loss: string;
-    epochs: number;
-    batchSize: number;
-    learningRate: number;
-    rates: number[] | null;
-    logEvery: number;
-    shuffle: boolean;
-    stopOnNonFinite: boolean;
-    earlyStopping: ResolvedEarlyStopping | null;
-  };
+  /** The loop's settings, with the loss by name (a Loss object does not cross threads). */
+  settings: Omit<LoopSettings, 'loss'> & { loss: string };
   /**
    * Report minibatches at most every `yieldEvery` ms (only when there is an onBatchEnd); without an
    * onEpochEnd, send epoch snapshots at most that often too.
