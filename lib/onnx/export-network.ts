@@ -13,6 +13,7 @@ import { packageVersion } from '../cli/version';
 import type { Layer } from '../layer';
 import type { Dtype, FloatArrayOf } from '../matrix';
 import type { ModelMetadata } from '../model/description';
+import { checkMetadata } from '../model/metadata';
 import { GraphBuilder, type ElementType } from './graph-builder';
 
 /** The parts of a Network the exporter reads (a structural type, so this module needs no Network import). */
@@ -107,13 +108,14 @@ export function networkMetadata(net: ExportableNetwork): Record<string, string> 
     'blasnet.loss': net.loss?.name ?? '',
     'blasnet.epochsTrained': String(net.epochsTrained),
   };
-  if (Object.keys(net.metadata).length > 0) props['blasnet.metadata'] = JSON.stringify(net.metadata);
+  const metadata = checkMetadata(net.metadata, 'net.metadata');
+  if (Object.keys(metadata).length > 0) props['blasnet.metadata'] = JSON.stringify(metadata);
   return props;
 }
 
 /**
  * The network as an ONNX model: input `input` [N, inputs], output `output` [N, outputs], N symbolic.
- * @param metadata - the checked user metadata (the caller checks it is plain JSON)
+ * @throws {@link ValueError} (`ERR_INVALID_METADATA`) when `net.metadata` is not plain JSON data
  */
 export function networkToONNX(net: ExportableNetwork): Uint8Array {
   const type = elementType(net.dtype);
