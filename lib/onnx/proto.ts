@@ -156,13 +156,18 @@ let modelType: protobuf.Type | undefined;
 
 /**
  * onnx.proto sits beside this file in a clone (lib/onnx/, run by tsx or ts-jest); the package ships it at
- * the same place (package.json `files`) while the compiled code runs from dist/onnx/, two levels down.
+ * lib/onnx/ too (package.json `files`) while the compiled code runs from dist/onnx/, and the CLI's tests
+ * compile into test-output/: so look beside this file, then in lib/onnx/ of each folder above it.
  */
 function schemaPath(): string {
-  const candidates = [path.join(__dirname, 'onnx.proto'), path.join(__dirname, '..', '..', 'lib', 'onnx', 'onnx.proto')];
-  const found = candidates.find((candidate) => fs.existsSync(candidate));
+  const tried: string[] = [path.join(__dirname, 'onnx.proto')];
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    tried.push(path.join(dir, 'lib', 'onnx', 'onnx.proto'));
+    if (path.dirname(dir) === dir) break;
+  }
+  const found = tried.find((candidate) => fs.existsSync(candidate));
   if (found === undefined) {
-    throw new ModelFormatError('ERR_ONNX_SCHEMA', `Cannot find ONNX's schema (onnx.proto); looked in ${candidates.map((c) => JSON.stringify(c)).join(' and ')}`);
+    throw new ModelFormatError('ERR_ONNX_SCHEMA', `Cannot find ONNX's schema onnx.proto (blasnet's package ships it in lib/onnx/); looked beside ${JSON.stringify(__dirname)} and in lib/onnx/ above it`);
   }
   return found;
 }
