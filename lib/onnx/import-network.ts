@@ -330,7 +330,7 @@ function metadataProps(model: ModelProto): Map<string, string> {
 }
 
 /** The label decoding after the network's output: every input a constant or a value of the head. */
-function checkHead(graph: GraphReader, chain: ChainReader, source: string): { classes: string[] | undefined; values: Set<string> } {
+function checkHead(graph: GraphReader, chain: ChainReader): { classes: string[] | undefined; values: Set<string> } {
   const headValues = new Set([chain.output]);
   let classes: string[] | undefined;
   graph.nodes.forEach((node, index) => {
@@ -338,7 +338,12 @@ function checkHead(graph: GraphReader, chain: ChainReader, source: string): { cl
     const op = node.opType ?? '';
     const domainOk = isDefaultDomain(node) || node.domain === 'ai.onnx.ml';
     if (!domainOk || !HEAD_OPS.has(op)) {
-      throw unsupported(node, index, `${SUPPORTED} (the model ${source})`);
+      const readers = graph.consumers(chain.output);
+      if ((node.input ?? []).includes(chain.output) && readers.length > 1) {
+        const names = readers.map((i) => nodeLabel(graph.nodes[i]!, i)).join(', ');
+        throw unsupported(node, index, `the value ${quote(chain.output)} branches: ${readers.length} nodes read it (${names}); ${SUPPORTED}, one after another`);
+      }
+      throw unsupported(node, index, SUPPORTED);
     }
     if (op === 'Constant') return;
     for (const input of node.input ?? []) {
@@ -402,7 +407,7 @@ export function describeONNX(bytes: Uint8Array, source = '(bytes given to fromON
     }
   });
   // Whatever reads the last activation must be label decoding, and it must end somewhere.
-  const { classes, values: headValues } = checkHead(graph, chain, source);
+  const { classes, values: headValues } = checkHead(graph, chain);
   const outputs = model.graph.output ?? [];
   for (const o of outputs) {
     if (!headValues.has(o.name ?? '')) {

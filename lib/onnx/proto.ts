@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 
 import { ModelFormatError } from '../errors';
+import { invalid } from '../validate';
 
 /** TensorProto.DataType: the element types blasnet writes or recognises. */
 export const DataType = Object.freeze({
@@ -193,17 +194,19 @@ export function encodeModel(value: ModelProto): Uint8Array {
  * graph blasnet can read, and every size is checked later), bytes as Uint8Array, repeated fields always
  * present as arrays.
  * @throws {@link ModelFormatError} (`ERR_ONNX_DECODE`) when the bytes are not a protobuf ModelProto
- *   (truncated, corrupt, or another kind of file)
+ *   (truncated, corrupt, or another kind of file); ValueError (`ERR_INVALID_ARGUMENT`) for what is not bytes
  */
 export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
-  if (!(bytes instanceof Uint8Array)) {
-    throw new ModelFormatError('ERR_ONNX_DECODE', `Expected the ONNX model ${source} to be a Uint8Array (or Buffer) of its bytes but received ${typeof bytes === 'object' && bytes !== null ? (bytes as object).constructor?.name ?? 'an object' : typeof bytes}`);
+  // Buffers from another realm (a worker, jest's sandbox) are Uint8Arrays that fail instanceof.
+  if (!ArrayBuffer.isView(bytes) || Object.prototype.toString.call(bytes) !== '[object Uint8Array]') {
+    throw invalid('ERR_INVALID_ARGUMENT', 'bytes', "a Uint8Array (or Buffer) of an ONNX model's bytes", bytes);
   }
   if (bytes.length === 0) throw new ModelFormatError('ERR_ONNX_DECODE', `Cannot read the ONNX model ${source}: it is empty`);
   const type = model();
   let message: protobuf.Message;
   try {
-    message = type.decode(bytes);
+    // A view of this realm over the same memory: protobufjs checks its argument with instanceof.
+    message = type.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (error) {
     throw new ModelFormatError(
       'ERR_ONNX_DECODE',
