@@ -52,6 +52,14 @@ describeBackends(`Network.fromONNX (fixtures from PyTorch ${reference.torch} and
     expect((net.metadata.onnx as { output: string }).output).toBe('probabilities');
   });
 
+  it("reads skl2onnx's binary classifier as its one logistic output, its [1 - p, p] columns left out", () => {
+    const c = reference.cases['sklearn-mlpclassifier-binary-f64']!;
+    const net = Network.fromONNX(bytesOf(c), { backend: backend.name });
+    expect(net.dims).toEqual([4, 5, 1]);
+    expect(net.layers.map((l) => l.activation.name)).toEqual(['relu', 'sigmoid']);
+    expect((net.metadata.onnx as { classes: string[] }).classes).toEqual(c.classes);
+  });
+
   it('an imported network fine-tunes (the loss falls) and exports back to the same numbers', () => {
     const c = reference.cases['torch-relu-tanh-softmax-f64']!;
     const net = Network.fromONNX(bytesOf(c), { backend: backend.name });
