@@ -3,7 +3,7 @@
  * shapes, versions and metadata, the leaky ReLU in the form that keeps float64 exact, and a lossless round
  * trip through fromONNX. (That onnxruntime computes the same numbers as predict is test/onnx-runtime/.)
  */
-import { ACTIVATIONS, CrossEntropy, MSE, Network, ValueError, type Activation, type Dtype } from '../../lib';
+import { ACTIVATIONS, CrossEntropy, MSE, Network, ONNX_IR_VERSION, ONNX_OPSET_VERSION, ValueError, type Activation, type Dtype } from '../../lib';
 import { packageVersion } from '../../lib/cli/version';
 import { DataType, decodeModel } from '../../lib/onnx/proto';
 import { readTensor } from '../../lib/onnx/tensor';
@@ -22,8 +22,9 @@ describe('the graph toONNX writes', () => {
     const net = build([4, 6, 3], ['tanh', 'softmax'], dtype);
     const model = decodeModel(net.toONNX(), 'test');
     const type = dtype === 'float64' ? DataType.DOUBLE : DataType.FLOAT;
-    expect(model.irVersion).toBe(7);
+    expect([model.irVersion, ONNX_IR_VERSION]).toEqual([7, 7]);
     expect(model.opsetImport).toEqual([{ domain: '', version: 13 }]);
+    expect(ONNX_OPSET_VERSION).toBe(13);
     expect(model.producerName).toBe('blasnet');
     const graph = model.graph!;
     expect(graph.input).toEqual([{ name: 'input', type: { tensorType: { elemType: type, shape: { dim: [{ dimParam: 'N' }, { dimValue: 4 }] } } } }]);
