@@ -95,7 +95,8 @@ export function readTensor(tensor: TensorProto, what: string): TensorValue {
   if (reader === undefined) {
     throw new ModelFormatError('ERR_ONNX_DTYPE', `${what} holds ${dataTypeName(dataType)} values; blasnet reads FLOAT and DOUBLE tensors (and INT32/INT64 for shapes)`);
   }
-  const values = new Float64Array(count);
+  // The lengths are checked against the data the file holds before anything is allocated, so a corrupt
+  // shape is an error, never a request for gigabytes.
   const raw = tensor.rawData;
   if (raw !== undefined && raw.length > 0) {
     if (raw.length !== count * reader.size) {
@@ -104,6 +105,7 @@ export function readTensor(tensor: TensorProto, what: string): TensorValue {
         `${what} has shape [${dims.join(', ')}] (${count} ${dataTypeName(dataType)} values, ${count * reader.size} bytes) but its raw_data holds ${raw.length} bytes`,
       );
     }
+    const values = new Float64Array(count);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < count; i++) values[i] = reader.read(view, i * reader.size);
     return { dataType, dims, values };
@@ -120,6 +122,7 @@ export function readTensor(tensor: TensorProto, what: string): TensorValue {
   if (given.length !== count) {
     throw new ModelFormatError('ERR_ONNX_SHAPE', `${what} has shape [${dims.join(', ')}] (${count} values) but holds ${given.length}`);
   }
+  const values = new Float64Array(count);
   for (let i = 0; i < count; i++) values[i] = Number(given[i]);
   return { dataType, dims, values };
 }

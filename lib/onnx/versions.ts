@@ -6,7 +6,8 @@
  *   a network uses (Gemm, Relu, Sigmoid, Tanh, LeakyRelu, Greater, Where, Mul, Identity) exists in it with
  *   float and double kernels in onnxruntime;
  * - IR version 7, the IR that opset 13 was published with (ONNX 1.8): what `torch.onnx.export` also writes.
- * The committed onnx.proto is ONNX 1.12.0's (IR 8), which reads and writes every IR up to 8.
+ * The committed onnx.proto is ONNX 1.12.0's (IR 8). Files of later IR versions (PyTorch 2's, IR 8 to 10)
+ * are read too: protobuf skips fields it does not know, and none that an MLP needs were added after IR 8.
  */
 
 /** ModelProto.ir_version of the files blasnet writes. */
@@ -15,5 +16,3 @@ export const IR_VERSION = 7;
 /** The ai.onnx operator set version of the files blasnet writes. */
 export const OPSET_VERSION = 13;
 
-/** The newest IR version the committed schema describes: files above it may hold fields blasnet cannot see. */
-export const MAX_IR_VERSION = 8;

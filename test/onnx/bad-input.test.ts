@@ -132,6 +132,7 @@ describe('shapes that do not chain: ERR_ONNX_SHAPE', () => {
     ['a weight tensor of rank 3', (g: GraphParts) => (g.initializers[0] = doubles('w0', [4, 3, 1])), /3.*expected 2 dimensions|\[4, 3, 1\]/],
     ['a declared output width the network does not have', (g: GraphParts) => (g.outputs = [tensorInfo('output', DataType.DOUBLE, ['N', 5])]), /declared with 5 columns.*has 2/],
     ['an input of rank 3', (g: GraphParts) => (g.inputs = [tensorInfo('input', DataType.DOUBLE, ['N', 4, 1])]), /3 dimensions/],
+    ['dims of 3.6e9 elements over 96 bytes (checked before allocating)', (g: GraphParts) => (g.initializers[0] = { ...doubles('w0', [4, 3]), dims: [60000, 60000] }), /shape \[60000, 60000\].*96 bytes/],
     ['a negative dimension', (g: GraphParts) => (g.initializers[1] = { ...doubles('b0', [3]), dims: [-3] }), /dimension -3/],
   ] as const)('%s', (_what, change, message) => {
     const parts = good();
