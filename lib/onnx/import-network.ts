@@ -5,6 +5,7 @@
  * - then at most one activation: Relu, Sigmoid, Tanh, Softmax (over axis 1, output layer only),
  *   LeakyRelu (alpha 0.01, blasnet's and PyTorch's slope; stored as float32 0.01), the
  *   Where(Greater(z, 0), z, Mul(z, 0.01)) form blasnet writes for float64, or none / Identity;
+ * - W may also be a Transpose (perm [1, 0]) of a stored matrix;
  * - no-ops between them: Identity, a Cast to the network's own type (skl2onnx starts with one; a Cast of
  *   the input sets the network's type), a Reshape to [-1, width].
  * After the last layer, label decoding (ArgMax, ArrayFeatureExtractor, ZipMap, Reshape, Cast, and the
@@ -18,7 +19,7 @@ import { LOSSES } from '../losses';
 import type { Dtype } from '../matrix';
 import type { JsonValue, ModelDescription, ModelMetadata } from '../model/description';
 import { checkMetadata } from '../model/metadata';
-import { floatAttribute, GraphReader, intAttribute, nodeLabel, quote, stringValues, tensorTypeOf } from './graph-reader';
+import { floatAttribute, GraphReader, intAttribute, intsAttribute, nodeLabel, quote, stringValues, tensorTypeOf } from './graph-reader';
 import { DataType, dataTypeName, decodeModel, type ModelProto, type NodeProto } from './proto';
 
 /** One layer as read: weights inputs x outputs row-major (blasnet's layout), biases, activation. */
@@ -225,7 +226,21 @@ class ChainReader {
   }
 
   /** Weights [inputs, outputs] (or transposed), checked against the chain's width. */
-  private addLayer(node: NodeProto, index: number, weightsName: string | undefined, transposed: boolean): ReadLayer {
+  private addLayer(node: NodeProto, index: number, given: string | undefined, transposedByNode: boolean): ReadLayer {
+    let weightsName = given;
+    let transposed = transposedByNode;
+    // A Transpose of a stored matrix (some exporters write nn.Linear as MatMul(x, Transpose(W))).
+    const producer = given === undefined ? undefined : this.graph.producer(given);
+    if (producer !== undefined && !this.graph.isConstant(given!)) {
+      const transpose = this.graph.nodes[producer]!;
+      const perm = intsAttribute(transpose, producer, 'perm');
+      const source = transpose.input?.[0];
+      if (transpose.opType === 'Transpose' && isDefaultDomain(transpose) && (perm === undefined || (perm[0] === 1 && perm[1] === 0)) && source !== undefined && this.graph.isConstant(source)) {
+        weightsName = source;
+        transposed = !transposed;
+        this.visited.add(producer);
+      }
+    }
     const w = this.parameter(node, index, weightsName, 'weight matrix');
     if (w.dims.length !== 2) {
       throw new ModelFormatError('ERR_ONNX_SHAPE', `Cannot import ${nodeLabel(node, index)}: its weight matrix has shape [${w.dims.join(', ')}]; expected 2 dimensions`);

@@ -91,6 +91,28 @@ describe('the hand-made baseline imports (so each case below fails for its own r
   });
 });
 
+describe('other spellings of a layer that import', () => {
+  it('MatMul(x, Transpose(W)) + Add, as some exporters write nn.Linear: the same network as Gemm(transB = 1)', () => {
+    const w = [0.1, -0.2, 0.3, 0.4, 0.5, -0.6, 0.7, 0.8, -0.9, 1.0, 1.1, -1.2]; // [3, 4]: outputs x inputs
+    const viaGemm = model({
+      nodes: [gemm('input', 'w', 'b', 'output', [intAttr('transB', 1)])],
+      initializers: [doubles('w', [3, 4], w), doubles('b', [3], [0.5, -0.5, 0.25])],
+    });
+    const viaTranspose = model({
+      nodes: [op('Transpose', ['w'], 'wt', [{ name: 'perm', type: 7, ints: [1, 0] }]), op('MatMul', ['input', 'wt'], 'm'), op('Add', ['m', 'b'], 'output')],
+      initializers: [doubles('w', [3, 4], w), doubles('b', [3], [0.5, -0.5, 0.25])],
+    });
+    const a = Network.fromONNX(viaGemm, { backend: 'js' });
+    const b = Network.fromONNX(viaTranspose, { backend: 'js' });
+    expect(b.dims).toEqual([4, 3]);
+    expect(Array.from(b.parameters)).toEqual(Array.from(a.parameters));
+    // By hand: output j = sum_i x_i w[j][i] + b_j.
+    const x = [1, 2, -1, 0.5];
+    const expected = [0, 1, 2].map((j) => x.reduce((sum, xi, i) => sum + xi * w[j * 4 + i]!, 0) + [0.5, -0.5, 0.25][j]!);
+    Array.from(b.predict([x]).data).forEach((v, j) => expect(v).toBeCloseTo(expected[j]!, 14));
+  });
+});
+
 describe('unsupported operators and attributes: ERR_ONNX_UNSUPPORTED_OP / ERR_ONNX_ATTRIBUTE, naming the node', () => {
   it.each([
     ['an operator outside an MLP (Elu)', (g: GraphParts) => (g.nodes[1] = op('Elu', ['z0'], 'a0')), 'ERR_ONNX_UNSUPPORTED_OP', /node "a0\/Elu" \(Elu\)/],
