@@ -12,7 +12,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { ACTIVATIONS, Network, Random, type Activation, type Dtype } from '../../lib';
+import { ACTIVATIONS, Network, Random, Relu, Softmax, type Activation, type Dtype } from '../../lib';
+import { GraphBuilder, addNetwork } from '../../lib/onnx';
 import { normwiseError } from '../helpers/numbers';
 
 const installed = fs.existsSync(path.join(__dirname, 'node_modules', 'onnxruntime-node', 'package.json'));
@@ -27,15 +28,16 @@ if (!installed) {
 /** One model run in onnxruntime (run-models.js), and what its outputs must equal. */
 interface Job {
   model: string;
-  dtype: Dtype;
-  input: string;
+  dtype?: Dtype;
+  input?: string;
   output: string;
-  shape: [number, number];
-  data: number[];
+  shape?: [number, number];
+  data?: number[];
+  feeds?: Record<string, { type: 'float64' | 'string'; shape: number[]; data: (number | string | null)[] }>;
 }
 interface Result {
   dims?: number[];
-  data?: number[];
+  data?: (number | string)[];
   error?: string;
 }
 
@@ -56,8 +58,8 @@ function outputOf(index: number): Float64Array {
   const result = results[index]!;
   if (result.error !== undefined) throw new Error(`onnxruntime: ${result.error}`);
   const job = jobs[index]!;
-  expect(result.dims![0]).toBe(job.shape[0]);
-  return Float64Array.from(result.data!);
+  expect(result.dims![0]).toBe(job.shape![0]);
+  return Float64Array.from(result.data as number[]);
 }
 
 /** The largest errors measured, printed at the end for the record. */
@@ -118,6 +120,94 @@ if (installed) {
     else asWritten.push({ name, c, index: queue(name, file, c.x, c.dtype) });
   }
 }
+
+// --- a pipeline in the graph builder's terms: what a table-model exporter will write ---------------------
+// Raw columns in (a number with NaN for a missing cell, a category as a string), imputation, a missing
+// indicator, standardisation and one-hot (unseen -> zeros) in DOUBLE with default-domain operators, the
+// network through addNetwork, and labels out through ai.onnx.ml's LabelEncoder. Expected values by hand.
+const CLASSES = ['small', 'medium', 'large'];
+const COLORS = ['red', 'green', 'blue'];
+const AGE = { fill: 40, mean: 38.5, scale: 12.25 };
+const pipelineNet = new Network([5, 4, 3], [Relu, Softmax], { seed: 8, backend: 'js' });
+const rawRows: { age: number; color: string }[] = [
+  { age: 25, color: 'red' },
+  { age: Number.NaN, color: 'blue' },
+  { age: 61.5, color: 'purple' },
+  { age: 38.5, color: '' },
+  { age: 0, color: 'green' },
+];
+let pipelineJob = -1;
+
+function pipelineModel(): Uint8Array {
+  const g = new GraphBuilder('pipeline');
+  const age = g.input('age', 'double', ['N', 1]);
+  const color = g.input('color', 'string', ['N', 1]);
+  const label = g.reserve('label');
+  const probabilities = g.reserve('probabilities');
+  const missing = g.fresh('age/missing');
+  g.node('IsNaN', [age], [missing]);
+  const imputed = g.fresh('age/imputed');
+  g.node('Where', [missing, g.floatInitializer('age/fill', [], Float64Array.of(AGE.fill)), age], [imputed]);
+  const centred = g.fresh('age/centred');
+  g.node('Sub', [imputed, g.floatInitializer('age/mean', [], Float64Array.of(AGE.mean))], [centred]);
+  const scaled = g.fresh('age/scaled');
+  g.node('Div', [centred, g.floatInitializer('age/scale', [], Float64Array.of(AGE.scale))], [scaled]);
+  const indicator = g.fresh('age/indicator');
+  g.node('Cast', [missing], [indicator], { to: { int: 11 } });
+  const index = g.fresh('color/index');
+  g.node('LabelEncoder', [color], [index], { keys_strings: { strings: COLORS }, values_int64s: { ints: [0, 1, 2] }, default_int64: { int: COLORS.length } }, { domain: 'ai.onnx.ml' });
+  const hot = g.fresh('color/onehot3d');
+  // onnxruntime's OneHot has float but no double values; 0 and 1 are exact in both.
+  g.node('OneHot', [index, g.int64Initializer('color/depth', [], [COLORS.length]), g.floatInitializer('color/values', [2], Float32Array.of(0, 1))], [hot], { axis: { int: -1 } });
+  const hot64 = g.fresh('color/onehot3d64');
+  g.node('Cast', [hot], [hot64], { to: { int: 11 } });
+  const flat = g.fresh('color/onehot');
+  g.node('Reshape', [hot64, g.int64Initializer('color/shape', [2], [-1, COLORS.length])], [flat]);
+  const features = g.fresh('features');
+  g.node('Concat', [scaled, indicator, flat], [features], { axis: { int: 1 } });
+  addNetwork(g, pipelineNet, features, probabilities, 'network/');
+  const best = g.fresh('best');
+  g.node('ArgMax', [probabilities], [best], { axis: { int: 1 }, keepdims: { int: 0 } });
+  g.node('LabelEncoder', [best], [label], { keys_int64s: { ints: [0, 1, 2] }, values_strings: { strings: CLASSES }, default_string: { string: '' } }, { domain: 'ai.onnx.ml' });
+  g.output(label, 'string', ['N']);
+  g.output(probabilities, 'double', ['N', CLASSES.length]);
+  return g.toBytes({ producerName: 'test', producerVersion: '0', opsets: [{ domain: '', version: 13 }, { domain: 'ai.onnx.ml', version: 2 }] });
+}
+
+/** The same preprocessing, by hand. */
+function pipelineByHand(): { labels: string[]; probabilities: Float64Array } {
+  const features = rawRows.map(({ age, color }) => {
+    const missing = Number.isNaN(age);
+    return [((missing ? AGE.fill : age) - AGE.mean) / AGE.scale, missing ? 1 : 0, ...COLORS.map((c) => (c === color ? 1 : 0))];
+  });
+  const probabilities = pipelineNet.predict(features);
+  const labels = probabilities.toArray().map((row) => CLASSES[row.indexOf(Math.max(...row))]!);
+  return { labels, probabilities: probabilities.data };
+}
+
+if (installed) {
+  const model = path.join(out, 'pipeline.onnx');
+  fs.writeFileSync(model, pipelineModel());
+  const feeds: Job['feeds'] = {
+    age: { type: 'float64', shape: [rawRows.length, 1], data: rawRows.map((r) => (Number.isNaN(r.age) ? null : r.age)) },
+    color: { type: 'string', shape: [rawRows.length, 1], data: rawRows.map((r) => r.color) },
+  };
+  jobs.push({ model, output: 'label', feeds }, { model, output: 'probabilities', feeds });
+  pipelineJob = jobs.length - 2;
+}
+
+describeOrt('the graph builder writes what a pipeline exporter needs (ai.onnx.ml, strings, NaN cells)', () => {
+  it('raw rows in, the hand-computed labels and probabilities out', () => {
+    const expected = pipelineByHand();
+    const labels = results[pipelineJob]!;
+    const probabilities = results[pipelineJob + 1]!;
+    expect(labels.error).toBeUndefined();
+    expect(probabilities.error).toBeUndefined();
+    expect(labels.data).toEqual(expected.labels);
+    expect(probabilities.dims).toEqual([rawRows.length, CLASSES.length]);
+    expect(normwiseError(Float64Array.from(probabilities.data as number[]), expected.probabilities)).toBeLessThanOrEqual(1e-12);
+  });
+});
 
 beforeAll(() => {
   if (!installed) return;
