@@ -4,6 +4,7 @@
  * exporter (columns -> encoders -> network -> decoding) builds on the same object, adding its nodes before
  * and after the network's (see export-network.ts's addNetwork).
  */
+import { StateError } from '../errors';
 import { AttributeType, DataType, encodeModel, type AttributeProto, type Dimension, type NodeProto, type TensorProto, type ValueInfoProto } from './proto';
 import { floatTensor, int64Tensor, stringTensor } from './tensor';
 import { IR_VERSION, OPSET_VERSION } from './versions';
@@ -94,7 +95,10 @@ export class GraphBuilder {
 
   /** Claims an exact name (a graph output's) so {@link fresh} never hands it out. */
   reserve(name: string): string {
-    if (this.taken.has(name)) throw new Error(`GraphBuilder: the name ${JSON.stringify(name)} is already used in graph ${JSON.stringify(this.name)}`);
+    if (this.taken.has(name)) {
+      // A bug in an exporter (two values under one name would make an invalid graph), not a user's mistake.
+      throw new StateError('ERR_INTERNAL', `GraphBuilder: the name ${JSON.stringify(name)} is already used in graph ${JSON.stringify(this.name)}`);
+    }
     this.taken.add(name);
     return name;
   }
