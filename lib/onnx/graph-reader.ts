@@ -8,7 +8,8 @@ import { AttributeType, DataType, dataTypeName, type AttributeProto, type GraphP
 import { readTensor, type TensorValue } from './tensor';
 
 /** A string safe to show in a message: quoted, control characters escaped, long ones cut. */
-export function quote(text: string): string {
+export function quote(value: string | undefined): string {
+  const text = String(value ?? '');
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
 }
 

@@ -173,7 +173,7 @@ class ChainReader {
     const greater = find('Greater');
     const mul = find('Mul');
     const where = find('Where');
-    if (!greater || !mul || !where) return false;
+    if (!greater || !mul || !where || !where.node.output?.[0]) return false;
     const z = this.current;
     const [gx, g0] = greater.node.input ?? [];
     const [m1, m2] = mul.node.input ?? [];
@@ -301,7 +301,7 @@ class ChainReader {
     if (next.length !== 1) return;
     const addIndex = next[0]!;
     const add = this.graph.nodes[addIndex]!;
-    if (add.opType !== 'Add' || !isDefaultDomain(add) || (add.input?.length ?? 0) !== 2) return;
+    if (add.opType !== 'Add' || !isDefaultDomain(add) || (add.input?.length ?? 0) !== 2 || !add.output?.[0]) return;
     const [a, b] = add.input!;
     const bias = a === this.current ? b : a;
     if (bias === undefined || bias === this.current || !this.graph.isConstant(bias)) return;
