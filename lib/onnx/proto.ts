@@ -203,10 +203,11 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
   }
   if (bytes.length === 0) throw new ModelFormatError('ERR_ONNX_DECODE', `Cannot read the ONNX model ${source}: it is empty`);
   const type = model();
-  let message: protobuf.Message;
   try {
     // A view of this realm over the same memory: protobufjs checks its argument with instanceof.
-    message = type.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const message = type.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    // Inside the try too: subgraphs nested thousands deep exhaust the stack here as in decode.
+    return type.toObject(message, { longs: Number, enums: Number, bytes: Uint8Array, arrays: true, defaults: false }) as ModelProto;
   } catch (error) {
     throw new ModelFormatError(
       'ERR_ONNX_DECODE',
@@ -214,5 +215,4 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
       { cause: error },
     );
   }
-  return type.toObject(message, { longs: Number, enums: Number, bytes: Uint8Array, arrays: true, defaults: false }) as ModelProto;
 }

@@ -235,6 +235,21 @@ describe('bytes that are not an ONNX model', () => {
     expect(error.message).toMatch(message);
   });
 
+  it('subgraphs nested 2,000 deep (an attack on the stack): ERR_ONNX_DECODE', () => {
+    const varint = (n: number): number[] => (n > 127 ? [(n & 127) | 128, ...varint(Math.floor(n / 128))] : [n]);
+    const field = (number: number, payload: Uint8Array) => {
+      const head = [...varint((number << 3) | 2), ...varint(payload.length)];
+      const out = new Uint8Array(head.length + payload.length);
+      out.set(head);
+      out.set(payload, head.length);
+      return out;
+    };
+    let graph = new Uint8Array(0);
+    // GraphProto.node (1) -> NodeProto.attribute (5) -> AttributeProto.g (6) -> GraphProto ...
+    for (let i = 0; i < 2000; i++) graph = field(1, field(5, field(6, graph)));
+    expect(refusal(field(7, graph)).code).toBe('ERR_ONNX_DECODE');
+  });
+
   it('what is not bytes: ValueError ERR_INVALID_ARGUMENT', () => {
     for (const value of ['model.onnx', null, [1, 2, 3], new Float64Array(3), {}]) {
       expect(() => Network.fromONNX(value as unknown as Uint8Array)).toThrow(ValueError);
