@@ -14,13 +14,15 @@ import { integerIn, invalid, numberIn, optionsObject, positiveNumber } from '../
 /**
  * The learning rate of each epoch of a run: `schedule(first + e)` for e = 0 .. epochs - 1, checked, so a
  * broken schedule fails before training rather than midway (and so the rates can travel to a worker).
+ * A rate of 0 is legal (PyTorch's CosineAnnealingLR reaches it at T_max): that epoch leaves the weights as
+ * they are, or only decays them. A negative, NaN or infinite rate is an error.
  */
 export function scheduledRates(schedule: Schedule, first: number, epochs: number): number[] {
   const rates: number[] = [];
   for (let e = 0; e < epochs; e++) {
     const rate = schedule(first + e);
-    if (typeof rate !== 'number' || !(rate > 0) || !Number.isFinite(rate)) {
-      throw invalid('ERR_INVALID_ARGUMENT', `options.schedule(${first + e})`, 'a finite learning rate greater than 0', rate);
+    if (typeof rate !== 'number' || !(rate >= 0) || !Number.isFinite(rate)) {
+      throw invalid('ERR_INVALID_ARGUMENT', `options.schedule(${first + e})`, 'a finite learning rate of 0 or more', rate);
     }
     rates.push(rate);
   }
