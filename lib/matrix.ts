@@ -100,6 +100,40 @@ export class Matrix {
 /** What data-taking APIs accept: a Matrix (or any `{ rows, cols, data: Float64Array }`), or rows of numbers. */
 export type MatrixLike = Matrix | { rows: number; cols: number; data: Float64Array } | readonly ArrayLike<number>[];
 
+/**
+ * What training and gradients accept as targets: a MatrixLike (rows x outputs), or for a one-output
+ * network (regression, or a sigmoid output) one number per row, as `splitColumn` returns its labels.
+ */
+export type TargetsLike = MatrixLike | ArrayLike<number>;
+
+/** Whether `value` is one number per row (a typed array, or an array whose first element is a number). */
+export function isOneDimensional(value: unknown): value is ArrayLike<number> {
+  if (ArrayBuffer.isView(value)) return !(value instanceof DataView);
+  return Array.isArray(value) && value.length > 0 && !Array.isArray(value[0]) && !ArrayBuffer.isView(value[0]);
+}
+
+/**
+ * Targets as a Matrix: a 1-D target becomes one column (copied, so the caller's array is never shared), and
+ * only where the network has one output; anything else goes through {@link toMatrix}.
+ */
+export function toTargets(value: unknown, name: string, outputs: number, options: ToMatrixOptions = {}): Matrix {
+  if (!isOneDimensional(value)) return toMatrix(value, name, options);
+  const length = value.length;
+  if (outputs !== 1) {
+    throw new ShapeError(
+      'ERR_SHAPE_MISMATCH',
+      `Expected ${name} to be rows of ${outputs} numbers (the network's outputs) but received one number per row (${describeValue(value)}); a 1-D target fits only a one-output network (for classes, use oneHot(labels))`,
+    );
+  }
+  const data = new Float64Array(length);
+  for (let i = 0; i < length; i++) {
+    const v = value[i];
+    if (typeof v !== 'number') throw invalid('ERR_INVALID_DATA', `${name}[${i}]`, 'a number', v);
+    data[i] = v;
+  }
+  return toMatrix(new Matrix(length, 1, data), name, options);
+}
+
 function isFloat64Array(value: unknown): value is Float64Array {
   return ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Float64Array]';
 }
