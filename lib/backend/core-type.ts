@@ -44,7 +44,7 @@ function cpuFlags(): Set<string> | undefined {
 
 /**
  * Sets OPENBLAS_CORETYPE for this process when appropriate; call before the addon loads. (`env` is a plain
- * string map rather than NodeJS.ProcessEnv so that the published types do not need @types/node.)
+ * string map rather than Node's ProcessEnv type so that the published types do not need @types/node.)
  */
 export function chooseCoreType(env: Record<string, string | undefined> = process.env): CoreTypeChoice {
   if (env.OPENBLAS_CORETYPE !== undefined) return { source: 'OPENBLAS_CORETYPE' };
