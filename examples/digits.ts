@@ -33,7 +33,7 @@ import {
   takeLabels,
   takeRows,
   trainTestSplit,
-} from '../lib';
+} from 'blasnet';
 
 const { values } = parseArgs({ options: { backend: { type: 'string', default: 'native' } } });
 const backend = values.backend === 'js' ? 'js' : 'native';
