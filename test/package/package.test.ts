@@ -19,7 +19,7 @@ const root = path.resolve(__dirname, '..', '..');
 const tuple = `${process.platform}-${process.arch}`;
 const PREBUILD = `prebuilds/${tuple}/blasnet.napi.glibc.node`;
 /** What package.json's `files` allows, besides package.json itself. */
-const SHIPPED = /^(dist\/.+|prebuilds\/.+|native\/.+|binding\.gyp|CMakeLists\.txt|tools\/find-openblas\.js|README\.md|LICENSE|NOTICE|package\.json)$/;
+const SHIPPED = /^(dist\/.+|prebuilds\/.+|native\/.+|examples\/.+|binding\.gyp|CMakeLists\.txt|tools\/find-openblas\.js|README\.md|LICENSE|NOTICE|package\.json)$/;
 const COMPILER_TOOLS = ['g++', 'c++', 'gcc', 'cc', 'make', 'python3'];
 
 interface TrainResult {
