@@ -20,32 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { buildPackage, repoRoot, typeCheck, type BuiltPackage } from './helpers/built-package';
-
-interface Block {
-  index: number;
-  line: number;
-  code: string;
-  mode: 'run' | 'skip' | 'ignore';
-  reason: string | undefined;
-}
-
-export function readmeBlocks(markdown: string): Block[] {
-  const lines = markdown.split('\n');
-  const blocks: Block[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)```(ts|typescript)\s*$/.exec(lines[i]!);
-    if (!open) continue;
-    const start = i;
-    const body: string[] = [];
-    for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]!); i++) body.push(lines[i]!.slice(open[1]!.length));
-    let previous = start - 1;
-    while (previous >= 0 && lines[previous]!.trim() === '') previous--;
-    const marker = previous >= 0 ? /^\s*<!--\s*readme-test:\s*(\w+)\s*(?:\((.*)\))?\s*-->\s*$/.exec(lines[previous]!) : null;
-    const mode = (marker?.[1] ?? 'run') as Block['mode'];
-    blocks.push({ index: blocks.length + 1, line: start + 1, code: body.join('\n'), mode, reason: marker?.[2]?.trim() });
-  }
-  return blocks;
-}
+import { readmeBlocks, type Block } from './helpers/readme-blocks';
 
 /** The texts promised by `console.log(...); // text` lines, in order. */
 function promisedOutput(code: string): string[] {
@@ -62,8 +37,13 @@ const fileOf = (block: Block) => `readme-block-${String(block.index).padStart(2,
 beforeAll(() => {
   built = buildPackage('readme', { runtime: true });
   const { project } = built;
-  // The README's server block imports node:http: its readers have @types/node; so does this project.
-  fs.symlinkSync(path.join(repoRoot, 'node_modules', '@types'), path.join(project, 'node_modules', '@types'), 'dir');
+  // What the checkout has installed is installed in this project too: @types/node (the README's server
+  // block imports node:http, and its readers have Node's types) and any optional package a skipped block
+  // imports (bullmq, pg...), so those blocks type-check against the real thing.
+  for (const entry of fs.readdirSync(path.join(repoRoot, 'node_modules'))) {
+    if (entry === 'blasnet' || entry.startsWith('.')) continue;
+    fs.symlinkSync(path.join(repoRoot, 'node_modules', entry), path.join(project, 'node_modules', entry), 'dir');
+  }
   fs.symlinkSync(path.join(repoRoot, 'examples'), path.join(project, 'examples'), 'dir');
   const checked = blocks.filter((b) => b.mode !== 'ignore');
   for (const block of checked) fs.writeFileSync(path.join(project, `${fileOf(block)}.mts`), `${block.code}\n`);
@@ -77,6 +57,24 @@ beforeAll(() => {
 }, 180000);
 
 afterAll(() => built?.remove());
+
+describe('the block reader (test/helpers/readme-blocks.ts)', () => {
+  it('finds ts and typescript fences, indented ones too, and the marker on the line before each', () => {
+    const markdown = [
+      '```ts', 'run(1);', '```',
+      '<!-- readme-test: skip (needs Redis) -->', '', '```typescript', 'skip(2);', '```',
+      '- a list item:', '  <!-- readme-test: ignore (needs onnxruntime) -->', '  ```ts', '  ignore(3);', '  ```',
+      '```sh', 'npm test', '```',
+      '<!-- readme-test: skip -->', '```ts', 'noReason(4);', '```',
+    ].join('\n');
+    expect(readmeBlocks(markdown)).toEqual([
+      { index: 1, line: 1, code: 'run(1);', mode: 'run', reason: undefined },
+      { index: 2, line: 6, code: 'skip(2);', mode: 'skip', reason: 'needs Redis' },
+      { index: 3, line: 11, code: 'ignore(3);', mode: 'ignore', reason: 'needs onnxruntime' },
+      { index: 4, line: 18, code: 'noReason(4);', mode: 'skip', reason: undefined },
+    ]);
+  });
+});
 
 describe('README.md', () => {
   it('has TypeScript blocks, and every skip or ignore says why', () => {
