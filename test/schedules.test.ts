@@ -80,6 +80,16 @@ describeBackends('a schedule in fit', (backend) => {
     expect(fresh.epochsTrained).toBe(60);
   });
 
+  it('fitAsync takes the same rates, 0 included, and trains bit for bit as fit', async () => {
+    const options = { loss: CrossEntropy, epochs: 8, batchSize: 2, optimizer: new SGD({ momentum: 0.9 }), schedule: schedules.cosine({ initial: 0.1, epochs: 5 }), log: null };
+    const sync = new Network([2, 4, 2], [Relu, Softmax], { seed: 6, backend });
+    sync.fit(x, y, options);
+    const async = new Network([2, 4, 2], [Relu, Softmax], { seed: 6, backend });
+    await async.fitAsync(x, y, { ...options, optimizer: new SGD({ momentum: 0.9 }) });
+    expect(Array.from(async.parameters)).toEqual(Array.from(sync.parameters));
+    expect(async.epochsTrained).toBe(8);
+  });
+
   it('an epoch at rate 0 leaves plain SGD\'s weights exactly as they were', () => {
     const net = new Network([2, 3, 1], [Relu, Sigmoid], { seed: 4, backend });
     net.fit(x, y.map((r) => [r[0]!]), { loss: MSE, epochs: 2, learningRate: 0.1, log: null });
