@@ -45,7 +45,9 @@ import { integerIn, invalid, optionsObject, shapeMismatch } from './validate';
 export interface NetworkOptions<D extends Dtype = Dtype> {
   /**
    * Seeds the network's random generator (initial weights, then shuffling). The same seed gives
-   * bit-identical weights on both backends and every run. Default: a random seed, readable as `net.seed`.
+   * bit-identical initial weights on both backends; training is bit-identical run to run on one backend at
+   * one thread count (and fit to fitAsync), while the two backends agree to rounding (README,
+   * Reproducibility). Default: a random seed, readable as `net.seed`.
    */
   seed?: number;
   /** `'native'` (default: OpenBLAS) or `'js'` (pure TypeScript), or a Backend object. */
