@@ -154,9 +154,9 @@ describeOnLinux('the packed package, installed with no compiler and no OpenBLAS'
 
   const installed = () => path.join(project, 'node_modules', 'blasnet');
 
-  it('the tarball holds dist/, the prebuilt binary, native/, the build files and the notices, nothing else', () => {
+  it('the tarball holds dist/, the prebuilt binary, native/, the build files, the examples and the notices, nothing else', () => {
     expect(packedFiles.filter((file) => !SHIPPED.test(file))).toEqual([]);
-    for (const file of [PREBUILD, 'dist/index.js', 'dist/index.d.ts', 'binding.gyp', 'native/addon.cc', 'tools/find-openblas.js', 'NOTICE', 'LICENSE']) {
+    for (const file of [PREBUILD, 'dist/index.js', 'dist/index.d.ts', 'binding.gyp', 'native/addon.cc', 'tools/find-openblas.js', 'NOTICE', 'LICENSE', 'examples/data/iris-species.csv', 'examples/data/NOTICE']) {
       expect(packedFiles).toContain(file);
     }
     expect(fs.readFileSync(path.join(installed(), 'NOTICE'), 'utf8')).toMatch(/OpenBLAS[\s\S]*BSD-3-clause/);
@@ -237,6 +237,13 @@ describeOnLinux('the packed package, installed with no compiler and no OpenBLAS'
     expect(predicted).toHaveLength(41);
     expect(predicted[0]).toBe('label');
     expect(new Set(predicted.slice(1)).size).toBeLessThanOrEqual(2);
+  });
+
+  it("the README's CLI session works from the installed package's own copy of the data (issue 13)", () => {
+    const bin = path.join(project, 'node_modules', '.bin', 'blasnet');
+    const data = path.join('node_modules', 'blasnet', 'examples', 'data', 'iris-species.csv');
+    const trained = JSON.parse(runOrThrow(bin, ['train', data, '--target', 'species', '--epochs', '20', '--json'], { cwd: project, env: userEnv }));
+    expect(trained).toMatchObject({ task: 'classification', classes: ['setosa', 'versicolor', 'virginica'], rows: 150 });
   });
 
   it('a source build fails loudly here, so the install above really used the prebuilt binary', () => {
