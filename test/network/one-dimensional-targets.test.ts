@@ -65,3 +65,20 @@ describeBackends('1-D targets for a one-output network', (backend) => {
     expect(net.epochsTrained).toBe(0);
   });
 });
+
+describe('Matrix.column, and the hint where rows were wanted', () => {
+  it('makes one column from one number per row, copied', () => {
+    const values = Float64Array.from([1.5, -2, 3]);
+    const m = Matrix.column(values);
+    expect([m.rows, m.cols, Array.from(m.data)]).toEqual([3, 1, [1.5, -2, 3]]);
+    values[0] = 9;
+    expect(m.data[0]).toBe(1.5);
+    expect(Matrix.column([4, 5]).toArray()).toEqual([[4], [5]]);
+    expect(() => Matrix.column([1, 'x' as unknown as number])).toThrow(/values\[1\] to be a number/);
+  });
+
+  it('Matrix.from(labels) says what to use instead', () => {
+    expect(() => Matrix.from(target as unknown as number[][])).toThrow(/for one number per row use Matrix\.column\(values\) but received a Float64Array of length 12/);
+    expect(() => Matrix.from([1, 2] as unknown as number[][])).toThrow(/rows\[0\] to be an array of numbers \(a row\); for one number per row use Matrix\.column\(values\)/);
+  });
+});
