@@ -246,6 +246,16 @@ describeOnLinux('the packed package, installed with no compiler and no OpenBLAS'
     expect(trained).toMatchObject({ task: 'classification', classes: ['setosa', 'versicolor', 'virginica'], rows: 150 });
   });
 
+  it("a strict TypeScript project compiles against the tarball's types: no @types/node, no DOM, no skipLibCheck", () => {
+    // The consumer of test/types/ (its @ts-expect-error lines included), now against what npm installed.
+    const consumer = path.join(project, 'typescript-consumer');
+    fs.mkdirSync(consumer);
+    for (const file of ['consumer.ts', 'tsconfig.json']) fs.copyFileSync(path.join(root, 'test', 'types', 'consumer', file), path.join(consumer, file));
+    expect(fs.existsSync(path.join(project, 'node_modules', '@types'))).toBe(false);
+    const tsc = run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer], { cwd: consumer, env: userEnv });
+    expect({ status: tsc.status, output: `${tsc.stdout}${tsc.stderr}` }).toEqual({ status: 0, output: '' });
+  });
+
   it('a source build fails loudly here, so the install above really used the prebuilt binary', () => {
     const rebuild = run('npm', ['rebuild', 'blasnet', '--build-from-source', '--foreground-scripts'], { cwd: project, env: userEnv });
     fs.rmSync(path.join(installed(), 'build'), { recursive: true, force: true });
