@@ -115,7 +115,7 @@ if (installed) {
   }
   for (const [name, c] of torchCases) {
     const file = path.join(fixtures, c.file);
-    roundTrips.push({ name, c, index: queue(`${name} again`, Network.fromONNX(fs.readFileSync(file)).toONNX(), c.x, c.dtype) });
+    roundTrips.push({ name, c, index: queue(`${name} again`, Network.fromONNX(fs.readFileSync(file), { dtype: 'any' }).toONNX(), c.x, c.dtype) });
     if (name.includes('leaky')) leakyAsWritten = queue(name, file, c.x, c.dtype);
     else asWritten.push({ name, c, index: queue(name, file, c.x, c.dtype) });
   }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { BlasnetError, Identity, ModelFormatError, Network, Random, Relu, Softmax, ValueError } from '../../lib';
+import { BlasnetError, Identity, ModelFormatError, Network, Random, Relu, Softmax, ValueError, type Dtype } from '../../lib';
 import { DataType, encodeModel, type ModelProto, type NodeProto, type TensorProto } from '../../lib/onnx/proto';
 
 // --- hand-made graphs: the smallest files that show one problem each -----------------------------------
@@ -295,9 +295,9 @@ describe('bytes that are not an ONNX model', () => {
           const i = at();
           corrupt[i] = corrupt[i]! ^ (1 << Math.floor(random.uniform() * 8));
         }
-        let imported: Network<'float64' | 'float32'> | undefined;
+        let imported: Network<Dtype> | undefined;
         try {
-          imported = Network.fromONNX(corrupt, { backend: 'js' });
+          imported = Network.fromONNX(corrupt, { backend: 'js', dtype: 'any' });
         } catch (error) {
           if (!(error instanceof BlasnetError)) throw new Error(`trial ${trial}: ${String((error as Error).stack)}`);
           outcomes.refused++;

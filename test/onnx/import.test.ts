@@ -29,7 +29,7 @@ const tolerance = (dtype: Dtype) => (dtype === 'float64' ? 1e-12 : 1e-6);
 
 describeBackends(`Network.fromONNX (fixtures from PyTorch ${reference.torch} and scikit-learn)`, (backend) => {
   it.each(importable)('%s predicts what its maker computed', (_name, c) => {
-    const net = Network.fromONNX(bytesOf(c), { backend: backend.name });
+    const net = Network.fromONNX(bytesOf(c), { backend: backend.name, dtype: 'any' });
     expect(net.dtype).toBe(c.dtype);
     expect(net.inputs).toBe(c.x[0]!.length);
     expect(net.outputs).toBe(c.expected[0]!.length);
@@ -46,7 +46,7 @@ describeBackends(`Network.fromONNX (fixtures from PyTorch ${reference.torch} and
 
   it("keeps an skl2onnx classifier's class labels and leaves out its label decoding", () => {
     const c = reference.cases['sklearn-mlpclassifier-f64']!;
-    const net = Network.fromONNX(bytesOf(c), { backend: backend.name });
+    const net = Network.fromONNX(bytesOf(c), { backend: backend.name, dtype: 'any' });
     expect(net.layers.map((l) => l.activation.name)).toEqual(['tanh', 'tanh', 'softmax']);
     expect((net.metadata.onnx as { classes: string[] }).classes).toEqual(c.classes);
     expect((net.metadata.onnx as { output: string }).output).toBe('probabilities');
@@ -54,7 +54,7 @@ describeBackends(`Network.fromONNX (fixtures from PyTorch ${reference.torch} and
 
   it("reads skl2onnx's binary classifier as its one logistic output, its [1 - p, p] columns left out", () => {
     const c = reference.cases['sklearn-mlpclassifier-binary-f64']!;
-    const net = Network.fromONNX(bytesOf(c), { backend: backend.name });
+    const net = Network.fromONNX(bytesOf(c), { backend: backend.name, dtype: 'any' });
     expect(net.dims).toEqual([4, 5, 1]);
     expect(net.layers.map((l) => l.activation.name)).toEqual(['relu', 'sigmoid']);
     expect((net.metadata.onnx as { classes: string[] }).classes).toEqual(c.classes);
@@ -62,7 +62,7 @@ describeBackends(`Network.fromONNX (fixtures from PyTorch ${reference.torch} and
 
   it('an imported network fine-tunes (the loss falls) and exports back to the same numbers', () => {
     const c = reference.cases['torch-relu-tanh-softmax-f64']!;
-    const net = Network.fromONNX(bytesOf(c), { backend: backend.name });
+    const net = Network.fromONNX(bytesOf(c), { backend: backend.name, dtype: 'any' });
     const labels = c.x.map((_, i) => [i % 3 === 0 ? 1 : 0, i % 3 === 1 ? 1 : 0, i % 3 === 2 ? 1 : 0]);
     const before = net.gradients(c.x, labels, CrossEntropy).loss;
     net.fit(c.x, labels, { loss: CrossEntropy, epochs: 30, batchSize: 7, learningRate: 0.1, log: null });
@@ -77,7 +77,7 @@ describeBackends(`Network.fromONNX (fixtures from PyTorch ${reference.torch} and
 
   it('a float32 import trains as a float32 network', () => {
     const c = reference.cases['torch-tanh-relu-f32']!;
-    const net = Network.fromONNX(bytesOf(c), { backend: backend.name });
+    const net = Network.fromONNX(bytesOf(c), { backend: backend.name, dtype: 'float32' });
     expect(net.parameters).toBeInstanceOf(Float32Array);
     const targets = c.expected.map((row) => row.map((v) => v * 0.5));
     const before = net.gradients(c.x, targets, MSE).loss;
@@ -87,6 +87,14 @@ describeBackends(`Network.fromONNX (fixtures from PyTorch ${reference.torch} and
 });
 
 describe('what fromONNX refuses among the fixtures', () => {
+  it("a FLOAT model where float64 is expected (the default, as for load): ERR_MODEL_DTYPE, saying what to pass", () => {
+    const bytes = bytesOf(reference.cases['torch-tanh-relu-f32']!);
+    expect(() => Network.fromONNX(bytes)).toThrow(
+      expect.objectContaining({ code: 'ERR_MODEL_DTYPE', message: expect.stringMatching(/float32 model.*pass \{ dtype: 'float32' \}/) }),
+    );
+    expect(Network.fromONNX(bytes, { dtype: 'float32' }).dtype).toBe('float32');
+  });
+
   it("PyTorch's ELU: the Elu node, named", () => {
     const bytes = fs.readFileSync(path.join(dir, 'unsupported-elu.onnx'));
     expect(() => Network.fromONNX(bytes)).toThrow(ModelFormatError);
