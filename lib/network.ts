@@ -24,14 +24,14 @@ import { decodeModelJSON, encodeModelJSON, type ModelJSON } from './model/json';
 import { checkMetadata } from './model/metadata';
 import { Random, type RandomState } from './random';
 import { NetworkLayout } from './backend/layout';
-import { trainInWorker, type AsyncData, type AsyncRun, type Owned } from './train/fit-async';
+import { trainInWorker, type AsyncData, type AsyncRun, type Owned, type RunSchedule } from './train/fit-async';
 import { logLine, type History } from './train/history';
 import { runTraining, type LoopSettings } from './train/loop';
 import {
   resolveFitAsyncOptions,
   resolveFitOptions,
   resolveLoss,
-  scheduledRates,
+  scheduledRate,
   type FitAsyncOptions,
   type FitOptions,
   type ResolvedFitOptions,
@@ -423,7 +423,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
       const settings = resolveFitOptions(options, this.outputActivation, this.trainedLoss);
       const { input, targets } = this.checkPair(x, y, { finite: false });
       const validation = this.validationSource(settings);
-      const { optimizer, rates } = this.prepareOptimizer(settings);
+      const { optimizer, schedule } = this.prepareOptimizer(settings);
       const dtype = this.dtype;
       const data = prepareData(
         inDtype(input, dtype),
@@ -437,11 +437,12 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         this,
         this.random,
         data,
-        loopSettings(settings, optimizer, rates),
+        loopSettings(settings, optimizer),
         this.fitEvaluationWorkspace(settings.batchSize, data.x.rows, evaluationRows),
         {
           wholeEpochs: true,
           shouldStop: () => false,
+          ...(schedule && { rate: (epoch: number) => scheduleRate(schedule, epoch) }),
           epochEnd: (_epoch, _logs, recorded) => {
             this.completedEpochs++;
             if (recorded !== undefined) settings.log?.(logLine(recorded, settings.epochs));
@@ -495,10 +496,10 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         y: { matrix: targets, owned: Array.isArray(y) },
         validation: source,
       };
-      const { optimizer, rates } = this.prepareOptimizer(settings);
+      const { optimizer, schedule } = this.prepareOptimizer(settings);
       this.trainedLoss = settings.loss;
       this.currentOptimizer = optimizer;
-      const run: AsyncRun = { optimizer, learningRate: optimizer.learningRate, rates, completedEpochs: 0 };
+      const run: AsyncRun = { optimizer, learningRate: optimizer.learningRate, schedule, completedEpochs: 0 };
       try {
         return await trainInWorker(this, this.random, data, settings, run);
       } finally {
@@ -725,15 +726,18 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
 
   /**
    * The run's optimizer (given, plain SGD at the given rate, the network's current one, or plain SGD at
-   * 0.01), attached to these parameters, and the schedule's rates for the run's epochs.
+   * 0.01), attached to these parameters, and the run's schedule with its first epoch's rate (checked now,
+   * so that a broken schedule usually fails before training; later rates are asked for as epochs arrive).
    */
-  private prepareOptimizer(settings: ResolvedFitOptions): { optimizer: Optimizer; rates: number[] | null } {
+  private prepareOptimizer(settings: ResolvedFitOptions): { optimizer: Optimizer; schedule: RunSchedule | undefined } {
     const optimizer =
       settings.optimizer ??
       (settings.learningRate !== undefined ? new SGD({ learningRate: settings.learningRate }) : (this.currentOptimizer ?? new SGD()));
     optimizer.attach(this.parameters);
-    const rates = settings.schedule === undefined ? null : scheduledRates(settings.schedule, this.completedEpochs, settings.epochs);
-    return { optimizer, rates };
+    const first = this.completedEpochs;
+    const schedule =
+      settings.schedule === undefined ? undefined : { schedule: settings.schedule, first, firstRate: scheduledRate(settings.schedule, first) };
+    return { optimizer, schedule };
   }
 
   /**
@@ -756,7 +760,12 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
   }
 }
 
-function loopSettings(settings: ResolvedFitOptions, optimizer: Optimizer, rates: number[] | null): LoopSettings {
+function loopSettings(settings: ResolvedFitOptions, optimizer: Optimizer): LoopSettings {
   const { loss, epochs, batchSize, logEvery, shuffle, stopOnNonFinite, earlyStopping } = settings;
-  return { loss, epochs, batchSize, learningRate: optimizer.learningRate, rates, logEvery, shuffle, stopOnNonFinite, earlyStopping };
+  return { loss, epochs, batchSize, learningRate: optimizer.learningRate, logEvery, shuffle, stopOnNonFinite, earlyStopping };
+}
+
+/** The rate of a run's epoch (from 1): the first one as checked before training, then as each arrives. */
+function scheduleRate(run: RunSchedule, epoch: number): number {
+  return epoch === 1 ? run.firstRate : scheduledRate(run.schedule, run.first + epoch - 1);
 }
