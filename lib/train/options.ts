@@ -154,6 +154,9 @@ export interface FitAsyncOptions extends FitOptions {
   /**
    * Aborting it stops training between two minibatches: fitAsync rejects with an `AbortError` whose
    * `cause` is the signal's reason, and the network keeps the weights of the last completed minibatch.
+   * An abort does not wait for a callback that has not settled: fitAsync rejects and the worker ends at
+   * once; the callback's promise is left to itself (not cancelled, no longer awaited, its result or
+   * rejection ignored), and no other callback is called.
    */
   signal?: AbortSignal;
   /**
