@@ -4,7 +4,6 @@
  */
 import { randomInt } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 
 import { findActivation, type Activation } from './activations';
 import { resolveBackend } from './backend';
@@ -19,11 +18,12 @@ import { Optimizer, optimizerFromConfig, SGD } from './optimizers';
 import { argmaxRows, confusionMatrix, accuracy as accuracyOf } from './metrics';
 import { writeFileAtomic } from './model/atomic-write';
 import { decodeModel, encodeModel } from './model/binary';
-import type { ModelDescription, ModelMetadata } from './model/description';
+import { checkSavable, type ModelDescription, type ModelMetadata } from './model/description';
 import { decodeModelJSON, encodeModelJSON, type ModelJSON } from './model/json';
 import { checkMetadata } from './model/metadata';
 import { Random, type RandomState } from './random';
-import { NetworkLayout } from './backend/layout';
+import { MAX_LAYERS, NetworkLayout } from './backend/layout';
+import { checkMemory } from './memory';
 import { trainInWorker, type AsyncData, type AsyncRun, type Owned, type RunSchedule } from './train/fit-async';
 import { logLine, type History } from './train/history';
 import { runTraining, type LoopSettings } from './train/loop';
@@ -127,6 +127,9 @@ function checkDims(dims: unknown): number[] {
       throw invalid('ERR_INVALID_DIMS', `dims[${i}]`, `an integer from 1 to ${MAX_UNITS}`, units);
     }
   });
+  if (dims.length - 1 > MAX_LAYERS) {
+    throw invalid('ERR_INVALID_DIMS', 'dims', `at most ${MAX_LAYERS} layers (${MAX_LAYERS + 1} sizes), the kernels' limit`, dims);
+  }
   // Refuse before allocating what cannot be allocated, rather than dying in the allocator.
   let parameters = 0;
   for (let i = 0; i + 1 < dims.length; i++) {
@@ -138,12 +141,6 @@ function checkDims(dims: unknown): number[] {
       );
     }
     parameters += weights + dims[i + 1];
-  }
-  if (parameters * 8 > os.totalmem()) {
-    throw new ValueError(
-      'ERR_TOO_LARGE',
-      `dims ${JSON.stringify(dims)} need ${parameters} parameters (${(parameters * 8) / 2 ** 30} GiB), more than this machine's memory`,
-    );
   }
   return dims.slice();
 }
@@ -260,6 +257,12 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
     this.random = new Random(this.seed);
     const restored = (options as { [RESTORE]?: Restored })[RESTORE];
     this.layout = new NetworkLayout(this.dims, acts.map((a) => a.code));
+    // Every training needs the parameters and their gradients; fit checks the rest when it knows it.
+    checkMemory(
+      2 * this.layout.parameterCount * (dtype === 'float32' ? 4 : 8),
+      `A network of dims ${JSON.stringify(this.dims)} (${this.layout.parameterCount} ${dtype} parameters)`,
+      'its parameters and their gradients, which every training needs',
+    );
     this.layoutCode = this.layout.encode();
     this.parameters = allocateParameters(this.layout.parameterCount, this.dims, this.dtype) as FloatArrayOf<D>;
     const layers: Layer<D>[] = [];
@@ -423,7 +426,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
       const settings = resolveFitOptions(options, this.outputActivation, this.trainedLoss);
       const { input, targets } = this.checkPair(x, y, { finite: false });
       const validation = this.validationSource(settings);
-      const { optimizer, schedule } = this.prepareOptimizer(settings);
+      const { optimizer, schedule } = this.prepareOptimizer(settings, input.rows);
       const dtype = this.dtype;
       const data = prepareData(
         inDtype(input, dtype),
@@ -496,7 +499,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         y: { matrix: targets, owned: Array.isArray(y) },
         validation: source,
       };
-      const { optimizer, schedule } = this.prepareOptimizer(settings);
+      const { optimizer, schedule } = this.prepareOptimizer(settings, input.rows, true);
       this.trainedLoss = settings.loss;
       this.currentOptimizer = optimizer;
       const run: AsyncRun = { optimizer, learningRate: optimizer.learningRate, schedule, completedEpochs: 0 };
@@ -586,7 +589,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
     return Network.restore(decodeModel(bytes, source), options);
   }
 
-  /** What a saved model holds. */
+  /** What a saved model holds, refused when it would not load back (non-finite values, metadata). */
   private describe(options: SaveOptions = {}): ModelDescription {
     const given = optionsObject('options', options, ['withOptimizer'] as const);
     const withOptimizer = given.withOptimizer ?? false;
@@ -603,7 +606,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         buffers: (state?.buffers ?? []).map((buffer) => Float64Array.from(buffer)),
       };
     }
-    return {
+    const model: ModelDescription = {
       dims: [...this.dims],
       activations: this.layers.map((layer) => layer.activation.name),
       loss: this.trainedLoss?.name ?? null,
@@ -616,6 +619,8 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
       parameters: this.parameters instanceof Float64Array ? this.parameters : Float64Array.from(this.parameters),
       optimizer,
     };
+    checkSavable(model);
+    return model;
   }
 
   /** A network from a checked description: its weights and generator state, not fresh ones. */
@@ -729,15 +734,38 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
    * 0.01), attached to these parameters, and the run's schedule with its first epoch's rate (checked now,
    * so that a broken schedule usually fails before training; later rates are asked for as epochs arrive).
    */
-  private prepareOptimizer(settings: ResolvedFitOptions): { optimizer: Optimizer; schedule: RunSchedule | undefined } {
+  private prepareOptimizer(
+    settings: ResolvedFitOptions,
+    rows: number,
+    inWorker = false,
+  ): { optimizer: Optimizer; schedule: RunSchedule | undefined } {
     const optimizer =
       settings.optimizer ??
       (settings.learningRate !== undefined ? new SGD({ learningRate: settings.learningRate }) : (this.currentOptimizer ?? new SGD()));
+    this.checkTrainingMemory(settings, optimizer, rows, inWorker);
     optimizer.attach(this.parameters);
     const first = this.completedEpochs;
     const schedule =
       settings.schedule === undefined ? undefined : { schedule: settings.schedule, first, firstRate: scheduledRate(settings.schedule, first) };
     return { optimizer, schedule };
+  }
+
+  /**
+   * Refuses a run whose allocations would not fit (see lib/memory.ts), before any is made: the gradients,
+   * the optimizer's state (unless it already trains these parameters), the divergence guard's copy of the
+   * weights, restoreBest's, the worker's own copy in fitAsync, and the minibatch workspace.
+   */
+  private checkTrainingMemory(settings: ResolvedFitOptions, optimizer: Optimizer, rows: number, inWorker: boolean): void {
+    const count = this.layout.parameterCount;
+    const config = optimizer.toJSON();
+    const buffers = optimizer === this.currentOptimizer ? 0 : config.kind === 'sgd' ? (config.momentum === 0 ? 0 : 1) : 2;
+    const copies = 1 + buffers + 1 + (settings.earlyStopping?.restoreBest ? 1 : 0) + (inWorker ? 1 : 0);
+    const elements = copies * count + this.layout.workspaceSize(Math.max(1, Math.min(settings.batchSize, rows)));
+    checkMemory(
+      elements * (this.dtype === 'float32' ? 4 : 8),
+      `Training dims ${JSON.stringify(this.dims)} with batchSize ${settings.batchSize}`,
+      `gradients, optimizer state, a copy of the weights${inWorker ? ', the worker\'s weights' : ''} and the minibatch workspace`,
+    );
   }
 
   /**
