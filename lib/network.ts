@@ -3,7 +3,7 @@
  * product and elementwise loop through its backend.
  */
 import { randomInt } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
 
 import { findActivation, type Activation } from './activations';
 import { resolveBackend } from './backend';
@@ -18,6 +18,7 @@ import { Optimizer, optimizerFromConfig, SGD } from './optimizers';
 import { argmaxRows, confusionMatrix, accuracy as accuracyOf } from './metrics';
 import { writeFileAtomic } from './model/atomic-write';
 import { decodeModel, encodeModel } from './model/binary';
+import { readModelFile } from './model/read-file';
 import { checkSavable, type ModelDescription, type ModelMetadata } from './model/description';
 import { decodeModelJSON, encodeModelJSON, type ModelJSON } from './model/json';
 import { checkMetadata } from './model/metadata';
@@ -573,11 +574,14 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
    * @throws {@link ModelFormatError} naming the file and what is wrong with it; the file system's errors
    */
   static async load(file: string, options: LoadOptions = {}): Promise<Network<Dtype>> {
-    const bytes = await fs.readFile(file);
     const source = JSON.stringify(file);
+    const bytes = await readModelFile(file, source);
     // The JSON form starts with "{" (after any whitespace); the binary form with a byte JSON cannot start with.
     const first = bytes.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
     if (bytes[first] === 0x7b) {
+      if (bytes.length > bufferConstants.MAX_STRING_LENGTH) {
+        throw new ModelFormatError('ERR_MODEL_TOO_LARGE', `Cannot load the model ${source}: in the JSON form it is ${bytes.length} bytes, more than one string holds (${bufferConstants.MAX_STRING_LENGTH}); save large models in the binary form`);
+      }
       let value: unknown;
       try {
         value = JSON.parse(bytes.toString('utf8'));

@@ -1,0 +1,30 @@
+/**
+ * Limits on what blasnet reads, so that no input can make it read forever or fill memory: files must be
+ * regular files (not /dev/zero, a FIFO or a directory), and gzip data may expand only so far.
+ *
+ * Decompression: the first 64 MiB are always allowed; beyond that, the decompressed bytes may be at most
+ * 100 times the compressed bytes read so far. Ordinary CSV files compress 3 to 20 times; a 1 MB gzip bomb
+ * expands a thousand times and is stopped after about 164 MB.
+ */
+import type { Stats } from 'node:fs';
+
+/** How many times the compressed size the decompressed data may be, past the allowance. */
+export const MAX_DECOMPRESSION_RATIO = 100;
+/** Decompressed bytes always allowed, whatever the ratio. */
+export const DECOMPRESSION_ALLOWANCE = 64 * 2 ** 20;
+
+/** The most decompressed bytes allowed after `compressed` bytes of gzip. */
+export function decompressedLimit(compressed: number): number {
+  return Math.max(DECOMPRESSION_ALLOWANCE, compressed * MAX_DECOMPRESSION_RATIO);
+}
+
+/** What a file that is not a regular file is, for messages: `a character device`, `a directory`... */
+export function fileKind(stats: Stats): string | undefined {
+  if (stats.isFile()) return undefined;
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a pipe (FIFO)';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
