@@ -9,6 +9,7 @@ export type { ModelJSON } from './model/json';
 export type { History } from './train/history';
 export type { Layer } from './layer';
 export type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitAsyncOptions, FitOptions } from './train/options';
+export { MAX_EPOCHS } from './train/options';
 
 export { Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh, ACTIVATIONS } from './activations';
 export type { Activation } from './activations';
