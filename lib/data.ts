@@ -23,7 +23,7 @@ export interface CsvTable {
  * Reads a CSV file of numbers (comma separated, one row per line, `.gz` files decompressed). A first line
  * that is not all numbers is taken as a header.
  * The whole file is read into memory: it must be a regular file, of at most 512 MiB of text (V8's
- * longest string), decompressed (gzip may expand at most 250 times beyond the first 4 MiB, see
+ * longest string), decompressed (gzip may expand at most 100 times beyond the first 4 MiB, see
  * input-limits.ts).
  * @throws {@link ValueError} (`ERR_CSV`) naming the line and column of a cell that is not a number, or of
  *   a row with the wrong number of cells; (`ERR_NOT_A_FILE`) for a directory, a device or a pipe;
@@ -39,7 +39,7 @@ export function readCsv(file: string): CsvTable {
       if ((error as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') throw error;
       throw new ValueError(
         'ERR_FILE_TOO_LARGE',
-        `${file} decompresses to more than ${limit} bytes (${bytes.length} compressed; at most 250 times that beyond the first 4 MiB, and 512 MiB in all): refused as a likely gzip bomb`,
+        `${file} decompresses to more than ${limit} bytes (${bytes.length} compressed; at most 100 times that beyond the first 4 MiB, and 512 MiB in all): refused as a likely gzip bomb`,
       );
     }
   }

@@ -3,14 +3,14 @@
  * regular files (not /dev/zero, a FIFO or a directory), and gzip data may expand only so far.
  *
  * Decompression: the first 4 MiB are always allowed; beyond that, the decompressed bytes may be at most
- * 250 times the compressed bytes read so far. Ordinary CSV files compress 3 to 20 times, and even a file
- * of one row repeated stays near 200; a gzip bomb expands about a thousand times, and one of 1 MB is
- * stopped after 250 MB (where it used to run until memory ran out).
+ * 100 times the compressed bytes read so far. Ordinary CSV files compress 3 to 20 times (a file of one
+ * row repeated, about 200, passes while it is under 4 MiB); a gzip bomb expands about a thousand times,
+ * and one of 1.5 MB is stopped after 150 MB, where it used to run until memory ran out.
  */
 import type { Stats } from 'node:fs';
 
 /** How many times the compressed size the decompressed data may be, past the allowance. */
-export const MAX_DECOMPRESSION_RATIO = 250;
+export const MAX_DECOMPRESSION_RATIO = 100;
 /** Decompressed bytes always allowed, whatever the ratio. */
 export const DECOMPRESSION_ALLOWANCE = 4 * 2 ** 20;
 

@@ -71,6 +71,13 @@ class Counter extends Transform {
   }
 }
 
+/** The line breaks in chunk from `from` on. */
+function countLineBreaks(chunk: Buffer, from: number): number {
+  let count = 0;
+  for (let at = chunk.indexOf(10, from); at >= 0; at = chunk.indexOf(10, at + 1)) count++;
+  return count;
+}
+
 /**
  * The text side: refuses NUL bytes (a binary file, not CSV text), and decompressed data that outgrows
  * its compressed size (see input-limits.ts).
@@ -83,22 +90,44 @@ class TextGuard extends Transform {
   ) {
     super();
   }
+  /** Bytes since the last line break, and line breaks so far. */
+  private lineBytes = 0;
+  private lines = 0;
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (chunk.includes(0)) {
       done(new DataError('ERR_CSV_BINARY', `${displayName(this.file)} is not CSV text: it holds NUL bytes (a binary file?)`));
       return;
     }
+    // A line longer than any record may be is refused here, as it streams (csv-parse's own bound,
+    // max_record_size, is checked too, but only after the parser has split megabytes into cells). Lines
+    // within one chunk are shorter than a chunk (64 KiB), so only the ones that cross chunks can be long.
+    const first = chunk.indexOf(10);
+    if (first < 0) {
+      this.lineBytes += chunk.length;
+    } else {
+      if (this.lineBytes + first > MAX_RECORD_CHARS) return done(this.tooLong());
+      this.lines += 1 + countLineBreaks(chunk, first + 1);
+      this.lineBytes = chunk.length - chunk.lastIndexOf(10) - 1;
+    }
+    if (this.lineBytes > MAX_RECORD_CHARS) return done(this.tooLong());
     if (this.compressed !== undefined && this.bytes > decompressedLimit(this.compressed.bytes)) {
       done(
         new DataError(
           'ERR_CLI_GZIP_TOO_LARGE',
-          `${displayName(this.file)} decompresses to more than ${decompressedLimit(this.compressed.bytes)} bytes from ${this.compressed.bytes} (at most 250 times the compressed size beyond the first 4 MiB): refused as a likely gzip bomb`,
+          `${displayName(this.file)} decompresses to more than ${decompressedLimit(this.compressed.bytes)} bytes from ${this.compressed.bytes} (at most 100 times the compressed size beyond the first 4 MiB): refused as a likely gzip bomb`,
         ),
       );
       return;
     }
     done(null, chunk);
+  }
+
+  private tooLong(): DataError {
+    return new DataError(
+      'ERR_CSV_RECORD_TOO_LARGE',
+      `${displayName(this.file)}, line ${this.lines + 1}: a row of more than ${MAX_RECORD_CHARS} characters, more than blasnet reads (is it CSV?)`,
+    );
   }
 }
 
