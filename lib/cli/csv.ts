@@ -15,10 +15,12 @@ import { DataError, fileError } from './errors';
 import { printable } from './terminal';
 
 /**
- * The longest record (row) read, in characters: 1 MiB, far beyond any table of numbers (a 100,000-column
- * row of 10-digit cells), and the bound that keeps a file of one endless line from filling memory.
+ * The longest record (row) read, in characters: 256 KiB, beyond any ordinary table of numbers (a
+ * 25,000-column row of 10-digit cells fits), and the bound that keeps a file of one endless line from
+ * filling memory. (csv-parse takes about 3 s to split a 1 MiB row, so the bound is also what a hostile
+ * one-line file costs: 0.7 s.)
  */
-export const MAX_RECORD_CHARS = 2 ** 20;
+export const MAX_RECORD_CHARS = 2 ** 18;
 /** The longest cell read, in characters. */
 export const MAX_CELL_CHARS = 2 ** 16;
 
