@@ -7,8 +7,6 @@
  * row repeated, about 200, passes while it is under 4 MiB); a gzip bomb expands about a thousand times,
  * and one of 1.5 MB is stopped after 150 MB, where it used to run until memory ran out.
  */
-import type { Stats } from 'node:fs';
-
 /** How many times the compressed size the decompressed data may be, past the allowance. */
 export const MAX_DECOMPRESSION_RATIO = 100;
 /** Decompressed bytes always allowed, whatever the ratio. */
@@ -19,8 +17,18 @@ export function decompressedLimit(compressed: number): number {
   return Math.max(DECOMPRESSION_ALLOWANCE, compressed * MAX_DECOMPRESSION_RATIO);
 }
 
+/** What fs.Stats says of a file's kind (declared here so the published types need no Node types). */
+export interface FileKindStats {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+}
+
 /** What a file that is not a regular file is, for messages: `a character device`, `a directory`... */
-export function fileKind(stats: Stats): string | undefined {
+export function fileKind(stats: FileKindStats): string | undefined {
   if (stats.isFile()) return undefined;
   if (stats.isDirectory()) return 'a directory';
   if (stats.isCharacterDevice()) return 'a character device';

@@ -14,12 +14,13 @@ import { declaredLength, PREAMBLE_BYTES } from './binary';
 export const MAX_MODEL_BYTES = Math.min(bufferConstants.MAX_LENGTH, 2 ** 32);
 
 /**
- * The file's bytes, checked as far as the file system can tell.
+ * The file's bytes (a Buffer, typed as Uint8Array so the published types need no Node types), checked as
+ * far as the file system can tell.
  * @param source - the file's name as messages show it (JSON-quoted)
  * @throws {@link ModelFormatError} (`ERR_MODEL_NOT_A_FILE`, `ERR_MODEL_TOO_LARGE`, `ERR_MODEL_LENGTH`);
  *   the file system's errors as they are
  */
-export async function readModelFile(file: string, source: string): Promise<Buffer> {
+export async function readModelFile(file: string, source: string): Promise<Uint8Array> {
   const handle = await fs.open(file, 'r');
   try {
     const stats = await handle.stat();

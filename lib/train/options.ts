@@ -5,7 +5,7 @@
 import type { Activation } from '../activations';
 import { ValueError } from '../errors';
 import { findLoss, MSE, type Loss } from '../losses';
-import type { MatrixLike } from '../matrix';
+import type { MatrixLike, TargetsLike } from '../matrix';
 import { Optimizer } from '../optimizers';
 import type { Schedule } from '../schedules';
 import type { History } from './history';
@@ -23,20 +23,27 @@ export const MAX_EPOCHS = 10_000_000;
  * checked. Rates are asked for as epochs arrive, never for a whole run up front, so that a run of many
  * epochs costs no memory or time before it starts (the first epoch's is asked for before training, so a
  * broken schedule usually fails before anything changes).
+ * A rate of 0 is legal (PyTorch's CosineAnnealingLR reaches it at T_max): that epoch leaves the weights as
+ * they are, or only decays them. A negative, NaN or infinite rate is an error.
  */
 export function scheduledRate(schedule: Schedule, epoch: number): number {
   const rate = schedule(epoch);
-  if (typeof rate !== 'number' || !(rate > 0) || !Number.isFinite(rate)) {
-    throw invalid('ERR_INVALID_ARGUMENT', `options.schedule(${epoch})`, 'a finite learning rate greater than 0', rate);
+  if (typeof rate !== 'number' || !(rate >= 0) || !Number.isFinite(rate)) {
+    throw invalid('ERR_INVALID_ARGUMENT', `options.schedule(${epoch})`, 'a finite learning rate of 0 or more', rate);
   }
   return rate;
 }
 
-/** The checked rates of `count` consecutive epochs from `first` (a block of them, for a worker thread). */
-export function scheduledRates(schedule: Schedule, first: number, count: number): number[] {
-  const rates: number[] = [];
-  for (let e = 0; e < count; e++) rates.push(scheduledRate(schedule, first + e));
-  return rates;
+/**
+ * What fitAsync needs of an `AbortSignal` (it must be a real one: checked with instanceof). Declared here,
+ * rather than using the global type, so that the published types compile in a project without
+ * @types/node or the DOM library; Node's and the DOM's AbortSignal both fit it.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /** When to stop before `epochs` because the monitored loss stopped improving (Keras's `EarlyStopping`). */
@@ -96,7 +103,7 @@ export interface FitOptions {
    */
   validationSplit?: number;
   /** Validation rows `[x, y]`, measured after every epoch. Not with `validationSplit`. */
-  validationData?: readonly [MatrixLike, MatrixLike];
+  validationData?: readonly [MatrixLike, TargetsLike];
   /**
    * Stop when the monitored loss stops improving: the validation loss when there is validation data, else
    * the epoch's mean minibatch loss. Default: no early stopping.
@@ -158,7 +165,7 @@ export interface FitAsyncOptions extends FitOptions {
    * once; the callback's promise is left to itself (not cancelled, no longer awaited, its result or
    * rejection ignored), and no other callback is called.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /**
    * The least time in milliseconds between two `onBatchEnd` calls, and (without `onEpochEnd`) between two
    * updates of the network's weights while it trains. Default 125 (tfjs's); 0 for every batch and epoch.
@@ -186,7 +193,7 @@ export interface ResolvedFitOptions {
   log: ((line: string) => void) | null;
   shuffle: boolean;
   validationSplit: number | undefined;
-  validationData: readonly [MatrixLike, MatrixLike] | undefined;
+  validationData: readonly [MatrixLike, TargetsLike] | undefined;
   earlyStopping: ResolvedEarlyStopping | null;
   stopOnNonFinite: boolean;
 }
@@ -196,7 +203,7 @@ export interface ResolvedFitAsyncOptions extends ResolvedFitOptions {
   onEpochEnd: FitAsyncOptions['onEpochEnd'];
   onBatchEnd: FitAsyncOptions['onBatchEnd'];
   onTrainEnd: FitAsyncOptions['onTrainEnd'];
-  signal: AbortSignal | undefined;
+  signal: AbortSignalLike | undefined;
   yieldEvery: number;
 }
 
@@ -270,7 +277,7 @@ export function resolveFitAsyncOptions(options: unknown, outputActivation: Activ
     onEpochEnd: callback('onEpochEnd'),
     onBatchEnd: callback('onBatchEnd'),
     onTrainEnd: callback('onTrainEnd'),
-    signal: signal as AbortSignal | undefined,
+    signal: signal as AbortSignalLike | undefined,
     yieldEvery,
   };
 }
@@ -330,7 +337,7 @@ function resolveCommon(
     log: log as ((line: string) => void) | null,
     shuffle,
     validationSplit,
-    validationData: validationData as readonly [MatrixLike, MatrixLike] | undefined,
+    validationData: validationData as readonly [MatrixLike, TargetsLike] | undefined,
     earlyStopping: resolveEarlyStopping(given.earlyStopping),
     stopOnNonFinite,
   };
