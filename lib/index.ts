@@ -11,6 +11,7 @@ export { IR_VERSION as ONNX_IR_VERSION, OPSET_VERSION as ONNX_OPSET_VERSION } fr
 export type { History } from './train/history';
 export type { Layer } from './layer';
 export type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitAsyncOptions, FitOptions } from './train/options';
+export { MAX_EPOCHS } from './train/options';
 
 export { Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh, ACTIVATIONS } from './activations';
 export type { Activation } from './activations';

@@ -13,6 +13,7 @@ import { PREDICT, predict } from './commands/predict';
 import type { Io } from './commands/shared';
 import { TRAIN, train } from './commands/train';
 import { describeFailure, EXIT_USAGE, UsageError } from './errors';
+import { printable } from './terminal';
 import { packageVersion } from './version';
 
 const COMMANDS: Record<string, { spec: CommandSpec; run: (args: ParsedArgs, io: Io) => Promise<number> }> = {
@@ -99,7 +100,8 @@ export async function run(argv = process.argv.slice(2)): Promise<void> {
     process.exitCode = await main(argv, { stdout: process.stdout, stderr: process.stderr });
   } catch (error) {
     const failure = describeFailure(error);
-    process.stderr.write(`blasnet: ${failure.message}\n`);
+    // Messages quote file names, cells and labels: shown with control characters escaped.
+    process.stderr.write(`blasnet: ${printable(failure.message)}\n`);
     if (argv.includes('--debug')) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     process.exitCode = failure.exitCode;
   }

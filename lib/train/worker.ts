@@ -63,10 +63,23 @@ function run(job: WorkerJob): void {
       post(message);
       Atomics.wait(control, RESUME, seen);
     };
+    // The rates block holds the run's epochs from `ratesFrom` on (see WorkerJob.rates).
+    const rates = job.rates;
+    let ratesFrom = 1;
     let lastReport = performance.now();
     let lastSnapshot = lastReport;
     const outcome = runTraining(target, random, data, settings, evaluation, {
       shouldStop: () => Atomics.load(control, STOP) !== 0,
+      ...(rates && {
+        rate: (epoch: number) => {
+          if (epoch >= ratesFrom + rates.length) {
+            postAndWait({ type: 'rates', from: epoch });
+            ratesFrom = epoch;
+          }
+          // When the main thread stopped training instead (the schedule threw), the loop sees it next.
+          return rates[epoch - ratesFrom]!;
+        },
+      }),
       batchEnd: job.reportBatches
         ? (batch, logs) => {
             if (performance.now() - lastReport < job.yieldEvery) return;

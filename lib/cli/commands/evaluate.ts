@@ -9,6 +9,7 @@ import { setNumThreads } from '../../backend';
 import { choiceValue, delimiterValue, integerValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
 import { modelPlan } from '../columns';
 import { displayName } from '../csv';
+import { printable } from '../terminal';
 import { evaluateClassification, evaluateRegression, type PartResult } from '../evaluation';
 import { HEADER_MODES } from '../header';
 import type { ReportData } from '../html-report';
@@ -93,9 +94,10 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
     await write(io.stdout, `${JSON.stringify({ command: 'evaluate', model: modelFile, file: dataFile, task: info.task, classes: info.classes, rows: part.rows, ...metrics, report: reportFile ?? null })}\n`);
     return 0;
   }
-  io.stdout.write(`model: ${modelFile}, ${describeLayers(net.dims, activations)}, ${info.task}${training ? `, trained on ${training.file}` : ''}\n`);
-  io.stdout.write(`data: ${name}, ${part.rows} rows\n`);
-  await write(io.stdout, resultsText([part], info.classes));
-  if (reportFile !== undefined) io.stdout.write(`report written to ${reportFile}\n`);
+  // File names, classes and the training record come from files: control characters are shown escaped.
+  io.stdout.write(printable(`model: ${modelFile}, ${describeLayers(net.dims, activations)}, ${info.task}${training ? `, trained on ${training.file}` : ''}\n`));
+  io.stdout.write(printable(`data: ${name}, ${part.rows} rows\n`));
+  await write(io.stdout, printable(resultsText([part], info.classes)));
+  if (reportFile !== undefined) io.stdout.write(printable(`report written to ${reportFile}\n`));
   return 0;
 }

@@ -5,6 +5,7 @@
  * Nothing is written to --out or --report unless training finished.
  */
 import { setNumThreads } from '../../backend';
+import { MAX_LAYERS } from '../../backend/layout';
 import type { BackendName } from '../../backend/backend';
 import { Standardizer, takeLabels, takeRows, trainTestSplit } from '../../data';
 import { Matrix } from '../../matrix';
@@ -14,6 +15,7 @@ import { Adam, SGD, type Optimizer } from '../../optimizers';
 import { choiceValue, delimiterValue, integerValue, numberValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
 import { resolveTarget, trainingPlan } from '../columns';
 import { displayName } from '../csv';
+import { printable } from '../terminal';
 import { DataError, UsageError } from '../errors';
 import { evaluateClassification, evaluateRegression, type PartResult } from '../evaluation';
 import { HEADER_MODES, type HeaderMode } from '../header';
@@ -26,7 +28,7 @@ import { describeColumn, readTable } from '../table';
 import { chooseTask, encodeClasses, encodeValues } from '../task';
 import { resultsText } from '../text-report';
 import { packageVersion } from '../version';
-import { BACKENDS, blasFacts, checkWritable, describeBlas, lossLabel, settingsFlags, write, writeReport, type Io } from './shared';
+import { BACKENDS, blasFacts, checkWritable, describeBlas, lossLabel, refuseSameFile, settingsFlags, write, writeReport, type Io } from './shared';
 
 const OPTIMIZERS = ['adam', 'sgd'] as const;
 /** The optimizers' usual first rates: Adam's paper and Keras; SGD as blasnet's fit. */
@@ -89,7 +91,11 @@ function hiddenSizes(raw: string): number[] {
   if (raw === 'none' || raw === '0' || raw === '') return [];
   const sizes = raw.split(',').map((part) => part.trim());
   if (!sizes.every((s) => /^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 1_000_000)) {
-    throw new UsageError('ERR_CLI_INVALID_OPTION', `--hidden expects layer sizes such as 32 or 64,32 (or none) but was given ${JSON.stringify(raw)}`);
+    throw new UsageError('ERR_CLI_INVALID_OPTION', `--hidden expects layer sizes such as 32 or 64,32 (or none) but was given ${JSON.stringify(printable(raw.slice(0, 80)))}`);
+  }
+  // With the output layer, at most the kernels' MAX_LAYERS layers.
+  if (sizes.length > MAX_LAYERS - 1) {
+    throw new UsageError('ERR_CLI_INVALID_OPTION', `--hidden gives ${sizes.length} hidden layers; at most ${MAX_LAYERS - 1} (with the output layer, ${MAX_LAYERS} layers)`);
   }
   return sizes.map(Number);
 }
@@ -151,8 +157,15 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   // Fail on an unwritable destination now, not after the training it would throw away.
   if (s.out !== undefined) checkWritable(s.out, '--out');
   if (s.report !== undefined) checkWritable(s.report, '--report');
+  // Writing a result over the data (or over each other) would destroy what was trained on.
+  refuseSameFile([
+    ['the training file', s.file],
+    ['--out', s.out],
+    ['--report', s.report],
+  ]);
   if (s.threads !== undefined && s.backend === 'native') setNumThreads(s.threads);
-  const say = (line: string) => (s.quiet || s.json ? undefined : io.stdout.write(`${line}\n`));
+  // Lines name columns, classes and files from the data: shown with control characters escaped.
+  const say = (line: string) => (s.quiet || s.json ? undefined : io.stdout.write(`${printable(line)}\n`));
   const name = displayName(s.file);
 
   // --- the data -------------------------------------------------------------------------------------
@@ -311,7 +324,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     return 0;
   }
   if (!s.quiet) io.stdout.write(`fit: ${s.epochs} epochs in ${seconds.toFixed(3)} s (${Math.round(samplesPerSecond)} samples/s)\n`);
-  await write(io.stdout, resultsText(parts, classes));
+  await write(io.stdout, printable(resultsText(parts, classes)));
   if (s.out !== undefined) say(`model saved to ${s.out}`);
   if (s.report !== undefined) say(`report written to ${s.report}`);
   return 0;
