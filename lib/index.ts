@@ -45,3 +45,6 @@ export {
   StateError,
   ValueError,
 } from './errors';
+
+export { configurePool, poolInfo } from './train/pool';
+export type { PoolInfo, PoolOptions } from './train/pool';

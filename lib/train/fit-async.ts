@@ -1,12 +1,9 @@
 /**
- * fitAsync's main-thread side: starts a worker thread that runs the training loop (worker.ts), applies
+ * fitAsync's main-thread side: queues the training on the pool's threads (pool.ts), which run the loop (worker.ts); it applies
  * the weight snapshots it sends, runs the callbacks (pausing the worker until each settles), relays aborts,
  * and settles with the history or the error. The event loop only ever does small things: copy a snapshot,
  * call a callback.
  */
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-
 import { backends } from '../backend';
 import { AbortError, BlasnetError, ValueError } from '../errors';
 import type { Matrix } from '../matrix';
@@ -15,6 +12,7 @@ import type { Random } from '../random';
 import type { History } from './history';
 import { logLine } from './history';
 import { handOver } from './handover';
+import { startTraining } from './pool';
 import type { ResolvedFitAsyncOptions } from './options';
 import type { TrainingTarget } from './trainer';
 import { CONTROL_SLOTS, RESUME, reviveError, STOP, type WorkerJob, type WorkerMessage } from './worker-protocol';
@@ -30,27 +28,6 @@ export interface AsyncData {
   x: Owned;
   y: Owned;
   validation: { split: number } | { x: Owned; y: Owned } | undefined;
-}
-
-/**
- * The worker's script: dist/train/worker.js in the package; lib/train/worker.ts when blasnet runs from
- * its TypeScript sources (its own tests, or tsx), and then the worker needs tsx's loader too.
- */
-function workerScript(): { file: string; execArgv: string[] } {
-  const extension = path.extname(__filename);
-  const file = path.join(__dirname, `worker${extension}`);
-  if (extension !== '.ts') return { file, execArgv: [] };
-  let loader: string;
-  try {
-    loader = require.resolve('tsx/cjs');
-  } catch (cause) {
-    throw new BlasnetError(
-      'ERR_WORKER_FAILED',
-      'fitAsync needs tsx (a devDependency) to run blasnet from its TypeScript sources; install it, or use the compiled package (dist/)',
-      { cause },
-    );
-  }
-  return { file, execArgv: ['--require', loader] };
 }
 
 function builtInBackend(target: TrainingTarget): 'native' | 'js' {
@@ -91,7 +68,6 @@ export async function trainInWorker(
   const aborted = (detail = ''): AbortError => new AbortError(`Training was aborted${detail}`, { cause: signal?.reason });
   if (signal?.aborted) throw aborted();
   const backend = builtInBackend(target);
-  const script = workerScript();
 
   const { dtype } = target;
   const x = await handOver(data.x.matrix, data.x.owned, dtype);
@@ -140,7 +116,8 @@ export async function trainInWorker(
   };
 
   return new Promise<History>((resolve, reject) => {
-    const worker = new Worker(script.file, { workerData: job, transferList: transfer, execArgv: script.execArgv });
+    // A thread of the process-wide pool (pool.ts): it may wait in the pool's queue first.
+    const worker = startTraining(job, transfer, signal);
     /** Why the main thread asked the worker to stop: the signal, or a callback's error. */
     let stopReason: { abort: true } | { error: unknown } | undefined;
     let finished = false;
@@ -201,7 +178,9 @@ export async function trainInWorker(
             error:
               stopReason !== undefined && 'error' in stopReason
                 ? stopReason.error
-                : aborted(` after ${message.batches} minibatch${message.batches === 1 ? '' : 'es'}, between two of them`),
+                : message.queued
+                  ? aborted(' while it waited for a training thread; it never started')
+                  : aborted(` after ${message.batches} minibatch${message.batches === 1 ? '' : 'es'}, between two of them`),
           });
           return;
         case 'failed':

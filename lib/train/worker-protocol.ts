@@ -65,7 +65,8 @@ export type WorkerMessage =
   | { type: 'batch'; batch: number; logs: BatchLogs; parameters: FloatArray }
   | { type: 'epoch'; epoch: number; logs: EpochLogs; recorded: EpochRecord | undefined; parameters: FloatArray | undefined }
   | ({ type: 'done'; history: History } & Final)
-  | ({ type: 'stopped'; batches: number } & Final)
+  /** `queued`: aborted before it left the pool's queue (the pool's own answer; nothing was trained). */
+  | ({ type: 'stopped'; batches: number; queued?: true } & Final)
   | ({ type: 'failed'; error: SerializedError } & Final);
 
 /**
