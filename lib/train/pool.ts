@@ -205,6 +205,9 @@ function thePool(): Piscina {
       idleTimeout: IDLE_TIMEOUT_MS,
       concurrentTasksPerWorker: 1,
     });
+    // A thread that fails with no task (it never does: every task's failure is that task's) would
+    // otherwise be an unhandled 'error' event, which ends the process.
+    pool.on('error', () => undefined);
   }
   return pool;
 }
