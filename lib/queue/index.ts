@@ -11,7 +11,7 @@ export type { SubmitOptions, TrainingQueueOptions } from './submit';
 export { startTrainingWorker } from './worker';
 export type { TrainingWorker, TrainingWorkerOptions } from './worker';
 export { checkJob } from './job';
-export type { FileData, InlineData, JobFitOptions, JobNetwork, NetworkJob, TrainingJob, TrainingProgress, TrainingResult } from './job';
+export type { EpochSummary, FileData, InlineData, JobFitOptions, JobNetwork, NetworkJob, TrainingJob, TrainingProgress, TrainingResult } from './job';
 export { runTrainingJob } from './run-job';
 export type { Connection } from './peers';
 export { DEFAULT_QUEUE } from './peers';

@@ -62,11 +62,20 @@ export interface NetworkJob {
 /** Every kind of job the queue carries (one kind so far). */
 export type TrainingJob = NetworkJob;
 
+/** One epoch as onEpochEnd saw it: the mean minibatch loss, and the validation figures with validation data. */
+export interface EpochSummary {
+  loss: number;
+  valLoss?: number;
+  valAccuracy?: number;
+}
+
 /** What a finished job gives back. */
 export interface TrainingResult {
   /** The trained model's bytes (`Network.toBuffer({ withOptimizer: true })`): load with `Network.fromBuffer`. */
   model: Buffer;
   history: History;
+  /** Every epoch's onEpochEnd figures, in order (progress events may be thinned; this never is). */
+  epochs: EpochSummary[];
 }
 
 /**
@@ -81,6 +90,7 @@ export type TrainingProgress =
 export interface StoredResult {
   model: string;
   history: History;
+  epochs: EpochSummary[];
 }
 
 function bad(name: string, expected: string, value: unknown): ValueError {

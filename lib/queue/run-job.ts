@@ -11,7 +11,7 @@ import { Matrix } from '../matrix';
 import { Network } from '../network';
 import { optimizerFromConfig } from '../optimizers';
 import type { FitAsyncOptions } from '../train/options';
-import { checkJob, type FileData, type InlineData, type TrainingJob, type TrainingProgress, type TrainingResult } from './job';
+import { checkJob, type FileData, type InlineData, type EpochSummary, type TrainingJob, type TrainingProgress, type TrainingResult } from './job';
 
 /** The rows of a job's data, as matrices. */
 export interface JobData {
@@ -96,21 +96,19 @@ export async function runTrainingJob(
   const fit = jobFitOptions(checked);
   const epochs = fit.epochs ?? 1;
   const report = options.onProgress;
+  const summaries: EpochSummary[] = [];
   const history = await net.fitAsync(data.x, data.y, {
     ...fit,
     ...(data.validation ? { validationData: data.validation } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(report
-      ? {
-          onEpochEnd: (epoch, logs) => {
-            const progress: TrainingProgress = { type: 'epoch', epoch, epochs, loss: logs.loss, progress: epoch / epochs };
-            if (logs.valLoss !== undefined) progress.valLoss = logs.valLoss;
-            if (logs.valAccuracy !== undefined) progress.valAccuracy = logs.valAccuracy;
-            report(progress);
-          },
-          onBatchEnd: (_batch, logs) => report({ type: 'batch', epoch: logs.epoch, epochs, progress: logs.progress }),
-        }
-      : {}),
+    onEpochEnd: (epoch, logs) => {
+      const summary: EpochSummary = { loss: logs.loss };
+      if (logs.valLoss !== undefined) summary.valLoss = logs.valLoss;
+      if (logs.valAccuracy !== undefined) summary.valAccuracy = logs.valAccuracy;
+      summaries.push(summary);
+      report?.({ type: 'epoch', epoch, epochs, progress: epoch / epochs, ...summary });
+    },
+    ...(report ? { onBatchEnd: (_batch, logs) => report({ type: 'batch', epoch: logs.epoch, epochs, progress: logs.progress }) } : {}),
   } satisfies FitAsyncOptions);
-  return { model: net.toBuffer({ withOptimizer: true }), history };
+  return { model: net.toBuffer({ withOptimizer: true }), history, epochs: summaries };
 }

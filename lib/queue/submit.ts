@@ -81,7 +81,7 @@ export class TrainingHandle extends EventEmitter {
       if (error instanceof AbortError) throw error;
       throw reviveReason(error instanceof Error ? error.message : String(error));
     }
-    return { model: Buffer.from(stored.model, 'base64'), history: stored.history };
+    return { model: Buffer.from(stored.model, 'base64'), history: stored.history, epochs: stored.epochs };
   }
 
   /**

@@ -78,7 +78,7 @@ export function startTrainingWorker(options: TrainingWorkerOptions): TrainingWor
     try {
       const result = await runTrainingJob(job.data, { ...(signal ? { signal } : {}), onProgress });
       await reports;
-      return { model: result.model.toString('base64'), history: result.history };
+      return { model: result.model.toString('base64'), history: result.history, epochs: result.epochs };
     } catch (error) {
       if (retryable(error)) throw new Error(errorReason(error));
       if (signal?.aborted) throw new UnrecoverableError(errorReason(new AbortError('Training was cancelled', { cause: signal.reason })));

@@ -24,7 +24,10 @@ import { prepareInputs } from '../preprocess';
 import { createProgress, progressMode } from '../progress';
 import { describeColumn, readTable } from '../table';
 import { chooseTask, encodeClasses, encodeValues } from '../task';
+import { fitOnQueue } from '../remote-fit';
 import { resultsText } from '../text-report';
+import type { TrainingProgress } from '../../queue/job';
+import type { FitAsyncOptions } from '../../train/options';
 import { packageVersion } from '../version';
 import { BACKENDS, blasFacts, checkWritable, describeBlas, lossLabel, settingsFlags, write, writeReport, type Io } from './shared';
 
@@ -57,6 +60,8 @@ export const TRAIN: CommandSpec = {
     report: { type: 'string', value: '<report.html>', description: 'write an HTML report here' },
     quiet: { type: 'boolean', short: 'q', description: 'no progress, only the results' },
     json: { type: 'boolean', description: 'print one JSON object with the results instead of text' },
+    redis: { type: 'string', value: '<url>', description: 'train on a queue worker (blasnet worker) through this Redis server; the same model as a local run' },
+    queue: { type: 'string', value: '<name>', description: 'the queue, with --redis', default: 'blasnet-training' },
   },
 };
 
@@ -82,6 +87,9 @@ export interface TrainSettings {
   report: string | undefined;
   quiet: boolean;
   json: boolean;
+  /** Train on a queue worker through this Redis server (`--redis`), on this queue. */
+  redis: string | undefined;
+  queue: string | undefined;
 }
 
 /** `32,16` -> [32, 16]; `none` -> []. */
@@ -121,6 +129,8 @@ export function trainSettings(args: ParsedArgs): TrainSettings {
     report,
     quiet: args.values.quiet === true,
     json: args.values.json === true,
+    redis: stringValue(args, 'redis'),
+    queue: stringValue(args, 'queue'),
   };
 }
 
@@ -204,7 +214,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
 
   // --- the network ------------------------------------------------------------------------------------
   const networkPlan = planNetwork(featureNames.length, s.hidden, s.activation, choice.task, classes?.length ?? 0);
-  const net = new Network(networkPlan.dims, networkPlan.activations, { seed: s.seed, backend: s.backend, initializer: networkPlan.initializer });
+  let net = new Network(networkPlan.dims, networkPlan.activations, { seed: s.seed, backend: s.backend, initializer: networkPlan.initializer });
   net.metadata = toMetadata(info);
   const optimizer: Optimizer = s.optimizer === 'adam' ? new Adam({ learningRate: s.learningRate }) : new SGD({ learningRate: s.learningRate });
   const targetsOf = (indices: Uint32Array): Matrix => {
@@ -232,7 +242,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   process.once('SIGINT', interrupt);
   const started = process.hrtime.bigint();
   try {
-    await net.fitAsync(xTrain, yTrain, {
+    const fitOptions = {
       loss: networkPlan.loss,
       epochs: s.epochs,
       batchSize: s.batchSize,
@@ -248,7 +258,18 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
         progress.epoch(epoch, logs.loss, logs.valLoss, labels ? logs.valAccuracy : undefined);
       },
       onBatchEnd: (_batch, logs) => progress.batch(logs.epoch, logs.progress),
-    });
+    } satisfies FitAsyncOptions;
+    if (s.redis === undefined) {
+      await net.fitAsync(xTrain, yTrain, fitOptions);
+    } else {
+      // The same fitAsync on a queue worker (remote-fit.ts): its progress drives the same bar.
+      const onProgress = (p: TrainingProgress) =>
+        p.type === 'epoch' ? progress.epoch(p.epoch, p.loss, p.valLoss, labels ? p.valAccuracy : undefined) : progress.batch(p.epoch, p.progress);
+      const remote = await fitOnQueue(net, xTrain, yTrain, fitOptions, { url: s.redis, queue: s.queue, signal: controller.signal, onProgress });
+      net = remote.net;
+      curve.loss.push(...remote.epochs.map((e) => e.loss));
+      curve.valLoss.push(...remote.epochs.flatMap((e) => (e.valLoss === undefined ? [] : [e.valLoss])));
+    }
   } finally {
     progress.stop();
     process.off('SIGINT', interrupt);
@@ -273,7 +294,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     trainRows: split.train.length,
     testRows: split.test.length,
     epochs: s.epochs,
-    seconds,
+    // No fit time here: it differs between two runs, and the same seed must give the same model file.
     settings: settingsRecord(s),
     loss: curve.loss.map(round),
     valLoss: validation ? curve.valLoss.map(round) : null,
