@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `blasnet` command (package.json `bin`): `train`, `predict`, `evaluate`, `info` and `worker`. This file only
+ * The `blasnet` command (package.json `bin`): `train`, `predict`, `evaluate`, `info`, `tune` and `worker`. This file only
  * dispatches and turns failures into one line on stderr with an exit code (see errors.ts); each command
  * lives in commands/.
  */
@@ -11,6 +11,7 @@ import { INFO, info } from './commands/info';
 import { PREDICT, predict } from './commands/predict';
 import type { Io } from './commands/shared';
 import { TRAIN, train } from './commands/train';
+import { TUNE, tune } from './commands/tune';
 import { WORKER, worker } from './commands/worker';
 import { describeFailure, EXIT_USAGE, UsageError } from './errors';
 import { packageVersion } from './version';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { spec: CommandSpec; run: (args: ParsedArgs, io: 
   predict: { spec: PREDICT, run: predict },
   evaluate: { spec: EVALUATE, run: evaluate },
   info: { spec: INFO, run: info },
+  tune: { spec: TUNE, run: tune },
   worker: { spec: WORKER, run: worker },
 };
 

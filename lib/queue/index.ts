@@ -6,12 +6,12 @@
  *   submitter ── TrainingQueue.submit(job) ──► Redis (BullMQ queue) ──► startTrainingWorker ──► fitAsync pool
  *            ◄── handle: progress, finished() (model bytes + history), cancel() ◄──┘
  */
-export { submitTraining, TrainingHandle, TrainingQueue, reviveReason } from './submit';
+export { queueTrialRunner, submitTraining, TrainingHandle, TrainingQueue, reviveReason } from './submit';
 export type { SubmitOptions, TrainingQueueOptions } from './submit';
 export { startTrainingWorker } from './worker';
 export type { TrainingWorker, TrainingWorkerOptions } from './worker';
-export { checkJob } from './job';
-export type { EpochSummary, FileData, InlineData, JobFitOptions, JobNetwork, NetworkJob, TrainingJob, TrainingProgress, TrainingResult } from './job';
-export { runTrainingJob } from './run-job';
+export { checkJob, JOB_KINDS } from './job';
+export type { CrossValidationJob, EpochSummary, FileData, InlineData, JobFitOptions, JobNetwork, NetworkJob, TrainingJob, TrainingProgress, TrainingResult } from './job';
+export { runCrossValidationJob, runTrainingJob } from './run-job';
 export type { Connection } from './peers';
 export { DEFAULT_QUEUE } from './peers';

@@ -8,10 +8,13 @@
  * same double, so inline rows and the seed reach the worker exactly as they were.
  */
 import { ValueError } from '../errors';
+import type { InitializerName } from '../initializers';
 import type { Dtype } from '../matrix';
 import type { History } from '../train/history';
 import type { EarlyStoppingOptions } from '../train/options';
 import type { OptimizerConfig } from '../optimizers';
+import type { TrialValidation } from '../search/tune';
+import type { TrialSettings } from '../search/settings';
 
 /** Rows given in the job itself: for small data sets (they are stored in Redis with the job). */
 export interface InlineData {
@@ -34,7 +37,7 @@ export interface FileData {
 
 /** The network a job trains: a new one from a seed, or a saved model (base64 of its bytes) to continue. */
 export type JobNetwork =
-  | { layers: number[]; activations: string[]; seed: number; dtype?: Dtype; initializer?: 'xavier' | 'he' }
+  | { layers: number[]; activations: string[]; seed: number; dtype?: Dtype; initializer?: InitializerName }
   | { model: string };
 
 /** fit's options, as data: the loss by name, the optimizer by its config (`optimizer.toJSON()`). */
@@ -59,8 +62,19 @@ export interface NetworkJob {
   backend?: 'native' | 'js';
 }
 
-/** Every kind of job the queue carries (one kind so far). */
-export type TrainingJob = NetworkJob;
+/** One trial of a search (`tune` with a queue): cross-validate these settings on these rows. */
+export interface CrossValidationJob {
+  kind: 'cross-validation';
+  data: InlineData;
+  settings: TrialSettings;
+  validation: Omit<TrialValidation, 'signal'>;
+}
+
+/** Every kind of job the queue carries. */
+export type TrainingJob = NetworkJob | CrossValidationJob;
+
+/** The kinds this version knows. */
+export const JOB_KINDS = ['network', 'cross-validation'] as const;
 
 /** One epoch as onEpochEnd saw it: the mean minibatch loss, and the validation figures with validation data. */
 export interface EpochSummary {
@@ -121,8 +135,16 @@ function rows(name: string, value: unknown): void {
  */
 export function checkJob(job: unknown): TrainingJob {
   if (!isObject(job)) throw bad('job', 'an object', job);
-  if (job.kind !== 'network') {
-    throw new ValueError('ERR_JOB_KIND', `Expected job.kind to be "network" (the kind this version of blasnet trains) but received ${JSON.stringify(job.kind)}`);
+  if (!(JOB_KINDS as readonly unknown[]).includes(job.kind)) {
+    throw new ValueError('ERR_JOB_KIND', `Expected job.kind to be ${JOB_KINDS.map((k) => `"${k}"`).join(' or ')} (the kinds this version of blasnet trains) but received ${JSON.stringify(job.kind)}`);
+  }
+  if (job.kind === 'cross-validation') {
+    if (!isObject(job.data) || 'path' in job.data) throw bad('job.data', 'inline rows { x, y }', job.data);
+    rows('job.data.x', job.data.x);
+    rows('job.data.y', job.data.y);
+    if (!isObject(job.settings)) throw bad('job.settings', 'the trial settings', job.settings);
+    if (!isObject(job.validation)) throw bad('job.validation', 'the cross-validation options', job.validation);
+    return job as unknown as CrossValidationJob;
   }
   const { network, data, fit } = job;
   if (!isObject(network)) throw bad('job.network', 'an object ({ layers, activations, seed } or { model })', network);
@@ -152,7 +174,7 @@ export function checkJob(job: unknown): TrainingJob {
   if (!isObject(fit)) throw bad('job.fit', 'an object of fit options', fit);
   if (typeof fit.loss !== 'string') throw bad('job.fit.loss', 'a loss name (meanSquaredError, binaryCrossEntropy, crossEntropy)', fit.loss);
   if (job.backend !== undefined && job.backend !== 'native' && job.backend !== 'js') throw bad('job.backend', '"native" or "js"', job.backend);
-  return job as unknown as TrainingJob;
+  return job as unknown as NetworkJob;
 }
 
 /** An error as it travels in a failed job's reason: `Name [CODE]: message`, as Node writes its own. */

@@ -11,7 +11,8 @@ import { Matrix } from '../matrix';
 import { Network } from '../network';
 import { optimizerFromConfig } from '../optimizers';
 import type { FitAsyncOptions } from '../train/options';
-import { checkJob, type FileData, type InlineData, type EpochSummary, type TrainingJob, type TrainingProgress, type TrainingResult } from './job';
+import { crossValidate, type CrossValidation } from '../search/cross-validate';
+import { checkJob, type CrossValidationJob, type EpochSummary, type FileData, type InlineData, type NetworkJob, type TrainingProgress, type TrainingResult } from './job';
 
 /** The rows of a job's data, as matrices. */
 export interface JobData {
@@ -55,13 +56,18 @@ function fromRows(data: InlineData): JobData {
   };
 }
 
+/** Cross-validates a trial job's settings on its rows (on the pool). */
+export function runCrossValidationJob(job: CrossValidationJob, signal?: AbortSignal): Promise<CrossValidation> {
+  return crossValidate(job.data.x, job.data.y, job.settings, { ...job.validation, ...(signal ? { signal } : {}) });
+}
+
 /** Reads (or unpacks) a job's data. @throws the data's errors (ValueError, ShapeError), which a worker does not retry */
-export function jobData(job: TrainingJob): JobData {
+export function jobData(job: NetworkJob): JobData {
   return 'path' in job.data ? fromFile(job.data) : fromRows(job.data);
 }
 
 /** The job's network: a new one from its seed, or its saved model. */
-export function jobNetwork(job: TrainingJob): Network {
+export function jobNetwork(job: NetworkJob): Network {
   const spec = job.network;
   const backend = job.backend ?? 'native';
   if ('model' in spec) return Network.fromBuffer(Buffer.from(spec.model, 'base64'), { backend }) as Network;
@@ -74,7 +80,7 @@ export function jobNetwork(job: TrainingJob): Network {
 }
 
 /** fitAsync's options for a job (without the callbacks). */
-export function jobFitOptions(job: TrainingJob): FitAsyncOptions {
+export function jobFitOptions(job: NetworkJob): FitAsyncOptions {
   const { loss, optimizer, ...rest } = job.fit;
   const found = findLoss(loss);
   if (found === undefined) throw new ValueError('ERR_INVALID_JOB', `job.fit.loss: unknown loss ${JSON.stringify(loss)}`);
@@ -91,6 +97,7 @@ export async function runTrainingJob(
   options: { signal?: AbortSignal; onProgress?: (progress: TrainingProgress) => void } = {},
 ): Promise<TrainingResult> {
   const checked = checkJob(job);
+  if (checked.kind !== 'network') throw new ValueError('ERR_JOB_KIND', `runTrainingJob trains "network" jobs; this one is ${JSON.stringify(checked.kind)}`);
   const net = jobNetwork(checked);
   const data = jobData(checked);
   const fit = jobFitOptions(checked);

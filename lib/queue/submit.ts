@@ -9,6 +9,9 @@ import { EventEmitter } from 'node:events';
 import type { Job, JobsOptions, Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
 
 import { AbortError, BlasnetError, ShapeError, StateError, ValueError } from '../errors';
+import { toMatrix, type MatrixLike } from '../matrix';
+import type { CrossValidation } from '../search/cross-validate';
+import type { TrialRunner } from '../search/tune';
 import { checkJob, type StoredResult, type TrainingJob, type TrainingProgress, type TrainingResult } from './job';
 import { bullmq, CANCEL_EVENT, connectionOf, DEFAULT_QUEUE, type Connection } from './peers';
 
@@ -74,14 +77,18 @@ export class TrainingHandle extends EventEmitter {
    * class with its code (`ValueError`, `ShapeError`, `AbortError` after a cancellation...).
    */
   async finished(): Promise<TrainingResult> {
-    let stored: StoredResult;
+    const stored = (await this.result()) as StoredResult;
+    return { model: Buffer.from(stored.model, 'base64'), history: stored.history, epochs: stored.epochs };
+  }
+
+  /** The job's result as the worker stored it (for a `cross-validation` job: `{ metric, score, scores }`). */
+  async result(): Promise<unknown> {
     try {
-      stored = (await Promise.race([this.job.waitUntilFinished(this.owner.events()), this.cancellation])) as StoredResult;
+      return await Promise.race([this.job.waitUntilFinished(this.owner.events()), this.cancellation]);
     } catch (error) {
       if (error instanceof AbortError) throw error;
       throw reviveReason(error instanceof Error ? error.message : String(error));
     }
-    return { model: Buffer.from(stored.model, 'base64'), history: stored.history, epochs: stored.epochs };
   }
 
   /**
@@ -200,3 +207,28 @@ export function submitTraining(queue: TrainingQueue, job: TrainingJob, options?:
   return queue.submit(job, options);
 }
 
+
+/**
+ * A {@link TrialRunner} for `tune` that sends each trial to the queue as a `cross-validation` job (the rows
+ * go inline with every trial), so that the workers of every machine on the queue share the search.
+ * @example
+ * const queue = new TrainingQueue({ connection: 'redis://127.0.0.1:6379' });
+ * const result = await tune(x, y, { trials: 40, runner: queueTrialRunner(queue, x, y) });
+ */
+export function queueTrialRunner(queue: TrainingQueue, x: MatrixLike, y: MatrixLike, concurrency = 64): TrialRunner {
+  const data = { x: toMatrix(x, 'x').toArray(), y: toMatrix(y, 'y').toArray() };
+  return {
+    concurrency,
+    async run(settings, cv) {
+      const { signal, ...validation } = cv;
+      const handle = await queue.submit({ kind: 'cross-validation', data, settings, validation });
+      const cancel = () => void handle.cancel('the search was aborted').catch(() => undefined);
+      signal?.addEventListener('abort', cancel, { once: true });
+      try {
+        return (await handle.result()) as CrossValidation;
+      } finally {
+        signal?.removeEventListener('abort', cancel);
+      }
+    },
+  };
+}

@@ -14,9 +14,10 @@ import type { Job, Worker } from 'bullmq';
 
 import { AbortError } from '../errors';
 import { poolInfo } from '../train/pool';
-import { errorReason, type StoredResult, type TrainingProgress } from './job';
+import type { CrossValidation } from '../search/cross-validate';
+import { checkJob, errorReason, type StoredResult, type TrainingProgress } from './job';
 import { bullmq, CANCEL_EVENT, connectionOf, DEFAULT_QUEUE, type Connection } from './peers';
-import { runTrainingJob } from './run-job';
+import { runCrossValidationJob, runTrainingJob } from './run-job';
 
 /** What {@link startTrainingWorker} takes. */
 export interface TrainingWorkerOptions {
@@ -66,7 +67,7 @@ export function startTrainingWorker(options: TrainingWorkerOptions): TrainingWor
   const queue = options.queue ?? DEFAULT_QUEUE;
   const { options: connection, owned } = connectionOf(options.connection);
 
-  const processor = async (job: Job, _token?: string, signal?: AbortSignal): Promise<StoredResult> => {
+  const processor = async (job: Job, _token?: string, signal?: AbortSignal): Promise<StoredResult | CrossValidation> => {
     if ((job.data as { cancelled?: unknown }).cancelled === true) {
       throw new UnrecoverableError(errorReason(new AbortError('Training was cancelled before it started')));
     }
@@ -76,7 +77,9 @@ export function startTrainingWorker(options: TrainingWorkerOptions): TrainingWor
       reports = reports.then(() => job.updateProgress(progress)).catch(() => undefined);
     };
     try {
-      const result = await runTrainingJob(job.data, { ...(signal ? { signal } : {}), onProgress });
+      const data = checkJob(job.data);
+      if (data.kind === 'cross-validation') return await runCrossValidationJob(data, signal);
+      const result = await runTrainingJob(data, { ...(signal ? { signal } : {}), onProgress });
       await reports;
       return { model: result.model.toString('base64'), history: result.history, epochs: result.epochs };
     } catch (error) {

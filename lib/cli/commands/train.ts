@@ -51,6 +51,7 @@ export const TRAIN: CommandSpec = {
     'batch-size': { type: 'string', value: '<n>', description: 'rows per update', default: '32' },
     lr: { type: 'string', value: '<rate>', description: 'learning rate', default: '0.001 for adam, 0.01 for sgd' },
     optimizer: { type: 'string', value: '<adam|sgd>', description: 'the optimizer', default: 'adam' },
+    'weight-decay': { type: 'string', value: '<l2>', description: 'L2 penalty added to the gradients (the optimizer\'s weightDecay)', default: '0' },
     seed: { type: 'string', value: '<n>', description: 'seeds the split, the initial weights and the shuffles', default: '1' },
     threads: { type: 'string', value: '<n>', description: 'OpenBLAS threads', default: 'OPENBLAS_NUM_THREADS, else every core' },
     backend: { type: 'string', value: '<native|js>', description: 'native (OpenBLAS) or js (pure TypeScript)', default: 'native' },
@@ -78,6 +79,7 @@ export interface TrainSettings {
   batchSize: number;
   optimizer: (typeof OPTIMIZERS)[number];
   learningRate: number;
+  weightDecay: number;
   seed: number;
   threads: number | undefined;
   backend: BackendName;
@@ -120,6 +122,7 @@ export function trainSettings(args: ParsedArgs): TrainSettings {
     batchSize: integerValue(args, 'batch-size', 32, 1),
     optimizer,
     learningRate: numberValue(args, 'lr', DEFAULT_RATE[optimizer], { min: 0, max: Infinity, minInclusive: false, maxInclusive: false, expected: 'a number greater than 0' })!,
+    weightDecay: numberValue(args, 'weight-decay', 0, { min: 0, max: Infinity, minInclusive: true, maxInclusive: false, expected: 'a number of at least 0' })!,
     seed: integerValue(args, 'seed', 1, 0, 2 ** 48 - 1),
     threads: args.values.threads === undefined ? undefined : integerValue(args, 'threads', 1, 1, 1024),
     backend: choiceValue(args, 'backend', BACKENDS, 'native'),
@@ -147,6 +150,7 @@ function settingsRecord(s: TrainSettings): Record<string, JsonValue> {
     'batch-size': s.batchSize,
     optimizer: s.optimizer,
     lr: s.learningRate,
+    'weight-decay': s.weightDecay,
     seed: s.seed,
     threads: s.threads ?? 'default',
     backend: s.backend,
@@ -216,7 +220,8 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   const networkPlan = planNetwork(featureNames.length, s.hidden, s.activation, choice.task, classes?.length ?? 0);
   let net = new Network(networkPlan.dims, networkPlan.activations, { seed: s.seed, backend: s.backend, initializer: networkPlan.initializer });
   net.metadata = toMetadata(info);
-  const optimizer: Optimizer = s.optimizer === 'adam' ? new Adam({ learningRate: s.learningRate }) : new SGD({ learningRate: s.learningRate });
+  const rates = { learningRate: s.learningRate, weightDecay: s.weightDecay };
+  const optimizer: Optimizer = s.optimizer === 'adam' ? new Adam(rates) : new SGD(rates);
   const targetsOf = (indices: Uint32Array): Matrix => {
     if (labels) return classTargets(Int32Array.from(indices, (i) => labels[i]!), classes!.length);
     const t = targetStandardize ?? { mean: 0, scale: 1 };
@@ -227,7 +232,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   const validation = split.test.length > 0 ? ([prepareInputs(info, xTestRaw), targetsOf(split.test)] as const) : undefined;
   const activationNames = net.layers.map((l) => l.activation.name);
   const blas = blasFacts(s.backend);
-  const optimizerText = `${s.optimizer} (learning rate ${s.learningRate})`;
+  const optimizerText = `${s.optimizer} (learning rate ${s.learningRate}${s.weightDecay > 0 ? `, weight decay ${s.weightDecay}` : ''})`;
   say(
     `network: ${describeLayers(net.dims, activationNames)}, ${parameterCount(net.dims)} parameters, ${lossLabel(networkPlan.loss.name)}, ` +
       `${optimizerText}, batch ${s.batchSize}, ${s.epochs} epochs, seed ${s.seed}`,
