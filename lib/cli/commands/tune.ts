@@ -175,7 +175,7 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
   if (out !== undefined) {
     const b = result.best.settings;
     const argv = [
-      file, '--target', target, '--header', header, '--delimiter', delimiter, '--task', choice.task,
+      file, '--target', target, '--header', header, '--delimiter', delimiter, ...(taskFlag === 'auto' ? [] : ['--task', taskFlag]),
       '--hidden', b.hidden.length === 0 ? 'none' : b.hidden.join(','), '--activation', b.activation, '--optimizer', b.optimizer,
       '--lr', String(b.learningRate), '--batch-size', String(b.batchSize), '--weight-decay', String(b.weightDecay),
       '--epochs', String(b.epochs), '--seed', String(seed), '--test-split', '0', '--out', out, '--quiet',
