@@ -10,7 +10,7 @@
  * the process had (/proc/self/task, sampled every 5 ms) and peak RSS over the phase (sampled likewise).
  * Every concurrent network must equal its `fit` twin bit for bit: the program exits 1 if one does not.
  *
- *   OPENBLAS_NUM_THREADS=1 npx tsx bench/concurrent.ts [--smoke] [--json FILE]
+ *   OPENBLAS_NUM_THREADS=1 npx tsx bench/concurrent.ts [--smoke] [--json FILE] [--dist] [--nice N]
  *
  * Sequential runs first, at the OpenBLAS thread count the process started with; the pool then lowers the
  * process-wide count so that size x threads fits the cores (see README, "Many models at once").
@@ -20,16 +20,21 @@ import * as os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
-import { CrossEntropy, getNumThreads, Matrix, Network, poolInfo, Random, Relu, Softmax, type FitOptions } from '../lib';
+import type { FitOptions, Matrix as MatrixType, Network as NetworkType } from '../lib';
 
-const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, json: { type: 'string' } } });
+const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, json: { type: 'string' }, nice: { type: 'string' }, dist: { type: 'boolean', default: false } } });
+// --dist: blasnet as the package runs it (dist/, `npm run build:ts` first), whose pool threads start in
+// tens of milliseconds; from the sources, each thread first loads tsx and compiles lib/ (about a second).
+const lib = (values.dist ? require('../dist') : require('../lib')) as typeof import('../lib');
+const { configurePool, CrossEntropy, getNumThreads, Matrix, Network, poolInfo, Random, Relu, Softmax } = lib;
+if (values.nice !== undefined) configurePool({ niceIncrement: Number(values.nice) });
 const smoke = values.smoke ?? false;
 const JOBS = smoke ? 6 : 32;
 const ROWS = smoke ? 200 : 2_000;
 const DIMS = [64, 32, 10];
 const SETTINGS: FitOptions = { loss: CrossEntropy, epochs: smoke ? 2 : 5, batchSize: 32, learningRate: 0.05, log: null };
 
-function data(): { x: Matrix; y: Matrix } {
+function data(): { x: MatrixType; y: MatrixType } {
   const random = new Random(11);
   const x = new Matrix(ROWS, DIMS[0]!);
   for (let i = 0; i < x.data.length; i++) x.data[i] = random.normal();
@@ -38,7 +43,7 @@ function data(): { x: Matrix; y: Matrix } {
   return { x, y };
 }
 
-const network = (seed: number): Network => new Network(DIMS, [Relu, Softmax], { seed });
+const network = (seed: number): NetworkType => new Network(DIMS, [Relu, Softmax], { seed });
 
 function osThreads(): number {
   try {
@@ -97,7 +102,7 @@ async function main(): Promise<void> {
   // One fit first, so neither phase pays for loading the addon or compiling the hot code.
   network(0).fit(x, y, { ...SETTINGS, epochs: 1 });
 
-  const twins: Network[] = [];
+  const twins: NetworkType[] = [];
   const sequential = await measure('sequential fit', () => {
     for (let i = 1; i <= JOBS; i++) {
       const net = network(i);
@@ -105,14 +110,14 @@ async function main(): Promise<void> {
       twins.push(net);
     }
   });
-  const burst = async (): Promise<Network[]> => {
+  const burst = async (): Promise<NetworkType[]> => {
     const nets = Array.from({ length: JOBS }, (_, i) => network(i + 1));
     await Promise.all(nets.map((net) => net.fitAsync(x, y, SETTINGS)));
     return nets;
   };
-  let coldNets: Network[] = [];
+  let coldNets: NetworkType[] = [];
   const cold = await measure('fitAsync, cold pool', async () => void (coldNets = await burst()));
-  let warmNets: Network[] = [];
+  let warmNets: NetworkType[] = [];
   const warm = await measure('fitAsync, warm pool', async () => void (warmNets = await burst()));
 
   const mismatches = [...coldNets, ...warmNets].filter((net, i) => !sameBits(net.parameters, twins[i % JOBS]!.parameters)).length;

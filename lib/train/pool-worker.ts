@@ -5,12 +5,34 @@
  *
  * Not part of the public API.
  */
+import * as os from 'node:os';
 import { threadId } from 'node:worker_threads';
 
 import type { PoolTask, StartedMessage } from './pool';
 import { run } from './worker';
 
+/** The thread's scheduling priority when it started (its nice value). */
+let basePriority: number | undefined;
+
+/**
+ * Lowers this thread's priority by `increment` (nice values), so that when training threads and the event
+ * loop compete for the cores the event loop wins. On Linux, setpriority on "process 0" affects the calling
+ * thread only, which is what this needs; elsewhere it would lower the whole process, so it is not done.
+ * Raising a nice value never needs privileges; a failure changes nothing but the priority.
+ */
+function lowerPriority(increment: number): void {
+  if (process.platform !== 'linux' || increment <= 0) return;
+  try {
+    basePriority ??= os.getPriority(0);
+    const wanted = Math.min(19, basePriority + increment);
+    if (os.getPriority(0) !== wanted) os.setPriority(0, wanted);
+  } catch {
+    // Not permitted or not supported: the thread keeps the priority it had.
+  }
+}
+
 export default function train(task: PoolTask): void {
+  lowerPriority(task.niceIncrement);
   const started: StartedMessage = { type: 'started', threadId };
   task.port.postMessage(started);
   run(task.job, task.port);

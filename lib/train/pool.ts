@@ -42,11 +42,19 @@ export interface PoolOptions {
    * exceed the cores. Set it explicitly to oversubscribe on purpose. An integer from 1 to 1024.
    */
   threadsPerWorker?: number;
+  /**
+   * How much lower the training threads' scheduling priority is than the process's, in nice values
+   * (Linux; elsewhere ignored): when trainings and the event loop compete for the cores, the event loop
+   * wins, so a busy server keeps answering; but the trainings then also yield to every other process
+   * of the machine. An integer from 0 (the process's priority) to 19; default 0.
+   */
+  niceIncrement?: number;
 }
 
 /** The pool's settings and what it is doing, from {@link poolInfo}. */
 export interface PoolInfo {
   size: number;
+  niceIncrement: number;
   /** The OpenBLAS thread count the pool applied (undefined until it applied one, or without the addon). */
   threadsPerWorker: number | undefined;
   /** Worker threads alive now (started lazily, up to `size`; idle ones exit after `idleTimeout`). */
@@ -72,6 +80,8 @@ const IDLE_TIMEOUT_MS = 30_000;
 export interface PoolTask {
   job: WorkerJob;
   port: MessagePort;
+  /** How much lower than the process's the training thread's scheduling priority is (nice values, Linux). */
+  niceIncrement: number;
 }
 
 /** The worker's first message on the port, before the job's own: the job left the queue. */
@@ -116,9 +126,13 @@ interface Settings {
   size: number;
   /** As the user asked (undefined: the default rule). */
   threadsPerWorker: number | undefined;
+  niceIncrement: number;
 }
 
-let settings: Settings = { size: os.availableParallelism(), threadsPerWorker: undefined };
+/** The training threads' default nice increment: none (see PoolOptions.niceIncrement). */
+const DEFAULT_NICE = 0;
+
+let settings: Settings = { size: os.availableParallelism(), threadsPerWorker: undefined, niceIncrement: DEFAULT_NICE };
 let pool: Piscina | undefined;
 let appliedThreads: number | undefined;
 
@@ -153,13 +167,17 @@ export function configurePool(options: PoolOptions = {}): void {
     throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options to be an object but received ${String(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'size' && key !== 'threadsPerWorker') {
-      throw new ValueError('ERR_INVALID_ARGUMENT', `Unknown option options.${key} for configurePool; expected size or threadsPerWorker`);
+    if (key !== 'size' && key !== 'threadsPerWorker' && key !== 'niceIncrement') {
+      throw new ValueError('ERR_INVALID_ARGUMENT', `Unknown option options.${key} for configurePool; expected size, threadsPerWorker or niceIncrement`);
     }
   }
   const size = checkCount('size', options.size) ?? os.availableParallelism();
   const threadsPerWorker = checkCount('threadsPerWorker', options.threadsPerWorker);
-  settings = { size, threadsPerWorker };
+  const nice = options.niceIncrement;
+  if (nice !== undefined && !(typeof nice === 'number' && Number.isInteger(nice) && nice >= 0 && nice <= 19)) {
+    throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.niceIncrement to be an integer from 0 to 19 but received ${String(nice)}${typeof nice === 'number' ? '' : ` of type ${typeof nice}`}`);
+  }
+  settings = { size, threadsPerWorker, niceIncrement: nice ?? DEFAULT_NICE };
   const old = pool;
   pool = undefined;
   // Running trainings finish on the old pool, whose threads end after the last one; waiting ones start
@@ -173,6 +191,7 @@ export function configurePool(options: PoolOptions = {}): void {
 export function poolInfo(): PoolInfo {
   return {
     size: settings.size,
+    niceIncrement: settings.niceIncrement,
     threadsPerWorker: appliedThreads,
     workers: pool?.threads.length ?? 0,
     running: [...live].filter((training) => training.isRunning()).length,
@@ -275,7 +294,7 @@ class PooledTraining extends EventEmitter implements TrainingThread {
   begin(): void {
     this.state = 'running';
     dispatched++;
-    const task: PoolTask = { job: this.job!, port: this.workerPort! };
+    const task: PoolTask = { job: this.job!, port: this.workerPort!, niceIncrement: settings.niceIncrement };
     const transferList = [this.workerPort!, ...this.transfer];
     this.job = undefined;
     this.workerPort = undefined;

@@ -151,11 +151,21 @@ describe('the pool under fitAsync', () => {
     [{ size: 1.5 }, /options\.size .* received 1\.5/],
     [{ threadsPerWorker: '2' }, /options\.threadsPerWorker .* received 2 of type string/],
     [{ threads: 2 }, /Unknown option options\.threads for configurePool/],
+    [{ niceIncrement: 20 }, /options\.niceIncrement to be an integer from 0 to 19 but received 20/],
   ])('rejects %p', (options, message) => {
     const before = poolInfo().size;
     expect(() => configurePool(options as never)).toThrow(ValueError);
     expect(() => configurePool(options as never)).toThrow(message);
     expect(poolInfo().size).toBe(before);
+  });
+
+  (process.platform === 'linux' ? it : it.skip)('lowers the training threads’ priority by niceIncrement, and only theirs (Linux)', async () => {
+    const nice = () => require('node:fs').readdirSync('/proc/self/task').map((tid: string) => Number(require('node:fs').readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
+    configurePool({ size: 1, niceIncrement: 7 });
+    let during: number[] = [];
+    await network(1).fitAsync(x, y, { ...settings, epochs: 2, onEpochEnd: () => void (during = nice()) });
+    expect(during.filter((n: number) => n === 7)).toHaveLength(1);
+    expect(require('node:os').getPriority(0)).toBe(0);
   });
 
   it('does not keep the process alive once its trainings are done', () => {
