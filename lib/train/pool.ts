@@ -292,6 +292,15 @@ class PooledTraining extends EventEmitter implements TrainingThread {
 
   /** Leaves the queue for a thread. */
   begin(): void {
+    let pool: Piscina;
+    try {
+      pool = thePool();
+    } catch (error) {
+      // No thread can start (tsx missing when running from the sources): this job fails, the queue moves on.
+      this.end(false);
+      setImmediate(() => this.emit('error', error as Error));
+      return;
+    }
     this.state = 'running';
     dispatched++;
     const task: PoolTask = { job: this.job!, port: this.workerPort!, niceIncrement: settings.niceIncrement };
@@ -299,7 +308,7 @@ class PooledTraining extends EventEmitter implements TrainingThread {
     this.job = undefined;
     this.workerPort = undefined;
     this.transfer = [];
-    this.pool = thePool();
+    this.pool = pool;
     this.pool.run(task, { transferList, signal: this.kill.signal }).then(
       () => {
         // The final message travels on the port, which may deliver after this: that message ends the run.
@@ -332,7 +341,8 @@ class PooledTraining extends EventEmitter implements TrainingThread {
     this.signal?.removeEventListener('abort', this.onAbort);
     this.port.close();
     if (was === 'queued') {
-      waiting.splice(waiting.indexOf(this), 1);
+      const at = waiting.indexOf(this);
+      if (at >= 0) waiting.splice(at, 1);
     } else {
       if (kill) this.kill.abort();
       dispatched--;
