@@ -6,6 +6,8 @@
  * Not part of the public API.
  */
 import * as os from 'node:os';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { threadId } from 'node:worker_threads';
 
 import type { PoolTask, StartedMessage } from './pool';
@@ -31,7 +33,23 @@ function lowerPriority(increment: number): void {
   }
 }
 
+/**
+ * A full collection of this thread's heap, run before each job. A job's data arrives on SharedArrayBuffers
+ * whose memory V8 does not count against the receiving thread's heap, and a training thread allocates
+ * little else, so it would rarely collect and kept every past job's buffers (and ports) alive: measured,
+ * 25 MB of RSS per 100 small jobs, growing without end. Collecting first frees all but the running job's.
+ * (`--expose-gc` set at run time, as V8 allows, gives new contexts a `gc` function.)
+ */
+let collect: (() => void) | undefined;
+try {
+  v8.setFlagsFromString('--expose-gc');
+  collect = vm.runInNewContext('gc') as () => void;
+} catch {
+  collect = undefined;
+}
+
 export default function train(task: PoolTask): void {
+  collect?.();
   lowerPriority(task.niceIncrement);
   const started: StartedMessage = { type: 'started', threadId };
   task.port.postMessage(started);

@@ -292,9 +292,9 @@ class PooledTraining extends EventEmitter implements TrainingThread {
 
   /** Leaves the queue for a thread. */
   begin(): void {
-    let pool: Piscina;
+    let pool_: Piscina;
     try {
-      pool = thePool();
+      pool_ = thePool();
     } catch (error) {
       // No thread can start (tsx missing when running from the sources): this job fails, the queue moves on.
       this.end(false);
@@ -302,13 +302,13 @@ class PooledTraining extends EventEmitter implements TrainingThread {
       return;
     }
     this.state = 'running';
+    this.pool = pool_;
     dispatched++;
     const task: PoolTask = { job: this.job!, port: this.workerPort!, niceIncrement: settings.niceIncrement };
     const transferList = [this.workerPort!, ...this.transfer];
     this.job = undefined;
     this.workerPort = undefined;
     this.transfer = [];
-    this.pool = pool;
     this.pool.run(task, { transferList, signal: this.kill.signal }).then(
       () => {
         // The final message travels on the port, which may deliver after this: that message ends the run.
