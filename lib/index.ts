@@ -48,3 +48,9 @@ export {
   StateError,
   ValueError,
 } from './errors';
+
+export { configurePool, poolInfo } from './train/pool';
+export type { PoolInfo, PoolOptions } from './train/pool';
+
+export { crossValidate, DEFAULT_SETTINGS, DEFAULT_SPACE, kFolds, localTrialRunner, sampleCandidates, tune } from './search';
+export type { CrossValidateOptions, CrossValidation, Fold, SearchSpace, Trial, TrialRunner, TrialSettings, TrialValidation, TuneOptions, TuneResult } from './search';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `blasnet` command (package.json `bin`): `train`, `predict`, `evaluate` and `info`. This file only
+ * The `blasnet` command (package.json `bin`): `train`, `predict`, `evaluate`, `info`, `tune` and `worker`. This file only
  * dispatches and turns failures into one line on stderr with an exit code (see errors.ts); each command
  * lives in commands/.
  */
@@ -12,6 +12,8 @@ import { INFO, info } from './commands/info';
 import { PREDICT, predict } from './commands/predict';
 import type { Io } from './commands/shared';
 import { TRAIN, train } from './commands/train';
+import { TUNE, tune } from './commands/tune';
+import { WORKER, worker } from './commands/worker';
 import { describeFailure, EXIT_USAGE, UsageError } from './errors';
 import { printable } from './terminal';
 import { packageVersion } from './version';
@@ -22,6 +24,8 @@ const COMMANDS: Record<string, { spec: CommandSpec; run: (args: ParsedArgs, io: 
   evaluate: { spec: EVALUATE, run: evaluate },
   info: { spec: INFO, run: info },
   export: { spec: EXPORT, run: exportModel },
+  tune: { spec: TUNE, run: tune },
+  worker: { spec: WORKER, run: worker },
 };
 
 function generalHelp(): string {

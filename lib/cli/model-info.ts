@@ -30,7 +30,8 @@ export interface TrainingRecord {
   trainRows: number;
   testRows: number;
   epochs: number;
-  seconds: number;
+  /** Models written before the training record left out the fit time hold it here; newer ones do not. */
+  seconds?: number;
   /** The flags as they were resolved (defaults included). */
   settings: Record<string, JsonValue>;
   /** Per epoch: the mean minibatch loss, and the held-out loss when rows were held out. */

@@ -1,12 +1,9 @@
 /**
- * fitAsync's main-thread side: starts a worker thread that runs the training loop (worker.ts), applies
+ * fitAsync's main-thread side: queues the training on the pool's threads (pool.ts), which run the loop (worker.ts); it applies
  * the weight snapshots it sends, runs the callbacks (pausing the worker until each settles), relays aborts,
  * and settles with the history or the error. The event loop only ever does small things: copy a snapshot,
  * call a callback.
  */
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-
 import { backends } from '../backend';
 import { AbortError, BlasnetError, ValueError } from '../errors';
 import type { Matrix } from '../matrix';
@@ -16,6 +13,7 @@ import type { History } from './history';
 import { logLine } from './history';
 import { handOver } from './handover';
 import { scheduledRate, type ResolvedFitAsyncOptions } from './options';
+import { startTraining, type TrainingThread } from './pool';
 import type { Schedule } from '../schedules';
 import type { TrainingTarget } from './trainer';
 import { CONTROL_SLOTS, RATE_BLOCK, RESUME, reviveError, STOP, type WorkerJob, type WorkerMessage } from './worker-protocol';
@@ -31,27 +29,6 @@ export interface AsyncData {
   x: Owned;
   y: Owned;
   validation: { split: number } | { x: Owned; y: Owned } | undefined;
-}
-
-/**
- * The worker's script: dist/train/worker.js in the package; lib/train/worker.ts when blasnet runs from
- * its TypeScript sources (its own tests, or tsx), and then the worker needs tsx's loader too.
- */
-function workerScript(): { file: string; execArgv: string[] } {
-  const extension = path.extname(__filename);
-  const file = path.join(__dirname, `worker${extension}`);
-  if (extension !== '.ts') return { file, execArgv: [] };
-  let loader: string;
-  try {
-    loader = require.resolve('tsx/cjs');
-  } catch (cause) {
-    throw new BlasnetError(
-      'ERR_WORKER_FAILED',
-      'fitAsync needs tsx (a devDependency) to run blasnet from its TypeScript sources; install it, or use the compiled package (dist/)',
-      { cause },
-    );
-  }
-  return { file, execArgv: ['--require', loader] };
 }
 
 function builtInBackend(target: TrainingTarget): 'native' | 'js' {
@@ -101,7 +78,6 @@ export async function trainInWorker(
   const { signal } = settings;
   if (signal?.aborted) throw detached(new AbortError('Training was aborted', { cause: signal.reason }));
   const backend = builtInBackend(target);
-  const script = workerScript();
 
   const { dtype } = target;
   const x = await handOver(data.x.matrix, data.x.owned, dtype);
@@ -151,7 +127,8 @@ export async function trainInWorker(
     waitOnEpoch: settings.onEpochEnd !== undefined,
     control,
   };
-  const worker = new Worker(script.file, { workerData: job, transferList: transfer, execArgv: script.execArgv });
+  // A thread of the process-wide pool (pool.ts): it may wait in the pool's queue first.
+  const worker = startTraining(job, transfer, signal);
   return supervise(worker, control, rates, target, random, settings, run);
 }
 
@@ -181,7 +158,7 @@ function detached<E>(error: E): E {
  * abort always settles fitAsync promptly and ends the worker.
  */
 function supervise(
-  worker: Worker,
+  worker: TrainingThread,
   control: Int32Array,
   rates: Float64Array | undefined,
   target: TrainingTarget,
@@ -230,10 +207,12 @@ function supervise(
       run.completedEpochs = message.epochs;
       random.setState(message.random);
     };
-    const stoppedError = (batches: number): unknown =>
+    const stoppedError = (batches: number, queued: boolean): unknown =>
       stopReason !== undefined && 'error' in stopReason
         ? stopReason.error
-        : aborted(` after ${batches} minibatch${batches === 1 ? '' : 'es'}, between two of them`);
+        : queued
+          ? aborted(' while it waited for a training thread; it never started')
+          : aborted(` after ${batches} minibatch${batches === 1 ? '' : 'es'}, between two of them`);
 
     const handle = async (message: WorkerMessage): Promise<void> => {
       if (finished) return;
@@ -265,7 +244,7 @@ function supervise(
           return;
         case 'stopped':
           takeFinal(message);
-          settle({ error: stoppedError(message.batches) });
+          settle({ error: stoppedError(message.batches, message.queued === true) });
           return;
         case 'failed':
           takeFinal(message);
@@ -283,7 +262,7 @@ function supervise(
       if (ending !== undefined) takeFinal(ending);
       let error: unknown;
       if (ending?.type === 'failed') error = reviveError(ending.error);
-      else if (ending?.type === 'stopped') error = stoppedError(ending.batches);
+      else if (ending?.type === 'stopped') error = stoppedError(ending.batches, ending.queued === true);
       else error = aborted(ending?.type === 'done' ? ' after its last minibatch, while a callback was still pending' : ' while a callback was still pending');
       settle({ error });
     };

@@ -78,7 +78,8 @@ export type WorkerMessage =
   /** The worker waits until the rates block holds the rates of the run's epochs from `from` (from 1). */
   | { type: 'rates'; from: number; parameters?: undefined }
   | ({ type: 'done'; history: History } & Final)
-  | ({ type: 'stopped'; batches: number } & Final)
+  /** `queued`: aborted before it left the pool's queue (the pool's own answer; nothing was trained). */
+  | ({ type: 'stopped'; batches: number; queued?: true } & Final)
   | ({ type: 'failed'; error: SerializedError } & Final);
 
 /**

@@ -227,6 +227,17 @@ describeOnLinux('the packed package, installed with no compiler and no OpenBLAS'
     summary.push(`npx blasnet info: OpenBLAS ${info.openblas}, core ${info.core}, ${info.addonSource}`);
   });
 
+  it("require('blasnet/queue') resolves through the exports map; without the optional bullmq it says what to install", () => {
+    const script = `const q = require('blasnet/queue');
+      try { new q.TrainingQueue({ connection: 'redis://127.0.0.1:1' }); console.log('{}'); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, exports: Object.keys(q) })); }`;
+    const out = JSON.parse(runOrThrow(process.execPath, ['-e', script], { cwd: project, env: userEnv })) as { code: string; message: string; exports: string[] };
+    expect(out.code).toBe('ERR_QUEUE_PEER_MISSING');
+    expect(out.message).toMatch(/npm install bullmq ioredis/);
+    expect(out.exports).toEqual(expect.arrayContaining(['TrainingQueue', 'startTrainingWorker', 'submitTraining']));
+    summary.push('blasnet/queue: resolves; bullmq absent -> ERR_QUEUE_PEER_MISSING');
+  });
+
   it('blasnet train and predict work from the installed package (its CSV parser and progress bar came along)', () => {
     const rows = ['x,y,label', ...Array.from({ length: 40 }, (_, i) => `${i % 7},${(i * 3) % 5},${i % 7 > 3 ? 'high' : 'low'}`)];
     fs.writeFileSync(path.join(project, 'small.csv'), `${rows.join('\n')}\n`);

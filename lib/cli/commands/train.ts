@@ -26,7 +26,10 @@ import { prepareInputs } from '../preprocess';
 import { createProgress, progressMode } from '../progress';
 import { describeColumn, readTable } from '../table';
 import { chooseTask, encodeClasses, encodeValues } from '../task';
+import { fitOnQueue } from '../remote-fit';
 import { resultsText } from '../text-report';
+import type { TrainingProgress } from '../../queue/job';
+import type { FitAsyncOptions } from '../../train/options';
 import { packageVersion } from '../version';
 import { BACKENDS, blasFacts, checkWritable, describeBlas, lossLabel, refuseSameFile, settingsFlags, write, writeReport, type Io } from './shared';
 
@@ -50,6 +53,7 @@ export const TRAIN: CommandSpec = {
     'batch-size': { type: 'string', value: '<n>', description: 'rows per update', default: '32' },
     lr: { type: 'string', value: '<rate>', description: 'learning rate', default: '0.001 for adam, 0.01 for sgd' },
     optimizer: { type: 'string', value: '<adam|sgd>', description: 'the optimizer', default: 'adam' },
+    'weight-decay': { type: 'string', value: '<l2>', description: 'L2 penalty added to the gradients (the optimizer\'s weightDecay)', default: '0' },
     seed: { type: 'string', value: '<n>', description: 'seeds the split, the initial weights and the shuffles', default: '1' },
     threads: { type: 'string', value: '<n>', description: 'OpenBLAS threads', default: 'OPENBLAS_NUM_THREADS, else every core' },
     backend: { type: 'string', value: '<native|js>', description: 'native (OpenBLAS) or js (pure TypeScript)', default: 'native' },
@@ -59,6 +63,8 @@ export const TRAIN: CommandSpec = {
     report: { type: 'string', value: '<report.html>', description: 'write an HTML report here' },
     quiet: { type: 'boolean', short: 'q', description: 'no progress, only the results' },
     json: { type: 'boolean', description: 'print one JSON object with the results instead of text' },
+    redis: { type: 'string', value: '<url>', description: 'train on a queue worker (blasnet worker) through this Redis server; the same model as a local run' },
+    queue: { type: 'string', value: '<name>', description: 'the queue, with --redis', default: 'blasnet-training' },
   },
 };
 
@@ -75,6 +81,7 @@ export interface TrainSettings {
   batchSize: number;
   optimizer: (typeof OPTIMIZERS)[number];
   learningRate: number;
+  weightDecay: number;
   seed: number;
   threads: number | undefined;
   backend: BackendName;
@@ -84,6 +91,9 @@ export interface TrainSettings {
   report: string | undefined;
   quiet: boolean;
   json: boolean;
+  /** Train on a queue worker through this Redis server (`--redis`), on this queue. */
+  redis: string | undefined;
+  queue: string | undefined;
 }
 
 /** `32,16` -> [32, 16]; `none` -> []. */
@@ -118,6 +128,7 @@ export function trainSettings(args: ParsedArgs): TrainSettings {
     batchSize: integerValue(args, 'batch-size', 32, 1),
     optimizer,
     learningRate: numberValue(args, 'lr', DEFAULT_RATE[optimizer], { min: 0, max: Infinity, minInclusive: false, maxInclusive: false, expected: 'a number greater than 0' })!,
+    weightDecay: numberValue(args, 'weight-decay', 0, { min: 0, max: Infinity, minInclusive: true, maxInclusive: false, expected: 'a number of at least 0' })!,
     seed: integerValue(args, 'seed', 1, 0, 2 ** 48 - 1),
     threads: args.values.threads === undefined ? undefined : integerValue(args, 'threads', 1, 1, 1024),
     backend: choiceValue(args, 'backend', BACKENDS, 'native'),
@@ -127,6 +138,8 @@ export function trainSettings(args: ParsedArgs): TrainSettings {
     report,
     quiet: args.values.quiet === true,
     json: args.values.json === true,
+    redis: stringValue(args, 'redis'),
+    queue: stringValue(args, 'queue'),
   };
 }
 
@@ -143,6 +156,7 @@ function settingsRecord(s: TrainSettings): Record<string, JsonValue> {
     'batch-size': s.batchSize,
     optimizer: s.optimizer,
     lr: s.learningRate,
+    'weight-decay': s.weightDecay,
     seed: s.seed,
     threads: s.threads ?? 'default',
     backend: s.backend,
@@ -217,9 +231,10 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
 
   // --- the network ------------------------------------------------------------------------------------
   const networkPlan = planNetwork(featureNames.length, s.hidden, s.activation, choice.task, classes?.length ?? 0);
-  const net = new Network(networkPlan.dims, networkPlan.activations, { seed: s.seed, backend: s.backend, initializer: networkPlan.initializer });
+  let net = new Network(networkPlan.dims, networkPlan.activations, { seed: s.seed, backend: s.backend, initializer: networkPlan.initializer });
   net.metadata = toMetadata(info);
-  const optimizer: Optimizer = s.optimizer === 'adam' ? new Adam({ learningRate: s.learningRate }) : new SGD({ learningRate: s.learningRate });
+  const rates = { learningRate: s.learningRate, weightDecay: s.weightDecay };
+  const optimizer: Optimizer = s.optimizer === 'adam' ? new Adam(rates) : new SGD(rates);
   const targetsOf = (indices: Uint32Array): Matrix => {
     if (labels) return classTargets(Int32Array.from(indices, (i) => labels[i]!), classes!.length);
     const t = targetStandardize ?? { mean: 0, scale: 1 };
@@ -230,7 +245,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   const validation = split.test.length > 0 ? ([prepareInputs(info, xTestRaw), targetsOf(split.test)] as const) : undefined;
   const activationNames = net.layers.map((l) => l.activation.name);
   const blas = blasFacts(s.backend);
-  const optimizerText = `${s.optimizer} (learning rate ${s.learningRate})`;
+  const optimizerText = `${s.optimizer} (learning rate ${s.learningRate}${s.weightDecay > 0 ? `, weight decay ${s.weightDecay}` : ''})`;
   say(
     `network: ${describeLayers(net.dims, activationNames)}, ${parameterCount(net.dims)} parameters, ${lossLabel(networkPlan.loss.name)}, ` +
       `${optimizerText}, batch ${s.batchSize}, ${s.epochs} epochs, seed ${s.seed}`,
@@ -247,7 +262,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   process.once('SIGINT', interrupt);
   const started = process.hrtime.bigint();
   try {
-    await net.fitAsync(xTrain, yTrain, {
+    const fitOptions = {
       loss: networkPlan.loss,
       epochs: s.epochs,
       batchSize: s.batchSize,
@@ -263,7 +278,18 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
         progress.epoch(epoch, logs.loss, logs.valLoss, labels ? logs.valAccuracy : undefined);
       },
       onBatchEnd: (_batch, logs) => progress.batch(logs.epoch, logs.progress),
-    });
+    } satisfies FitAsyncOptions;
+    if (s.redis === undefined) {
+      await net.fitAsync(xTrain, yTrain, fitOptions);
+    } else {
+      // The same fitAsync on a queue worker (remote-fit.ts): its progress drives the same bar.
+      const onProgress = (p: TrainingProgress) =>
+        p.type === 'epoch' ? progress.epoch(p.epoch, p.loss, p.valLoss, labels ? p.valAccuracy : undefined) : progress.batch(p.epoch, p.progress);
+      const remote = await fitOnQueue(net, xTrain, yTrain, fitOptions, { url: s.redis, queue: s.queue, signal: controller.signal, onProgress });
+      net = remote.net;
+      curve.loss.push(...remote.epochs.map((e) => e.loss));
+      curve.valLoss.push(...remote.epochs.flatMap((e) => (e.valLoss === undefined ? [] : [e.valLoss])));
+    }
   } finally {
     progress.stop();
     process.off('SIGINT', interrupt);
@@ -288,7 +314,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     trainRows: split.train.length,
     testRows: split.test.length,
     epochs: s.epochs,
-    seconds,
+    // No fit time here: it differs between two runs, and the same seed must give the same model file.
     settings: settingsRecord(s),
     loss: curve.loss.map(round),
     valLoss: validation ? curve.valLoss.map(round) : null,
