@@ -119,7 +119,8 @@ export function readModelInfo(net: Network<Dtype>, file: string): ModelInfo {
       !isObject(training) ||
       !isString(training.file) ||
       ![training.rows, training.trainRows, training.testRows, training.epochs].every(isCount) ||
-      !isFinite(training.seconds) ||
+      // Models written before issue 16 hold the fit's seconds; newer ones leave timing out of the bytes.
+      !(training.seconds === undefined || isFinite(training.seconds)) ||
       !isObject(training.settings) ||
       !arrayOf(training.loss, isFinite) ||
       !(training.valLoss === null || arrayOf(training.valLoss, isFinite))

@@ -224,6 +224,11 @@ function thePool(): Piscina {
       maxThreads: settings.size,
       idleTimeout: IDLE_TIMEOUT_MS,
       concurrentTasksPerWorker: 1,
+      // piscina's default parks an idle thread in Atomics.wait inside the frame that ran the last task,
+      // which keeps that task (and so the job's training rows) reachable until the next one arrives:
+      // measured, one whole copy of the last job's data per idle thread. Event-driven messages let the
+      // frame unwind and the thread collect (pool-worker.ts); a training lasts far longer than the wake-up.
+      atomics: 'disabled',
     });
     // A thread that fails with no task (it never does: every task's failure is that task's) would
     // otherwise be an unhandled 'error' event, which ends the process.
