@@ -6,6 +6,7 @@
  */
 import { closest } from '../validate';
 import { helpText, parseCommand, type CommandSpec, type ParsedArgs } from './args';
+import { BUILD_FROM_SOURCE, buildFromSource } from './commands/build-from-source';
 import { EVALUATE, evaluate } from './commands/evaluate';
 import { INFO, info } from './commands/info';
 import { PREDICT, predict } from './commands/predict';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { spec: CommandSpec; run: (args: ParsedArgs, io: 
   predict: { spec: PREDICT, run: predict },
   evaluate: { spec: EVALUATE, run: evaluate },
   info: { spec: INFO, run: info },
+  'build-from-source': { spec: BUILD_FROM_SOURCE, run: buildFromSource },
 };
 
 function generalHelp(): string {
