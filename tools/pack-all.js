@@ -91,6 +91,10 @@ function packMain(version) {
   }
   for (const field of DEVELOPMENT_FIELDS) delete manifest[field];
   manifest.optionalDependencies = Object.fromEntries(PLATFORMS.map((platform) => [platform.name, version]));
+  // A package with a binding.gyp at its root and no install script gets an implicit `node-gyp rebuild`
+  // install script from npm and pnpm; gypfile: false turns that off (the sources are for
+  // `npx blasnet build-from-source`, run when asked).
+  manifest.gypfile = false;
   fs.writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return pack(stage);
 }
