@@ -235,6 +235,42 @@ describeOnLinux('the packed packages, installed from a registry with no compiler
     });
   });
 
+  describe("what the README says about npm's handling of install scripts", () => {
+    // Not about blasnet, which has none: the README says what this npm does with a dependency's install
+    // script, and this holds it to that. A one-file package with an `install` script, from the registry.
+    let project: string;
+    let marker: string;
+    beforeAll(() => {
+      const pkg = path.join(work, 'scripted-package');
+      marker = path.join(work, 'install-script-ran');
+      fs.mkdirSync(pkg);
+      const script = `node -e "require('fs').writeFileSync(process.env.MARKER, 'ran')"`;
+      fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'blasnet-scripted-fixture', version: '1.0.0', scripts: { install: script } }));
+      const [packed] = JSON.parse(runOrThrow('npm', ['pack', '--json', '--pack-destination', work], { cwd: pkg, env: userEnv }));
+      publish(registry, path.join(work, packed.filename), { ...process.env });
+      project = newProject('scripted');
+    });
+    const installScripted = (flags: string[]) => {
+      fs.rmSync(marker, { force: true });
+      fs.rmSync(path.join(project, 'node_modules'), { recursive: true, force: true });
+      const result = run('npm', ['install', 'blasnet-scripted-fixture', '--no-audit', '--no-fund', ...flags], { cwd: project, env: { ...userEnv, MARKER: marker } });
+      return { status: result.status, output: `${result.stdout}${result.stderr}`, ran: fs.existsSync(marker) };
+    };
+
+    it(`npm ${runOrThrow('npm', ['--version'], { cwd: os.tmpdir() }).trim()} runs a dependency's install script during npm install, with a warning`, () => {
+      const { status, output, ran } = installScripted([]);
+      expect(status).toBe(0);
+      expect(ran).toBe(true);
+      expect(output).toMatch(/install scripts not yet covered by allowScripts/);
+    });
+
+    it('and refuses it only with --strict-allow-scripts', () => {
+      const { status, ran } = installScripted(['--strict-allow-scripts']);
+      expect(status).not.toBe(0);
+      expect(ran).toBe(false);
+    });
+  });
+
   describe('npm install blasnet', () => {
     it('no compiler, make or python works where it was installed: each is a shim that fails', () => {
       for (const name of COMPILER_TOOLS) {
@@ -400,6 +436,18 @@ describeOnLinux('the packed packages, installed from a registry with no compiler
       const info = lastJson<Record<string, string>>(emulated(node.binary, [cli, 'info', '--json'], projects.arm64!, userEnv, 120_000));
       expect(info).toMatchObject({ backend: 'native', addonSource: 'package', platform: 'linux-arm64', core: result.core });
       summary.push(`arm64 blasnet info under qemu: ${((Date.now() - infoStarted) / 1000).toFixed(1)} s`);
+
+      // OpenBLAS's DYNAMIC_ARCH picks its kernels from the CPU it finds: qemu can pretend to be a
+      // Cortex-A72 or a Neoverse N1 (Graviton 2), and blasInfo() names the core chosen.
+      const script = "const i = require('blasnet').blasInfo(); console.log(JSON.stringify([i.core, i.coreSource]))";
+      const cores = ['cortex-a72', 'neoverse-n1'].map((cpu) =>
+        lastJson<[string, string]>(emulated(node.binary, ['-e', script], projects.arm64!, { ...userEnv, QEMU_CPU: cpu }, 120_000)),
+      );
+      expect(cores).toEqual([
+        ['cortexa72', 'openblas'],
+        ['neoversen1', 'openblas'],
+      ]);
+      summary.push(`arm64 cores chosen under QEMU_CPU=cortex-a72, neoverse-n1: ${cores.map(([core]) => core).join(', ')}`);
     }, 900_000);
   });
 });
