@@ -245,7 +245,7 @@ describeOnLinux('the packed packages, installed from a registry with no compiler
       marker = path.join(work, 'install-script-ran');
       fs.mkdirSync(pkg);
       const script = `node -e "require('fs').writeFileSync(process.env.MARKER, 'ran')"`;
-      fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'blasnet-scripted-fixture', version: '1.0.0', scripts: { install: script } }));
+      fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: '@blasnet/scripted-fixture', version: '1.0.0', scripts: { install: script } }));
       const [packed] = JSON.parse(runOrThrow('npm', ['pack', '--json', '--pack-destination', work], { cwd: pkg, env: userEnv }));
       publish(registry, path.join(work, packed.filename), { ...process.env });
       project = newProject('scripted');
@@ -253,7 +253,7 @@ describeOnLinux('the packed packages, installed from a registry with no compiler
     const installScripted = (flags: string[]) => {
       fs.rmSync(marker, { force: true });
       fs.rmSync(path.join(project, 'node_modules'), { recursive: true, force: true });
-      const result = run('npm', ['install', 'blasnet-scripted-fixture', '--no-audit', '--no-fund', ...flags], { cwd: project, env: { ...userEnv, MARKER: marker } });
+      const result = run('npm', ['install', '@blasnet/scripted-fixture', '--no-audit', '--no-fund', ...flags], { cwd: project, env: { ...userEnv, MARKER: marker } });
       return { status: result.status, output: `${result.stdout}${result.stderr}`, ran: fs.existsSync(marker) };
     };
 
