@@ -347,6 +347,23 @@ describeOnLinux('the packed packages, installed from a registry with no compiler
       expect(build.stderr).toContain('A source build needs a C++17 compiler, make, python3 and OpenBLAS');
       summary.push(`npx blasnet build-from-source: exit ${build.status}, as it must without a compiler`);
     });
+
+    it('with a compiler and OpenBLAS, npx blasnet build-from-source builds an addon that loads and trains', () => {
+      const started = Date.now();
+      // This machine's own PATH: the compilers, make, python3 and the OpenBLAS headers are really there.
+      const withTools = { ...userEnv, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`, CXX: undefined, CC: undefined };
+      try {
+        runOrThrow('npx', ['--offline', 'blasnet', 'build-from-source'], { cwd: projects.npm!, env: withTools, timeout: 600_000 });
+        const built = runFixture<TrainResult>(projects.npm!, 'require.cjs', { BLASNET_ADDON: 'build' });
+        expect(built.addon).toBe(installed('npm', 'blasnet', 'build', 'Release', 'blasnet.node'));
+        expect(built.addonSource).toBe('build');
+        // The machine's dynamic OpenBLAS against the static one: the same losses to rounding.
+        built.loss.forEach((loss, i) => expect(Math.abs(loss - required.loss[i]!)).toBeLessThanOrEqual(1e-9));
+        summary.push(`npx blasnet build-from-source with a compiler: built and trained in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      } finally {
+        fs.rmSync(installed('npm', 'blasnet', 'build'), { recursive: true, force: true });
+      }
+    }, 600_000);
   });
 
   let x64: PlatformResult;
