@@ -93,7 +93,9 @@ function packMain(version) {
   manifest.optionalDependencies = Object.fromEntries(PLATFORMS.map((platform) => [platform.name, version]));
   // A package with a binding.gyp at its root and no install script gets an implicit `node-gyp rebuild`
   // install script from npm and pnpm; gypfile: false turns that off (the sources are for
-  // `npx blasnet build-from-source`, run when asked).
+  // `npx blasnet build-from-source`, run when asked). The repository's package.json says so too, so a
+  // clone's `npm install` builds once, through `prepare`; this keeps it true of the tarball whatever
+  // the repository's says.
   manifest.gypfile = false;
   fs.writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return pack(stage);
