@@ -6,6 +6,8 @@ export { Network } from './network';
 export type { NetworkOptions, GradientResult, Evaluation, LoadOptions } from './network';
 export type { JsonValue, ModelHeader, ModelMetadata } from './model/description';
 export type { ModelJSON } from './model/json';
+/** The ONNX IR and ai.onnx opset versions {@link Network.toONNX} writes (README "ONNX"). */
+export { IR_VERSION as ONNX_IR_VERSION, OPSET_VERSION as ONNX_OPSET_VERSION } from './onnx/versions';
 export type { History } from './train/history';
 export type { Layer } from './layer';
 export type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitAsyncOptions, FitOptions } from './train/options';
@@ -16,7 +18,7 @@ export { BinaryCrossEntropy, CrossEntropy, MSE, LOSSES } from './losses';
 export type { Loss } from './losses';
 
 export { Matrix } from './matrix';
-export type { Dtype, MatrixLike } from './matrix';
+export type { Dtype, MatrixLike, TargetsLike } from './matrix';
 export { Adam, AdamW, Optimizer, SGD } from './optimizers';
 export type { AdamOptions, OptimizerConfig, OptimizerState, SGDOptions } from './optimizers';
 export * as schedules from './schedules';

@@ -14,7 +14,7 @@ import type { Layer } from './layer';
 import { LOSSES, type Loss } from './losses';
 import type { FloatArray } from './backend/kernels';
 import { INITIALIZER_NAMES, initialize, type InitializerName } from './initializers';
-import { assertFinite, inDtype, Matrix, MAX_ELEMENTS, toMatrix, type Dtype, type FloatArrayOf, type MatrixLike } from './matrix';
+import { assertFinite, inDtype, Matrix, MAX_ELEMENTS, toMatrix, toTargets, type Dtype, type FloatArrayOf, type MatrixLike, type TargetsLike } from './matrix';
 import { Optimizer, optimizerFromConfig, SGD } from './optimizers';
 import { argmaxRows, confusionMatrix, accuracy as accuracyOf } from './metrics';
 import { writeFileAtomic } from './model/atomic-write';
@@ -22,6 +22,7 @@ import { decodeModel, encodeModel } from './model/binary';
 import type { ModelDescription, ModelMetadata } from './model/description';
 import { decodeModelJSON, encodeModelJSON, type ModelJSON } from './model/json';
 import { checkMetadata } from './model/metadata';
+import { describeONNX, networkToONNX } from './onnx';
 import { Random, type RandomState } from './random';
 import { NetworkLayout } from './backend/layout';
 import { trainInWorker, type AsyncData, type AsyncRun, type Owned } from './train/fit-async';
@@ -45,7 +46,9 @@ import { integerIn, invalid, optionsObject, shapeMismatch } from './validate';
 export interface NetworkOptions<D extends Dtype = Dtype> {
   /**
    * Seeds the network's random generator (initial weights, then shuffling). The same seed gives
-   * bit-identical weights on both backends and every run. Default: a random seed, readable as `net.seed`.
+   * bit-identical initial weights on both backends; training is bit-identical run to run on one backend at
+   * one thread count (and fit to fitAsync), while the two backends agree to rounding (README,
+   * Reproducibility). Default: a random seed, readable as `net.seed`.
    */
   seed?: number;
   /** `'native'` (default: OpenBLAS) or `'js'` (pure TypeScript), or a Backend object. */
@@ -65,6 +68,12 @@ export interface NetworkOptions<D extends Dtype = Dtype> {
   initializer?: InitializerName;
 }
 
+/**
+ * What {@link Network.toBuffer} returns: a Node `Buffer` where Node's types (@types/node) are loaded, else
+ * the `Uint8Array` it is, so that the published types compile in a project without @types/node (issue 13).
+ */
+export type ModelBytes = typeof globalThis extends { Buffer: { alloc(size: number): infer B } } ? B : Uint8Array;
+
 /** Options of {@link Network.save}, {@link Network.toJSON} and {@link Network.toBuffer}. */
 export interface SaveOptions {
   /**
@@ -78,6 +87,13 @@ export interface SaveOptions {
 export interface LoadOptions {
   /** The backend of the loaded network: `'native'` (default) or `'js'`, or a Backend object. */
   backend?: BackendName | Backend;
+  /**
+   * The dtype the model must have, which is also the loaded network's type: `'float64'` (default:
+   * `Network<'float64'>`, Float64Array weights), `'float32'` (`Network<'float32'>`), or `'any'` for either
+   * (`Network<Dtype>`: check `net.dtype`). A model of another dtype is rejected with a
+   * {@link ModelFormatError} (`ERR_MODEL_DTYPE`) before anything is built, so the static type never lies.
+   */
+  dtype?: Dtype | 'any';
 }
 
 /** A saved model's weights and generator state, given to the constructor instead of drawing new ones. */
@@ -378,7 +394,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
    * The loss of one batch and its exact gradients, without changing any parameter.
    * @returns the batch loss (mean reduction, as PyTorch) and d(loss)/d(parameter) per layer
    */
-  gradients(x: MatrixLike, y: MatrixLike, loss: Loss): GradientResult<D> {
+  gradients(x: MatrixLike, y: TargetsLike, loss: Loss): GradientResult<D> {
     const { input, targets } = this.checkPair(x, y);
     const lossFn = resolveLoss(loss, this.outputActivation, 'loss');
     const workspace = new Workspace(this.layout, input.rows, this.dtype);
@@ -412,12 +428,13 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
    * early stopping watches them. Runs on the calling thread until done: on a server, use
    * {@link Network.fitAsync}, which trains the same way (bit for bit) without blocking the event loop.
    * @param x - rows x inputs
-   * @param y - rows x outputs targets (one-hot rows for classification)
+   * @param y - rows x outputs targets (one-hot rows for classification); for a one-output network also one
+   *   number per row (a Float64Array or number[], as `splitColumn`'s labels), for regression
    * @throws {@link NonFiniteLossError} when a minibatch loss turns NaN or infinite (unless
    *   `stopOnNonFinite: false`); the weights are those of the last finite step
    * @throws {@link StateError} (`ERR_FIT_IN_PROGRESS`) while a fitAsync runs on this network
    */
-  fit(x: MatrixLike, y: MatrixLike, options: FitOptions = {}): History {
+  fit(x: MatrixLike, y: TargetsLike, options: FitOptions = {}): History {
     this.claimTraining('fit');
     try {
       const settings = resolveFitOptions(options, this.outputActivation, this.trainedLoss);
@@ -482,7 +499,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
    * });
    * ```
    */
-  async fitAsync(x: MatrixLike, y: MatrixLike, options: FitAsyncOptions = {}): Promise<History> {
+  async fitAsync(x: MatrixLike, y: TargetsLike, options: FitAsyncOptions = {}): Promise<History> {
     this.claimTraining('fitAsync');
     try {
       const settings = resolveFitAsyncOptions(options, this.outputActivation, this.trainedLoss);
@@ -525,6 +542,9 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
    * A network from {@link Network.toJSON}'s object (or its JSON text), checked in full first.
    * @throws {@link ModelFormatError} for anything that is not an intact blasnet model of a known version
    */
+  static fromJSON(json: ModelJSON | string, options: LoadOptions & { dtype: 'float32' }): Network<'float32'>;
+  static fromJSON(json: ModelJSON | string, options?: LoadOptions & { dtype?: 'float64' }): Network<'float64'>;
+  static fromJSON(json: ModelJSON | string, options: LoadOptions): Network<Dtype>;
   static fromJSON(json: ModelJSON | string, options: LoadOptions = {}): Network<Dtype> {
     let value: unknown = json;
     if (typeof json === 'string') {
@@ -534,20 +554,49 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         throw new ModelFormatError('ERR_MODEL_HEADER', `Cannot load the model from JSON text: it does not parse (${(error as Error).message})`);
       }
     }
-    return Network.restore(decodeModelJSON(value, 'from JSON'), options);
+    return Network.restore(decodeModelJSON(value, 'from JSON'), options, 'from JSON');
   }
 
-  /** The model file's bytes, as {@link Network.save} writes them (format in docs/design.md). */
-  toBuffer(options?: SaveOptions): Buffer {
-    return encodeModel(this.describe(options));
+  /** The model file's bytes, as {@link Network.save} writes them (format in docs/design.md): a Buffer. */
+  toBuffer(options?: SaveOptions): ModelBytes {
+    return encodeModel(this.describe(options)) as ModelBytes;
   }
 
   /**
    * A network from {@link Network.toBuffer}'s bytes, checked in full first.
    * @throws {@link ModelFormatError} for anything that is not an intact blasnet model of a known version
    */
+  static fromBuffer(bytes: Uint8Array, options: LoadOptions & { dtype: 'float32' }): Network<'float32'>;
+  static fromBuffer(bytes: Uint8Array, options?: LoadOptions & { dtype?: 'float64' }): Network<'float64'>;
+  static fromBuffer(bytes: Uint8Array, options: LoadOptions): Network<Dtype>;
   static fromBuffer(bytes: Uint8Array, options: LoadOptions = {}): Network<Dtype> {
-    return Network.restore(decodeModel(bytes, 'from a buffer'), options);
+    return Network.restore(decodeModel(bytes, 'from a buffer'), options, 'from a buffer');
+  }
+
+  /**
+   * The network as an ONNX model (IR 7, opset 13): input `input` [N, inputs], output `output`
+   * [N, outputs] with a symbolic batch N, DOUBLE tensors for float64 and FLOAT for float32, and
+   * blasnet's version, dims, loss and metadata in `metadata_props`. Runs in onnxruntime (see README "ONNX").
+   * @throws {@link ValueError} (`ERR_INVALID_METADATA`) when `metadata` is not plain JSON data
+   */
+  toONNX(): Uint8Array {
+    return networkToONNX(this);
+  }
+
+  /**
+   * A network from an ONNX MLP: a chain of Gemm (or MatMul + Add) layers with Relu, LeakyRelu, Sigmoid,
+   * Tanh, Softmax or Identity, as `torch.onnx.export` writes an nn.Sequential and skl2onnx an MLP (and
+   * {@link Network.toONNX} writes). FLOAT graphs are float32 networks and DOUBLE ones float64; as for
+   * {@link Network.load}, `options.dtype` says which is expected (default `'float64'`; `'any'` for either).
+   * It trains on and exports back like any network.
+   * @throws {@link ModelFormatError} (`ERR_ONNX_*`) for bytes that are not such a model, naming the node
+   *   and op type it cannot import; `ERR_MODEL_DTYPE` for a model of another dtype than `options.dtype`
+   */
+  static fromONNX(bytes: Uint8Array, options: LoadOptions & { dtype: 'float32' }): Network<'float32'>;
+  static fromONNX(bytes: Uint8Array, options?: LoadOptions & { dtype?: 'float64' }): Network<'float64'>;
+  static fromONNX(bytes: Uint8Array, options: LoadOptions): Network<Dtype>;
+  static fromONNX(bytes: Uint8Array, options: LoadOptions = {}): Network<Dtype> {
+    return Network.restore(describeONNX(bytes), options, 'from ONNX');
   }
 
   /**
@@ -568,6 +617,9 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
    * before the network is built.
    * @throws {@link ModelFormatError} naming the file and what is wrong with it; the file system's errors
    */
+  static load(file: string, options: LoadOptions & { dtype: 'float32' }): Promise<Network<'float32'>>;
+  static load(file: string, options?: LoadOptions & { dtype?: 'float64' }): Promise<Network<'float64'>>;
+  static load(file: string, options: LoadOptions): Promise<Network<Dtype>>;
   static async load(file: string, options: LoadOptions = {}): Promise<Network<Dtype>> {
     const bytes = await fs.readFile(file);
     const source = JSON.stringify(file);
@@ -580,9 +632,9 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
       } catch (error) {
         throw new ModelFormatError('ERR_MODEL_HEADER', `Cannot load the model ${source}: it looks like JSON but does not parse (${(error as Error).message})`);
       }
-      return Network.restore(decodeModelJSON(value, source), options);
+      return Network.restore(decodeModelJSON(value, source), options, source);
     }
-    return Network.restore(decodeModel(bytes, source), options);
+    return Network.restore(decodeModel(bytes, source), options, source);
   }
 
   /** What a saved model holds. */
@@ -618,8 +670,19 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
   }
 
   /** A network from a checked description: its weights and generator state, not fresh ones. */
-  private static restore(model: ModelDescription, options: LoadOptions): Network<Dtype> {
-    const given = optionsObject('options', options, ['backend'] as const);
+  private static restore(model: ModelDescription, options: LoadOptions, source: string): Network<Dtype> {
+    const given = optionsObject('options', options, ['backend', 'dtype'] as const);
+    const wanted = given.dtype ?? 'float64';
+    if (wanted !== 'any' && !DTYPES.includes(wanted as Dtype)) {
+      throw invalid('ERR_INVALID_ARGUMENT', 'options.dtype', "'float64', 'float32' or 'any'", wanted);
+    }
+    if (wanted !== 'any' && wanted !== model.dtype) {
+      const how = given.dtype === undefined ? ' (the default)' : '';
+      throw new ModelFormatError(
+        'ERR_MODEL_DTYPE',
+        `Cannot load the model ${source}: it is a ${model.dtype} model, and options.dtype asks for ${wanted}${how}; pass { dtype: '${model.dtype}' } (or { dtype: 'any' } for either)`,
+      );
+    }
     const restored: Restored = { parameters: model.parameters, random: model.random };
     const networkOptions: NetworkOptions<Dtype> & { [RESTORE]: Restored } = { [RESTORE]: restored };
     if (model.seed !== undefined) networkOptions.seed = model.seed;
@@ -682,12 +745,12 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
 
   private checkPair(
     x: MatrixLike,
-    y: MatrixLike,
+    y: TargetsLike,
     { finite = true, names = ['x', 'y'] }: { finite?: boolean; names?: [string, string] } = {},
   ): { input: Matrix; targets: Matrix } {
     const [xName, yName] = names;
     const input = this.checkInputs(x, xName, finite);
-    const targets = toMatrix(y, yName, { finite });
+    const targets = toTargets(y, yName, this.outputs, { finite });
     if (targets.cols !== this.outputs) {
       throw shapeMismatch(
         `Expected ${yName} to have ${this.outputs} columns (the network's outputs, dims[${this.dims.length - 1}]) but it has ${targets.cols}`,

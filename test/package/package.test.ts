@@ -26,7 +26,7 @@ const platformPackage = `@blasnet/${process.platform}-${process.arch}-gnu`;
 const PLATFORM_FILE = `node_modules/${platformPackage}/blasnet.node`;
 /** What package.json's `files` allows into the main package, besides package.json itself. */
 const SHIPPED =
-  /^(dist\/.+|native\/.+|binding\.gyp|CMakeLists\.txt|tools\/(find-openblas|build-from-source|node-gyp)\.js|README\.md|LICENSE|NOTICE|package\.json)$/;
+  /^(dist\/.+|native\/.+|examples\/.+|binding\.gyp|CMakeLists\.txt|tools\/(find-openblas|build-from-source|node-gyp)\.js|lib\/onnx\/onnx\.proto|README\.md|LICENSE|NOTICE|package\.json)$/;
 const COMPILER_TOOLS = ['g++', 'c++', 'gcc', 'cc', 'make', 'python3', 'cmake'];
 
 type Env = Record<string, string | undefined>;
@@ -214,7 +214,7 @@ describeOnLinux('the packed packages, installed from a registry with no compiler
       const main = byName('blasnet');
       expect(main.files.filter((file) => !SHIPPED.test(file))).toEqual([]);
       expect(main.files.filter((file) => file.endsWith('.node'))).toEqual([]);
-      for (const file of ['dist/index.js', 'dist/index.d.ts', 'binding.gyp', 'native/addon.cc', 'tools/build-from-source.js', 'NOTICE', 'LICENSE']) {
+      for (const file of ['dist/index.js', 'dist/index.d.ts', 'binding.gyp', 'native/addon.cc', 'tools/build-from-source.js', 'NOTICE', 'LICENSE', 'examples/data/iris-species.csv', 'examples/data/NOTICE', 'lib/onnx/onnx.proto']) {
         expect(main.files).toContain(file);
       }
       const manifest = JSON.parse(fs.readFileSync(installed('npm', 'blasnet', 'package.json'), 'utf8'));
@@ -335,8 +335,30 @@ describeOnLinux('the packed packages, installed from a registry with no compiler
       summary.push(`npx blasnet info: OpenBLAS ${info.openblas}, core ${info.core}, ${info.addonSource}`);
     });
 
-    it('blasnet train and predict work from the installed package', () => {
-      cliTrainPredict(projects.npm!, [path.join(projects.npm!, 'node_modules', '.bin', 'blasnet')]);
+    it('blasnet train, predict and export work from the installed package', () => {
+      const bin = path.join(projects.npm!, 'node_modules', '.bin', 'blasnet');
+      cliTrainPredict(projects.npm!, [bin]);
+      // ONNX export needs protobufjs and the shipped onnx.proto (lib/onnx/, beside dist/).
+      const exported = runOrThrow(bin, ['export', `small-blasnet.blasnet`, '--onnx', 'small.onnx', '--network-only'], { cwd: projects.npm!, env: userEnv });
+      expect(exported).toMatch(/^wrote small\.onnx: 2-[\d-]+ network/);
+      expect(fs.statSync(path.join(projects.npm!, 'small.onnx')).size).toBeGreaterThan(100);
+    });
+
+    it("the README's CLI session works from the installed package's own copy of the data (issue 13)", () => {
+      const bin = path.join(projects.npm!, 'node_modules', '.bin', 'blasnet');
+      const data = path.join('node_modules', 'blasnet', 'examples', 'data', 'iris-species.csv');
+      const trained = lastJson<Record<string, unknown>>(runOrThrow(bin, ['train', data, '--target', 'species', '--epochs', '20', '--json'], { cwd: projects.npm!, env: userEnv }));
+      expect(trained).toMatchObject({ task: 'classification', classes: ['setosa', 'versicolor', 'virginica'], rows: 150 });
+    });
+
+    it("a strict TypeScript project compiles against the tarball's types: no @types/node, no DOM, no skipLibCheck", () => {
+      // The consumer of test/types/ (its @ts-expect-error lines included), now against what npm installed.
+      const consumer = path.join(projects.npm!, 'typescript-consumer');
+      fs.mkdirSync(consumer);
+      for (const file of ['consumer.ts', 'tsconfig.json']) fs.copyFileSync(path.join(root, 'test', 'types', 'consumer', file), path.join(consumer, file));
+      expect(fs.existsSync(path.join(projects.npm!, 'node_modules', '@types'))).toBe(false);
+      const tsc = run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer], { cwd: consumer, env: userEnv });
+      expect({ status: tsc.status, output: `${tsc.stdout}${tsc.stderr}` }).toEqual({ status: 0, output: '' });
     });
 
     it('npx blasnet build-from-source is the explicit source build: here it fails loudly, naming what it needs', () => {

@@ -225,7 +225,9 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   say(`backend: ${s.backend}, ${describeBlas(blas)}`);
 
   // --- training ----------------------------------------------------------------------------------------
-  const progress = createProgress(progressMode(io.stderr, s.quiet), io.stderr, s.epochs);
+  // A regression trains on the standardised target; its results table is in the target's units: say which.
+  const lossScale = choice.task === 'regression' && targetStandardize ? 'standardised target' : undefined;
+  const progress = createProgress(progressMode(io.stderr, s.quiet), io.stderr, s.epochs, lossScale);
   const curve = { loss: [] as number[], valLoss: [] as number[] };
   const controller = new AbortController();
   const interrupt = () => controller.abort(new Error('interrupted (SIGINT)'));
