@@ -6,6 +6,7 @@
  */
 import { closest } from '../validate';
 import { helpText, parseCommand, type CommandSpec, type ParsedArgs } from './args';
+import { BUILD_FROM_SOURCE, buildFromSource } from './commands/build-from-source';
 import { EVALUATE, evaluate } from './commands/evaluate';
 import { EXPORT, exportModel } from './commands/export';
 import { INFO, info } from './commands/info';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { spec: CommandSpec; run: (args: ParsedArgs, io: 
   export: { spec: EXPORT, run: exportModel },
   tune: { spec: TUNE, run: tune },
   worker: { spec: WORKER, run: worker },
+  'build-from-source': { spec: BUILD_FROM_SOURCE, run: buildFromSource },
 };
 
 function generalHelp(): string {
