@@ -7,6 +7,7 @@ export type { NetworkOptions, GradientResult, Evaluation, LoadOptions } from './
 export type { JsonValue, ModelHeader, ModelMetadata } from './model/description';
 export type { ModelJSON } from './model/json';
 export type { History } from './train/history';
+export type { Predictor, PredictorOptions } from './predictor';
 export type { Layer } from './layer';
 export type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitAsyncOptions, FitOptions } from './train/options';
 
