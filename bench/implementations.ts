@@ -18,6 +18,8 @@ export interface Implementation {
   reducedB: boolean;
   /** Its limits, shown in the table's notes. */
   notes: string[];
+  /** The kinds of task it is measured on, when not all (a predict-only variant). */
+  tasks?: readonly ('train' | 'predict')[];
   /** Why it cannot run on this machine, when it cannot. */
   unavailable(): string | undefined;
   start(threads: number): WorkerStart;
@@ -63,6 +65,16 @@ export const IMPLEMENTATIONS: Implementation[] = [
     notes: ["dtype: 'float32': cblas_sgemm and float loops, Float32Array parameters (data converted once per fit)"],
     unavailable: available,
     start: (threads) => ({ kind: 'node', file: path.join(WORKERS, 'blasnet.ts'), args: ['native', String(threads), 'float32'] }),
+  },
+  {
+    id: 'native-predictor',
+    label: 'blasnet native, predictor',
+    threaded: true,
+    reducedB: false,
+    notes: ['C only: net.predictor({ rows }) prepared once, then run(matrix) per call (its result array reused)'],
+    tasks: ['predict'],
+    unavailable: available,
+    start: (threads) => ({ kind: 'node', file: path.join(WORKERS, 'blasnet.ts'), args: ['native', String(threads), 'float64', 'predictor'] }),
   },
   {
     id: 'js',

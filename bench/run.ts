@@ -210,6 +210,7 @@ async function measure(ctx: Context, threads: number, workers: Map<string, Worke
     }
     for (const implementation of ctx.implementations) {
       if (!workers.has(implementation.id)) continue;
+      if (implementation.tasks !== undefined && !implementation.tasks.includes(task.kind)) continue;
       const figure = newFigure(ctx, task, implementation.id, implementation.label, []);
       if (task.kind === 'train' && task.workload.id === 'B' && implementation.reducedB) {
         figure.notes.unshift(`reduced: ${suite.reducedB.epochs} epoch of ${suite.reducedB.rows.toLocaleString('en-US')} rows`);
