@@ -273,6 +273,9 @@ describe('the AVX2 clone, forced with BLASNET_SMALL_GEMM=avx2', () => {
     return { kernel, values: new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8) };
   };
 
+  // The cores whose kernels were read bit for bit against the clone (an AMD EPYC: OpenBLAS names it Zen, or
+  // Haswell when blasnet picks the core); elsewhere (SkylakeX on an AVX-512 CPU, unmeasured) to rounding.
+  const EXACT_CORES = ['Haswell', 'Zen'];
   (cpuHasAvx2() ? it : it.skip)('is reported by blasInfo, matches OpenBLAS bit for bit in float64 and the js backend in float32', () => {
     const forced = run('avx2');
     const openblas = run('0');
@@ -288,7 +291,7 @@ describe('the AVX2 clone, forced with BLASNET_SMALL_GEMM=avx2', () => {
       // multiply-adds, as OpenBLAS's Haswell kernel (also its Zen core's) does for rows in its 4-row blocks (alpha = 1, beta 0 or
       // 1). Its 1-3-row edge kernels (m not a multiple of 4, A not transposed) sum in another order, within
       // rounding of the same result.
-      if (m % 4 === 0) {
+      if (m % 4 === 0 && EXACT_CORES.includes(blasInfo().core)) {
         for (let i = 0; i < size; i++) {
           if (!Object.is(c64[i], blas64[i])) throw new Error(`float64 differs from OpenBLAS at ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} m=${m} n=${n} k=${k}, element ${i}: ${c64[i]} vs ${blas64[i]}`);
         }
@@ -303,6 +306,6 @@ describe('the AVX2 clone, forced with BLASNET_SMALL_GEMM=avx2', () => {
       offset += 2 * size;
     });
     expect(offset).toBe(forced.values.length);
-    expect(identical).toBeGreaterThan(avx2Shapes().length / 3);
+    if (EXACT_CORES.includes(blasInfo().core)) expect(identical).toBeGreaterThan(avx2Shapes().length / 3);
   });
 });
