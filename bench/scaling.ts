@@ -5,6 +5,7 @@
  *
  *   npm run bench:scaling                    the map (a few minutes), bench/scaling.svg and bench/.build/scaling.json
  *   npm run bench:scaling -- --smoke         a few points, one run each (seconds; writes no SVG)
+ *   npm run bench:scaling -- --from FILE     measure nothing: print and plot a past scaling.json
  *
  * Three slices of the space rather than all of it (11 x 6 x 4 x 2 x 2 points would take hours): widths
  * 8..2048 at depth 2, depths 1..6 at widths 16 and 64, rows 10^3..10^6 at width 32, depth 2. Networks are
@@ -22,7 +23,7 @@ import { parseArgs } from 'node:util';
 
 import { blasInfo, Matrix, MSE, Network, Relu, setNumThreads, Sigmoid } from '../lib';
 
-const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, from: { type: 'string' } } });
 const smoke = values.smoke;
 
 const INPUTS = 64;
@@ -117,6 +118,12 @@ function flagCliffs(series: Point[], axis: 'width' | 'depth' | 'rows'): void {
 }
 
 function main(): void {
+  if (values.from !== undefined) {
+    const past = JSON.parse(fs.readFileSync(values.from, 'utf8')) as Parameters<typeof svg>[0];
+    fs.writeFileSync(path.join(__dirname, 'scaling.svg'), svg(past));
+    print(past);
+    return;
+  }
   const points: Point[] = [];
   const started = Date.now();
   // A warm-up, so the first point does not pay for compiling fit's loops and touching its pages.
@@ -226,8 +233,8 @@ function svg(results: { points: Point[]; smallGemm: string; core: string; date: 
   const legend = Object.entries(colors)
     .map(([key, color], i) => `<g transform="translate(${60 + i * 120},${H + 14})"><line x1="0" x2="18" y1="0" y2="0" stroke="${color}" stroke-width="2"/><text x="22" y="4" font-size="10">${key.replace(' ', ', ')} thread${key.endsWith('1') ? '' : 's'}</text></g>`)
     .join('\n');
-  const note = `<text x="${3 * W - 8}" y="${H + 18}" text-anchor="end" font-size="9">${results.date.slice(0, 16)} UTC, small kernel ${results.smallGemm}, OpenBLAS ${results.core}; green: 9-16 columns (small kernel); circles: &gt;1.3x off trend</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${3 * W}" height="${H + 30}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="#fff"/>\n${panels.join('\n')}\n${legend}\n${note}\n</svg>\n`;
+  const note = `<text x="${3 * W - 8}" y="${H + 36}" text-anchor="end" font-size="9">${results.date.slice(0, 16)} UTC, small kernel ${results.smallGemm}, OpenBLAS ${results.core}; green: 9-16 columns (small kernel); circles: &gt;1.3x off trend</text>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${3 * W}" height="${H + 44}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="#fff"/>\n${panels.join('\n')}\n${legend}\n${note}\n</svg>\n`;
 }
 
 main();
