@@ -368,11 +368,16 @@ struct Prepared {
 // The handles this thread bound and has not released. napi_unwrap answers for any addon's wrapped object,
 // so networkRun trusts its pointer only once it is found here (a lookup, no dereference): cheaper than a
 // type tag, whose check cost ~85 ns a call. Per thread, as handles are: they cannot leave their thread.
-thread_local std::unordered_set<const void*> live;
+// Made on first use and never destroyed, so that a finalizer running while its thread or the process
+// shuts down never finds it gone (a few bytes per thread that ever prepared a pass).
+std::unordered_set<const void*>& liveHandles() {
+  thread_local std::unordered_set<const void*>* const set = new std::unordered_set<const void*>();
+  return *set;
+}
 
 void releasePrepared(napi_env env, void* data, void* /*hint*/) {
   Prepared* prepared = static_cast<Prepared*>(data);
-  live.erase(prepared);
+  liveHandles().erase(prepared);
   for (BoundArray& b : prepared->bound) {
     if (b.array != nullptr) napi_delete_reference(env, b.array);
     if (b.buffer != nullptr) napi_delete_reference(env, b.buffer);
@@ -447,7 +452,7 @@ napi_value networkPrepare(Call& call) {
     call.typeError("%s: handle is already bound (prepare a new object)", call.kernel());
     return nullptr;
   }
-  live.insert(prepared);
+  liveHandles().insert(prepared);
   return nullptr;
 }
 
@@ -492,7 +497,7 @@ napi_value NetworkRun(napi_env env, napi_callback_info info) {
   void* raw = nullptr;
   napi_valuetype kind = napi_undefined;
   if (napi_typeof(env, call.arg(0), &kind) != napi_ok || kind != napi_object ||
-      napi_unwrap(env, call.arg(0), &raw) != napi_ok || live.count(raw) == 0) {
+      napi_unwrap(env, call.arg(0), &raw) != napi_ok || liveHandles().count(raw) == 0) {
     call.typeError("networkRun: expected handle to be an object bound by networkPrepare");
     return nullptr;
   }
