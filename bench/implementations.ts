@@ -20,6 +20,8 @@ export interface Implementation {
   notes: string[];
   /** The kinds of task it is measured on, when not all (a predict-only variant). */
   tasks?: readonly ('train' | 'predict')[];
+  /** Environment variables its worker gets on top of the bench's own. */
+  env?: Readonly<Record<string, string>>;
   /** Why it cannot run on this machine, when it cannot. */
   unavailable(): string | undefined;
   start(threads: number): WorkerStart;
@@ -75,6 +77,16 @@ export const IMPLEMENTATIONS: Implementation[] = [
     tasks: ['predict'],
     unavailable: available,
     start: (threads) => ({ kind: 'node', file: path.join(WORKERS, 'blasnet.ts'), args: ['native', String(threads), 'float64', 'predictor'] }),
+  },
+  {
+    id: 'native-avx2',
+    label: 'blasnet native, AVX2 clone',
+    threaded: true,
+    reducedB: false,
+    notes: ['BLASNET_SMALL_GEMM=avx2: the small-matrix kernel\'s AVX2 clone even on an AVX-512 CPU (on an AVX2-only one, what native runs anyway)'],
+    env: { BLASNET_SMALL_GEMM: 'avx2' },
+    unavailable: available,
+    start: (threads) => ({ kind: 'node', file: path.join(WORKERS, 'blasnet.ts'), args: ['native', String(threads)] }),
   },
   {
     id: 'js',

@@ -90,7 +90,7 @@ export interface Results {
   targets: Target[];
 }
 
-const ORDER = ['dgemm', 'native', 'native-predictor', 'native-f32', 'js', 'numpy', 'torch', 'tfjs-cpu', 'tfjs-wasm', 'brain.js'];
+const ORDER = ['dgemm', 'native', 'native-predictor', 'native-avx2', 'native-f32', 'js', 'numpy', 'torch', 'tfjs-cpu', 'tfjs-wasm', 'brain.js'];
 const LABELS: Record<string, string> = {
   native: 'blasnet native',
   js: 'blasnet js backend',

@@ -76,6 +76,7 @@ serve(() => {
       core: blas.core,
       coreSource: blas.coreSource,
       threads: blas.threads,
+      smallGemm: blas.smallGemm,
     });
   } else {
     info.threads = 1;
