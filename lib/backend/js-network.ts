@@ -359,9 +359,11 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
           );
         }
       }
-      if (rows === 0) return;
+      if (rows === 0) return undefined;
       const { inputs, outputs } = bound.net.layout;
+      for (let i = 0; i < rows * inputs; i++) if (!Number.isFinite(bound.X[i]!)) return i;
       forward(k, bound.net, view(bound.X, 0, rows * inputs), rows, bound.out.subarray(0, rows * outputs));
+      return undefined;
     },
   };
 }

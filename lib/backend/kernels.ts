@@ -253,11 +253,13 @@ export interface NetworkKernels {
 
   /**
    * The forward pass of rows `0 .. rows` of the bound `X` into the bound `out` (`rows` at most the
-   * capacity), reading the bound arrays as they are now. A handle that `networkPrepare` did not bind is a
-   * `TypeError`, and so is any bound array whose buffer has since been detached or shrunk: the pass never
-   * reads or writes memory that is no longer the array's.
+   * capacity), reading the bound arrays as they are now; returns `undefined`. When one of those rows'
+   * values is NaN or infinite it runs nothing, writes nothing, and returns that value's index in `X` (the
+   * first one). A handle that `networkPrepare` did not bind is a `TypeError`, and so is any bound array
+   * whose buffer has since been detached or shrunk: the pass never reads or writes memory that is no
+   * longer the array's.
    */
-  networkRun(handle: object, rows: number): void;
+  networkRun(handle: object, rows: number): number | undefined;
 }
 
 /**

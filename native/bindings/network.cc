@@ -2,6 +2,7 @@
 // and every size derived from it is overflow-checked before any buffer is touched.
 #include "../kernels/network.h"
 
+#include <cmath>
 #include <cstdint>
 #include <new>
 #include <unordered_set>
@@ -340,7 +341,8 @@ napi_value NetworkGradients(napi_env env, napi_callback_info info) {
 
 // ---- Prepared forward passes: networkPrepare(layout, params, workspace, capacity, X, out, handle) checks
 // everything networkForward checks once and binds the arrays to `handle`; networkRun(handle, rows) then runs
-// rows 0 .. rows of X into out with no typed-array queries (each costs ~50 ns, a third of a small forward
+// rows 0 .. rows of X into out (or, when one of their values is not finite, returns its index and writes
+// nothing: the check costs less here than in JavaScript) with no typed-array queries (each costs ~50 ns, a third of a small forward
 // pass). Safety of the kept pointers: the handle holds strong references to the arrays (they cannot be
 // collected while it lives), and every call re-reads the byte length of each bound ArrayBuffer that could
 // change (a SharedArrayBuffer can be neither detached nor shrunk), so a buffer that was transferred,
@@ -482,6 +484,45 @@ bool stillBound(Call& call, const Prepared& prepared) {
   return true;
 }
 
+// Whether the first `count` values are all finite: v * 0 is 0 for a finite v and NaN for NaN or an
+// infinity, and one NaN poisons a sum. Eight partial sums, so the additions do not wait on each other.
+template <typename T>
+bool allFinite(const T* values, size_t count) {
+  T poison[8] = {};
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    for (int lane = 0; lane < 8; ++lane) poison[lane] += values[i + lane] * T(0);
+  }
+  for (; i < count; ++i) poison[0] += values[i] * T(0);
+  T sum = T(0);
+  for (T p : poison) sum += p;
+  return sum == T(0);
+}
+
+// The index of the first value that is not finite, for the caller's message (only after allFinite failed).
+template <typename T>
+size_t firstNonFinite(const T* values, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    if (!std::isfinite(values[i])) return i;
+  }
+  return count;
+}
+
+// Runs the pass, or returns the index of the first input that is not finite (nothing written).
+template <typename T>
+napi_value runPrepared(Call& call, const Prepared& prepared, size_t rows) {
+  const T* X = static_cast<const T*>(prepared.data[2]);
+  const size_t count = rows * prepared.layout.inputs();
+  if (!allFinite<T>(X, count)) {
+    napi_value index = nullptr;
+    napi_create_double(call.env(), static_cast<double>(firstNonFinite<T>(X, count)), &index);
+    return index;
+  }
+  kernels::networkForward<T>(prepared.layout, static_cast<const T*>(prepared.data[0]), static_cast<T*>(prepared.data[1]),
+                             prepared.capacity, X, rows, static_cast<T*>(prepared.data[3]));
+  return nullptr;
+}
+
 }  // namespace
 
 napi_value NetworkPrepare(napi_env env, napi_callback_info info) {
@@ -507,18 +548,8 @@ napi_value NetworkRun(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   if (rows == 0) return nullptr;
-  if (prepared.type == ElementType::Float32) {
-    kernels::networkForward<float>(prepared.layout, static_cast<const float*>(prepared.data[0]),
-                                   static_cast<float*>(prepared.data[1]), prepared.capacity,
-                                   static_cast<const float*>(prepared.data[2]), rows,
-                                   static_cast<float*>(prepared.data[3]));
-  } else {
-    kernels::networkForward<double>(prepared.layout, static_cast<const double*>(prepared.data[0]),
-                                    static_cast<double*>(prepared.data[1]), prepared.capacity,
-                                    static_cast<const double*>(prepared.data[2]), rows,
-                                    static_cast<double*>(prepared.data[3]));
-  }
-  return nullptr;
+  return prepared.type == ElementType::Float32 ? runPrepared<float>(call, prepared, rows)
+                                               : runPrepared<double>(call, prepared, rows);
 }
 
 }  // namespace blasnet::binding

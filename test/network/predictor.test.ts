@@ -143,6 +143,21 @@ describeBackends('networkPrepare / networkRun', (backend: Backend) => {
     expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle)).toThrow(TypeError);
   });
 
+  it('returns the index of the first non-finite input of the rows it is asked for, and then writes nothing', () => {
+    const a = fresh();
+    const handle = {};
+    backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
+    expect(backend.networkRun(handle, 3)).toBeUndefined();
+    a.X[9] = Infinity; // row 2
+    a.X[5] = NaN; // row 1
+    a.out.fill(7);
+    expect(backend.networkRun(handle, 3)).toBe(5);
+    expect(backend.networkRun(handle, 2)).toBe(5);
+    expect(Array.from(a.out)).toEqual(new Array(6).fill(7));
+    expect(backend.networkRun(handle, 1)).toBeUndefined(); // row 0 is finite
+    expect(a.out[0]).not.toBe(7);
+  });
+
   it('refuses an unbound handle and rows beyond the capacity', () => {
     const a = fresh();
     const handle = {};
