@@ -5,9 +5,9 @@
 #include <cmath>
 #include <cstdint>
 #include <new>
-#include <unordered_set>
 
 #include "args.h"
+#include "pointer_set.h"
 #include "bindings.h"
 
 namespace blasnet::binding {
@@ -372,14 +372,15 @@ struct Prepared {
 // type tag, whose check cost ~85 ns a call. Per thread, as handles are: they cannot leave their thread.
 // Made on first use and never destroyed, so that a finalizer running while its thread or the process
 // shuts down never finds it gone (a few bytes per thread that ever prepared a pass).
-std::unordered_set<const void*>& liveHandles() {
-  thread_local std::unordered_set<const void*>* const set = new std::unordered_set<const void*>();
-  return *set;
+// Null only if even that could not be allocated: then no handle is ever registered.
+PointerSet* liveHandles() {
+  thread_local PointerSet* const set = new (std::nothrow) PointerSet();
+  return set;
 }
 
 void releasePrepared(napi_env env, void* data, void* /*hint*/) {
   Prepared* prepared = static_cast<Prepared*>(data);
-  liveHandles().erase(prepared);
+  if (PointerSet* live = liveHandles()) live->erase(prepared);
   for (BoundArray& b : prepared->bound) {
     if (b.array != nullptr) napi_delete_reference(env, b.array);
     if (b.buffer != nullptr) napi_delete_reference(env, b.buffer);
@@ -448,13 +449,18 @@ napi_value networkPrepare(Call& call) {
       return nullptr;
     }
   }
+  PointerSet* live = liveHandles();
+  if (live == nullptr || !live->insert(prepared)) {
+    releasePrepared(env, prepared, nullptr);
+    call.rangeError("%s: out of memory for the handle registry", call.kernel());
+    return nullptr;
+  }
   // napi_wrap refuses an object that is already wrapped (bound before, or by another addon).
   if (napi_wrap(env, handle, prepared, releasePrepared, nullptr, nullptr) != napi_ok) {
-    releasePrepared(env, prepared, nullptr);
+    releasePrepared(env, prepared, nullptr);  // also takes it out of the registry
     call.typeError("%s: handle is already bound (prepare a new object)", call.kernel());
     return nullptr;
   }
-  liveHandles().insert(prepared);
   return nullptr;
 }
 
@@ -538,7 +544,7 @@ napi_value NetworkRun(napi_env env, napi_callback_info info) {
   void* raw = nullptr;
   napi_valuetype kind = napi_undefined;
   if (napi_typeof(env, call.arg(0), &kind) != napi_ok || kind != napi_object ||
-      napi_unwrap(env, call.arg(0), &raw) != napi_ok || liveHandles().count(raw) == 0) {
+      napi_unwrap(env, call.arg(0), &raw) != napi_ok || liveHandles() == nullptr || !liveHandles()->contains(raw)) {
     call.typeError("networkRun: expected handle to be an object bound by networkPrepare");
     return nullptr;
   }

@@ -212,3 +212,21 @@ describe('Network.predictor keeps the js and native backends in agreement', () =
     for (let i = 0; i < a!.length; i++) expect(a![i]).toBeCloseTo(b![i]!, 12);
   });
 });
+
+describe('Network.predictor [native]: many prepared passes at once (the handle registry grows and forgets)', () => {
+  it('600 predictors, every other one dropped and collected, all the rest still give predict\'s bits', async () => {
+    const net = new Network([4, 6, 3], [Relu, Softmax], { seed: 3, backend: 'native' });
+    const x = rows(2, 4, 11);
+    const expected = net.predict(new Matrix(2, 4, x)).data;
+    let runs: (ReturnType<typeof net.predictor> | undefined)[] = Array.from({ length: 600 }, () => net.predictor({ rows: 2 }));
+    runs = runs.map((run, i) => (i % 2 === 0 ? undefined : run));
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc !== undefined) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // New handles land in slots that dropped ones left (tombstones), and the table grows past them.
+    runs.push(...Array.from({ length: 600 }, () => net.predictor({ rows: 2 })));
+    for (const run of runs) if (run !== undefined) expect(run(x)).toEqual(expected);
+  });
+});
