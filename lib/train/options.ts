@@ -10,6 +10,7 @@ import { Optimizer } from '../optimizers';
 import type { Schedule } from '../schedules';
 import type { History } from './history';
 import { integerIn, invalid, numberIn, optionsObject, positiveNumber } from '../validate';
+import type { ClassWeight, WeightOptions } from './sample-weights';
 
 /**
  * The learning rate of each epoch of a run: `schedule(first + e)` for e = 0 .. epochs - 1, checked, so a
@@ -95,6 +96,19 @@ export interface FitOptions {
    * weights of the last finite step. Default true; false trains on regardless (the weights become NaN).
    */
   stopOnNonFinite?: boolean;
+  /**
+   * One weight per row (finite, >= 0): the loss becomes sum(w_i * loss_i) / sum(w_i) over each minibatch,
+   * PyTorch's weighted reduction (see docs/api.md). Multiplied with `classWeight`. Weighted training
+   * composes its step from the layer kernels, somewhat slower than the fused unweighted step.
+   */
+  sampleWeight?: ArrayLike<number>;
+  /**
+   * A weight per class (`'balanced'`: n_rows / (n_classes * rows of the class), scikit-learn's formula;
+   * or an array / object keyed by class index). A row's class is the largest column of its target (one
+   * output column: target >= 0.5). With one-hot targets and cross-entropy this is exactly
+   * `torch.nn.CrossEntropyLoss(weight=w)`.
+   */
+  classWeight?: ClassWeight;
 }
 
 /** What `onEpochEnd` receives. */
@@ -174,6 +188,8 @@ export interface ResolvedFitOptions {
   validationData: readonly [MatrixLike, MatrixLike] | undefined;
   earlyStopping: ResolvedEarlyStopping | null;
   stopOnNonFinite: boolean;
+  /** Checked against the rows later (see sample-weights.ts). */
+  weights: WeightOptions;
 }
 
 /** fitAsync's options, checked, with their defaults filled in. */
@@ -200,6 +216,8 @@ export const FIT_OPTION_NAMES = [
   'validationData',
   'earlyStopping',
   'stopOnNonFinite',
+  'sampleWeight',
+  'classWeight',
 ] as const;
 
 /** The option names fitAsync knows: fit's, plus callbacks and cancellation. */
@@ -318,6 +336,10 @@ function resolveCommon(
     validationData: validationData as readonly [MatrixLike, MatrixLike] | undefined,
     earlyStopping: resolveEarlyStopping(given.earlyStopping),
     stopOnNonFinite,
+    weights: {
+      ...(given.sampleWeight !== undefined ? { sampleWeight: given.sampleWeight as ArrayLike<number> } : {}),
+      ...(given.classWeight !== undefined ? { classWeight: given.classWeight as ClassWeight } : {}),
+    },
   };
 }
 
