@@ -174,6 +174,7 @@ export class TableModel {
       ...prepared.fit,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
+      ...(options.onBatchEnd ? { onBatchEnd: options.onBatchEnd } : {}),
     });
     this.state = { spec: prepared.spec, net: prepared.net };
     return this;
@@ -325,6 +326,7 @@ export class TableModel {
     }
     const target = fitTarget(source, o.targets, kept, o.task);
     const { encoders, summaries } = fitColumns(source, o, kept, missing);
+    if (!o.standardize) unstandardize(target, encoders);
     if (encoders.length === 0) {
       throw new TableError('ERR_TABLE_NO_FEATURES', `No column is left to learn from: ${summaries.filter((s) => s.source !== 'target').map((s) => `${quote(s.column)} (${s.note})`).join('; ') || 'the rows hold only the target'}`);
     }
@@ -454,7 +456,7 @@ function fitColumns(source: RowSource, o: ResolvedTableOptions, kept: readonly n
     let summary: ColumnSummary;
     if (kind === 'numeric') {
       encoder = fitNumeric(source, column, kept, missing);
-      summary = { ...base, kind, width: encodedWidth(encoder), note: `numeric, standardised${encoder.indicator ? `${missingNote} (imputed with the median ${round(encoder.median)}, with a "was missing" column)` : ''}` };
+      summary = { ...base, kind, width: encodedWidth(encoder), note: `numeric${o.standardize ? ', standardised' : ''}${encoder.indicator ? `${missingNote} (imputed with the median ${round(encoder.median)}, with a "was missing" column)` : ''}` };
     } else if (kind === 'date') {
       encoder = fitDate(source, column, kept, missing);
       summary = { ...base, kind, width: encodedWidth(encoder), parts: [...encoder.parts], note: `date: ${encoder.parts.join(', ') || 'no part varies'}${missingNote}` };
@@ -475,6 +477,23 @@ function fitColumns(source: RowSource, o: ResolvedTableOptions, kept: readonly n
     summaries.push(summary);
   }
   return { encoders, summaries };
+}
+
+/** `standardize: false`: identity scaling everywhere (the statistics are kept for imputation). */
+function unstandardize(target: TargetEncoder, encoders: ColumnEncoder[]): void {
+  if (target.task === 'regression') {
+    target.mean = target.mean.map(() => 0);
+    target.scale = target.scale.map(() => 1);
+  }
+  for (const e of encoders) {
+    if (e.kind === 'numeric') {
+      e.mean = 0;
+      e.scale = 1;
+    } else if (e.kind === 'date') {
+      e.mean = e.mean.map(() => 0);
+      e.scale = e.scale.map(() => 1);
+    }
+  }
 }
 
 function round(value: number): string {

@@ -54,17 +54,23 @@ export interface TableFitOptions {
   sampleWeight?: ArrayLike<number>;
   /** Rows to measure the loss on after every epoch (encoded with the training rows' statistics). */
   validationRows?: TableRows;
+  /**
+   * Standardise numeric inputs, date parts and regression targets with the training rows' mean and
+   * deviation. Default true; false feeds them as they are (imputation and one-hot still apply).
+   */
+  standardize?: boolean;
 }
 
 /** Options of {@link TableModel.fitAsync}: fit's, and the training callbacks. */
 export interface TableFitAsyncOptions extends TableFitOptions {
   signal?: AbortSignal;
   onEpochEnd?: (epoch: number, logs: { loss: number; valLoss?: number; valAccuracy?: number }) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs: { epoch: number; loss: number; size: number; progress: number }) => void | Promise<void>;
 }
 
 const KNOWN = [
   'target', 'task', 'columns', 'missing', 'minFrequency', 'maxCategories', 'hidden', 'activation', 'epochs', 'batchSize',
-  'learningRate', 'optimizer', 'seed', 'backend', 'classWeight', 'sampleWeight', 'validationRows', 'signal', 'onEpochEnd',
+  'learningRate', 'optimizer', 'seed', 'backend', 'classWeight', 'sampleWeight', 'validationRows', 'standardize', 'signal', 'onEpochEnd', 'onBatchEnd',
 ] as const;
 
 /** The options with defaults filled in. */
@@ -85,6 +91,7 @@ export interface ResolvedTableOptions {
   backend: BackendName;
   classWeight: 'balanced' | Map<string, number> | undefined;
   sampleWeight: Float64Array | undefined;
+  standardize: boolean;
 }
 
 const bad = (option: string, expected: string, value: unknown) => new OptionError('ERR_TABLE_OPTION', option, expected, describeValue(value));
@@ -180,5 +187,6 @@ export function resolveTableOptions(options: unknown, rowCount: number): Resolve
     backend: choice('options.backend', given.backend, ['native', 'js'] as const, 'native')!,
     classWeight,
     sampleWeight,
+    standardize: given.standardize === undefined ? true : typeof given.standardize === 'boolean' ? given.standardize : (() => { throw bad('options.standardize', 'a boolean', given.standardize); })(),
   };
 }
