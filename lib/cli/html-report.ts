@@ -63,6 +63,7 @@ th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: ri
 th:first-child, td:first-child, th.text, td.text { text-align: left; }
 thead th { color: var(--muted); font-weight: 600; font-size: 0.85rem; }
 tr.total td { border-top: 2px solid var(--line); }
+td.wrap { white-space: normal; overflow-wrap: anywhere; min-width: 16em; }
 .pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 440px), 1fr)); gap: 8px 24px; }
 .chart { width: 100%; height: auto; display: block; }
 .chart .grid { stroke: #eef1f4; }
@@ -282,7 +283,7 @@ function dataSection(data: ReportData): SafeHtml {
 function columnsSection(data: ReportData): SafeHtml {
   if (data.columns === undefined || data.columns.length === 0) return html``;
   const rows = data.columns.map(
-    (c) => html`<tr><td class="text"><code>${c.column}</code></td><td class="text">${c.source === 'target' ? 'target' : c.kind}</td><td>${String(c.width)}</td><td>${String(c.missing)}</td><td class="text">${c.note}</td></tr>`,
+    (c) => html`<tr><td class="text"><code>${c.column}</code></td><td class="text">${c.source === 'target' ? 'target' : c.kind}</td><td>${String(c.width)}</td><td>${String(c.missing)}</td><td class="text wrap">${c.note}</td></tr>`,
   );
   return html`<section id="columns"><h2>Columns</h2><div class="scroll"><table><thead><tr><th>column</th><th class="text">kind</th><th>inputs</th><th>missing</th><th class="text">what was done</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
