@@ -3,7 +3,7 @@
 same column kinds blasnet chose (numeric / categorical / date parts / dropped), and the pipeline a
 scikit-learn user writes: SimpleImputer + StandardScaler for numbers, SimpleImputer('missing') +
 OneHotEncoder(handle_unknown='ignore') for categories, then MLPClassifier / MLPRegressor with its
-defaults (random_state fixed). Prints one JSON object with the held-out scores."""
+defaults (random_state: the run's seed). Prints one JSON object with the held-out scores."""
 import json
 import sys
 
@@ -49,7 +49,7 @@ x_train, x_test = prepare(train[keep_train]), prepare(test[keep_test])
 if job["task"] == "classification":
     y_train = train[keep_train][job["target"]].astype(str)
     y_test = test[keep_test][job["target"]].astype(str)
-    model = Pipeline([("pre", pre), ("mlp", MLPClassifier(random_state=1, max_iter=200))])
+    model = Pipeline([("pre", pre), ("mlp", MLPClassifier(random_state=job["seed"], max_iter=200))])
     model.fit(x_train, y_train)
     p = model.predict(x_test)
     result = {"accuracy": accuracy_score(y_test, p), "balancedAccuracy": balanced_accuracy_score(y_test, p), "macroF1": f1_score(y_test, p, average="macro")}
@@ -57,7 +57,7 @@ else:
     y_train = train[keep_train][job["target"]].astype(float)
     y_test = test[keep_test][job["target"]].astype(float)
     mean, scale = y_train.mean(), y_train.std(ddof=0)
-    model = Pipeline([("pre", pre), ("mlp", MLPRegressor(random_state=1, max_iter=200))])
+    model = Pipeline([("pre", pre), ("mlp", MLPRegressor(random_state=job["seed"], max_iter=200))])
     # The target standardised as blasnet standardises it (MLPRegressor does not), predictions mapped back.
     model.fit(x_train, (y_train - mean) / scale)
     result = {"r2": r2_score(y_test, model.predict(x_test) * scale + mean)}
