@@ -262,7 +262,14 @@ export class TableModel {
 
   /** The names of the network's inputs (`island=Biscoe`, `sex (missing)`, `date.month`). */
   inputNames(): string[] {
-    return this.fitted().spec.encoders.flatMap(encodedNames);
+    // Names are labels for reports; encoders address their inputs by position, so a column literally
+    // named "color=red" beside the category "red" of "color" cannot collide. Repeats get " #2", " #3".
+    const seen = new Map<string, number>();
+    return this.fitted().spec.encoders.flatMap(encodedNames).map((name) => {
+      const count = (seen.get(name) ?? 0) + 1;
+      seen.set(name, count);
+      return count === 1 ? name : `${name} #${count}`;
+    });
   }
 
   /** Saves the network with its preprocessing (atomically; see Network.save). */
