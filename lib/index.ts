@@ -64,6 +64,7 @@ export type {
   TableLoadOptions,
   TableRows,
   TableSpec,
+  SplitRowsOptions,
   TargetMetrics,
 } from './table';
 export type { ClassWeight, WeightOptions } from './train/sample-weights';

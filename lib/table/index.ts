@@ -8,4 +8,5 @@ export type { ColumnKind } from './infer';
 export type { ParsedTable, Row, TableRows } from './rows';
 export type { Label } from './target';
 export { splitRows } from './split';
+export type { SplitRowsOptions } from './split';
 export { formatColumns } from './describe';

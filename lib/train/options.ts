@@ -98,8 +98,11 @@ export interface FitOptions {
   stopOnNonFinite?: boolean;
   /**
    * One weight per row (finite, >= 0): the loss becomes sum(w_i * loss_i) / sum(w_i) over each minibatch,
-   * PyTorch's weighted reduction (see docs/api.md). Multiplied with `classWeight`. Weighted training
-   * composes its step from the layer kernels, somewhat slower than the fused unweighted step.
+   * PyTorch's weighted reduction (a row's loss: its mean over columns for MSE and BCE, -sum y log a for
+   * cross-entropy; a minibatch whose weights are all 0 changes nothing). Multiplied with `classWeight`.
+   * The history's loss is weighted the same way over all rows; the validation loss stays unweighted.
+   * Weighted training composes its step from the layer kernels (lib/train/weighted.ts), somewhat slower
+   * than the fused unweighted step. With `validationSplit`, the weights of the held-out rows are unused.
    */
   sampleWeight?: ArrayLike<number>;
   /**
