@@ -83,12 +83,17 @@ export function chunkObjects(chunk: RowChunk): Row[] {
  * training file's names, in order.
  */
 export function alignPositional(chunk: RowChunk, layout: TableLayout, model: TableModel): RowChunk {
-  if (layout.header.kind === 'names' || Array.isArray(chunk.rows)) return chunk;
+  if ((layout.header.kind === 'names' && !positional(model)) || Array.isArray(chunk.rows)) return chunk;
   const all = model.spec.columns.map((c) => c.column);
   const features = model.spec.columns.filter((c) => c.source !== 'target').map((c) => c.column);
   const names = layout.width === features.length ? features : layout.width === all.length ? all : undefined;
   if (names === undefined || names.every((f, j) => f === layout.names[j])) return chunk;
   return { rows: { columns: names, rows: chunk.rows.rows }, lines: chunk.lines };
+}
+
+/** A model trained on a file without a header (or saved by a program): its columns have only positions. */
+function positional(model: TableModel): boolean {
+  return model.spec.columns.every((c) => /^column \d+$/.test(c.column));
 }
 
 /**
@@ -97,7 +102,7 @@ export function alignPositional(chunk: RowChunk, layout: TableLayout, model: Tab
  * @throws {@link DataError} (`ERR_CLI_COLUMNS`)
  */
 export function checkModelColumns(layout: TableLayout, model: TableModel, needTarget: boolean): void {
-  if (layout.header.kind !== 'names') return;
+  if (layout.header.kind !== 'names' || positional(model)) return;
   const target = model.spec.target;
   const wanted: [string, string][] = model.spec.encoders.map((e) => [e.column, 'feature']);
   if (needTarget) for (const t of target.task === 'classification' ? [target.column] : target.columns) wanted.push([t, 'target']);

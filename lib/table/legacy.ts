@@ -13,6 +13,7 @@ interface CliRecord {
   task: 'classification' | 'regression';
   target: { name: string | null; column: number };
   features: string[];
+  featureColumns?: number[];
   classes: string[] | null;
   standardize: { mean: number[]; scale: number[] } | null;
   targetStandardize: { mean: number; scale: number } | null;
@@ -38,11 +39,18 @@ export function legacySpec(metadata: Record<string, unknown>, inputs: number, ou
   } else {
     target = { task: 'regression', columns: [targetName], mean: [info.targetStandardize?.mean ?? 0], scale: [info.targetStandardize?.scale ?? 1] };
   }
+  // The training file's columns in order (features at their positions, the target at its own), so a
+  // file read by position lines up as it did.
+  const columns: TableSpec['columns'] = encoders.map((e) => ({ column: e.column, kind: 'numeric', source: 'inferred', missing: 0, width: 1, note: 'numeric (a model saved before the table model)' }));
+  const positions = Array.isArray(info.featureColumns) && info.featureColumns.length === inputs ? info.featureColumns : encoders.map((_, j) => j);
+  const ordered = columns.map((c, j) => ({ c, at: positions[j]! }));
+  ordered.push({ c: { column: targetName, kind: 'ignore', source: 'target', missing: 0, width: 0, note: 'the target' }, at: info.target?.column ?? inputs });
+  ordered.sort((a, b) => a.at - b.at);
   return {
     table: 1,
     target,
     encoders,
-    columns: encoders.map((e) => ({ column: e.column, kind: 'numeric', source: 'inferred', missing: 0, width: 1, note: 'numeric (a model saved before the table model)' })),
+    columns: ordered.map((o) => o.c),
     missing: [],
     rows: 0,
     skipped: 0,

@@ -158,3 +158,17 @@ describe('blasnet on real tables', () => {
     expect(broken.stderr).toMatch(/broken\.ndjson, line 2: not valid JSON/);
   });
 });
+
+describe('models without column names', () => {
+  it('a network saved by a program (no metadata) reads any file by position, with or without a header', async () => {
+    const net = new Network([4, 1], [Sigmoid], { seed: 2 });
+    await net.save(out('plain.blasnet'));
+    const named = cli.run(['predict', out('plain.blasnet'), IRIS_SPECIES]);
+    expect(named.status).toBe(0);
+    const first = fs.readFileSync(IRIS_SPECIES, 'utf8').split('\n')[1]!.split(',').slice(0, 4).map(Number);
+    const expected = net.predict([first]).data[0]! >= 0.5 ? '1' : '0';
+    expect(named.stdout.split('\n').slice(0, 2)).toEqual(['prediction', expected]);
+    const bare = cli.run(['predict', out('plain.blasnet'), '-'], { input: `${first.join(',')}\n` });
+    expect(bare.stdout.split('\n').slice(0, 2)).toEqual(['prediction', expected]);
+  });
+});

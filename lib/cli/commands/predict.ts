@@ -1,8 +1,9 @@
 /**
- * `blasnet predict <model> <data.csv>`: one output row per input row, as CSV: the predicted label (the
- * original class name) or value, and with --proba every class's probability. The input is read as a
- * stream, chunk by chunk, and each chunk's predictions are written before the next is read, so a file
- * larger than memory works and the first answers appear at once. `-` reads stdin.
+ * `blasnet predict <model> <data>`: one output row per input row, as CSV: the predicted label (the
+ * original class name) or value(s), and with --proba every class's probability. The input (CSV, .json or
+ * .ndjson) is read as a stream, chunk by chunk, prepared by the model's table record, and each chunk's
+ * predictions are written before the next is read, so a file larger than memory works and the first
+ * answers appear at once. `-` reads stdin.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';

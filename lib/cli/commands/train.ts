@@ -1,8 +1,9 @@
 /**
- * `blasnet train <data.csv>`: reads the file, decides the task, holds out a seeded (stratified) part,
- * standardises with the training part's statistics, trains with fitAsync (in a worker, so the progress
- * bar keeps moving), then reports on both parts and saves the model with everything predict needs.
- * Nothing is written to --out or --report unless training finished.
+ * `blasnet train <data>`: reads the rows (CSV, .json or .ndjson), resolves the target and the kinds the
+ * flags give, holds out a seeded (stratified) part, and hands the rest to the table model, which infers
+ * and encodes the columns and trains with fitAsync (in a worker, so the progress bar keeps moving); then
+ * it reports on both parts, says what was done to each column, and saves the model with its
+ * preprocessing. Nothing is written to --out or --report unless training finished.
  */
 import { setNumThreads } from '../../backend';
 import type { BackendName } from '../../backend/backend';
