@@ -125,7 +125,8 @@ function moments(values: ArrayLike<number>): { mean: number; scale: number } {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += (values[i]! - mean) ** 2;
   const deviation = Math.sqrt(sum / values.length);
-  return { mean, scale: deviation > 0 && Number.isFinite(deviation) ? deviation : 1 };
+  // An overflowing deviation stays Infinity, for the caller to refuse; only a true zero becomes 1.
+  return { mean, scale: deviation > 0 || Number.isNaN(deviation) ? deviation : 1 };
 }
 
 /** Fits a numeric column on rows `indices`. @throws {@link TableError} for a cell that is not a number */
@@ -147,7 +148,12 @@ export function fitNumeric(source: RowSource, column: string, indices: ArrayLike
   if (present.length === 0) throw emptyColumn(column, 'numeric');
   const med = median(present);
   for (const k of absent) values[k] = med;
-  return { kind: 'numeric', column, median: med, ...moments(values), indicator: absent.length > 0 };
+  const m = moments(values);
+  // Values near the float64 limit overflow the mean (1e308 + 1e308 = Infinity): refuse rather than feed NaN.
+  if (!Number.isFinite(m.mean) || !Number.isFinite(m.scale)) {
+    throw new TableError('ERR_TABLE_NOT_FINITE', `Column ${quote(column)}: its values are too large to standardise in float64 (their sum or spread overflows); rescale the column first`, { column });
+  }
+  return { kind: 'numeric', column, median: med, ...m, indicator: absent.length > 0 };
 }
 
 /** Fits a categorical column on rows `indices`. */

@@ -108,6 +108,9 @@ function fitRegression(source: RowSource, columns: readonly string[], indices: r
     });
     const m = sum / values.length;
     const deviation = Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / values.length);
+    if (!Number.isFinite(m) || !Number.isFinite(deviation)) {
+      throw new TableError('ERR_TABLE_NOT_FINITE', `The target ${quote(column)} holds values too large to standardise in float64 (their sum or spread overflows); rescale it first`, { column });
+    }
     mean.push(m);
     scale.push(deviation > 0 ? deviation : 1);
   }

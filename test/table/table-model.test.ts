@@ -267,6 +267,10 @@ describe('TableModel bad input', () => {
     expect(codeOf(() => new TableModel().fit('rows' as never, { target: 'label' }))).toBe('ERR_TABLE_ROWS');
   });
 
+  it('values too large to standardise are refused, never fed as NaN', () => {
+    expect(codeOf(() => new TableModel().fit(rows.map((r, i) => ({ ...r, height: i % 2 ? 1e308 : -1e308 + i })), { target: 'label', epochs: 1 }))).toBe('ERR_TABLE_NOT_FINITE');
+  });
+
   it('an all-missing inferred column is dropped with a note, not an error', () => {
     const model = new TableModel().fit(rows.map((r) => ({ ...r, empty: 'NA' })), { target: 'label', epochs: 2 });
     expect(model.describeColumns().find((c) => c.column === 'empty')).toMatchObject({ kind: 'ignore', dropped: 'empty' });
