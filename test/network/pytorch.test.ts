@@ -85,6 +85,36 @@ describeBackends(`weighted losses agree with PyTorch ${fixture.torch}`, (backend
     });
   });
 
+  it('a float32 network computes the weighted gradients to float32 precision', () => {
+    const c = weighted[0]!;
+    const net = new Network(c.dims, c.activations.map((a) => ACTIVATIONS[a]), { seed: 0, backend: backend.name, dtype: 'float32' });
+    net.layers.forEach((layer, i) => {
+      layer.weights.set(c.weights[i]!);
+      layer.biases.set(c.biases[i]!);
+    });
+    const result = net.gradients(c.x, c.y, LOSSES[c.loss], { classWeight: c.classWeight! });
+    expect(Math.abs(result.loss - c.lossValue)).toBeLessThanOrEqual(1e-5 * Math.max(1, c.lossValue));
+    net.layers.forEach((_, i) => expect(normwiseError(result.weights[i]!, c.gradients.weights[i]!)).toBeLessThanOrEqual(1e-5));
+  });
+
+  it('fit normalises by each minibatch\'s own weight sum, as PyTorch does per batch', () => {
+    const c = weighted[1]!;
+    const w = c.sampleWeight!;
+    const loss = LOSSES[c.loss];
+    const a = build(c, backend.name);
+    a.fit(c.x, c.y, { loss, epochs: 1, batchSize: 3, learningRate: 0.1, shuffle: false, log: null, sampleWeight: w });
+    // The same by hand: one weighted gradients call per batch of 3 (the last of 1), then a plain SGD step.
+    const b = build(c, backend.name);
+    for (let start = 0; start < c.x.length; start += 3) {
+      const g = b.gradients(c.x.slice(start, start + 3), c.y.slice(start, start + 3), loss, { sampleWeight: w.slice(start, start + 3) });
+      b.layers.forEach((layer, i) => {
+        for (let k = 0; k < layer.weights.length; k++) layer.weights[k] = layer.weights[k]! - 0.1 * g.weights[i]![k]!;
+        for (let k = 0; k < layer.biases.length; k++) layer.biases[k] = layer.biases[k]! - 0.1 * g.biases[i]![k]!;
+      });
+    }
+    a.layers.forEach((layer, i) => expect(normwiseError(layer.weights, b.layers[i]!.weights)).toBeLessThanOrEqual(1e-14));
+  });
+
   it('weights of 1 give the unweighted loss and gradients', () => {
     const c = fixture.cases[0]!;
     const net = build(c, backend.name);
