@@ -170,6 +170,11 @@ export class TableModel {
   /** As {@link TableModel.fit}, training in a worker thread (the event loop stays free); abortable. */
   async fitAsync(rows: TableRows, options: TableFitAsyncOptions): Promise<this> {
     const prepared = this.prepare(rows, options);
+    if (options.onPrepared !== undefined) {
+      const view = new TableModel();
+      view.state = { spec: prepared.spec, net: prepared.net };
+      options.onPrepared({ columns: view.describeColumns(), inputNames: view.inputNames(), target: prepared.spec.target, network: prepared.net, loss: prepared.fit.loss! });
+    }
     await prepared.net.fitAsync(prepared.x, prepared.y, {
       ...prepared.fit,
       ...(options.signal ? { signal: options.signal } : {}),

@@ -8,6 +8,10 @@ import { closest, describeValue } from '../validate';
 import { DEFAULT_MISSING } from './cells';
 import { COLUMN_KINDS, type ColumnKind } from './infer';
 import { HIDDEN_ACTIVATIONS, type HiddenActivation, type Task } from './network-plan';
+import type { Loss } from '../losses';
+import type { Network } from '../network';
+import type { TargetEncoder } from './target';
+import type { ColumnSummary } from './model';
 import type { TableRows } from './rows';
 
 /** Categories seen fewer times than this in training are pooled into one "other" column. */
@@ -66,11 +70,16 @@ export interface TableFitAsyncOptions extends TableFitOptions {
   signal?: AbortSignal;
   onEpochEnd?: (epoch: number, logs: { loss: number; valLoss?: number; valAccuracy?: number }) => void | Promise<void>;
   onBatchEnd?: (batch: number, logs: { epoch: number; loss: number; size: number; progress: number }) => void | Promise<void>;
+  /**
+   * Called once the columns are encoded and the network is built, before training starts: what was done
+   * to each column, and the network (its dims, its loss), so a program can report them while it trains.
+   */
+  onPrepared?: (prepared: { columns: ColumnSummary[]; inputNames: string[]; target: TargetEncoder; network: Network; loss: Loss }) => void;
 }
 
 const KNOWN = [
   'target', 'task', 'columns', 'missing', 'minFrequency', 'maxCategories', 'hidden', 'activation', 'epochs', 'batchSize',
-  'learningRate', 'optimizer', 'seed', 'backend', 'classWeight', 'sampleWeight', 'validationRows', 'standardize', 'signal', 'onEpochEnd', 'onBatchEnd',
+  'learningRate', 'optimizer', 'seed', 'backend', 'classWeight', 'sampleWeight', 'validationRows', 'standardize', 'signal', 'onEpochEnd', 'onBatchEnd', 'onPrepared',
 ] as const;
 
 /** The options with defaults filled in. */

@@ -14,6 +14,8 @@ import { categoryOf, DEFAULT_MISSING, isMissing } from '../../table/cells';
 import { formatColumns } from '../../table/describe';
 import { TableModel, type ColumnSummary, type TableEvaluation } from '../../table/model';
 import type { TableFitAsyncOptions } from '../../table/options';
+import type { TargetEncoder } from '../../table/target';
+import type { Loss } from '../../losses';
 import { splitRows } from '../../table/split';
 import { choiceValue, delimiterValue, integerValue, numberValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
 import { displayName } from '../csv';
@@ -230,21 +232,34 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   const interrupt = () => controller.abort(new Error('interrupted (SIGINT)'));
   process.once('SIGINT', interrupt);
   const model = new TableModel();
-  let started = process.hrtime.bigint();
-  let announced = false;
-  const announce = (): void => {
-    if (announced) return;
-    announced = true;
-    const spec = model.spec;
-    const classes = spec.target.task === 'classification' ? spec.target.classes : null;
+  const blas = blasFacts(s.backend);
+  const optimizerText = `${s.optimizer} (learning rate ${s.learningRate})`;
+  // What was done to each column and the network, said once they are known and before training starts.
+  const preamble = (columns: ColumnSummary[], target: TargetEncoder, net: Network<Dtype>, loss: Loss): void => {
+    const classes = target.task === 'classification' ? target.classes : null;
     say(`task: ${task}${classes ? ` into ${classes.length} classes (${preview(classes)})` : ''}: ${reason}`);
     say('columns:');
-    for (const line of formatColumns(model.describeColumns())) say(line);
+    for (const line of formatColumns(columns)) say(line);
+    say(
+      `split: ${split.train.length} rows for training, ${split.test.length} held out` +
+        (split.test.length > 0 ? ` (${task === 'classification' ? 'stratified, ' : ''}seed ${s.seed})` : '') +
+        (s.standardize ? `; inputs standardised with the training part's statistics` : ''),
+    );
+    say(
+      `network: ${describeLayers(net.dims, net.layers.map((l) => l.activation.name))}, ${parameterCount(net.dims)} parameters, ${lossLabel(loss.name)}, ` +
+        `${optimizerText}, batch ${s.batchSize}, ${s.epochs} epochs, seed ${s.seed}${s.classWeight !== undefined ? ', class weights balanced' : ''}`,
+    );
+    say(`backend: ${s.backend}, ${describeBlas(blas)}`);
   };
+  let started = process.hrtime.bigint();
   try {
     await model.fitAsync(split.train, {
       ...options,
       signal: controller.signal,
+      onPrepared: ({ columns, target, network, loss }) => {
+        preamble(columns, target, network, loss);
+        started = process.hrtime.bigint();
+      },
       onEpochEnd: (epoch, logs) => {
         curve.loss.push(logs.loss);
         if (logs.valLoss !== undefined) curve.valLoss.push(logs.valLoss);
@@ -259,25 +274,11 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     process.off('SIGINT', interrupt);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  started = 0n;
   const samplesPerSecond = (split.train.length * s.epochs) / seconds;
   const net = model.network;
   const spec = model.spec;
   const classes = spec.target.task === 'classification' ? spec.target.classes : null;
-  announce();
   const activationNames = net.layers.map((l) => l.activation.name);
-  const blas = blasFacts(s.backend);
-  const optimizerText = `${s.optimizer} (learning rate ${s.learningRate})`;
-  say(
-    `split: ${split.train.length} rows for training, ${split.test.length} held out` +
-      (split.test.length > 0 ? ` (${task === 'classification' ? 'stratified, ' : ''}seed ${s.seed})` : '') +
-      (s.standardize ? `; inputs standardised with the training part's statistics` : ''),
-  );
-  say(
-    `network: ${describeLayers(net.dims, activationNames)}, ${parameterCount(net.dims)} parameters, ${lossLabel(net.loss?.name)}, ` +
-      `${optimizerText}, batch ${s.batchSize}, ${s.epochs} epochs, seed ${s.seed}${s.classWeight !== undefined ? ', class weights balanced' : ''}`,
-  );
-  say(`backend: ${s.backend}, ${describeBlas(blas)}`);
 
   // --- results ------------------------------------------------------------------------------------------
   const parts: PartResult[] = [];
