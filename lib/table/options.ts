@@ -128,6 +128,10 @@ export function resolveTableOptions(options: unknown, rowCount: number): Resolve
         `Unknown option options.${key}${near ? ` (did you mean ${near}?)` : ''}; known options: ${KNOWN.join(', ')}`);
     }
   }
+  for (const key of ['onEpochEnd', 'onBatchEnd', 'onPrepared'] as const) {
+    if (given[key] !== undefined && typeof given[key] !== 'function') throw bad(`options.${key}`, 'a function', given[key]);
+  }
+  if (given.signal !== undefined && !(given.signal instanceof AbortSignal)) throw bad('options.signal', 'an AbortSignal', given.signal);
   const target = given.target;
   const targets = typeof target === 'string' ? [target] : Array.isArray(target) && target.length > 0 && target.every((t) => typeof t === 'string') ? [...(target as string[])] : undefined;
   if (targets === undefined) throw bad('options.target', 'a column name or a non-empty array of column names', target);
