@@ -1,8 +1,9 @@
 /**
- * What `blasnet train` stores in the model file's `metadata` besides the weights, so that `predict` and
- * `evaluate` prepare new rows exactly as the training rows were prepared and print the original labels:
- * the task, the target and feature columns, the class names, the standardisation, and a record of the
- * training run (settings, loss per epoch) for the report. Layout (`cli: 1` marks it), in docs/cli.md.
+ * The command line's model record from before the table model (`cli: 1`): the task, the target and
+ * feature columns, the class names, the standardisation, and a record of the training run. Models written
+ * since hold the table model's record (`metadata.table`) beside `cli: 2` and the same training record
+ * (lib/cli/table-data.ts); this file still reads the old layout, so those files keep predicting (see
+ * lib/table/legacy.ts), and defines the training record both share. Layout in docs/cli.md.
  *
  * A model saved by a program rather than by the CLI has none of it; it is then read positionally: every
  * column a feature, classes named 0, 1, ... from the output layer.

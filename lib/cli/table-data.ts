@@ -30,25 +30,21 @@ export function resolveTargets(spec: string, layout: TableLayout): string[] {
 }
 
 /** The kinds `--categorical`, `--numeric` and `--ignore` give, checked against the file's columns. */
-export function kindFlags(flags: Partial<Record<'categorical' | 'numeric' | 'ignore' | 'date', string>>, layout: TableLayout, targets: readonly string[]): Record<string, ColumnKind> {
+export function kindFlags(flags: Partial<Record<'categorical' | 'numeric' | 'ignore', string>>, layout: TableLayout, targets: readonly string[]): Record<string, ColumnKind> {
   const kinds: Record<string, ColumnKind> = {};
-  for (const [flag, kind] of [['categorical', 'categorical'], ['numeric', 'numeric'], ['ignore', 'ignore'], ['date', 'date']] as const) {
+  for (const [flag, kind] of [['categorical', 'categorical'], ['numeric', 'numeric'], ['ignore', 'ignore']] as const) {
     const value = flags[flag];
     if (value === undefined) continue;
     for (const part of value.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
       const column = layout.names[resolveTarget(part, layout)]!;
       if (targets.includes(column)) throw new UsageError('ERR_CLI_COLUMNS', `--${flag} ${JSON.stringify(part)} names the target; a target cannot also be a feature`);
       if (kinds[column] !== undefined && kinds[column] !== kind) {
-        throw new UsageError('ERR_CLI_COLUMNS', `the column ${JSON.stringify(column)} is given to both --${kindFlagOf(kinds[column]!)} and --${flag}`);
+        throw new UsageError('ERR_CLI_COLUMNS', `the column ${JSON.stringify(column)} is given to both --${kinds[column]} and --${flag}`);
       }
       kinds[column] = kind;
     }
   }
   return kinds;
-}
-
-function kindFlagOf(kind: ColumnKind): string {
-  return kind;
 }
 
 /**

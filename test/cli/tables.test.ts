@@ -172,3 +172,12 @@ describe('models without column names', () => {
     expect(bare.stdout.split('\n').slice(0, 2)).toEqual(['prediction', expected]);
   });
 });
+
+describe('column flags', () => {
+  it('a column given two kinds is a usage error naming both flags', () => {
+    fs.writeFileSync(out('flags.csv'), `a,b,label\n${Array.from({ length: 12 }, (_, i) => `${i},${i % 3},${i % 2 ? 'x' : 'y'}`).join('\n')}\n`);
+    const result = cli.run(['train', out('flags.csv'), '--numeric', 'b', '--ignore', 'a,b']);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toMatch(/^blasnet: the column "b" is given to both --numeric and --ignore$/);
+  });
+});
