@@ -180,7 +180,8 @@ export function fitCategorical(source: RowSource, column: string, indices: Array
     kept = frequent.slice(0, Math.max(0, room - 1));
     pooled = [...frequent.slice(Math.max(0, room - 1)), ...pooled];
   }
-  // Scikit-learn keeps a lone infrequent category as itself: pooling one category into "other" gains nothing.
+  // A lone rare category keeps its own name: pooled alone, "other" would be the same column under a vaguer
+  // name (scikit-learn pools it anyway, as `infrequent_sklearn`).
   if (pooled.length === 1 && kept.length + 1 <= room) {
     kept = [...kept, pooled[0]!];
     pooled = [];
