@@ -12,6 +12,7 @@ import type { Row } from '../table/rows';
 import { displayName, readRecords, type CsvOptions, type CsvRecord } from './csv';
 import { DataError, fileError } from './errors';
 import { columnNames, detectHeader, type Header, type HeaderMode } from './header';
+import { parseNumber } from './number';
 import type { TableLayout } from './table';
 
 /** The input formats, by file name. */
@@ -161,6 +162,23 @@ async function* readNdjson(file: string, chunkRows: number, onLayout: (layout: T
   if (chunk.length > 0) yield { rows: chunk, lines: numbers };
 }
 
+/** Records read ahead to recognise a header line. */
+const LOOK_AHEAD = 20;
+
+/**
+ * A first line of names, seen down the columns as csv.Sniffer does over several rows: some column has a
+ * word on the first line and a number in most of the rows below it (the row right below may be missing
+ * or a word, which is what the two-line rule cannot see past).
+ */
+function namesByColumn(first: readonly string[], below: readonly CsvRecord[]): boolean {
+  const isNumber = (cell: string | undefined) => cell !== undefined && parseNumber(cell) !== undefined;
+  return first.some((cell, j) => {
+    if (cell === '' || isNumber(cell)) return false;
+    const numbers = below.filter((r) => isNumber(r.cells[j])).length;
+    return numbers * 2 > below.length;
+  });
+}
+
 async function* readCsvChunks(file: string, options: RowOptions, chunkRows: number, onLayout: (layout: TableLayout) => void): AsyncGenerator<RowChunk> {
   const name = displayName(file);
   const records = readRecords(file, options);
@@ -168,7 +186,19 @@ async function* readCsvChunks(file: string, options: RowOptions, chunkRows: numb
     const first = await records.next();
     if (first.done) throw new DataError('ERR_CSV_EMPTY', `${name} holds no rows`);
     const second = await records.next();
-    const header: Header = detectHeader(first.value.cells, second.done ? undefined : second.value.cells, options.header ?? 'auto');
+    // A few more records, for a header that the second line alone cannot reveal (its cells missing or words).
+    const ahead: CsvRecord[] = [];
+    if (!second.done) {
+      for (let k = 0; k < LOOK_AHEAD; k++) {
+        const next = await records.next();
+        if (next.done) break;
+        ahead.push(next.value);
+      }
+    }
+    let header: Header = detectHeader(first.value.cells, second.done ? undefined : second.value.cells, options.header ?? 'auto');
+    if (header.kind === 'none' && (options.header ?? 'auto') === 'auto' && !second.done && namesByColumn(first.value.cells, [second.value, ...ahead])) {
+      header = { kind: 'names', names: [...first.value.cells] };
+    }
     const firstRow: CsvRecord | undefined = header.kind === 'none' ? first.value : second.done ? undefined : second.value;
     if (firstRow === undefined) throw new DataError('ERR_CSV_EMPTY', `${name} holds a header line but no data rows`);
     const widthRecord = header.kind === 'names' ? first.value : firstRow;
@@ -186,6 +216,14 @@ async function* readCsvChunks(file: string, options: RowOptions, chunkRows: numb
     };
     take(firstRow);
     if (header.kind === 'none' && !second.done) take(second.value);
+    for (const record of ahead) {
+      if (rows.length >= chunkRows) {
+        yield { rows: { columns: layout.names, rows }, lines };
+        rows = [];
+        lines = [];
+      }
+      take(record);
+    }
     for await (const record of records) {
       if (rows.length >= chunkRows) {
         yield { rows: { columns: layout.names, rows }, lines };

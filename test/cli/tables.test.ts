@@ -181,3 +181,20 @@ describe('column flags', () => {
     expect(result.stderr.trim()).toMatch(/^blasnet: the column "b" is given to both --numeric and --ignore$/);
   });
 });
+
+describe('missing spellings and unknown labels', () => {
+  it('--missing replaces the spellings; evaluate names the line of a label the model does not know', () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `${i % 4 === 0 ? '-' : i % 5},${i % 2 ? 'x' : 'y'}`);
+    fs.writeFileSync(out('dash.csv'), `v,label\n${rows.join('\n')}\n`);
+    // "-" is a word unless it is declared missing: then v is numeric with gaps.
+    const asWord = JSON.parse(cli.run(['train', out('dash.csv'), '--epochs', '2', '--json', '-q']).stdout);
+    expect(asWord.columns[0]).toMatchObject({ column: 'v', kind: 'categorical' });
+    const asGap = JSON.parse(cli.run(['train', out('dash.csv'), '--missing', '-,', '--epochs', '2', '--json', '-q', '--out', out('dash.blasnet')]).stdout);
+    expect(asGap.columns[0]).toMatchObject({ column: 'v', kind: 'numeric' });
+    expect(asGap.columns[0].missing).toBeGreaterThan(0);
+    fs.writeFileSync(out('dash-new.csv'), 'v,label\n1,x\n2,z\n');
+    const result = cli.run(['evaluate', out('dash.blasnet'), out('dash-new.csv')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(/dash-new\.csv, line 3, column 2 \("label"\): the label "z" is not one of the model's classes \("x", "y"\)$/);
+  });
+});
