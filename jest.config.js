@@ -8,6 +8,8 @@ module.exports = {
   // Type checking is `tsc --noEmit` in `npm test`; with isolatedModules (tsconfig.json) ts-jest only
   // transpiles each file, which keeps jest fast.
   transform: { '^.+\\.ts$': 'ts-jest' },
+  // The examples import 'blasnet' as a package user does; in the clone that is lib/ (tsconfig.json's paths).
+  moduleNameMapper: { '^blasnet$': '<rootDir>/lib/index.ts' },
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   testTimeout: 120000,
 };

@@ -1,7 +1,7 @@
 // The README's example: a 4-8-3 network on the iris flowers. Run: npx tsx examples/iris.ts
 import * as path from 'node:path';
 
-import { CrossEntropy, Network, oneHot, readCsv, Relu, Softmax, splitColumn, Standardizer } from '../lib';
+import { CrossEntropy, Network, oneHot, readCsv, Relu, Softmax, splitColumn, Standardizer } from 'blasnet';
 
 const { data } = readCsv(path.join(__dirname, 'data', 'iris.csv')); // 150 rows: 4 measurements, then the species 0..2
 const { features, labels } = splitColumn(data);

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 
 import { Client, type ClientConfig } from 'pg';
 
-import { splitRows, TableModel, formatColumns, type Row } from '../lib';
+import { formatColumns, splitRows, TableModel, type Row } from 'blasnet';
 
 /** What a run found, for the test (and the printout). */
 export interface PostgresExampleResult {

@@ -16,7 +16,7 @@ export { BinaryCrossEntropy, CrossEntropy, MSE, LOSSES } from './losses';
 export type { Loss } from './losses';
 
 export { Matrix } from './matrix';
-export type { Dtype, MatrixLike } from './matrix';
+export type { Dtype, MatrixLike, TargetsLike } from './matrix';
 export { Adam, AdamW, Optimizer, SGD } from './optimizers';
 export type { AdamOptions, OptimizerConfig, OptimizerState, SGDOptions } from './optimizers';
 export * as schedules from './schedules';

@@ -70,6 +70,20 @@ export class Matrix {
   }
 
   /**
+   * One column from one number per row (a copy): `splitColumn`'s labels as a rows x 1 matrix. Training needs
+   * no such step (fit takes a 1-D target for a one-output network); this is for the APIs that want rows.
+   */
+  static column(values: ArrayLike<number>): Matrix {
+    const data = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v !== 'number') throw invalid('ERR_INVALID_DATA', `values[${i}]`, 'a number', v);
+      data[i] = v;
+    }
+    return new Matrix(values.length, 1, data);
+  }
+
+  /**
    * A copy of `m` whose data lives on a SharedArrayBuffer. `fitAsync` shares such data with its training
    * thread instead of copying it, so a server that trains again and again on the same rows copies them
    * once, here.
@@ -99,6 +113,40 @@ export class Matrix {
 
 /** What data-taking APIs accept: a Matrix (or any `{ rows, cols, data: Float64Array }`), or rows of numbers. */
 export type MatrixLike = Matrix | { rows: number; cols: number; data: Float64Array } | readonly ArrayLike<number>[];
+
+/**
+ * What training and gradients accept as targets: a MatrixLike (rows x outputs), or for a one-output
+ * network (regression, or a sigmoid output) one number per row, as `splitColumn` returns its labels.
+ */
+export type TargetsLike = MatrixLike | ArrayLike<number>;
+
+/** Whether `value` is one number per row (a typed array, or an array whose first element is a number). */
+export function isOneDimensional(value: unknown): value is ArrayLike<number> {
+  if (ArrayBuffer.isView(value)) return !(value instanceof DataView);
+  return Array.isArray(value) && value.length > 0 && !Array.isArray(value[0]) && !ArrayBuffer.isView(value[0]);
+}
+
+/**
+ * Targets as a Matrix: a 1-D target becomes one column (copied, so the caller's array is never shared), and
+ * only where the network has one output; anything else goes through {@link toMatrix}.
+ */
+export function toTargets(value: unknown, name: string, outputs: number, options: ToMatrixOptions = {}): Matrix {
+  if (!isOneDimensional(value)) return toMatrix(value, name, options);
+  const length = value.length;
+  if (outputs !== 1) {
+    throw new ShapeError(
+      'ERR_SHAPE_MISMATCH',
+      `Expected ${name} to be rows of ${outputs} numbers (the network's outputs) but received one number per row (${describeValue(value)}); a 1-D target fits only a one-output network (for classes, use oneHot(labels))`,
+    );
+  }
+  const data = new Float64Array(length);
+  for (let i = 0; i < length; i++) {
+    const v = value[i];
+    if (typeof v !== 'number') throw invalid('ERR_INVALID_DATA', `${name}[${i}]`, 'a number', v);
+    data[i] = v;
+  }
+  return toMatrix(new Matrix(length, 1, data), name, options);
+}
 
 function isFloat64Array(value: unknown): value is Float64Array {
   return ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Float64Array]';
@@ -147,6 +195,9 @@ export function toMatrix(value: unknown, name: string, options: ToMatrixOptions 
     }
     matrix =
       value instanceof Matrix && !copy ? value : new Matrix(rows as number, cols as number, copy ? data.slice() : data);
+  } else if (isOneDimensional(value)) {
+    // The common slip (issue 13): splitColumn's labels, one number per row, where rows are wanted.
+    throw invalid('ERR_INVALID_DATA', name, 'a Matrix or an array of rows (number[][]); for one number per row use Matrix.column(values)', value);
   } else {
     throw invalid('ERR_INVALID_DATA', name, 'a Matrix or an array of rows (number[][])', value);
   }
@@ -161,7 +212,8 @@ function fromRows(rows: readonly unknown[], name: string): Matrix {
   const count = rows.length;
   const first = rows[0];
   if (count > 0 && !Array.isArray(first) && !ArrayBuffer.isView(first)) {
-    throw invalid('ERR_INVALID_DATA', `${name}[0]`, 'an array of numbers (a row)', first);
+    const hint = typeof first === 'number' ? '; for one number per row use Matrix.column(values)' : '';
+    throw invalid('ERR_INVALID_DATA', `${name}[0]`, `an array of numbers (a row)${hint}`, first);
   }
   const cols = count === 0 ? 0 : (first as ArrayLike<unknown>).length;
   if (count * cols > MAX_ELEMENTS) throw new ValueError('ERR_TOO_LARGE', `${name} has more than ${MAX_ELEMENTS} numbers`);

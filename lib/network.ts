@@ -14,7 +14,7 @@ import type { Layer } from './layer';
 import { LOSSES, type Loss } from './losses';
 import type { FloatArray } from './backend/kernels';
 import { INITIALIZER_NAMES, initialize, type InitializerName } from './initializers';
-import { assertFinite, inDtype, Matrix, MAX_ELEMENTS, toMatrix, type Dtype, type FloatArrayOf, type MatrixLike } from './matrix';
+import { assertFinite, inDtype, Matrix, MAX_ELEMENTS, toMatrix, toTargets, type Dtype, type FloatArrayOf, type MatrixLike, type TargetsLike } from './matrix';
 import { Optimizer, optimizerFromConfig, SGD } from './optimizers';
 import { argmaxRows, confusionMatrix, accuracy as accuracyOf } from './metrics';
 import { writeFileAtomic } from './model/atomic-write';
@@ -47,7 +47,9 @@ import { integerIn, invalid, optionsObject, shapeMismatch } from './validate';
 export interface NetworkOptions<D extends Dtype = Dtype> {
   /**
    * Seeds the network's random generator (initial weights, then shuffling). The same seed gives
-   * bit-identical weights on both backends and every run. Default: a random seed, readable as `net.seed`.
+   * bit-identical initial weights on both backends; training is bit-identical run to run on one backend at
+   * one thread count (and fit to fitAsync), while the two backends agree to rounding (README,
+   * Reproducibility). Default: a random seed, readable as `net.seed`.
    */
   seed?: number;
   /** `'native'` (default: OpenBLAS) or `'js'` (pure TypeScript), or a Backend object. */
@@ -67,6 +69,12 @@ export interface NetworkOptions<D extends Dtype = Dtype> {
   initializer?: InitializerName;
 }
 
+/**
+ * What {@link Network.toBuffer} returns: a Node `Buffer` where Node's types (@types/node) are loaded, else
+ * the `Uint8Array` it is, so that the published types compile in a project without @types/node (issue 13).
+ */
+export type ModelBytes = typeof globalThis extends { Buffer: { alloc(size: number): infer B } } ? B : Uint8Array;
+
 /** Options of {@link Network.save}, {@link Network.toJSON} and {@link Network.toBuffer}. */
 export interface SaveOptions {
   /**
@@ -80,6 +88,13 @@ export interface SaveOptions {
 export interface LoadOptions {
   /** The backend of the loaded network: `'native'` (default) or `'js'`, or a Backend object. */
   backend?: BackendName | Backend;
+  /**
+   * The dtype the model must have, which is also the loaded network's type: `'float64'` (default:
+   * `Network<'float64'>`, Float64Array weights), `'float32'` (`Network<'float32'>`), or `'any'` for either
+   * (`Network<Dtype>`: check `net.dtype`). A model of another dtype is rejected with a
+   * {@link ModelFormatError} (`ERR_MODEL_DTYPE`) before anything is built, so the static type never lies.
+   */
+  dtype?: Dtype | 'any';
 }
 
 /** A saved model's weights and generator state, given to the constructor instead of drawing new ones. */
@@ -382,7 +397,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
    *   then sum(w_i * loss_i) / sum(w_i), PyTorch's weighted reduction
    * @returns the batch loss (mean reduction, as PyTorch) and d(loss)/d(parameter) per layer
    */
-  gradients(x: MatrixLike, y: MatrixLike, loss: Loss, weights?: WeightOptions): GradientResult<D> {
+  gradients(x: MatrixLike, y: TargetsLike, loss: Loss, weights?: WeightOptions): GradientResult<D> {
     const { input, targets } = this.checkPair(x, y);
     const lossFn = resolveLoss(loss, this.outputActivation, 'loss');
     const weightOptions = optionsObject('weights', weights, ['sampleWeight', 'classWeight'] as const) as WeightOptions;
@@ -420,12 +435,13 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
    * early stopping watches them. Runs on the calling thread until done: on a server, use
    * {@link Network.fitAsync}, which trains the same way (bit for bit) without blocking the event loop.
    * @param x - rows x inputs
-   * @param y - rows x outputs targets (one-hot rows for classification)
+   * @param y - rows x outputs targets (one-hot rows for classification); for a one-output network also one
+   *   number per row (a Float64Array or number[], as `splitColumn`'s labels), for regression
    * @throws {@link NonFiniteLossError} when a minibatch loss turns NaN or infinite (unless
    *   `stopOnNonFinite: false`); the weights are those of the last finite step
    * @throws {@link StateError} (`ERR_FIT_IN_PROGRESS`) while a fitAsync runs on this network
    */
-  fit(x: MatrixLike, y: MatrixLike, options: FitOptions = {}): History {
+  fit(x: MatrixLike, y: TargetsLike, options: FitOptions = {}): History {
     this.claimTraining('fit');
     try {
       const settings = resolveFitOptions(options, this.outputActivation, this.trainedLoss);
@@ -491,7 +507,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
    * });
    * ```
    */
-  async fitAsync(x: MatrixLike, y: MatrixLike, options: FitAsyncOptions = {}): Promise<History> {
+  async fitAsync(x: MatrixLike, y: TargetsLike, options: FitAsyncOptions = {}): Promise<History> {
     this.claimTraining('fitAsync');
     try {
       const settings = resolveFitAsyncOptions(options, this.outputActivation, this.trainedLoss);
@@ -536,6 +552,9 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
    * A network from {@link Network.toJSON}'s object (or its JSON text), checked in full first.
    * @throws {@link ModelFormatError} for anything that is not an intact blasnet model of a known version
    */
+  static fromJSON(json: ModelJSON | string, options: LoadOptions & { dtype: 'float32' }): Network<'float32'>;
+  static fromJSON(json: ModelJSON | string, options?: LoadOptions & { dtype?: 'float64' }): Network<'float64'>;
+  static fromJSON(json: ModelJSON | string, options: LoadOptions): Network<Dtype>;
   static fromJSON(json: ModelJSON | string, options: LoadOptions = {}): Network<Dtype> {
     let value: unknown = json;
     if (typeof json === 'string') {
@@ -545,20 +564,23 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         throw new ModelFormatError('ERR_MODEL_HEADER', `Cannot load the model from JSON text: it does not parse (${(error as Error).message})`);
       }
     }
-    return Network.restore(decodeModelJSON(value, 'from JSON'), options);
+    return Network.restore(decodeModelJSON(value, 'from JSON'), options, 'from JSON');
   }
 
-  /** The model file's bytes, as {@link Network.save} writes them (format in docs/design.md). */
-  toBuffer(options?: SaveOptions): Buffer {
-    return encodeModel(this.describe(options));
+  /** The model file's bytes, as {@link Network.save} writes them (format in docs/design.md): a Buffer. */
+  toBuffer(options?: SaveOptions): ModelBytes {
+    return encodeModel(this.describe(options)) as ModelBytes;
   }
 
   /**
    * A network from {@link Network.toBuffer}'s bytes, checked in full first.
    * @throws {@link ModelFormatError} for anything that is not an intact blasnet model of a known version
    */
+  static fromBuffer(bytes: Uint8Array, options: LoadOptions & { dtype: 'float32' }): Network<'float32'>;
+  static fromBuffer(bytes: Uint8Array, options?: LoadOptions & { dtype?: 'float64' }): Network<'float64'>;
+  static fromBuffer(bytes: Uint8Array, options: LoadOptions): Network<Dtype>;
   static fromBuffer(bytes: Uint8Array, options: LoadOptions = {}): Network<Dtype> {
-    return Network.restore(decodeModel(bytes, 'from a buffer'), options);
+    return Network.restore(decodeModel(bytes, 'from a buffer'), options, 'from a buffer');
   }
 
   /**
@@ -579,6 +601,9 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
    * before the network is built.
    * @throws {@link ModelFormatError} naming the file and what is wrong with it; the file system's errors
    */
+  static load(file: string, options: LoadOptions & { dtype: 'float32' }): Promise<Network<'float32'>>;
+  static load(file: string, options?: LoadOptions & { dtype?: 'float64' }): Promise<Network<'float64'>>;
+  static load(file: string, options: LoadOptions): Promise<Network<Dtype>>;
   static async load(file: string, options: LoadOptions = {}): Promise<Network<Dtype>> {
     const bytes = await fs.readFile(file);
     const source = JSON.stringify(file);
@@ -591,9 +616,9 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
       } catch (error) {
         throw new ModelFormatError('ERR_MODEL_HEADER', `Cannot load the model ${source}: it looks like JSON but does not parse (${(error as Error).message})`);
       }
-      return Network.restore(decodeModelJSON(value, source), options);
+      return Network.restore(decodeModelJSON(value, source), options, source);
     }
-    return Network.restore(decodeModel(bytes, source), options);
+    return Network.restore(decodeModel(bytes, source), options, source);
   }
 
   /** What a saved model holds. */
@@ -629,8 +654,19 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
   }
 
   /** A network from a checked description: its weights and generator state, not fresh ones. */
-  private static restore(model: ModelDescription, options: LoadOptions): Network<Dtype> {
-    const given = optionsObject('options', options, ['backend'] as const);
+  private static restore(model: ModelDescription, options: LoadOptions, source: string): Network<Dtype> {
+    const given = optionsObject('options', options, ['backend', 'dtype'] as const);
+    const wanted = given.dtype ?? 'float64';
+    if (wanted !== 'any' && !DTYPES.includes(wanted as Dtype)) {
+      throw invalid('ERR_INVALID_ARGUMENT', 'options.dtype', "'float64', 'float32' or 'any'", wanted);
+    }
+    if (wanted !== 'any' && wanted !== model.dtype) {
+      const how = given.dtype === undefined ? ' (the default)' : '';
+      throw new ModelFormatError(
+        'ERR_MODEL_DTYPE',
+        `Cannot load the model ${source}: it is a ${model.dtype} model, and options.dtype asks for ${wanted}${how}; pass { dtype: '${model.dtype}' } (or { dtype: 'any' } for either)`,
+      );
+    }
     const restored: Restored = { parameters: model.parameters, random: model.random };
     const networkOptions: NetworkOptions<Dtype> & { [RESTORE]: Restored } = { [RESTORE]: restored };
     if (model.seed !== undefined) networkOptions.seed = model.seed;
@@ -693,12 +729,12 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
 
   private checkPair(
     x: MatrixLike,
-    y: MatrixLike,
+    y: TargetsLike,
     { finite = true, names = ['x', 'y'] }: { finite?: boolean; names?: [string, string] } = {},
   ): { input: Matrix; targets: Matrix } {
     const [xName, yName] = names;
     const input = this.checkInputs(x, xName, finite);
-    const targets = toMatrix(y, yName, { finite });
+    const targets = toTargets(y, yName, this.outputs, { finite });
     if (targets.cols !== this.outputs) {
       throw shapeMismatch(
         `Expected ${yName} to have ${this.outputs} columns (the network's outputs, dims[${this.dims.length - 1}]) but it has ${targets.cols}`,

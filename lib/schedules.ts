@@ -29,13 +29,15 @@ export function exponential(options: { initial: number; gamma: number }): Schedu
 
 /**
  * `minimum + (initial - minimum) (1 + cos(pi epoch / epochs)) / 2`, as
- * `torch.optim.lr_scheduler.CosineAnnealingLR(T_max = epochs, eta_min = minimum)` (closed form); after
- * `epochs` it stays at `minimum`.
+ * `torch.optim.lr_scheduler.CosineAnnealingLR(T_max = epochs, eta_min = minimum)` (closed form): it reaches
+ * `minimum` at `epochs` (a rate of exactly 0 with the default minimum, which fit accepts: that epoch does not
+ * move the weights) and, as PyTorch's does, keeps following the cosine after it, back up to `initial` at
+ * `2 epochs`, and so on. Checked against PyTorch's own rates (test/fixtures/schedule-reference.json).
  */
 export function cosine(options: { initial: number; epochs: number; minimum?: number }): Schedule {
   const given = optionsObject('options', options, ['initial', 'epochs', 'minimum'] as const);
   const initial = positiveNumber('options.initial', given.initial);
   const epochs = integerIn('options.epochs', given.epochs, 1);
   const minimum = numberIn('options.minimum', given.minimum ?? 0, 0, initial);
-  return (epoch) => minimum + ((initial - minimum) * (1 + Math.cos((Math.PI * Math.min(epoch, epochs)) / epochs))) / 2;
+  return (epoch) => minimum + ((initial - minimum) * (1 + Math.cos((Math.PI * epoch) / epochs))) / 2;
 }

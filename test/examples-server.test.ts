@@ -54,12 +54,15 @@ describe('examples/server.ts', () => {
       expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await call(base, 'POST', '/predict', { rows })).status).toBe(503);
 
-      // A first model.
-      const first = await call(base, 'POST', '/train', { epochs: 40 });
+      // A first model: the example's one-second job.
+      const first = await call(base, 'POST', '/train', { epochs: 40, hidden: 32, learningRate: 0.05 });
       expect(first.status).toBe(202);
       expect(first.body).toMatchObject({ id: '1', status: 'running', epochs: 40 });
       const done = await waitFor(base, '1', ['done', 'failed']);
-      expect(done).toMatchObject({ status: 'done', epoch: 40, progress: 1 });
+      // Early stopping is on (patience 10, restoreBest): it ran all 40 epochs or says where it stopped.
+      expect(done).toMatchObject({ status: 'done', epoch: (done.stoppedEpoch as number | undefined) ?? 40, progress: 1 });
+      expect(done.bestEpoch).toBeGreaterThanOrEqual(1);
+      expect(done.bestEpoch).toBeLessThanOrEqual(done.epoch as number);
       expect(done.testAccuracy).toBeGreaterThanOrEqual(0.95);
       expect(done.valAccuracy).toBeGreaterThan(0.9);
 
@@ -71,8 +74,9 @@ describe('examples/server.ts', () => {
       for (const p of answer.body.probabilities) expect(p.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
       firstAnswer = answer.body;
 
-      // A long second job: /predict keeps answering, from the finished model, while it trains.
-      expect((await call(base, 'POST', '/train', { epochs: 100_000 })).status).toBe(202);
+      // The README's default job (POST /train with '{}': up to 500 epochs of a 64-256-10 network, about 5 s):
+      // /predict keeps answering, from the finished model, while it trains.
+      expect((await call(base, 'POST', '/train', {})).body).toMatchObject({ id: '2', status: 'running', epochs: 500 });
       expect((await call(base, 'POST', '/train', { epochs: 5 })).status).toBe(409);
       let progress = 0;
       for (let i = 0; i < 6; i++) {
@@ -85,6 +89,8 @@ describe('examples/server.ts', () => {
         const job = await call(base, 'GET', '/train/2');
         expect(job.body.status).toBe('running');
         progress = job.body.progress as number;
+        // Progress covers the completed epochs (it once stayed 0 while epoch was 41).
+        expect(progress).toBeGreaterThanOrEqual((job.body.epoch as number) / 500);
       }
       expect(progress).toBeGreaterThan(0);
 

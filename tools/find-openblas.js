@@ -78,10 +78,32 @@ function fromKnownLocations() {
   return null;
 }
 
+/** What `prefix` lacks of an OpenBLAS prefix: its header and its library, each where they were looked for. */
+function missingFrom(prefix) {
+  const includeDirs = [path.join(prefix, 'include'), path.join(prefix, 'include', 'openblas')];
+  const libDir = path.join(prefix, 'lib');
+  const missing = [];
+  if (!includeDirs.some((dir) => fs.existsSync(path.join(dir, 'cblas.h')))) {
+    missing.push(`cblas.h (looked in ${includeDirs.join(' and ')})`);
+  }
+  if (!libraryNames.some((name) => fs.existsSync(path.join(libDir, name)))) {
+    missing.push(`${libraryNames.join(', ')} (looked in ${libDir})`);
+  }
+  return missing;
+}
+
 function find() {
   // An explicit prefix wins over everything else.
-  if (process.env.OPENBLAS_DIR) {
+  const prefix = process.env.OPENBLAS_DIR;
+  if (prefix) {
     const found = fromKnownLocations();
+    if (found && found.includeDirs[0].startsWith(path.join(prefix, 'include'))) return found;
+    // A wrong prefix would otherwise be ignored without a word, and another OpenBLAS used.
+    const problem = fs.existsSync(prefix) ? `it lacks ${missingFrom(prefix).join(', and ')}` : 'it does not exist';
+    process.stderr.write(
+      `blasnet: warning: OPENBLAS_DIR=${prefix} is not an OpenBLAS prefix: ${problem}; ` +
+        'looking for OpenBLAS elsewhere (pkg-config, then the usual locations)\n',
+    );
     if (found) return found;
   }
   return fromPkgConfig() || fromKnownLocations();

@@ -87,13 +87,13 @@ function localBuild(root: string): AddonCandidate {
 }
 
 /** What `BLASNET_ADDON` (or `PREBUILDS_ONLY`) asks for: 'auto' when neither is set. */
-export function addonChoice(env: NodeJS.ProcessEnv = process.env): string {
+export function addonChoice(env: Record<string, string | undefined> = process.env): string {
   if (env.BLASNET_ADDON) return env.BLASNET_ADDON;
   return env.PREBUILDS_ONLY ? 'prebuild' : 'auto';
 }
 
 /** The files to try, in order, for the package at `root`. */
-export function addonCandidates(root: string, env: NodeJS.ProcessEnv = process.env): AddonCandidate[] {
+export function addonCandidates(root: string, env: Record<string, string | undefined> = process.env): AddonCandidate[] {
   const choice = addonChoice(env);
   if (choice === 'auto') return [findPrebuild(root), localBuild(root)];
   if (choice === 'prebuild') return [findPrebuild(root)];

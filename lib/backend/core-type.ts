@@ -42,8 +42,11 @@ function cpuFlags(): Set<string> | undefined {
   }
 }
 
-/** Sets OPENBLAS_CORETYPE for this process when appropriate; call before the addon loads. */
-export function chooseCoreType(env: NodeJS.ProcessEnv = process.env): CoreTypeChoice {
+/**
+ * Sets OPENBLAS_CORETYPE for this process when appropriate; call before the addon loads. (`env` is a plain
+ * string map rather than Node's ProcessEnv type so that the published types do not need @types/node.)
+ */
+export function chooseCoreType(env: Record<string, string | undefined> = process.env): CoreTypeChoice {
   if (env.OPENBLAS_CORETYPE !== undefined) return { source: 'OPENBLAS_CORETYPE' };
   if (env.BLASNET_OPENBLAS_CORETYPE === 'auto') return { source: 'openblas' };
   if (process.platform !== 'linux' || process.arch !== 'x64') return { source: 'openblas' };

@@ -68,7 +68,7 @@ function buildFromSource(): string[] {
 }
 
 /** The error for a load that failed; `root` is the package folder the files were looked for in. */
-export function loadFailure(root: string, attempts: readonly LoadAttempt[], env = process.env): NativeLoadError {
+export function loadFailure(root: string, attempts: readonly LoadAttempt[], env: Record<string, string | undefined> = process.env): NativeLoadError {
   const choice = addonChoice(env);
   const tried = attempts.map(({ candidate, error }) => {
     const label = LABELS[candidate.source];

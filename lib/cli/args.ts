@@ -109,19 +109,29 @@ export function usageLine(spec: CommandSpec): string {
   return ['blasnet', spec.name, ...spec.positionals.map((p) => `<${p.name}>`), '[options]'].join(' ');
 }
 
+/**
+ * One help entry: the name in a 26-character column, then its description; a name too long to leave two
+ * spaces goes on a line of its own, the description under the column (as argparse does), so the two never
+ * run together (`--task <auto|classification|regression>what to learn`, before).
+ */
+function helpEntry(name: string, text: string): string {
+  const column = 26;
+  return name.length <= column - 2 ? `  ${name.padEnd(column)}${text}` : `  ${name}\n  ${' '.repeat(column)}${text}`;
+}
+
 /** The help text of a command: usage, arguments, and every flag with its default. */
 export function helpText(spec: CommandSpec): string {
   const lines = [`${spec.summary}`, '', `usage: ${usageLine(spec)}`, ''];
   if (spec.positionals.length > 0) {
     lines.push('arguments:');
-    for (const p of spec.positionals) lines.push(`  ${`<${p.name}>`.padEnd(26)}${p.description}`);
+    for (const p of spec.positionals) lines.push(helpEntry(`<${p.name}>`, p.description));
     lines.push('');
   }
   lines.push('options:');
   for (const [name, option] of Object.entries({ ...spec.options, ...COMMON_OPTIONS })) {
     const flag = `${option.short ? `-${option.short}, ` : ''}--${name}${option.value ? ` ${option.value}` : ''}`;
     const text = option.default === undefined ? option.description : `${option.description} (default: ${option.default})`;
-    lines.push(`  ${flag.padEnd(26)}${text}`);
+    lines.push(helpEntry(flag, text));
   }
   return `${lines.join('\n')}\n`;
 }

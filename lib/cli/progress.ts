@@ -30,14 +30,19 @@ export function progressMode(stream: NodeJS.WriteStream, quiet: boolean): Progre
 /** Resolution of the bar: its value counts thousandths of the run, so it moves within an epoch too. */
 const STEPS = 1000;
 
-/** A progress reporter for a run of `epochs` epochs. */
-export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream, epochs: number): Progress {
+/**
+ * A progress reporter for a run of `epochs` epochs. `scale` names what the losses are measured on when that
+ * is not what the results report (a regression trains on the standardised target, while its MSE table is in
+ * the target's units): shown after the losses, as "(standardised target)".
+ */
+export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream, epochs: number, scale?: string): Progress {
   if (mode === 'none') return { batch: () => undefined, epoch: () => undefined, stop: () => undefined };
-  if (mode === 'lines') return lineProgress(stream, epochs);
-  return barProgress(stream, epochs);
+  const note = scale === undefined ? '' : ` (${scale})`;
+  if (mode === 'lines') return lineProgress(stream, epochs, note);
+  return barProgress(stream, epochs, note);
 }
 
-function lineProgress(stream: NodeJS.WritableStream, epochs: number): Progress {
+function lineProgress(stream: NodeJS.WritableStream, epochs: number, note: string): Progress {
   const every = Math.max(1, Math.round(epochs / 10));
   const started = Date.now();
   return {
@@ -45,17 +50,17 @@ function lineProgress(stream: NodeJS.WritableStream, epochs: number): Progress {
     epoch: (epoch, loss, valLoss, valAccuracy) => {
       if (epoch % every !== 0 && epoch !== epochs && epoch !== 1) return;
       const entry = { epoch, loss, ...(valLoss === undefined ? {} : { valLoss }), ...(valAccuracy === undefined ? {} : { valAccuracy }) };
-      stream.write(`${logLine(entry, epochs)}  ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      stream.write(`${logLine(entry, epochs)}${note}  ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     },
     stop: () => undefined,
   };
 }
 
-function barProgress(stream: NodeJS.WritableStream, epochs: number): Progress {
+function barProgress(stream: NodeJS.WritableStream, epochs: number, note: string): Progress {
   const width = String(epochs).length;
   const bar = new SingleBar({
     stream,
-    format: 'epoch {epoch}/{epochs} {bar} {percentage}% | loss {loss} | val loss {valLoss} | ETA {eta_formatted}',
+    format: `epoch {epoch}/{epochs} {bar} {percentage}% | loss {loss} | val loss {valLoss}${note} | ETA {eta_formatted}`,
     barsize: 24,
     barCompleteChar: '\u2588',
     barIncompleteChar: '\u2591',

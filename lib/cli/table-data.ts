@@ -172,7 +172,8 @@ export interface CliRecord {
 export async function loadTableModel(file: string, backend: 'native' | 'js'): Promise<{ model: TableModel; net: Network<Dtype>; training: TrainingRecord | null }> {
   let net: Network<Dtype>;
   try {
-    net = await Network.load(file, { backend });
+    // Either dtype: the command line predicts from a float32 model as well (the API's default is float64).
+    net = await Network.load(file, { backend, dtype: 'any' });
   } catch (error) {
     throw fileError(error, file, 'cannot read the model');
   }

@@ -294,12 +294,13 @@ export class TableModel {
    *   network saved without any preprocessing record
    */
   static async load(file: string, options: TableLoadOptions = {}): Promise<TableModel> {
-    return TableModel.fromNetwork(await Network.load(file, options), file);
+    // Either dtype: a table model is float64 when trained here, but a program may have saved a float32 one.
+    return TableModel.fromNetwork(await Network.load(file, { ...options, dtype: 'any' }), file);
   }
 
   /** A model from {@link TableModel.toBuffer}'s bytes. */
   static fromBuffer(bytes: Uint8Array, options: TableLoadOptions = {}): TableModel {
-    return TableModel.fromNetwork(Network.fromBuffer(bytes, options), 'the buffer');
+    return TableModel.fromNetwork(Network.fromBuffer(bytes, { ...options, dtype: 'any' }), 'the buffer');
   }
 
   /** Wraps a loaded network whose metadata holds a table record (or an older CLI record). */

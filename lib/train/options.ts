@@ -5,7 +5,7 @@
 import type { Activation } from '../activations';
 import { ValueError } from '../errors';
 import { findLoss, MSE, type Loss } from '../losses';
-import type { MatrixLike } from '../matrix';
+import type { MatrixLike, TargetsLike } from '../matrix';
 import { Optimizer } from '../optimizers';
 import type { Schedule } from '../schedules';
 import type { History } from './history';
@@ -15,17 +15,31 @@ import type { ClassWeight, WeightOptions } from './sample-weights';
 /**
  * The learning rate of each epoch of a run: `schedule(first + e)` for e = 0 .. epochs - 1, checked, so a
  * broken schedule fails before training rather than midway (and so the rates can travel to a worker).
+ * A rate of 0 is legal (PyTorch's CosineAnnealingLR reaches it at T_max): that epoch leaves the weights as
+ * they are, or only decays them. A negative, NaN or infinite rate is an error.
  */
 export function scheduledRates(schedule: Schedule, first: number, epochs: number): number[] {
   const rates: number[] = [];
   for (let e = 0; e < epochs; e++) {
     const rate = schedule(first + e);
-    if (typeof rate !== 'number' || !(rate > 0) || !Number.isFinite(rate)) {
-      throw invalid('ERR_INVALID_ARGUMENT', `options.schedule(${first + e})`, 'a finite learning rate greater than 0', rate);
+    if (typeof rate !== 'number' || !(rate >= 0) || !Number.isFinite(rate)) {
+      throw invalid('ERR_INVALID_ARGUMENT', `options.schedule(${first + e})`, 'a finite learning rate of 0 or more', rate);
     }
     rates.push(rate);
   }
   return rates;
+}
+
+/**
+ * What fitAsync needs of an `AbortSignal` (it must be a real one: checked with instanceof). Declared here,
+ * rather than using the global type, so that the published types compile in a project without
+ * @types/node or the DOM library; Node's and the DOM's AbortSignal both fit it.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /** When to stop before `epochs` because the monitored loss stopped improving (Keras's `EarlyStopping`). */
@@ -85,7 +99,7 @@ export interface FitOptions {
    */
   validationSplit?: number;
   /** Validation rows `[x, y]`, measured after every epoch. Not with `validationSplit`. */
-  validationData?: readonly [MatrixLike, MatrixLike];
+  validationData?: readonly [MatrixLike, TargetsLike];
   /**
    * Stop when the monitored loss stops improving: the validation loss when there is validation data, else
    * the epoch's mean minibatch loss. Default: no early stopping.
@@ -160,7 +174,7 @@ export interface FitAsyncOptions extends FitOptions {
    * Aborting it stops training between two minibatches: fitAsync rejects with an `AbortError` whose
    * `cause` is the signal's reason, and the network keeps the weights of the last completed minibatch.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /**
    * The least time in milliseconds between two `onBatchEnd` calls, and (without `onEpochEnd`) between two
    * updates of the network's weights while it trains. Default 125 (tfjs's); 0 for every batch and epoch.
@@ -188,7 +202,7 @@ export interface ResolvedFitOptions {
   log: ((line: string) => void) | null;
   shuffle: boolean;
   validationSplit: number | undefined;
-  validationData: readonly [MatrixLike, MatrixLike] | undefined;
+  validationData: readonly [MatrixLike, TargetsLike] | undefined;
   earlyStopping: ResolvedEarlyStopping | null;
   stopOnNonFinite: boolean;
   /** Checked against the rows later (see sample-weights.ts). */
@@ -200,7 +214,7 @@ export interface ResolvedFitAsyncOptions extends ResolvedFitOptions {
   onEpochEnd: FitAsyncOptions['onEpochEnd'];
   onBatchEnd: FitAsyncOptions['onBatchEnd'];
   onTrainEnd: FitAsyncOptions['onTrainEnd'];
-  signal: AbortSignal | undefined;
+  signal: AbortSignalLike | undefined;
   yieldEvery: number;
 }
 
@@ -276,7 +290,7 @@ export function resolveFitAsyncOptions(options: unknown, outputActivation: Activ
     onEpochEnd: callback('onEpochEnd'),
     onBatchEnd: callback('onBatchEnd'),
     onTrainEnd: callback('onTrainEnd'),
-    signal: signal as AbortSignal | undefined,
+    signal: signal as AbortSignalLike | undefined,
     yieldEvery,
   };
 }
@@ -336,7 +350,7 @@ function resolveCommon(
     log: log as ((line: string) => void) | null,
     shuffle,
     validationSplit,
-    validationData: validationData as readonly [MatrixLike, MatrixLike] | undefined,
+    validationData: validationData as readonly [MatrixLike, TargetsLike] | undefined,
     earlyStopping: resolveEarlyStopping(given.earlyStopping),
     stopOnNonFinite,
     weights: {

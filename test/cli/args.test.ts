@@ -66,6 +66,16 @@ describe('parseCommand', () => {
     expect(help).toMatch(/^ {2}-h, --help +print this help and exit$/m);
     expect(help).toMatch(/^ {2}--debug +print the stack trace of an error$/m);
   });
+
+  it('a flag too long for its column gets a line of its own, never running into its description', () => {
+    const long: CommandSpec = { ...SPEC, options: { task: { type: 'string', value: '<auto|classification|regression>', description: 'what to learn', default: 'auto' } } };
+    const lines = helpText(long).split('\n');
+    const at = lines.indexOf('  --task <auto|classification|regression>');
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toBe(`${' '.repeat(28)}what to learn (default: auto)`);
+    // Every other entry keeps two spaces at least between the flag and its description.
+    for (const line of helpText(SPEC).split('\n').filter((l) => l.startsWith('  -'))) expect(line).toMatch(/^ {2}\S.{0,23} {2,}\S/);
+  });
 });
 
 describe('typed flag values', () => {

@@ -207,6 +207,10 @@ describe('blasnet train', () => {
     const text = cli.run(['train', out('houses.csv'), '--epochs', '100', '--out', out('houses.blasnet'), '-q']);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/^ {13}rows {9}MSE {9}MAE {9}R\^2\nheld-out {7}60 /m);
+    expect(text.stdout).toContain("(MSE and MAE in the target's units)");
+    // The progress lines' losses are on the standardised target, and say so (issue 13).
+    const noisy = cli.run(['train', out('houses.csv'), '--epochs', '10']);
+    expect(noisy.stderr).toMatch(/^epoch +10\/10 {2}loss \S+ {2}val loss \S+ \(standardised target\) {2}\d+\.\d s$/m);
     const json = JSON.parse(cli.run(['train', out('houses.csv'), '--epochs', '100', '--json', '-q']).stdout);
     expect(json.task).toBe('regression');
     expect(json.testR2).toBeGreaterThan(0.95);

@@ -64,6 +64,18 @@ describe('progress', () => {
     expect(screen.text.split('\n').length).toBeLessThanOrEqual(2);
   });
 
+  it("names the losses' scale when it is not the results' (a regression's standardised target)", () => {
+    const lines = new Screen(false);
+    const progress = createProgress('lines', lines, 1, 'standardised target');
+    progress.epoch(1, 0.5, 0.25, undefined);
+    expect(lines.text).toMatch(/^epoch 1\/1 {2}loss 0\.500000 {2}val loss 0\.250000 \(standardised target\) {2}\d+\.\d s\n$/);
+    const screen = new Screen(true);
+    const bar = createProgress('bar', screen, 2, 'standardised target');
+    bar.epoch(1, 0.5, 0.25, undefined);
+    bar.stop();
+    expect(screen.text).toMatch(/\| loss 0\.5000 \| val loss 0\.2500 \(standardised target\) \| ETA/);
+  });
+
   it('none: silent', () => {
     const screen = new Screen(true);
     const progress = createProgress('none', screen, 3);

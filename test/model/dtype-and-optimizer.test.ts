@@ -3,6 +3,9 @@
  * to the new parts rejected with its own code.
  */
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 import { Adam, CrossEntropy, Matrix, ModelFormatError, Network, oneHot, Relu, SGD, Softmax } from '../../lib';
 import { sameBits } from '../helpers/training';
@@ -46,12 +49,39 @@ describe('float32 models', () => {
     const net = new Network([3, 5, 3], [Relu, Softmax], { seed: 2, dtype: 'float32' });
     net.fit(x, y, { loss: CrossEntropy, epochs: 3, batchSize: 2, log: null });
     expect(headerOf(net.toBuffer()).dtype).toBe('float32');
-    for (const back of [Network.fromBuffer(net.toBuffer()), Network.fromJSON(JSON.stringify(net))]) {
+    for (const back of [Network.fromBuffer(net.toBuffer(), { dtype: 'float32' }), Network.fromJSON(JSON.stringify(net), { dtype: 'float32' })]) {
       expect(back.dtype).toBe('float32');
       expect(back.parameters).toBeInstanceOf(Float32Array);
       expect(sameBits(back.parameters, net.parameters)).toBe(true);
       expect(sameBits(back.predict(x).data, net.predict(x).data)).toBe(true);
     }
+  });
+
+  // The default is float64 so that `Network.load(file)` can be typed Network<'float64'> (issue 13): a model
+  // of the other dtype must be asked for, or the static type would lie about its arrays.
+  it("load only with the dtype asked for: float64 by default, { dtype: 'float32' }, or { dtype: 'any' }", async () => {
+    const net = new Network([3, 5, 3], [Relu, Softmax], { seed: 2, dtype: 'float32' });
+    const float64 = new Network([3, 5, 3], [Relu, Softmax], { seed: 2 });
+    const bytes = net.toBuffer();
+    const error = rejected(bytes);
+    expect(error.code).toBe('ERR_MODEL_DTYPE');
+    expect(error.message).toBe(
+      "Cannot load the model from a buffer: it is a float32 model, and options.dtype asks for float64 (the default); pass { dtype: 'float32' } (or { dtype: 'any' } for either)",
+    );
+    expect(() => Network.fromJSON(JSON.stringify(float64), { dtype: 'float32' })).toThrow(
+      expect.objectContaining({ code: 'ERR_MODEL_DTYPE', message: expect.stringContaining('it is a float64 model, and options.dtype asks for float32;') }),
+    );
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-dtype-')), 'm.bnet');
+    await net.save(file);
+    await expect(Network.load(file)).rejects.toThrow(expect.objectContaining({ code: 'ERR_MODEL_DTYPE', message: expect.stringContaining(JSON.stringify(file)) }));
+    expect((await Network.load(file, { dtype: 'float32' })).parameters).toBeInstanceOf(Float32Array);
+    fs.rmSync(path.dirname(file), { recursive: true });
+    expect(Network.fromBuffer(bytes, { dtype: 'any' }).dtype).toBe('float32');
+    expect(Network.fromBuffer(float64.toBuffer(), { dtype: 'any' }).dtype).toBe('float64');
+    expect(Network.fromBuffer(float64.toBuffer()).parameters).toBeInstanceOf(Float64Array);
+    expect(() => Network.fromBuffer(bytes, { dtype: 'float16' as 'any' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining("options.dtype to be 'float64', 'float32' or 'any'") }),
+    );
   });
 
   it('reject a stored value that float32 cannot hold, as damage', () => {

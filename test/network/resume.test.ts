@@ -37,7 +37,7 @@ describe.each(cases)('resume with %s', (_name, makeOptimizer, dtype) => {
     try {
       const file = path.join(dir, 'model.bnet');
       await first.save(file, { withOptimizer: true });
-      for (const loaded of [await Network.load(file), Network.fromJSON(JSON.stringify(first.toJSON({ withOptimizer: true })))]) {
+      for (const loaded of [await Network.load(file, { dtype }), Network.fromJSON(JSON.stringify(first.toJSON({ withOptimizer: true })), { dtype })]) {
         expect(loaded.epochsTrained).toBe(10);
         expect(loaded.optimizer?.steps).toBe(first.optimizer?.steps);
         // No optimizer option: the loaded one continues, with its state, on the same schedule.

@@ -19,7 +19,7 @@ const root = path.resolve(__dirname, '..', '..');
 const tuple = `${process.platform}-${process.arch}`;
 const PREBUILD = `prebuilds/${tuple}/blasnet.napi.glibc.node`;
 /** What package.json's `files` allows, besides package.json itself. */
-const SHIPPED = /^(dist\/.+|prebuilds\/.+|native\/.+|binding\.gyp|CMakeLists\.txt|tools\/find-openblas\.js|README\.md|LICENSE|NOTICE|package\.json)$/;
+const SHIPPED = /^(dist\/.+|prebuilds\/.+|native\/.+|examples\/.+|binding\.gyp|CMakeLists\.txt|tools\/find-openblas\.js|README\.md|LICENSE|NOTICE|package\.json)$/;
 const COMPILER_TOOLS = ['g++', 'c++', 'gcc', 'cc', 'make', 'python3'];
 
 interface TrainResult {
@@ -154,9 +154,9 @@ describeOnLinux('the packed package, installed with no compiler and no OpenBLAS'
 
   const installed = () => path.join(project, 'node_modules', 'blasnet');
 
-  it('the tarball holds dist/, the prebuilt binary, native/, the build files and the notices, nothing else', () => {
+  it('the tarball holds dist/, the prebuilt binary, native/, the build files, the examples and the notices, nothing else', () => {
     expect(packedFiles.filter((file) => !SHIPPED.test(file))).toEqual([]);
-    for (const file of [PREBUILD, 'dist/index.js', 'dist/index.d.ts', 'binding.gyp', 'native/addon.cc', 'tools/find-openblas.js', 'NOTICE', 'LICENSE']) {
+    for (const file of [PREBUILD, 'dist/index.js', 'dist/index.d.ts', 'binding.gyp', 'native/addon.cc', 'tools/find-openblas.js', 'NOTICE', 'LICENSE', 'examples/data/iris-species.csv', 'examples/data/NOTICE']) {
       expect(packedFiles).toContain(file);
     }
     expect(fs.readFileSync(path.join(installed(), 'NOTICE'), 'utf8')).toMatch(/OpenBLAS[\s\S]*BSD-3-clause/);
@@ -237,6 +237,23 @@ describeOnLinux('the packed package, installed with no compiler and no OpenBLAS'
     expect(predicted).toHaveLength(41);
     expect(predicted[0]).toBe('label');
     expect(new Set(predicted.slice(1)).size).toBeLessThanOrEqual(2);
+  });
+
+  it("the README's CLI session works from the installed package's own copy of the data (issue 13)", () => {
+    const bin = path.join(project, 'node_modules', '.bin', 'blasnet');
+    const data = path.join('node_modules', 'blasnet', 'examples', 'data', 'iris-species.csv');
+    const trained = JSON.parse(runOrThrow(bin, ['train', data, '--target', 'species', '--epochs', '20', '--json'], { cwd: project, env: userEnv }));
+    expect(trained).toMatchObject({ task: 'classification', classes: ['setosa', 'versicolor', 'virginica'], rows: 150 });
+  });
+
+  it("a strict TypeScript project compiles against the tarball's types: no @types/node, no DOM, no skipLibCheck", () => {
+    // The consumer of test/types/ (its @ts-expect-error lines included), now against what npm installed.
+    const consumer = path.join(project, 'typescript-consumer');
+    fs.mkdirSync(consumer);
+    for (const file of ['consumer.ts', 'tsconfig.json']) fs.copyFileSync(path.join(root, 'test', 'types', 'consumer', file), path.join(consumer, file));
+    expect(fs.existsSync(path.join(project, 'node_modules', '@types'))).toBe(false);
+    const tsc = run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer], { cwd: consumer, env: userEnv });
+    expect({ status: tsc.status, output: `${tsc.stdout}${tsc.stderr}` }).toEqual({ status: 0, output: '' });
   });
 
   it('a source build fails loudly here, so the install above really used the prebuilt binary', () => {

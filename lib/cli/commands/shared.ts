@@ -34,7 +34,8 @@ export const BACKENDS: readonly BackendName[] = ['native', 'js'];
 export async function loadModel(file: string, backend: BackendName): Promise<{ net: Network<Dtype>; info: ModelInfo }> {
   let net: Network<Dtype>;
   try {
-    net = await Network.load(file, { backend });
+    // Either dtype: the command line predicts from a float32 model as well (the API's default is float64).
+    net = await Network.load(file, { backend, dtype: 'any' });
   } catch (error) {
     throw fileError(error, file, 'cannot read the model');
   }

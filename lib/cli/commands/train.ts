@@ -225,8 +225,10 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   const featureCount = layout.names.length - targets.length;
   say(`data: ${name}, ${objects.length} rows, ${featureCount} features, target ${targets.map((t) => describeTarget(layout, t)).join(', ')}${skipped > 0 ? `; ${skipped} rows without a target left out` : ''}`);
 
-  // --- training ------------------------------------------------------------------------------------------
-  const progress = createProgress(progressMode(io.stderr, s.quiet), io.stderr, s.epochs);
+  // --- training ----------------------------------------------------------------------------------------
+  // A regression trains on the standardised target; its results table is in the target's units: say which.
+  const lossScale = task === 'regression' && s.standardize ? 'standardised target' : undefined;
+  const progress = createProgress(progressMode(io.stderr, s.quiet), io.stderr, s.epochs, lossScale);
   const curve = { loss: [] as number[], valLoss: [] as number[] };
   const controller = new AbortController();
   const interrupt = () => controller.abort(new Error('interrupted (SIGINT)'));
