@@ -11,7 +11,7 @@ import { OptionError, TableError } from '../errors';
 import { Matrix, type Dtype } from '../matrix';
 import { argmaxRows, classificationMetrics, confusionMatrix, type ClassificationMetrics } from '../metrics';
 import type { JsonValue, ModelMetadata } from '../model/description';
-import { Network } from '../network';
+import { Network, type ModelBytes } from '../network';
 import { Adam, SGD } from '../optimizers';
 import type { FitOptions } from '../train/options';
 import { closest, describeValue } from '../validate';
@@ -283,7 +283,7 @@ export class TableModel {
   }
 
   /** The model file's bytes (for a database column, say). */
-  toBuffer(): Buffer {
+  toBuffer(): ModelBytes {
     return this.fitted().net.toBuffer();
   }
 

@@ -9,6 +9,7 @@ import { DEFAULT_MISSING } from './cells';
 import { COLUMN_KINDS, type ColumnKind } from './infer';
 import { HIDDEN_ACTIVATIONS, type HiddenActivation, type Task } from './network-plan';
 import type { Loss } from '../losses';
+import type { AbortSignalLike } from '../train/options';
 import type { Network } from '../network';
 import type { TargetEncoder } from './target';
 import type { ColumnSummary } from './model';
@@ -67,7 +68,8 @@ export interface TableFitOptions {
 
 /** Options of {@link TableModel.fitAsync}: fit's, and the training callbacks. */
 export interface TableFitAsyncOptions extends TableFitOptions {
-  signal?: AbortSignal;
+  /** Aborting it stops training between two minibatches (fitAsync rejects with an AbortError). */
+  signal?: AbortSignalLike;
   onEpochEnd?: (epoch: number, logs: { loss: number; valLoss?: number; valAccuracy?: number }) => void | Promise<void>;
   onBatchEnd?: (batch: number, logs: { epoch: number; loss: number; size: number; progress: number }) => void | Promise<void>;
   /**
