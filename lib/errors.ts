@@ -108,6 +108,7 @@ export class StateError extends BlasnetError {}
  * A saved model could not be read: not a blasnet model, a format version this blasnet does not read, or a
  * damaged file (`code`: `ERR_MODEL_NOT_BLASNET`, `ERR_MODEL_VERSION`, `ERR_MODEL_TRUNCATED`,
  * `ERR_MODEL_CHECKSUM`, `ERR_MODEL_HEADER`, `ERR_MODEL_SHAPE`, `ERR_MODEL_NON_FINITE`). The message names
- * the file and what was wrong.
+ * the file and what was wrong. Network.fromONNX's refusals are ModelFormatErrors too, with `ERR_ONNX_*`
+ * codes naming the kind of problem and messages naming the node or tensor (README "ONNX").
  */
 export class ModelFormatError extends BlasnetError {}

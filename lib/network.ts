@@ -22,6 +22,7 @@ import { decodeModel, encodeModel } from './model/binary';
 import type { ModelDescription, ModelMetadata } from './model/description';
 import { decodeModelJSON, encodeModelJSON, type ModelJSON } from './model/json';
 import { checkMetadata } from './model/metadata';
+import { describeONNX, networkToONNX } from './onnx';
 import { Random, type RandomState } from './random';
 import { NetworkLayout } from './backend/layout';
 import { trainInWorker, type AsyncData, type AsyncRun, type Owned } from './train/fit-async';
@@ -581,6 +582,32 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
   static fromBuffer(bytes: Uint8Array, options: LoadOptions): Network<Dtype>;
   static fromBuffer(bytes: Uint8Array, options: LoadOptions = {}): Network<Dtype> {
     return Network.restore(decodeModel(bytes, 'from a buffer'), options, 'from a buffer');
+  }
+
+  /**
+   * The network as an ONNX model (IR 7, opset 13): input `input` [N, inputs], output `output`
+   * [N, outputs] with a symbolic batch N, DOUBLE tensors for float64 and FLOAT for float32, and
+   * blasnet's version, dims, loss and metadata in `metadata_props`. Runs in onnxruntime (see README "ONNX").
+   * @throws {@link ValueError} (`ERR_INVALID_METADATA`) when `metadata` is not plain JSON data
+   */
+  toONNX(): Uint8Array {
+    return networkToONNX(this);
+  }
+
+  /**
+   * A network from an ONNX MLP: a chain of Gemm (or MatMul + Add) layers with Relu, LeakyRelu, Sigmoid,
+   * Tanh, Softmax or Identity, as `torch.onnx.export` writes an nn.Sequential and skl2onnx an MLP (and
+   * {@link Network.toONNX} writes). FLOAT graphs are float32 networks and DOUBLE ones float64; as for
+   * {@link Network.load}, `options.dtype` says which is expected (default `'float64'`; `'any'` for either).
+   * It trains on and exports back like any network.
+   * @throws {@link ModelFormatError} (`ERR_ONNX_*`) for bytes that are not such a model, naming the node
+   *   and op type it cannot import; `ERR_MODEL_DTYPE` for a model of another dtype than `options.dtype`
+   */
+  static fromONNX(bytes: Uint8Array, options: LoadOptions & { dtype: 'float32' }): Network<'float32'>;
+  static fromONNX(bytes: Uint8Array, options?: LoadOptions & { dtype?: 'float64' }): Network<'float64'>;
+  static fromONNX(bytes: Uint8Array, options: LoadOptions): Network<Dtype>;
+  static fromONNX(bytes: Uint8Array, options: LoadOptions = {}): Network<Dtype> {
+    return Network.restore(describeONNX(bytes), options, 'from ONNX');
   }
 
   /**

@@ -7,6 +7,7 @@
 import { closest } from '../validate';
 import { helpText, parseCommand, type CommandSpec, type ParsedArgs } from './args';
 import { EVALUATE, evaluate } from './commands/evaluate';
+import { EXPORT, exportModel } from './commands/export';
 import { INFO, info } from './commands/info';
 import { PREDICT, predict } from './commands/predict';
 import type { Io } from './commands/shared';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { spec: CommandSpec; run: (args: ParsedArgs, io: 
   predict: { spec: PREDICT, run: predict },
   evaluate: { spec: EVALUATE, run: evaluate },
   info: { spec: INFO, run: info },
+  export: { spec: EXPORT, run: exportModel },
 };
 
 function generalHelp(): string {
@@ -36,6 +38,7 @@ function generalHelp(): string {
     '  blasnet train iris.csv --target species --out iris.blasnet --report iris.html',
     '  blasnet predict iris.blasnet new-flowers.csv --proba > predictions.csv',
     '  blasnet evaluate iris.blasnet more-flowers.csv',
+    '  blasnet export model.blasnet --onnx model.onnx',
     '',
     "Run 'blasnet <command> --help' for a command's options. Exit codes: 0 done, 1 a data or file error,",
     '2 a usage error, 130 interrupted.',

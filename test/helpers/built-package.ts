@@ -1,6 +1,6 @@
 /**
  * The package as `npm install blasnet` lays it out, built from these sources into a temporary project:
- * `<project>/node_modules/blasnet/{package.json, dist/}`, dist/ compiled by `tsc -p tsconfig.build.json`
+ * `<project>/node_modules/blasnet/{package.json, dist/, lib/onnx/onnx.proto}`, dist/ compiled by `tsc -p tsconfig.build.json`
  * (what package.json's build:ts puts in the tarball). Tests that must see what a user sees (the README's
  * code blocks, a consumer's type check) import 'blasnet' from there instead of from lib/.
  *
@@ -33,6 +33,9 @@ export function buildPackage(prefix: string, options: { runtime: boolean }): Bui
     cwd: repoRoot,
     encoding: 'utf8',
   });
+  // The ONNX schema protobufjs reads at run time, where package.json's `files` ships it.
+  fs.mkdirSync(path.join(packageDir, 'lib', 'onnx'), { recursive: true });
+  fs.copyFileSync(path.join(repoRoot, 'lib', 'onnx', 'onnx.proto'), path.join(packageDir, 'lib', 'onnx', 'onnx.proto'));
   if (options.runtime) {
     fs.symlinkSync(path.join(repoRoot, 'build'), path.join(packageDir, 'build'), 'dir');
     fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(packageDir, 'node_modules'), 'dir');

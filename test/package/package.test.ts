@@ -19,7 +19,7 @@ const root = path.resolve(__dirname, '..', '..');
 const tuple = `${process.platform}-${process.arch}`;
 const PREBUILD = `prebuilds/${tuple}/blasnet.napi.glibc.node`;
 /** What package.json's `files` allows, besides package.json itself. */
-const SHIPPED = /^(dist\/.+|prebuilds\/.+|native\/.+|examples\/.+|binding\.gyp|CMakeLists\.txt|tools\/find-openblas\.js|README\.md|LICENSE|NOTICE|package\.json)$/;
+const SHIPPED = /^(dist\/.+|prebuilds\/.+|native\/.+|examples\/.+|binding\.gyp|CMakeLists\.txt|tools\/find-openblas\.js|lib\/onnx\/onnx\.proto|README\.md|LICENSE|NOTICE|package\.json)$/;
 const COMPILER_TOOLS = ['g++', 'c++', 'gcc', 'cc', 'make', 'python3'];
 
 interface TrainResult {
@@ -237,6 +237,10 @@ describeOnLinux('the packed package, installed with no compiler and no OpenBLAS'
     expect(predicted).toHaveLength(41);
     expect(predicted[0]).toBe('label');
     expect(new Set(predicted.slice(1)).size).toBeLessThanOrEqual(2);
+    // ONNX export needs protobufjs and the shipped onnx.proto (lib/onnx/, beside dist/).
+    const exported = runOrThrow(bin, ['export', 'small.blasnet', '--onnx', 'small.onnx', '--network-only'], { cwd: project, env: userEnv });
+    expect(exported).toMatch(/^wrote small\.onnx: 2-[\d-]+ network/);
+    expect(fs.statSync(path.join(project, 'small.onnx')).size).toBeGreaterThan(100);
   });
 
   it("the README's CLI session works from the installed package's own copy of the data (issue 13)", () => {
