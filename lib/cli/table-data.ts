@@ -180,7 +180,8 @@ export async function loadTableModel(file: string, backend: 'native' | 'js'): Pr
   const metadata = net.metadata as Record<string, unknown>;
   let training: TrainingRecord | null = null;
   if (metadata.table === undefined) {
-    // A model from an older blasnet train, or from a program: its record (or the positional reading).
+    // A model from an older blasnet train, or from a program: its record (or the positional reading),
+    // read as a table record for the table model; the network keeps its own metadata as it was.
     const info = readModelInfo(net, file);
     training = info.training;
     net.metadata = toMetadata(info);
@@ -192,5 +193,7 @@ export async function loadTableModel(file: string, backend: 'native' | 'js'): Pr
   } catch (error) {
     if (error instanceof BlasnetError) throw new DataError('ERR_CLI_MODEL_METADATA', `the model ${file} cannot be read as a table model: ${error.message}`);
     throw error;
+  } finally {
+    net.metadata = metadata as typeof net.metadata;
   }
 }
