@@ -198,3 +198,16 @@ describe('missing spellings and unknown labels', () => {
     expect(result.stderr.trim()).toMatch(/dash-new\.csv, line 3, column 2 \("label"\): the label "z" is not one of the model's classes \("x", "y"\)$/);
   });
 });
+
+describe('export of a table model', () => {
+  it('refuses without --network-only and names the steps a network-only graph would skip', () => {
+    if (!fs.existsSync(out('penguins.blasnet'))) cli.run(['train', PENGUINS, '--target', 'Species', '--epochs', '2', '--out', out('penguins.blasnet'), '-q']);
+    const refused = cli.run(['export', out('penguins.blasnet'), '--onnx', out('penguins.onnx')]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/imputes missing cells, one-hot encodes its categories, standardises them, names its classes/);
+    expect(refused.stderr).toMatch(/pass --network-only/);
+    const network = cli.run(['export', out('penguins.blasnet'), '--onnx', out('penguins.onnx'), '--network-only']);
+    expect(network.status).toBe(0);
+    expect(network.stdout).toMatch(/input "input" \[N, 15\]/);
+  });
+});
