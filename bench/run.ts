@@ -1,6 +1,7 @@
 /**
- * blasnet's benchmark (issue 4): workloads A, B and C on blasnet and its peers, the dgemm-only bound, and
- * memory, in one run that prints one table and writes bench/results.json.
+ * blasnet's benchmark (issues 4, 16): workloads A, B and C on blasnet and its peers, the dgemm-only bound,
+ * memory, and workload D (many small trainings at once on fitAsync's pool, bench/concurrent.ts), in one run
+ * that prints its tables and writes bench/results.json.
  *
  *   npm run bench                          threads 1, then all cores; 5 runs per figure
  *   npm run bench -- --threads 2           one thread count (or a list: --threads 1,2)
@@ -13,7 +14,7 @@
  * are interleaved (round r runs every implementation once, starting from a different one each round),
  * so drift in this machine's speed spreads over all of them. Progress goes to stderr, the table to stdout.
  */
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -56,7 +57,7 @@ function parseOptions(): Options {
   });
   if (values.help) {
     process.stdout.write(
-      'usage: npm run bench -- [--threads 1,2] [--runs N] [--smoke] [--only native,native-f32,js,numpy,torch,tfjs-cpu,tfjs-wasm,brain.js,dgemm]\n' +
+      'usage: npm run bench -- [--threads 1,2] [--runs N] [--smoke] [--only native,native-f32,js,numpy,torch,tfjs-cpu,tfjs-wasm,brain.js,dgemm,D]\n' +
         '                        [--out FILE] [--update-readme] [--from RESULTS.json]\n',
     );
     process.exit(0);
@@ -356,6 +357,22 @@ function publish(results: Results, options: Options): void {
   }
 }
 
+/** Runs bench/concurrent.ts with OpenBLAS at `threads`; prints its table; returns its figures. */
+function runWorkloadD(threads: number, smoke: boolean): unknown {
+  const json = path.join(BUILD_DIR, `workload-d-${threads}.json`);
+  fs.mkdirSync(BUILD_DIR, { recursive: true });
+  const args = ['--require', require.resolve('tsx/cjs'), path.join(__dirname, 'concurrent.ts'), '--json', json, ...(smoke ? ['--smoke'] : [])];
+  progress(`workload D, OpenBLAS threads ${threads}`);
+  const run = spawnSync(process.execPath, args, { env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) }, encoding: 'utf8', timeout: 600_000 });
+  process.stdout.write(`\n${run.stdout}`);
+  if (run.status !== 0) {
+    process.stderr.write(run.stderr);
+    process.exitCode = 1;
+    return { threads, failed: run.stderr.split('\n').slice(0, 3).join(' ') || `exit ${String(run.status)}` };
+  }
+  return JSON.parse(fs.readFileSync(json, 'utf8')) as unknown;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   const started = new Date().toISOString();
@@ -403,6 +420,8 @@ async function main(): Promise<void> {
     targets: [],
   };
   results.targets = targets(results);
+  // Workload D (many small trainings at once, bench/concurrent.ts): a process of its own per thread count.
+  if (wanted('D')) (results as Results & { workloadD?: unknown[] }).workloadD = options.threads.map((threads) => runWorkloadD(threads, options.smoke));
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   fs.writeFileSync(options.out, `${JSON.stringify(results, null, 1)}\n`);
   publish(results, options);

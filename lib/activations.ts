@@ -41,11 +41,16 @@ export const ACTIVATIONS: Readonly<Record<Activation['name'], Activation>> = Obj
   softmax: Softmax,
 });
 
-/** The activation with that name or descriptor, or undefined. */
+/**
+ * The activation with that name or descriptor, or undefined. Names are looked up as own properties only:
+ * `'constructor'` or `{ name: 'toString' }` are not activations (they used to find Object's methods).
+ */
 export function findActivation(value: unknown): Activation | undefined {
-  if (typeof value === 'string') return (ACTIVATIONS as Record<string, Activation>)[value];
+  const table = ACTIVATIONS as Record<string, Activation>;
+  if (typeof value === 'string') return Object.hasOwn(table, value) ? table[value] : undefined;
   if (typeof value === 'object' && value !== null && 'name' in value) {
-    const known = (ACTIVATIONS as Record<string, Activation>)[(value as { name: string }).name];
+    const name = (value as { name: unknown }).name;
+    const known = typeof name === 'string' && Object.hasOwn(table, name) ? table[name] : undefined;
     return known && known.code === (value as Activation).code ? known : undefined;
   }
   return undefined;

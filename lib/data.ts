@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 
 import { ShapeError, ValueError } from './errors';
+import { decompressedLimit, fileKind } from './input-limits';
 import { Matrix, toMatrix, type MatrixLike } from './matrix';
 import { Random } from './random';
 import { integerIn, invalid, numberIn, optionsObject } from './validate';
@@ -21,12 +22,27 @@ export interface CsvTable {
 /**
  * Reads a CSV file of numbers (comma separated, one row per line, `.gz` files decompressed). A first line
  * that is not all numbers is taken as a header.
+ * The whole file is read into memory: it must be a regular file, of at most 512 MiB of text (V8's
+ * longest string), decompressed (gzip may expand at most 100 times beyond the first 4 MiB, see
+ * input-limits.ts).
  * @throws {@link ValueError} (`ERR_CSV`) naming the line and column of a cell that is not a number, or of
- *   a row with the wrong number of cells
+ *   a row with the wrong number of cells; (`ERR_NOT_A_FILE`) for a directory, a device or a pipe;
+ *   (`ERR_FILE_TOO_LARGE`) for more text than that, naming the limit
  */
 export function readCsv(file: string): CsvTable {
-  let bytes: Buffer = fs.readFileSync(file);
-  if (file.endsWith('.gz')) bytes = zlib.gunzipSync(bytes);
+  let bytes: Buffer = readRegularFile(file);
+  if (file.endsWith('.gz')) {
+    const limit = Math.min(decompressedLimit(bytes.length), MAX_TEXT);
+    try {
+      bytes = zlib.gunzipSync(bytes, { maxOutputLength: limit });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') throw error;
+      throw new ValueError(
+        'ERR_FILE_TOO_LARGE',
+        `${file} decompresses to more than ${limit} bytes (${bytes.length} compressed; at most 100 times that beyond the first 4 MiB, and 512 MiB in all): refused as a likely gzip bomb`,
+      );
+    }
+  }
   const lines = bytes.toString('utf8').split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   if (lines.length === 0) throw new ValueError('ERR_CSV', `${file} holds no rows`);
@@ -49,6 +65,32 @@ export function readCsv(file: string): CsvTable {
     }
   }
   return { header, data: new Matrix(lines.length - start, cols, data) };
+}
+
+/** The most text readCsv takes: V8's longest string. */
+const MAX_TEXT = 2 ** 29 - 24;
+
+/** A regular file's bytes, at most MAX_TEXT of them, never reading past the size it had when opened. */
+function readRegularFile(file: string): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const stats = fs.fstatSync(fd);
+    const kind = fileKind(stats);
+    if (kind !== undefined) throw new ValueError('ERR_NOT_A_FILE', `Cannot read ${file} as CSV: it is ${kind}, not a regular file`);
+    if (stats.size > MAX_TEXT) {
+      throw new ValueError('ERR_FILE_TOO_LARGE', `Cannot read ${file} as CSV: it holds ${stats.size} bytes, more than readCsv's limit of ${MAX_TEXT}`);
+    }
+    const bytes = Buffer.alloc(stats.size);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const read = fs.readSync(fd, bytes, offset, bytes.length - offset, offset);
+      if (read === 0) break;
+      offset += read;
+    }
+    return bytes.subarray(0, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function isNumber(cell: string): boolean {

@@ -11,6 +11,7 @@ export { IR_VERSION as ONNX_IR_VERSION, OPSET_VERSION as ONNX_OPSET_VERSION } fr
 export type { History } from './train/history';
 export type { Layer } from './layer';
 export type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitAsyncOptions, FitOptions } from './train/options';
+export { MAX_EPOCHS } from './train/options';
 
 export { Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh, ACTIVATIONS } from './activations';
 export type { Activation } from './activations';
@@ -70,3 +71,9 @@ export type {
   TargetMetrics,
 } from './table';
 export type { ClassWeight, WeightOptions } from './train/sample-weights';
+
+export { configurePool, poolInfo } from './train/pool';
+export type { PoolInfo, PoolOptions } from './train/pool';
+
+export { crossValidate, DEFAULT_SETTINGS, DEFAULT_SPACE, kFolds, localTrialRunner, sampleCandidates, tune } from './search';
+export type { CrossValidateOptions, CrossValidation, Fold, SearchSpace, Trial, TrialRunner, TrialSettings, TrialValidation, TuneOptions, TuneResult } from './search';

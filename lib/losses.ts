@@ -46,11 +46,13 @@ export const LOSSES: Readonly<Record<Loss['name'], Loss>> = Object.freeze({
   crossEntropy: CrossEntropy,
 });
 
-/** The loss with that name or descriptor, or undefined. */
+/** The loss with that name or descriptor, or undefined; names are own properties only (see findActivation). */
 export function findLoss(value: unknown): Loss | undefined {
-  if (typeof value === 'string') return (LOSSES as Record<string, Loss>)[value];
+  const table = LOSSES as Record<string, Loss>;
+  if (typeof value === 'string') return Object.hasOwn(table, value) ? table[value] : undefined;
   if (typeof value === 'object' && value !== null && 'name' in value) {
-    const known = (LOSSES as Record<string, Loss>)[(value as { name: string }).name];
+    const name = (value as { name: unknown }).name;
+    const known = typeof name === 'string' && Object.hasOwn(table, name) ? table[name] : undefined;
     return known && known.code === (value as Loss).code ? known : undefined;
   }
   return undefined;

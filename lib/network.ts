@@ -3,8 +3,7 @@
  * product and elementwise loop through its backend.
  */
 import { randomInt } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
+import { constants as bufferConstants } from 'node:buffer';
 
 import { findActivation, type Activation } from './activations';
 import { resolveBackend } from './backend';
@@ -19,20 +18,22 @@ import { Optimizer, optimizerFromConfig, SGD } from './optimizers';
 import { argmaxRows, confusionMatrix, accuracy as accuracyOf } from './metrics';
 import { writeFileAtomic } from './model/atomic-write';
 import { decodeModel, encodeModel } from './model/binary';
-import type { ModelDescription, ModelMetadata } from './model/description';
+import { readModelFile } from './model/read-file';
+import { checkSavable, type ModelDescription, type ModelMetadata } from './model/description';
 import { decodeModelJSON, encodeModelJSON, type ModelJSON } from './model/json';
 import { checkMetadata } from './model/metadata';
 import { describeONNX, networkToONNX } from './onnx';
 import { Random, type RandomState } from './random';
-import { NetworkLayout } from './backend/layout';
-import { trainInWorker, type AsyncData, type AsyncRun, type Owned } from './train/fit-async';
+import { MAX_LAYERS, NetworkLayout } from './backend/layout';
+import { checkMemory } from './memory';
+import { trainInWorker, type AsyncData, type AsyncRun, type Owned, type RunSchedule } from './train/fit-async';
 import { logLine, type History } from './train/history';
 import { runTraining, type LoopSettings } from './train/loop';
 import {
   resolveFitAsyncOptions,
   resolveFitOptions,
   resolveLoss,
-  scheduledRates,
+  scheduledRate,
   type FitAsyncOptions,
   type FitOptions,
   type ResolvedFitOptions,
@@ -145,6 +146,9 @@ function checkDims(dims: unknown): number[] {
       throw invalid('ERR_INVALID_DIMS', `dims[${i}]`, `an integer from 1 to ${MAX_UNITS}`, units);
     }
   });
+  if (dims.length - 1 > MAX_LAYERS) {
+    throw invalid('ERR_INVALID_DIMS', 'dims', `at most ${MAX_LAYERS} layers (${MAX_LAYERS + 1} sizes), the kernels' limit`, dims);
+  }
   // Refuse before allocating what cannot be allocated, rather than dying in the allocator.
   let parameters = 0;
   for (let i = 0; i + 1 < dims.length; i++) {
@@ -156,12 +160,6 @@ function checkDims(dims: unknown): number[] {
       );
     }
     parameters += weights + dims[i + 1];
-  }
-  if (parameters * 8 > os.totalmem()) {
-    throw new ValueError(
-      'ERR_TOO_LARGE',
-      `dims ${JSON.stringify(dims)} need ${parameters} parameters (${(parameters * 8) / 2 ** 30} GiB), more than this machine's memory`,
-    );
   }
   return dims.slice();
 }
@@ -278,6 +276,12 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
     this.random = new Random(this.seed);
     const restored = (options as { [RESTORE]?: Restored })[RESTORE];
     this.layout = new NetworkLayout(this.dims, acts.map((a) => a.code));
+    // Every training needs the parameters and their gradients; fit checks the rest when it knows it.
+    checkMemory(
+      2 * this.layout.parameterCount * (dtype === 'float32' ? 4 : 8),
+      `A network of dims ${JSON.stringify(this.dims)} (${this.layout.parameterCount} ${dtype} parameters)`,
+      'its parameters and their gradients, which every training needs',
+    );
     this.layoutCode = this.layout.encode();
     this.parameters = allocateParameters(this.layout.parameterCount, this.dims, this.dtype) as FloatArrayOf<D>;
     const layers: Layer<D>[] = [];
@@ -448,7 +452,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
       const settings = resolveFitOptions(options, this.outputActivation, this.trainedLoss);
       const { input, targets } = this.checkPair(x, y, { finite: false });
       const validation = this.validationSource(settings);
-      const { optimizer, rates } = this.prepareOptimizer(settings);
+      const { optimizer, schedule } = this.prepareOptimizer(settings, input.rows);
       const dtype = this.dtype;
       const data = prepareData(
         inDtype(input, dtype),
@@ -463,11 +467,12 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         this,
         this.random,
         data,
-        loopSettings(settings, optimizer, rates),
+        loopSettings(settings, optimizer),
         this.fitEvaluationWorkspace(settings.batchSize, data.x.rows, evaluationRows),
         {
           wholeEpochs: true,
           shouldStop: () => false,
+          ...(schedule && { rate: (epoch: number) => scheduleRate(schedule, epoch) }),
           epochEnd: (_epoch, _logs, recorded) => {
             this.completedEpochs++;
             if (recorded !== undefined) settings.log?.(logLine(recorded, settings.epochs));
@@ -523,10 +528,10 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
       };
       const weights = rowWeights(settings.weights, targets);
       if (weights !== undefined) data.weights = weights;
-      const { optimizer, rates } = this.prepareOptimizer(settings);
+      const { optimizer, schedule } = this.prepareOptimizer(settings, input.rows, true);
       this.trainedLoss = settings.loss;
       this.currentOptimizer = optimizer;
-      const run: AsyncRun = { optimizer, learningRate: optimizer.learningRate, rates, completedEpochs: 0 };
+      const run: AsyncRun = { optimizer, learningRate: optimizer.learningRate, schedule, completedEpochs: 0 };
       try {
         return await trainInWorker(this, this.random, data, settings, run);
       } finally {
@@ -632,14 +637,17 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
   static load(file: string, options?: LoadOptions & { dtype?: 'float64' }): Promise<Network<'float64'>>;
   static load(file: string, options: LoadOptions): Promise<Network<Dtype>>;
   static async load(file: string, options: LoadOptions = {}): Promise<Network<Dtype>> {
-    const bytes = await fs.readFile(file);
     const source = JSON.stringify(file);
+    const bytes = await readModelFile(file, source);
     // The JSON form starts with "{" (after any whitespace); the binary form with a byte JSON cannot start with.
     const first = bytes.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
     if (bytes[first] === 0x7b) {
+      if (bytes.length > bufferConstants.MAX_STRING_LENGTH) {
+        throw new ModelFormatError('ERR_MODEL_TOO_LARGE', `Cannot load the model ${source}: in the JSON form it is ${bytes.length} bytes, more than one string holds (${bufferConstants.MAX_STRING_LENGTH}); save large models in the binary form`);
+      }
       let value: unknown;
       try {
-        value = JSON.parse(bytes.toString('utf8'));
+        value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
       } catch (error) {
         throw new ModelFormatError('ERR_MODEL_HEADER', `Cannot load the model ${source}: it looks like JSON but does not parse (${(error as Error).message})`);
       }
@@ -648,7 +656,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
     return Network.restore(decodeModel(bytes, source), options, source);
   }
 
-  /** What a saved model holds. */
+  /** What a saved model holds, refused when it would not load back (non-finite values, metadata). */
   private describe(options: SaveOptions = {}): ModelDescription {
     const given = optionsObject('options', options, ['withOptimizer'] as const);
     const withOptimizer = given.withOptimizer ?? false;
@@ -665,7 +673,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         buffers: (state?.buffers ?? []).map((buffer) => Float64Array.from(buffer)),
       };
     }
-    return {
+    const model: ModelDescription = {
       dims: [...this.dims],
       activations: this.layers.map((layer) => layer.activation.name),
       loss: this.trainedLoss?.name ?? null,
@@ -678,6 +686,8 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
       parameters: this.parameters instanceof Float64Array ? this.parameters : Float64Array.from(this.parameters),
       optimizer,
     };
+    checkSavable(model);
+    return model;
   }
 
   /** A network from a checked description: its weights and generator state, not fresh ones. */
@@ -799,15 +809,41 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
 
   /**
    * The run's optimizer (given, plain SGD at the given rate, the network's current one, or plain SGD at
-   * 0.01), attached to these parameters, and the schedule's rates for the run's epochs.
+   * 0.01), attached to these parameters, and the run's schedule with its first epoch's rate (checked now,
+   * so that a broken schedule usually fails before training; later rates are asked for as epochs arrive).
    */
-  private prepareOptimizer(settings: ResolvedFitOptions): { optimizer: Optimizer; rates: number[] | null } {
+  private prepareOptimizer(
+    settings: ResolvedFitOptions,
+    rows: number,
+    inWorker = false,
+  ): { optimizer: Optimizer; schedule: RunSchedule | undefined } {
     const optimizer =
       settings.optimizer ??
       (settings.learningRate !== undefined ? new SGD({ learningRate: settings.learningRate }) : (this.currentOptimizer ?? new SGD()));
+    this.checkTrainingMemory(settings, optimizer, rows, inWorker);
     optimizer.attach(this.parameters);
-    const rates = settings.schedule === undefined ? null : scheduledRates(settings.schedule, this.completedEpochs, settings.epochs);
-    return { optimizer, rates };
+    const first = this.completedEpochs;
+    const schedule =
+      settings.schedule === undefined ? undefined : { schedule: settings.schedule, first, firstRate: scheduledRate(settings.schedule, first) };
+    return { optimizer, schedule };
+  }
+
+  /**
+   * Refuses a run whose allocations would not fit (see lib/memory.ts), before any is made: the gradients,
+   * the optimizer's state (unless it already trains these parameters), the divergence guard's copy of the
+   * weights, restoreBest's, the worker's own copy in fitAsync, and the minibatch workspace.
+   */
+  private checkTrainingMemory(settings: ResolvedFitOptions, optimizer: Optimizer, rows: number, inWorker: boolean): void {
+    const count = this.layout.parameterCount;
+    const config = optimizer.toJSON();
+    const buffers = optimizer === this.currentOptimizer ? 0 : config.kind === 'sgd' ? (config.momentum === 0 ? 0 : 1) : 2;
+    const copies = 1 + buffers + 1 + (settings.earlyStopping?.restoreBest ? 1 : 0) + (inWorker ? 1 : 0);
+    const elements = copies * count + this.layout.workspaceSize(Math.max(1, Math.min(settings.batchSize, rows)));
+    checkMemory(
+      elements * (this.dtype === 'float32' ? 4 : 8),
+      `Training dims ${JSON.stringify(this.dims)} with batchSize ${settings.batchSize}`,
+      `gradients, optimizer state, a copy of the weights${inWorker ? ', the worker\'s weights' : ''} and the minibatch workspace`,
+    );
   }
 
   /**
@@ -830,7 +866,12 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
   }
 }
 
-function loopSettings(settings: ResolvedFitOptions, optimizer: Optimizer, rates: number[] | null): LoopSettings {
+function loopSettings(settings: ResolvedFitOptions, optimizer: Optimizer): LoopSettings {
   const { loss, epochs, batchSize, logEvery, shuffle, stopOnNonFinite, earlyStopping } = settings;
-  return { loss, epochs, batchSize, learningRate: optimizer.learningRate, rates, logEvery, shuffle, stopOnNonFinite, earlyStopping };
+  return { loss, epochs, batchSize, learningRate: optimizer.learningRate, logEvery, shuffle, stopOnNonFinite, earlyStopping };
+}
+
+/** The rate of a run's epoch (from 1): the first one as checked before training, then as each arrives. */
+function scheduleRate(run: RunSchedule, epoch: number): number {
+  return epoch === 1 ? run.firstRate : scheduledRate(run.schedule, run.first + epoch - 1);
 }

@@ -1,8 +1,12 @@
 /**
  * The library's own seeded random numbers: xoshiro128** seeded through splitmix32. Weight initialisation
  * and shuffling draw from it, so one seed gives the same network and the same training run on every
- * backend, every run and every platform (only integer arithmetic and `Math.log`/`Math.cos`/`Math.sqrt`,
- * which V8 computes identically everywhere).
+ * backend and every run for one JavaScript engine on one arch (only integer arithmetic and
+ * `Math.log`/`Math.sin`/`Math.cos`/`Math.sqrt`). Across those it is the same only to rounding: Bun's
+ * JavaScriptCore and Deno 2.9's newer V8 differ from Node 20 in the last bit of log, sin and cos (so the
+ * package test's network starts 1 ulp apart there), and Node 20 for linux-arm64 differs from linux-x64 in
+ * the last bit of some sin, cos and exp values (measured under qemu; that network's weights came out
+ * identical).
  */
 
 const TWO_POW_32 = 4294967296;

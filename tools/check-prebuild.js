@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// Checks a prebuilt binary for what "runs on a machine with only Node" means, and reports the figures the
-// README quotes (size, glibc floor). tools/prebuild.js runs it on every build; run it by hand with
+// Checks a platform package's binary for what "runs on a machine with only Node" means, and reports the
+// figures the README quotes (size, glibc floor). tools/prebuild.js runs it on every build; run it by hand with
 //
-//   node tools/check-prebuild.js prebuilds/linux-x64/blasnet.napi.glibc.node
+//   node tools/check-prebuild.js npm/linux-x64-gnu/blasnet.node npm/linux-arm64-gnu/blasnet.node
 //
+// A binary for another arch (the cross-built linux-arm64 one) is read with that arch's binutils
+// (aarch64-linux-gnu-objdump) and its `ldd` is the target's dynamic loader run under qemu-user
+// (`ld-linux-aarch64.so.1 --list`), so the same checks hold for it.
 // The checks read the ELF file with binutils (objdump, readelf) and ldd, so they run on Linux only:
 // - it needs nothing but the C and C++ runtimes (no libopenblas, no libgfortran);
 // - no symbol is left unresolved except Node's own napi_* functions: Node loads addons lazily
 //   (RTLD_LAZY), so a missing function would only fail at its first call, not at load;
 // - it exports the N-API entry points and nothing else (OpenBLAS's symbols are hidden);
 // - it is stripped;
-// - it asks libstdc++ for no newer version than Node 20's own linux-x64 binary does (GLIBCXX_3.4.21,
+// - it asks libstdc++ for no newer version than Node 20's own linux-x64 and linux-arm64 binaries do (GLIBCXX_3.4.21,
 //   CXXABI_1.3.9), so the libstdc++ that Node itself loads always serves it: that is why libstdc++ and
 //   libgcc_s are linked dynamically rather than statically (a static libgcc would also raise the glibc
 //   floor: GCC 12's unwinder calls _dl_find_object, GLIBC_2.35).
@@ -19,6 +22,8 @@
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+
+const { platformOfElf } = require('./platforms');
 
 /** Shared libraries any machine that runs Node has, since Node itself links them. */
 const RUNTIME_LIBRARIES = new Set([
@@ -32,11 +37,34 @@ const RUNTIME_LIBRARIES = new Set([
   'ld-linux-aarch64.so.1',
 ]);
 const ENTRY_POINTS = ['napi_register_module_v1', 'node_api_module_get_api_version_v1'];
-/** The newest versions Node 20's official linux-x64 binary requires of libstdc++ (objdump -T node). */
+/** The newest versions Node 20's official linux-x64 and linux-arm64 binaries require of libstdc++ (objdump -T node; the same on both). */
 const NODE_LIBSTDCXX = { GLIBCXX: '3.4.21', CXXABI: '1.3.9' };
 
-function run(command, args) {
-  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+function run(command, args, env = process.env) {
+  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
+}
+
+/** How to read a binary: this machine's tools for its own arch, the cross binutils and qemu otherwise. */
+function toolsFor(file) {
+  const header = Buffer.alloc(20);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, header, 0, 20, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const target = platformOfElf(header);
+  const native = !target || target.cpu === process.arch;
+  if (native) return { objdump: 'objdump', readelf: 'readelf', ldd: (f) => run('ldd', [f]), arch: process.arch };
+  const loader = `${target.sysroot}/lib/ld-linux-${target.cpu === 'arm64' ? 'aarch64' : 'x86-64'}.so.${target.cpu === 'arm64' ? 1 : 2}`;
+  return {
+    objdump: `${target.toolPrefix}objdump`,
+    readelf: `${target.toolPrefix}readelf`,
+    // The target's libraries first: Debian's multiarch libc6:<arch> may be another build than the cross
+    // sysroot's, and mixing the two makes every threaded program hang at start under qemu.
+    ldd: (f) => run(target.qemu, ['-L', target.sysroot, loader, '--list', f], { ...process.env, LD_LIBRARY_PATH: `${target.sysroot}/lib` }),
+    arch: target.cpu,
+  };
 }
 
 function compareVersions(a, b) {
@@ -64,7 +92,8 @@ function dynamicSymbolTable(text) {
     const match = /^[0-9a-f]+ (.{7}) (\S+)\s+[0-9a-f]+\s+(?:(\(?[\w.]+\)?)\s+)?(\S+)$/.exec(line.trim());
     if (!match) continue;
     const [, flags, section, version, name] = match;
-    symbols.push({ name, undefined: section === '*UND*', weak: flags.includes('w'), version: version ?? '' });
+    // Local section symbols (`l d .init`, which GNU ld for aarch64 puts in .dynsym) are not exports.
+    symbols.push({ name, undefined: section === '*UND*', weak: flags.includes('w'), local: flags.startsWith('l'), version: version ?? '' });
   }
   return symbols;
 }
@@ -76,17 +105,19 @@ function checkPrebuild(file) {
     report.skipped = 'the checks use ldd and binutils, which are Linux tools';
     return report;
   }
-  const headers = run('objdump', ['-p', file]);
+  const tools = toolsFor(file);
+  report.arch = tools.arch;
+  const headers = run(tools.objdump, ['-p', file]);
   report.needed = [...headers.matchAll(/^\s*NEEDED\s+(\S+)/gm)].map((match) => match[1]);
   for (const library of report.needed) {
     if (!RUNTIME_LIBRARIES.has(library)) report.problems.push(`it needs ${library}, which a bare machine lacks`);
   }
-  report.ldd = run('ldd', [file]).trim();
+  report.ldd = tools.ldd(file).trim();
   if (/openblas|gfortran|quadmath|not found/i.test(report.ldd)) {
     report.problems.push('ldd lists OpenBLAS, a Fortran runtime or a missing library (see above)');
   }
 
-  const dynamic = run('objdump', ['-T', file]);
+  const dynamic = run(tools.objdump, ['-T', file]);
   const symbols = dynamicSymbolTable(dynamic);
   const unresolved = symbols.filter(
     (symbol) => symbol.undefined && !symbol.weak && !symbol.version.includes('_') && !/^(napi|node_api)_/.test(symbol.name),
@@ -94,7 +125,7 @@ function checkPrebuild(file) {
   if (unresolved.length > 0) {
     report.problems.push(`unresolved symbols nothing will provide: ${unresolved.map((s) => s.name).join(', ')}`);
   }
-  report.exports = symbols.filter((symbol) => !symbol.undefined).map((symbol) => symbol.name).sort();
+  report.exports = symbols.filter((symbol) => !symbol.undefined && !symbol.local).map((symbol) => symbol.name).sort();
   const extra = report.exports.filter((name) => !ENTRY_POINTS.includes(name));
   if (extra.length > 0) report.problems.push(`it exports more than the N-API entry points: ${extra.slice(0, 10).join(', ')}`);
 
@@ -105,14 +136,14 @@ function checkPrebuild(file) {
       report.problems.push(`it needs ${family}_${needed}, newer than Node 20's own ${family}_${ceiling}`);
     }
   }
-  if (/\s\.symtab\s/.test(run('readelf', ['-S', '--wide', file]))) report.problems.push('it is not stripped');
+  if (/\s\.symtab\s/.test(run(tools.readelf, ['-S', '--wide', file]))) report.problems.push('it is not stripped');
   return report;
 }
 
 function printReport(report, root = process.cwd()) {
   const mib = (report.bytes / 2 ** 20).toFixed(1);
   console.log(`\n${path.relative(root, report.file)}`);
-  console.log(`  size     ${mib} MiB (${report.bytes} bytes)`);
+  console.log(`  size     ${mib} MiB (${report.bytes} bytes)${report.arch ? `, ${report.arch}` : ''}`);
   if (report.skipped) {
     console.log(`  checks   skipped: ${report.skipped}`);
     return;

@@ -10,15 +10,19 @@
 // Order: $OPENBLAS_DIR (a prefix with include/ and lib/), then pkg-config (`openblas`, with Homebrew's
 // keg-only pkgconfig directories added to the search path), then the usual Debian, Fedora and Homebrew
 // locations. When nothing is found it prints how to install OpenBLAS and exits 1, which stops the build.
+//
+// Cross builds (tools/prebuild.js --arch arm64 on an x86-64 machine) set BLASNET_TARGET_ARCH: the
+// target's Debian multiarch folders are searched (e.g. /usr/lib/aarch64-linux-gnu/openblas-pthread, from
+// `apt-get install libopenblas-dev:arm64`) and pkg-config is skipped, since it describes the host's OpenBLAS.
 'use strict';
 
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const multiarch = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu', ppc64: 'powerpc64le-linux-gnu' }[
-  process.arch
-];
+const targetArch = process.env.BLASNET_TARGET_ARCH || process.arch;
+const crossBuild = targetArch !== process.arch;
+const multiarch = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu', ppc64: 'powerpc64le-linux-gnu' }[targetArch];
 const homebrewPrefixes = ['/opt/homebrew/opt/openblas', '/usr/local/opt/openblas'];
 const libraryNames = ['libopenblas.so', 'libopenblas.dylib', 'libopenblas.a'];
 
@@ -106,6 +110,7 @@ function find() {
     );
     if (found) return found;
   }
+  if (crossBuild) return fromKnownLocations();
   return fromPkgConfig() || fromKnownLocations();
 }
 

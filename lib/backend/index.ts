@@ -62,7 +62,8 @@ export interface BlasInfo {
   /** The native addon file that was loaded. */
   addon: string;
   /**
-   * Where that file came from: `prebuild` (the binary shipped in the package, OpenBLAS linked in),
+   * Where that file came from: `package` (the platform package, `@blasnet/linux-x64-gnu` and so on,
+   * OpenBLAS linked in),
    * `build` (build/Release, compiled on this machine against its OpenBLAS) or `BLASNET_ADDON` (a file
    * that variable named). See the README's "Installation".
    */

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { NativeLoadError } from '../errors';
-import { addonChoice, type AddonCandidate } from './addon-locations';
+import { addonChoice, platformPackageName, PLATFORM_PACKAGES, type AddonCandidate, type LoaderEnv } from './addon-locations';
 
 /** One file the loader considered, and the error its `require` threw (none when there was no file). */
 export interface LoadAttempt {
@@ -16,7 +16,7 @@ export interface LoadAttempt {
 }
 
 const LABELS: Record<AddonCandidate['source'], string> = {
-  prebuild: 'prebuilt binary',
+  package: 'platform package',
   build: 'local build',
   BLASNET_ADDON: 'BLASNET_ADDON file',
 };
@@ -41,17 +41,42 @@ function firstLines(error: unknown): string {
   return text.trim().split('\n').slice(0, 3).join('\n      ');
 }
 
-/** The prebuilt binaries this copy of the package holds, e.g. `linux-x64/blasnet.napi.glibc.node`. */
-function shippedPrebuilds(root: string): string[] {
-  const dir = path.join(root, 'prebuilds');
-  try {
-    return fs
-      .readdirSync(dir)
-      .flatMap((tuple) => fs.readdirSync(path.join(dir, tuple)).map((file) => `${tuple}/${file}`))
-      .filter((file) => file.endsWith('.node'));
-  } catch {
-    return [];
+/** The @blasnet/* platform packages installed beside blasnet (or under it), e.g. `@blasnet/linux-arm64-gnu`. */
+function installedPlatformPackages(root: string): string[] {
+  const places = [path.join(root, '..', '@blasnet'), path.join(root, 'node_modules', '@blasnet')];
+  const found = new Set<string>();
+  for (const dir of places) {
+    try {
+      for (const name of fs.readdirSync(dir)) {
+        if (fs.existsSync(path.join(dir, name, 'blasnet.node'))) found.add(`@blasnet/${name}`);
+      }
+    } catch {
+      // no such folder: nothing installed there
+    }
   }
+  return [...found].sort();
+}
+
+/** Why the platform package was not found, and what to do about it. */
+function missingPackage(root: string): string[] {
+  const name = platformPackageName();
+  if (!PLATFORM_PACKAGES.includes(name)) {
+    return [
+      `No platform package is published for ${name.slice('@blasnet/'.length)} (there are: ${PLATFORM_PACKAGES.join(', ')}); build from source (below).`,
+    ];
+  }
+  if (path.basename(path.dirname(root)) !== 'node_modules') {
+    return [`This copy of blasnet is not an installed package (a git checkout?), so it has no ${name}: npm run build:native.`];
+  }
+  const others = installedPlatformPackages(root).filter((other) => other !== name);
+  return [
+    others.length > 0
+      ? `${name} is not installed, but ${others.join(', ')} is: node_modules was installed on another machine (a`
+      : `${name} is not installed: it is an optional dependency of blasnet, so \`--omit=optional\`, \`--no-optional\``,
+    others.length > 0
+      ? '  Docker build context, a copied folder). Install again on this machine: npm ci (or npm install).'
+      : '  or a lockfile made without it leave it out. Install it: npm install --include=optional blasnet.',
+  ];
 }
 
 function buildFromSource(): string[] {
@@ -59,16 +84,15 @@ function buildFromSource(): string[] {
     'Build the addon from source. It needs a C++17 compiler, make, python3 and OpenBLAS with its headers:',
     '    Debian/Ubuntu: apt-get install g++ make python3 libopenblas-dev',
     '    Fedora/RHEL:   dnf install gcc-c++ make python3 openblas-devel',
+    '    Alpine:        apk add g++ make python3 openblas-dev',
     '    macOS:         xcode-select --install; brew install openblas',
-    '  then run blasnet\'s install script, which compiles it when no prebuilt binary loads:',
-    '    npm rebuild blasnet',
-    '  (npm 11 blocks dependencies\' install scripts during `npm install`; `npm install-scripts approve blasnet`',
-    '  lets them run there too.)',
+    '  then compile it into node_modules/blasnet/build/Release (nothing is compiled at install time):',
+    '    npx blasnet build-from-source',
   ];
 }
 
 /** The error for a load that failed; `root` is the package folder the files were looked for in. */
-export function loadFailure(root: string, attempts: readonly LoadAttempt[], env: Record<string, string | undefined> = process.env): NativeLoadError {
+export function loadFailure(root: string, attempts: readonly LoadAttempt[], env: LoaderEnv = process.env): NativeLoadError {
   const choice = addonChoice(env);
   const tried = attempts.map(({ candidate, error }) => {
     const label = LABELS[candidate.source];
@@ -79,22 +103,16 @@ export function loadFailure(root: string, attempts: readonly LoadAttempt[], env:
 
   const solutions: string[] = [];
   if (choice !== 'auto') {
-    const setting = env.BLASNET_ADDON ? `BLASNET_ADDON=${env.BLASNET_ADDON}` : `PREBUILDS_ONLY=${env.PREBUILDS_ONLY}`;
-    solutions.push(`${setting} allows only the file above; unset it to try the prebuilt binary, then a local build.`);
+    solutions.push(`BLASNET_ADDON=${env.BLASNET_ADDON} allows only the file above; unset it to try the platform package, then a local build.`);
   }
   const glibc = /GLIBC_([\d.]+)'? not found/.exec(reasons);
-  const prebuild = attempts.find(({ candidate }) => candidate.source === 'prebuild');
+  const platformPackage = attempts.find(({ candidate }) => candidate.source === 'package');
   if (glibc) {
     solutions.push(
-      `The prebuilt binary needs glibc ${glibc[1]} or newer; this machine has ${libcDescription() || 'another C library'}.`,
+      `The platform package needs glibc ${glibc[1]} or newer; this machine has ${libcDescription() || 'another C library'}.`,
     );
-  } else if (prebuild && !prebuild.candidate.file) {
-    const shipped = shippedPrebuilds(root);
-    solutions.push(
-      shipped.length > 0
-        ? `No prebuilt binary fits ${process.platform}-${process.arch} (${libcDescription() || process.platform}); this package has: ${shipped.join(', ')}.`
-        : 'This copy of blasnet has no prebuilt binaries (a git checkout, or a package built without them).',
-    );
+  } else if (platformPackage && !platformPackage.candidate.file) {
+    solutions.push(...missingPackage(root));
   }
   if (!glibc && /cannot open shared object|Library not loaded|lib\w+\.(so|dylib)/.test(reasons)) {
     solutions.push(

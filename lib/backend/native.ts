@@ -1,5 +1,5 @@
 /**
- * Loads the native addon (a prebuilt binary or the local build/Release, see addon-locations.ts) and
+ * Loads the native addon (the platform package's binary or the local build/Release, see addon-locations.ts) and
  * presents it as a {@link Backend}. Loading is lazy: the js backend works on machines where the addon
  * cannot load, and the failure is reported, with its fix, only when native is asked for.
  */
@@ -37,7 +37,7 @@ interface LoadedAddon {
   addon: Addon;
   /** The .node file that was loaded. */
   file: string;
-  /** Whether that file is the package's prebuilt binary, the local build, or BLASNET_ADDON's. */
+  /** Whether that file is the platform package's, the local build, or BLASNET_ADDON's. */
   source: AddonSource;
   /** How OpenBLAS's kernels were chosen. */
   coreType: CoreTypeChoice;
@@ -74,8 +74,8 @@ export function loadAddon(): LoadedAddon {
       }
     }
   } catch (error) {
-    // Finding the candidates failed (node-gyp-build, which matches prebuild tags, is missing): say so.
-    attempts.push({ candidate: { source: 'prebuild', file: PACKAGE_ROOT, place: PACKAGE_ROOT }, error });
+    // Finding the candidates failed (a file system error while resolving the platform package): say so.
+    attempts.push({ candidate: { source: 'package', file: PACKAGE_ROOT, place: PACKAGE_ROOT }, error });
   }
   throw loadFailure(PACKAGE_ROOT, attempts);
 }

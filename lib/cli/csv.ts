@@ -5,12 +5,24 @@
  * fast as records are used).
  */
 import { promises as fs } from 'node:fs';
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 
+import { decompressedLimit, fileKind } from '../input-limits';
 import { DataError, fileError } from './errors';
+import { printable } from './terminal';
+
+/**
+ * The longest record (row) read, in characters: 256 KiB, beyond any ordinary table of numbers (a
+ * 25,000-column row of 10-digit cells fits), and the bound that keeps a file of one endless line from
+ * filling memory. (csv-parse takes about 3 s to split a 1 MiB row, so the bound is also what a hostile
+ * one-line file costs: 0.7 s.)
+ */
+export const MAX_RECORD_CHARS = 2 ** 18;
+/** The longest cell read, in characters. */
+export const MAX_CELL_CHARS = 2 ** 16;
 
 /** One record: its cells (trimmed) and the line it ends on (from 1), for error messages. */
 export interface CsvRecord {
@@ -39,14 +51,86 @@ async function openSource(file: string): Promise<Readable> {
   try {
     handle = await fs.open(file, 'r');
     const stats = await handle.stat();
-    if (stats.isDirectory()) {
+    const kind = fileKind(stats);
+    if (kind !== undefined) {
       await handle.close();
-      throw new DataError('ERR_CLI_FILE', `cannot read ${file}: it is a directory`);
+      // Endless (/dev/zero) or never-ending (a FIFO nobody writes to) sources are refused; stdin is `-`.
+      const advice = stats.isDirectory() ? '' : ', not a regular file (to read a pipe, give - and redirect it to stdin)';
+      throw new DataError('ERR_CLI_FILE', `cannot read ${file}: it is ${kind}${advice}`);
     }
   } catch (error) {
     throw fileError(error, file);
   }
   return handle.createReadStream({ highWaterMark: 1 << 16 });
+}
+
+/** Counts bytes through a stream: the compressed side of a gzip bomb check. */
+class Counter extends Transform {
+  bytes = 0;
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+}
+
+/** The line breaks in chunk from `from` on. */
+function countLineBreaks(chunk: Buffer, from: number): number {
+  let count = 0;
+  for (let at = chunk.indexOf(10, from); at >= 0; at = chunk.indexOf(10, at + 1)) count++;
+  return count;
+}
+
+/**
+ * The text side: refuses NUL bytes (a binary file, not CSV text), and decompressed data that outgrows
+ * its compressed size (see input-limits.ts).
+ */
+class TextGuard extends Transform {
+  private bytes = 0;
+  constructor(
+    private readonly file: string,
+    private readonly compressed: Counter | undefined,
+  ) {
+    super();
+  }
+  /** Bytes since the last line break, and line breaks so far. */
+  private lineBytes = 0;
+  private lines = 0;
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (chunk.includes(0)) {
+      done(new DataError('ERR_CSV_BINARY', `${displayName(this.file)} is not CSV text: it holds NUL bytes (a binary file?)`));
+      return;
+    }
+    // A line longer than any record may be is refused here, as it streams (csv-parse's own bound,
+    // max_record_size, is checked too, but only after the parser has split megabytes into cells). Lines
+    // within one chunk are shorter than a chunk (64 KiB), so only the ones that cross chunks can be long.
+    const first = chunk.indexOf(10);
+    if (first < 0) {
+      this.lineBytes += chunk.length;
+    } else {
+      if (this.lineBytes + first > MAX_RECORD_CHARS) return done(this.tooLong());
+      this.lines += 1 + countLineBreaks(chunk, first + 1);
+      this.lineBytes = chunk.length - chunk.lastIndexOf(10) - 1;
+    }
+    if (this.lineBytes > MAX_RECORD_CHARS) return done(this.tooLong());
+    if (this.compressed !== undefined && this.bytes > decompressedLimit(this.compressed.bytes)) {
+      done(
+        new DataError(
+          'ERR_CLI_GZIP_TOO_LARGE',
+          `${displayName(this.file)} decompresses to more than ${decompressedLimit(this.compressed.bytes)} bytes from ${this.compressed.bytes} (at most 100 times the compressed size beyond the first 4 MiB): refused as a likely gzip bomb`,
+        ),
+      );
+      return;
+    }
+    done(null, chunk);
+  }
+
+  private tooLong(): DataError {
+    return new DataError(
+      'ERR_CSV_RECORD_TOO_LARGE',
+      `${displayName(this.file)}, line ${this.lines + 1}: a row of more than ${MAX_RECORD_CHARS} characters, more than blasnet reads (is it CSV?)`,
+    );
+  }
 }
 
 /**
@@ -64,12 +148,21 @@ export async function* readRecords(file: string, options: CsvOptions = {}): Asyn
     skip_empty_lines: true,
     relax_column_count: true,
     info: true,
+    max_record_size: MAX_RECORD_CHARS,
   });
-  const stages: NodeJS.ReadWriteStream[] = file.endsWith('.gz') ? [createGunzip()] : [];
+  const counter = file.endsWith('.gz') ? new Counter() : undefined;
+  const stages: NodeJS.ReadWriteStream[] = counter ? [counter, createGunzip()] : [];
   // pipeline destroys every stage with the first error, so the iteration below throws it.
-  pipeline([source, ...stages, parser], () => undefined);
+  pipeline([source, ...stages, new TextGuard(file, counter), parser], () => undefined);
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const long = item.record.findIndex((cell) => cell.length > MAX_CELL_CHARS);
+      if (long >= 0) {
+        throw new DataError(
+          'ERR_CSV_CELL_TOO_LARGE',
+          `${displayName(file)}, line ${item.info.lines}, column ${long + 1}: a cell of ${item.record[long]!.length} characters, more than the ${MAX_CELL_CHARS} read`,
+        );
+      }
       yield { cells: item.record, line: item.info.lines };
     }
   } catch (error) {
@@ -81,15 +174,32 @@ export async function* readRecords(file: string, options: CsvOptions = {}): Asyn
   }
 }
 
+/** csv-parse's error codes, as a person would put them (its own messages quote the whole offending input). */
+const CSV_PROBLEMS: Record<string, string> = {
+  // csv-parse names this one without its usual prefix.
+  INVALID_OPENING_QUOTE: 'a quote inside a cell that does not start with one',
+  CSV_INVALID_CLOSING_QUOTE: 'text right after a closing quote',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'text right after a closing quote',
+  CSV_QUOTE_NOT_CLOSED: 'a quoted cell that is never closed',
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'a row with a different number of cells',
+  CSV_INVALID_ARGUMENT: 'an invalid setting',
+};
+
 function describeReadError(error: unknown, file: string): unknown {
   if (error instanceof DataError) return error;
   const code = (error as { code?: unknown }).code;
   const message = (error as Error).message;
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') {
-    return new DataError('ERR_CLI_GZIP', `cannot read ${displayName(file)}: it is not valid gzip (${message})`, { cause: error });
+    return new DataError('ERR_CLI_GZIP', `cannot read ${displayName(file)}: it is not valid gzip (${printable(message)})`, { cause: error });
   }
-  if (typeof code === 'string' && code.startsWith('CSV_')) {
-    return new DataError('ERR_CSV_SYNTAX', `${displayName(file)} is not valid CSV: ${message}`, { cause: error });
+  if (typeof code === 'string' && (error instanceof CsvError || code.startsWith('CSV_'))) {
+    const lines = (error as { lines?: unknown }).lines;
+    const where = typeof lines === 'number' ? `, line ${lines}` : '';
+    if (code === 'CSV_MAX_RECORD_SIZE') {
+      return new DataError('ERR_CSV_RECORD_TOO_LARGE', `${displayName(file)}${where}: a row of more than ${MAX_RECORD_CHARS} characters, more than blasnet reads (is it CSV?)`, { cause: error });
+    }
+    const problem = CSV_PROBLEMS[code] ?? `malformed CSV (${code})`;
+    return new DataError('ERR_CSV_SYNTAX', `${displayName(file)} is not valid CSV${where}: ${problem}`, { cause: error });
   }
   return fileError(error, displayName(file));
 }

@@ -44,7 +44,10 @@ export function describeFailure(error: unknown): Failure {
     return { message: fileErrorMessage(error as NodeJS.ErrnoException), exitCode: EXIT_DATA };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { message: `unexpected error: ${oneLine(message)} (run again with --debug for the stack trace)`, exitCode: EXIT_DATA };
+  const line = oneLine(message);
+  // A foreign error may quote whole inputs; the start says what happened, --debug says the rest.
+  const short = line.length > 300 ? `${line.slice(0, 297)}...` : line;
+  return { message: `unexpected error: ${short} (run again with --debug for the stack trace)`, exitCode: EXIT_DATA };
 }
 
 /** "cannot read data.csv: no such file", from a file system error. */

@@ -56,3 +56,13 @@ export function columnNames(header: Header, width: number): string[] {
   if (header.kind === 'names') return header.names.slice(0, width);
   return Array.from({ length: width }, (_, j) => `column ${j + 1}`);
 }
+
+/**
+ * The header names used by more than one column, each with its columns (from 1). predict and evaluate
+ * find columns by name, so two columns of one name would silently read the first one twice.
+ */
+export function repeatedNames(names: readonly string[]): { name: string; columns: number[] }[] {
+  const columns = new Map<string, number[]>();
+  names.forEach((name, j) => columns.set(name, [...(columns.get(name) ?? []), j + 1]));
+  return [...columns].filter(([, at]) => at.length > 1).map(([name, at]) => ({ name, columns: at }));
+}

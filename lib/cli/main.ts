@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 /**
- * The `blasnet` command (package.json `bin`): `train`, `predict`, `evaluate` and `info`. This file only
+ * The `blasnet` command (package.json `bin`): `train`, `predict`, `evaluate`, `info`, `tune` and `worker`. This file only
  * dispatches and turns failures into one line on stderr with an exit code (see errors.ts); each command
  * lives in commands/.
  */
 import { closest } from '../validate';
 import { helpText, parseCommand, type CommandSpec, type ParsedArgs } from './args';
+import { BUILD_FROM_SOURCE, buildFromSource } from './commands/build-from-source';
 import { EVALUATE, evaluate } from './commands/evaluate';
 import { EXPORT, exportModel } from './commands/export';
 import { INFO, info } from './commands/info';
 import { PREDICT, predict } from './commands/predict';
 import type { Io } from './commands/shared';
 import { TRAIN, train } from './commands/train';
+import { TUNE, tune } from './commands/tune';
+import { WORKER, worker } from './commands/worker';
 import { describeFailure, EXIT_USAGE, UsageError } from './errors';
+import { printable } from './terminal';
 import { packageVersion } from './version';
 
 const COMMANDS: Record<string, { spec: CommandSpec; run: (args: ParsedArgs, io: Io) => Promise<number> }> = {
@@ -21,6 +25,9 @@ const COMMANDS: Record<string, { spec: CommandSpec; run: (args: ParsedArgs, io: 
   evaluate: { spec: EVALUATE, run: evaluate },
   info: { spec: INFO, run: info },
   export: { spec: EXPORT, run: exportModel },
+  tune: { spec: TUNE, run: tune },
+  worker: { spec: WORKER, run: worker },
+  'build-from-source': { spec: BUILD_FROM_SOURCE, run: buildFromSource },
 };
 
 function generalHelp(): string {
@@ -99,7 +106,8 @@ export async function run(argv = process.argv.slice(2)): Promise<void> {
     process.exitCode = await main(argv, { stdout: process.stdout, stderr: process.stderr });
   } catch (error) {
     const failure = describeFailure(error);
-    process.stderr.write(`blasnet: ${failure.message}\n`);
+    // Messages quote file names, cells and labels: shown with control characters escaped.
+    process.stderr.write(`blasnet: ${printable(failure.message)}\n`);
     if (argv.includes('--debug')) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     process.exitCode = failure.exitCode;
   }

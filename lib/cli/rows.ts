@@ -9,9 +9,10 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 
 import type { Row } from '../table/rows';
-import { displayName, readRecords, type CsvOptions, type CsvRecord } from './csv';
+import { fileKind } from '../input-limits';
+import { displayName, MAX_RECORD_CHARS, readRecords, type CsvOptions, type CsvRecord } from './csv';
 import { DataError, fileError } from './errors';
-import { columnNames, detectHeader, type Header, type HeaderMode } from './header';
+import { columnNames, detectHeader, repeatedNames, type Header, type HeaderMode } from './header';
 import { parseNumber } from './number';
 import type { TableLayout } from './table';
 
@@ -91,7 +92,28 @@ function checkObject(value: unknown, file: string, line: number): Row {
   return value as Row;
 }
 
+/**
+ * Refuses what is not a regular file, as csv.ts does for CSV: an endless source (/dev/zero) or a FIFO
+ * nobody writes to would never end; stdin is `-`.
+ */
+async function checkRegularFile(file: string): Promise<void> {
+  if (file === '-') return;
+  let kind: string | undefined;
+  let directory = false;
+  try {
+    const stats = await fs.stat(file);
+    kind = fileKind(stats);
+    directory = stats.isDirectory();
+  } catch (error) {
+    throw fileError(error, file);
+  }
+  if (kind !== undefined) {
+    throw new DataError('ERR_CLI_FILE', `cannot read ${file}: it is ${kind}${directory ? '' : ', not a regular file (to read a pipe, give - and redirect it to stdin)'}`);
+  }
+}
+
 async function readText(file: string): Promise<string> {
+  await checkRegularFile(file);
   try {
     if (file === '-') {
       const parts: Buffer[] = [];
@@ -119,14 +141,7 @@ async function readJsonArray(file: string): Promise<Row[]> {
 }
 
 async function* readNdjson(file: string, chunkRows: number, onLayout: (layout: TableLayout) => void): AsyncGenerator<RowChunk> {
-  if (file !== '-') {
-    try {
-      const stats = await fs.stat(file);
-      if (stats.isDirectory()) throw new DataError('ERR_CLI_FILE', `cannot read ${file}: it is a directory`);
-    } catch (error) {
-      throw fileError(error, file);
-    }
-  }
+  await checkRegularFile(file);
   const raw = file === '-' ? process.stdin : createReadStream(file);
   const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   const lines = createInterface({ input, crlfDelay: Infinity });
@@ -138,6 +153,11 @@ async function* readNdjson(file: string, chunkRows: number, onLayout: (layout: T
     for await (const text of lines) {
       line++;
       if (text.trim() === '') continue;
+      // The same bound on a row as CSV's (csv.ts): a line no table row needs is refused, not parsed.
+      if (text.length > MAX_RECORD_CHARS) {
+        throw new DataError('ERR_CSV_RECORD_TOO_LARGE', `${displayName(file)}, line ${line}: a row of more than ${MAX_RECORD_CHARS} characters, more than blasnet reads (is it NDJSON?)`);
+      }
+      if (text.includes('\u0000')) throw new DataError('ERR_CSV_BINARY', `${displayName(file)} is not NDJSON text: it holds NUL bytes (a binary file?)`);
       let value: unknown;
       try {
         value = JSON.parse(line === 1 ? text.replace(/^\uFEFF/, '') : text);
@@ -203,7 +223,16 @@ async function* readCsvChunks(file: string, options: RowOptions, chunkRows: numb
     if (firstRow === undefined) throw new DataError('ERR_CSV_EMPTY', `${name} holds a header line but no data rows`);
     const widthRecord = header.kind === 'names' ? first.value : firstRow;
     const layout: TableLayout = { file, header, names: columnNames(header, widthRecord.cells.length), width: widthRecord.cells.length, widthLine: widthRecord.line };
-    // A repeated header name is refused by the table model (ERR_TABLE_DUPLICATE_COLUMN), naming both columns.
+    // Columns are found by name, so a repeated header name would read the first column twice. Cells are
+    // trimmed as they are read, so " a" and "a" are one name here too.
+    const repeated = header.kind === 'names' ? repeatedNames(layout.names) : [];
+    if (repeated.length > 0) {
+      const list = repeated.map(({ name: n, columns }) => `${JSON.stringify(n)} (columns ${columns.join(', ')})`).join(', ');
+      throw new DataError(
+        'ERR_CSV_DUPLICATE_COLUMN',
+        `${name}, line ${widthRecord.line}: the header names ${repeated.length === 1 ? 'a column' : 'columns'} more than once: ${list}; columns are found by name, so give each its own`,
+      );
+    }
     onLayout(layout);
     let rows: string[][] = [];
     let lines: number[] = [];

@@ -8,13 +8,14 @@ import { BlasnetError, TableError } from '../errors';
 import type { Dtype } from '../matrix';
 import { Network } from '../network';
 import type { ColumnKind } from '../table/infer';
+import { checkTableRecord } from '../table/check-record';
 import { TableModel, type TableEvaluation } from '../table/model';
 import type { Row } from '../table/rows';
 import { resolveTarget } from './columns';
 import { displayName } from './csv';
 import { DataError, UsageError, fileError } from './errors';
 import type { PartResult } from './evaluation';
-import { readModelInfo, toMetadata, type TrainingRecord } from './model-info';
+import { checkTrainingRecord, readModelInfo, toMetadata, type TrainingRecord } from './model-info';
 import type { RowChunk } from './rows';
 import type { TableLayout } from './table';
 
@@ -185,8 +186,18 @@ export async function loadTableModel(file: string, backend: 'native' | 'js'): Pr
     const info = readModelInfo(net, file);
     training = info.training;
     net.metadata = toMetadata(info);
-  } else if (metadata.cli === 2) {
-    training = (metadata as unknown as CliRecord).training ?? null;
+  } else {
+    // The table record and the CLI record beside it, checked field by field as the old layout is
+    // (model-info.ts): a forged record is refused by name rather than failing inside a command.
+    const bad = (what: string) => new DataError('ERR_CLI_MODEL_METADATA', `the model ${file} has damaged command-line metadata: ${what}`);
+    checkTableRecord(metadata.table, net.inputs, net.outputs, bad);
+    // No CLI record: a program's TableModel.save, which records no training run.
+    if (metadata.cli !== undefined) {
+      if (metadata.cli !== 2) throw bad(`layout ${JSON.stringify(metadata.cli)} beside a table record is not one this blasnet reads (2)`);
+      if (typeof metadata.file !== 'string') throw bad('file is not a string');
+      checkTrainingRecord(metadata.training, bad);
+      training = (metadata as unknown as CliRecord).training;
+    }
   }
   try {
     return { model: TableModel.fromNetwork(net, file), net, training };

@@ -39,6 +39,8 @@ export const MAGIC = Buffer.from([0x89, 0x42, 0x4c, 0x41, 0x53, 0x4e, 0x45, 0x54
 /** The newest model format version this blasnet reads (and writes, for models with optimizer state). */
 export const FORMAT_VERSION = 2;
 const PREAMBLE = 16;
+/** The magic, the version and the header length. */
+export const PREAMBLE_BYTES = PREAMBLE;
 const CHECKSUM_BYTES = 32;
 const LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -112,6 +114,25 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelDescription
   const payload = readFloat64LE(data, start, count);
   checkPayload(payload, header, fail);
   return describe(header, payload);
+}
+
+/**
+ * The file length a binary model's preamble and header (the first 16 + H bytes) describe, when the header
+ * passes every check a reader makes; undefined otherwise (then decodeModel reports what is wrong).
+ */
+export function declaredLength(head: Buffer): number | undefined {
+  if (head.length < PREAMBLE || !head.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const version = head.readUInt32LE(8);
+  const headerLength = head.readUInt32LE(12);
+  if (!(FORMAT_VERSIONS as readonly number[]).includes(version) || head.length < PREAMBLE + headerLength) return undefined;
+  try {
+    const header = checkHeader(JSON.parse(head.toString('utf8', PREAMBLE, PREAMBLE + headerLength)), () => {
+      throw new Error('not a valid header');
+    }, version);
+    return align8(PREAMBLE + headerLength) + 8 * payloadCount(header) + CHECKSUM_BYTES;
+  } catch {
+    return undefined;
+  }
 }
 
 function checkLength(actual: number, expected: number, fail: Fail): void {

@@ -3,12 +3,14 @@
  * every loaded header passes before a network is built from it.
  */
 import { ACTIVATIONS, type Activation } from '../activations';
-import { ModelFormatError } from '../errors';
+import { MAX_LAYERS } from '../backend/layout';
+import { ModelFormatError, ValueError } from '../errors';
 import { LOSSES, type Loss } from '../losses';
 import type { Dtype } from '../matrix';
 import { optimizerFromConfig, type OptimizerConfig } from '../optimizers';
 import type { RandomState } from '../random';
 import { describeValue } from '../validate';
+import { jsonDepth, MAX_METADATA_DEPTH } from './metadata';
 
 /** A JSON value: what `metadata` may hold. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -137,6 +139,7 @@ export function checkHeader(value: unknown, fail: Fail, version: number): ModelH
     fail('ERR_MODEL_HEADER', `expected its header's ${name} to be ${expected} but it is ${describeValue(received)}`);
 
   if (!Array.isArray(dims) || dims.length < 2) field('dims', 'an array of at least two layer sizes', dims);
+  if ((dims as unknown[]).length > MAX_LAYERS + 1) field('dims', `at most ${MAX_LAYERS + 1} layer sizes (${MAX_LAYERS} layers, the kernels' limit)`, dims);
   (dims as unknown[]).forEach((units, i) => {
     if (typeof units !== 'number' || !Number.isSafeInteger(units) || units < 1 || units > 2147483647) {
       field(`dims[${i}]`, 'an integer from 1 to 2147483647', units);
@@ -149,6 +152,9 @@ export function checkHeader(value: unknown, fail: Fail, version: number): ModelH
   (activations as unknown[]).forEach((name, i) => {
     if (typeof name !== 'string' || !Object.hasOwn(ACTIVATIONS, name)) {
       field(`activations[${i}]`, `one of ${Object.keys(ACTIVATIONS).join(', ')}`, name);
+    }
+    if (i < layers - 1 && ACTIVATIONS[name as Activation['name']].outputOnly) {
+      field(`activations[${i}]`, 'a hidden-layer activation (softmax is for the output layer only)', name);
     }
   });
   if (loss !== null && (typeof loss !== 'string' || !Object.hasOwn(LOSSES, loss))) {
@@ -175,6 +181,9 @@ export function checkHeader(value: unknown, fail: Fail, version: number): ModelH
   if (random !== undefined && !isRandomState(random)) field('random', 'a generator state', random);
   if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))) {
     field('metadata', 'an object', metadata);
+  }
+  if (metadata !== undefined && jsonDepth(metadata) > MAX_METADATA_DEPTH) {
+    fail('ERR_MODEL_HEADER', `its header's metadata nests deeper than ${MAX_METADATA_DEPTH} levels, more than blasnet reads or writes`);
   }
   if (epochsTrained !== undefined && (typeof epochsTrained !== 'number' || !Number.isSafeInteger(epochsTrained) || epochsTrained < 0)) {
     field('epochsTrained', 'a non-negative integer', epochsTrained);
@@ -230,6 +239,32 @@ export function checkPayload(payload: Float64Array, header: ModelHeader, fail: F
     if (v - v !== 0) fail('ERR_MODEL_NON_FINITE', `${where(i)} is ${v}; a model's numbers must be finite`);
     if (float32 && Math.fround(v) !== v) fail('ERR_MODEL_DTYPE', `${where(i)} is ${v}, which a float32 model cannot hold: damaged`);
   }
+}
+
+/**
+ * Refuses to write a model that would not load back: every parameter and optimizer state value must be
+ * finite (a reader rejects the others as ERR_MODEL_NON_FINITE), and the header must pass the reader's
+ * checks; all before anything is written.
+ * @throws {@link ValueError} (`ERR_NON_FINITE`) naming the first non-finite value and where it is;
+ *   (`ERR_MODEL_UNSAVABLE`) for a header a reader would refuse (a bug: please report it)
+ */
+export function checkSavable(model: ModelDescription): void {
+  // The header as a reader will parse it must pass the reader's own checks: one rule for both sides.
+  checkHeader(JSON.parse(JSON.stringify(headerOf(model))), (code, problem) => {
+    throw new ValueError('ERR_MODEL_UNSAVABLE', `Cannot save the model: a reader would refuse it (${code}: ${problem}); nothing was written`);
+  }, versionOf(model));
+  const arrays = [model.parameters, ...(model.optimizer?.buffers ?? [])];
+  arrays.forEach((values, k) => {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v - v === 0) continue;
+      const where = k === 0 ? `parameter ${i} (${locate(i, model.dims)})` : `optimizer state value ${(k - 1) * values.length + i}`;
+      throw new ValueError(
+        'ERR_NON_FINITE',
+        `Cannot save the model: its ${where} is ${v}, and a model holds finite numbers only (it would not load back); nothing was written`,
+      );
+    }
+  });
 }
 
 /** "layer 1 weights[12]" or "layer 0 biases[3]" for a flat parameter index. */

@@ -16,6 +16,7 @@ import { Adam, SGD } from '../optimizers';
 import type { FitOptions } from '../train/options';
 import { closest, describeValue } from '../validate';
 import { quote, type MissingSet } from './cells';
+import { checkTableRecord } from './check-record';
 import { categoryLookup, encodeCell, encodedNames, encodedWidth, fitCategorical, fitDate, fitNumeric, type ColumnEncoder, type TransformCounts } from './encoders';
 import { inferKind, type ColumnKind, type DropReason } from './infer';
 import { legacySpec } from './legacy';
@@ -118,7 +119,8 @@ interface Prepared {
   net: Network;
   x: Matrix;
   y: Matrix;
-  fit: FitOptions;
+  /** Validation rows, when given, as encoded matrices (what a queue job carries). */
+  fit: FitOptions & { validationData?: readonly [Matrix, Matrix] };
 }
 
 /**
@@ -175,13 +177,24 @@ export class TableModel {
       view.state = { spec: prepared.spec, net: prepared.net };
       options.onPrepared({ columns: view.describeColumns(), inputNames: view.inputNames(), target: prepared.spec.target, network: prepared.net, loss: prepared.fit.loss! });
     }
-    await prepared.net.fitAsync(prepared.x, prepared.y, {
+    const fitOptions = {
       ...prepared.fit,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
       ...(options.onBatchEnd ? { onBatchEnd: options.onBatchEnd } : {}),
-    });
-    this.state = { spec: prepared.spec, net: prepared.net };
+    };
+    if (options.fitNetwork === undefined) {
+      await prepared.net.fitAsync(prepared.x, prepared.y, fitOptions);
+      this.state = { spec: prepared.spec, net: prepared.net };
+      return this;
+    }
+    // Trained elsewhere (a queue worker): it must come back as the network that was sent, trained.
+    const trained = await options.fitNetwork(prepared.net, prepared.x, prepared.y, fitOptions);
+    if (!(trained instanceof Network) || trained.dims.length !== prepared.net.dims.length || trained.dims.some((d, i) => d !== prepared.net.dims[i])) {
+      throw new OptionError('ERR_TABLE_OPTION', 'options.fitNetwork', `a promise of the trained network, of dims [${prepared.net.dims.join(', ')}]`, describeValue(trained));
+    }
+    trained.metadata = prepared.net.metadata;
+    this.state = { spec: prepared.spec, net: trained };
     return this;
   }
 
@@ -306,6 +319,10 @@ export class TableModel {
   /** Wraps a loaded network whose metadata holds a table record (or an older CLI record). */
   static fromNetwork(net: Network<Dtype>, source = 'the network'): TableModel {
     const metadata = net.metadata as Record<string, unknown>;
+    // A saved record is data: checked field by field, so a damaged one is refused here by name.
+    if (metadata.table !== undefined) {
+      checkTableRecord(metadata.table, net.inputs, net.outputs, (what) => new TableError('ERR_TABLE_RECORD', `${source} has a damaged table record (metadata.table): ${what}`));
+    }
     const spec = (metadata.table as TableSpec | undefined) ?? legacySpec(metadata, net.inputs, net.outputs);
     if (spec === undefined || spec.table !== 1) {
       throw new TableError('ERR_TABLE_NOT_TABLE_MODEL', `${source} holds a network without a table record (metadata.table), so there is no preprocessing to apply; load it with Network.load instead`);
@@ -359,11 +376,11 @@ export class TableModel {
     const plan = planNetwork(x.cols, o.hidden, o.activation, target.task, classes, target.task === 'regression' ? target.columns.length : 1);
     const net = new Network(plan.dims, plan.activations, { seed: o.seed, backend: o.backend, initializer: plan.initializer });
     net.metadata = { table: JSON.parse(JSON.stringify(spec)) as JsonValue } as ModelMetadata;
-    const fit: FitOptions = {
+    const fit: Prepared['fit'] = {
       loss: plan.loss,
       epochs: o.epochs,
       batchSize: o.batchSize,
-      optimizer: o.optimizer === 'adam' ? new Adam({ learningRate: o.learningRate }) : new SGD({ learningRate: o.learningRate }),
+      optimizer: o.optimizer === 'adam' ? new Adam({ learningRate: o.learningRate, weightDecay: o.weightDecay }) : new SGD({ learningRate: o.learningRate, weightDecay: o.weightDecay }),
       log: null,
       logEvery: o.epochs,
       ...(weights ? { sampleWeight: weights } : {}),

@@ -9,7 +9,8 @@ import { DEFAULT_MISSING } from './cells';
 import { COLUMN_KINDS, type ColumnKind } from './infer';
 import { HIDDEN_ACTIVATIONS, type HiddenActivation, type Task } from './network-plan';
 import type { Loss } from '../losses';
-import type { AbortSignalLike } from '../train/options';
+import type { Matrix } from '../matrix';
+import type { AbortSignalLike, FitAsyncOptions } from '../train/options';
 import type { Network } from '../network';
 import type { TargetEncoder } from './target';
 import type { ColumnSummary } from './model';
@@ -46,6 +47,8 @@ export interface TableFitOptions {
   learningRate?: number;
   /** `'adam'` (default) or `'sgd'`. */
   optimizer?: 'adam' | 'sgd';
+  /** L2 penalty the optimizer adds to the gradients (its `weightDecay`, a finite number >= 0). Default 0. */
+  weightDecay?: number;
   /** Seeds the weights and the shuffles. Default 1. */
   seed?: number;
   /** `'native'` (default) or `'js'`. */
@@ -77,11 +80,18 @@ export interface TableFitAsyncOptions extends TableFitOptions {
    * to each column, and the network (its dims, its loss), so a program can report them while it trains.
    */
   onPrepared?: (prepared: { columns: ColumnSummary[]; inputNames: string[]; target: TargetEncoder; network: Network; loss: Loss }) => void;
+  /**
+   * Trains the prepared network somewhere else instead of `network.fitAsync` (`blasnet train --redis`
+   * trains it on a queue worker): given the untrained network, the encoded rows and fitAsync's options
+   * (signal and callbacks included), it resolves with the trained network, of the same dims. Default:
+   * `network.fitAsync(x, y, options)` on this process's pool.
+   */
+  fitNetwork?: (network: Network, x: Matrix, y: Matrix, options: FitAsyncOptions & { validationData?: readonly [Matrix, Matrix] }) => Promise<Network>;
 }
 
 const KNOWN = [
   'target', 'task', 'columns', 'missing', 'minFrequency', 'maxCategories', 'hidden', 'activation', 'epochs', 'batchSize',
-  'learningRate', 'optimizer', 'seed', 'backend', 'classWeight', 'sampleWeight', 'validationRows', 'standardize', 'signal', 'onEpochEnd', 'onBatchEnd', 'onPrepared',
+  'learningRate', 'optimizer', 'weightDecay', 'seed', 'backend', 'classWeight', 'sampleWeight', 'validationRows', 'standardize', 'signal', 'onEpochEnd', 'onBatchEnd', 'onPrepared', 'fitNetwork',
 ] as const;
 
 /** The options with defaults filled in. */
@@ -98,6 +108,7 @@ export interface ResolvedTableOptions {
   batchSize: number;
   learningRate: number;
   optimizer: 'adam' | 'sgd';
+  weightDecay: number;
   seed: number;
   backend: BackendName;
   classWeight: 'balanced' | Map<string, number> | undefined;
@@ -130,7 +141,7 @@ export function resolveTableOptions(options: unknown, rowCount: number): Resolve
         `Unknown option options.${key}${near ? ` (did you mean ${near}?)` : ''}; known options: ${KNOWN.join(', ')}`);
     }
   }
-  for (const key of ['onEpochEnd', 'onBatchEnd', 'onPrepared'] as const) {
+  for (const key of ['onEpochEnd', 'onBatchEnd', 'onPrepared', 'fitNetwork'] as const) {
     if (given[key] !== undefined && typeof given[key] !== 'function') throw bad(`options.${key}`, 'a function', given[key]);
   }
   if (given.signal !== undefined && !(given.signal instanceof AbortSignal)) throw bad('options.signal', 'an AbortSignal', given.signal);
@@ -160,6 +171,8 @@ export function resolveTableOptions(options: unknown, rowCount: number): Resolve
   const optimizer = choice('options.optimizer', given.optimizer, ['adam', 'sgd'] as const, 'adam')!;
   const rate = given.learningRate;
   if (rate !== undefined && (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0)) throw bad('options.learningRate', 'a finite number greater than 0', rate);
+  const decay = given.weightDecay;
+  if (decay !== undefined && (typeof decay !== 'number' || !Number.isFinite(decay) || decay < 0)) throw bad('options.weightDecay', 'a finite number >= 0', decay);
   let classWeight: ResolvedTableOptions['classWeight'];
   const cw = given.classWeight;
   if (cw === 'balanced') classWeight = 'balanced';
@@ -198,6 +211,7 @@ export function resolveTableOptions(options: unknown, rowCount: number): Resolve
     batchSize: integer('options.batchSize', given.batchSize, 32, 1),
     learningRate: (rate as number | undefined) ?? (optimizer === 'adam' ? 0.001 : 0.01),
     optimizer,
+    weightDecay: (decay as number | undefined) ?? 0,
     seed: integer('options.seed', given.seed, 1, 0, 2 ** 48 - 1),
     backend: choice('options.backend', given.backend, ['native', 'js'] as const, 'native')!,
     classWeight,

@@ -1,12 +1,9 @@
 /**
- * fitAsync's main-thread side: starts a worker thread that runs the training loop (worker.ts), applies
+ * fitAsync's main-thread side: queues the training on the pool's threads (pool.ts), which run the loop (worker.ts); it applies
  * the weight snapshots it sends, runs the callbacks (pausing the worker until each settles), relays aborts,
  * and settles with the history or the error. The event loop only ever does small things: copy a snapshot,
  * call a callback.
  */
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-
 import { backends } from '../backend';
 import { AbortError, BlasnetError, ValueError } from '../errors';
 import type { Matrix } from '../matrix';
@@ -15,9 +12,11 @@ import type { Random } from '../random';
 import type { History } from './history';
 import { logLine } from './history';
 import { handOver } from './handover';
-import type { ResolvedFitAsyncOptions } from './options';
+import { scheduledRate, type ResolvedFitAsyncOptions } from './options';
+import { startTraining, type TrainingThread } from './pool';
+import type { Schedule } from '../schedules';
 import type { TrainingTarget } from './trainer';
-import { CONTROL_SLOTS, RESUME, reviveError, STOP, type WorkerJob, type WorkerMessage } from './worker-protocol';
+import { CONTROL_SLOTS, RATE_BLOCK, RESUME, reviveError, STOP, type WorkerJob, type WorkerMessage } from './worker-protocol';
 
 /** A matrix and whether blasnet made its array (converted from rows), so that detaching it harms nobody. */
 export interface Owned {
@@ -34,27 +33,6 @@ export interface AsyncData {
   weights?: Float64Array;
 }
 
-/**
- * The worker's script: dist/train/worker.js in the package; lib/train/worker.ts when blasnet runs from
- * its TypeScript sources (its own tests, or tsx), and then the worker needs tsx's loader too.
- */
-function workerScript(): { file: string; execArgv: string[] } {
-  const extension = path.extname(__filename);
-  const file = path.join(__dirname, `worker${extension}`);
-  if (extension !== '.ts') return { file, execArgv: [] };
-  let loader: string;
-  try {
-    loader = require.resolve('tsx/cjs');
-  } catch (cause) {
-    throw new BlasnetError(
-      'ERR_WORKER_FAILED',
-      'fitAsync needs tsx (a devDependency) to run blasnet from its TypeScript sources; install it, or use the compiled package (dist/)',
-      { cause },
-    );
-  }
-  return { file, execArgv: ['--require', loader] };
-}
-
 function builtInBackend(target: TrainingTarget): 'native' | 'js' {
   if (target.backend === backends.js) return 'js';
   // Only compare with native when it is the one in use, so a machine without the addon is not asked to load it.
@@ -65,15 +43,21 @@ function builtInBackend(target: TrainingTarget): 'native' | 'js' {
   );
 }
 
+/** A run's learning-rate schedule: the function, the network's epoch the run starts at, and its checked rate. */
+export interface RunSchedule {
+  schedule: Schedule;
+  first: number;
+  firstRate: number;
+}
+
 /**
  * The run's optimizer (attached to the network's parameters; its state is updated from the worker's when
- * training ends, however it ends), the learning rate per epoch, and, once training ends, how many epochs
- * it completed.
+ * training ends, however it ends), its schedule, and, once training ends, how many epochs it completed.
  */
 export interface AsyncRun {
   optimizer: Optimizer;
   learningRate: number;
-  rates: number[] | null;
+  schedule: RunSchedule | undefined;
   completedEpochs: number;
 }
 
@@ -81,6 +65,10 @@ export interface AsyncRun {
  * Trains `target.parameters` in a worker; the network's generator and `run.optimizer` continue where the
  * worker's stopped. Resolves with the history; rejects with the callback's error, an `AbortError`, a
  * `NonFiniteLossError` or the worker's error, always after the last snapshot is in place.
+ *
+ * The job (and with it the worker's copy of the data) lives only in this function's frame, never in a
+ * closure that outlives it: an error's stack keeps the closures of its frames alive, and no error may
+ * keep a copy of training data (see {@link supervise}).
  */
 export async function trainInWorker(
   target: TrainingTarget,
@@ -90,10 +78,8 @@ export async function trainInWorker(
   run: AsyncRun,
 ): Promise<History> {
   const { signal } = settings;
-  const aborted = (detail = ''): AbortError => new AbortError(`Training was aborted${detail}`, { cause: signal?.reason });
-  if (signal?.aborted) throw aborted();
+  if (signal?.aborted) throw detached(new AbortError('Training was aborted', { cause: signal.reason }));
   const backend = builtInBackend(target);
-  const script = workerScript();
 
   const { dtype } = target;
   const x = await handOver(data.x.matrix, data.x.owned, dtype);
@@ -112,8 +98,11 @@ export async function trainInWorker(
   // The worker's own copy of the weights, made like the data's: a megabyte per turn.
   const parameters = (await handOver({ rows: 1, cols: target.parameters.length, data: target.parameters }, false, dtype)).matrix.data;
   // The copy yields to the event loop, so look again.
-  if (signal?.aborted) throw aborted();
+  if (signal?.aborted) throw detached(new AbortError('Training was aborted', { cause: signal.reason }));
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  // The schedule's rates travel in blocks: the first with the job, the next when the worker asks.
+  const rates = run.schedule === undefined ? undefined : new Float64Array(new SharedArrayBuffer(RATE_BLOCK * Float64Array.BYTES_PER_ELEMENT));
+  if (run.schedule !== undefined) fillRates(rates!, run.schedule, 1, settings.epochs);
   const job: WorkerJob = {
     backend,
     layout: target.layoutCode,
@@ -130,24 +119,62 @@ export async function trainInWorker(
       epochs: settings.epochs,
       batchSize: settings.batchSize,
       learningRate: run.learningRate,
-      rates: run.rates,
       logEvery: settings.logEvery,
       shuffle: settings.shuffle,
       stopOnNonFinite: settings.stopOnNonFinite,
       earlyStopping: settings.earlyStopping,
     },
+    rates,
     reportBatches: settings.onBatchEnd !== undefined,
     yieldEvery: settings.yieldEvery,
     waitOnEpoch: settings.onEpochEnd !== undefined,
     control,
   };
+  // A thread of the process-wide pool (pool.ts): it may wait in the pool's queue first.
+  const worker = startTraining(job, transfer, signal);
+  return supervise(worker, control, rates, target, random, settings, run);
+}
 
+/** Rates of the run's epochs `from` (from 1) onwards, as many as fit in `block` and the run has, checked. */
+function fillRates(block: Float64Array, run: RunSchedule, from: number, epochs: number): void {
+  const count = Math.min(block.length, epochs - from + 1);
+  for (let i = 0; i < count; i++) block[i] = from + i === 1 ? run.firstRate : scheduledRate(run.schedule, run.first + from + i - 1);
+}
+
+/**
+ * An error ready to be handed to the caller: its stack formatted now. Until it is read, V8 keeps an
+ * error's stack as the frames themselves, closures and all, and so everything those closures reach.
+ */
+function detached<E>(error: E): E {
+  if (error instanceof Error) void error.stack;
+  return error;
+}
+
+/**
+ * The main thread's side of a running worker: applies snapshots, runs callbacks (the worker waits for
+ * each), answers for schedule rates, relays stops, and settles. None of its closures reaches the
+ * training data.
+ *
+ * Messages are handled one at a time, each after the previous one's callback has settled. An abort is
+ * the exception: the worker's ending message is then handled at once, even while a callback has not
+ * settled (its promise is no longer awaited; what it later resolves or rejects with is ignored), so an
+ * abort always settles fitAsync promptly and ends the worker.
+ */
+function supervise(
+  worker: TrainingThread,
+  control: Int32Array,
+  rates: Float64Array | undefined,
+  target: TrainingTarget,
+  random: Random,
+  settings: ResolvedFitAsyncOptions,
+  run: AsyncRun,
+): Promise<History> {
+  const { signal } = settings;
+  const aborted = (detail = ''): AbortError => new AbortError(`Training was aborted${detail}`, { cause: signal?.reason });
   return new Promise<History>((resolve, reject) => {
-    const worker = new Worker(script.file, { workerData: job, transferList: transfer, execArgv: script.execArgv });
     /** Why the main thread asked the worker to stop: the signal, or a callback's error. */
     let stopReason: { abort: true } | { error: unknown } | undefined;
     let finished = false;
-    // Messages are handled one at a time, each after the previous one's callback has settled.
     let queue = Promise.resolve();
 
     const wake = (): void => {
@@ -159,7 +186,11 @@ export async function trainInWorker(
       Atomics.store(control, STOP, 1);
       wake();
     };
-    const onAbort = (): void => requestStop({ abort: true });
+    const onAbort = (): void => {
+      requestStop({ abort: true });
+      // The worker has already said its last word (or died) while a callback runs: nothing more will come.
+      if (aborting() && (ending !== undefined || exited)) abortNow();
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
 
     const settle = (outcome: { history: History } | { error: unknown }): void => {
@@ -168,30 +199,46 @@ export async function trainInWorker(
       signal?.removeEventListener('abort', onAbort);
       void worker.terminate();
       if ('history' in outcome) resolve(outcome.history);
-      else reject(outcome.error);
+      else reject(detached(outcome.error));
     };
+
+    /** The ending messages' common part: the final weights and the state that goes with them. */
+    const takeFinal = (message: WorkerMessage & { type: 'done' | 'stopped' | 'failed' }): void => {
+      target.parameters.set(message.parameters);
+      // The optimizer's state goes with the final parameters, whichever way training ended.
+      if (message.optimizer !== undefined) run.optimizer.restoreState(message.optimizer);
+      run.completedEpochs = message.epochs;
+      random.setState(message.random);
+    };
+    const stoppedError = (batches: number, queued: boolean): unknown =>
+      stopReason !== undefined && 'error' in stopReason
+        ? stopReason.error
+        : queued
+          ? aborted(' while it waited for a training thread; it never started')
+          : aborted(` after ${batches} minibatch${batches === 1 ? '' : 'es'}, between two of them`);
 
     const handle = async (message: WorkerMessage): Promise<void> => {
       if (finished) return;
-      if (message.parameters !== undefined) target.parameters.set(message.parameters);
-      if (message.type === 'done' || message.type === 'stopped' || message.type === 'failed') {
-        // The optimizer's state goes with the final parameters, whichever way training ended.
-        if (message.optimizer !== undefined) run.optimizer.restoreState(message.optimizer);
-        run.completedEpochs = message.epochs;
-      }
       switch (message.type) {
         case 'batch':
+          target.parameters.set(message.parameters);
           if (stopReason === undefined) await settings.onBatchEnd?.(message.batch, message.logs);
           wake();
           return;
         case 'epoch':
+          if (message.parameters !== undefined) target.parameters.set(message.parameters);
           if (message.recorded !== undefined && stopReason === undefined) settings.log?.(logLine(message.recorded, settings.epochs));
           if (settings.onEpochEnd === undefined) return; // the worker did not wait for this one: no wake
           if (stopReason === undefined) await settings.onEpochEnd(message.epoch, message.logs);
           wake();
           return;
+        case 'rates':
+          // A schedule that throws stops training (the catch below), and fitAsync rejects with its error.
+          if (stopReason === undefined) fillRates(rates!, run.schedule!, message.from, settings.epochs);
+          wake();
+          return;
         case 'done':
-          random.setState(message.random);
+          takeFinal(message);
           // A callback that failed on the last epoch: the worker had no minibatch left to stop before.
           if (stopReason !== undefined && 'error' in stopReason) return settle({ error: stopReason.error });
           // An abort that came after the last minibatch is too late: training is complete.
@@ -199,26 +246,45 @@ export async function trainInWorker(
           settle({ history: message.history });
           return;
         case 'stopped':
-          random.setState(message.random);
-          settle({
-            error:
-              stopReason !== undefined && 'error' in stopReason
-                ? stopReason.error
-                : aborted(` after ${message.batches} minibatch${message.batches === 1 ? '' : 'es'}, between two of them`),
-          });
+          takeFinal(message);
+          settle({ error: stoppedError(message.batches, message.queued === true) });
           return;
         case 'failed':
-          random.setState(message.random);
+          takeFinal(message);
           settle({ error: reviveError(message.error) });
       }
     };
 
+    /** Messages taken but not yet handled: non-zero while a callback runs. */
+    let inFlight = 0;
+    let ending: (WorkerMessage & { type: 'done' | 'stopped' | 'failed' }) | undefined;
+    let exited = false;
+    // After an abort, the end is not kept waiting behind a callback that has not settled (see above).
+    const abortNow = (): void => {
+      if (finished) return;
+      if (ending !== undefined) takeFinal(ending);
+      let error: unknown;
+      if (ending?.type === 'failed') error = reviveError(ending.error);
+      else if (ending?.type === 'stopped') error = stoppedError(ending.batches, ending.queued === true);
+      else error = aborted(ending?.type === 'done' ? ' after its last minibatch, while a callback was still pending' : ' while a callback was still pending');
+      settle({ error });
+    };
+    const aborting = (): boolean => stopReason !== undefined && 'abort' in stopReason && inFlight > 0;
+
     worker.on('message', (message: WorkerMessage) => {
-      queue = queue.then(() => handle(message)).catch((error: unknown) => {
-        // A callback (or log) threw: stop the worker; the 'stopped' message that follows settles with this error.
-        if (message.type === 'done') settle({ error });
-        else requestStop({ error });
-      });
+      if (message.type === 'done' || message.type === 'stopped' || message.type === 'failed') {
+        ending = message;
+        if (aborting()) return abortNow();
+      }
+      inFlight++;
+      queue = queue
+        .then(() => handle(message))
+        .catch((error: unknown) => {
+          // A callback (or log) threw: stop the worker; the 'stopped' message that follows settles with this error.
+          if (message.type === 'done') settle({ error });
+          else requestStop({ error });
+        })
+        .finally(() => void inFlight--);
     });
     worker.on('error', (error) => {
       queue = queue.then(() =>
@@ -226,6 +292,8 @@ export async function trainInWorker(
       );
     });
     worker.on('exit', (code) => {
+      exited = true;
+      if (aborting()) return abortNow();
       queue = queue.then(() =>
         settle({ error: new BlasnetError('ERR_WORKER_FAILED', `The training worker exited (code ${code}) before training ended`) }),
       );

@@ -22,8 +22,6 @@ export interface LoopSettings {
   batchSize: number;
   /** The optimizer's base learning rate, used when there is no schedule. */
   learningRate: number;
-  /** A schedule's learning rate for each epoch of this run (index epoch - 1), or null for the base rate. */
-  rates: number[] | null;
   logEvery: number;
   shuffle: boolean;
   stopOnNonFinite: boolean;
@@ -37,6 +35,12 @@ export interface LoopHooks {
    * then, with plain SGD, an epoch's minibatches run in one native call. Same results either way.
    */
   wholeEpochs?: boolean;
+  /**
+   * The learning rate of this run's epoch `epoch` (from 1) from a schedule, asked once per epoch as it
+   * starts; absent: the optimizer's own rate. May throw (a schedule's bad rate) or, in a worker, ask
+   * the main thread and find training stopped meanwhile (then shouldStop says so).
+   */
+  rate?(epoch: number): number;
   /** Asked before every minibatch: true stops training there (an abort). */
   shouldStop(): boolean;
   /** After every minibatch, when given. */
@@ -76,10 +80,11 @@ export function runTraining(
   for (; epoch <= epochs; epoch++) {
     // Checked before the shuffle too, so an abort between epochs leaves the generator where it was.
     if (hooks.shouldStop()) return { stopped: true, batches: done };
+    // Schedules change the rate between epochs, never within one (so a replayed epoch uses the same rate).
+    const learningRate = hooks.rate?.(epoch) ?? settings.learningRate;
+    if (hooks.rate !== undefined && hooks.shouldStop()) return { stopped: true, batches: done };
     if (settings.shuffle) trainer.shuffle(random);
     guard?.startEpoch(trainer);
-    // Schedules change the rate between epochs, never within one (so a replayed epoch uses the same rate).
-    const learningRate = settings.rates?.[epoch - 1] ?? settings.learningRate;
     let lossSum = 0;
     // An epoch's minibatches in one native call when nothing runs between them (see LoopHooks.wholeEpochs).
     const ran = hooks.wholeEpochs && guard !== undefined && trainer.canTrainInRuns ? trainer.trainBatches(0, batches, learningRate) : 0;

@@ -13,21 +13,26 @@ import { integerIn, invalid, numberIn, optionsObject, positiveNumber } from '../
 import type { ClassWeight, WeightOptions } from './sample-weights';
 
 /**
- * The learning rate of each epoch of a run: `schedule(first + e)` for e = 0 .. epochs - 1, checked, so a
- * broken schedule fails before training rather than midway (and so the rates can travel to a worker).
+ * The most epochs one fit or fitAsync call runs. Rates and the history are made as epochs arrive, but the
+ * history still grows with the epochs (one entry per `logEvery`), and past this it would outgrow what a
+ * JavaScript array holds; a longer run is several fit calls (schedules and the generator continue).
+ */
+export const MAX_EPOCHS = 10_000_000;
+
+/**
+ * The learning rate of the network's epoch `epoch` (counted over its life, from 0) from a schedule,
+ * checked. Rates are asked for as epochs arrive, never for a whole run up front, so that a run of many
+ * epochs costs no memory or time before it starts (the first epoch's is asked for before training, so a
+ * broken schedule usually fails before anything changes).
  * A rate of 0 is legal (PyTorch's CosineAnnealingLR reaches it at T_max): that epoch leaves the weights as
  * they are, or only decays them. A negative, NaN or infinite rate is an error.
  */
-export function scheduledRates(schedule: Schedule, first: number, epochs: number): number[] {
-  const rates: number[] = [];
-  for (let e = 0; e < epochs; e++) {
-    const rate = schedule(first + e);
-    if (typeof rate !== 'number' || !(rate >= 0) || !Number.isFinite(rate)) {
-      throw invalid('ERR_INVALID_ARGUMENT', `options.schedule(${first + e})`, 'a finite learning rate of 0 or more', rate);
-    }
-    rates.push(rate);
+export function scheduledRate(schedule: Schedule, epoch: number): number {
+  const rate = schedule(epoch);
+  if (typeof rate !== 'number' || !(rate >= 0) || !Number.isFinite(rate)) {
+    throw invalid('ERR_INVALID_ARGUMENT', `options.schedule(${epoch})`, 'a finite learning rate of 0 or more', rate);
   }
-  return rates;
+  return rate;
 }
 
 /**
@@ -62,7 +67,7 @@ export interface EarlyStoppingOptions {
 export interface FitOptions {
   /** The loss to minimise. Default: the loss this network last trained with (saved with it), else {@link MSE}. */
   loss?: Loss;
-  /** Passes over the data. Default 10. */
+  /** Passes over the data. Default 10; at most {@link MAX_EPOCHS} (10,000,000) per call. */
   epochs?: number;
   /**
    * Rows per SGD step. Default 32. The data's last, shorter batch is trained too, not dropped; a batch
@@ -173,6 +178,9 @@ export interface FitAsyncOptions extends FitOptions {
   /**
    * Aborting it stops training between two minibatches: fitAsync rejects with an `AbortError` whose
    * `cause` is the signal's reason, and the network keeps the weights of the last completed minibatch.
+   * An abort does not wait for a callback that has not settled: fitAsync rejects and the worker ends at
+   * once; the callback's promise is left to itself (not cancelled, no longer awaited, its result or
+   * rejection ignored), and no other callback is called.
    */
   signal?: AbortSignalLike;
   /**
@@ -341,7 +349,7 @@ function resolveCommon(
   }
   return {
     loss,
-    epochs: integerIn('options.epochs', given.epochs ?? 10, 1),
+    epochs: integerIn('options.epochs', given.epochs ?? 10, 1, MAX_EPOCHS),
     batchSize: integerIn('options.batchSize', given.batchSize ?? 32, 1),
     optimizer: optimizer as Optimizer | undefined,
     learningRate: given.learningRate === undefined ? undefined : positiveNumber('options.learningRate', given.learningRate),

@@ -22,6 +22,12 @@ export const STOP = 0;
 export const RESUME = 1;
 export const CONTROL_SLOTS = 2;
 
+/**
+ * Schedule rates per block: the job brings the first epochs' and the worker asks for the next block when
+ * it gets there (a 'rates' message, answered like a callback), so no run computes all its rates up front.
+ */
+export const RATE_BLOCK = 1024;
+
 /** A matrix as it travels, in the network's element type: its data on a SharedArrayBuffer, or transferred. */
 export interface MatrixData {
   rows: number;
@@ -49,6 +55,11 @@ export interface WorkerJob {
   /** The loop's settings, with the loss by name (a Loss object does not cross threads). */
   settings: Omit<LoopSettings, 'loss'> & { loss: string };
   /**
+   * With a schedule: a shared block of {@link RATE_BLOCK} rates, holding those of the run's epochs 1 .. on
+   * start, and after a 'rates' message those from the epoch it asked for.
+   */
+  rates: Float64Array | undefined;
+  /**
    * Report minibatches at most every `yieldEvery` ms (only when there is an onBatchEnd); without an
    * onEpochEnd, send epoch snapshots at most that often too.
    */
@@ -66,8 +77,11 @@ export interface WorkerJob {
 export type WorkerMessage =
   | { type: 'batch'; batch: number; logs: BatchLogs; parameters: FloatArray }
   | { type: 'epoch'; epoch: number; logs: EpochLogs; recorded: EpochRecord | undefined; parameters: FloatArray | undefined }
+  /** The worker waits until the rates block holds the rates of the run's epochs from `from` (from 1). */
+  | { type: 'rates'; from: number; parameters?: undefined }
   | ({ type: 'done'; history: History } & Final)
-  | ({ type: 'stopped'; batches: number } & Final)
+  /** `queued`: aborted before it left the pool's queue (the pool's own answer; nothing was trained). */
+  | ({ type: 'stopped'; batches: number; queued?: true } & Final)
   | ({ type: 'failed'; error: SerializedError } & Final);
 
 /**

@@ -4,9 +4,9 @@
  * epochs (and, throttled, minibatches), pausing while the main thread's callbacks run, and stops between
  * minibatches when the main thread asks.
  *
- * Not part of the public API: fit-async.ts starts it, from dist/train/worker.js (or this file under tsx).
+ * Not part of the public API: the pool's threads run it (pool-worker.ts, from dist/train/ or under tsx).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 
 import { resolveBackend } from '../backend';
@@ -25,14 +25,19 @@ function matrix(value: MatrixData): FloatMatrix {
   return { rows: value.rows, cols: value.cols, data: value.data };
 }
 
+/** Where the messages go: the pool's port for the job (pool-worker.ts), or the parent of a worker of its own. */
+let out: MessagePort | null = parentPort;
+
 function post(message: WorkerMessage): void {
   // A snapshot is the worker's own fresh copy: transfer it rather than copy it again. The trained
   // parameters themselves are on shared memory, which travels without a copy anyway.
   const buffer = message.parameters?.buffer;
-  parentPort!.postMessage(message, buffer === undefined || buffer instanceof SharedArrayBuffer ? [] : [buffer]);
+  out!.postMessage(message, buffer === undefined || buffer instanceof SharedArrayBuffer ? [] : [buffer]);
 }
 
-function run(job: WorkerJob): void {
+/** Runs one training, reporting to `port`. */
+export function run(job: WorkerJob, port: MessagePort | null = parentPort): void {
+  out = port;
   const { control } = job;
   const parameters = job.parameters;
   const random = new Random(0).setState(job.random);
@@ -63,10 +68,23 @@ function run(job: WorkerJob): void {
       post(message);
       Atomics.wait(control, RESUME, seen);
     };
+    // The rates block holds the run's epochs from `ratesFrom` on (see WorkerJob.rates).
+    const rates = job.rates;
+    let ratesFrom = 1;
     let lastReport = performance.now();
     let lastSnapshot = lastReport;
     const outcome = runTraining(target, random, data, settings, evaluation, {
       shouldStop: () => Atomics.load(control, STOP) !== 0,
+      ...(rates && {
+        rate: (epoch: number) => {
+          if (epoch >= ratesFrom + rates.length) {
+            postAndWait({ type: 'rates', from: epoch });
+            ratesFrom = epoch;
+          }
+          // When the main thread stopped training instead (the schedule threw), the loop sees it next.
+          return rates[epoch - ratesFrom]!;
+        },
+      }),
       batchEnd: job.reportBatches
         ? (batch, logs) => {
             if (performance.now() - lastReport < job.yieldEvery) return;
@@ -95,4 +113,5 @@ function run(job: WorkerJob): void {
   }
 }
 
-run(workerData as WorkerJob);
+// Started as a worker of its own (workerData is the job); in the pool, pool-worker.ts calls run per job.
+if (workerData !== undefined && workerData !== null) run(workerData as WorkerJob);

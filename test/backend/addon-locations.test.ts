@@ -1,74 +1,94 @@
 /**
- * Which addon files the loader tries: a fitting prebuilt binary first, then the local build, unless
- * BLASNET_ADDON (or node-gyp-build's PREBUILDS_ONLY) picks one. Each case builds a fake package folder.
+ * Which addon files the loader tries: the platform package that fits this machine first, then the local
+ * build, unless BLASNET_ADDON picks one. Each case builds a fake package folder (blasnet in node_modules,
+ * with or without its platform package beside it).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { addonCandidates, findPrebuild } from '../../lib/backend/addon-locations';
+import {
+  addonCandidates,
+  findPlatformPackage,
+  linuxLibc,
+  PLATFORM_PACKAGES,
+  platformPackageName,
+} from '../../lib/backend/addon-locations';
 
-const tuple = `${process.platform}-${process.arch}`;
-const otherArch = process.arch === 'x64' ? 'arm64' : 'x64';
-// node-gyp-build's rule for the libc tag that fits this process.
-const libc = fs.existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
-const otherLibc = libc === 'glibc' ? 'musl' : 'glibc';
+const tools = require('../../tools/platforms') as { PLATFORMS: { name: string }[] };
 
+let modules: string;
 let root: string;
+const name = platformPackageName();
 
-function touch(relative: string): string {
-  const file = path.join(root, relative);
+function touch(relative: string, content = ''): string {
+  const file = path.join(modules, relative);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, '');
+  fs.writeFileSync(file, content);
   return file;
 }
 
+/** A platform package as npm lays it out: node_modules/@blasnet/<suffix>/{package.json,blasnet.node}. */
+function installPackage(packageName: string): string {
+  touch(`${packageName}/package.json`, JSON.stringify({ name: packageName, main: 'blasnet.node' }));
+  return touch(`${packageName}/blasnet.node`);
+}
+
 beforeEach(() => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-locations-'));
+  modules = path.join(fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-locations-'))), 'node_modules');
+  root = path.join(modules, 'blasnet');
+  fs.mkdirSync(root, { recursive: true });
 });
-afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+afterEach(() => fs.rmSync(path.dirname(modules), { recursive: true, force: true }));
 
-describe('findPrebuild', () => {
-  it('picks the file for this platform, arch and libc', () => {
-    const fits = touch(`prebuilds/${tuple}/blasnet.napi.${libc}.node`);
-    touch(`prebuilds/${tuple}/blasnet.napi.${otherLibc}.node`);
-    touch(`prebuilds/${process.platform}-${otherArch}/blasnet.napi.${libc}.node`);
-    expect(findPrebuild(root)).toEqual({ source: 'prebuild', file: fits, place: expect.stringContaining(tuple) });
+describe('the platform package name', () => {
+  it('is @blasnet/<platform>-<arch>[-<libc>], as napi-rs names them', () => {
+    expect(platformPackageName('linux', 'x64', 'gnu')).toBe('@blasnet/linux-x64-gnu');
+    expect(platformPackageName('linux', 'arm64', 'musl')).toBe('@blasnet/linux-arm64-musl');
+    expect(platformPackageName('darwin', 'arm64')).toBe('@blasnet/darwin-arm64');
   });
 
-  it('prefers the most specific tags (a libc-tagged file over an untagged one)', () => {
-    touch(`prebuilds/${tuple}/blasnet.napi.node`);
-    const tagged = touch(`prebuilds/${tuple}/blasnet.napi.${libc}.node`);
-    expect(findPrebuild(root).file).toBe(tagged);
+  it("names this machine's libc from Node's report", () => {
+    if (process.platform !== 'linux') return expect(linuxLibc()).toBeUndefined();
+    const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
+    expect(linuxLibc()).toBe(glibc ? 'gnu' : 'musl');
   });
 
-  it('finds none for another arch or libc only, and says where it looked', () => {
-    touch(`prebuilds/${process.platform}-${otherArch}/blasnet.napi.${libc}.node`);
-    touch(`prebuilds/${tuple}/blasnet.napi.${otherLibc}.node`);
-    expect(findPrebuild(root)).toEqual({
-      source: 'prebuild',
-      file: undefined,
-      place: path.join(root, 'prebuilds', tuple) + path.sep,
-    });
+  it('the loader and the packing scripts list the same platform packages', () => {
+    expect(tools.PLATFORMS.map((platform) => platform.name)).toEqual(PLATFORM_PACKAGES);
+  });
+});
+
+describe('findPlatformPackage', () => {
+  it("finds the package's blasnet.node beside blasnet in node_modules", () => {
+    const file = installPackage(name);
+    expect(findPlatformPackage(root)).toEqual({ source: 'package', file, place: file });
   });
 
-  it('finds none when the package has no prebuilds folder', () => {
-    expect(findPrebuild(root).file).toBeUndefined();
+  it("finds none when only another platform's package is installed, and names the one it wanted", () => {
+    installPackage(name.endsWith('x64-gnu') ? '@blasnet/linux-arm64-gnu' : '@blasnet/linux-x64-gnu');
+    expect(findPlatformPackage(root)).toEqual({ source: 'package', file: undefined, place: `${name} (not installed)` });
+  });
+
+  it('finds none when the package folder lacks its binary, and says where it looked', () => {
+    const file = installPackage(name);
+    fs.rmSync(file);
+    expect(findPlatformPackage(root)).toEqual({ source: 'package', file: undefined, place: file });
   });
 });
 
 describe('addonCandidates', () => {
-  let prebuild: string;
+  let platformFile: string;
   let build: string;
   beforeEach(() => {
-    prebuild = touch(`prebuilds/${tuple}/blasnet.napi.${libc}.node`);
-    build = touch('build/Release/blasnet.node');
+    platformFile = installPackage(name);
+    build = touch('blasnet/build/Release/blasnet.node');
   });
-  const files = (env: NodeJS.ProcessEnv) => addonCandidates(root, env).map((c) => [c.source, c.file]);
+  const files = (env: Record<string, string | undefined>) => addonCandidates(root, env).map((c) => [c.source, c.file]);
 
-  it('tries the prebuilt binary first, then the local build, by default', () => {
+  it('tries the platform package first, then the local build, by default', () => {
     expect(files({})).toEqual([
-      ['prebuild', prebuild],
+      ['package', platformFile],
       ['build', build],
     ]);
   });
@@ -76,19 +96,15 @@ describe('addonCandidates', () => {
   it('keeps both in the list when one is missing, so the error can say what was looked for', () => {
     fs.rmSync(path.join(root, 'build'), { recursive: true });
     expect(files({})).toEqual([
-      ['prebuild', prebuild],
+      ['package', platformFile],
       ['build', undefined],
     ]);
   });
 
-  it('BLASNET_ADDON=build and =prebuild allow only that one', () => {
+  it('BLASNET_ADDON=build and =package (or its old name, prebuild) allow only that one', () => {
     expect(files({ BLASNET_ADDON: 'build' })).toEqual([['build', build]]);
-    expect(files({ BLASNET_ADDON: 'prebuild' })).toEqual([['prebuild', prebuild]]);
-  });
-
-  it('PREBUILDS_ONLY (node-gyp-build) means prebuild, unless BLASNET_ADDON says otherwise', () => {
-    expect(files({ PREBUILDS_ONLY: '1' })).toEqual([['prebuild', prebuild]]);
-    expect(files({ PREBUILDS_ONLY: '1', BLASNET_ADDON: 'build' })).toEqual([['build', build]]);
+    expect(files({ BLASNET_ADDON: 'package' })).toEqual([['package', platformFile]]);
+    expect(files({ BLASNET_ADDON: 'prebuild' })).toEqual([['package', platformFile]]);
   });
 
   it('any other BLASNET_ADDON value is a file path, resolved against the working directory', () => {

@@ -7,14 +7,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { NativeLoadError } from '../../lib';
-import type { AddonCandidate } from '../../lib/backend/addon-locations';
+import { platformPackageName, PLATFORM_PACKAGES, type AddonCandidate } from '../../lib/backend/addon-locations';
 import { libcDescription, loadFailure } from '../../lib/backend/load-failure';
 
-const root = '/pkg/blasnet';
+const root = '/pkg/node_modules/blasnet';
 const tuple = `${process.platform}-${process.arch}`;
-const prebuildFile = `${root}/prebuilds/${tuple}/blasnet.napi.glibc.node`;
-const prebuild: AddonCandidate = { source: 'prebuild', file: prebuildFile, place: `${root}/prebuilds/${tuple}/` };
-const noPrebuild: AddonCandidate = { ...prebuild, file: undefined };
+const name = platformPackageName();
+const packageFile = `/pkg/node_modules/${name}/blasnet.node`;
+const platformPackage: AddonCandidate = { source: 'package', file: packageFile, place: packageFile };
+const noPackage: AddonCandidate = { source: 'package', file: undefined, place: `${name} (not installed)` };
 const noBuild: AddonCandidate = { source: 'build', file: undefined, place: `${root}/build/Release/blasnet.node` };
 
 describe('the load failure message', () => {
@@ -28,51 +29,67 @@ describe('the load failure message', () => {
     expect(error.message).toContain(libcDescription());
   });
 
-  it('for a glibc too old for the prebuild: lists both attempts and says which glibc is needed', () => {
+  it('for a glibc too old for the platform package: lists both attempts and says which glibc is needed', () => {
     const tooOld = new Error(
-      `/lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_2.99' not found (required by ${prebuildFile})`,
+      `/lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_2.99' not found (required by ${packageFile})`,
     );
-    const { message } = loadFailure(root, [{ candidate: prebuild, error: tooOld }, { candidate: noBuild }], {});
+    const { message } = loadFailure(root, [{ candidate: platformPackage, error: tooOld }, { candidate: noBuild }], {});
     expect(message).toMatch(/^blasnet: the native addon could not be loaded \(/);
-    expect(message).toContain(`Tried, in order:\n- prebuilt binary ${prebuildFile}\n      /lib/x86_64-linux-gnu/libc.so.6: version`);
+    expect(message).toContain(`Tried, in order:\n- platform package ${packageFile}\n      /lib/x86_64-linux-gnu/libc.so.6: version`);
     expect(message).toContain(`- local build: none at ${root}/build/Release/blasnet.node`);
-    expect(message).toMatch(/Possible solutions:\n- The prebuilt binary needs glibc 2\.99 or newer; this machine has /);
-    expect(message).toContain('\n    npm rebuild blasnet\n');
-    expect(message).toContain('npm install-scripts approve blasnet');
+    expect(message).toMatch(/Possible solutions:\n- The platform package needs glibc 2\.99 or newer; this machine has /);
+    expect(message).toContain('\n    npx blasnet build-from-source');
+    expect(message).not.toMatch(/install-scripts|npm rebuild/);
     expect(message).toContain('apt-get install g++ make python3 libopenblas-dev');
     expect(message).toContain("{ backend: 'js' }");
   });
 
-  it('for a platform without a prebuild: lists the prebuilds the package does have', () => {
-    const pkg = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-failure-'));
-    try {
-      fs.mkdirSync(path.join(pkg, 'prebuilds', 'sunos-sparc'), { recursive: true });
-      fs.writeFileSync(path.join(pkg, 'prebuilds', 'sunos-sparc', 'blasnet.napi.node'), '');
-      const { message } = loadFailure(pkg, [{ candidate: noPrebuild }, { candidate: noBuild }], {});
-      expect(message).toContain(`- prebuilt binary: none at ${root}/prebuilds/${tuple}/`);
-      expect(message).toMatch(new RegExp(`- No prebuilt binary fits ${tuple} \\(.*\\); this package has: sunos-sparc/blasnet\\.napi\\.node\\.`));
-    } finally {
-      fs.rmSync(pkg, { recursive: true, force: true });
-    }
+  describe('when the platform package is not installed', () => {
+    let modules: string;
+    beforeEach(() => {
+      modules = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-failure-')), 'node_modules');
+      fs.mkdirSync(path.join(modules, 'blasnet'), { recursive: true });
+    });
+    afterEach(() => fs.rmSync(path.dirname(modules), { recursive: true, force: true }));
+    const failure = () => loadFailure(path.join(modules, 'blasnet'), [{ candidate: noPackage }, { candidate: noBuild }], {}).message;
+
+    it('names the package and how an optional dependency gets left out', () => {
+      const message = failure();
+      expect(message).toContain(`- platform package: none at ${name} (not installed)`);
+      if (PLATFORM_PACKAGES.includes(name)) {
+        expect(message).toContain(`- ${name} is not installed: it is an optional dependency of blasnet, so \`--omit=optional\``);
+        expect(message).toContain('npm install --include=optional blasnet');
+      } else {
+        expect(message).toContain('No platform package is published for');
+      }
+    });
+
+    it("says node_modules came from another machine when another platform's package is there", () => {
+      const other = name === '@blasnet/linux-arm64-gnu' ? '@blasnet/linux-x64-gnu' : '@blasnet/linux-arm64-gnu';
+      fs.mkdirSync(path.join(modules, other), { recursive: true });
+      fs.writeFileSync(path.join(modules, other, 'blasnet.node'), '');
+      if (!PLATFORM_PACKAGES.includes(name)) return;
+      expect(failure()).toContain(`- ${name} is not installed, but ${other} is: node_modules was installed on another machine`);
+    });
   });
 
-  it('for a git checkout: says it has no prebuilt binaries at all', () => {
-    const { message } = loadFailure('/no/such/package', [{ candidate: noPrebuild }, { candidate: noBuild }], {});
-    expect(message).toContain('- This copy of blasnet has no prebuilt binaries');
+  it('for a git checkout: says it is not an installed package', () => {
+    const { message } = loadFailure('/src/blasnet', [{ candidate: noPackage }, { candidate: noBuild }], {});
+    if (PLATFORM_PACKAGES.includes(name)) expect(message).toContain('- This copy of blasnet is not an installed package (a git checkout?)');
   });
 
   it('for a local build whose OpenBLAS is gone: says to install it again', () => {
     const build: AddonCandidate = { ...noBuild, file: noBuild.place };
     const error = new Error('libopenblas.so.0: cannot open shared object file: No such file or directory');
     const { message } = loadFailure(root, [{ candidate: build, error }], { BLASNET_ADDON: 'build' });
-    expect(message).toContain('Tried:\n- local build /pkg/blasnet/build/Release/blasnet.node\n      libopenblas.so.0: cannot open');
-    expect(message).toContain('- BLASNET_ADDON=build allows only the file above; unset it to try the prebuilt binary');
+    expect(message).toContain(`Tried:\n- local build ${root}/build/Release/blasnet.node\n      libopenblas.so.0: cannot open`);
+    expect(message).toContain('- BLASNET_ADDON=build allows only the file above; unset it to try the platform package');
     expect(message).toContain('- A library the local build links against is missing: install OpenBLAS again');
   });
 
   it('keeps the first error as the cause', () => {
     const cause = new Error('boom');
-    expect(loadFailure(root, [{ candidate: noBuild }, { candidate: prebuild, error: cause }], {}).cause).toBe(cause);
+    expect(loadFailure(root, [{ candidate: noBuild }, { candidate: platformPackage, error: cause }], {}).cause).toBe(cause);
   });
 });
 

@@ -114,7 +114,7 @@ describe('readTable', () => {
     expect((await failure(readTable(file('no-label.csv', 'a,b,c\n1,2,x\n1,2,\n'), {}, allButLast))).message).toBe(`${dir}/no-label.csv, line 3: the target, column 3 ("c"), is empty`);
     const quote = await failure(readTable(file('quote.csv', 'a,b\n1,"2\n'), {}, allButLast));
     expect(quote).toMatchObject({ code: 'ERR_CSV_SYNTAX' });
-    expect(quote.message).toMatch(/quote\.csv is not valid CSV: .*quote/i);
+    expect(quote.message).toMatch(/quote\.csv is not valid CSV, line 2: .*quote/i);
     const gzip = await failure(readTable(file('fake.csv.gz', 'a,b\n1,2\n'), {}, allButLast));
     expect(gzip).toMatchObject({ code: 'ERR_CLI_GZIP' });
     expect(gzip.message).toMatch(/^cannot read .*fake\.csv\.gz: it is not valid gzip/);

@@ -6,6 +6,6 @@ export default function globalSetup(): void {
   // the same order, so repeated runs are bit-identical.
   process.env.OPENBLAS_NUM_THREADS ??= '1';
   // The suites test the addon built from these sources (build/Release, by node-gyp or cmake-js), never a
-  // prebuilt binary that `npm run prebuild` left in prebuilds/ (the loader would try that one first).
+  // platform package's binary (the loader would try that one first).
   process.env.BLASNET_ADDON ??= 'build';
 }

@@ -2,7 +2,7 @@
  * Run by networks.leak.test.ts in a child process with --expose-gc: builds, trains for one epoch, uses and
  * drops networks, and prints RSS and heap after forced collections, before and after, as JSON.
  *
- *   churn-networks.ts <count> [fit|fitAsync]     fitAsync trains each network in its own worker thread
+ *   churn-networks.ts <count> [fit|fitAsync]     fitAsync trains each network on a thread of the pool
  */
 import { CrossEntropy, Network, Random, Relu, Softmax, oneHot, Matrix } from '../../lib';
 
@@ -31,7 +31,7 @@ function churn(n: number): void {
   }
 }
 
-/** As churn, training each network with fitAsync: a worker thread, its messages and buffers, per run. */
+/** As churn, training each network with fitAsync: a pool thread's job, its messages, buffers and port, per run. */
 async function churnAsync(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const net = new Network([64, 15, 10], [Relu, Softmax], { seed: i });

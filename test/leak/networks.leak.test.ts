@@ -1,7 +1,7 @@
 /**
  * Nothing leaks: 1,000 networks created, trained for an epoch, used for predictions and gradients, then
  * dropped, grow the process's RSS (after forced garbage collection) by less than 10 MB; so do 100 trained
- * with fitAsync, each in a worker thread of its own.
+ * with fitAsync, on the pool's reused threads (their messages, buffers and per-job ports).
  */
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -26,7 +26,7 @@ describe('memory', () => {
     expect(growth.heap).toBeLessThan(2);
   });
 
-  it('does not grow over 100 fitAsync runs, each in its own worker thread', () => {
+  it('does not grow over 100 fitAsync runs on the pool', () => {
     const growth = churn(100, 'fitAsync');
     expect(growth.rss).toBeLessThan(10);
     expect(growth.heap).toBeLessThan(2);

@@ -12,7 +12,7 @@ describe('blasInfo and the thread count', () => {
   });
 
   it('says which addon file was loaded and where it came from: the local build, under test', () => {
-    // test/helpers/global-setup.ts sets BLASNET_ADDON=build, so a prebuilds/ folder never stands in.
+    // test/helpers/global-setup.ts sets BLASNET_ADDON=build, so an installed platform package never stands in.
     const info = blasInfo();
     expect(info.addonSource).toBe('build');
     expect(info.addon).toMatch(/[/\\]build[/\\]Release[/\\]blasnet\.node$/);

@@ -4,13 +4,13 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-const addonLoader = path.resolve(__dirname, '..', '..', 'node_modules', 'node-gyp-build');
-const root = path.resolve(__dirname, '..', '..');
+// The build under test (the suites load build/Release: test/helpers/global-setup.ts).
+const addonFile = path.resolve(__dirname, '..', '..', 'build', 'Release', 'blasnet.node');
 
 // Plain JavaScript, so the worker needs no TypeScript loader.
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
-const addon = require(require(workerData.loader).path(workerData.root));
+const addon = require(workerData.addonFile);
 const n = 64;
 const A = new Float64Array(n * n).map((_, i) => (i % 7) - 3);
 const C = new Float64Array(n * n);
@@ -22,7 +22,7 @@ parentPort.postMessage(trace);
 
 function runWorker(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerSource, { eval: true, workerData: { loader: addonLoader, root } });
+    const worker = new Worker(workerSource, { eval: true, workerData: { addonFile } });
     worker.once('message', resolve);
     worker.once('error', reject);
   });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { setNumThreads } from '../../backend';
 import { choiceValue, delimiterValue, integerValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
 import { displayName } from '../csv';
+import { printable } from '../terminal';
 import { HEADER_MODES } from '../header';
 import type { ReportData } from '../html-report';
 import { describeLayers, parameterCount } from '../network-plan';
@@ -16,7 +17,7 @@ import { alignPositional, checkModelColumns, loadTableModel, nameSklearnLabels, 
 import type { TableEvaluation } from '../../table/model';
 import { resultsText } from '../text-report';
 import { packageVersion } from '../version';
-import { BACKENDS, blasFacts, checkWritable, lossLabel, settingsFlags, write, writeReport, type Io } from './shared';
+import { BACKENDS, blasFacts, checkWritable, lossLabel, refuseSameFile, settingsFlags, write, writeReport, type Io } from './shared';
 
 /** evaluate's arguments and flags. */
 export const EVALUATE: CommandSpec = {
@@ -46,6 +47,12 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
   const json = args.values.json === true;
   if (args.values.threads !== undefined && backend === 'native') setNumThreads(integerValue(args, 'threads', 1, 1, 1024));
   if (reportFile !== undefined) checkWritable(reportFile, '--report');
+  // --report naming the model or the data file would overwrite what this command reads.
+  refuseSameFile([
+    ['the model', modelFile],
+    ['the data file', dataFile],
+    ['--report', reportFile],
+  ]);
   const { model, net, training } = await loadTableModel(modelFile, backend);
   const name = displayName(dataFile);
   const partName = path.basename(name);
@@ -102,14 +109,15 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
     await write(io.stdout, `${JSON.stringify({ command: 'evaluate', model: modelFile, file: dataFile, task, classes, rows: evaluation.rows, skippedRows: evaluation.skipped, unseen: evaluation.unseen, missing: evaluation.missing, ...metrics, report: reportFile ?? null })}\n`);
     return 0;
   }
-  io.stdout.write(`model: ${modelFile}, ${describeLayers(net.dims, activations)}, ${task}${training ? `, trained on ${training.file}` : ''}\n`);
-  io.stdout.write(`data: ${name}, ${evaluation.rows} rows${evaluation.skipped > 0 ? ` (${evaluation.skipped} without a target left out)` : ''}\n`);
-  await write(io.stdout, resultsText(parts, classes));
+  // File names, classes, column names and the training record come from files: control characters are shown escaped.
+  io.stdout.write(printable(`model: ${modelFile}, ${describeLayers(net.dims, activations)}, ${task}${training ? `, trained on ${training.file}` : ''}\n`));
+  io.stdout.write(printable(`data: ${name}, ${evaluation.rows} rows${evaluation.skipped > 0 ? ` (${evaluation.skipped} without a target left out)` : ''}\n`));
+  await write(io.stdout, printable(resultsText(parts, classes)));
   if (evaluation.task === 'classification') {
-    io.stdout.write(`${partName} balanced accuracy: ${evaluation.balancedAccuracy.toFixed(4)}\n${partName} macro F1: ${evaluation.macroF1.toFixed(4)}\n`);
+    io.stdout.write(printable(`${partName} balanced accuracy: ${evaluation.balancedAccuracy.toFixed(4)}\n${partName} macro F1: ${evaluation.macroF1.toFixed(4)}\n`));
   }
   const unseen = Object.entries(evaluation.unseen);
-  if (unseen.length > 0) io.stdout.write(`categories never seen in training (encoded as all zeros): ${unseen.map(([c, n]) => `${JSON.stringify(c)} ${n}`).join(', ')}\n`);
-  if (reportFile !== undefined) io.stdout.write(`report written to ${reportFile}\n`);
+  if (unseen.length > 0) io.stdout.write(printable(`categories never seen in training (encoded as all zeros): ${unseen.map(([c, n]) => `${JSON.stringify(c)} ${n}`).join(', ')}\n`));
+  if (reportFile !== undefined) io.stdout.write(printable(`report written to ${reportFile}\n`));
   return 0;
 }

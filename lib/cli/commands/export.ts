@@ -52,7 +52,7 @@ export async function exportModel(args: ParsedArgs, io: Io): Promise<number> {
     const features = `${columns.slice(0, 5).join(', ')}${columns.length > 5 ? ', ...' : ''}`;
     throw new UsageError(
       'ERR_CLI_USAGE',
-      `${modelFile} was made by blasnet train: around its network it ${steps.join(', ')} (features: ${features}), and exporting that pipeline to ONNX is not supported yet; pass --network-only to export the network alone, which then reads prepared inputs`,
+      `${modelFile} ${metadata.cli !== undefined ? 'was made by blasnet train' : 'is a table model (TableModel.save)'}: around its network it ${steps.join(', ')} (features: ${features}), and exporting that pipeline to ONNX is not supported yet; pass --network-only to export the network alone, which then reads prepared inputs`,
     );
   }
   let bytes: Uint8Array;

@@ -59,7 +59,7 @@ export async function info(args: ParsedArgs, io: Io): Promise<number> {
     lines.push(
       `backend   native (OpenBLAS through the addon; --backend js is the pure-TypeScript fallback)`,
       `addon     ${blas.addon}`,
-      `          ${blas.addonSource === 'prebuild' ? 'prebuild: the binary shipped in the package, OpenBLAS linked in' : blas.addonSource === 'build' ? 'build: compiled on this machine against its OpenBLAS' : 'BLASNET_ADDON: the file that variable names'}`,
+      `          ${blas.addonSource === 'package' ? 'package: the platform package\'s binary, OpenBLAS linked in' : blas.addonSource === 'build' ? 'build: compiled on this machine against its OpenBLAS' : 'BLASNET_ADDON: the file that variable names'}`,
       `OpenBLAS  ${blas.version}`,
       `core      ${blas.core} (chosen by ${blas.coreSource})`,
       `config    ${blas.config}`,

@@ -5,20 +5,21 @@
  * predictions are written before the next is read, so a file larger than memory works and the first
  * answers appear at once. `-` reads stdin.
  */
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 
 import { setNumThreads } from '../../backend';
 import type { TableModel } from '../../table/model';
+import { releaseTemporary, removeStaleTemporaries, temporaryPath } from '../../model/atomic-write';
 import { choiceValue, delimiterValue, integerValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
 import { fileError, UsageError } from '../errors';
 import { HEADER_MODES } from '../header';
 import { readRowChunks } from '../rows';
 import type { TableLayout } from '../table';
 import { alignPositional, checkModelColumns, fillAbsentKeys, loadTableModel, withLines } from '../table-data';
-import { BACKENDS, checkWritable, write, type Io } from './shared';
+import { printable } from '../terminal';
+import { BACKENDS, checkWritable, refuseSameFile, write, type Io } from './shared';
 
 /** predict's arguments and flags. */
 export const PREDICT: CommandSpec = {
@@ -31,6 +32,7 @@ export const PREDICT: CommandSpec = {
   options: {
     proba: { type: 'boolean', description: 'add each class\'s probability (classification)' },
     output: { type: 'string', short: 'o', value: '<file>', description: 'write the CSV here instead of stdout' },
+    'no-formula-escape': { type: 'boolean', description: "write labels starting with = + - @ as they are (default: a leading ' so spreadsheets do not run them)" },
     header: { type: 'string', value: '<auto|yes|no>', description: 'whether the input\'s first line holds column names', default: 'auto' },
     delimiter: { type: 'string', value: '<char>', description: 'the input\'s field separator', default: ',' },
     threads: { type: 'string', value: '<n>', description: 'OpenBLAS threads' },
@@ -46,6 +48,20 @@ export function csvField(text: string): string {
   return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** A plain decimal number, which a spreadsheet reads as a number, not as a formula (`-1`, `+0.5`, `2e-3`). */
+const PLAIN_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A text cell (a label, a column name) safe to open in a spreadsheet, following OWASP's advice on CSV
+ * injection: a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula to Excel,
+ * LibreOffice and Google Sheets, so it gets a leading `'`, which they show as text. Plain numbers (`-1`)
+ * are left alone: they are not formulas. Then quoted as RFC 4180 needs.
+ */
+export function textCell(text: string, escapeFormulas: boolean): string {
+  const risky = escapeFormulas && /^[=+\-@\t\r]/.test(text) && !PLAIN_NUMBER.test(text);
+  return csvField(risky ? `'${text}` : text);
+}
+
 /** A number to `digits` significant digits, without trailing zeros. */
 function formatValue(value: number, digits: number): string {
   return String(Number(value.toPrecision(digits)));
@@ -56,17 +72,18 @@ function targetName(column: string): string {
   return /^column \d+$/.test(column) ? 'prediction' : column;
 }
 
-function headerLine(model: TableModel, proba: boolean): string {
+function headerLine(model: TableModel, proba: boolean, escapeFormulas: boolean): string {
   const target = model.spec.target;
-  if (target.task === 'regression') return target.columns.map((c) => csvField(targetName(c))).join(',');
+  if (target.task === 'regression') return target.columns.map((c) => textCell(targetName(c), escapeFormulas)).join(',');
   const cells = [targetName(target.column), ...(proba ? target.classes.map((c) => `p_${c}`) : [])];
-  return cells.map(csvField).join(',');
+  return cells.map((cell) => textCell(cell, escapeFormulas)).join(',');
 }
 
 /** Runs `blasnet predict`; resolves with the exit code. */
 export async function predict(args: ParsedArgs, io: Io): Promise<number> {
   const [modelFile, dataFile] = args.positionals as [string, string];
   const proba = args.values.proba === true;
+  const escapeFormulas = args.values['no-formula-escape'] !== true;
   const output = stringValue(args, 'output');
   const delimiter = delimiterValue(args);
   const header = choiceValue(args, 'header', HEADER_MODES, 'auto');
@@ -78,13 +95,19 @@ export async function predict(args: ParsedArgs, io: Io): Promise<number> {
     throw new UsageError('ERR_CLI_USAGE', `--proba gives class probabilities, but ${modelFile} is a regression model`);
   }
   if (output !== undefined) checkWritable(output, '--output');
+  refuseSameFile([
+    ['the model', modelFile],
+    ['the data file', dataFile],
+    ['--output', output],
+  ]);
 
   // --output goes to a temporary file renamed into place at the end: no half-written file on an error.
-  const temporary = output === undefined ? undefined : path.join(path.dirname(path.resolve(output)), `.${path.basename(output)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  if (output !== undefined) await removeStaleTemporaries(path.resolve(output));
+  const temporary = output === undefined ? undefined : temporaryPath(path.resolve(output));
   const out: NodeJS.WritableStream = temporary === undefined ? io.stdout : createWriteStream(temporary);
   let rows = 0;
   try {
-    await write(out, `${headerLine(model, proba)}\n`);
+    await write(out, `${headerLine(model, proba, escapeFormulas)}\n`);
     let layout: TableLayout | undefined;
     const chunks = readRowChunks(dataFile, { header, delimiter, chunkRows: CHUNK_ROWS }, (l) => {
       checkModelColumns(l, model, false);
@@ -99,7 +122,7 @@ export async function predict(args: ParsedArgs, io: Io): Promise<number> {
       try {
         if (target.task === 'classification') {
           const probabilities = model.predictProba(chunk.rows);
-          const names = target.classes.map(csvField);
+          const names = target.classes.map((name) => textCell(name, escapeFormulas));
           for (const p of probabilities) {
             let best = 0;
             for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
@@ -124,7 +147,7 @@ export async function predict(args: ParsedArgs, io: Io): Promise<number> {
     if (temporary !== undefined) {
       await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((error?: Error | null) => (error ? reject(error) : resolve())));
       await rename(temporary, output!).catch((error) => Promise.reject(fileError(error, output!, 'cannot write')));
-      io.stderr.write(`${rows} predictions written to ${output}\n`);
+      io.stderr.write(printable(`${rows} predictions written to ${output}\n`));
     }
   } catch (error) {
     if (temporary !== undefined) {
@@ -132,6 +155,8 @@ export async function predict(args: ParsedArgs, io: Io): Promise<number> {
       await rm(temporary, { force: true });
     }
     throw error;
+  } finally {
+    if (temporary !== undefined) releaseTemporary(temporary);
   }
   return 0;
 }

@@ -2,7 +2,7 @@
  * What several commands do the same way: load a model with messages that name the file, check early that
  * an output file can be written, gather the BLAS facts, and write the HTML report atomically.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { blasInfo, type BlasInfo } from '../../backend';
@@ -11,7 +11,7 @@ import type { Dtype } from '../../matrix';
 import type { JsonValue } from '../../model/description';
 import { writeFileAtomic } from '../../model/atomic-write';
 import { Network } from '../../network';
-import { DataError, fileError } from '../errors';
+import { DataError, fileError, UsageError } from '../errors';
 import { renderReport, type ReportData } from '../html-report';
 import { readModelInfo, type ModelInfo } from '../model-info';
 
@@ -52,6 +52,32 @@ export function checkWritable(file: string, flag: string): void {
     accessSync(directory, constants.W_OK);
   } catch (error) {
     throw new DataError('ERR_CLI_FILE', `cannot write ${flag} ${file}: ${(fileError(error, directory, 'the folder') as Error).message}`);
+  }
+}
+
+/**
+ * Refuses a command line that names one file twice among files read and written (`train data.csv --out
+ * data.csv` would replace the training data with the model): the same path, or, for files that exist,
+ * the same file by another name (a link, `./`). `-` (stdin or stdout) is never a file.
+ */
+export function refuseSameFile(files: readonly (readonly [role: string, file: string | undefined])[]): void {
+  const named = files.filter((f): f is readonly [string, string] => f[1] !== undefined && f[1] !== '-');
+  const identity = (file: string): string => {
+    try {
+      const stats = statSync(file);
+      return `${stats.dev}:${stats.ino}`;
+    } catch {
+      return path.resolve(file);
+    }
+  };
+  for (let i = 0; i < named.length; i++) {
+    for (let j = i + 1; j < named.length; j++) {
+      const [first, a] = named[i]!;
+      const [second, b] = named[j]!;
+      if (path.resolve(a) === path.resolve(b) || identity(a) === identity(b)) {
+        throw new UsageError('ERR_CLI_SAME_FILE', `${second} ${b} is ${first} (${a}): writing it would destroy it; give another file name`);
+      }
+    }
   }
 }
 

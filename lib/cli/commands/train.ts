@@ -6,8 +6,9 @@
  * preprocessing. Nothing is written to --out or --report unless training finished.
  */
 import { setNumThreads } from '../../backend';
+import { MAX_LAYERS } from '../../backend/layout';
 import type { BackendName } from '../../backend/backend';
-import type { Dtype } from '../../matrix';
+import type { Dtype, Matrix } from '../../matrix';
 import type { JsonValue, ModelMetadata } from '../../model/description';
 import type { Network } from '../../network';
 import { categoryOf, DEFAULT_MISSING, isMissing } from '../../table/cells';
@@ -19,6 +20,7 @@ import type { Loss } from '../../losses';
 import { splitRows } from '../../table/split';
 import { choiceValue, delimiterValue, integerValue, numberValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
 import { displayName } from '../csv';
+import { printable } from '../terminal';
 import { DataError, UsageError } from '../errors';
 import type { PartResult } from '../evaluation';
 import { HEADER_MODES, type HeaderMode } from '../header';
@@ -30,9 +32,12 @@ import { readAllRows } from '../rows';
 import type { TableLayout } from '../table';
 import { chunkObjects, kindFlags, nameSklearnLabels, partsOf, resolveTargets, withLines } from '../table-data';
 import { chooseTask } from '../task';
+import { fitOnQueue } from '../remote-fit';
 import { resultsText } from '../text-report';
+import type { TrainingProgress } from '../../queue/job';
+import type { FitAsyncOptions } from '../../train/options';
 import { packageVersion } from '../version';
-import { BACKENDS, blasFacts, checkWritable, describeBlas, lossLabel, settingsFlags, write, writeReport, type Io } from './shared';
+import { BACKENDS, blasFacts, checkWritable, describeBlas, lossLabel, refuseSameFile, settingsFlags, write, writeReport, type Io } from './shared';
 
 const OPTIMIZERS = ['adam', 'sgd'] as const;
 /** The optimizers' usual first rates: Adam's paper and Keras; SGD as blasnet's fit. */
@@ -59,6 +64,7 @@ export const TRAIN: CommandSpec = {
     'batch-size': { type: 'string', value: '<n>', description: 'rows per update', default: '32' },
     lr: { type: 'string', value: '<rate>', description: 'learning rate', default: '0.001 for adam, 0.01 for sgd' },
     optimizer: { type: 'string', value: '<adam|sgd>', description: 'the optimizer', default: 'adam' },
+    'weight-decay': { type: 'string', value: '<l2>', description: 'L2 penalty added to the gradients (the optimizer\'s weightDecay)', default: '0' },
     seed: { type: 'string', value: '<n>', description: 'seeds the split, the initial weights and the shuffles', default: '1' },
     threads: { type: 'string', value: '<n>', description: 'OpenBLAS threads', default: 'OPENBLAS_NUM_THREADS, else every core' },
     backend: { type: 'string', value: '<native|js>', description: 'native (OpenBLAS) or js (pure TypeScript)', default: 'native' },
@@ -68,6 +74,8 @@ export const TRAIN: CommandSpec = {
     report: { type: 'string', value: '<report.html>', description: 'write an HTML report here' },
     quiet: { type: 'boolean', short: 'q', description: 'no progress, only the results' },
     json: { type: 'boolean', description: 'print one JSON object with the results instead of text' },
+    redis: { type: 'string', value: '<url>', description: 'train on a queue worker (blasnet worker) through this Redis server; the same model as a local run' },
+    queue: { type: 'string', value: '<name>', description: 'the queue, with --redis', default: 'blasnet-training' },
   },
 };
 
@@ -87,6 +95,7 @@ export interface TrainSettings {
   batchSize: number;
   optimizer: (typeof OPTIMIZERS)[number];
   learningRate: number;
+  weightDecay: number;
   seed: number;
   threads: number | undefined;
   backend: BackendName;
@@ -96,6 +105,9 @@ export interface TrainSettings {
   report: string | undefined;
   quiet: boolean;
   json: boolean;
+  /** Train on a queue worker through this Redis server (`--redis`), on this queue. */
+  redis: string | undefined;
+  queue: string | undefined;
 }
 
 /** `32,16` -> [32, 16]; `none` -> []. */
@@ -103,7 +115,11 @@ function hiddenSizes(raw: string): number[] {
   if (raw === 'none' || raw === '0' || raw === '') return [];
   const sizes = raw.split(',').map((part) => part.trim());
   if (!sizes.every((s) => /^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 1_000_000)) {
-    throw new UsageError('ERR_CLI_INVALID_OPTION', `--hidden expects layer sizes such as 32 or 64,32 (or none) but was given ${JSON.stringify(raw)}`);
+    throw new UsageError('ERR_CLI_INVALID_OPTION', `--hidden expects layer sizes such as 32 or 64,32 (or none) but was given ${JSON.stringify(printable(raw.slice(0, 80)))}`);
+  }
+  // With the output layer, at most the kernels' MAX_LAYERS layers.
+  if (sizes.length > MAX_LAYERS - 1) {
+    throw new UsageError('ERR_CLI_INVALID_OPTION', `--hidden gives ${sizes.length} hidden layers; at most ${MAX_LAYERS - 1} (with the output layer, ${MAX_LAYERS} layers)`);
   }
   return sizes.map(Number);
 }
@@ -129,6 +145,7 @@ export function trainSettings(args: ParsedArgs): TrainSettings {
     batchSize: integerValue(args, 'batch-size', 32, 1),
     optimizer,
     learningRate: numberValue(args, 'lr', DEFAULT_RATE[optimizer], { min: 0, max: Infinity, minInclusive: false, maxInclusive: false, expected: 'a number greater than 0' })!,
+    weightDecay: numberValue(args, 'weight-decay', 0, { min: 0, max: Infinity, minInclusive: true, maxInclusive: false, expected: 'a number of at least 0' })!,
     seed: integerValue(args, 'seed', 1, 0, 2 ** 48 - 1),
     threads: args.values.threads === undefined ? undefined : integerValue(args, 'threads', 1, 1, 1024),
     backend: choiceValue(args, 'backend', BACKENDS, 'native'),
@@ -138,6 +155,8 @@ export function trainSettings(args: ParsedArgs): TrainSettings {
     report,
     quiet: args.values.quiet === true,
     json: args.values.json === true,
+    redis: stringValue(args, 'redis'),
+    queue: stringValue(args, 'queue'),
   };
 }
 
@@ -159,6 +178,7 @@ function settingsRecord(s: TrainSettings): Record<string, JsonValue> {
     'batch-size': s.batchSize,
     optimizer: s.optimizer,
     lr: s.learningRate,
+    'weight-decay': s.weightDecay,
     seed: s.seed,
     threads: s.threads ?? 'default',
     backend: s.backend,
@@ -173,8 +193,19 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   // Fail on an unwritable destination now, not after the training it would throw away.
   if (s.out !== undefined) checkWritable(s.out, '--out');
   if (s.report !== undefined) checkWritable(s.report, '--report');
+  // Writing a result over the data (or over each other) would destroy what was trained on.
+  refuseSameFile([
+    ['the training file', s.file],
+    ['--out', s.out],
+    ['--report', s.report],
+  ]);
+  // A queue job carries no row weights yet: refused rather than trained unweighted on the worker.
+  if (s.redis !== undefined && s.classWeight !== undefined) {
+    throw new UsageError('ERR_CLI_USAGE', '--class-weight cannot be combined with --redis yet (a queue job carries no row weights); train locally, or leave out --class-weight');
+  }
   if (s.threads !== undefined && s.backend === 'native') setNumThreads(s.threads);
-  const say = (line: string) => (s.quiet || s.json ? undefined : io.stdout.write(`${line}\n`));
+  // Lines name columns, classes and files from the data: shown with control characters escaped.
+  const say = (line: string) => (s.quiet || s.json ? undefined : io.stdout.write(`${printable(line)}\n`));
   const name = displayName(s.file);
 
   // --- the data: raw rows, the target, the kinds the flags give ----------------------------------------
@@ -216,6 +247,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     batchSize: s.batchSize,
     learningRate: s.learningRate,
     optimizer: s.optimizer,
+    weightDecay: s.weightDecay,
     seed: s.seed,
     backend: s.backend,
     standardize: s.standardize,
@@ -235,7 +267,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   process.once('SIGINT', interrupt);
   const model = new TableModel();
   const blas = blasFacts(s.backend);
-  const optimizerText = `${s.optimizer} (learning rate ${s.learningRate})`;
+  const optimizerText = `${s.optimizer} (learning rate ${s.learningRate}${s.weightDecay > 0 ? `, weight decay ${s.weightDecay}` : ''})`;
   // What was done to each column and the network, said once they are known and before training starts.
   const preamble = (columns: ColumnSummary[], target: TargetEncoder, net: Network<Dtype>, loss: Loss): void => {
     const classes = target.task === 'classification' ? target.classes : null;
@@ -253,10 +285,21 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     );
     say(`backend: ${s.backend}, ${describeBlas(blas)}`);
   };
+  // --redis: the same fitAsync on a queue worker (remote-fit.ts), its progress driving the same bar and
+  // its epochs the same curve; the trained network comes back as bytes, the same as a local run's.
+  const onQueue = async (net: Network, x: Matrix, y: Matrix, fitOptions: FitAsyncOptions & { validationData?: readonly [Matrix, Matrix] }): Promise<Network> => {
+    const onProgress = (p: TrainingProgress) =>
+      p.type === 'epoch' ? progress.epoch(p.epoch, p.loss, p.valLoss, task === 'classification' ? p.valAccuracy : undefined) : progress.batch(p.epoch, p.progress);
+    const remote = await fitOnQueue(net, x, y, fitOptions, { url: s.redis!, queue: s.queue, signal: controller.signal, onProgress });
+    curve.loss.push(...remote.epochs.map((e) => e.loss));
+    curve.valLoss.push(...remote.epochs.flatMap((e) => (e.valLoss === undefined ? [] : [e.valLoss])));
+    return remote.net;
+  };
   let started = process.hrtime.bigint();
   try {
     await model.fitAsync(split.train, {
       ...options,
+      ...(s.redis !== undefined ? { fitNetwork: onQueue } : {}),
       signal: controller.signal,
       onPrepared: ({ columns, target, network, loss }) => {
         preamble(columns, target, network, loss);
@@ -300,7 +343,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     trainRows: split.train.length,
     testRows: split.test.length,
     epochs: s.epochs,
-    seconds,
+    // No fit time here: it differs between two runs, and the same seed must give the same model file.
     settings: settingsRecord(s),
     loss: curve.loss.map(round),
     valLoss: split.test.length > 0 ? curve.valLoss.map(round) : null,
@@ -338,13 +381,13 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     return 0;
   }
   if (!s.quiet) io.stdout.write(`fit: ${s.epochs} epochs in ${seconds.toFixed(3)} s (${Math.round(samplesPerSecond)} samples/s)\n`);
-  await write(io.stdout, resultsText(parts, classes));
+  await write(io.stdout, printable(resultsText(parts, classes)));
   for (const [partName, evaluation] of Object.entries(evaluations)) {
-    if (evaluation.task === 'classification') io.stdout.write(`${partName} balanced accuracy: ${evaluation.balancedAccuracy.toFixed(4)}, macro F1: ${evaluation.macroF1.toFixed(4)}\n`);
+    if (evaluation.task === 'classification') io.stdout.write(printable(`${partName} balanced accuracy: ${evaluation.balancedAccuracy.toFixed(4)}, macro F1: ${evaluation.macroF1.toFixed(4)}\n`));
   }
   const unseen = evaluations['held-out']?.unseen ?? {};
   if (Object.keys(unseen).length > 0) {
-    io.stdout.write(`held-out categories never seen in training (encoded as all zeros): ${Object.entries(unseen).map(([c, n]) => `${JSON.stringify(c)} ${n}`).join(', ')}\n`);
+    io.stdout.write(printable(`held-out categories never seen in training (encoded as all zeros): ${Object.entries(unseen).map(([c, n]) => `${JSON.stringify(c)} ${n}`).join(', ')}\n`));
   }
   if (s.out !== undefined) say(`model saved to ${s.out}`);
   if (s.report !== undefined) say(`report written to ${s.report}`);

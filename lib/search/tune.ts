@@ -1,0 +1,150 @@
+/**
+ * tune: random search over a network's settings (sample.ts), every candidate scored by cross-validation
+ * (cross-validate.ts), every trial recorded, the best refitted on all the rows, as scikit-learn's
+ * RandomizedSearchCV(refit=True). Trials run on fitAsync's pool here, or anywhere a {@link TrialRunner}
+ * sends them (blasnet/queue's `queueTrialRunner`: one queue job per trial).
+ */
+import { performance } from 'node:perf_hooks';
+
+import { Standardizer } from '../data';
+import { ValueError } from '../errors';
+import { toMatrix, type MatrixLike } from '../matrix';
+import type { Network } from '../network';
+import { poolInfo } from '../train/pool';
+import { better, crossValidate, type CrossValidateOptions, type CrossValidation } from './cross-validate';
+import { sampleCandidates, DEFAULT_SPACE, type SearchSpace } from './sample';
+import { buildTrial, inferTask, resolveSettings, type Task, type TrialSettings } from './settings';
+
+/** How a trial is cross-validated: crossValidate's options, with every choice made. */
+export type TrialValidation = Required<Pick<CrossValidateOptions, 'seed' | 'standardize' | 'task'>> & Pick<CrossValidateOptions, 'folds' | 'holdout' | 'signal'>;
+
+/** Runs one trial: cross-validates `settings` on the search's data. */
+export interface TrialRunner {
+  run(settings: TrialSettings, cv: TrialValidation): Promise<CrossValidation>;
+  /** Trials in flight at once. */
+  concurrency: number;
+}
+
+/** Options of {@link tune}. */
+export interface TuneOptions extends Omit<CrossValidateOptions, 'task'> {
+  /** Candidates to try. Default 20. */
+  trials?: number;
+  /** Settings held fixed (not searched): any of hidden, learningRate, batchSize, weightDecay, and epochs, activation, optimizer. */
+  fixed?: Partial<TrialSettings>;
+  /** Where the searched settings are drawn from. */
+  space?: Partial<SearchSpace>;
+  task?: Task;
+  /** Retrain the best settings on every row and return that network. Default true. */
+  refit?: boolean;
+  /** Where trials run. Default: this process, on the pool. */
+  runner?: TrialRunner;
+  /** Called after each trial, in the order they finish. */
+  onTrial?: (trial: Trial) => void;
+}
+
+/** One trial of a search. */
+export interface Trial {
+  /** From 1, in the order the candidates were drawn. */
+  index: number;
+  settings: TrialSettings;
+  /** The cross-validated score (NaN when the trial failed). */
+  score: number;
+  scores: number[];
+  status: 'ok' | 'failed';
+  /** Why it failed (`Name [code]: message`). */
+  error?: string;
+  seconds: number;
+}
+
+/** What {@link tune} found. */
+export interface TuneResult {
+  metric: CrossValidation['metric'];
+  /**
+   * The best trial; with `refit`, its settings trained on every row (`network`), and with `standardize`
+   * the statistics its inputs need (`standardizer.transform(x)` before `network.predict`).
+   */
+  best: { settings: TrialSettings; score: number; index: number; network?: Network; standardizer?: Standardizer };
+  trials: Trial[];
+}
+
+/** Trials cross-validated in this process: each trial's folds train at once, trials side by side to fill the pool. */
+export function localTrialRunner(x: MatrixLike, y: MatrixLike): TrialRunner {
+  return {
+    concurrency: Math.max(1, Math.floor(poolInfo().size / 2)),
+    run: (settings, cv) => crossValidate(x, y, settings, cv),
+  };
+}
+
+function reason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.name} [${code}]: ${error.message}` : `${error.name}: ${error.message}`;
+}
+
+/**
+ * Searches the settings of a network for x -> y.
+ * @throws {@link ValueError} for bad options or fixed settings, or when every trial failed (`ERR_TUNE_NO_TRIAL`,
+ *   with the first trial's error)
+ * @example
+ * const { best, trials } = await tune(x, oneHot(labels, 3), { trials: 20, folds: 3, seed: 1, fixed: { epochs: 100 } });
+ * console.log(best.settings, best.score); // the best candidate and its mean accuracy over 3 folds
+ */
+export async function tune(x: MatrixLike, y: MatrixLike, options: TuneOptions = {}): Promise<TuneResult> {
+  const trialsWanted = options.trials ?? 20;
+  if (!(Number.isInteger(trialsWanted) && trialsWanted >= 1)) throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.trials to be a positive integer but received ${String(options.trials)}`);
+  const xm = toMatrix(x, 'x');
+  const ym = toMatrix(y, 'y');
+  const seed = options.seed ?? 0;
+  const task = options.task ?? inferTask(ym);
+  const fixed = options.fixed ?? {};
+  resolveSettings(fixed, 'options.fixed');
+  const candidates = sampleCandidates(trialsWanted, seed, fixed, { ...DEFAULT_SPACE, ...options.space });
+  const runner = options.runner ?? localTrialRunner(xm, ym);
+  const cv: TrialValidation = {
+    seed,
+    standardize: options.standardize ?? false,
+    task,
+    ...(options.holdout !== undefined ? { holdout: options.holdout } : { folds: options.folds ?? 3 }),
+  };
+  const metric: CrossValidation['metric'] = task === 'classification' ? 'accuracy' : 'mse';
+
+  const trials: Trial[] = new Array(candidates.length);
+  let next = 0;
+  const work = async (): Promise<void> => {
+    while (next < candidates.length) {
+      const index = next++;
+      const settings = candidates[index]!;
+      const started = performance.now();
+      let trial: Trial;
+      try {
+        options.signal?.throwIfAborted();
+        const result = await runner.run(settings, { ...cv, ...(options.signal ? { signal: options.signal } : {}) });
+        trial = { index: index + 1, settings, score: result.score, scores: result.scores, status: 'ok', seconds: (performance.now() - started) / 1000 };
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        trial = { index: index + 1, settings, score: NaN, scores: [], status: 'failed', error: reason(error), seconds: (performance.now() - started) / 1000 };
+      }
+      trials[index] = trial;
+      options.onTrial?.(trial);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(runner.concurrency, candidates.length) }, work));
+
+  let best: Trial | undefined;
+  for (const trial of trials) if (trial.status === 'ok' && (best === undefined || better(metric, trial.score, best.score))) best = trial;
+  if (best === undefined) {
+    throw new ValueError('ERR_TUNE_NO_TRIAL', `Every one of the ${trials.length} trials failed; the first: ${trials[0]!.error ?? 'unknown'}`);
+  }
+  const result: TuneResult = { metric, best: { settings: best.settings, score: best.score, index: best.index }, trials };
+  if (options.refit ?? true) {
+    const { net, loss, optimizer } = buildTrial(best.settings, xm.cols, ym.cols, task, seed);
+    let xAll = xm;
+    if (options.standardize) {
+      result.best.standardizer = Standardizer.fit(xm);
+      xAll = result.best.standardizer.transform(xm);
+    }
+    await net.fitAsync(xAll, ym, { loss, optimizer, epochs: best.settings.epochs, batchSize: best.settings.batchSize, logEvery: best.settings.epochs, log: null, ...(options.signal ? { signal: options.signal } : {}) });
+    result.best.network = net;
+  }
+  return result;
+}

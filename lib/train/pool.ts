@@ -1,0 +1,377 @@
+/**
+ * The process-wide pool of training threads under fitAsync: a bounded number of reused worker threads
+ * (piscina), a FIFO queue of the jobs that wait for one, abort while queued, a dead worker replaced.
+ *
+ * Why piscina: it already does the reused threads, their replacement when one dies (its task alone is
+ * rejected), unref'd idle threads and transfer lists. The queue is ours, a plain array in front of it:
+ * piscina 5.3 keeps tasks that have an AbortSignal in a separate list where, while every thread is busy,
+ * each new one goes to the front (we measured last in, first out), and its close() can end threads that
+ * are still training; so piscina only ever gets a task when a thread is free, and an aborted job that
+ * waits is simply taken out of our array. What fitAsync needs beyond a task-returns-a-value pool works
+ * on top of it unchanged: the job's SharedArrayBuffers (data, control block) travel by structured clone
+ * as shared memory; the job's own buffers go in the transfer list; the worker's synchronous loop, steered
+ * through Atomics on the control block, is simply a long synchronous task; and the messages a training
+ * sends while it runs (snapshots, callback requests) go over a MessagePort that travels with the task,
+ * since piscina's own channel only carries the final result. See docs/design.md, "A pool of training threads".
+ *
+ * fitAsync talks to a pooled training through {@link TrainingThread}, the subset of `Worker` it used
+ * before (message, error and exit events; terminate), so fit-async.ts barely changed.
+ */
+import { EventEmitter } from 'node:events';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+
+import { Piscina } from 'piscina';
+
+import { getNumThreads, setNumThreads } from '../backend';
+import { BlasnetError, ValueError } from '../errors';
+import type { AbortSignalLike } from './options';
+import type { WorkerJob, WorkerMessage } from './worker-protocol';
+
+/** What {@link configurePool} takes. */
+export interface PoolOptions {
+  /**
+   * How many trainings run at once, each on a thread of its own; more wait in a FIFO queue.
+   * An integer from 1 to 1024; default `os.availableParallelism()`.
+   */
+  size?: number;
+  /**
+   * OpenBLAS threads per training. OpenBLAS has one process-wide thread count, so this sets it for the
+   * whole process (`fit` on the main thread included): see the README's "Many models at once".
+   * Default: OpenBLAS's current count, lowered (never raised) so that `size × threadsPerWorker` does not
+   * exceed the cores. Set it explicitly to oversubscribe on purpose. An integer from 1 to 1024.
+   */
+  threadsPerWorker?: number;
+  /**
+   * How much lower the training threads' scheduling priority is than the process's, in nice values
+   * (Linux; elsewhere ignored): when trainings and the event loop compete for the cores, the event loop
+   * wins, so a busy server keeps answering; but the trainings then also yield to every other process
+   * of the machine. An integer from 0 (the process's priority) to 19; default 0.
+   */
+  niceIncrement?: number;
+}
+
+/** The pool's settings and what it is doing, from {@link poolInfo}. */
+export interface PoolInfo {
+  size: number;
+  niceIncrement: number;
+  /** The OpenBLAS thread count the pool applied (undefined until it applied one, or without the addon). */
+  threadsPerWorker: number | undefined;
+  /** Worker threads alive now (started lazily, up to `size`; idle ones exit after `idleTimeout`). */
+  workers: number;
+  /** Trainings running now, and waiting for a thread. */
+  running: number;
+  queued: number;
+}
+
+/** The subset of `Worker` that fitAsync uses, for a training run on the pool. */
+export interface TrainingThread {
+  on(event: 'message', listener: (message: WorkerMessage) => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  on(event: 'exit', listener: (code: number) => void): this;
+  /** Ends the training's thread, unless its training has already ended (then the thread is reused). */
+  terminate(): Promise<void>;
+}
+
+/** How long an idle pool thread lives before it exits (it never keeps the process alive meanwhile). */
+const IDLE_TIMEOUT_MS = 30_000;
+
+/** What the pool's worker (pool-worker.ts) receives: the job and the port its messages go to. */
+export interface PoolTask {
+  job: WorkerJob;
+  port: MessagePort;
+  /** How much lower than the process's the training thread's scheduling priority is (nice values, Linux). */
+  niceIncrement: number;
+}
+
+/** The worker's first message on the port, before the job's own: the job left the queue. */
+export interface StartedMessage {
+  type: 'started';
+  threadId: number;
+}
+
+/**
+ * The pool worker's script: dist/train/pool-worker.js in the package; lib/train/pool-worker.ts when blasnet
+ * runs from its TypeScript sources (its own tests, or tsx), and then the worker needs tsx's loader too.
+ */
+function workerScript(): { file: string; execArgv: string[] } {
+  const extension = path.extname(__filename);
+  const file = path.join(__dirname, `pool-worker${extension}`);
+  if (extension !== '.ts') return { file, execArgv: [] };
+  let loader: string;
+  try {
+    loader = require.resolve('tsx/cjs');
+  } catch (cause) {
+    throw new BlasnetError(
+      'ERR_WORKER_FAILED',
+      'fitAsync needs tsx (a devDependency) to run blasnet from its TypeScript sources; install it, or use the compiled package (dist/)',
+      { cause },
+    );
+  }
+  return { file, execArgv: ['--require', loader] };
+}
+
+function checkCount(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1024) {
+    throw new ValueError(
+      'ERR_INVALID_ARGUMENT',
+      `Expected options.${name} to be an integer from 1 to 1024 but received ${typeof value === 'number' ? String(value) : `${String(value)} of type ${typeof value}`}`,
+    );
+  }
+  return value;
+}
+
+interface Settings {
+  size: number;
+  /** As the user asked (undefined: the default rule). */
+  threadsPerWorker: number | undefined;
+  niceIncrement: number;
+}
+
+/** The training threads' default nice increment: none (see PoolOptions.niceIncrement). */
+const DEFAULT_NICE = 0;
+
+let settings: Settings = { size: os.availableParallelism(), threadsPerWorker: undefined, niceIncrement: DEFAULT_NICE };
+let pool: Piscina | undefined;
+let appliedThreads: number | undefined;
+
+/**
+ * Sets OpenBLAS's process-wide thread count for the pool's settings: the user's choice, or the current
+ * count lowered to fit `size` trainings on the cores. Without the addon (js backend only) there is nothing
+ * to set.
+ */
+function applyThreads(): void {
+  let current: number;
+  try {
+    current = getNumThreads();
+  } catch {
+    appliedThreads = undefined;
+    return;
+  }
+  const wanted = settings.threadsPerWorker ?? Math.min(current, Math.max(1, Math.floor(os.availableParallelism() / settings.size)));
+  if (wanted !== current) setNumThreads(wanted);
+  appliedThreads = wanted;
+}
+
+/**
+ * Sets the size of fitAsync's pool and the OpenBLAS threads per training. Trainings already running
+ * finish where they are; waiting and new ones start on the new pool. Call it with no options for the defaults.
+ * @throws {@link ValueError} (`ERR_INVALID_ARGUMENT`) for a size or thread count that is not an integer
+ *   from 1 to 1024, or an unknown option
+ * @example
+ * configurePool({ size: 4, threadsPerWorker: 1 }); // four trainings at once, one OpenBLAS thread each
+ */
+export function configurePool(options: PoolOptions = {}): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options to be an object but received ${String(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'size' && key !== 'threadsPerWorker' && key !== 'niceIncrement') {
+      throw new ValueError('ERR_INVALID_ARGUMENT', `Unknown option options.${key} for configurePool; expected size, threadsPerWorker or niceIncrement`);
+    }
+  }
+  const size = checkCount('size', options.size) ?? os.availableParallelism();
+  const threadsPerWorker = checkCount('threadsPerWorker', options.threadsPerWorker);
+  const nice = options.niceIncrement;
+  if (nice !== undefined && !(typeof nice === 'number' && Number.isInteger(nice) && nice >= 0 && nice <= 19)) {
+    throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.niceIncrement to be an integer from 0 to 19 but received ${String(nice)}${typeof nice === 'number' ? '' : ` of type ${typeof nice}`}`);
+  }
+  settings = { size, threadsPerWorker, niceIncrement: nice ?? DEFAULT_NICE };
+  const old = pool;
+  pool = undefined;
+  // Running trainings finish on the old pool, whose threads end after the last one; waiting ones start
+  // on the new one.
+  if (old !== undefined) retire(old);
+  dispatch();
+  if (threadsPerWorker !== undefined) applyThreads();
+}
+
+/** The pool's settings and load. */
+export function poolInfo(): PoolInfo {
+  return {
+    size: settings.size,
+    niceIncrement: settings.niceIncrement,
+    threadsPerWorker: appliedThreads,
+    workers: pool?.threads.length ?? 0,
+    running: [...live].filter((training) => training.isRunning()).length,
+    queued: [...live].filter((training) => !training.isRunning()).length,
+  };
+}
+
+/** Trainings submitted and not yet ended. */
+const live = new Set<PooledTraining>();
+
+/**
+ * Ends a replaced pool's threads once no training uses it. (Not piscina's close(), which, in 5.3, can
+ * count a thread as done twice and so end threads that are still training.)
+ */
+function retire(old: Piscina): void {
+  if (old === pool) return;
+  for (const training of live) if (training.pool === old) return;
+  void old.destroy().catch(() => undefined);
+}
+
+function thePool(): Piscina {
+  if (pool === undefined) {
+    const script = workerScript();
+    applyThreads();
+    pool = new Piscina({
+      filename: script.file,
+      execArgv: script.execArgv,
+      minThreads: 0,
+      maxThreads: settings.size,
+      idleTimeout: IDLE_TIMEOUT_MS,
+      concurrentTasksPerWorker: 1,
+      // piscina's default parks an idle thread in Atomics.wait inside the frame that ran the last task,
+      // which keeps that task (and so the job's training rows) reachable until the next one arrives:
+      // measured, one whole copy of the last job's data per idle thread. Event-driven messages let the
+      // frame unwind and the thread collect (pool-worker.ts); a training lasts far longer than the wake-up.
+      atomics: 'disabled',
+    });
+    // A thread that fails with no task (it never does: every task's failure is that task's) would
+    // otherwise be an unhandled 'error' event, which ends the process.
+    pool.on('error', () => undefined);
+  }
+  return pool;
+}
+
+/** The pool's threads (for the specs, which end one to check that the pool survives it). */
+export function poolThreads(): readonly import('node:worker_threads').Worker[] {
+  return pool?.threads ?? [];
+}
+
+/** Whether a worker message ends its training. */
+function isFinal(message: WorkerMessage): boolean {
+  return message.type === 'done' || message.type === 'stopped' || message.type === 'failed';
+}
+
+/** Trainings waiting for a thread, oldest first. */
+const waiting: PooledTraining[] = [];
+/** Trainings handed to a thread and not yet ended. */
+let dispatched = 0;
+
+/** Hands waiting trainings to threads while fewer than `size` run. */
+function dispatch(): void {
+  while (dispatched < settings.size && waiting.length > 0) waiting.shift()!.begin();
+}
+
+class PooledTraining extends EventEmitter implements TrainingThread {
+  private readonly port: MessagePort;
+  private readonly kill = new AbortController();
+  private job: WorkerJob | undefined;
+  private transfer: ArrayBuffer[];
+  private workerPort: MessagePort | undefined;
+  private state: 'queued' | 'running' | 'ended' = 'queued';
+  private readonly signal: AbortSignalLike | undefined;
+  private readonly onAbort: () => void;
+  pool: Piscina | undefined;
+
+  constructor(job: WorkerJob, transfer: ArrayBuffer[], signal: AbortSignalLike | undefined) {
+    super();
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.job = job;
+    this.workerPort = port2;
+    this.transfer = transfer;
+    this.signal = signal;
+    this.onAbort = () => {
+      if (this.state !== 'queued') return; // a running training stops through its control block
+      // Still waiting: it never starts. The answer holds the starting state, and not the data, so the
+      // rejection keeps none of the data alive.
+      const { parameters, random, optimizer } = this.job!;
+      const stopped: WorkerMessage = { type: 'stopped', batches: 0, queued: true, epochs: 0, parameters, random, optimizer: optimizer.state };
+      this.end(false);
+      setImmediate(() => this.emit('message', stopped));
+    };
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+    port1.on('message', (message: WorkerMessage | StartedMessage) => {
+      if (this.state === 'ended' || message.type === 'started') return;
+      if (isFinal(message)) this.end(false);
+      this.emit('message', message);
+    });
+    live.add(this);
+    waiting.push(this);
+    dispatch();
+  }
+
+  /** Leaves the queue for a thread. */
+  begin(): void {
+    let pool_: Piscina;
+    try {
+      pool_ = thePool();
+    } catch (error) {
+      // No thread can start (tsx missing when running from the sources): this job fails, the queue moves on.
+      this.end(false);
+      setImmediate(() => this.emit('error', error as Error));
+      return;
+    }
+    this.state = 'running';
+    this.pool = pool_;
+    dispatched++;
+    const task: PoolTask = { job: this.job!, port: this.workerPort!, niceIncrement: settings.niceIncrement };
+    const transferList = [this.workerPort!, ...this.transfer];
+    this.job = undefined;
+    this.workerPort = undefined;
+    this.transfer = [];
+    this.pool.run(task, { transferList, signal: this.kill.signal }).then(
+      () => {
+        // The final message travels on the port, which may deliver after this: that message ends the run.
+      },
+      (error: unknown) => {
+        if (this.state === 'ended') return;
+        this.end(false);
+        const cause = error instanceof Error ? error : new Error(String(error));
+        this.emit(
+          'error',
+          new BlasnetError('ERR_WORKER_FAILED', `The training thread died before training ended (${cause.message}); the pool replaces it`, { cause }),
+        );
+      },
+    );
+  }
+
+  /**
+   * Stops listening and frees the place in the pool; with `kill`, a running training's thread is ended
+   * (piscina terminates it and starts another when needed).
+   */
+  private end(kill: boolean): void {
+    if (this.state === 'ended') return;
+    const was = this.state;
+    this.state = 'ended';
+    this.job = undefined;
+    this.transfer = [];
+    this.workerPort?.close();
+    this.workerPort = undefined;
+    live.delete(this);
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.port.close();
+    if (was === 'queued') {
+      const at = waiting.indexOf(this);
+      if (at >= 0) waiting.splice(at, 1);
+    } else {
+      if (kill) this.kill.abort();
+      dispatched--;
+      if (this.pool !== undefined) retire(this.pool);
+    }
+    dispatch();
+  }
+
+  isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  terminate(): Promise<void> {
+    this.end(true);
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Queues one training on the pool. `signal` aborting while the job waits answers with a `stopped`
+ * message (`queued: true`, nothing trained) and the job never starts; once it runs, the caller stops it
+ * through the job's control block as before.
+ */
+export function startTraining(job: WorkerJob, transfer: ArrayBuffer[], signal: AbortSignalLike | undefined): TrainingThread {
+  return new PooledTraining(job, transfer, signal);
+}

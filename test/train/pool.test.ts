@@ -1,0 +1,189 @@
+/**
+ * fitAsync's process-wide pool: bounded and reused threads, a FIFO queue, abort while queued, a thread
+ * that dies failing only its job, OpenBLAS threads per training, and idle threads that let the process exit.
+ * Every trained network is compared with its `fit` twin, trained on the main thread.
+ */
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+
+import {
+  AbortError,
+  BlasnetError,
+  CrossEntropy,
+  Network,
+  Relu,
+  Softmax,
+  ValueError,
+  configurePool,
+  getNumThreads,
+  poolInfo,
+  setNumThreads,
+  type FitAsyncOptions,
+} from '../../lib';
+import { poolThreads } from '../../lib/train/pool';
+import { classification, sameBits } from '../helpers/training';
+
+const settings = { loss: CrossEntropy, batchSize: 16, learningRate: 0.1, log: null } as const;
+const network = (seed: number) => new Network([10, 12, 4], [Relu, Softmax], { seed });
+const { x, y } = classification(160, 10, 4, 3);
+
+function twin(seed: number, options: FitAsyncOptions): Network {
+  const net = network(seed);
+  const { onEpochEnd: _e, onBatchEnd: _b, onTrainEnd: _t, signal: _s, yieldEvery: _y, ...fitOptions } = options;
+  net.fit(x, y, fitOptions);
+  return net;
+}
+
+/** Resolves once `condition` holds (fitAsync hands its data over before the job reaches the pool). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+afterEach(() => {
+  configurePool();
+  setNumThreads(1);
+});
+
+describe('the pool under fitAsync', () => {
+  it('runs many trainings on at most `size` reused threads, each bit-identical to fit', async () => {
+    configurePool({ size: 2 });
+    const seen: number[] = [];
+    const options = (seed: number): FitAsyncOptions => ({
+      ...settings,
+      epochs: 3 + (seed % 3),
+      onEpochEnd: () => void seen.push(poolInfo().workers, poolInfo().running),
+    });
+    const nets = Array.from({ length: 8 }, (_, i) => network(i));
+    const started = nets.map((net, i) => net.fitAsync(x, y, options(i)));
+    await until(() => poolInfo().queued + poolInfo().running === 8);
+    expect(poolInfo().running).toBe(2);
+    await Promise.all(started);
+    nets.forEach((net, i) => expect(sameBits(net.parameters, twin(i, options(i)).parameters)).toBe(true));
+    expect(Math.max(...seen)).toBeLessThanOrEqual(2);
+    expect(poolInfo().workers).toBeLessThanOrEqual(2);
+    expect(poolInfo()).toMatchObject({ running: 0, queued: 0, size: 2 });
+  });
+
+  it('starts waiting trainings first in, first out', async () => {
+    configurePool({ size: 1 });
+    const order: number[] = [];
+    const runs = [0, 1, 2, 3, 4].map((i) =>
+      network(i).fitAsync(x, y, { ...settings, epochs: 2, onEpochEnd: (epoch) => void (epoch === 1 && order.push(i)) }),
+    );
+    await until(() => poolInfo().queued === 4);
+    await Promise.all(runs);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('never starts a training aborted while it waits; the network and its generator are untouched', async () => {
+    configurePool({ size: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // The first training holds the only thread until the second has been aborted.
+    const first = network(1).fitAsync(x, y, { ...settings, epochs: 2, onEpochEnd: () => gate });
+    const queued = network(2);
+    const before = queued.parameters.slice();
+    const controller = new AbortController();
+    const calls: string[] = [];
+    const second = queued.fitAsync(x, y, {
+      ...settings,
+      epochs: 2,
+      signal: controller.signal,
+      onBatchEnd: () => void calls.push('batch'),
+      onEpochEnd: () => void calls.push('epoch'),
+      onTrainEnd: () => void calls.push('end'),
+    });
+    await until(() => poolInfo().queued === 1);
+    controller.abort(new Error('not needed'));
+    const error: unknown = await second.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect((error as AbortError).message).toMatch(/while it waited for a training thread; it never started/);
+    expect((error as AbortError).cause).toEqual(new Error('not needed'));
+    expect(poolInfo().queued).toBe(0);
+    release();
+    await first;
+    expect(calls).toEqual([]);
+    expect(sameBits(queued.parameters, before)).toBe(true);
+    expect(queued.isTraining).toBe(false);
+    // Its generator was not touched either: training it now gives what a fresh network's fit gives.
+    await queued.fitAsync(x, y, { ...settings, epochs: 2 });
+    expect(sameBits(queued.parameters, twin(2, { ...settings, epochs: 2 }).parameters)).toBe(true);
+  });
+
+  it('fails only the training whose thread dies, with a coded error, and replaces the thread', async () => {
+    configurePool({ size: 1 });
+    const doomed = network(1).fitAsync(x, y, {
+      ...settings,
+      epochs: 5,
+      onEpochEnd: async (epoch) => {
+        // The worker is paused in this callback; end its thread as a crash or an OOM would.
+        if (epoch === 2) await poolThreads()[0]!.terminate();
+      },
+    });
+    const next = network(2);
+    const waiting = next.fitAsync(x, y, { ...settings, epochs: 3 });
+    const error: unknown = await doomed.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BlasnetError);
+    expect(error).toMatchObject({ code: 'ERR_WORKER_FAILED' });
+    expect((error as Error).message).toMatch(/training thread died before training ended .*the pool replaces it/);
+    await waiting;
+    expect(sameBits(next.parameters, twin(2, { ...settings, epochs: 3 }).parameters)).toBe(true);
+  });
+
+  it('sets OpenBLAS threads so that size × threads fits the cores, unless asked for more', async () => {
+    const cores = require('node:os').availableParallelism() as number;
+    setNumThreads(cores * 2);
+    configurePool({ size: 2 });
+    await network(1).fitAsync(x, y, { ...settings, epochs: 1 });
+    expect(getNumThreads()).toBe(Math.max(1, Math.floor(cores / 2)));
+    expect(poolInfo().threadsPerWorker).toBe(Math.max(1, Math.floor(cores / 2)));
+    configurePool({ size: 2, threadsPerWorker: cores });
+    expect(getNumThreads()).toBe(cores);
+    // Never raised by the default rule.
+    setNumThreads(1);
+    configurePool({ size: 1 });
+    await network(1).fitAsync(x, y, { ...settings, epochs: 1 });
+    expect(getNumThreads()).toBe(1);
+  });
+
+  it.each([
+    [{ size: 0 }, /options\.size to be an integer from 1 to 1024 but received 0/],
+    [{ size: 1.5 }, /options\.size .* received 1\.5/],
+    [{ threadsPerWorker: '2' }, /options\.threadsPerWorker .* received 2 of type string/],
+    [{ threads: 2 }, /Unknown option options\.threads for configurePool/],
+    [{ niceIncrement: 20 }, /options\.niceIncrement to be an integer from 0 to 19 but received 20/],
+  ])('rejects %p', (options, message) => {
+    const before = poolInfo().size;
+    expect(() => configurePool(options as never)).toThrow(ValueError);
+    expect(() => configurePool(options as never)).toThrow(message);
+    expect(poolInfo().size).toBe(before);
+  });
+
+  (process.platform === 'linux' ? it : it.skip)('lowers the training threads’ priority by niceIncrement, and only theirs (Linux)', async () => {
+    const nice = () => require('node:fs').readdirSync('/proc/self/task').map((tid: string) => Number(require('node:fs').readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
+    configurePool({ size: 1, niceIncrement: 7 });
+    let during: number[] = [];
+    await network(1).fitAsync(x, y, { ...settings, epochs: 2, onEpochEnd: () => void (during = nice()) });
+    expect(during.filter((n: number) => n === 7)).toHaveLength(1);
+    expect(require('node:os').getPriority(0)).toBe(0);
+  });
+
+  it('does not keep the process alive once its trainings are done', () => {
+    const script = `
+      const { Network, Relu, Softmax, CrossEntropy, configurePool, poolInfo } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib'))});
+      configurePool({ size: 2 });
+      const x = Array.from({ length: 64 }, (_, i) => [Math.sin(i), Math.cos(3 * i)]);
+      const y = x.map((r) => (r[0] > 0 ? [1, 0] : [0, 1]));
+      const nets = [1, 2, 3].map((seed) => new Network([2, 4, 2], [Relu, Softmax], { seed }));
+      Promise.all(nets.map((n) => n.fitAsync(x, y, { loss: CrossEntropy, epochs: 2, batchSize: 8, log: null })))
+        .then(() => console.log(JSON.stringify(poolInfo())));
+    `;
+    const started = Date.now();
+    const output = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const info = JSON.parse(output.trim()) as { workers: number; running: number };
+    // The process exited by itself, well before the pool's 30 s idle timeout, with its threads still alive.
+    expect(Date.now() - started).toBeLessThan(25_000);
+    expect(info.workers).toBeGreaterThan(0);
+    expect(info.running).toBe(0);
+  });
+});
