@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { DEFAULT_MISSING, Network, OptionError, Sigmoid, Relu, TableError, TableModel, type Row } from '../../lib';
+import { Adam, DEFAULT_MISSING, Network, OptionError, Sigmoid, Relu, TableError, TableModel, type Row } from '../../lib';
 import { encodeRows } from '../../lib/table/model';
 import { rowSource } from '../../lib/table/rows';
 import { describeBackends } from '../helpers/backends';
@@ -185,6 +185,45 @@ describeBackends('TableModel', (backend) => {
     expect(() => TableModel.fromBuffer(new Network([2, 1], [Relu], { seed: 1 }).toBuffer(), b)).toThrow(expect.objectContaining({ code: 'ERR_TABLE_NOT_TABLE_MODEL' }));
   });
 
+  it('a damaged table record is ERR_TABLE_RECORD naming the field, never a crash later', () => {
+    const model = new TableModel().fit(people(), { target: 'label', ...fast, ...b });
+    const forge = (change: (table: Record<string, unknown>) => void) => {
+      const net = Network.fromBuffer(model.toBuffer(), b);
+      const metadata = JSON.parse(JSON.stringify(net.metadata)) as { table: Record<string, unknown> };
+      change(metadata.table);
+      net.metadata = metadata as never;
+      return () => TableModel.fromBuffer(net.toBuffer(), b);
+    };
+    expect(forge(() => undefined)).not.toThrow();
+    expect(forge((t) => void (t.encoders = 'x'))).toThrow(expect.objectContaining({ code: 'ERR_TABLE_RECORD', message: expect.stringContaining('encoders is not an array') }));
+    expect(forge((t) => void ((t.target as Record<string, unknown>).classes = [1, 2]))).toThrow(expect.objectContaining({ code: 'ERR_TABLE_RECORD', message: expect.stringContaining('target.classes') }));
+    expect(forge((t) => void ((t.encoders as Record<string, unknown>[])[0]!.kind = 'words'))).toThrow(expect.objectContaining({ code: 'ERR_TABLE_RECORD', message: expect.stringContaining('encoders[0] has an unknown kind') }));
+    expect(forge((t) => void (t.columns = null))).toThrow(expect.objectContaining({ code: 'ERR_TABLE_RECORD' }));
+  });
+
+  it('weightDecay is the optimizer\'s: the same weights as Network.fit with Adam({ weightDecay }) on the encoded rows', async () => {
+    // fitNetwork hands over the prepared network and encoded rows; training them here with an
+    // independently built optimizer must give what the table model's own training gives.
+    let sent: { x: unknown; y: unknown; loss: unknown; dims: number[] } | undefined;
+    const decayed = await new TableModel().fitAsync(people(), {
+      target: 'label', ...fast, ...b, weightDecay: 0.05,
+      fitNetwork: async (net, x, y, options) => {
+        sent = { x, y, loss: options.loss, dims: [...net.dims] };
+        const copy = Network.fromBuffer(net.toBuffer(), b) as Network;
+        copy.fit(x, y, { loss: options.loss!, epochs: fast.epochs, batchSize: 32, optimizer: new Adam({ learningRate: 0.001, weightDecay: 0.05 }), log: null });
+        return copy;
+      },
+    });
+    const local = new TableModel().fit(people(), { target: 'label', ...fast, ...b, weightDecay: 0.05 });
+    const plain = new TableModel().fit(people(), { target: 'label', ...fast, ...b });
+    expect(sent?.dims).toEqual(local.network.dims);
+    expect(Array.from(decayed.network.parameters)).toEqual(Array.from(local.network.parameters));
+    expect(Array.from(plain.network.parameters)).not.toEqual(Array.from(local.network.parameters));
+    // The trained network carries the table record: it saves and loads as a table model.
+    expect(TableModel.fromBuffer(decayed.toBuffer(), b).predict(people().slice(0, 5))).toEqual(local.predict(people().slice(0, 5)));
+    await expect(new TableModel().fitAsync(people(), { target: 'label', ...fast, ...b, fitNetwork: async () => new Network([1, 1], [Sigmoid]) as Network })).rejects.toMatchObject({ code: 'ERR_TABLE_OPTION', option: 'options.fitNetwork' });
+  });
+
   it('class weights: balanced lifts the rare class\'s recall', () => {
     const rows = Array.from({ length: 300 }, (_, i) => {
       const x = Math.sin(i * 12.9898) * 43758.5453;
@@ -240,6 +279,8 @@ describe('TableModel bad input', () => {
     ['a bad backend', { target: 'label', backend: 'gpu' }, 'ERR_TABLE_OPTION', 'options.backend'],
     ['a callback that is not a function', { target: 'label', onPrepared: 'print' }, 'ERR_TABLE_OPTION', 'options.onPrepared'],
     ['standardize not a boolean', { target: 'label', standardize: 'yes' }, 'ERR_TABLE_OPTION', 'options.standardize'],
+    ['a negative weightDecay', { target: 'label', weightDecay: -0.1 }, 'ERR_TABLE_OPTION', 'options.weightDecay'],
+    ['a fitNetwork that is not a function', { target: 'label', fitNetwork: {} }, 'ERR_TABLE_OPTION', 'options.fitNetwork'],
     ['an unknown task', { target: 'label', task: 'ranking' }, 'ERR_TABLE_OPTION', 'options.task'],
     ['classification with two targets', { target: ['height', 'id'], task: 'classification' }, 'ERR_TABLE_OPTION', 'options.task'],
     ['the target as a feature', { target: 'label', columns: { label: 'categorical' } }, 'ERR_TABLE_TARGET_AS_FEATURE', 'options.columns["label"]'],
