@@ -127,6 +127,13 @@ describe('blasnet on real tables', () => {
     expect(report).toContain('&lt;script&gt;');
   });
 
+  it('--class-weight with --redis is a usage error before any connection (a queue job carries no row weights)', () => {
+    // Port 1 has no server: the refusal must come first, not a connection error.
+    const result = cli.run(['train', PENGUINS, '--target', 'Species', '--class-weight', 'balanced', '--redis', 'redis://127.0.0.1:1', '--quiet']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^blasnet: --class-weight cannot be combined with --redis yet/);
+  });
+
   it('a model file written before the table model (cli: 1) still predicts', async () => {
     const net = new Network([4, 1], [Sigmoid], { seed: 1 });
     net.metadata = {
