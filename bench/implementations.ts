@@ -18,6 +18,10 @@ export interface Implementation {
   reducedB: boolean;
   /** Its limits, shown in the table's notes. */
   notes: string[];
+  /** The kinds of task it is measured on, when not all (a predict-only variant). */
+  tasks?: readonly ('train' | 'predict')[];
+  /** Environment variables its worker gets on top of the bench's own. */
+  env?: Readonly<Record<string, string>>;
   /** Why it cannot run on this machine, when it cannot. */
   unavailable(): string | undefined;
   start(threads: number): WorkerStart;
@@ -63,6 +67,26 @@ export const IMPLEMENTATIONS: Implementation[] = [
     notes: ["dtype: 'float32': cblas_sgemm and float loops, Float32Array parameters (data converted once per fit)"],
     unavailable: available,
     start: (threads) => ({ kind: 'node', file: path.join(WORKERS, 'blasnet.ts'), args: ['native', String(threads), 'float32'] }),
+  },
+  {
+    id: 'native-predictor',
+    label: 'blasnet native, predictor',
+    threaded: true,
+    reducedB: false,
+    notes: ['C only: net.predictor({ rows }) prepared once, then run(matrix) per call (its result array reused)'],
+    tasks: ['predict'],
+    unavailable: available,
+    start: (threads) => ({ kind: 'node', file: path.join(WORKERS, 'blasnet.ts'), args: ['native', String(threads), 'float64', 'predictor'] }),
+  },
+  {
+    id: 'native-avx2',
+    label: 'blasnet native, AVX2 clone',
+    threaded: true,
+    reducedB: false,
+    notes: ['BLASNET_SMALL_GEMM=avx2: the small-matrix kernel\'s AVX2 clone even on an AVX-512 CPU (on an AVX2-only one, what native runs anyway)'],
+    env: { BLASNET_SMALL_GEMM: 'avx2' },
+    unavailable: available,
+    start: (threads) => ({ kind: 'node', file: path.join(WORKERS, 'blasnet.ts'), args: ['native', String(threads)] }),
   },
   {
     id: 'js',

@@ -90,7 +90,7 @@ export interface Results {
   targets: Target[];
 }
 
-const ORDER = ['dgemm', 'native', 'native-f32', 'js', 'numpy', 'torch', 'tfjs-cpu', 'tfjs-wasm', 'brain.js'];
+const ORDER = ['dgemm', 'native', 'native-predictor', 'native-avx2', 'native-f32', 'js', 'numpy', 'torch', 'tfjs-cpu', 'tfjs-wasm', 'brain.js'];
 const LABELS: Record<string, string> = {
   native: 'blasnet native',
   js: 'blasnet js backend',
@@ -347,6 +347,15 @@ export function targets(results: Results): Target[] {
     t('B: native faster than PyTorch', x(torchB), torchB === undefined ? null : torchB > 1);
     const latency = summary(native('C A 1 row')?.values ?? [])?.median;
     t('C: 1-row predict on 64-15-10 under 1 µs', latency === undefined ? 'n/a' : `${latency.toFixed(2)} µs`, latency === undefined ? null : latency < 1);
+    const prepared = figureOf(pass, 'C A 1 row', 'native-predictor');
+    const preparedLatency = summary(prepared?.values ?? [])?.median;
+    const plain = native('C A 1 row');
+    const preparedVs = prepared && plain ? slowdown(plain, prepared) : undefined;
+    t(
+      'C: 1-row predict on 64-15-10 with net.predictor() <= 0.5 µs (issue 20)',
+      preparedLatency === undefined ? 'n/a' : `${preparedLatency.toFixed(2)} µs${preparedVs === undefined ? '' : `, ${preparedVs.toFixed(2)}x faster than predict`}`,
+      preparedLatency === undefined ? null : preparedLatency <= 0.5,
+    );
     const { A, B } = pass.memory;
     t('memory: JS heap allocated during A\'s fit < 1 MB', A ? `${A.heapAllocatedMB.toFixed(2)} MB` : 'n/a', A ? A.heapAllocatedMB < 1 : null);
     t(

@@ -133,9 +133,9 @@ function environment(ctx: Context, threads: number, implementation: Implementati
     OPENBLAS_CORETYPE: ctx.coreType,
   };
   // blasnet's own workers choose their core type as any user's process does (unless the user chose).
-  const blasnet = implementation?.id === 'native' || implementation?.id === 'native-f32' || implementation?.id === 'js';
+  const blasnet = ['native', 'native-f32', 'native-avx2', 'native-predictor', 'js'].includes(implementation?.id ?? '');
   if (blasnet && ctx.userCoreType === undefined) delete env.OPENBLAS_CORETYPE;
-  return env;
+  return { ...env, ...implementation?.env };
 }
 
 /** Why a worker did not start: a library that is not installed (a skip), or a broken one (a problem). */
@@ -211,6 +211,7 @@ async function measure(ctx: Context, threads: number, workers: Map<string, Worke
     }
     for (const implementation of ctx.implementations) {
       if (!workers.has(implementation.id)) continue;
+      if (implementation.tasks !== undefined && !implementation.tasks.includes(task.kind)) continue;
       const figure = newFigure(ctx, task, implementation.id, implementation.label, []);
       if (task.kind === 'train' && task.workload.id === 'B' && implementation.reducedB) {
         figure.notes.unshift(`reduced: ${suite.reducedB.epochs} epoch of ${suite.reducedB.rows.toLocaleString('en-US')} rows`);

@@ -8,6 +8,8 @@
  *   npm run bench:small-gemm                 the grid (about 20 s)
  *   npm run bench:small-gemm -- --smoke      a few shapes (CI: it must compile and run, nothing more)
  *   npm run bench:small-gemm -- --markdown   the tables as Markdown (bench/README.md holds one)
+ *   npm run bench:small-gemm -- --dtype float32   the float32 kernel against cblas_sgemm
+ *   BLASNET_SMALL_GEMM=avx2 npm run bench:small-gemm   the AVX2 clone on an AVX-512 CPU
  *
  * Above 1 the small kernel is slower. OpenBLAS gets the core blasnet picks (OPENBLAS_CORETYPE, as in
  * `npm run bench`).
@@ -32,7 +34,11 @@ interface Row {
 }
 
 const { values } = parseArgs({
-  options: { smoke: { type: 'boolean', default: false }, markdown: { type: 'boolean', default: false } },
+  options: {
+    smoke: { type: 'boolean', default: false },
+    markdown: { type: 'boolean', default: false },
+    dtype: { type: 'string', default: 'float64' },
+  },
 });
 
 const GRID = values.smoke
@@ -71,7 +77,10 @@ function main(): void {
     return;
   }
   const core = blasInfo().core;
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', OPENBLAS_CORETYPE: core };
+  if (values.dtype !== 'float64' && values.dtype !== 'float32') throw new Error(`--dtype: float64 or float32, not ${values.dtype}`);
+  const gemmName = values.dtype === 'float32' ? 'cblas_sgemm' : 'cblas_dgemm';
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', OPENBLAS_CORETYPE: core, SMALL_GEMM_DTYPE: values.dtype };
+  const kernel = blasInfo().smallGemm;
   const output = execFileSync(compiled.program, shapes(), { env, encoding: 'utf8', maxBuffer: 64 << 20 });
   const lines = output.trim().split('\n').map((line) => JSON.parse(line) as Row & { skipped?: string });
   if (lines[0]?.skipped) {
@@ -83,7 +92,7 @@ function main(): void {
   const out: string[] = [];
   const md = values.markdown;
   out.push(
-    `small-matrix path vs cblas_dgemm (OpenBLAS core ${core}, 1 thread): time ratio small / OpenBLAS, fastest of 15 batches each;`,
+    `small-matrix path (${kernel}, ${values.dtype}) vs ${gemmName} (OpenBLAS core ${core}, 1 thread): time ratio small / OpenBLAS, fastest of 15 batches each;`,
     `* = the library sends this shape to the small path${md ? '' : ', . = not run (outside the kernel)'}`,
     '',
   );

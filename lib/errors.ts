@@ -100,7 +100,8 @@ export class NonFiniteLossError extends BlasnetError {
 
 /**
  * The object is busy with something that excludes the call, e.g. a second `fit` while one runs
- * (`code`: `ERR_FIT_IN_PROGRESS`).
+ * (`code`: `ERR_FIT_IN_PROGRESS`), or is no longer usable, e.g. a predictor whose network's parameters were
+ * transferred away (`ERR_PREDICTOR_DETACHED`).
  */
 export class StateError extends BlasnetError {}
 

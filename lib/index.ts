@@ -9,6 +9,7 @@ export type { ModelJSON } from './model/json';
 /** The ONNX IR and ai.onnx opset versions {@link Network.toONNX} writes (README "ONNX"). */
 export { IR_VERSION as ONNX_IR_VERSION, OPSET_VERSION as ONNX_OPSET_VERSION } from './onnx/versions';
 export type { History } from './train/history';
+export type { Predictor, PredictorOptions } from './predictor';
 export type { Layer } from './layer';
 export type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitAsyncOptions, FitOptions } from './train/options';
 export { MAX_EPOCHS } from './train/options';

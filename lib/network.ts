@@ -42,6 +42,7 @@ import { evaluationCapacity, trainingWorkspaceServesEvaluation, type TrainingTar
 import { rowWeights, type WeightOptions } from './train/sample-weights';
 import { prepareData } from './train/validation';
 import { weightedGradients } from './train/weighted';
+import { createPredictor, type Predictor, type PredictorOptions } from './predictor';
 import { Workspace } from './train/workspace';
 import { integerIn, invalid, optionsObject, shapeMismatch } from './validate';
 
@@ -359,6 +360,17 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
       this.backend.networkForward(this.layoutCode, this.parameters, workspace.buffer, workspace.capacity, input.data, start, rows, target);
     }
     return out;
+  }
+
+  /**
+   * A prepared predict for serving: the forward pass is checked and bound to its own buffers once, and the
+   * returned function runs it for 1 to `options.rows` rows per call (a Matrix, or the rows' values in a
+   * Float64Array, Float32Array or number[]). It reads the parameters as they are at each call, so training
+   * and in-place weight edits are seen; its result array is reused by the next call. See lib/predictor.ts.
+   * @throws {@link ValueError} for bad options
+   */
+  predictor(options: PredictorOptions = {}): Predictor {
+    return createPredictor(this, options);
   }
 
   /**

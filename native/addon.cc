@@ -28,6 +28,8 @@ constexpr Export kExports[] = {
     {"networkLoss", blasnet::binding::NetworkLoss},
     {"networkGradients", blasnet::binding::NetworkGradients},
     {"networkSteps", blasnet::binding::NetworkSteps},
+    {"networkPrepare", blasnet::binding::NetworkPrepare},
+    {"networkRun", blasnet::binding::NetworkRun},
     {"sgdStep", blasnet::binding::SgdStep},
     {"adamStep", blasnet::binding::AdamStep},
     // BLAS facts and threads.

@@ -1,10 +1,11 @@
 /**
  * The benchmark worker for blasnet itself, through its public API only:
  *
- *   tsx bench/workers/blasnet.ts <native|js> <threads> [float32]     (forked by bench/run.ts)
+ *   tsx bench/workers/blasnet.ts <native|js> <threads> [float64|float32] [predictor]   (forked by bench/run.ts)
  *
  * train: `new Network(...)` then the time of `fit` alone (its loss report every logEvery epochs included,
- * logged to a no-op function rather than the console). predict: `net.predict(matrix)` on a prebuilt Matrix.
+ * logged to a no-op function rather than the console). predict: `net.predict(matrix)` on a prebuilt Matrix,
+ * or with `predictor`, `run(matrix)` of a `net.predictor({ rows })` prepared beforehand.
  */
 import { blasInfo, Matrix, MSE, Network, Relu, setNumThreads, Sigmoid } from '../../lib';
 import type { DataFiles, TrainSpec } from '../config';
@@ -13,6 +14,7 @@ import { loadData, now, serve, timeCalls, type WorkerMessage } from './kit';
 const backend = process.argv[2] === 'js' ? 'js' : 'native';
 const threads = Number(process.argv[3] ?? '1');
 const dtype = process.argv[4] === 'float32' ? 'float32' : 'float64';
+const prepared = process.argv[5] === 'predictor';
 const ACTIVATIONS = { relu: Relu, sigmoid: Sigmoid };
 
 function makeNetwork(spec: TrainSpec): Network<'float64' | 'float32'> {
@@ -57,6 +59,10 @@ function predict(message: WorkerMessage) {
   if (!networks.has(key)) networks.set(key, makeNetwork(spec));
   const net = networks.get(key)!;
   const { x } = leadingRows(message.data as DataFiles, rows);
+  if (prepared) {
+    const run = net.predictor({ rows });
+    return timeCalls(() => run(x), message.batches as number, message.batchSeconds as number);
+  }
   return timeCalls(() => net.predict(x), message.batches as number, message.batchSeconds as number);
 }
 
@@ -70,6 +76,7 @@ serve(() => {
       core: blas.core,
       coreSource: blas.coreSource,
       threads: blas.threads,
+      smallGemm: blas.smallGemm,
     });
   } else {
     info.threads = 1;

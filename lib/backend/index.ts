@@ -50,9 +50,11 @@ export interface BlasInfo {
    */
   coreSource: CoreTypeSource;
   /**
-   * Whether small float64 products (9 to 15 columns and few rows, the README's "Backends" lists the
-   * shapes) run blasnet's own AVX-512 kernel instead of OpenBLAS: `avx512`, or `off: <reason>` (no
-   * AVX-512, not an x86-64 build, or `BLASNET_SMALL_GEMM=0`).
+   * Whether small products (9 to 16 columns and few rows, the README's "Backends" lists the shapes) run
+   * blasnet's own kernel instead of OpenBLAS: `avx512` (the AVX-512 kernel for float64, its AVX2 clone for
+   * float32), `avx2` (the AVX2 clone for both, on CPUs without AVX-512), `avx2 (BLASNET_SMALL_GEMM=avx2)`
+   * (the clone forced on an AVX-512 CPU), or `off: <reason>` (neither instruction set, not an x86-64
+   * build, or `BLASNET_SMALL_GEMM=0`).
    */
   smallGemm: string;
   /** OpenBLAS's current thread count (process-wide). */

@@ -14,6 +14,7 @@ import {
   int32Array,
   rangeError,
   scalar,
+  typeError,
   type FloatTag,
 } from './arguments';
 import { LOSS_COUNT, REQUIRED_ACTIVATION, type FloatArray, type IndexArray, type LossCode, type NetworkKernels } from './kernels';
@@ -312,5 +313,84 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       }
       return batch;
     },
+
+    networkPrepare(layout, params, workspace, capacity, X, out, handle) {
+      const kernel = 'networkPrepare';
+      expectCount(kernel, 7, arguments.length);
+      const net = readHead(kernel, layout, params, workspace, capacity);
+      const { inputs, outputs } = net.layout;
+      const xNeed = net.capacity * inputs;
+      const outNeed = net.capacity * outputs;
+      const x = floatArray(kernel, 'X', X, xNeed, 'capacity*d_0', net.tag);
+      const o = floatArray(kernel, 'out', out, outNeed, 'capacity*d_L', net.tag);
+      const need = net.layout.workspaceSize(net.capacity);
+      disjoint(kernel, 'workspace', net.workspace, need, 'X', x, xNeed, false);
+      disjoint(kernel, 'out', o, outNeed, 'X', x, xNeed, false);
+      disjoint(kernel, 'out', o, outNeed, 'params', net.params, net.layout.parameterCount, false);
+      disjoint(kernel, 'out', o, outNeed, 'workspace', net.workspace, need, false);
+      if (typeof handle !== 'object' || handle === null) throw typeError(`${kernel}: expected handle to be a plain object to bind`);
+      if (prepared.has(handle)) throw typeError(`${kernel}: handle is already bound (prepare a new object)`);
+      prepared.set(handle, {
+        net,
+        X: x,
+        out: o,
+        bound: [
+          bindArray('params', net.params, net.layout.parameterCount),
+          bindArray('workspace', net.workspace, need),
+          bindArray('X', x, xNeed),
+          bindArray('out', o, outNeed),
+        ],
+      });
+    },
+
+    networkRun(handle, rows) {
+      const kernel = 'networkRun';
+      expectCount(kernel, 2, arguments.length);
+      const bound = typeof handle === 'object' && handle !== null ? prepared.get(handle) : undefined;
+      if (bound === undefined) throw typeError(`${kernel}: expected handle to be an object bound by networkPrepare`);
+      dimension(kernel, 'rows', rows);
+      rowsWithin(kernel, rows, bound.net.capacity);
+      for (const [name, buffer, end] of bound.bound) {
+        // As the native kernel checks: a plain ArrayBuffer's length now (0 once detached) against the
+        // bytes the pass touches, and a detached one even where it touches none.
+        if (buffer !== undefined && (buffer.byteLength < end || (buffer.byteLength === 0 && isDetachedBuffer(buffer)))) {
+          throw typeError(
+            `${kernel}: ${name}'s buffer was detached or resized after networkPrepare (transferred, structured-cloned away or shrunk); prepare again`,
+          );
+        }
+      }
+      if (rows === 0) return undefined;
+      const { inputs, outputs } = bound.net.layout;
+      for (let i = 0; i < rows * inputs; i++) if (!Number.isFinite(bound.X[i]!)) return i;
+      forward(k, bound.net, view(bound.X, 0, rows * inputs), rows, bound.out.subarray(0, rows * outputs));
+      return undefined;
+    },
   };
 }
+
+/** What networkPrepare bound to a handle: the checked head and arrays, with the lengths each call needs. */
+interface Prepared {
+  net: Head;
+  X: FloatArray;
+  out: FloatArray;
+  /** Per array: its name, its buffer unless shared (a SharedArrayBuffer never detaches or shrinks), the end of what the pass touches in bytes. */
+  bound: [string, ArrayBuffer | undefined, number][];
+}
+
+function bindArray(name: string, array: FloatArray, needed: number): [string, ArrayBuffer | undefined, number] {
+  const shared = Object.prototype.toString.call(array.buffer) === '[object SharedArrayBuffer]';
+  return [name, shared ? undefined : (array.buffer as ArrayBuffer), array.byteOffset + needed * array.BYTES_PER_ELEMENT];
+}
+
+/** Whether a zero-length ArrayBuffer is detached (a view on a detached one cannot be made). */
+function isDetachedBuffer(buffer: ArrayBuffer): boolean {
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Handles bound by networkPrepare; weak, so a dropped handle frees its arrays as the native one does. */
+const prepared = new WeakMap<object, Prepared>();

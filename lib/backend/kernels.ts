@@ -234,6 +234,32 @@ export interface NetworkKernels {
     learningRate: number,
     losses: Float64Array,
   ): number;
+
+  /**
+   * Binds a forward pass to its arrays once, as a database prepares a statement: checks everything
+   * {@link NetworkKernels.networkForward} checks, for `capacity` rows of `X` (`capacity*d_0`) and of
+   * `out` (`capacity*d_L`), and attaches the bound arrays to `handle`, a fresh plain object (an object
+   * already bound is refused). The kernel keeps the arrays alive for as long as `handle` lives.
+   */
+  networkPrepare(
+    layout: Int32Array,
+    params: FloatArray,
+    workspace: FloatArray,
+    capacity: number,
+    X: FloatArray,
+    out: FloatArray,
+    handle: object,
+  ): void;
+
+  /**
+   * The forward pass of rows `0 .. rows` of the bound `X` into the bound `out` (`rows` at most the
+   * capacity), reading the bound arrays as they are now; returns `undefined`. When one of those rows'
+   * values is NaN or infinite it runs nothing, writes nothing, and returns that value's index in `X` (the
+   * first one). A handle that `networkPrepare` did not bind is a `TypeError`, and so is any bound array
+   * whose buffer has since been detached or shrunk: the pass never reads or writes memory that is no
+   * longer the array's.
+   */
+  networkRun(handle: object, rows: number): number | undefined;
 }
 
 /**
@@ -292,6 +318,8 @@ export const KERNEL_NAMES = [
   'networkLoss',
   'networkGradients',
   'networkSteps',
+  'networkPrepare',
+  'networkRun',
   'sgdStep',
   'adamStep',
 ] as const satisfies readonly (keyof AllKernels)[];

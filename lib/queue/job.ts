@@ -15,6 +15,7 @@ import type { EarlyStoppingOptions } from '../train/options';
 import type { OptimizerConfig } from '../optimizers';
 import type { TrialValidation } from '../search/tune';
 import type { TrialSettings } from '../search/settings';
+import type { ModelBytes } from '../network';
 
 /** Rows given in the job itself: for small data sets (they are stored in Redis with the job). */
 export interface InlineData {
@@ -86,7 +87,7 @@ export interface EpochSummary {
 /** What a finished job gives back. */
 export interface TrainingResult {
   /** The trained model's bytes (`Network.toBuffer({ withOptimizer: true })`): load with `Network.fromBuffer`. */
-  model: Buffer;
+  model: ModelBytes;
   history: History;
   /** Every epoch's onEpochEnd figures, in order (progress events may be thinned; this never is). */
   epochs: EpochSummary[];

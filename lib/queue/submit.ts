@@ -14,6 +14,7 @@ import type { CrossValidation } from '../search/cross-validate';
 import type { TrialRunner } from '../search/tune';
 import { checkJob, type StoredResult, type TrainingJob, type TrainingProgress, type TrainingResult } from './job';
 import { bullmq, CANCEL_EVENT, connectionOf, DEFAULT_QUEUE, type Connection } from './peers';
+import { whenAborted } from '../train/abort-listeners';
 
 /** What {@link TrainingQueue} takes. */
 export interface TrainingQueueOptions {
@@ -223,11 +224,12 @@ export function queueTrialRunner(queue: TrainingQueue, x: MatrixLike, y: MatrixL
       const { signal, ...validation } = cv;
       const handle = await queue.submit({ kind: 'cross-validation', data, settings, validation });
       const cancel = () => void handle.cancel('the search was aborted').catch(() => undefined);
-      signal?.addEventListener('abort', cancel, { once: true });
+      // Every trial of a search shares the search's signal: one listener on it, not one per trial.
+      const stopListening = signal === undefined ? undefined : whenAborted(signal, cancel);
       try {
         return (await handle.result()) as CrossValidation;
       } finally {
-        signal?.removeEventListener('abort', cancel);
+        stopListening?.();
       }
     },
   };

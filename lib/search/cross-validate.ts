@@ -11,6 +11,7 @@ import { toMatrix, type Matrix, type MatrixLike } from '../matrix';
 import { argmaxRows } from '../metrics';
 import { kFolds, type Fold } from './folds';
 import { buildTrial, classesOf, inferTask, resolveSettings, type Task, type TrialSettings } from './settings';
+import type { AbortSignalLike } from '../train/options';
 
 /** Options of {@link crossValidate}. */
 export interface CrossValidateOptions {
@@ -25,7 +26,7 @@ export interface CrossValidateOptions {
   /** Default: classification when every y row is one-hot (or the one column is 0/1), else regression. */
   task?: Task;
   /** Stops the folds' trainings (an `AbortError`). */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** What {@link crossValidate} measured. */

@@ -117,7 +117,7 @@ export async function tune(x: MatrixLike, y: MatrixLike, options: TuneOptions = 
       const started = performance.now();
       let trial: Trial;
       try {
-        options.signal?.throwIfAborted();
+        if (options.signal?.aborted) throw options.signal.reason;
         const result = await runner.run(settings, { ...cv, ...(options.signal ? { signal: options.signal } : {}) });
         trial = { index: index + 1, settings, score: result.score, scores: result.scores, status: 'ok', seconds: (performance.now() - started) / 1000 };
       } catch (error) {

@@ -13,6 +13,7 @@ import type { History } from './history';
 import { logLine } from './history';
 import { handOver } from './handover';
 import { scheduledRate, type ResolvedFitAsyncOptions } from './options';
+import { whenAborted } from './abort-listeners';
 import { startTraining, type TrainingThread } from './pool';
 import type { Schedule } from '../schedules';
 import type { TrainingTarget } from './trainer';
@@ -191,12 +192,12 @@ function supervise(
       // The worker has already said its last word (or died) while a callback runs: nothing more will come.
       if (aborting() && (ending !== undefined || exited)) abortNow();
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopListening = signal === undefined ? undefined : whenAborted(signal, onAbort);
 
     const settle = (outcome: { history: History } | { error: unknown }): void => {
       if (finished) return;
       finished = true;
-      signal?.removeEventListener('abort', onAbort);
+      stopListening?.();
       void worker.terminate();
       if ('history' in outcome) resolve(outcome.history);
       else reject(detached(outcome.error));

@@ -8,10 +8,26 @@
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { threadId } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
 
-import type { PoolTask, StartedMessage } from './pool';
+import type { WorkerJob } from './worker-protocol';
 import { run } from './worker';
+
+// Declared here rather than in pool.ts, whose declarations are public: they need Node's worker types.
+/** What the pool's worker (pool-worker.ts) receives: the job and the port its messages go to. */
+export interface PoolTask {
+  job: WorkerJob;
+  port: MessagePort;
+  /** How much lower than the process's the training thread's scheduling priority is (nice values, Linux). */
+  niceIncrement: number;
+}
+
+/** The worker's first message on the port, before the job's own: the job left the queue. */
+export interface StartedMessage {
+  type: 'started';
+  threadId: number;
+}
+
 
 /** The thread's scheduling priority when it started (its nice value). */
 let basePriority: number | undefined;

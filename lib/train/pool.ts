@@ -26,7 +26,9 @@ import { Piscina } from 'piscina';
 
 import { getNumThreads, setNumThreads } from '../backend';
 import { BlasnetError, ValueError } from '../errors';
+import { whenAborted } from './abort-listeners';
 import type { AbortSignalLike } from './options';
+import type { PoolTask, StartedMessage } from './pool-worker';
 import type { WorkerJob, WorkerMessage } from './worker-protocol';
 
 /** What {@link configurePool} takes. */
@@ -76,20 +78,6 @@ export interface TrainingThread {
 
 /** How long an idle pool thread lives before it exits (it never keeps the process alive meanwhile). */
 const IDLE_TIMEOUT_MS = 30_000;
-
-/** What the pool's worker (pool-worker.ts) receives: the job and the port its messages go to. */
-export interface PoolTask {
-  job: WorkerJob;
-  port: MessagePort;
-  /** How much lower than the process's the training thread's scheduling priority is (nice values, Linux). */
-  niceIncrement: number;
-}
-
-/** The worker's first message on the port, before the job's own: the job left the queue. */
-export interface StartedMessage {
-  type: 'started';
-  threadId: number;
-}
 
 /**
  * The pool worker's script: dist/train/pool-worker.js in the package; lib/train/pool-worker.ts when blasnet
@@ -238,7 +226,7 @@ function thePool(): Piscina {
 }
 
 /** The pool's threads (for the specs, which end one to check that the pool survives it). */
-export function poolThreads(): readonly import('node:worker_threads').Worker[] {
+export function poolThreads(): readonly { terminate(): Promise<number> }[] {
   return pool?.threads ?? [];
 }
 
@@ -264,8 +252,8 @@ class PooledTraining extends EventEmitter implements TrainingThread {
   private transfer: ArrayBuffer[];
   private workerPort: MessagePort | undefined;
   private state: 'queued' | 'running' | 'ended' = 'queued';
-  private readonly signal: AbortSignalLike | undefined;
   private readonly onAbort: () => void;
+  private readonly stopListening: (() => void) | undefined;
   pool: Piscina | undefined;
 
   constructor(job: WorkerJob, transfer: ArrayBuffer[], signal: AbortSignalLike | undefined) {
@@ -275,7 +263,6 @@ class PooledTraining extends EventEmitter implements TrainingThread {
     this.job = job;
     this.workerPort = port2;
     this.transfer = transfer;
-    this.signal = signal;
     this.onAbort = () => {
       if (this.state !== 'queued') return; // a running training stops through its control block
       // Still waiting: it never starts. The answer holds the starting state, and not the data, so the
@@ -285,7 +272,7 @@ class PooledTraining extends EventEmitter implements TrainingThread {
       this.end(false);
       setImmediate(() => this.emit('message', stopped));
     };
-    signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.stopListening = signal === undefined ? undefined : whenAborted(signal, this.onAbort);
     port1.on('message', (message: WorkerMessage | StartedMessage) => {
       if (this.state === 'ended' || message.type === 'started') return;
       if (isFinal(message)) this.end(false);
@@ -344,7 +331,7 @@ class PooledTraining extends EventEmitter implements TrainingThread {
     this.workerPort?.close();
     this.workerPort = undefined;
     live.delete(this);
-    this.signal?.removeEventListener('abort', this.onAbort);
+    this.stopListening?.();
     this.port.close();
     if (was === 'queued') {
       const at = waiting.indexOf(this);

@@ -21,6 +21,8 @@ napi_value NetworkForward(napi_env env, napi_callback_info info);
 napi_value NetworkLoss(napi_env env, napi_callback_info info);
 napi_value NetworkGradients(napi_env env, napi_callback_info info);
 napi_value NetworkSteps(napi_env env, napi_callback_info info);
+napi_value NetworkPrepare(napi_env env, napi_callback_info info);
+napi_value NetworkRun(napi_env env, napi_callback_info info);
 
 // Optimizer updates (optimizers.cc).
 napi_value SgdStep(napi_env env, napi_callback_info info);

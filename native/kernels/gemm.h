@@ -28,9 +28,14 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, T alpha, const
     }
     return;
   }
-  // Small float64 shapes (small_gemm.h says which) skip OpenBLAS's fixed cost per call.
+  // Small shapes (small_gemm.h says which, per instruction set and dtype) skip OpenBLAS's fixed cost per call.
   if constexpr (std::is_same_v<T, double>) {
-    if (small::fits(transA, transB, m, n, k) && small::available()) {
+    if (small::fits(transA, transB, m, n, k)) {
+      small::gemm(transA, transB, m, n, k, alpha, A, B, beta, C);
+      return;
+    }
+  } else {
+    if (small::fitsFloat(transA, transB, m, n, k)) {
       small::gemm(transA, transB, m, n, k, alpha, A, B, beta, C);
       return;
     }

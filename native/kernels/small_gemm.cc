@@ -1,6 +1,6 @@
-// The AVX-512 small-matrix product of small_gemm.h. Only these functions are compiled for AVX-512
-// (target attributes); they run only after available() has checked the CPU, so the addon still loads
-// and runs on any x86-64.
+// The AVX-512 small-matrix product of small_gemm.h and its AVX2 clone. Only these functions are compiled
+// for AVX-512 or AVX2 (target attributes); they run only after available() has checked the CPU, so the
+// addon still loads and runs on any x86-64, and the intrinsics are compiled on x86-64 only.
 #include "small_gemm.h"
 
 #include <cstdlib>
@@ -18,12 +18,17 @@ namespace {
 const char* decide() {
   const char* setting = std::getenv("BLASNET_SMALL_GEMM");
   if (setting != nullptr && std::strcmp(setting, "0") == 0) return "off: BLASNET_SMALL_GEMM=0";
+  const bool forceAvx2 = setting != nullptr && std::strcmp(setting, "avx2") == 0;
 #ifdef BLASNET_SMALL_GEMM_AVX512
   __builtin_cpu_init();
-  // GCC's and Clang's check includes the OS's support for the AVX-512 register state (XGETBV).
-  if (!__builtin_cpu_supports("avx512f")) return "off: the CPU has no AVX-512";
-  return "avx512";
+  // GCC's and Clang's checks include the OS's support for the register state (XGETBV).
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (forceAvx2) return avx2 ? "avx2 (BLASNET_SMALL_GEMM=avx2)" : "off: BLASNET_SMALL_GEMM=avx2 but the CPU has no AVX2 and FMA";
+  if (__builtin_cpu_supports("avx512f")) return "avx512";
+  if (avx2) return "avx2";
+  return "off: the CPU has neither AVX-512 nor AVX2 and FMA";
 #else
+  (void)forceAvx2;
   return "off: not an x86-64 build";
 #endif
 }
@@ -32,6 +37,13 @@ const char* decide() {
 const char* decision() {
   static const char* const value = decide();
   return value;
+}
+
+Isa decideIsa() {
+  const char* d = decision();
+  if (std::strncmp(d, "avx512", 6) == 0) return Isa::Avx512;
+  if (std::strncmp(d, "avx2", 4) == 0) return Isa::Avx2;
+  return Isa::Off;
 }
 
 #ifdef BLASNET_SMALL_GEMM_AVX512
@@ -116,30 +128,203 @@ __attribute__((target("avx512f"))) void product(size_t m, size_t n, size_t k, do
   }
 }
 
+
+// ---- The AVX2 clone: the same arithmetic (one running fused multiply-add sum per element, in k order,
+// then alpha * sum + beta * C) in 256-bit registers. A row of n <= 16 columns takes NC = ceil(n / lanes)
+// registers, the last one masked (vmaskmov: lanes past n are neither read nor written). Blocks of R rows
+// keep R * NC accumulators, R * NC + NC + 1 <= 16 registers, so nothing spills.
+struct Double4 {
+  using T = double;
+  using V = __m256d;
+  using M = __m256i;
+  static constexpr int kLanes = 4;
+  __attribute__((target("avx2,fma"), always_inline)) static inline M mask(size_t lanes) {
+    const __m256i index = _mm256_setr_epi64x(0, 1, 2, 3);
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<long long>(lanes)), index);
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V zero() { return _mm256_setzero_pd(); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V load(const T* p) { return _mm256_loadu_pd(p); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V load(const T* p, M m) {
+    return _mm256_maskload_pd(p, m);
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline void store(T* p, V v) { _mm256_storeu_pd(p, v); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline void store(T* p, M m, V v) {
+    _mm256_maskstore_pd(p, m, v);
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V set1(T x) { return _mm256_set1_pd(x); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V fmadd(V a, V b, V c) {
+    return _mm256_fmadd_pd(a, b, c);
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+};
+
+struct Float8 {
+  using T = float;
+  using V = __m256;
+  using M = __m256i;
+  static constexpr int kLanes = 8;
+  __attribute__((target("avx2,fma"), always_inline)) static inline M mask(size_t lanes) {
+    const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(lanes)), index);
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V zero() { return _mm256_setzero_ps(); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V load(const T* p) { return _mm256_loadu_ps(p); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V load(const T* p, M m) {
+    return _mm256_maskload_ps(p, m);
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline void store(T* p, V v) { _mm256_storeu_ps(p, v); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline void store(T* p, M m, V v) {
+    _mm256_maskstore_ps(p, m, v);
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V set1(T x) { return _mm256_set1_ps(x); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V fmadd(V a, V b, V c) {
+    return _mm256_fmadd_ps(a, b, c);
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+};
+
+template <typename Op, bool TransA, int R, int NC>
+__attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size_t i0, size_t m, size_t n, size_t k,
+                                                                           typename Op::T alpha,
+                                                                           const typename Op::T* A,
+                                                                           const typename Op::T* B,
+                                                                           typename Op::T beta, typename Op::T* C) {
+  using T = typename Op::T;
+  using V = typename Op::V;
+  constexpr int L = Op::kLanes;
+  const auto last = Op::mask(n - (NC - 1) * L);
+  const size_t lda = TransA ? m : k;
+  V acc[R][NC];
+  for (int r = 0; r < R; ++r) {
+    for (int j = 0; j < NC; ++j) acc[r][j] = Op::zero();
+  }
+  for (size_t p = 0; p < k; ++p) {
+    const T* row = B + p * n;
+    V b[NC];
+    for (int j = 0; j + 1 < NC; ++j) b[j] = Op::load(row + j * L);
+    b[NC - 1] = Op::load(row + (NC - 1) * L, last);
+    for (int r = 0; r < R; ++r) {
+      const V a = Op::set1(TransA ? A[p * lda + i0 + r] : A[(i0 + r) * lda + p]);
+      for (int j = 0; j < NC; ++j) acc[r][j] = Op::fmadd(a, b[j], acc[r][j]);
+    }
+  }
+  // As in the AVX-512 kernel: all of C is read before any of it is written.
+  V previous[R][NC];
+  if (beta != T(0)) {
+    for (int r = 0; r < R; ++r) {
+      const T* in = C + (i0 + r) * n;
+      for (int j = 0; j + 1 < NC; ++j) previous[r][j] = Op::load(in + j * L);
+      previous[r][NC - 1] = Op::load(in + (NC - 1) * L, last);
+    }
+  }
+  const V scale = Op::set1(alpha);
+  const V keep = Op::set1(beta);
+  for (int r = 0; r < R; ++r) {
+    T* out = C + (i0 + r) * n;
+    for (int j = 0; j < NC; ++j) {
+      V c = Op::mul(scale, acc[r][j]);
+      if (beta != T(0)) c = Op::fmadd(keep, previous[r][j], c);
+      if (j + 1 < NC) {
+        Op::store(out + j * L, c);
+      } else {
+        Op::store(out + j * L, last, c);
+      }
+    }
+  }
+}
+
+// Rows in at most MaxR-row blocks, split evenly (7 rows with MaxR 3: 3 + 2 + 2), for the same reason as
+// the AVX-512 kernel: a block of one or two rows leaves its accumulators waiting on each other.
+template <typename Op, bool TransA, int NC, int MaxR>
+__attribute__((target("avx2,fma"))) void productAvx2(size_t m, size_t n, size_t k, typename Op::T alpha,
+                                                     const typename Op::T* A, const typename Op::T* B,
+                                                     typename Op::T beta, typename Op::T* C) {
+  const size_t blocks = (m + MaxR - 1) / MaxR;
+  const size_t base = m / blocks, extra = m % blocks;
+  size_t i0 = 0;
+  for (size_t block = 0; block < blocks; ++block) {
+    const size_t rows = base + (block < extra ? 1 : 0);
+    switch (rows) {
+      case 1: rowBlockAvx2<Op, TransA, 1, NC>(i0, m, n, k, alpha, A, B, beta, C); break;
+      case 2: rowBlockAvx2<Op, TransA, (MaxR >= 2 ? 2 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
+      case 3: rowBlockAvx2<Op, TransA, (MaxR >= 3 ? 3 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
+      case 4: rowBlockAvx2<Op, TransA, (MaxR >= 4 ? 4 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
+      case 5: rowBlockAvx2<Op, TransA, (MaxR >= 5 ? 5 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
+      default: rowBlockAvx2<Op, TransA, (MaxR >= 6 ? 6 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
+    }
+    i0 += rows;
+  }
+}
+
+template <typename Op, bool TransA>
+void dispatchAvx2(size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A,
+                  const typename Op::T* B, typename Op::T beta, typename Op::T* C) {
+  if constexpr (Op::kLanes == 8) {
+    productAvx2<Op, TransA, 2, 6>(m, n, k, alpha, A, B, beta, C);  // 9-16 floats: 2 registers, 12 accumulators
+  } else if (n <= 12) {
+    productAvx2<Op, TransA, 3, 3>(m, n, k, alpha, A, B, beta, C);  // 9-12 doubles: 3 registers, 9 accumulators
+  } else {
+    productAvx2<Op, TransA, 4, 2>(m, n, k, alpha, A, B, beta, C);  // 13-16 doubles: 4 registers, 8 accumulators
+  }
+}
+
+// op(B) = B^T (B is n x k): repacked k x n (at most 16 x 16) so the row loop reads it a row at a time.
+template <typename T>
+const T* packTransposed(size_t n, size_t k, const T* B, T* packed) {
+  for (size_t p = 0; p < k; ++p) {
+    for (size_t j = 0; j < n; ++j) packed[p * n + j] = B[j * k + p];
+  }
+  return packed;
+}
+
+template <typename Op>
+void gemmAvx2(bool transA, bool transB, size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A,
+              const typename Op::T* B, typename Op::T beta, typename Op::T* C) {
+  typename Op::T packed[kMaxDepthTransposedB * 16];
+  if (transB) B = packTransposed(n, k, B, packed);
+  if (transA) {
+    dispatchAvx2<Op, true>(m, n, k, alpha, A, B, beta, C);
+  } else {
+    dispatchAvx2<Op, false>(m, n, k, alpha, A, B, beta, C);
+  }
+}
 #endif
 
 }  // namespace
 
-bool available() { return decision()[0] == 'a'; }
+Isa isa() {
+  static const Isa value = decideIsa();
+  return value;
+}
+
+bool available() { return isa() != Isa::Off; }
 
 const char* describe() { return decision(); }
 
 void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, double alpha, const double* A, const double* B,
           double beta, double* C) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
-  // op(B) = B^T (B is n x k): repacked k x n (at most 16 x 16) so the row loop reads it a row at a time.
-  double packed[kMaxDepthTransposedB * 16];
-  if (transB) {
-    for (size_t p = 0; p < k; ++p) {
-      for (size_t j = 0; j < n; ++j) packed[p * n + j] = B[j * k + p];
-    }
-    B = packed;
+  if (isa() == Isa::Avx2) {
+    gemmAvx2<Double4>(transA, transB, m, n, k, alpha, A, B, beta, C);
+    return;
   }
+  double packed[kMaxDepthTransposedB * 16];
+  if (transB) B = packTransposed(n, k, B, packed);
   if (transA) {
     product<true>(m, n, k, alpha, A, B, beta, C);
   } else {
     product<false>(m, n, k, alpha, A, B, beta, C);
   }
+#else
+  (void)transA, (void)transB, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)B, (void)beta, (void)C;
+  std::abort();  // unreachable: available() is false in this build
+#endif
+}
+
+void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, float alpha, const float* A, const float* B,
+          float beta, float* C) {
+#ifdef BLASNET_SMALL_GEMM_AVX512
+  gemmAvx2<Float8>(transA, transB, m, n, k, alpha, A, B, beta, C);
 #else
   (void)transA, (void)transB, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)B, (void)beta, (void)C;
   std::abort();  // unreachable: available() is false in this build

@@ -22,19 +22,76 @@ constexpr size_t kMaxRowsTransposedA = 4;  // OpenBLAS's kernel for A^T B was as
 constexpr size_t kMaxRowsTransposedB = 64;
 constexpr size_t kMaxDepthTransposedB = 16;  // op(B) = B^T is repacked into a stack buffer of k x n
 
-// The shapes this path takes, and only those: the measured range.
-inline bool fits(bool transA, bool transB, size_t m, size_t n, size_t k) {
+// Which kernel this process uses for the small shapes (decided once, see available()).
+enum class Isa { Off, Avx2, Avx512 };
+Isa isa();
+
+// The AVX2 clone (three or four 4-lane registers per row in float64, two 8-lane ones in float32, at
+// most 2-6 rows per block) has its own rules, measured on an AVX2-only CPU (AMD EPYC, OpenBLAS core
+// Haswell; `npm run bench:small-gemm [-- --dtype float32]`, bench/README.md "What we tried"): 9 to 16
+// columns, depth up to 256 (16 with B transposed), and rows as below. Within them it was faster than
+// OpenBLAS in every shape timed but a few at 0.97-1.04 (float64 at n = 16).
+constexpr size_t kAvx2MaxCols = 16;
+constexpr size_t kAvx2MaxDepth = 256;
+// float64, 9-15 columns: to 24 rows, to 64 from depth 4 (at depth 1, 32-64 rows were 0.8-1.1x); 64 rows
+// with B transposed. 16 columns (no edge for OpenBLAS to handle): 8 rows, 4 with B transposed.
+constexpr size_t kAvx2MaxRows = 24;
+constexpr size_t kAvx2MaxRowsDeep = 64;
+constexpr size_t kAvx2MaxRowsTransposedB = 64;
+constexpr size_t kAvx2MaxRows16 = 8;
+constexpr size_t kAvx2MaxRowsTransposedB16 = 4;
+// float32 (OpenBLAS's sgemm kernel is twice as wide, so it catches up sooner): 16 rows, 15 with B
+// transposed, at every width.
+constexpr size_t kAvx2FloatMaxRows = 16;
+constexpr size_t kAvx2FloatMaxRowsTransposedB = 15;
+
+// The shapes the AVX-512 path takes, and only those: the measured range.
+inline bool fitsAvx512(bool transA, bool transB, size_t m, size_t n, size_t k) {
   if ((transA && transB) || n < kMinCols || n > kMaxCols) return false;
   if (transB) return m <= kMaxRowsTransposedB && k <= kMaxDepthTransposedB;
   return m <= (transA ? kMaxRowsTransposedA : kMaxRows) && k <= kMaxDepth;
 }
 
-// Whether this process takes the path: the CPU has AVX-512F (and the OS saves its registers), the addon
-// was compiled for x86-64 with GCC or Clang, and BLASNET_SMALL_GEMM is not "0". Decided once, when first
-// asked; it never changes afterwards.
+// The float64 shapes the AVX2 clone takes.
+inline bool fitsAvx2(bool transA, bool transB, size_t m, size_t n, size_t k) {
+  if ((transA && transB) || n < kMinCols || n > kAvx2MaxCols) return false;
+  if (transB) return k <= kMaxDepthTransposedB && m <= (n == 16 ? kAvx2MaxRowsTransposedB16 : kAvx2MaxRowsTransposedB);
+  if (k > kAvx2MaxDepth) return false;
+  if (n == 16) return m <= kAvx2MaxRows16;
+  return m <= kAvx2MaxRows || (m <= kAvx2MaxRowsDeep && k >= 4);
+}
+
+// The float32 shapes the AVX2 clone takes.
+inline bool fitsAvx2Float(bool transA, bool transB, size_t m, size_t n, size_t k) {
+  if ((transA && transB) || n < kMinCols || n > kAvx2MaxCols) return false;
+  if (transB) return k <= kMaxDepthTransposedB && m <= kAvx2FloatMaxRowsTransposedB;
+  return k <= kAvx2MaxDepth && m <= kAvx2FloatMaxRows;
+}
+
+// Whether this process's float64 path takes the shape (false when the path is off).
+inline bool fits(bool transA, bool transB, size_t m, size_t n, size_t k) {
+  switch (isa()) {
+    case Isa::Avx512: return fitsAvx512(transA, transB, m, n, k);
+    case Isa::Avx2: return fitsAvx2(transA, transB, m, n, k);
+    case Isa::Off: break;
+  }
+  return false;
+}
+
+// float32 has the AVX2 clone only (on AVX-512 CPUs too): whether this process's float32 path takes it.
+inline bool fitsFloat(bool transA, bool transB, size_t m, size_t n, size_t k) {
+  return isa() != Isa::Off && fitsAvx2Float(transA, transB, m, n, k);
+}
+
+// Whether this process takes the path: the CPU has AVX-512F (the AVX-512 kernel) or AVX2 and FMA (the
+// AVX2 clone; GCC's and Clang's check includes the OS's support for the register state), the addon was
+// compiled for x86-64 with GCC or Clang, and BLASNET_SMALL_GEMM is not "0". BLASNET_SMALL_GEMM=avx2
+// forces the AVX2 clone on an AVX-512 CPU (to test and time it there). Decided once, when first asked; it
+// never changes afterwards.
 bool available();
 
-// Why the path is or is not taken, for blasInfo(): "avx512", or "off: <reason>".
+// Why the path is or is not taken, for blasInfo(): "avx512", "avx2", "avx2 (BLASNET_SMALL_GEMM=avx2)",
+// or "off: <reason>".
 const char* describe();
 
 // C = alpha * op(A) op(B) + beta * C, row-major, leading dimensions implied by the shapes. The library
@@ -42,5 +99,9 @@ const char* describe();
 // itself needs only 9 <= n <= 16 and, when B is transposed, k <= 16 (the bench times it beyond fits()).
 void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, double alpha, const double* A, const double* B,
           double beta, double* C);
+
+// The same in float32 (the AVX2 clone), for shapes that fitsFloat().
+void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, float alpha, const float* A, const float* B,
+          float beta, float* C);
 
 }  // namespace blasnet::kernels::small

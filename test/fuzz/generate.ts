@@ -141,6 +141,15 @@ export const GENERATORS: Record<string, Generator> = {
     b.view(b.floats(capacity * (3 * net.unitSum + net.units[0]! + net.units[net.units.length - 1]!))).value(capacity);
     b.view(b.floats((offset + rows) * net.units[0]!)).value(offset).value(rows).view(b.floats(rows * net.units[net.units.length - 1]!));
   },
+  networkPrepare(r, b) {
+    const net = layout(r);
+    const capacity = positive(r);
+    b.view(b.int32(net.code)).view(b.floats(net.params));
+    b.view(b.floats(capacity * (3 * net.unitSum + net.units[0]! + net.units[net.units.length - 1]!))).value(capacity);
+    b.view(b.floats(capacity * net.units[0]!)).view(b.floats(capacity * net.units[net.units.length - 1]!));
+    // A fresh object each call: the same one is handed to both backends, each binding it its own way.
+    b.value({});
+  },
   networkLoss(r, b) {
     const [loss, activation] = lossPair(r);
     const net = layout(r, activation);

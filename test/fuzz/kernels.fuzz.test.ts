@@ -131,7 +131,8 @@ function describeCall(spec: CallSpec): string {
 }
 
 describe(`native kernels under fuzzing (${ITERATIONS} calls each, seed ${SEED})`, () => {
-  it.each([...KERNEL_NAMES])('%s', (kernel) => {
+  // networkRun needs a handle bound by networkPrepare: fuzzed statefully below.
+  it.each(KERNEL_NAMES.filter((name) => name !== 'networkRun'))('%s', (kernel) => {
     const random = new Random(SEED + KERNEL_NAMES.indexOf(kernel));
     const tally = { succeeded: 0, TypeError: 0, RangeError: 0 };
     for (let i = 0; i < ITERATIONS; i++) {
@@ -158,5 +159,57 @@ describe(`native kernels under fuzzing (${ITERATIONS} calls each, seed ${SEED})`
     // The generator must exercise both sides of the boundary.
     expect(tally.succeeded).toBeGreaterThan(ITERATIONS / 20);
     expect(tally.TypeError + tally.RangeError).toBeGreaterThan(ITERATIONS / 4);
+  });
+});
+
+/**
+ * networkRun on handles bound by well-formed networkPrepare calls, each backend its own copy of the memory,
+ * then the bound memory changed under the handle: a buffer detached, or (a resizable one) shrunk, before a
+ * run with a random row count. Both backends must agree (the same error, or the same outputs), and a
+ * rejected run must write nothing.
+ */
+describe(`networkRun under fuzzing (${ITERATIONS} calls, seed ${SEED})`, () => {
+  it('agrees with the js backend on bound, detached and shrunk buffers', () => {
+    const random = new Random(SEED - 1);
+    const tally = { succeeded: 0, TypeError: 0, RangeError: 0 };
+    const ROWS: unknown[] = [-1, 0.5, NaN, '1', 2 ** 31];
+    for (let i = 0; i < ITERATIONS; i++) {
+      let spec: CallSpec;
+      do spec = randomCall('networkPrepare', random);
+      while (spec.args.length !== 7 || spec.detached.length > 0);
+      const capacity = (spec.args[3] as { value: unknown }).value;
+      const pick = random.uniform();
+      const rows = pick < 0.1 ? ROWS[random.integer(ROWS.length)] : random.integer(typeof capacity === 'number' && capacity < 10 ? capacity + 2 : 3);
+      // The buffer of params, workspace, X or out (buffers 1 to 4; 0 is the layout's), or none.
+      const change = random.uniform() < 0.3 ? 1 + random.integer(4) : 0;
+      const outcomes = [backends.native, backends.js].map((backend) => {
+        const { args, buffers } = materialise({ ...spec, args: spec.args.map((a) => ('value' in a && typeof a.value === 'object' ? { value: {} } : a)) });
+        try {
+          (backend.networkPrepare as (...a: unknown[]) => void)(...args);
+        } catch (error) {
+          return { prepared: false, error: (error as Error).constructor.name, memory: snapshot(buffers, readKinds(spec)) };
+        }
+        if (change > 0) structuredClone(buffers[change]!, { transfer: [buffers[change]!] });
+        const kinds = readKinds(spec);
+        const before = snapshot(buffers, kinds);
+        try {
+          (backend.networkRun as (...a: unknown[]) => void)(args[6], rows);
+          return { prepared: true, memory: snapshot(buffers, kinds) };
+        } catch (error) {
+          const after = snapshot(buffers, kinds);
+          if (!identical(after, before)) throw new Error(`${backend.name} networkRun threw but wrote memory first`);
+          return { prepared: true, error: (error as Error).constructor.name, memory: after };
+        }
+      });
+      const [native, js] = outcomes as [{ prepared: boolean; error?: string; memory: Snapshot }, { prepared: boolean; error?: string; memory: Snapshot }];
+      const tolerance = TOLERANCE[readKinds(spec).includes('Float32Array') ? 'Float32Array' : 'Float64Array'];
+      if (native.prepared !== js.prepared || native.error !== js.error || (native.error === undefined && !sameMemory(native.memory, js.memory, tolerance))) {
+        throw new Error(`backends disagree on networkRun(${String(rows)}) after ${describeCall(spec)}, change ${change}: native ${native.error}, js ${js.error}\n  ${firstDifference(native.memory, js.memory, tolerance)}`);
+      }
+      if (native.prepared) tally[(native.error ?? 'succeeded') as keyof typeof tally]++;
+    }
+    expect(tally.succeeded).toBeGreaterThan(ITERATIONS / 20);
+    expect(tally.TypeError).toBeGreaterThan(ITERATIONS / 20);
+    expect(tally.RangeError).toBeGreaterThan(0);
   });
 });

@@ -63,7 +63,7 @@ export async function info(args: ParsedArgs, io: Io): Promise<number> {
       `OpenBLAS  ${blas.version}`,
       `core      ${blas.core} (chosen by ${blas.coreSource})`,
       `config    ${blas.config}`,
-      `small     ${blas.smallGemm === 'avx512' ? 'avx512: blasnet\'s own kernel for small float64 products (BLASNET_SMALL_GEMM=0 to turn off)' : blas.smallGemm}`,
+      `small     ${blas.smallGemm === 'avx512' ? 'avx512: blasnet\'s own kernel for small float64 products, its AVX2 clone for float32 (BLASNET_SMALL_GEMM=0 to turn off)' : blas.smallGemm.startsWith('avx2') ? `${blas.smallGemm}: blasnet's own kernel for small float64 and float32 products (BLASNET_SMALL_GEMM=0 to turn off)` : blas.smallGemm}`,
       `threads   ${blas.threads} (of ${blas.processors} processors; --threads or OPENBLAS_NUM_THREADS to change)`,
     );
   } else {

@@ -1,0 +1,240 @@
+/**
+ * Workload E, the scaling map: how the cost of `fit` per training sample grows with the rows of the data,
+ * the width and the depth of the network, in float64 and float32, at 1 and 2 threads, and whether a switch
+ * of product path (blasnet's small-matrix kernel for 9-16 columns, OpenBLAS beyond) shows as a cliff.
+ *
+ *   npm run bench:scaling                    the map (a few minutes), bench/scaling.svg and bench/.build/scaling.json
+ *   npm run bench:scaling -- --smoke         a few points, one run each (seconds; writes no SVG)
+ *   npm run bench:scaling -- --from FILE     measure nothing: print and plot a past scaling.json
+ *
+ * Three slices of the space rather than all of it (11 x 6 x 4 x 2 x 2 points would take hours): widths
+ * 8..2048 at depth 2, depths 1..6 at widths 16 and 64, rows 10^3..10^6 at width 32, depth 2. Networks are
+ * 64 inputs, `depth` hidden layers of `width` ReLU units, 10 sigmoid outputs, trained 1 epoch of
+ * minibatches of 32 with plain SGD and MSE, the loss over all rows once at the end. So that every point
+ * costs about the same, a point trains on at most as many rows as ~0.4 GFLOP of training allows (a
+ * 2048-wide network on 10^4 rows would take a minute a run): the figure is a rate, microseconds per
+ * sample, best of 5 runs (2 at 10^6 rows). Each point is also shown as the GFLOP/s of its products, where a path switch
+ * would show as a step: a point whose cost per FLOP is more than 1.3x off the geometric mean of its two
+ * neighbours' is flagged.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { blasInfo, Matrix, MSE, Network, Relu, setNumThreads, Sigmoid } from '../lib';
+
+const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, from: { type: 'string' } } });
+const smoke = values.smoke;
+
+const INPUTS = 64;
+const OUTPUTS = 10;
+const BATCH = 32;
+const FLOP_BUDGET = smoke ? 2e7 : 4e8;
+const RUNS = smoke ? 1 : 5;
+
+interface Point {
+  slice: 'width' | 'depth' | 'rows';
+  width: number;
+  depth: number;
+  rows: number;
+  dtype: 'float64' | 'float32';
+  threads: number;
+  trainedRows: number;
+  usPerSample: number;
+  /** The products' arithmetic rate: training FLOPs per sample / time per sample. */
+  gflops: number;
+  flagged?: string;
+}
+
+/** Training FLOPs per sample: forward, weight gradient and delta products (2 FLOPs per multiply-add). */
+function flopsPerSample(dims: number[]): number {
+  let macs = 0;
+  for (let i = 0; i + 1 < dims.length; i++) macs += dims[i]! * dims[i + 1]! * (i === 0 ? 2 : 3);
+  return 2 * macs;
+}
+
+/** Which path a layer's products take on this machine, for the notes (native/kernels/small_gemm.h). */
+function pathOf(width: number): string {
+  return width >= 9 && width <= 16 ? 'small kernel' : 'OpenBLAS';
+}
+
+let seed = 12345;
+function uniform(): number {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+}
+
+const dataCache = new Map<number, { x: Matrix; y: Matrix }>();
+function data(rows: number): { x: Matrix; y: Matrix } {
+  let d = dataCache.get(rows);
+  if (!d) {
+    const x = new Matrix(rows, INPUTS, Float64Array.from({ length: rows * INPUTS }, uniform));
+    const y = new Matrix(rows, OUTPUTS);
+    for (let r = 0; r < rows; r++) y.data[r * OUTPUTS + Math.floor(uniform() * OUTPUTS)] = 1;
+    dataCache.clear(); // one size at a time: 10^6 rows are 600 MB of inputs and targets
+    d = { x, y };
+    dataCache.set(rows, d);
+  }
+  return d;
+}
+
+function measure(slice: Point['slice'], width: number, depth: number, rows: number, dtype: Point['dtype'], threads: number): Point {
+  const dims = [INPUTS, ...new Array<number>(depth).fill(width), OUTPUTS];
+  const flops = flopsPerSample(dims);
+  const trainedRows = Math.max(BATCH * 8, Math.min(rows, Math.round(FLOP_BUDGET / flops)));
+  const { x, y } = data(trainedRows);
+  let best = Infinity;
+  for (let run = 0; run < RUNS; run++) {
+    const net = new Network(dims, [...new Array(depth).fill(Relu), Sigmoid], { seed: 1, dtype });
+    const start = process.hrtime.bigint();
+    net.fit(x, y, { loss: MSE, epochs: 1, batchSize: BATCH, learningRate: 0.01, log: () => {} });
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e3);
+  }
+  const usPerSample = best / trainedRows;
+  return { slice, width, depth, rows, dtype, threads, trainedRows, usPerSample, gflops: flops / (usPerSample * 1e3) };
+}
+
+const GRID = smoke
+  ? { widths: [8, 16, 64], depths: [1, 2], depthWidths: [16], rows: [1000], dtypes: ['float64'] as const, threads: [1] }
+  : {
+      widths: [8, 12, 16, 24, 32, 64, 128, 256, 512, 1024, 2048],
+      depths: [1, 2, 3, 4, 5, 6],
+      depthWidths: [16, 64],
+      rows: [1e3, 1e4, 1e5, 1e6],
+      dtypes: ['float64', 'float32'] as const,
+      threads: [1, 2],
+    };
+
+/** Flags each interior point of a series more than 1.3x off the geometric mean of its neighbours. */
+function flagCliffs(series: Point[], axis: 'width' | 'depth' | 'rows'): void {
+  for (let i = 1; i + 1 < series.length; i++) {
+    const [a, b, c] = [series[i - 1]!, series[i]!, series[i + 1]!];
+    // Cost per FLOP against the geometric mean of the neighbours' (above 1: slower than the trend).
+    const off = Math.sqrt(a.gflops * c.gflops) / b.gflops;
+    if (off > 1.3 || off < 1 / 1.3) {
+      b.flagged = `${off.toFixed(2)}x the trend of ${axis} ${a[axis]} and ${c[axis]} (${pathOf(a.width)} / ${pathOf(b.width)} / ${pathOf(c.width)})`;
+    }
+  }
+}
+
+function main(): void {
+  if (values.from !== undefined) {
+    const past = JSON.parse(fs.readFileSync(values.from, 'utf8')) as Parameters<typeof svg>[0];
+    fs.writeFileSync(path.join(__dirname, 'scaling.svg'), svg(past));
+    print(past);
+    return;
+  }
+  const points: Point[] = [];
+  const started = Date.now();
+  // A warm-up, so the first point does not pay for compiling fit's loops and touching its pages.
+  for (const dtype of GRID.dtypes) measure('width', 32, 2, 4096, dtype, 1);
+  for (const threads of GRID.threads) {
+    setNumThreads(threads);
+    for (const dtype of GRID.dtypes) {
+      const widthSeries = GRID.widths.map((width) => measure('width', width, 2, 1e4, dtype, threads));
+      flagCliffs(widthSeries, 'width');
+      for (const depthWidth of GRID.depthWidths) {
+        const depthSeries = GRID.depths.map((depth) => measure('depth', depthWidth, depth, 1e4, dtype, threads));
+        flagCliffs(depthSeries, 'depth');
+        points.push(...depthSeries);
+      }
+      // The rows slice trains on all the rows: no budget cap, so the data's size is what varies.
+      const rowsSeries = GRID.rows.map((rows) => {
+        const dims = [INPUTS, 32, 32, OUTPUTS];
+        const { x, y } = data(rows);
+        let best = Infinity;
+        for (let run = 0; run < (rows >= 1e6 ? 2 : RUNS); run++) {
+          const net = new Network(dims, [Relu, Relu, Sigmoid], { seed: 1, dtype });
+          const start = process.hrtime.bigint();
+          net.fit(x, y, { loss: MSE, epochs: 1, batchSize: BATCH, learningRate: 0.01, log: () => {} });
+          best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e3);
+        }
+        const usPerSample = best / rows;
+        return { slice: 'rows', width: 32, depth: 2, rows, dtype, threads, trainedRows: rows, usPerSample, gflops: flopsPerSample(dims) / (usPerSample * 1e3) } as Point;
+      });
+      flagCliffs(rowsSeries, 'rows');
+      points.push(...widthSeries, ...rowsSeries);
+      process.stderr.write(`[scaling] ${dtype}, ${threads} thread${threads > 1 ? 's' : ''} done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+    }
+  }
+  const info = blasInfo();
+  const results = { date: new Date().toISOString(), smallGemm: info.smallGemm, core: info.core, smoke, loadavg: require('node:os').loadavg(), points };
+  const out = path.join(__dirname, '.build', smoke ? 'scaling-smoke.json' : 'scaling.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  if (!smoke) fs.writeFileSync(path.join(__dirname, 'scaling.svg'), svg(results));
+  print(results);
+}
+
+function print(results: { points: Point[]; smallGemm: string; core: string }): void {
+  const lines: string[] = [`scaling map (small kernel: ${results.smallGemm}, OpenBLAS core ${results.core}); µs per sample (GFLOP/s of the products)`];
+  for (const slice of ['width', 'depth', 'rows'] as const) {
+    const rows = results.points.filter((p) => p.slice === slice);
+    const keys = [...new Set(rows.map((p) => `${p.dtype} ${p.threads}t${slice === 'depth' ? ` w${p.width}` : ''}`))];
+    const axis = [...new Set(rows.map((p) => p[slice]))];
+    lines.push('', `${slice.padEnd(16)}${axis.map((a) => String(a).padStart(16)).join('')}`);
+    for (const key of keys) {
+      const cells = axis.map((a) => {
+        const p = rows.find((q) => `${q.dtype} ${q.threads}t${slice === 'depth' ? ` w${q.width}` : ''}` === key && q[slice] === a);
+        return p ? `${p.usPerSample.toPrecision(3)} (${p.gflops.toFixed(2)})${p.flagged ? '!' : ''}` : '';
+      });
+      lines.push(`${key.padEnd(16)}${cells.map((c) => c.padStart(16)).join('')}`);
+    }
+  }
+  const flagged = results.points.filter((p) => p.flagged);
+  lines.push('', flagged.length === 0 ? 'no point is more than 1.3x off the trend of its neighbours' : 'off the trend (!):');
+  for (const p of flagged) lines.push(`  ${p.slice} slice, ${p.dtype}, ${p.threads} thread(s), width ${p.width}, depth ${p.depth}, rows ${p.rows}: ${p.flagged}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Three log-log panels (width, depth, rows), one line per dtype and thread count, in plain SVG. */
+function svg(results: { points: Point[]; smallGemm: string; core: string; date: string }): string {
+  const W = 320;
+  const H = 240;
+  const M = { left: 52, right: 10, top: 28, bottom: 40 };
+  const colors: Record<string, string> = { 'float64 1': '#1f77b4', 'float64 2': '#aec7e8', 'float32 1': '#d62728', 'float32 2': '#ff9896' };
+  const panels: string[] = [];
+  const slices: { slice: Point['slice']; title: string; x: (p: Point) => number; filter: (p: Point) => boolean }[] = [
+    { slice: 'width', title: 'width (depth 2, ≤10^4 rows)', x: (p) => p.width, filter: () => true },
+    { slice: 'depth', title: 'depth (width 64, ≤10^4 rows)', x: (p) => p.depth, filter: (p) => p.width === 64 },
+    { slice: 'rows', title: 'rows (width 32, depth 2)', x: (p) => p.rows, filter: () => true },
+  ];
+  slices.forEach(({ slice, title, x, filter }, index) => {
+    const points = results.points.filter((p) => p.slice === slice && filter(p));
+    const xs = points.map(x);
+    const ys = points.map((p) => p.usPerSample);
+    const [x0, x1] = [Math.log10(Math.min(...xs)), Math.log10(Math.max(...xs))];
+    const [y0, y1] = [Math.floor(Math.log10(Math.min(...ys))), Math.ceil(Math.log10(Math.max(...ys)))];
+    const px = (v: number) => M.left + ((Math.log10(v) - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
+    const py = (v: number) => H - M.bottom - ((Math.log10(v) - y0) / (y1 - y0 || 1)) * (H - M.top - M.bottom);
+    const parts: string[] = [`<g transform="translate(${index * W},0)">`, `<text x="${W / 2}" y="16" text-anchor="middle" font-size="12">${title}</text>`];
+    parts.push(`<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#999"/>`);
+    for (let e = y0; e <= y1; e++) {
+      parts.push(`<text x="${M.left - 4}" y="${py(10 ** e) + 4}" text-anchor="end" font-size="10">${10 ** e >= 1 ? 10 ** e : (10 ** e).toPrecision(1)}</text>`);
+      parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${py(10 ** e)}" y2="${py(10 ** e)}" stroke="#eee"/>`);
+    }
+    for (const v of [...new Set(xs)]) parts.push(`<text x="${px(v)}" y="${H - M.bottom + 14}" text-anchor="middle" font-size="9">${v >= 1e3 && slice === 'rows' ? `1e${Math.log10(v)}` : v}</text>`);
+    parts.push(`<text x="${W / 2}" y="${H - 6}" text-anchor="middle" font-size="10">${slice}</text>`);
+    if (index === 0) parts.push(`<text x="12" y="${H / 2}" transform="rotate(-90 12 ${H / 2})" text-anchor="middle" font-size="10">µs per sample</text>`);
+    if (slice === 'width') {
+      // The small kernel's columns (9-16): where the path switches.
+      parts.push(`<rect x="${px(9)}" y="${M.top}" width="${px(16) - px(9)}" height="${H - M.top - M.bottom}" fill="#2ca02c" opacity="0.12"/>`);
+    }
+    for (const key of Object.keys(colors)) {
+      const [dtype, threads] = key.split(' ');
+      const series = points.filter((p) => p.dtype === dtype && String(p.threads) === threads).sort((a, b) => x(a) - x(b));
+      if (series.length === 0) continue;
+      parts.push(`<polyline fill="none" stroke="${colors[key]}" stroke-width="1.5" points="${series.map((p) => `${px(x(p)).toFixed(1)},${py(p.usPerSample).toFixed(1)}`).join(' ')}"/>`);
+      for (const p of series) if (p.flagged) parts.push(`<circle cx="${px(x(p)).toFixed(1)}" cy="${py(p.usPerSample).toFixed(1)}" r="3.5" fill="none" stroke="#000"/>`);
+    }
+    parts.push('</g>');
+    panels.push(parts.join('\n'));
+  });
+  const legend = Object.entries(colors)
+    .map(([key, color], i) => `<g transform="translate(${60 + i * 120},${H + 14})"><line x1="0" x2="18" y1="0" y2="0" stroke="${color}" stroke-width="2"/><text x="22" y="4" font-size="10">${key.replace(' ', ', ')} thread${key.endsWith('1') ? '' : 's'}</text></g>`)
+    .join('\n');
+  const note = `<text x="${3 * W - 8}" y="${H + 36}" text-anchor="end" font-size="9">${results.date.slice(0, 16)} UTC, small kernel ${results.smallGemm}, OpenBLAS ${results.core}; green: 9-16 columns (small kernel); circles: &gt;1.3x off trend</text>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${3 * W}" height="${H + 44}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="#fff"/>\n${panels.join('\n')}\n${legend}\n${note}\n</svg>\n`;
+}
+
+main();

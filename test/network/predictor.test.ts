@@ -1,0 +1,214 @@
+/**
+ * net.predictor(): the prepared forward pass gives exactly what plain predict gives (an independent path:
+ * predict checks and queries every array per call, the predictor binds them once), sees weight changes made
+ * after it was prepared, and refuses what predict refuses. Its kernels, networkPrepare and networkRun, are
+ * checked on both backends, including a bound buffer that is detached or shrunk after preparing.
+ */
+import { Matrix, Network, Relu, ShapeError, Sigmoid, Softmax, StateError, Tanh, ValueError, type Backend } from '../../lib';
+import { NetworkLayout } from '../../lib/backend/layout';
+import { BACKEND_NAMES, describeBackends, getTestBackend } from '../helpers/backends';
+
+function rows(count: number, cols: number, seed: number): Float64Array {
+  const out = new Float64Array(count * cols);
+  let s = seed;
+  for (let i = 0; i < out.length; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    out[i] = s / 2147483648 - 0.5;
+  }
+  return out;
+}
+
+/** Detaches an ArrayBuffer by transferring it away (what postMessage with a transfer list does). */
+function detach(buffer: ArrayBuffer): void {
+  structuredClone(buffer, { transfer: [buffer] });
+}
+
+for (const backend of BACKEND_NAMES) {
+  for (const dtype of ['float64', 'float32'] as const) {
+    describe(`Network.predictor [${backend}, ${dtype}]`, () => {
+      const make = () => new Network([7, 11, 5, 3], [Relu, Tanh, Softmax], { seed: 5, backend, dtype });
+
+      it('gives the same bits as predict for 1 to rows rows, from a Matrix, a typed array and number[]', () => {
+        const net = make();
+        const run = net.predictor({ rows: 9 });
+        expect(run.rows).toBe(9);
+        for (const count of [1, 2, 8, 9]) {
+          const x = rows(count, 7, count);
+          const expected = net.predict(new Matrix(count, 7, x)).data;
+          expect(run(new Matrix(count, 7, x))).toEqual(expected);
+          expect(run(x)).toEqual(expected);
+          expect(run(Array.from(x))).toEqual(expected);
+          expect(run(Float32Array.from(x)).length).toBe(count * 3);
+        }
+      });
+
+      it('sees the parameters as they are at each call (fit, in-place edits)', () => {
+        const net = make();
+        const run = net.predictor();
+        const x = rows(1, 7, 3);
+        const before = run(x).slice();
+        net.layers[0]!.weights[0] = 3;
+        net.layers[2]!.biases[1] = -2;
+        const edited = run(x).slice();
+        expect(edited).not.toEqual(before);
+        expect(edited).toEqual(net.predict(new Matrix(1, 7, x)).data);
+        net.fit([Array.from(x)], [[0, 1, 0]], { epochs: 2, batchSize: 1, learningRate: 0.5, log: () => {} });
+        expect(run(x)).toEqual(net.predict(new Matrix(1, 7, x)).data);
+      });
+
+      it('reuses its result array, one per row count', () => {
+        const run = make().predictor({ rows: 4 });
+        const first = run(rows(2, 7, 1));
+        const second = run(rows(2, 7, 2));
+        expect(second).toBe(first);
+        expect(run(rows(4, 7, 1))).not.toBe(first);
+      });
+
+      it('refuses bad options and inputs with typed errors, like predict', () => {
+        const net = make();
+        expect(() => net.predictor({ rows: 0 })).toThrow(ValueError);
+        expect(() => net.predictor({ rows: 1.5 })).toThrow(ValueError);
+        expect(() => net.predictor({ rows: 65537 })).toThrow(ValueError);
+        expect(() => net.predictor({ row: 2 } as never)).toThrow(ValueError);
+        const run = net.predictor({ rows: 2 });
+        expect(() => run(new Float64Array(6))).toThrow(ShapeError);
+        expect(() => run(new Float64Array(21))).toThrow(ShapeError); // 3 rows
+        expect(() => run(new Float64Array(0))).toThrow(ShapeError);
+        expect(() => run(new Matrix(1, 6))).toThrow(ShapeError);
+        expect(() => run(new Int32Array(7) as never)).toThrow(ValueError);
+        expect(() => run('1,2,3,4,5,6,7' as never)).toThrow(ValueError);
+        const withNaN = rows(1, 7, 1);
+        withNaN[4] = NaN;
+        expect(() => run(withNaN)).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE', message: expect.stringContaining('column 4') }));
+        expect(() => run([1, 2, 3, Infinity, 5, 6, 7])).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+        let called = false;
+        const sneaky = { valueOf: () => ((called = true), 1) };
+        expect(() => run([1, 2, 3, sneaky, 5, 6, 7] as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+        expect(called).toBe(false);
+        expect(() => run([1, 2, '3', 4, 5, 6, 7] as never)).toThrow(ValueError);
+        if (dtype === 'float32') {
+          expect(() => run([1, 2, 3, 1e39, 5, 6, 7])).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+        }
+      });
+
+      it('throws ERR_PREDICTOR_DETACHED once the parameters were transferred away, and reads nothing', () => {
+        const net = make();
+        const run = net.predictor();
+        run(rows(1, 7, 1));
+        detach(net.parameters.buffer as ArrayBuffer);
+        expect(() => run(rows(1, 7, 1))).toThrow(StateError);
+        expect(() => run(rows(1, 7, 1))).toThrow(expect.objectContaining({ code: 'ERR_PREDICTOR_DETACHED' }));
+      });
+    });
+  }
+}
+
+describeBackends('networkPrepare / networkRun', (backend: Backend) => {
+  const dims = [4, 6, 2];
+  const layout = new NetworkLayout(dims, [1, 2]);
+  const code = layout.encode();
+  const capacity = 3;
+  const fresh = () => {
+    const params = rows(1, layout.parameterCount, 9);
+    const workspace = new Float64Array(layout.workspaceSize(capacity));
+    const X = rows(capacity, 4, 2);
+    const out = new Float64Array(capacity * 2);
+    return { params, workspace, X, out };
+  };
+
+  it('computes what networkForward computes, for every row count up to the capacity', () => {
+    const a = fresh();
+    const handle = {};
+    backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
+    for (const count of [1, 2, 3]) {
+      a.out.fill(7);
+      backend.networkRun(handle, count);
+      const expected = new Float64Array(count * 2);
+      getTestBackend('js').networkForward(code, a.params, new Float64Array(layout.workspaceSize(count)), count, a.X, 0, count, expected);
+      expect(Array.from(a.out.subarray(0, count * 2))).toEqual(Array.from(expected).map((v) => expect.closeTo(v, 14)));
+      // Rows past `count` are not written.
+      expect(Array.from(a.out.subarray(count * 2))).toEqual(new Array((capacity - count) * 2).fill(7));
+    }
+  });
+
+  it('checks at prepare what networkForward checks, and refuses a handle twice', () => {
+    const a = fresh();
+    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X.subarray(1), a.out, {})).toThrow(RangeError);
+    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out.subarray(1), {})).toThrow(RangeError);
+    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, new Float32Array(6), {})).toThrow(TypeError);
+    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.workspace.subarray(0, 6), {})).toThrow(RangeError);
+    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, 5 as never)).toThrow(TypeError);
+    const handle = {};
+    backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
+    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle)).toThrow(TypeError);
+  });
+
+  it('returns the index of the first non-finite input of the rows it is asked for, and then writes nothing', () => {
+    const a = fresh();
+    const handle = {};
+    backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
+    expect(backend.networkRun(handle, 3)).toBeUndefined();
+    a.X[9] = Infinity; // row 2
+    a.X[5] = NaN; // row 1
+    a.out.fill(7);
+    expect(backend.networkRun(handle, 3)).toBe(5);
+    expect(backend.networkRun(handle, 2)).toBe(5);
+    expect(Array.from(a.out)).toEqual(new Array(6).fill(7));
+    expect(backend.networkRun(handle, 1)).toBeUndefined(); // row 0 is finite
+    expect(a.out[0]).not.toBe(7);
+  });
+
+  it('refuses an unbound handle and rows beyond the capacity', () => {
+    const a = fresh();
+    const handle = {};
+    backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
+    expect(() => backend.networkRun({}, 1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => backend.networkRun(null as never, 1)).toThrow(TypeError);
+    expect(() => backend.networkRun(handle, 4)).toThrow(RangeError);
+    expect(() => backend.networkRun(handle, -1)).toThrow(RangeError);
+    expect(() => (backend.networkRun as (h: object) => void)(handle)).toThrow(TypeError);
+  });
+
+  for (const name of ['params', 'workspace', 'X', 'out'] as const) {
+    it(`throws, touching nothing, once ${name}'s buffer is detached`, () => {
+      const a = fresh();
+      const handle = {};
+      backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
+      detach(a[name].buffer as ArrayBuffer);
+      expect(() => backend.networkRun(handle, 1)).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`${name}'s buffer`) }));
+    });
+  }
+
+  it('throws once a resizable buffer is shrunk below what it bound', () => {
+    const a = fresh();
+    // Resizable ArrayBuffers (ES2024) are in Node 20; the compiler's lib predates them.
+    const Resizable = ArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => ArrayBuffer & { resize(bytes: number): void };
+    const resizable = new Resizable(a.X.byteLength, { maxByteLength: a.X.byteLength * 2 });
+    const X = new Float64Array(resizable, 0, capacity * 4);
+    X.set(a.X);
+    const handle = {};
+    backend.networkPrepare(code, a.params, a.workspace, capacity, X, a.out, handle);
+    backend.networkRun(handle, 3);
+    resizable.resize(8);
+    expect(() => backend.networkRun(handle, 1)).toThrow(TypeError);
+  });
+
+  it('keeps shared buffers without per-call checks working (SharedArrayBuffer never detaches)', () => {
+    const a = fresh();
+    const shared = new Float64Array(new SharedArrayBuffer(a.out.byteLength));
+    const handle = {};
+    backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, shared, handle);
+    backend.networkRun(handle, 2);
+    const expected = new Float64Array(6);
+    backend.networkForward(code, a.params, a.workspace, capacity, a.X, 0, 2, expected);
+    expect(Array.from(shared.subarray(0, 4))).toEqual(Array.from(expected.subarray(0, 4)));
+  });
+});
+
+describe('Network.predictor keeps the js and native backends in agreement', () => {
+  it('matches within rounding on a sigmoid network', () => {
+    const x = rows(5, 6, 4);
+    const [a, b] = (['native', 'js'] as const).map((backend) => new Network([6, 9, 2], [Relu, Sigmoid], { seed: 2, backend }).predictor({ rows: 5 })(x).slice());
+    for (let i = 0; i < a!.length; i++) expect(a![i]).toBeCloseTo(b![i]!, 12);
+  });
+});
