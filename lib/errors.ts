@@ -25,6 +25,41 @@ export class ShapeError extends BlasnetError {}
 /** A value of the wrong type, out of range, or not finite (`code`: `ERR_INVALID_ARGUMENT`, ...). */
 export class ValueError extends BlasnetError {}
 
+/**
+ * A bad option value (`code` names the kind, e.g. `ERR_TABLE_OPTION`): `option` is its path
+ * (`options.columns.zip`), `expected` what it takes, `actual` a description of what came.
+ */
+export class OptionError extends ValueError {
+  readonly option: string;
+  readonly expected: string;
+  readonly actual: string;
+
+  constructor(code: string, option: string, expected: string, actual: string, message?: string) {
+    super(code, message ?? `Expected ${option} to be ${expected} but received ${actual}`);
+    this.option = option;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/**
+ * Rows the table model cannot use as given (`code`: `ERR_TABLE_MISSING_COLUMN`, `ERR_TABLE_NOT_NUMERIC`,
+ * `ERR_TABLE_ONE_CLASS`, ...): the message names the column (escaped, as JSON), and the row and value
+ * where one is to blame.
+ */
+export class TableError extends BlasnetError {
+  /** The column to blame, when there is one. */
+  readonly column: string | undefined;
+  /** The row to blame (its index in the rows given, from 0), when there is one. */
+  readonly row: number | undefined;
+
+  constructor(code: string, message: string, where: { column?: string; row?: number } = {}) {
+    super(code, message);
+    this.column = where.column;
+    this.row = where.row;
+  }
+}
+
 /** The native addon could not be loaded (`code`: `ERR_NATIVE_UNAVAILABLE`); the message says why and how to fix it. */
 export class NativeLoadError extends BlasnetError {}
 

@@ -45,10 +45,33 @@ export {
   ModelFormatError,
   NativeLoadError,
   NonFiniteLossError,
+  OptionError,
   ShapeError,
   StateError,
+  TableError,
   ValueError,
 } from './errors';
+
+export { DEFAULT_MAX_CATEGORIES, DEFAULT_MIN_FREQUENCY, DEFAULT_MISSING, formatColumns, regressionMetrics, splitRows, TableModel } from './table';
+export type {
+  ClassificationEvaluation,
+  ColumnKind,
+  ColumnSummary,
+  Label,
+  ParsedTable,
+  Prediction,
+  RegressionEvaluation,
+  Row,
+  TableEvaluation,
+  TableFitAsyncOptions,
+  TableFitOptions,
+  TableLoadOptions,
+  TableRows,
+  TableSpec,
+  SplitRowsOptions,
+  TargetMetrics,
+} from './table';
+export type { ClassWeight, WeightOptions } from './train/sample-weights';
 
 export { configurePool, poolInfo } from './train/pool';
 export type { PoolInfo, PoolOptions } from './train/pool';

@@ -69,6 +69,12 @@ export interface ClassificationMetrics {
   /** Rows of each true class. */
   support: number[];
   accuracy: number;
+  /**
+   * The mean of the per-class recalls over the classes present in yTrue (scikit-learn's
+   * `balanced_accuracy_score`): what matters when classes are imbalanced, since always answering the
+   * majority class scores 1 / classes.
+   */
+  balancedAccuracy: number;
   macro: { precision: number; recall: number; f1: number };
   weighted: { precision: number; recall: number; f1: number };
   /** All rows. */
@@ -110,6 +116,7 @@ export function classificationMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike
     f1,
     support,
     accuracy: accuracy(yTrue, yPred),
+    balancedAccuracy: mean(recall.filter((_, i) => support[i]! > 0)),
     macro: { precision: mean(precision), recall: mean(recall), f1: mean(f1) },
     weighted: { precision: weightedMean(precision), recall: weightedMean(recall), f1: weightedMean(f1) },
     total,
@@ -122,6 +129,11 @@ export interface ReportOptions {
   targetNames?: readonly string[];
   /** Digits after the decimal point. Default 2. */
   digits?: number;
+  /**
+   * Add a "balanced accuracy" line after the averages (not in scikit-learn's report, which this matches
+   * character for character without it). Default false.
+   */
+  balanced?: boolean;
 }
 
 /**
@@ -136,7 +148,7 @@ export function classificationReport(
   const { digits = 2, targetNames } = options;
   const m = classificationMetrics(yTrue, yPred);
   const names = m.labels.map((label) => targetNames?.[label] ?? String(label));
-  const width = Math.max(...names.map((n) => n.length), 'weighted avg'.length, digits);
+  const width = Math.max(...names.map((n) => n.length), 'weighted avg'.length, options.balanced === true ? 'balanced accuracy'.length : 0, digits);
   const cell = (v: number) => v.toFixed(digits).padStart(9);
   const count = (v: number) => String(v).padStart(9);
   const row = (name: string, cells: string[]) => `${name.padStart(width)} ${cells.map((c) => ` ${c}`).join('')}\n`;
@@ -149,5 +161,6 @@ export function classificationReport(
   report += row('accuracy', [''.padStart(9), ''.padStart(9), cell(m.accuracy), count(m.total)]);
   report += row('macro avg', [cell(m.macro.precision), cell(m.macro.recall), cell(m.macro.f1), count(m.total)]);
   report += row('weighted avg', [cell(m.weighted.precision), cell(m.weighted.recall), cell(m.weighted.f1), count(m.total)]);
+  if (options.balanced === true) report += `\n${row('balanced accuracy', [''.padStart(9), ''.padStart(9), cell(m.balancedAccuracy), count(m.total)])}`;
   return report;
 }

@@ -39,7 +39,9 @@ import {
   type ResolvedFitOptions,
 } from './train/options';
 import { evaluationCapacity, trainingWorkspaceServesEvaluation, type TrainingTarget } from './train/trainer';
+import { rowWeights, type WeightOptions } from './train/sample-weights';
 import { prepareData } from './train/validation';
+import { weightedGradients } from './train/weighted';
 import { createPredictor, type Predictor, type PredictorOptions } from './predictor';
 import { Workspace } from './train/workspace';
 import { integerIn, invalid, optionsObject, shapeMismatch } from './validate';
@@ -408,15 +410,21 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
 
   /**
    * The loss of one batch and its exact gradients, without changing any parameter.
+   * @param weights - `sampleWeight` (one per row) and/or `classWeight`, as fit takes them: the loss is
+   *   then sum(w_i * loss_i) / sum(w_i), PyTorch's weighted reduction
    * @returns the batch loss (mean reduction, as PyTorch) and d(loss)/d(parameter) per layer
    */
-  gradients(x: MatrixLike, y: TargetsLike, loss: Loss): GradientResult<D> {
+  gradients(x: MatrixLike, y: TargetsLike, loss: Loss, weights?: WeightOptions): GradientResult<D> {
     const { input, targets } = this.checkPair(x, y);
     const lossFn = resolveLoss(loss, this.outputActivation, 'loss');
+    const weightOptions = optionsObject('weights', weights, ['sampleWeight', 'classWeight'] as const) as WeightOptions;
+    const rowWeight = rowWeights(weightOptions, targets);
     const workspace = new Workspace(this.layout, input.rows, this.dtype);
     const gradients = allocateParameters(this.layout.parameterCount, this.dims, this.dtype) as FloatArrayOf<D>;
     const rows = Uint32Array.from({ length: input.rows }, (_, i) => i);
-    const value = this.backend.networkGradients(
+    const value = rowWeight !== undefined
+      ? weightedGradients(this, workspace, gradients, lossFn, inDtype(input, this.dtype), inDtype(targets, this.dtype), rowWeight, rows, 0, input.rows)
+      : this.backend.networkGradients(
       this.layoutCode,
       this.parameters,
       gradients,
@@ -462,6 +470,7 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         inDtype(input, dtype),
         inDtype(targets, dtype),
         validation && ('split' in validation ? validation : { x: inDtype(validation.x.matrix, dtype), y: inDtype(validation.y.matrix, dtype) }),
+        rowWeights(settings.weights, targets),
       );
       this.trainedLoss = settings.loss;
       this.currentOptimizer = optimizer;
@@ -529,6 +538,8 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         y: { matrix: targets, owned: Array.isArray(y) },
         validation: source,
       };
+      const weights = rowWeights(settings.weights, targets);
+      if (weights !== undefined) data.weights = weights;
       const { optimizer, schedule } = this.prepareOptimizer(settings, input.rows, true);
       this.trainedLoss = settings.loss;
       this.currentOptimizer = optimizer;

@@ -1,12 +1,10 @@
 /**
- * Which columns are features and which is the target: from `--target` when training, from the model's
- * record when predicting or evaluating (by name when both files have a header of names, else by
- * position).
+ * Which column `--target` names (train and tune), and tune's plan: every other column a feature.
+ * Predicting and evaluating find their columns through the table model (table-data.ts).
  */
 import { closest } from '../validate';
 import { displayName } from './csv';
-import { DataError, UsageError } from './errors';
-import type { ModelInfo } from './model-info';
+import { UsageError } from './errors';
 import type { ColumnPlan, TableLayout } from './table';
 
 /** `--target`: `last`, `first`, a column number from 1, or a header name. */
@@ -47,36 +45,4 @@ export function trainingPlan(layout: TableLayout, target: number): ColumnPlan {
     // A string column met in the first row is most often the label, with --target left at "last".
     firstRowHint: () => `if that column is the label, pick it with --target ${layout.header.kind === 'names' ? '<name>' : '<column number>'}`,
   };
-}
-
-/**
- * Predicting or evaluating: the model's features (and, with `needTarget`, its target) in `layout`.
- * @throws {@link DataError} when the file lacks a column the model needs, or has a different number of
- *   columns than any positional reading allows
- */
-export function modelPlan(layout: TableLayout, info: ModelInfo, needTarget: boolean): ColumnPlan {
-  const file = displayName(layout.file);
-  if (info.namedColumns && layout.header.kind === 'names') {
-    const find = (name: string, role: string): number => {
-      const j = layout.names.indexOf(name);
-      if (j < 0) {
-        throw new DataError(
-          'ERR_CLI_COLUMNS',
-          `${file} has no column ${JSON.stringify(name)} (the model's ${role}); its columns: ${layout.names.map((n) => JSON.stringify(n)).join(', ')}`,
-        );
-      }
-      return j;
-    };
-    const features = info.features.map((name) => find(name, 'feature'));
-    if (!needTarget) return { features };
-    return { features, target: find(info.target.name!, 'target') };
-  }
-  if (layout.width === info.columns) {
-    return needTarget ? { features: info.featureColumns, target: info.target.column } : { features: info.featureColumns };
-  }
-  if (!needTarget && layout.width === info.features.length) return { features: info.features.map((_, j) => j) };
-  const expected = needTarget
-    ? `${info.columns} (${info.features.length} features and the target, as in training)`
-    : `${info.features.length} (the features) or ${info.columns} (with the target column, as in training)`;
-  throw new DataError('ERR_CLI_COLUMNS', `${file} has ${layout.width} columns but the model expects ${expected}`);
 }

@@ -1,13 +1,10 @@
 /**
- * How well a model does on a set of labelled rows: scikit-learn's classification metrics and confusion
- * matrix, or the regression metrics people compare (MSE, MAE and R^2, as sklearn.metrics defines them),
- * in the target's own units.
+ * How well a model does on a set of labelled rows, as the reports show it: scikit-learn's classification
+ * metrics and confusion matrix, or the regression metrics people compare (MSE, MAE and R^2, as
+ * sklearn.metrics defines them), in the target's own units. The table model computes them
+ * (lib/table/model.ts; table-data.ts's partsOf turns its evaluation into these parts).
  */
-import type { Dtype, Matrix } from '../matrix';
-import { accuracy, classificationMetrics, confusionMatrix, type ClassificationMetrics } from '../metrics';
-import type { Network } from '../network';
-import type { ModelInfo } from './model-info';
-import { decodeClasses, decodeValues, prepareInputs } from './preprocess';
+import type { ClassificationMetrics } from '../metrics';
 
 /** A classification part: held-out, training, or the rows given to evaluate. */
 export interface ClassificationPart {
@@ -37,27 +34,6 @@ export interface RegressionPart {
 
 /** What one part of the rows measured. */
 export type PartResult = ClassificationPart | RegressionPart;
-
-/** Classification results on raw feature rows `x` with true classes `truth`. */
-export function evaluateClassification(name: string, net: Network<Dtype>, info: ModelInfo, x: Matrix, truth: Int32Array): ClassificationPart {
-  const { labels } = decodeClasses(net.predict(prepareInputs(info, x)));
-  return {
-    kind: 'classification',
-    name,
-    rows: x.rows,
-    accuracy: accuracy(truth, labels),
-    metrics: classificationMetrics(truth, labels),
-    confusion: confusionMatrix(truth, labels, info.classes!.length),
-    truth,
-    predicted: labels,
-  };
-}
-
-/** Regression results on raw feature rows `x` with true values `actual` (original units). */
-export function evaluateRegression(name: string, net: Network<Dtype>, info: ModelInfo, x: Matrix, actual: Float64Array): RegressionPart {
-  const predicted = decodeValues(info, net.predict(prepareInputs(info, x))).data;
-  return { kind: 'regression', name, rows: x.rows, ...regressionMetrics(actual, predicted), actual, predicted };
-}
 
 /** MSE, MAE and R^2 of `predicted` against `actual`. */
 export function regressionMetrics(actual: ArrayLike<number>, predicted: ArrayLike<number>): { mse: number; mae: number; r2: number } {

@@ -6,6 +6,7 @@
  * section split across pages).
  */
 import type { BlasInfo } from '../backend';
+import type { ColumnSummary } from '../table/model';
 import type { ClassificationPart, PartResult, RegressionPart } from './evaluation';
 import { html, raw, type SafeHtml } from './html';
 import { lossChart, scatterChart, type Series } from './svg-charts';
@@ -22,6 +23,8 @@ export interface ReportData {
   taskReason: string;
   classes: readonly string[] | null;
   data: { file: string; rows: number; target: string; features: readonly string[]; trainRows?: number; testRows?: number; standardized: boolean };
+  /** What was done to each column of the table (kind, categories, missing cells, or why it was left out). */
+  columns?: readonly ColumnSummary[];
   network: { dims: readonly number[]; activations: readonly string[]; loss: string; optimizer: string; parameters: number; file: string | null };
   /** The flags, resolved, as flag/value pairs, and a line saying whose they are. */
   settings: readonly (readonly [string, string])[];
@@ -60,6 +63,7 @@ th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: ri
 th:first-child, td:first-child, th.text, td.text { text-align: left; }
 thead th { color: var(--muted); font-weight: 600; font-size: 0.85rem; }
 tr.total td { border-top: 2px solid var(--line); }
+td.wrap { white-space: normal; overflow-wrap: anywhere; min-width: 16em; }
 .pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 440px), 1fr)); gap: 8px 24px; }
 .chart { width: 100%; height: auto; display: block; }
 .chart .grid { stroke: #eef1f4; }
@@ -135,6 +139,7 @@ ${main?.kind === 'classification' ? confusionSection(main, data.classes!) : ''}
 ${data.task === 'classification' ? perClassSection(data) : regressionSection(data)}
 ${networkSection(data)}
 ${dataSection(data)}
+${columnsSection(data)}
 ${settingsSection(data)}
 ${blasSection(data)}
 <footer>Written by blasnet ${data.versions.blasnet} on Node.js ${data.versions.node}. Self-contained: inline CSS and SVG, no scripts, nothing fetched.</footer>
@@ -151,7 +156,14 @@ function card(label: string, value: string, detail?: string): SafeHtml {
 function headline(data: ReportData): SafeHtml {
   const cards: SafeHtml[] = [];
   for (const part of data.parts) {
-    if (part.kind === 'classification') cards.push(card(`${part.name} accuracy`, part.accuracy.toFixed(4), `${part.rows} rows`));
+    if (part.kind === 'classification') {
+      cards.push(card(`${part.name} accuracy`, part.accuracy.toFixed(4), `${part.rows} rows`));
+      // What matters when classes are imbalanced: the mean recall over classes, and the mean F1.
+      if (part === data.parts[0]) {
+        cards.push(card(`${part.name} balanced accuracy`, part.metrics.balancedAccuracy.toFixed(4), 'mean recall over classes'));
+        cards.push(card(`${part.name} macro F1`, part.metrics.macro.f1.toFixed(4), 'mean F1 over classes'));
+      }
+    }
     else cards.push(card(`${part.name} R²`, formatMetric(part.r2), `MSE ${formatMetric(part.mse)}, ${part.rows} rows`));
   }
   if (data.timing) {
@@ -265,6 +277,15 @@ function dataSection(data: ReportData): SafeHtml {
   facts.push([`features (${d.features.length})`, d.features.length > 40 ? `${d.features.slice(0, 40).join(', ')}, ...` : d.features.join(', ')]);
   facts.push(['standardised', d.standardized ? 'yes: each feature centred and scaled with the training part\'s mean and deviation' : 'no']);
   return html`<section id="data"><h2>Data</h2>${factList(facts)}</section>`;
+}
+
+/** One row per column of the table: its kind, network inputs, missing cells and what was done. */
+function columnsSection(data: ReportData): SafeHtml {
+  if (data.columns === undefined || data.columns.length === 0) return html``;
+  const rows = data.columns.map(
+    (c) => html`<tr><td class="text"><code>${c.column}</code></td><td class="text">${c.source === 'target' ? 'target' : c.kind}</td><td>${String(c.width)}</td><td>${String(c.missing)}</td><td class="text wrap">${c.note}</td></tr>`,
+  );
+  return html`<section id="columns"><h2>Columns</h2><div class="scroll"><table><thead><tr><th>column</th><th class="text">kind</th><th>inputs</th><th>missing</th><th class="text">what was done</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 function settingsSection(data: ReportData): SafeHtml {

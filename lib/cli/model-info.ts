@@ -1,8 +1,9 @@
 /**
- * What `blasnet train` stores in the model file's `metadata` besides the weights, so that `predict` and
- * `evaluate` prepare new rows exactly as the training rows were prepared and print the original labels:
- * the task, the target and feature columns, the class names, the standardisation, and a record of the
- * training run (settings, loss per epoch) for the report. Layout (`cli: 1` marks it), in docs/cli.md.
+ * The command line's model record from before the table model (`cli: 1`): the task, the target and
+ * feature columns, the class names, the standardisation, and a record of the training run. Models written
+ * since hold the table model's record (`metadata.table`) beside `cli: 2` and the same training record
+ * (lib/cli/table-data.ts); this file still reads the old layout, so those files keep predicting (see
+ * lib/table/legacy.ts), and defines the training record both share. Layout in docs/cli.md.
  *
  * A model saved by a program rather than by the CLI has none of it; it is then read positionally: every
  * column a feature, classes named 0, 1, ... from the output layer.
@@ -113,22 +114,33 @@ export function readModelInfo(net: Network<Dtype>, file: string): ModelInfo {
   }
   const t = info.targetStandardize;
   if (t !== null && (!isObject(t) || !isFinite(t.mean) || !isFinite(t.scale))) throw bad('targetStandardize is not { mean, scale }');
-  const training = record.training;
-  if (training !== null) {
-    if (
-      !isObject(training) ||
-      !isString(training.file) ||
-      ![training.rows, training.trainRows, training.testRows, training.epochs].every(isCount) ||
-      // Models written before issue 16 hold the fit's seconds; newer ones leave timing out of the bytes.
-      !(training.seconds === undefined || isFinite(training.seconds)) ||
-      !isObject(training.settings) ||
-      !arrayOf(training.loss, isFinite) ||
-      !(training.valLoss === null || arrayOf(training.valLoss, isFinite))
-    ) {
-      throw bad('the training record is malformed');
-    }
-  }
+  if (record.training !== null) checkTrainingRecord(record.training, bad);
   return info;
+}
+
+/**
+ * Checks a training record (the old layout's and the table layout's share it), as the rest of the file
+ * is checked: a forged record is refused here, by name, rather than failing later inside a command.
+ * @throws what `bad` makes, when it is malformed
+ */
+export function checkTrainingRecord(training: unknown, bad: (what: string) => Error): asserts training is TrainingRecord {
+  const isString = (v: unknown): v is string => typeof v === 'string';
+  const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  const isFinite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const arrayOf = (v: unknown, item: (x: unknown) => boolean): boolean => Array.isArray(v) && v.every(item);
+  if (
+    !isObject(training) ||
+    !isString(training.file) ||
+    ![training.rows, training.trainRows, training.testRows, training.epochs].every(isCount) ||
+    // Models written before issue 16 hold the fit's seconds; newer ones leave timing out of the bytes.
+    !(training.seconds === undefined || isFinite(training.seconds)) ||
+    !isObject(training.settings) ||
+    !arrayOf(training.loss, isFinite) ||
+    !(training.valLoss === null || arrayOf(training.valLoss, isFinite))
+  ) {
+    throw bad('the training record is malformed');
+  }
 }
 
 function positionalInfo(net: Network<Dtype>): ModelInfo {

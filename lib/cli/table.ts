@@ -1,8 +1,8 @@
 /**
  * A CSV file as numeric feature rows and target cells, chunk by chunk: the header is detected, the
  * caller chooses the columns once it is known, then every row is checked (its length, each feature cell
- * a number) and converted. Training reads every chunk into one matrix; predict handles each chunk and
- * lets it go, so its memory does not grow with the file.
+ * a number) and converted into one matrix. Only `blasnet tune` reads files this way now (numeric features);
+ * train, predict and evaluate read rows for the table model (rows.ts).
  */
 import { Matrix } from '../matrix';
 import { displayName, readRecords, type CsvOptions, type CsvRecord } from './csv';

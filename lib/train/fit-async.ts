@@ -30,6 +30,8 @@ export interface AsyncData {
   x: Owned;
   y: Owned;
   validation: { split: number } | { x: Owned; y: Owned } | undefined;
+  /** One weight per row, or undefined (structured-cloned: a copy of 8 bytes a row). */
+  weights?: Float64Array;
 }
 
 function builtInBackend(target: TrainingTarget): 'native' | 'js' {
@@ -112,6 +114,7 @@ export async function trainInWorker(
     x: x.matrix,
     y: y.matrix,
     validation,
+    weights: data.weights,
     settings: {
       loss: settings.loss.name,
       epochs: settings.epochs,

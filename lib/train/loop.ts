@@ -68,7 +68,7 @@ export function runTraining(
   optimizer: Optimizer,
 ): LoopOutcome {
   const { epochs, logEvery } = settings;
-  const trainer = new Trainer(target, data.x, data.y, settings.loss, settings.batchSize, evaluation, optimizer);
+  const trainer = new Trainer(target, data.x, data.y, settings.loss, settings.batchSize, evaluation, optimizer, data.weights);
   const validation = data.validation && new Validation(target, data.validation.x, data.validation.y, settings.loss, trainer.evaluation);
   const guard = settings.stopOnNonFinite ? new DivergenceGuard(target.parameters, !trainer.checksUpdates) : undefined;
   const stopping = settings.earlyStopping ? new EarlyStopping(settings.earlyStopping, target.parameters) : undefined;

@@ -10,6 +10,7 @@ import { Optimizer } from '../optimizers';
 import type { Schedule } from '../schedules';
 import type { History } from './history';
 import { integerIn, invalid, numberIn, optionsObject, positiveNumber } from '../validate';
+import type { ClassWeight, WeightOptions } from './sample-weights';
 
 /**
  * The most epochs one fit or fitAsync call runs. Rates and the history are made as epochs arrive, but the
@@ -114,6 +115,22 @@ export interface FitOptions {
    * weights of the last finite step. Default true; false trains on regardless (the weights become NaN).
    */
   stopOnNonFinite?: boolean;
+  /**
+   * One weight per row (finite, >= 0): the loss becomes sum(w_i * loss_i) / sum(w_i) over each minibatch,
+   * PyTorch's weighted reduction (a row's loss: its mean over columns for MSE and BCE, -sum y log a for
+   * cross-entropy; a minibatch whose weights are all 0 changes nothing). Multiplied with `classWeight`.
+   * The history's loss is weighted the same way over all rows; the validation loss stays unweighted.
+   * Weighted training composes its step from the layer kernels (lib/train/weighted.ts), somewhat slower
+   * than the fused unweighted step. With `validationSplit`, the weights of the held-out rows are unused.
+   */
+  sampleWeight?: ArrayLike<number>;
+  /**
+   * A weight per class (`'balanced'`: n_rows / (n_classes * rows of the class), scikit-learn's formula;
+   * or an array / object keyed by class index). A row's class is the largest column of its target (one
+   * output column: target >= 0.5). With one-hot targets and cross-entropy this is exactly
+   * `torch.nn.CrossEntropyLoss(weight=w)`.
+   */
+  classWeight?: ClassWeight;
 }
 
 /** What `onEpochEnd` receives. */
@@ -196,6 +213,8 @@ export interface ResolvedFitOptions {
   validationData: readonly [MatrixLike, TargetsLike] | undefined;
   earlyStopping: ResolvedEarlyStopping | null;
   stopOnNonFinite: boolean;
+  /** Checked against the rows later (see sample-weights.ts). */
+  weights: WeightOptions;
 }
 
 /** fitAsync's options, checked, with their defaults filled in. */
@@ -222,6 +241,8 @@ export const FIT_OPTION_NAMES = [
   'validationData',
   'earlyStopping',
   'stopOnNonFinite',
+  'sampleWeight',
+  'classWeight',
 ] as const;
 
 /** The option names fitAsync knows: fit's, plus callbacks and cancellation. */
@@ -340,6 +361,10 @@ function resolveCommon(
     validationData: validationData as readonly [MatrixLike, TargetsLike] | undefined,
     earlyStopping: resolveEarlyStopping(given.earlyStopping),
     stopOnNonFinite,
+    weights: {
+      ...(given.sampleWeight !== undefined ? { sampleWeight: given.sampleWeight as ArrayLike<number> } : {}),
+      ...(given.classWeight !== undefined ? { classWeight: given.classWeight as ClassWeight } : {}),
+    },
   };
 }
 

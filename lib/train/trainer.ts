@@ -10,6 +10,7 @@ import type { Loss } from '../losses';
 import type { Dtype, FloatMatrix } from '../matrix';
 import type { Optimizer } from '../optimizers';
 import type { Random } from '../random';
+import { weightedDatasetLoss, weightedGradients } from './weighted';
 import { Workspace } from './workspace';
 
 /** Rows per forward pass when measuring the loss or predicting: bounds the memory of large inputs. */
@@ -67,6 +68,8 @@ export class Trainer {
     evaluation: Workspace | undefined,
     /** Updates the parameters from each minibatch's gradients (attached to `net.parameters`). */
     readonly optimizer: Optimizer,
+    /** One weight per row (see weighted.ts), or undefined for the unweighted, fused path. */
+    private readonly weights?: Float64Array,
   ) {
     this.rows = x.rows;
     this.batchSize = Math.min(batchSize, x.rows);
@@ -103,6 +106,12 @@ export class Trainer {
     const { backend, layoutCode, parameters } = this.net;
     // Plain SGD is applied by the gradient kernel itself, in the same call, when a non-finite loss should
     // skip the update (the kernel's rule); otherwise the optimizer's own kernel follows.
+    if (this.weights !== undefined) {
+      const value = weightedGradients(this.net, this.workspace, this.gradients, this.loss, this.x, this.y, this.weights, this.order, start, rows);
+      if (keepOnNonFinite && value - value !== 0) return value;
+      this.optimizer.step(backend, parameters, this.gradients, learningRate);
+      return value;
+    }
     const fused = keepOnNonFinite && this.optimizer.plain;
     const loss = backend.networkGradients(
       layoutCode,
@@ -130,7 +139,7 @@ export class Trainer {
    * gradient kernel applies itself.
    */
   get canTrainInRuns(): boolean {
-    return this.optimizer.plain;
+    return this.optimizer.plain && this.weights === undefined;
   }
 
   /**
@@ -139,7 +148,7 @@ export class Trainer {
    * updates are not, so the divergence guard keeps a copy to roll them back.
    */
   get checksUpdates(): boolean {
-    return this.optimizer.plain;
+    return this.optimizer.plain && this.weights === undefined;
   }
 
   /**
@@ -195,6 +204,7 @@ export class Trainer {
 
   /** The loss over every training row, with the current parameters. */
   fullLoss(): number {
+    if (this.weights !== undefined) return weightedDatasetLoss(this.net, this.evaluation, this.x, this.y, this.weights, this.loss);
     return datasetLoss(this.net, this.evaluation, this.x, this.y, this.loss);
   }
 }

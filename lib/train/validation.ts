@@ -14,6 +14,8 @@ export interface TrainingData {
   x: FloatMatrix;
   y: FloatMatrix;
   validation?: { x: FloatMatrix; y: FloatMatrix };
+  /** One weight per training row (weighted loss, see weighted.ts); undefined when every row weighs 1. */
+  weights?: Float64Array;
 }
 
 /** Where validation rows come from: the last `split` fraction of the rows, or rows of their own. */
@@ -25,10 +27,11 @@ export type ValidationSource = { split: number } | { x: FloatMatrix; y: FloatMat
  * views, not copies.
  * @throws {@link ValueError} naming the first NaN or infinite number, or a split that leaves a part empty
  */
-export function prepareData(x: FloatMatrix, y: FloatMatrix, validation: ValidationSource): TrainingData {
+export function prepareData(x: FloatMatrix, y: FloatMatrix, validation: ValidationSource, weights?: Float64Array): TrainingData {
   assertFinite(x, 'x');
   assertFinite(y, 'y');
-  if (validation === undefined) return { x, y };
+  const weighed = (data: TrainingData, rows: number): TrainingData => (weights === undefined ? data : { ...data, weights: weights.subarray(0, rows) });
+  if (validation === undefined) return weighed({ x, y }, x.rows);
   if ('split' in validation) {
     // The last rows, as Keras and tfjs take them: the same split every run, whatever the shuffling.
     const trainRows = Math.floor(x.rows * (1 - validation.split));
@@ -38,11 +41,11 @@ export function prepareData(x: FloatMatrix, y: FloatMatrix, validation: Validati
         `Expected options.validationSplit to leave at least one training and one validation row but ${validation.split} of ${x.rows} rows leaves ${trainRows} for training and ${x.rows - trainRows} for validation`,
       );
     }
-    return { x: rowsOf(x, 0, trainRows), y: rowsOf(y, 0, trainRows), validation: { x: rowsOf(x, trainRows, x.rows), y: rowsOf(y, trainRows, y.rows) } };
+    return weighed({ x: rowsOf(x, 0, trainRows), y: rowsOf(y, 0, trainRows), validation: { x: rowsOf(x, trainRows, x.rows), y: rowsOf(y, trainRows, y.rows) } }, trainRows);
   }
   assertFinite(validation.x, 'validationData[0]');
   assertFinite(validation.y, 'validationData[1]');
-  return { x, y, validation };
+  return weighed({ x, y, validation }, x.rows);
 }
 
 function rowsOf(matrix: FloatMatrix, start: number, end: number): FloatMatrix {

@@ -50,6 +50,8 @@ export interface WorkerJob {
   x: MatrixData;
   y: MatrixData;
   validation: { split: number } | { x: MatrixData; y: MatrixData } | undefined;
+  /** One weight per training row (weighted loss), or undefined. */
+  weights: Float64Array | undefined;
   /** The loop's settings, with the loss by name (a Loss object does not cross threads). */
   settings: Omit<LoopSettings, 'loss'> & { loss: string };
   /**

@@ -53,7 +53,7 @@ export function run(job: WorkerJob, port: MessagePort | null = parentPort): void
     if (job.validation !== undefined) {
       validation = 'split' in job.validation ? job.validation : { x: matrix(job.validation.x), y: matrix(job.validation.y) };
     }
-    const data = prepareData(matrix(job.x), matrix(job.y), validation);
+    const data = prepareData(matrix(job.x), matrix(job.y), validation, job.weights);
     const evaluationRows = Math.max(data.x.rows, data.validation?.x.rows ?? 0);
     // As Network.fit chooses: the training step's workspace when a minibatch is as large as a pass would be.
     const batchRows = Math.min(job.settings.batchSize, data.x.rows);

@@ -68,18 +68,18 @@ describe('blasnet train', () => {
     expect(lines.map((l) => /^epoch +(\d+)\//.exec(l)?.[1])).toEqual(['1', '15', '30', '45', '60', '75', '90', '105', '120', '135', '150']);
   });
 
-  it('stores the preprocessing in the model: feature names, standardisation, class names, task and target', async () => {
+  it('stores the preprocessing in the model: the table record (columns, standardisation, classes) and the run', async () => {
     const net = await Network.load(out('iris.blasnet'));
     const info = net.metadata as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(info).toMatchObject({
-      cli: 1,
-      task: 'classification',
-      target: { name: 'species', column: 4 },
-      features: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'],
-      classes: ['setosa', 'versicolor', 'virginica'],
+      cli: 2,
+      table: {
+        table: 1,
+        target: { task: 'classification', column: 'species', classes: ['setosa', 'versicolor', 'virginica'] },
+        encoders: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'].map((column) => ({ kind: 'numeric', column, indicator: false })),
+      },
       training: { rows: 150, trainRows: 120, testRows: 30, epochs: 150 },
     });
-    expect(info.standardize.mean).toHaveLength(4);
     expect(info.training.loss).toHaveLength(150);
     expect(info.training.valLoss).toHaveLength(150);
     expect(net.dims).toEqual([4, 32, 3]);
@@ -94,9 +94,10 @@ describe('blasnet train', () => {
     expect(lines).toHaveLength(151);
 
     const net = await Network.load(out('iris.blasnet'));
-    const { standardize, classes } = net.metadata as { standardize: { mean: number[]; scale: number[] }; classes: string[] };
+    const { encoders, target } = (net.metadata as { table: { encoders: { mean: number; scale: number }[]; target: { classes: string[] } } }).table;
+    const classes = target.classes;
     const { x, species } = readIrisSpecies();
-    const scaler = new Standardizer(Float64Array.from(standardize.mean), Float64Array.from(standardize.scale));
+    const scaler = new Standardizer(Float64Array.from(encoders, (e) => e.mean), Float64Array.from(encoders, (e) => e.scale));
     const expected = Array.from(argmaxRows(net.predict(scaler.transform(x))), (k) => classes[k]);
     expect(lines.slice(1)).toEqual(expected);
     // And it has learned something.
@@ -166,8 +167,13 @@ describe('blasnet train', () => {
       trainRows: 1438,
       testRows: 359,
       epochs: 40,
-      network: { dims: [64, 32, 10], activations: ['relu', 'softmax'], parameters: 2410 },
+      network: { activations: ['relu', 'softmax'] },
     });
+    // Pixels that are 0 in every training row are constant columns: left out, with a note, and counted.
+    const constant = json.columns.filter((c: { dropped?: string }) => c.dropped === 'constant');
+    expect(constant.length).toBeGreaterThan(0);
+    expect(json.network.dims).toEqual([64 - constant.length, 32, 10]);
+    expect(json.inputs).toBe(64 - constant.length);
     expect(json.seconds).toBeGreaterThan(0);
     expect(json.samplesPerSecond).toBeCloseTo((1438 * 40) / json.seconds, 3);
     expect(json.trainAccuracy).toBeGreaterThan(0.98);
@@ -311,11 +317,11 @@ describe('errors, as a person meets them: one line on stderr, exit 2 for usage a
     ['a missing file', () => ['train', 'no-such.csv'], 1, /^blasnet: cannot read no-such\.csv: no such file or directory$/],
     ['a directory instead of a file', () => ['train', cli.out], 1, /^blasnet: cannot read .*: it is a directory$/],
     ['a ragged row', () => ['train', out('ragged.csv')], 1, /ragged\.csv, line 4: expected 3 cells \(as line 1 has\) but found 2$/],
-    ['a non-numeric feature cell', () => ['train', out('text-cell.csv')], 1, /text-cell\.csv, line 3, column 2 \("b"\): expected a number but found "four"$/],
-    ['an empty feature cell', () => ['train', out('blank-cell.csv')], 1, /blank-cell\.csv, line 3, column 2 \("b"\): expected a number but found an empty cell/],
+    ['a word in a column declared --numeric', () => ['train', out('text-cell.csv'), '--numeric', 'b'], 1, /text-cell\.csv, line 3, column 2 \("b"\): expected a number \(the column is numeric\) but found "four"; declare the column categorical/],
+    ['--categorical naming the target', () => ['train', out('text-cell.csv'), '--categorical', 'label'], 2, /--categorical "label" names the target/],
+    ['an unknown --class-weight', () => ['train', out('text-cell.csv'), '--class-weight', 'even'], 2, /--class-weight expects one of balanced but was given "even"/],
     ['a target column that does not exist', () => ['train', IRIS_SPECIES, '--target', 'specis'], 2, /--target "specis" is not a column of .*iris-species\.csv \(did you mean "species"\?\); its columns: "sepal_length", "sepal_width", "petal_length", "petal_width", "species", or first or last$/],
     ['a target column number beyond the last', () => ['train', DIGITS, '--target', '66'], 2, /--target "66" is not a column of .*digits\.csv\.gz; it has no header line, so give a column number from 1 to 65/],
-    ['a string column left as a feature', () => ['train', IRIS_SPECIES, '--target', 'first'], 1, /line 2, column 5 \("species"\): expected a number but found "setosa"; if that column is the label, pick it with --target <name>$/],
     ['a target with one class', () => ['train', out('one-class.csv')], 1, /holds one value \("x"\) on every row: there is nothing to learn$/],
     ['an unknown flag', () => ['train', IRIS_SPECIES, '--epoch', '5'], 2, /^blasnet: unknown option --epoch for train \(did you mean --epochs\?\); see blasnet train --help$/],
     ['an unknown command', () => ['trian', IRIS_SPECIES], 2, /^blasnet: unknown command "trian" \(did you mean train\?\)/],

@@ -8,10 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 
-import { modelPlan, resolveTarget, trainingPlan } from '../../lib/cli/columns';
+import { resolveTarget, trainingPlan } from '../../lib/cli/columns';
 import { DataError, UsageError } from '../../lib/cli/errors';
 import { detectHeader } from '../../lib/cli/header';
-import type { ModelInfo } from '../../lib/cli/model-info';
 import { readTable, readTableChunks, type TableLayout } from '../../lib/cli/table';
 
 let dir: string;
@@ -159,33 +158,5 @@ describe('columns', () => {
     });
     expect(() => resolveTarget('4', layout(null))).toThrow('--target "4" is not a column of data.csv; it has no header line, so give a column number from 1 to 3, or first or last');
     expect(() => resolveTarget('x', layout(['x', 'x', 'y']))).toThrow('--target "x" names 2 columns of data.csv (1, 2); pick one by number');
-  });
-
-  const info = (named: boolean): ModelInfo => ({
-    cli: 1,
-    task: 'classification',
-    target: { name: named ? 'label' : null, column: 0 },
-    features: named ? ['a', 'b'] : ['column 2', 'column 3'],
-    featureColumns: [1, 2],
-    columns: 3,
-    namedColumns: named,
-    classes: ['x', 'y'],
-    labelsAreIndices: false,
-    standardize: null,
-    targetStandardize: null,
-    training: null,
-  });
-
-  it('a model trained with names finds its columns by name, in any order, among others', () => {
-    expect(modelPlan(layout(['b', 'extra', 'a', 'label']), info(true), true)).toEqual({ features: [2, 0], target: 3 });
-    expect(modelPlan(layout(['b', 'a']), info(true), false)).toEqual({ features: [1, 0] });
-    expect(() => modelPlan(layout(['b', 'a']), info(true), true)).toThrow('data.csv has no column "label" (the model\'s target); its columns: "b", "a"');
-  });
-
-  it('otherwise by position: the training layout, or (for predict) the features alone', () => {
-    expect(modelPlan(layout(null, 3), info(false), true)).toEqual({ features: [1, 2], target: 0 });
-    expect(modelPlan(layout(null, 2), info(false), false)).toEqual({ features: [0, 1] });
-    expect(() => modelPlan(layout(null, 2), info(false), true)).toThrow('data.csv has 2 columns but the model expects 3 (2 features and the target, as in training)');
-    expect(() => modelPlan(layout(null, 5), info(false), false)).toThrow('data.csv has 5 columns but the model expects 2 (the features) or 3 (with the target column, as in training)');
   });
 });

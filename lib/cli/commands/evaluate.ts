@@ -7,18 +7,17 @@ import * as path from 'node:path';
 
 import { setNumThreads } from '../../backend';
 import { choiceValue, delimiterValue, integerValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
-import { modelPlan } from '../columns';
 import { displayName } from '../csv';
 import { printable } from '../terminal';
-import { evaluateClassification, evaluateRegression, type PartResult } from '../evaluation';
 import { HEADER_MODES } from '../header';
 import type { ReportData } from '../html-report';
 import { describeLayers, parameterCount } from '../network-plan';
-import { describeColumn, readTable } from '../table';
-import { encodeClasses, encodeValues } from '../task';
+import { readAllRows } from '../rows';
+import { alignPositional, checkModelColumns, loadTableModel, nameSklearnLabels, partsOf, withLines } from '../table-data';
+import type { TableEvaluation } from '../../table/model';
 import { resultsText } from '../text-report';
 import { packageVersion } from '../version';
-import { BACKENDS, blasFacts, checkWritable, loadModel, lossLabel, settingsFlags, write, writeReport, type Io } from './shared';
+import { BACKENDS, blasFacts, checkWritable, lossLabel, refuseSameFile, settingsFlags, write, writeReport, type Io } from './shared';
 
 /** evaluate's arguments and flags. */
 export const EVALUATE: CommandSpec = {
@@ -48,36 +47,50 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
   const json = args.values.json === true;
   if (args.values.threads !== undefined && backend === 'native') setNumThreads(integerValue(args, 'threads', 1, 1, 1024));
   if (reportFile !== undefined) checkWritable(reportFile, '--report');
-  const { net, info } = await loadModel(modelFile, backend);
+  // --report naming the model or the data file would overwrite what this command reads.
+  refuseSameFile([
+    ['the model', modelFile],
+    ['the data file', dataFile],
+    ['--report', reportFile],
+  ]);
+  const { model, net, training } = await loadTableModel(modelFile, backend);
   const name = displayName(dataFile);
   const partName = path.basename(name);
+  const spec = model.spec;
+  const target = spec.target;
+  const task = target.task;
+  const classes = target.task === 'classification' ? target.classes : null;
+  const targetColumns = target.task === 'classification' ? [target.column] : target.columns;
 
-  const table = await readTable(dataFile, { header, delimiter }, (layout) => modelPlan(layout, info, true));
-  // A scikit-learn header names the file's integer labels: compare by those names.
-  const fileClasses = table.layout.header.kind === 'sklearn' ? table.layout.header.classes : undefined;
-  const targets = fileClasses ? table.targets.map((cell) => fileClasses[Number(cell)] ?? cell) : table.targets;
-  const part: PartResult =
-    info.task === 'classification'
-      ? evaluateClassification(partName, net, info, table.features, encodeClasses(targets, table.lines, info.classes!, info.labelsAreIndices && !fileClasses, name))
-      : evaluateRegression(partName, net, info, table.features, encodeValues(table.targets, table.lines, name));
+  const read = await readAllRows(dataFile, { header, delimiter });
+  checkModelColumns(read.layout, model, true);
+  const chunk = nameSklearnLabels(alignPositional(read, read.layout, model), read.layout, targetColumns[0]!);
+  let evaluation: TableEvaluation;
+  try {
+    evaluation = model.evaluate(chunk.rows);
+  } catch (error) {
+    throw withLines(error, dataFile, chunk.lines, read.layout);
+  }
+  const parts = partsOf(partName, evaluation);
+  const part = parts[0]!;
 
   const activations = net.layers.map((l) => l.activation.name);
-  const training = info.training;
   if (reportFile !== undefined) {
     const blas = blasFacts(backend);
     const data: ReportData = {
       title: `blasnet evaluate ${name}`,
       command: io.commandLine,
       created: new Date(),
-      task: info.task,
+      task,
       taskReason: training ? `as trained on ${training.file}` : 'from the model\'s output layer',
-      classes: info.classes,
-      data: { file: name, rows: table.features.rows, target: describeColumn(table.layout, table.plan.target!), features: info.features, standardized: info.standardize !== null },
+      classes,
+      data: { file: name, rows: evaluation.rows, target: targetColumns.join(', '), features: model.inputNames(), standardized: spec.encoders.some((e) => e.kind !== 'categorical') },
+      columns: model.describeColumns(),
       network: { dims: net.dims, activations, loss: lossLabel(net.loss?.name), optimizer: training ? `${String(training.settings.optimizer)} (learning rate ${String(training.settings.lr)})` : 'not recorded', parameters: parameterCount(net.dims), file: modelFile },
       settings: training ? settingsFlags(training.settings) : [],
       settingsNote: training ? `The flags the model was trained with (blasnet train ${training.file}), defaults included.` : 'The model was not trained by blasnet train: no settings recorded.',
       history: training ? { loss: training.loss, valLoss: training.valLoss, lossName: lossLabel(net.loss?.name), recorded: `Recorded when the model was trained on ${training.file} (${training.trainRows} rows, ${training.testRows} held out)` } : null,
-      parts: [part],
+      parts,
       timing: null,
       backend,
       blas,
@@ -88,16 +101,23 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
 
   if (json) {
     const metrics =
-      part.kind === 'classification'
-        ? { accuracy: part.accuracy, macroF1: part.metrics.macro.f1, weightedF1: part.metrics.weighted.f1, confusion: part.confusion }
-        : { mse: part.mse, mae: part.mae, r2: part.r2 };
-    await write(io.stdout, `${JSON.stringify({ command: 'evaluate', model: modelFile, file: dataFile, task: info.task, classes: info.classes, rows: part.rows, ...metrics, report: reportFile ?? null })}\n`);
+      evaluation.task === 'classification'
+        ? { accuracy: evaluation.accuracy, balancedAccuracy: evaluation.balancedAccuracy, macroF1: evaluation.macroF1, weightedF1: evaluation.metrics.weighted.f1, confusion: evaluation.confusion }
+        : part.kind === 'regression'
+          ? { mse: part.mse, mae: part.mae, r2: part.r2, targets: evaluation.targets }
+          : {};
+    await write(io.stdout, `${JSON.stringify({ command: 'evaluate', model: modelFile, file: dataFile, task, classes, rows: evaluation.rows, skippedRows: evaluation.skipped, unseen: evaluation.unseen, missing: evaluation.missing, ...metrics, report: reportFile ?? null })}\n`);
     return 0;
   }
-  // File names, classes and the training record come from files: control characters are shown escaped.
-  io.stdout.write(printable(`model: ${modelFile}, ${describeLayers(net.dims, activations)}, ${info.task}${training ? `, trained on ${training.file}` : ''}\n`));
-  io.stdout.write(printable(`data: ${name}, ${part.rows} rows\n`));
-  await write(io.stdout, printable(resultsText([part], info.classes)));
+  // File names, classes, column names and the training record come from files: control characters are shown escaped.
+  io.stdout.write(printable(`model: ${modelFile}, ${describeLayers(net.dims, activations)}, ${task}${training ? `, trained on ${training.file}` : ''}\n`));
+  io.stdout.write(printable(`data: ${name}, ${evaluation.rows} rows${evaluation.skipped > 0 ? ` (${evaluation.skipped} without a target left out)` : ''}\n`));
+  await write(io.stdout, printable(resultsText(parts, classes)));
+  if (evaluation.task === 'classification') {
+    io.stdout.write(printable(`${partName} balanced accuracy: ${evaluation.balancedAccuracy.toFixed(4)}\n${partName} macro F1: ${evaluation.macroF1.toFixed(4)}\n`));
+  }
+  const unseen = Object.entries(evaluation.unseen);
+  if (unseen.length > 0) io.stdout.write(printable(`categories never seen in training (encoded as all zeros): ${unseen.map(([c, n]) => `${JSON.stringify(c)} ${n}`).join(', ')}\n`));
   if (reportFile !== undefined) io.stdout.write(printable(`report written to ${reportFile}\n`));
   return 0;
 }

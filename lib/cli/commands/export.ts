@@ -10,7 +10,8 @@ import { stringValue } from '../args';
 import { DataError, fileError, UsageError } from '../errors';
 import { writeFileAtomic } from '../../model/atomic-write';
 import { IR_VERSION, OPSET_VERSION } from '../../onnx';
-import { checkWritable, loadModel, write, type Io } from './shared';
+import { loadTableModel } from '../table-data';
+import { checkWritable, write, type Io } from './shared';
 
 /** export's flags. */
 export const EXPORT: CommandSpec = {
@@ -33,18 +34,25 @@ export async function exportModel(args: ParsedArgs, io: Io): Promise<number> {
   if (out === undefined) throw new UsageError('ERR_CLI_USAGE', 'export needs --onnx <file.onnx>, the file to write; usage: blasnet export <model> --onnx <file.onnx>');
   checkWritable(out, '--onnx');
   // Exporting computes nothing, so it needs no native addon.
-  const { net, info } = await loadModel(modelFile, 'js');
-  const preparesRows = (net.metadata as { cli?: unknown }).cli !== undefined;
+  const { net, model } = await loadTableModel(modelFile, 'js');
+  const metadata = net.metadata as { cli?: unknown; table?: unknown };
+  const preparesRows = metadata.cli !== undefined || metadata.table !== undefined;
   if (preparesRows && args.values['network-only'] !== true) {
+    const { encoders, target } = model.spec;
+    const scaled = encoders.some((e) => (e.kind === 'numeric' ? e.scale !== 1 || e.mean !== 0 : e.kind === 'date' && e.parts.length > 0));
     const steps = [
       'selects its feature columns',
-      info.standardize ? 'standardises them' : undefined,
-      info.task === 'classification' ? 'names its classes' : info.targetStandardize ? 'maps its outputs back to the target\'s units' : undefined,
+      encoders.some((e) => e.kind !== 'categorical' && e.indicator) || encoders.some((e) => e.kind === 'categorical' && e.missing) ? 'imputes missing cells' : undefined,
+      encoders.some((e) => e.kind === 'categorical') ? 'one-hot encodes its categories' : undefined,
+      encoders.some((e) => e.kind === 'date') ? 'splits dates into parts' : undefined,
+      scaled ? 'standardises them' : undefined,
+      target.task === 'classification' ? 'names its classes' : target.scale.some((v, j) => v !== 1 || target.mean[j] !== 0) ? 'maps its outputs back to the target\'s units' : undefined,
     ].filter((s) => s !== undefined);
-    const features = `${info.features.slice(0, 5).join(', ')}${info.features.length > 5 ? ', ...' : ''}`;
+    const columns = encoders.map((e) => e.column);
+    const features = `${columns.slice(0, 5).join(', ')}${columns.length > 5 ? ', ...' : ''}`;
     throw new UsageError(
       'ERR_CLI_USAGE',
-      `${modelFile} was made by blasnet train: around its network it ${steps.join(', ')} (features: ${features}), and exporting that pipeline to ONNX is not supported yet; pass --network-only to export the network alone, which then reads prepared inputs`,
+      `${modelFile} ${metadata.cli !== undefined ? 'was made by blasnet train' : 'is a table model (TableModel.save)'}: around its network it ${steps.join(', ')} (features: ${features}), and exporting that pipeline to ONNX is not supported yet; pass --network-only to export the network alone, which then reads prepared inputs`,
     );
   }
   let bytes: Uint8Array;

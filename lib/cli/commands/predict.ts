@@ -1,24 +1,25 @@
 /**
- * `blasnet predict <model> <data.csv>`: one output row per input row, as CSV: the predicted label (the
- * original class name) or value, and with --proba every class's probability. The input is read as a
- * stream, chunk by chunk, and each chunk's predictions are written before the next is read, so a file
- * larger than memory works and the first answers appear at once. `-` reads stdin.
+ * `blasnet predict <model> <data>`: one output row per input row, as CSV: the predicted label (the
+ * original class name) or value(s), and with --proba every class's probability. The input (CSV, .json or
+ * .ndjson) is read as a stream, chunk by chunk, prepared by the model's table record, and each chunk's
+ * predictions are written before the next is read, so a file larger than memory works and the first
+ * answers appear at once. `-` reads stdin.
  */
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 
 import { setNumThreads } from '../../backend';
+import type { TableModel } from '../../table/model';
 import { releaseTemporary, removeStaleTemporaries, temporaryPath } from '../../model/atomic-write';
 import { choiceValue, delimiterValue, integerValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
-import { modelPlan } from '../columns';
 import { fileError, UsageError } from '../errors';
 import { HEADER_MODES } from '../header';
-import type { ModelInfo } from '../model-info';
-import { decodeClasses, decodeValues, prepareInputs } from '../preprocess';
-import { readTableChunks } from '../table';
+import { readRowChunks } from '../rows';
+import type { TableLayout } from '../table';
+import { alignPositional, checkModelColumns, fillAbsentKeys, loadTableModel, withLines } from '../table-data';
 import { printable } from '../terminal';
-import { BACKENDS, checkWritable, loadModel, refuseSameFile, write, type Io } from './shared';
+import { BACKENDS, checkWritable, refuseSameFile, write, type Io } from './shared';
 
 /** predict's arguments and flags. */
 export const PREDICT: CommandSpec = {
@@ -66,12 +67,15 @@ function formatValue(value: number, digits: number): string {
   return String(Number(value.toPrecision(digits)));
 }
 
-function headerLine(info: ModelInfo, outputs: number, proba: boolean, escapeFormulas: boolean): string {
-  const name = info.target.name ?? 'prediction';
-  if (info.task === 'regression') {
-    return outputs === 1 ? textCell(name, escapeFormulas) : Array.from({ length: outputs }, (_, k) => `output_${k + 1}`).join(',');
-  }
-  const cells = [name, ...(proba ? info.classes!.map((c) => `p_${c}`) : [])];
+/** A target named only by its position (a file without a header) is called "prediction". */
+function targetName(column: string): string {
+  return /^column \d+$/.test(column) ? 'prediction' : column;
+}
+
+function headerLine(model: TableModel, proba: boolean, escapeFormulas: boolean): string {
+  const target = model.spec.target;
+  if (target.task === 'regression') return target.columns.map((c) => textCell(targetName(c), escapeFormulas)).join(',');
+  const cells = [targetName(target.column), ...(proba ? target.classes.map((c) => `p_${c}`) : [])];
   return cells.map((cell) => textCell(cell, escapeFormulas)).join(',');
 }
 
@@ -85,8 +89,9 @@ export async function predict(args: ParsedArgs, io: Io): Promise<number> {
   const header = choiceValue(args, 'header', HEADER_MODES, 'auto');
   const backend = choiceValue(args, 'backend', BACKENDS, 'native');
   if (args.values.threads !== undefined && backend === 'native') setNumThreads(integerValue(args, 'threads', 1, 1, 1024));
-  const { net, info } = await loadModel(modelFile, backend);
-  if (proba && info.task !== 'classification') {
+  const { model } = await loadTableModel(modelFile, backend);
+  const target = model.spec.target;
+  if (proba && target.task !== 'classification') {
     throw new UsageError('ERR_CLI_USAGE', `--proba gives class probabilities, but ${modelFile} is a regression model`);
   }
   if (output !== undefined) checkWritable(output, '--output');
@@ -102,27 +107,41 @@ export async function predict(args: ParsedArgs, io: Io): Promise<number> {
   const out: NodeJS.WritableStream = temporary === undefined ? io.stdout : createWriteStream(temporary);
   let rows = 0;
   try {
-    await write(out, `${headerLine(info, net.outputs, proba, escapeFormulas)}\n`);
-    const chunks = readTableChunks(dataFile, { header, delimiter, chunkRows: CHUNK_ROWS }, (layout) => modelPlan(layout, info, false));
-    for await (const chunk of chunks) {
-      const outputs = net.predict(prepareInputs(info, chunk.features));
+    await write(out, `${headerLine(model, proba, escapeFormulas)}\n`);
+    let layout: TableLayout | undefined;
+    const chunks = readRowChunks(dataFile, { header, delimiter, chunkRows: CHUNK_ROWS }, (l) => {
+      checkModelColumns(l, model, false);
+      layout = l;
+    });
+    let first = true;
+    for await (const raw of chunks) {
+      // The first chunk fixes which columns the file has; later JSON chunks may leave a sparse key out.
+      const chunk = first ? alignPositional(raw, layout!, model) : fillAbsentKeys(alignPositional(raw, layout!, model), model);
+      first = false;
       let text = '';
-      if (info.task === 'classification') {
-        const { labels, probabilities } = decodeClasses(outputs);
-        const names = info.classes!.map((name) => textCell(name, escapeFormulas));
-        for (let i = 0; i < labels.length; i++) {
-          text += names[labels[i]!]!;
-          if (proba) for (let k = 0; k < probabilities.cols; k++) text += `,${formatValue(probabilities.data[i * probabilities.cols + k]!, 6)}`;
-          text += '\n';
+      try {
+        if (target.task === 'classification') {
+          const probabilities = model.predictProba(chunk.rows);
+          const names = target.classes.map((name) => textCell(name, escapeFormulas));
+          for (const p of probabilities) {
+            let best = 0;
+            for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
+            // One sigmoid unit: class 1 when its output is >= 0.5, as the library decides.
+            if (p.length === 2) best = p[1]! >= 0.5 ? 1 : 0;
+            text += names[best]!;
+            if (proba) for (const v of p) text += `,${formatValue(v, 6)}`;
+            text += '\n';
+          }
+        } else {
+          for (const value of model.predict(chunk.rows)) {
+            const values = Array.isArray(value) ? value : [value as number];
+            text += `${values.map((v) => formatValue(v, 8)).join(',')}\n`;
+          }
         }
-      } else {
-        const values = decodeValues(info, outputs);
-        for (let i = 0; i < values.rows; i++) {
-          for (let k = 0; k < values.cols; k++) text += `${k > 0 ? ',' : ''}${formatValue(values.data[i * values.cols + k]!, 8)}`;
-          text += '\n';
-        }
+      } catch (error) {
+        throw withLines(error, dataFile, chunk.lines, layout!);
       }
-      rows += chunk.features.rows;
+      rows += chunk.lines.length;
       await write(out, text);
     }
     if (temporary !== undefined) {

@@ -1,31 +1,37 @@
 /**
- * `blasnet train <data.csv>`: reads the file, decides the task, holds out a seeded (stratified) part,
- * standardises with the training part's statistics, trains with fitAsync (in a worker, so the progress
- * bar keeps moving), then reports on both parts and saves the model with everything predict needs.
- * Nothing is written to --out or --report unless training finished.
+ * `blasnet train <data>`: reads the rows (CSV, .json or .ndjson), resolves the target and the kinds the
+ * flags give, holds out a seeded (stratified) part, and hands the rest to the table model, which infers
+ * and encodes the columns and trains with fitAsync (in a worker, so the progress bar keeps moving); then
+ * it reports on both parts, says what was done to each column, and saves the model with its
+ * preprocessing. Nothing is written to --out or --report unless training finished.
  */
 import { setNumThreads } from '../../backend';
 import { MAX_LAYERS } from '../../backend/layout';
 import type { BackendName } from '../../backend/backend';
-import { Standardizer, takeLabels, takeRows, trainTestSplit } from '../../data';
-import { Matrix } from '../../matrix';
-import type { JsonValue } from '../../model/description';
-import { Network } from '../../network';
-import { Adam, SGD, type Optimizer } from '../../optimizers';
+import type { Dtype, Matrix } from '../../matrix';
+import type { JsonValue, ModelMetadata } from '../../model/description';
+import type { Network } from '../../network';
+import { categoryOf, DEFAULT_MISSING, isMissing } from '../../table/cells';
+import { formatColumns } from '../../table/describe';
+import { TableModel, type ColumnSummary, type TableEvaluation } from '../../table/model';
+import type { TableFitAsyncOptions } from '../../table/options';
+import type { TargetEncoder } from '../../table/target';
+import type { Loss } from '../../losses';
+import { splitRows } from '../../table/split';
 import { choiceValue, delimiterValue, integerValue, numberValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
-import { resolveTarget, trainingPlan } from '../columns';
 import { displayName } from '../csv';
 import { printable } from '../terminal';
 import { DataError, UsageError } from '../errors';
-import { evaluateClassification, evaluateRegression, type PartResult } from '../evaluation';
+import type { PartResult } from '../evaluation';
 import { HEADER_MODES, type HeaderMode } from '../header';
 import type { ReportData } from '../html-report';
-import { toMetadata, type ModelInfo, type Task } from '../model-info';
-import { classTargets, describeLayers, HIDDEN_ACTIVATIONS, parameterCount, planNetwork, type HiddenActivation } from '../network-plan';
-import { prepareInputs } from '../preprocess';
+import type { Task, TrainingRecord } from '../model-info';
+import { describeLayers, HIDDEN_ACTIVATIONS, parameterCount, type HiddenActivation } from '../network-plan';
 import { createProgress, progressMode } from '../progress';
-import { describeColumn, readTable } from '../table';
-import { chooseTask, encodeClasses, encodeValues } from '../task';
+import { readAllRows } from '../rows';
+import type { TableLayout } from '../table';
+import { chunkObjects, kindFlags, nameSklearnLabels, partsOf, resolveTargets, withLines } from '../table-data';
+import { chooseTask } from '../task';
 import { fitOnQueue } from '../remote-fit';
 import { resultsText } from '../text-report';
 import type { TrainingProgress } from '../../queue/job';
@@ -40,10 +46,15 @@ const DEFAULT_RATE: Record<(typeof OPTIMIZERS)[number], number> = { adam: 0.001,
 /** train's arguments and flags (the help prints this table). */
 export const TRAIN: CommandSpec = {
   name: 'train',
-  summary: 'Train a network on a CSV file, report how well it does, and save it.',
-  positionals: [{ name: 'data.csv', description: 'the training data: a CSV file (or .csv.gz), one row per sample' }],
+  summary: 'Train a network on a table (CSV, JSON or NDJSON), report how well it does, and save it.',
+  positionals: [{ name: 'data.csv', description: 'the training data: a CSV file (or .csv.gz), a .json array of objects, or .ndjson/.jsonl; one row per sample' }],
   options: {
-    target: { type: 'string', value: '<column>', description: 'the label column: last, first, a number from 1, or a header name', default: 'last' },
+    target: { type: 'string', value: '<column>', description: 'the label column: last, first, a number from 1, or a header name; a,b for several (regression)', default: 'last' },
+    categorical: { type: 'string', value: '<columns>', description: 'treat these columns (comma separated) as categories, e.g. a zip code' },
+    numeric: { type: 'string', value: '<columns>', description: 'treat these columns as numbers (also forces in an ID-like column)' },
+    ignore: { type: 'string', value: '<columns>', description: 'leave these columns out' },
+    missing: { type: 'string', value: '<spellings>', description: 'what a missing cell looks like, comma separated (empty, null, NaN and an absent key always are)', default: ',NA,N/A,NaN,?,null,none' },
+    'class-weight': { type: 'string', value: '<balanced>', description: 'weigh each class by n / (classes x its rows), for imbalanced classes' },
     header: { type: 'string', value: '<auto|yes|no>', description: 'whether the first line holds column names', default: 'auto' },
     delimiter: { type: 'string', value: '<char>', description: 'the field separator', default: ',' },
     task: { type: 'string', value: '<auto|classification|regression>', description: 'what to learn; auto: words or few whole numbers are classes', default: 'auto' },
@@ -74,6 +85,9 @@ export interface TrainSettings {
   target: string;
   header: HeaderMode;
   delimiter: string;
+  kinds: Partial<Record<'categorical' | 'numeric' | 'ignore', string>>;
+  missing: string[];
+  classWeight: 'balanced' | undefined;
   task: Task | undefined;
   hidden: number[];
   activation: HiddenActivation;
@@ -121,6 +135,9 @@ export function trainSettings(args: ParsedArgs): TrainSettings {
     target: stringValue(args, 'target') ?? 'last',
     header: choiceValue(args, 'header', HEADER_MODES, 'auto'),
     delimiter: delimiterValue(args),
+    kinds: Object.fromEntries((['categorical', 'numeric', 'ignore'] as const).flatMap((k) => (stringValue(args, k) === undefined ? [] : [[k, stringValue(args, k)!]]))),
+    missing: stringValue(args, 'missing') === undefined ? [...DEFAULT_MISSING] : stringValue(args, 'missing')!.split(',').map((m) => m.trim()),
+    classWeight: args.values['class-weight'] === undefined ? undefined : choiceValue(args, 'class-weight', ['balanced'] as const, 'balanced'),
     task: task === 'auto' ? undefined : task,
     hidden: hiddenSizes(stringValue(args, 'hidden') ?? '32'),
     activation: choiceValue(args, 'activation', HIDDEN_ACTIVATIONS, 'relu'),
@@ -149,6 +166,11 @@ function settingsRecord(s: TrainSettings): Record<string, JsonValue> {
     target: s.target,
     header: s.header,
     delimiter: s.delimiter,
+    ...(s.kinds.categorical !== undefined ? { categorical: s.kinds.categorical } : {}),
+    ...(s.kinds.numeric !== undefined ? { numeric: s.kinds.numeric } : {}),
+    ...(s.kinds.ignore !== undefined ? { ignore: s.kinds.ignore } : {}),
+    missing: s.missing.join(','),
+    'class-weight': s.classWeight ?? 'none',
     task: s.task ?? 'auto',
     hidden: s.hidden.length === 0 ? 'none' : s.hidden.join(','),
     activation: s.activation,
@@ -177,165 +199,174 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     ['--out', s.out],
     ['--report', s.report],
   ]);
+  // A queue job carries no row weights yet: refused rather than trained unweighted on the worker.
+  if (s.redis !== undefined && s.classWeight !== undefined) {
+    throw new UsageError('ERR_CLI_USAGE', '--class-weight cannot be combined with --redis yet (a queue job carries no row weights); train locally, or leave out --class-weight');
+  }
   if (s.threads !== undefined && s.backend === 'native') setNumThreads(s.threads);
   // Lines name columns, classes and files from the data: shown with control characters escaped.
   const say = (line: string) => (s.quiet || s.json ? undefined : io.stdout.write(`${printable(line)}\n`));
   const name = displayName(s.file);
 
-  // --- the data -------------------------------------------------------------------------------------
-  const table = await readTable(s.file, { header: s.header, delimiter: s.delimiter }, (layout) => trainingPlan(layout, resolveTarget(s.target, layout)));
-  const { layout, plan } = table;
-  const targetColumn = plan.target!;
-  const rows = table.features.rows;
-  if (rows < 2) throw new DataError('ERR_CSV_EMPTY', `${name} holds ${rows} data row; training needs at least 2`);
-  const choice = chooseTask(table.targets, table.lines, layout.header, s.task, name);
-  const classes = choice.classes;
-  const labels = choice.task === 'classification' ? encodeClasses(table.targets, table.lines, classes!, choice.labelsAreIndices, name) : undefined;
-  const values = choice.task === 'regression' ? encodeValues(table.targets, table.lines, name) : undefined;
-  const featureNames = plan.features.map((j) => layout.names[j]!);
-  say(`data: ${name}, ${rows} rows, ${featureNames.length} features, target ${describeColumn(layout, targetColumn)}`);
-  say(`task: ${choice.task}${classes ? ` into ${classes.length} classes (${preview(classes)})` : ''}: ${choice.reason}`);
-
-  // --- split and standardise ----------------------------------------------------------------------------
+  // --- the data: raw rows, the target, the kinds the flags give ----------------------------------------
+  const read = await readAllRows(s.file, { header: s.header, delimiter: s.delimiter });
+  const { layout } = read;
+  const targets = resolveTargets(s.target, layout);
+  const kinds = kindFlags(s.kinds, layout, targets);
+  const chunk = nameSklearnLabels(read, layout, targets[0]!);
+  const objects = chunkObjects(chunk);
+  const missing = new Set(s.missing);
+  const labelled = objects.flatMap((row, i) => (targets.every((t) => !isMissing(row[t], missing)) ? [i] : []));
+  const skipped = objects.length - labelled.length;
+  if (labelled.length < 2) throw new DataError('ERR_CSV_EMPTY', `${name} holds ${labelled.length} data row${labelled.length === 1 ? '' : 's'} with a target; training needs at least 2`);
+  // The task, decided (and worded) as before the table model: words or few whole numbers are classes.
+  let task: Task;
+  let reason: string;
+  if (targets.length > 1) {
+    if (s.task === 'classification') throw new UsageError('ERR_CLI_TASK', `--task classification takes one target, but --target names ${targets.length}`);
+    task = 'regression';
+    reason = `${targets.length} targets: regression, one output each`;
+  } else {
+    const cells = labelled.map((i) => categoryOf(objects[i]![targets[0]!]));
+    const choice = chooseTask(cells, labelled.map((i) => read.lines[i]!), layout.header.kind === 'sklearn' ? { kind: 'none' } : layout.header, s.task, name);
+    task = choice.task;
+    reason = layout.header.kind === 'sklearn' && task === 'classification' ? `the header line names ${layout.header.classes.length} classes (scikit-learn's form)` : choice.reason;
+  }
   const split =
     s.testSplit > 0
-      ? trainTestSplit(rows, { testFraction: s.testSplit, seed: s.seed, ...(labels ? { stratify: labels } : {}) })
-      : { train: Uint32Array.from({ length: rows }, (_, i) => i), test: new Uint32Array(0) };
-  const xTrainRaw = takeRows(table.features, split.train);
-  const xTestRaw = takeRows(table.features, split.test);
-  const scaler = s.standardize ? Standardizer.fit(xTrainRaw) : undefined;
-  let targetStandardize: ModelInfo['targetStandardize'] = null;
-  if (values && s.standardize) {
-    const t = Standardizer.fit(new Matrix(split.train.length, 1, takeLabels(values, split.train)));
-    targetStandardize = { mean: t.mean[0]!, scale: t.scale[0]! };
-  }
-  const info: ModelInfo = {
-    cli: 1,
-    task: choice.task,
-    target: { name: layout.header.kind === 'names' ? layout.names[targetColumn]! : null, column: targetColumn },
-    features: featureNames,
-    featureColumns: plan.features,
-    columns: layout.width,
-    namedColumns: layout.header.kind === 'names',
-    classes,
-    labelsAreIndices: choice.labelsAreIndices,
-    standardize: scaler ? { mean: [...scaler.mean], scale: [...scaler.scale] } : null,
-    targetStandardize,
-    training: null,
+      ? splitRows(labelled.map((i) => objects[i]!), { testFraction: s.testSplit, seed: s.seed, missing: s.missing, ...(task === 'classification' ? { target: targets[0]! } : {}) })
+      : { train: labelled.map((i) => objects[i]!), test: [] };
+  const options: TableFitAsyncOptions = {
+    target: targets.length === 1 ? targets[0]! : targets,
+    task,
+    columns: kinds,
+    missing: s.missing,
+    hidden: s.hidden,
+    activation: s.activation,
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    learningRate: s.learningRate,
+    optimizer: s.optimizer,
+    weightDecay: s.weightDecay,
+    seed: s.seed,
+    backend: s.backend,
+    standardize: s.standardize,
+    ...(s.classWeight !== undefined ? { classWeight: s.classWeight } : {}),
+    ...(split.test.length > 0 ? { validationRows: split.test } : {}),
   };
-  say(
-    `split: ${split.train.length} rows for training, ${split.test.length} held out` +
-      (split.test.length > 0 ? ` (${labels ? 'stratified, ' : ''}seed ${s.seed})` : '') +
-      (scaler ? `; features standardised with the training part's statistics` : ''),
-  );
-
-  // --- the network ------------------------------------------------------------------------------------
-  const networkPlan = planNetwork(featureNames.length, s.hidden, s.activation, choice.task, classes?.length ?? 0);
-  let net = new Network(networkPlan.dims, networkPlan.activations, { seed: s.seed, backend: s.backend, initializer: networkPlan.initializer });
-  net.metadata = toMetadata(info);
-  const rates = { learningRate: s.learningRate, weightDecay: s.weightDecay };
-  const optimizer: Optimizer = s.optimizer === 'adam' ? new Adam(rates) : new SGD(rates);
-  const targetsOf = (indices: Uint32Array): Matrix => {
-    if (labels) return classTargets(Int32Array.from(indices, (i) => labels[i]!), classes!.length);
-    const t = targetStandardize ?? { mean: 0, scale: 1 };
-    return new Matrix(indices.length, 1, Float64Array.from(indices, (i) => (values![i]! - t.mean) / t.scale));
-  };
-  const xTrain = prepareInputs(info, xTrainRaw);
-  const yTrain = targetsOf(split.train);
-  const validation = split.test.length > 0 ? ([prepareInputs(info, xTestRaw), targetsOf(split.test)] as const) : undefined;
-  const activationNames = net.layers.map((l) => l.activation.name);
-  const blas = blasFacts(s.backend);
-  const optimizerText = `${s.optimizer} (learning rate ${s.learningRate}${s.weightDecay > 0 ? `, weight decay ${s.weightDecay}` : ''})`;
-  say(
-    `network: ${describeLayers(net.dims, activationNames)}, ${parameterCount(net.dims)} parameters, ${lossLabel(networkPlan.loss.name)}, ` +
-      `${optimizerText}, batch ${s.batchSize}, ${s.epochs} epochs, seed ${s.seed}`,
-  );
-  say(`backend: ${s.backend}, ${describeBlas(blas)}`);
+  const featureCount = layout.names.length - targets.length;
+  say(`data: ${name}, ${objects.length} rows, ${featureCount} features, target ${targets.map((t) => describeTarget(layout, t)).join(', ')}${skipped > 0 ? `; ${skipped} rows without a target left out` : ''}`);
 
   // --- training ----------------------------------------------------------------------------------------
   // A regression trains on the standardised target; its results table is in the target's units: say which.
-  const lossScale = choice.task === 'regression' && targetStandardize ? 'standardised target' : undefined;
+  const lossScale = task === 'regression' && s.standardize ? 'standardised target' : undefined;
   const progress = createProgress(progressMode(io.stderr, s.quiet), io.stderr, s.epochs, lossScale);
   const curve = { loss: [] as number[], valLoss: [] as number[] };
   const controller = new AbortController();
   const interrupt = () => controller.abort(new Error('interrupted (SIGINT)'));
   process.once('SIGINT', interrupt);
-  const started = process.hrtime.bigint();
+  const model = new TableModel();
+  const blas = blasFacts(s.backend);
+  const optimizerText = `${s.optimizer} (learning rate ${s.learningRate}${s.weightDecay > 0 ? `, weight decay ${s.weightDecay}` : ''})`;
+  // What was done to each column and the network, said once they are known and before training starts.
+  const preamble = (columns: ColumnSummary[], target: TargetEncoder, net: Network<Dtype>, loss: Loss): void => {
+    const classes = target.task === 'classification' ? target.classes : null;
+    say(`task: ${task}${classes ? ` into ${classes.length} classes (${preview(classes)})` : ''}: ${reason}`);
+    say('columns:');
+    for (const line of formatColumns(columns)) say(line);
+    say(
+      `split: ${split.train.length} rows for training, ${split.test.length} held out` +
+        (split.test.length > 0 ? ` (${task === 'classification' ? 'stratified, ' : ''}seed ${s.seed})` : '') +
+        (s.standardize ? `; inputs standardised with the training part's statistics` : ''),
+    );
+    say(
+      `network: ${describeLayers(net.dims, net.layers.map((l) => l.activation.name))}, ${parameterCount(net.dims)} parameters, ${lossLabel(loss.name)}, ` +
+        `${optimizerText}, batch ${s.batchSize}, ${s.epochs} epochs, seed ${s.seed}${s.classWeight !== undefined ? ', class weights balanced' : ''}`,
+    );
+    say(`backend: ${s.backend}, ${describeBlas(blas)}`);
+  };
+  // --redis: the same fitAsync on a queue worker (remote-fit.ts), its progress driving the same bar and
+  // its epochs the same curve; the trained network comes back as bytes, the same as a local run's.
+  const onQueue = async (net: Network, x: Matrix, y: Matrix, fitOptions: FitAsyncOptions & { validationData?: readonly [Matrix, Matrix] }): Promise<Network> => {
+    const onProgress = (p: TrainingProgress) =>
+      p.type === 'epoch' ? progress.epoch(p.epoch, p.loss, p.valLoss, task === 'classification' ? p.valAccuracy : undefined) : progress.batch(p.epoch, p.progress);
+    const remote = await fitOnQueue(net, x, y, fitOptions, { url: s.redis!, queue: s.queue, signal: controller.signal, onProgress });
+    curve.loss.push(...remote.epochs.map((e) => e.loss));
+    curve.valLoss.push(...remote.epochs.flatMap((e) => (e.valLoss === undefined ? [] : [e.valLoss])));
+    return remote.net;
+  };
+  let started = process.hrtime.bigint();
   try {
-    const fitOptions = {
-      loss: networkPlan.loss,
-      epochs: s.epochs,
-      batchSize: s.batchSize,
-      optimizer,
-      log: null,
-      // The per-epoch curve comes from onEpochEnd (free); the whole-set loss is measured once, at the end.
-      logEvery: s.epochs,
-      ...(validation ? { validationData: validation } : {}),
+    await model.fitAsync(split.train, {
+      ...options,
+      ...(s.redis !== undefined ? { fitNetwork: onQueue } : {}),
       signal: controller.signal,
+      onPrepared: ({ columns, target, network, loss }) => {
+        preamble(columns, target, network, loss);
+        started = process.hrtime.bigint();
+      },
       onEpochEnd: (epoch, logs) => {
         curve.loss.push(logs.loss);
         if (logs.valLoss !== undefined) curve.valLoss.push(logs.valLoss);
-        progress.epoch(epoch, logs.loss, logs.valLoss, labels ? logs.valAccuracy : undefined);
+        progress.epoch(epoch, logs.loss, logs.valLoss, task === 'classification' ? logs.valAccuracy : undefined);
       },
       onBatchEnd: (_batch, logs) => progress.batch(logs.epoch, logs.progress),
-    } satisfies FitAsyncOptions;
-    if (s.redis === undefined) {
-      await net.fitAsync(xTrain, yTrain, fitOptions);
-    } else {
-      // The same fitAsync on a queue worker (remote-fit.ts): its progress drives the same bar.
-      const onProgress = (p: TrainingProgress) =>
-        p.type === 'epoch' ? progress.epoch(p.epoch, p.loss, p.valLoss, labels ? p.valAccuracy : undefined) : progress.batch(p.epoch, p.progress);
-      const remote = await fitOnQueue(net, xTrain, yTrain, fitOptions, { url: s.redis, queue: s.queue, signal: controller.signal, onProgress });
-      net = remote.net;
-      curve.loss.push(...remote.epochs.map((e) => e.loss));
-      curve.valLoss.push(...remote.epochs.flatMap((e) => (e.valLoss === undefined ? [] : [e.valLoss])));
-    }
+    });
+  } catch (error) {
+    throw withLines(error, s.file, read.lines, layout);
   } finally {
     progress.stop();
     process.off('SIGINT', interrupt);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const samplesPerSecond = (split.train.length * s.epochs) / seconds;
+  const net = model.network;
+  const spec = model.spec;
+  const classes = spec.target.task === 'classification' ? spec.target.classes : null;
+  const activationNames = net.layers.map((l) => l.activation.name);
 
   // --- results ------------------------------------------------------------------------------------------
   const parts: PartResult[] = [];
-  const trainTruth = (indices: Uint32Array) => Int32Array.from(indices, (i) => labels![i]!);
-  const trainValues = (indices: Uint32Array) => Float64Array.from(indices, (i) => values![i]!);
-  for (const [partName, indices, x] of [
-    ['held-out', split.test, xTestRaw],
-    ['training', split.train, xTrainRaw],
+  const evaluations: Record<string, TableEvaluation> = {};
+  for (const [partName, rows] of [
+    ['held-out', split.test],
+    ['training', split.train],
   ] as const) {
-    if (indices.length === 0) continue;
-    parts.push(labels ? evaluateClassification(partName, net, info, x, trainTruth(indices)) : evaluateRegression(partName, net, info, x, trainValues(indices)));
+    if (rows.length === 0) continue;
+    const evaluation = model.evaluate(rows);
+    evaluations[partName] = evaluation;
+    parts.push(...partsOf(partName, evaluation));
   }
-  info.training = {
+  const training: TrainingRecord = {
     file: s.file,
-    rows,
+    rows: objects.length,
     trainRows: split.train.length,
     testRows: split.test.length,
     epochs: s.epochs,
     // No fit time here: it differs between two runs, and the same seed must give the same model file.
     settings: settingsRecord(s),
     loss: curve.loss.map(round),
-    valLoss: validation ? curve.valLoss.map(round) : null,
+    valLoss: split.test.length > 0 ? curve.valLoss.map(round) : null,
   };
-  net.metadata = toMetadata(info);
-  if (s.out !== undefined) await net.save(s.out);
+  net.metadata = { ...net.metadata, cli: 2, file: s.file, training } as unknown as ModelMetadata;
+  if (s.out !== undefined) await model.save(s.out);
+  const columns = model.describeColumns();
   const reportData: ReportData = {
     title: `blasnet train ${name}`,
     command: io.commandLine,
     created: new Date(),
-    task: choice.task,
-    taskReason: choice.reason,
+    task,
+    taskReason: reason,
     classes,
-    data: { file: name, rows, target: describeColumn(layout, targetColumn), features: featureNames, trainRows: split.train.length, testRows: split.test.length, standardized: s.standardize },
-    network: { dims: net.dims, activations: activationNames, loss: lossLabel(networkPlan.loss.name), optimizer: optimizerText, parameters: parameterCount(net.dims), file: s.out ?? null },
+    data: { file: name, rows: objects.length, target: targets.map((t) => describeTarget(layout, t)).join(', '), features: model.inputNames(), trainRows: split.train.length, testRows: split.test.length, standardized: s.standardize },
+    columns,
+    network: { dims: net.dims, activations: activationNames, loss: lossLabel(net.loss?.name), optimizer: optimizerText, parameters: parameterCount(net.dims), file: s.out ?? null },
     settings: [...settingsFlags(settingsRecord(s)), ['--out', s.out ?? '(not saved)']],
     settingsNote: 'Every flag of this run, defaults included.',
     history: {
       loss: curve.loss,
-      valLoss: validation ? curve.valLoss : null,
-      lossName: choice.task === 'regression' && targetStandardize ? 'MSE (standardised target)' : lossLabel(networkPlan.loss.name),
+      valLoss: split.test.length > 0 ? curve.valLoss : null,
+      lossName: task === 'regression' && s.standardize ? 'MSE (standardised target)' : lossLabel(net.loss?.name),
     },
     parts,
     timing: { seconds, samplesPerSecond },
@@ -346,14 +377,27 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   if (s.report !== undefined) await writeReport(s.report, reportData);
 
   if (s.json) {
-    await write(io.stdout, `${JSON.stringify(jsonResult(s, info, parts, net, seconds, samplesPerSecond, curve, optimizerText))}\n`);
+    await write(io.stdout, `${JSON.stringify(jsonResult(s, task, classes, targets, featureCount, training, parts, evaluations, columns, skipped, net, seconds, samplesPerSecond, curve, optimizerText))}\n`);
     return 0;
   }
   if (!s.quiet) io.stdout.write(`fit: ${s.epochs} epochs in ${seconds.toFixed(3)} s (${Math.round(samplesPerSecond)} samples/s)\n`);
   await write(io.stdout, printable(resultsText(parts, classes)));
+  for (const [partName, evaluation] of Object.entries(evaluations)) {
+    if (evaluation.task === 'classification') io.stdout.write(printable(`${partName} balanced accuracy: ${evaluation.balancedAccuracy.toFixed(4)}, macro F1: ${evaluation.macroF1.toFixed(4)}\n`));
+  }
+  const unseen = evaluations['held-out']?.unseen ?? {};
+  if (Object.keys(unseen).length > 0) {
+    io.stdout.write(printable(`held-out categories never seen in training (encoded as all zeros): ${Object.entries(unseen).map(([c, n]) => `${JSON.stringify(c)} ${n}`).join(', ')}\n`));
+  }
   if (s.out !== undefined) say(`model saved to ${s.out}`);
   if (s.report !== undefined) say(`report written to ${s.report}`);
   return 0;
+}
+
+/** `column 5 ("species")`, or `column 5` without names, or `"species"` for JSON rows. */
+function describeTarget(layout: TableLayout, column: string): string {
+  const j = layout.names.indexOf(column);
+  return layout.header.kind === 'names' ? `column ${j + 1} (${JSON.stringify(column)})` : `column ${j + 1}`;
 }
 
 /** Keeps the model file small: a loss curve needs no more than 6 significant digits. */
@@ -368,38 +412,57 @@ function preview(names: readonly string[]): string {
 /** `--json`'s object. */
 function jsonResult(
   s: TrainSettings,
-  info: ModelInfo,
+  task: Task,
+  classes: readonly string[] | null,
+  targets: readonly string[],
+  features: number,
+  training: TrainingRecord,
   parts: PartResult[],
-  net: Network,
+  evaluations: Record<string, TableEvaluation>,
+  columns: ColumnSummary[],
+  skipped: number,
+  net: Network<Dtype>,
   seconds: number,
   samplesPerSecond: number,
   curve: { loss: number[]; valLoss: number[] },
   optimizer: string,
 ): Record<string, unknown> {
   const heldOut = parts.find((p) => p.name === 'held-out');
-  const training = parts.find((p) => p.name === 'training')!;
-  const metrics: Record<string, number | null> = {};
-  if (training.kind === 'classification') {
-    metrics.trainAccuracy = training.accuracy;
+  const trainPart = parts.find((p) => p.name === 'training' || p.name.startsWith('training '))!;
+  const metrics: Record<string, unknown> = {};
+  if (trainPart.kind === 'classification') {
+    const test = evaluations['held-out'];
+    const fit = evaluations.training!;
+    metrics.trainAccuracy = trainPart.accuracy;
     metrics.testAccuracy = heldOut?.kind === 'classification' ? heldOut.accuracy : null;
+    metrics.trainBalancedAccuracy = fit.task === 'classification' ? fit.balancedAccuracy : null;
+    metrics.testBalancedAccuracy = test?.task === 'classification' ? test.balancedAccuracy : null;
+    metrics.trainMacroF1 = fit.task === 'classification' ? fit.macroF1 : null;
+    metrics.testMacroF1 = test?.task === 'classification' ? test.macroF1 : null;
   } else {
-    metrics.trainMse = training.mse;
-    metrics.trainMae = training.mae;
-    metrics.trainR2 = training.r2;
+    metrics.trainMse = trainPart.mse;
+    metrics.trainMae = trainPart.mae;
+    metrics.trainR2 = trainPart.r2;
     metrics.testMse = heldOut?.kind === 'regression' ? heldOut.mse : null;
     metrics.testMae = heldOut?.kind === 'regression' ? heldOut.mae : null;
     metrics.testR2 = heldOut?.kind === 'regression' ? heldOut.r2 : null;
+    const per = (e: TableEvaluation | undefined) => (e?.task === 'regression' ? e.targets : null);
+    metrics.targets = { training: per(evaluations.training), heldOut: per(evaluations['held-out']) };
   }
   return {
     command: 'train',
     file: s.file,
-    task: info.task,
-    target: info.target.name ?? info.target.column + 1,
-    classes: info.classes,
-    features: info.features.length,
-    rows: info.training!.rows,
-    trainRows: info.training!.trainRows,
-    testRows: info.training!.testRows,
+    task,
+    target: targets.length === 1 ? targets[0]! : targets,
+    classes,
+    features,
+    inputs: net.inputs,
+    columns,
+    rows: training.rows,
+    skippedRows: skipped,
+    trainRows: training.trainRows,
+    testRows: training.testRows,
+    unseen: evaluations['held-out']?.unseen ?? {},
     epochs: s.epochs,
     seconds,
     samplesPerSecond,

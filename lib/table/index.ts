@@ -1,0 +1,12 @@
+/** The table layer's public surface (re-exported by lib/index.ts). */
+export { TableModel, regressionMetrics } from './model';
+export type { ClassificationEvaluation, ColumnSummary, Prediction, RegressionEvaluation, TableEvaluation, TableLoadOptions, TableSpec, TargetMetrics } from './model';
+export type { TableFitAsyncOptions, TableFitOptions } from './options';
+export { DEFAULT_MAX_CATEGORIES, DEFAULT_MIN_FREQUENCY } from './options';
+export { DEFAULT_MISSING } from './cells';
+export type { ColumnKind } from './infer';
+export type { ParsedTable, Row, TableRows } from './rows';
+export type { Label } from './target';
+export { splitRows } from './split';
+export type { SplitRowsOptions } from './split';
+export { formatColumns } from './describe';
