@@ -34,22 +34,3 @@ export interface RegressionPart {
 
 /** What one part of the rows measured. */
 export type PartResult = ClassificationPart | RegressionPart;
-
-/** MSE, MAE and R^2 of `predicted` against `actual`. */
-export function regressionMetrics(actual: ArrayLike<number>, predicted: ArrayLike<number>): { mse: number; mae: number; r2: number } {
-  const n = actual.length;
-  if (n === 0) return { mse: 0, mae: 0, r2: 0 };
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += actual[i]!;
-  mean /= n;
-  let sse = 0;
-  let sae = 0;
-  let sst = 0;
-  for (let i = 0; i < n; i++) {
-    const error = actual[i]! - predicted[i]!;
-    sse += error * error;
-    sae += Math.abs(error);
-    sst += (actual[i]! - mean) ** 2;
-  }
-  return { mse: sse / n, mae: sae / n, r2: sst === 0 ? (sse === 0 ? 1 : 0) : 1 - sse / sst };
-}

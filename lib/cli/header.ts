@@ -8,6 +8,7 @@
  * breast_cancer.csv) start with `n_samples,n_features,class name,class name,...`, e.g.
  * `150,4,setosa,versicolor,virginica`; the class names then name the integer labels 0, 1, 2.
  */
+import { DataError } from './errors';
 import { parseNumber } from './number';
 
 /** `--header`: detect, or say. */
@@ -65,4 +66,18 @@ export function repeatedNames(names: readonly string[]): { name: string; columns
   const columns = new Map<string, number[]>();
   names.forEach((name, j) => columns.set(name, [...(columns.get(name) ?? []), j + 1]));
   return [...columns].filter(([, at]) => at.length > 1).map(([name, at]) => ({ name, columns: at }));
+}
+
+/**
+ * Refuses a header that names a column more than once: columns are found by name, so a repeated name
+ * would read the first such column twice. Cells are trimmed as they are read, so " a" and "a" are one name.
+ */
+export function refuseRepeatedNames(header: Header, names: readonly string[], source: string, line: number): void {
+  const repeated = header.kind === 'names' ? repeatedNames(names) : [];
+  if (repeated.length === 0) return;
+  const list = repeated.map(({ name, columns }) => `${JSON.stringify(name)} (columns ${columns.join(', ')})`).join(', ');
+  throw new DataError(
+    'ERR_CSV_DUPLICATE_COLUMN',
+    `${source}, line ${line}: the header names ${repeated.length === 1 ? 'a column' : 'columns'} more than once: ${list}; columns are found by name, so give each its own`,
+  );
 }

@@ -12,7 +12,7 @@ import type { Row } from '../table/rows';
 import { fileKind } from '../input-limits';
 import { displayName, MAX_RECORD_CHARS, readRecords, type CsvOptions, type CsvRecord } from './csv';
 import { DataError, fileError } from './errors';
-import { columnNames, detectHeader, repeatedNames, type Header, type HeaderMode } from './header';
+import { columnNames, detectHeader, refuseRepeatedNames, type Header, type HeaderMode } from './header';
 import { parseNumber } from './number';
 import type { TableLayout } from './table';
 
@@ -223,16 +223,7 @@ async function* readCsvChunks(file: string, options: RowOptions, chunkRows: numb
     if (firstRow === undefined) throw new DataError('ERR_CSV_EMPTY', `${name} holds a header line but no data rows`);
     const widthRecord = header.kind === 'names' ? first.value : firstRow;
     const layout: TableLayout = { file, header, names: columnNames(header, widthRecord.cells.length), width: widthRecord.cells.length, widthLine: widthRecord.line };
-    // Columns are found by name, so a repeated header name would read the first column twice. Cells are
-    // trimmed as they are read, so " a" and "a" are one name here too.
-    const repeated = header.kind === 'names' ? repeatedNames(layout.names) : [];
-    if (repeated.length > 0) {
-      const list = repeated.map(({ name: n, columns }) => `${JSON.stringify(n)} (columns ${columns.join(', ')})`).join(', ');
-      throw new DataError(
-        'ERR_CSV_DUPLICATE_COLUMN',
-        `${name}, line ${widthRecord.line}: the header names ${repeated.length === 1 ? 'a column' : 'columns'} more than once: ${list}; columns are found by name, so give each its own`,
-      );
-    }
+    refuseRepeatedNames(header, layout.names, name, widthRecord.line);
     onLayout(layout);
     let rows: string[][] = [];
     let lines: number[] = [];

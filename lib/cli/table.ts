@@ -7,7 +7,7 @@
 import { Matrix } from '../matrix';
 import { displayName, readRecords, type CsvOptions, type CsvRecord } from './csv';
 import { DataError } from './errors';
-import { columnNames, detectHeader, repeatedNames, type Header, type HeaderMode } from './header';
+import { columnNames, detectHeader, refuseRepeatedNames, type Header, type HeaderMode } from './header';
 import { parseNumber } from './number';
 
 /** What is known once the first lines are read. */
@@ -73,15 +73,7 @@ export async function* readTableChunks(
       width: widthRecord.cells.length,
       widthLine: widthRecord.line,
     };
-    // Cells are trimmed as they are read, so " a" and "a" are one name here too.
-    const repeated = header.kind === 'names' ? repeatedNames(layout.names) : [];
-    if (repeated.length > 0) {
-      const list = repeated.map(({ name: n, columns }) => `${JSON.stringify(n)} (columns ${columns.join(', ')})`).join(', ');
-      throw new DataError(
-        'ERR_CSV_DUPLICATE_COLUMN',
-        `${name}, line ${widthRecord.line}: the header names ${repeated.length === 1 ? 'a column' : 'columns'} more than once: ${list}; columns are found by name, so give each its own`,
-      );
-    }
+    refuseRepeatedNames(header, layout.names, name, widthRecord.line);
     const plan = choose(layout);
     const featureCount = plan.features.length;
     let buffer = new Float64Array(chunkRows * featureCount);

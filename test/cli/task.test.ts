@@ -3,7 +3,7 @@
  * scikit-learn's order; the regression metrics against hand-computed values.
  */
 import { DataError, UsageError } from '../../lib/cli/errors';
-import { regressionMetrics } from '../../lib/cli/evaluation';
+import { regressionMetrics } from '../../lib/table/model';
 import type { Header } from '../../lib/cli/header';
 import { classTargets, planNetwork } from '../../lib/cli/network-plan';
 import { chooseTask, encodeClasses, encodeValues } from '../../lib/cli/task';
