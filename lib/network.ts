@@ -151,7 +151,6 @@ function checkDims(dims: unknown): number[] {
     throw invalid('ERR_INVALID_DIMS', 'dims', `at most ${MAX_LAYERS} layers (${MAX_LAYERS + 1} sizes), the kernels' limit`, dims);
   }
   // Refuse before allocating what cannot be allocated, rather than dying in the allocator.
-  let parameters = 0;
   for (let i = 0; i + 1 < dims.length; i++) {
     const weights = dims[i] * dims[i + 1];
     if (weights > MAX_ELEMENTS) {
@@ -160,7 +159,6 @@ function checkDims(dims: unknown): number[] {
         `Layer ${i} would have ${dims[i]} x ${dims[i + 1]} = ${weights} weights, more than one array can hold (${MAX_ELEMENTS})`,
       );
     }
-    parameters += weights + dims[i + 1];
   }
   return dims.slice();
 }

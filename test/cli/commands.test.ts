@@ -51,7 +51,7 @@ describe('blasnet train', () => {
     expect(trained.stdout).toMatch(/^split: 120 rows for training, 30 held out \(stratified, seed 1\)/m);
     expect(trained.stdout).toMatch(/^network: 4-32-3 \(relu, softmax\), 259 parameters, cross-entropy, adam \(learning rate 0\.001\)/m);
     expect(trained.stdout).toMatch(/^fit: 150 epochs in \d+\.\d{3} s \(\d+ samples\/s\)$/m);
-    expect(trained.stdout).toMatch(/classification report, held-out \(30 rows\):\n\n {14}precision {4}recall  f1-score   support\n\n {6}setosa/);
+    expect(trained.stdout).toMatch(/classification report, held-out \(30 rows\):\n\n {14}precision {4}recall {2}f1-score {3}support\n\n {6}setosa/);
     expect(trained.stdout).toMatch(/classification report, training \(120 rows\):/);
     const heldOut = Number(/^held-out accuracy: (\d\.\d{4})$/m.exec(trained.stdout)?.[1]);
     const training = Number(/^training accuracy: (\d\.\d{4})$/m.exec(trained.stdout)?.[1]);
