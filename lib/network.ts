@@ -38,7 +38,7 @@ import {
   type FitOptions,
   type ResolvedFitOptions,
 } from './train/options';
-import { evaluationCapacity, trainingWorkspaceServesEvaluation, type TrainingTarget } from './train/trainer';
+import { evaluationCapacity, trainingWorkspaceServesEvaluation } from './train/trainer';
 import { rowWeights, type WeightOptions } from './train/sample-weights';
 import { prepareData } from './train/validation';
 import { weightedGradients } from './train/weighted';
@@ -213,7 +213,9 @@ function checkActivations(activations: unknown, layerCount: number): Activation[
  * const probabilities = net.predict(x); // rows x 10
  * ```
  */
-export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
+// Not `implements TrainingTarget`: that interface names members marked internal, which the published .d.ts
+// leaves out (stripInternal); the training calls check the fit where a Network is handed to them.
+export class Network<D extends Dtype = 'float64'> {
   /** Layer sizes, inputs first. */
   readonly dims: readonly number[];
   /** The layers, input side first. Their weights and biases may be read and written in place. */

@@ -162,7 +162,7 @@ describe('the pool under fitAsync', () => {
   });
 
   (process.platform === 'linux' ? it : it.skip)('lowers the training threads’ priority by niceIncrement, and only theirs (Linux)', async () => {
-    const nice = () => fs.readdirSync('/proc/self/task').map((tid: string) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
+    const nice = () => fs.readdirSync('/proc/self/task').map((tid: string) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
     configurePool({ size: 1, niceIncrement: 7 });
     let during: number[] = [];
     await network(1).fitAsync(x, y, { ...settings, epochs: 2, onEpochEnd: () => void (during = nice()) });
