@@ -111,4 +111,10 @@ export const WORKSPACE_RULE = 'capacity*(d_0+(d_1+...+d_L)+2*d_L+max(d_1,...,d_{
 
 /** As native/kernels/network.h's kMaxLayers. */
 export const MAX_LAYERS = 256;
+
+/**
+ * The largest dimension (rows, columns, layer size) a kernel accepts: BLAS takes dimensions as int.
+ * native/bindings/args.h's kMaxDimension is the same number.
+ */
+export const MAX_DIMENSION = 2147483647;
 const ACTIVATION_CODES = 6;
