@@ -90,12 +90,13 @@ export class Network<D extends Dtype = 'float64'> {
   metadata: ModelMetadata = {};
   /** @internal The flat buffer layout shared with the kernels. */
   readonly layout: NetworkLayout;
-  /** @internal The layout in the Int32Array form the kernels take. */
-  readonly layoutCode: Int32Array;
+  /** @internal The layout as the kernels take it: layout.encode()'s Int32Array [L, d_0..d_L, f_1..f_L]. */
+  readonly encodedLayout: Int32Array;
 
   /** @internal The generator of initial weights and shuffling (its state is saved with the model). */
   readonly random: Random;
-  private predictWorkspace: Workspace | undefined;
+  /** The workspace of predict, loss and validation passes (see evaluationWorkspace), kept between calls. */
+  private keptEvaluationWorkspace: Workspace | undefined;
   private readonly predictFloat32Buffers = new Float32Scratch();
   /** @internal The loss of the last fit, kept so a saved and reloaded network trains on with the same one. */
   trainedLoss: Loss | undefined;
@@ -120,7 +121,7 @@ export class Network<D extends Dtype = 'float64'> {
     this.seed = given.seed === undefined ? randomInt(2 ** 48 - 1) : integerIn('options.seed', given.seed, 0);
     this.backend = resolveBackend((given.backend ?? 'native') as BackendName | Backend);
     this.dtype = checkDtype(given.dtype ?? 'float64') as D;
-    const initializer = checkInitializer(given.initializer ?? 'xavier');
+    const initializer = checkInitializer(given.initializer ?? 'lecunNormal');
     this.random = new Random(this.seed);
     const restored = (options as { [RESTORE]?: Restored })[RESTORE];
     this.layout = new NetworkLayout(this.dims, acts.map((a) => a.code));
@@ -130,7 +131,7 @@ export class Network<D extends Dtype = 'float64'> {
       `A network of dims ${JSON.stringify(this.dims)} (${this.layout.parameterCount} ${this.dtype} parameters)`,
       'its parameters and their gradients, which every training needs',
     );
-    this.layoutCode = this.layout.encode();
+    this.encodedLayout = this.layout.encode();
     this.parameters = allocateParameters(this.layout.parameterCount, this.dims, this.dtype) as FloatArrayOf<D>;
     this.layers = buildLayers(this.layout, this.dims, acts, this.parameters, restored ? undefined : initializer, this.random);
     if (restored) {
@@ -460,10 +461,10 @@ export class Network<D extends Dtype = 'float64'> {
   /** A workspace for loss and predict passes (see evaluationCapacity), grown when needed and then kept. */
   private evaluationWorkspace(rows: number): Workspace {
     const wanted = evaluationCapacity(this.layout, this.dtype, rows);
-    if (!this.predictWorkspace || this.predictWorkspace.capacity < wanted) {
-      this.predictWorkspace = new Workspace(this.layout, wanted, this.dtype);
+    if (!this.keptEvaluationWorkspace || this.keptEvaluationWorkspace.capacity < wanted) {
+      this.keptEvaluationWorkspace = new Workspace(this.layout, wanted, this.dtype);
     }
-    return this.predictWorkspace;
+    return this.keptEvaluationWorkspace;
   }
 }
 

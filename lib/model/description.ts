@@ -4,7 +4,7 @@
  */
 import { ACTIVATIONS, type Activation } from '../activations';
 import { MAX_DIMENSION, MAX_LAYERS } from '../backend/layout';
-import { ModelFormatError, ValueError } from '../errors';
+import { ModelFormatError, ValueError, type BlasnetErrorCode } from '../errors';
 import { LOSSES, type Loss } from '../losses';
 import type { Dtype } from '../matrix';
 import { optimizerFromConfig, type OptimizerConfig } from '../optimizers';
@@ -116,7 +116,7 @@ export function headerOf(model: ModelDescription): ModelHeader {
 }
 
 /** Fails with a ModelFormatError naming the source. */
-export type Fail = (code: string, problem: string) => never;
+export type Fail = (code: BlasnetErrorCode, problem: string) => never;
 
 /** A {@link Fail} whose messages start "Cannot load the model <source>: ". */
 export function failure(source: string): Fail {

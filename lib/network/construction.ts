@@ -6,7 +6,7 @@ import { findActivation, type Activation } from '../activations';
 import type { FloatArray } from '../backend/kernels';
 import { MAX_DIMENSION, MAX_LAYERS, type NetworkLayout } from '../backend/layout';
 import { ValueError } from '../errors';
-import { INITIALIZER_NAMES, initialize, type InitializerName } from '../initializers';
+import { INITIALIZER_CHOICES, INITIALIZER_NAMES, initialize, type InitializerName } from '../initializers';
 import type { Layer } from '../layer';
 import { MAX_ELEMENTS, type Dtype, type FloatArrayOf } from '../matrix';
 import type { Random } from '../random';
@@ -86,7 +86,7 @@ export function checkDtype(dtype: unknown): Dtype {
 
 export function checkInitializer(initializer: unknown): InitializerName {
   if (!INITIALIZER_NAMES.includes(initializer as InitializerName)) {
-    throw invalid('ERR_INVALID_ARGUMENT', 'options.initializer', `one of ${INITIALIZER_NAMES.map((n) => `'${n}'`).join(', ')}`, initializer);
+    throw invalid('ERR_INVALID_ARGUMENT', 'options.initializer', INITIALIZER_CHOICES, initializer);
   }
   return initializer as InitializerName;
 }

@@ -39,7 +39,7 @@ export function batchGradients<D extends Dtype>(
   const value = rowWeight !== undefined
     ? weightedGradients(net, workspace, gradients, lossFn, inDtype(input, net.dtype), inDtype(targets, net.dtype), rowWeight, rows, 0, input.rows)
     : net.backend.networkGradients(
-      net.layoutCode,
+      net.encodedLayout,
       net.parameters,
       gradients,
       workspace.buffer,

@@ -25,7 +25,7 @@ export interface NetworkOptions<D extends Dtype = Dtype> {
    */
   dtype?: D;
   /**
-   * How the weights start (biases start at 0): `'xavier'` (default, the seed's: N(0, 1) / sqrt(fan_in)),
+   * How the weights start (biases start at 0): `'lecunNormal'` (default, LeCun normal: N(0, 1) / sqrt(fan_in); `'xavier'` is its former name),
    * `'he'` (N(0, 1) * sqrt(2 / fan_in), for ReLU layers) or `'glorotUniform'` (U(+-sqrt(6 / (fan_in +
    * fan_out))), Keras's default). Drawn from the seeded generator: a float32 network starts from the same
    * numbers as a float64 one, rounded.

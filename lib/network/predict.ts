@@ -10,7 +10,7 @@ import type { Workspace } from '../train/workspace';
 /** What a forward pass needs of its network (Network passes itself). */
 export interface ForwardSource {
   readonly backend: Backend;
-  readonly layoutCode: Int32Array;
+  readonly encodedLayout: Int32Array;
   readonly parameters: Float64Array | Float32Array;
   readonly inputs: number;
   readonly outputs: number;
@@ -39,7 +39,7 @@ export function forwardRows(net: ForwardSource, input: Matrix, out: Matrix, work
     const rows = Math.min(workspace.capacity, input.rows - start);
     // One chunk (the common case) writes straight into the result, with no view to allocate.
     const target = start === 0 ? out.data : out.data.subarray(start * net.outputs);
-    net.backend.networkForward(net.layoutCode, net.parameters, workspace.buffer, workspace.capacity, input.data, start, rows, target);
+    net.backend.networkForward(net.encodedLayout, net.parameters, workspace.buffer, workspace.capacity, input.data, start, rows, target);
   }
 }
 
@@ -63,7 +63,7 @@ function forwardFloat32(net: ForwardSource, input: Matrix, out: Matrix, workspac
       probe += buffers.x[i]! * 0;
     }
     if (probe !== 0) assertFinite({ rows, cols: inputs, data: buffers.x.subarray(0, count) }, 'x', start);
-    net.backend.networkForward(net.layoutCode, net.parameters, workspace.buffer, capacity, buffers.x, 0, rows, buffers.y);
+    net.backend.networkForward(net.encodedLayout, net.parameters, workspace.buffer, capacity, buffers.x, 0, rows, buffers.y);
     const outBase = start * outputs;
     const produced = rows * outputs;
     for (let i = 0; i < produced; i++) out.data[outBase + i] = buffers.y[i]!;

@@ -44,7 +44,7 @@ export function trainingWorkspaceServesEvaluation(layout: NetworkLayout, dtype: 
 export interface TrainingTarget {
   readonly backend: Backend;
   readonly layout: NetworkLayout;
-  readonly layoutCode: Int32Array;
+  readonly encodedLayout: Int32Array;
   readonly dtype: Dtype;
   readonly parameters: FloatArray;
 }
@@ -103,7 +103,7 @@ export class Trainer {
   trainBatch(batch: number, learningRate: number, keepOnNonFinite = false): number {
     const start = batch * this.batchSize;
     const rows = Math.min(this.batchSize, this.rows - start);
-    const { backend, layoutCode, parameters } = this.net;
+    const { backend, encodedLayout, parameters } = this.net;
     // Plain SGD is applied by the gradient kernel itself, in the same call, when a non-finite loss should
     // skip the update (the kernel's rule); otherwise the optimizer's own kernel follows.
     if (this.weights !== undefined) {
@@ -114,7 +114,7 @@ export class Trainer {
     }
     const fused = keepOnNonFinite && this.optimizer.plain;
     const loss = backend.networkGradients(
-      layoutCode,
+      encodedLayout,
       parameters,
       this.gradients,
       this.workspace.buffer,
@@ -160,9 +160,9 @@ export class Trainer {
   trainBatches(first: number, count: number, learningRate: number): number {
     const start = first * this.batchSize;
     const rows = Math.min(count * this.batchSize, this.rows - start);
-    const { backend, layoutCode, parameters } = this.net;
+    const { backend, encodedLayout, parameters } = this.net;
     const ran = backend.networkSteps(
-      layoutCode,
+      encodedLayout,
       parameters,
       this.gradients,
       this.workspace.buffer,
@@ -218,7 +218,7 @@ export function datasetLoss(net: TrainingTarget, workspace: Workspace, x: FloatM
   for (let start = 0; start < x.rows; start += workspace.capacity) {
     const rows = Math.min(workspace.capacity, x.rows - start);
     const chunk = net.backend.networkLoss(
-      net.layoutCode,
+      net.encodedLayout,
       net.parameters,
       workspace.buffer,
       workspace.capacity,

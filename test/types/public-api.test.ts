@@ -15,6 +15,7 @@ import {
   Network,
   Relu,
   Softmax,
+  type BlasnetErrorCode,
   type Dtype,
   type Evaluation,
   type FitOptions,
@@ -22,10 +23,12 @@ import {
   type History,
   type InitializerName,
   type LoadOptions,
+  type ModelBytes,
   type ModelJSON,
   type MatrixLike,
   type NetworkOptions,
   type Predictor,
+  type SaveOptions,
 } from 'blasnet';
 
 function typeChecks(): void {
@@ -33,6 +36,7 @@ function typeChecks(): void {
   expectTypeOf(new Network([2, 3], [Softmax])).toEqualTypeOf<Network<'float64'>>();
   expectTypeOf(new Network([2, 3], [Softmax], { dtype: 'float32' })).toEqualTypeOf<Network<'float32'>>();
   expectTypeOf<NetworkOptions['initializer']>().toEqualTypeOf<InitializerName | undefined>();
+  expectTypeOf<'lecunNormal'>().toExtend<InitializerName>();
   expectTypeOf<'xavier'>().toExtend<InitializerName>();
 
   const net = new Network([4, 8, 3], [Relu, Softmax]);
@@ -46,8 +50,10 @@ function typeChecks(): void {
   expectTypeOf<GradientResult<'float32'>['weights']>().toEqualTypeOf<Float32Array[]>();
   expectTypeOf<Adam>().toExtend<NonNullable<FitOptions['optimizer']>>();
 
-  // Saving.
-  expectTypeOf(net.toBuffer()).toExtend<Uint8Array>();
+  // Saving: SaveOptions is exported and is what every save method takes.
+  expectTypeOf(net.save).parameter(1).toEqualTypeOf<SaveOptions | undefined>();
+  expectTypeOf(net.toBuffer).parameter(0).toEqualTypeOf<SaveOptions | undefined>();
+  expectTypeOf(net.toBuffer()).toEqualTypeOf<ModelBytes>();
   expectTypeOf(net.toJSON()).toEqualTypeOf<ModelJSON>();
 
   // Loading: the requested dtype is the loaded network's static type.
@@ -57,9 +63,11 @@ function typeChecks(): void {
   expectTypeOf(Network.fromBuffer(new Uint8Array(0), { dtype: 'float32' })).toEqualTypeOf<Network<'float32'>>();
   expectTypeOf<LoadOptions['dtype']>().toEqualTypeOf<Dtype | 'any' | undefined>();
 
-  // Errors carry a string code.
-  expectTypeOf<BlasnetError['code']>().toBeString();
-  expectTypeOf<ModelFormatError['code']>().toBeString();
+  // Errors: every code is one of the documented union's members.
+  expectTypeOf<BlasnetError['code']>().toEqualTypeOf<BlasnetErrorCode>();
+  expectTypeOf<ModelFormatError['code']>().toExtend<BlasnetErrorCode>();
+  expectTypeOf<'ERR_MODEL_DTYPE'>().toExtend<BlasnetErrorCode>();
+  expectTypeOf<'ERR_NOT_A_CODE'>().not.toExtend<BlasnetErrorCode>();
 
   // Losses and activations are values of the exported types.
   expectTypeOf(CrossEntropy.name).toBeString();
