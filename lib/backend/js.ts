@@ -22,9 +22,8 @@ import { networkKernels } from './js-network';
 import { optimizerKernels } from './js-optimizers';
 import {
   ACTIVATION_COUNT,
-  ActivationCode,
   type FloatArray,
-  type IndexArray,
+  type Kernels,
   LOSS_COUNT,
   LossCode,
   REQUIRED_ACTIVATION,
@@ -134,18 +133,7 @@ function binaryCrossEntropyFromLogit(z: number, y: number): number {
   return (z > 0 ? z : 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
 }
 
-function gemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  A: FloatArray,
-  B: FloatArray,
-  beta: number,
-  C: FloatArray,
-): void {
+const gemm: Kernels['gemm'] = function gemm(transA, transB, m, n, k, alpha, A, B, beta, C) {
   expectCount('gemm', 10, arguments.length);
   const t = dispatchType('gemm', 'A', A);
   flag('gemm', 'transA', transA);
@@ -208,9 +196,9 @@ function gemm(
       }
     }
   }
-}
+};
 
-function axpy(n: number, alpha: number, X: FloatArray, Y: FloatArray): void {
+const axpy: Kernels['axpy'] = function axpy(n, alpha, X, Y) {
   expectCount('axpy', 4, arguments.length);
   const t = dispatchType('axpy', 'X', X);
   dimension('axpy', 'n', n);
@@ -220,9 +208,9 @@ function axpy(n: number, alpha: number, X: FloatArray, Y: FloatArray): void {
   disjoint('axpy', 'Y', Y, n, 'X', X, n, true);
   if (alpha === 0) return;
   for (let i = 0; i < n; i++) Y[i]! += alpha * X[i]!;
-}
+};
 
-function addBias(rows: number, cols: number, bias: FloatArray, Z: FloatArray): void {
+const addBias: Kernels['addBias'] = function addBias(rows, cols, bias, Z) {
   expectCount('addBias', 4, arguments.length);
   const t = dispatchType('addBias', 'bias', bias);
   dimension('addBias', 'rows', rows);
@@ -235,9 +223,9 @@ function addBias(rows: number, cols: number, bias: FloatArray, Z: FloatArray): v
     const row = i * cols;
     for (let j = 0; j < cols; j++) Z[row + j]! += bias[j]!;
   }
-}
+};
 
-function columnSums(rows: number, cols: number, A: FloatArray, out: FloatArray): void {
+const columnSums: Kernels['columnSums'] = function columnSums(rows, cols, A, out) {
   expectCount('columnSums', 4, arguments.length);
   const t = dispatchType('columnSums', 'A', A);
   dimension('columnSums', 'rows', rows);
@@ -251,16 +239,9 @@ function columnSums(rows: number, cols: number, A: FloatArray, out: FloatArray):
     const row = i * cols;
     for (let j = 0; j < cols; j++) out[j]! += A[row + j]!;
   }
-}
+};
 
-function gatherRows(
-  rows: number,
-  cols: number,
-  X: FloatArray,
-  indices: IndexArray,
-  indexOffset: number,
-  out: FloatArray,
-): void {
+const gatherRows: Kernels['gatherRows'] = function gatherRows(rows, cols, X, indices, indexOffset, out) {
   expectCount('gatherRows', 6, arguments.length);
   const t = dispatchType('gatherRows', 'X', X);
   dimension('gatherRows', 'rows', rows);
@@ -289,9 +270,9 @@ function gatherRows(
     const source = indices[indexOffset + i]! * cols;
     out.set(X.subarray(source, source + cols), i * cols);
   }
-}
+};
 
-function activationForward(activation: ActivationCode, rows: number, cols: number, Z: FloatArray, A: FloatArray): void {
+const activationForward: Kernels['activationForward'] = function activationForward(activation, rows, cols, Z, A) {
   expectCount('activationForward', 5, arguments.length);
   const t = dispatchType('activationForward', 'Z', Z);
   code('activationForward', 'activation', activation, ACTIVATION_COUNT);
@@ -301,17 +282,9 @@ function activationForward(activation: ActivationCode, rows: number, cols: numbe
   floatArray('activationForward', 'A', A, rows * cols, 'rows*cols', t);
   disjoint('activationForward', 'A', A, rows * cols, 'Z', Z, rows * cols, true);
   ACTIVATIONS[activation]!.forward(rows, cols, Z, A);
-}
+};
 
-function activationBackward(
-  activation: ActivationCode,
-  rows: number,
-  cols: number,
-  Z: FloatArray,
-  A: FloatArray,
-  G: FloatArray,
-  out: FloatArray,
-): void {
+const activationBackward: Kernels['activationBackward'] = function activationBackward(activation, rows, cols, Z, A, G, out) {
   expectCount('activationBackward', 7, arguments.length);
   const t = dispatchType('activationBackward', 'Z', Z);
   code('activationBackward', 'activation', activation, ACTIVATION_COUNT);
@@ -326,7 +299,7 @@ function activationBackward(
   disjoint('activationBackward', 'out', out, count, 'A', A, count, true);
   disjoint('activationBackward', 'out', out, count, 'G', G, count, true);
   ACTIVATIONS[activation]!.backward(rows, cols, A, G, out);
-}
+};
 
 /** The shared head of both loss kernels, checked in the native order. */
 function lossArguments(
@@ -358,15 +331,7 @@ function lossArguments(
   floatArray(kernel, 'Y', Y, r * c, 'rows*cols', tag);
 }
 
-function lossValue(
-  loss: LossCode,
-  activation: ActivationCode,
-  rows: number,
-  cols: number,
-  Z: FloatArray,
-  A: FloatArray,
-  Y: FloatArray,
-): number {
+const lossValue: Kernels['lossValue'] = function lossValue(loss, activation, rows, cols, Z, A, Y) {
   expectCount('lossValue', 7, arguments.length);
   const t = dispatchType('lossValue', 'Z', Z);
   lossArguments(t, 'lossValue', loss, activation, rows, cols, Z, A, Y);
@@ -396,18 +361,9 @@ function lossValue(
       return sum / rows;
   }
   return 0;
-}
+};
 
-function outputDelta(
-  loss: LossCode,
-  activation: ActivationCode,
-  rows: number,
-  cols: number,
-  Z: FloatArray,
-  A: FloatArray,
-  Y: FloatArray,
-  delta: FloatArray,
-): void {
+const outputDelta: Kernels['outputDelta'] = function outputDelta(loss, activation, rows, cols, Z, A, Y, delta) {
   expectCount('outputDelta', 8, arguments.length);
   const t = dispatchType('outputDelta', 'Z', Z);
   lossArguments(t, 'outputDelta', loss, activation, rows, cols, Z, A, Y);
@@ -440,7 +396,7 @@ function outputDelta(
       return;
     }
   }
-}
+};
 
 const layerKernels = {
   gemm,
