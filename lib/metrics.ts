@@ -3,6 +3,7 @@
  * side by side.
  */
 import { toMatrix, type Matrix, type MatrixLike } from './matrix';
+import type { Evaluation } from './network/options';
 import { invalid, shapeMismatch } from './validate';
 
 /**
@@ -41,6 +42,15 @@ export function classLabels(labels: ArrayLike<number> | MatrixLike, classes: num
     }
   });
   return truth;
+}
+
+/** Network.evaluate's result: accuracy and confusion of `predictions` against the `labels` given. */
+export function evaluateClasses(predictions: Int32Array, labels: ArrayLike<number> | MatrixLike, classes: number): Evaluation {
+  const truth = classLabels(labels, classes);
+  if (truth.length !== predictions.length) {
+    throw shapeMismatch(`Expected labels to hold one label per row of x (${predictions.length}) but it holds ${truth.length}`);
+  }
+  return { accuracy: accuracy(truth, predictions), predictions, confusion: confusionMatrix(truth, predictions, classes) };
 }
 
 function checkLabels(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void {

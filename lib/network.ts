@@ -2,19 +2,19 @@
  * Network: a multi-layer perceptron of dense layers. It owns its parameters and workspaces and sends every
  * product and elementwise loop through its backend. The class reads as a table of contents: each method's
  * body lives with its concern (lib/network/: construction checks, predict, gradients, data checks, run
- * preparation; lib/model/: saving, sniffing and restoring model files; lib/metrics.ts: evaluate's labels).
+ * preparation, fit and fitAsync; lib/model/: saving, sniffing and restoring model files; lib/metrics.ts:
+ * evaluate's labels).
  */
 import { randomInt } from 'node:crypto';
 
 import type { Activation } from './activations';
 import { resolveBackend } from './backend';
 import type { Backend, BackendName } from './backend/backend';
-import { StateError } from './errors';
+import { NetworkLayout } from './backend/layout';
 import type { Layer } from './layer';
 import type { Loss } from './losses';
-import { inDtype, Matrix, type Dtype, type FloatArrayOf, type MatrixLike, type TargetsLike } from './matrix';
-import type { Optimizer } from './optimizers';
-import { accuracy as accuracyOf, argmaxRows, classLabels, confusionMatrix } from './metrics';
+import { Matrix, type Dtype, type FloatArrayOf, type MatrixLike, type TargetsLike } from './matrix';
+import { argmaxRows, evaluateClasses } from './metrics';
 import { writeFileAtomic } from './model/atomic-write';
 import { decodeModel, encodeModel } from './model/binary';
 import type { ModelMetadata } from './model/description';
@@ -23,33 +23,21 @@ import { readModelFile } from './model/read-file';
 import { restoreNetwork } from './model/restore';
 import { describeNetwork } from './model/save';
 import { decodeModelBytes, decodeModelJSONValue } from './model/sniff';
-import { buildLayers, allocateParameters, checkActivations, checkDims, checkDtype, checkInitializer } from './network/construction';
+import { allocateParameters, buildLayers, checkActivations, checkDims, checkDtype, checkInitializer, checkNetworkMemory } from './network/construction';
+import { fitNetwork, fitNetworkAsync } from './network/fit';
 import { batchGradients } from './network/gradients';
-import { checkInputs, checkPair, validationSource } from './network/inputs';
+import { checkInputs } from './network/inputs';
 import { NETWORK_OPTION_NAMES, RESTORE, type Evaluation, type GradientResult, type LoadOptions, type ModelBytes, type NetworkOptions, type Restored, type SaveOptions } from './network/options';
-import { Float32Scratch, forwardRows } from './network/predict';
-import { prepareOptimizer } from './network/training';
+import { forwardRows, PassBuffers } from './network/predict';
 import { describeONNX, networkToONNX } from './onnx';
-import { Random } from './random';
-import { NetworkLayout } from './backend/layout';
-import { checkMemory } from './memory';
-import { trainInWorker, type AsyncData, type AsyncRun, type Owned, type RunSchedule } from './train/fit-async';
-import { logLine, type History } from './train/history';
-import { runTraining, type LoopSettings } from './train/loop';
-import {
-  resolveFitAsyncOptions,
-  resolveFitOptions,
-  scheduledRate,
-  type FitAsyncOptions,
-  type FitOptions,
-  type ResolvedFitOptions,
-} from './train/options';
-import { evaluationCapacity, trainingWorkspaceServesEvaluation } from './train/trainer';
-import { rowWeights, type WeightOptions } from './train/sample-weights';
-import { prepareData } from './train/validation';
+import type { Optimizer } from './optimizers';
 import { createPredictor, type Predictor, type PredictorOptions } from './predictor';
-import { Workspace } from './train/workspace';
-import { integerIn, optionsObject, shapeMismatch } from './validate';
+import { Random } from './random';
+import type { History } from './train/history';
+import type { FitAsyncOptions, FitOptions } from './train/options';
+import type { WeightOptions } from './train/sample-weights';
+import type { Workspace } from './train/workspace';
+import { integerIn, optionsObject } from './validate';
 
 export type { Evaluation, GradientResult, LoadOptions, ModelBytes, NetworkOptions, SaveOptions } from './network/options';
 export type { History } from './train/history';
@@ -95,17 +83,16 @@ export class Network<D extends Dtype = 'float64'> {
 
   /** @internal The generator of initial weights and shuffling (its state is saved with the model). */
   readonly random: Random;
-  /** The workspace of predict, loss and validation passes (see evaluationWorkspace), kept between calls. */
-  private keptEvaluationWorkspace: Workspace | undefined;
-  private readonly predictFloat32Buffers = new Float32Scratch();
+  /** What predict, loss and validation passes keep between calls: their workspace, float32 buffers. */
+  private readonly passes = new PassBuffers();
   /** @internal The loss of the last fit, kept so a saved and reloaded network trains on with the same one. */
   trainedLoss: Loss | undefined;
   /** @internal The optimizer of the last fit (or loaded with the model): fit's default. */
   currentOptimizer: Optimizer | undefined;
   /** @internal Epochs completed over this network's life (schedules count from it). */
   completedEpochs = 0;
-  /** Set while fit or fitAsync runs: one training at a time per network. */
-  private training: 'fit' | 'fitAsync' | undefined;
+  /** @internal Set while fit or fitAsync runs: one training at a time per network. */
+  training: 'fit' | 'fitAsync' | undefined;
 
   /**
    * @param dims - layer sizes, at least two (inputs and outputs), each an integer >= 1
@@ -125,12 +112,7 @@ export class Network<D extends Dtype = 'float64'> {
     this.random = new Random(this.seed);
     const restored = (options as { [RESTORE]?: Restored })[RESTORE];
     this.layout = new NetworkLayout(this.dims, acts.map((a) => a.code));
-    // Every training needs the parameters and their gradients; fit checks the rest when it knows it.
-    checkMemory(
-      2 * this.layout.parameterCount * (this.dtype === 'float32' ? 4 : 8),
-      `A network of dims ${JSON.stringify(this.dims)} (${this.layout.parameterCount} ${this.dtype} parameters)`,
-      'its parameters and their gradients, which every training needs',
-    );
+    checkNetworkMemory(this.layout, this.dims, this.dtype);
     this.encodedLayout = this.layout.encode();
     this.parameters = allocateParameters(this.layout.parameterCount, this.dims, this.dtype) as FloatArrayOf<D>;
     this.layers = buildLayers(this.layout, this.dims, acts, this.parameters, restored ? undefined : initializer, this.random);
@@ -186,7 +168,7 @@ export class Network<D extends Dtype = 'float64'> {
   predict(x: MatrixLike): Matrix {
     const input = checkInputs(this, x, 'x');
     const out = new Matrix(input.rows, this.outputs);
-    forwardRows(this, input, out, this.evaluationWorkspace(input.rows), this.predictFloat32Buffers);
+    forwardRows(this, input, out, this.evaluationWorkspace(input.rows), this.passes.float32);
     return out;
   }
 
@@ -225,44 +207,7 @@ export class Network<D extends Dtype = 'float64'> {
    * @throws {@link StateError} (`ERR_FIT_IN_PROGRESS`) while a fitAsync runs on this network
    */
   fit(x: MatrixLike, y: TargetsLike, options: FitOptions = {}): History {
-    this.claimTraining('fit');
-    try {
-      const settings = resolveFitOptions(options, this.outputActivation, this.trainedLoss);
-      const { input, targets } = this.checkPair(x, y, { finite: false });
-      const validation = this.validationSource(settings);
-      const { optimizer, schedule } = this.prepareOptimizer(settings, input.rows);
-      const dtype = this.dtype;
-      const data = prepareData(
-        inDtype(input, dtype),
-        inDtype(targets, dtype),
-        validation && ('split' in validation ? validation : { x: inDtype(validation.x.matrix, dtype), y: inDtype(validation.y.matrix, dtype) }),
-        rowWeights(settings.weights, targets),
-      );
-      this.trainedLoss = settings.loss;
-      this.currentOptimizer = optimizer;
-      const evaluationRows = Math.max(data.x.rows, data.validation?.x.rows ?? 0);
-      const outcome = runTraining(
-        this,
-        this.random,
-        data,
-        loopSettings(settings, optimizer),
-        this.fitEvaluationWorkspace(settings.batchSize, data.x.rows, evaluationRows),
-        {
-          wholeEpochs: true,
-          shouldStop: () => false,
-          ...(schedule && { rate: (epoch: number) => scheduleRate(schedule, epoch) }),
-          epochEnd: (_epoch, _logs, recorded) => {
-            this.completedEpochs++;
-            if (recorded !== undefined) settings.log?.(logLine(recorded, settings.epochs));
-          },
-        },
-        optimizer,
-      );
-      // Without a way to stop, the loop always runs to its end.
-      return (outcome as { history: History }).history;
-    } finally {
-      this.training = undefined;
-    }
+    return fitNetwork(this, x, y, options);
   }
 
   /**
@@ -292,32 +237,7 @@ export class Network<D extends Dtype = 'float64'> {
    * ```
    */
   async fitAsync(x: MatrixLike, y: TargetsLike, options: FitAsyncOptions = {}): Promise<History> {
-    this.claimTraining('fitAsync');
-    try {
-      const settings = resolveFitAsyncOptions(options, this.outputActivation, this.trainedLoss);
-      // Finite values are checked in the worker, so a large set never blocks the event loop for that.
-      const { input, targets } = this.checkPair(x, y, { finite: false });
-      const source = this.validationSource(settings);
-      // Arrays of rows were converted into new arrays nobody else holds, so those may travel by transfer.
-      const data: AsyncData = {
-        x: { matrix: input, owned: Array.isArray(x) },
-        y: { matrix: targets, owned: Array.isArray(y) },
-        validation: source,
-      };
-      const weights = rowWeights(settings.weights, targets);
-      if (weights !== undefined) data.weights = weights;
-      const { optimizer, schedule } = this.prepareOptimizer(settings, input.rows, true);
-      this.trainedLoss = settings.loss;
-      this.currentOptimizer = optimizer;
-      const run: AsyncRun = { optimizer, learningRate: optimizer.learningRate, schedule, completedEpochs: 0 };
-      try {
-        return await trainInWorker(this, this.random, data, settings, run);
-      } finally {
-        this.completedEpochs += run.completedEpochs;
-      }
-    } finally {
-      this.training = undefined;
-    }
+    return fitNetworkAsync(this, x, y, options);
   }
 
   /**
@@ -416,64 +336,11 @@ export class Network<D extends Dtype = 'float64'> {
    * @param labels - the class of each row (integers from 0), or one-hot rows
    */
   evaluate(x: MatrixLike, labels: ArrayLike<number> | MatrixLike): Evaluation {
-    const predictions = argmaxRows(this.predict(x));
-    const classes = Math.max(this.outputs, 2);
-    const truth = classLabels(labels, classes);
-    if (truth.length !== predictions.length) {
-      throw shapeMismatch(`Expected labels to hold one label per row of x (${predictions.length}) but it holds ${truth.length}`);
-    }
-    return { accuracy: accuracyOf(truth, predictions), predictions, confusion: confusionMatrix(truth, predictions, classes) };
+    return evaluateClasses(argmaxRows(this.predict(x)), labels, Math.max(this.outputs, 2));
   }
 
-  private checkPair(x: MatrixLike, y: TargetsLike, options?: { finite?: boolean }): { input: Matrix; targets: Matrix } {
-    return checkPair(this, x, y, options);
+  /** @internal A workspace for loss and predict passes (see evaluationCapacity), grown when needed and then kept. */
+  evaluationWorkspace(rows: number): Workspace {
+    return this.passes.workspaceFor(this.layout, this.dtype, rows);
   }
-
-  private validationSource(settings: ResolvedFitOptions): { split: number } | { x: Owned; y: Owned } | undefined {
-    return validationSource(this, settings);
-  }
-
-  /** Marks the network as training, or refuses when it already is. */
-  private claimTraining(method: 'fit' | 'fitAsync'): void {
-    if (this.training !== undefined) {
-      throw new StateError(
-        'ERR_FIT_IN_PROGRESS',
-        `Cannot start ${method} on this network while its ${this.training} is running; await it (or abort it) first, or train another network`,
-      );
-    }
-    this.training = method;
-  }
-
-  private prepareOptimizer(settings: ResolvedFitOptions, rows: number, inWorker = false): { optimizer: Optimizer; schedule: RunSchedule | undefined } {
-    return prepareOptimizer(this, settings, rows, inWorker);
-  }
-
-  /**
-   * The loss and validation passes' workspace for a fit: none (the trainer's own serves) when a minibatch
-   * is at least as large as a pass would be (see trainingWorkspaceServesEvaluation), else the kept one.
-   */
-  private fitEvaluationWorkspace(batchSize: number, rows: number, evaluationRows: number): Workspace | undefined {
-    const batchRows = Math.min(batchSize, rows);
-    if (trainingWorkspaceServesEvaluation(this.layout, this.dtype, batchRows, evaluationRows)) return undefined;
-    return this.evaluationWorkspace(evaluationRows);
-  }
-
-  /** A workspace for loss and predict passes (see evaluationCapacity), grown when needed and then kept. */
-  private evaluationWorkspace(rows: number): Workspace {
-    const wanted = evaluationCapacity(this.layout, this.dtype, rows);
-    if (!this.keptEvaluationWorkspace || this.keptEvaluationWorkspace.capacity < wanted) {
-      this.keptEvaluationWorkspace = new Workspace(this.layout, wanted, this.dtype);
-    }
-    return this.keptEvaluationWorkspace;
-  }
-}
-
-function loopSettings(settings: ResolvedFitOptions, optimizer: Optimizer): LoopSettings {
-  const { loss, epochs, batchSize, logEvery, shuffle, stopOnNonFinite, earlyStopping } = settings;
-  return { loss, epochs, batchSize, learningRate: optimizer.learningRate, logEvery, shuffle, stopOnNonFinite, earlyStopping };
-}
-
-/** The rate of a run's epoch (from 1): the first one as checked before training, then as each arrives. */
-function scheduleRate(run: RunSchedule, epoch: number): number {
-  return epoch === 1 ? run.firstRate : scheduledRate(run.schedule, run.first + epoch - 1);
 }

@@ -9,6 +9,7 @@ import { ValueError } from '../errors';
 import { INITIALIZER_CHOICES, INITIALIZER_NAMES, initialize, type InitializerName } from '../initializers';
 import type { Layer } from '../layer';
 import { MAX_ELEMENTS, type Dtype, type FloatArrayOf } from '../matrix';
+import { checkMemory } from '../memory';
 import type { Random } from '../random';
 import { invalid } from '../validate';
 import { DTYPES } from './options';
@@ -37,6 +38,15 @@ export function checkDims(dims: unknown): number[] {
     }
   }
   return dims.slice();
+}
+
+/** Every training needs the parameters and their gradients; fit checks the rest when it knows it. */
+export function checkNetworkMemory(layout: NetworkLayout, dims: readonly number[], dtype: Dtype): void {
+  checkMemory(
+    2 * layout.parameterCount * (dtype === 'float32' ? 4 : 8),
+    `A network of dims ${JSON.stringify(dims)} (${layout.parameterCount} ${dtype} parameters)`,
+    'its parameters and their gradients, which every training needs',
+  );
 }
 
 /** The size checks admit what the machine could hold; the allocator may still say no (memory in use). */

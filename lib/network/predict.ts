@@ -1,11 +1,13 @@
 /**
  * Network.predict's forward passes, in chunks of the workspace's capacity: float64 networks run on the
  * caller's rows directly, float32 networks through kept float32 buffers (converted and checked chunk by
- * chunk).
+ * chunk); and the buffers those passes (and fit's loss and validation passes) keep between calls.
  */
 import type { Backend } from '../backend/backend';
-import { assertFinite, type Matrix } from '../matrix';
-import type { Workspace } from '../train/workspace';
+import type { NetworkLayout } from '../backend/layout';
+import { assertFinite, type Dtype, type Matrix } from '../matrix';
+import { evaluationCapacity } from '../train/trainer';
+import { Workspace } from '../train/workspace';
 
 /** What a forward pass needs of its network (Network passes itself). */
 export interface ForwardSource {
@@ -26,6 +28,19 @@ export class Float32Scratch {
       this.buffers = { x: new Float32Array(capacity * inputs), y: new Float32Array(capacity * outputs) };
     }
     return this.buffers;
+  }
+}
+
+/** What a network's predict, loss and validation passes keep between calls. */
+export class PassBuffers {
+  private workspace: Workspace | undefined;
+  readonly float32 = new Float32Scratch();
+
+  /** A workspace for passes over `rows` rows (see evaluationCapacity), grown when needed and then kept. */
+  workspaceFor(layout: NetworkLayout, dtype: Dtype, rows: number): Workspace {
+    const wanted = evaluationCapacity(layout, dtype, rows);
+    if (!this.workspace || this.workspace.capacity < wanted) this.workspace = new Workspace(layout, wanted, dtype);
+    return this.workspace;
   }
 }
 
