@@ -122,7 +122,7 @@ function categorical(g: GraphBuilder, e: CategoricalEncoder, x: string, missingS
 }
 
 /** The UTC date parts of `t` (ms since 1970) as DOUBLE values, computed on demand. */
-function dateParts(g: GraphBuilder, t: string, p: string): (part: DatePart) => string {
+export function dateParts(g: GraphBuilder, t: string, p: string): (part: DatePart) => string {
   const c = (name: string, v: number) => constant(g, `${p}${name}`, v);
   const op = (name: string, a: string, b: string, hint: string) => binary(g, name, a, b, `${p}${hint}`, p);
   const floorDiv = (a: string, divisor: number, hint: string) => unary(g, 'Floor', op('Div', a, c(`by${divisor}`, divisor), `${hint}_ratio`), `${p}${hint}`, p);

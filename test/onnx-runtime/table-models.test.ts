@@ -19,7 +19,8 @@ import * as path from 'node:path';
 
 import { Network, Random, TableModel, type Dtype } from '../../lib';
 import { readAllRows } from '../../lib/cli/rows';
-import { tableInputs } from '../../lib/onnx';
+import { GraphBuilder, tableInputs } from '../../lib/onnx';
+import { dateParts } from '../../lib/onnx/export-table';
 import { compileCli, fixture, type Cli } from '../helpers/cli';
 import { normwiseError } from '../helpers/numbers';
 
@@ -198,6 +199,32 @@ interface Prepared {
 }
 
 const prepared: Prepared[] = [];
+
+// --- the date parts alone, against JavaScript's Date --------------------------------------------------
+const PARTS = ['year', 'month', 'day', 'weekday', 'hour'] as const;
+const dateTimes: number[] = [];
+let dateJobs: Record<string, number> = {};
+
+/** A graph of the pipeline's date arithmetic (t -> the five UTC parts), queued on times from 1600 to 2400. */
+function queueDateParts(jobs: { model: string; output: string; feeds: Record<string, Feed> }[]): Record<string, number> {
+  const random = new Random(29);
+  const edges = ['1969-12-31T23:59:59.999Z', '1970-01-01T00:00:00Z', '1600-02-29T12:00:00Z', '1900-02-28T23:00:00Z', '1900-03-01T00:00:00Z', '2000-02-29T05:00:00Z', '2100-03-01T00:00:00Z', '2024-12-31T23:59:59.999Z', '0001-01-01T00:00:00Z', '9999-12-31T23:00:00Z'];
+  dateTimes.push(...edges.map((e) => Date.parse(e)));
+  const low = Date.UTC(1600, 0, 1);
+  const high = Date.UTC(2400, 0, 1);
+  for (let i = 0; i < 5000; i++) dateTimes.push(Math.floor(low + random.uniform() * (high - low)));
+  const g = new GraphBuilder('date_parts');
+  const t = g.input('t', 'double', ['N', 1]);
+  const part = dateParts(g, t, 'parts/');
+  for (const name of PARTS) {
+    g.node('Identity', [part(name)], [g.reserve(name)]);
+    g.output(name, 'double', ['N', 1]);
+  }
+  const file = out('date-parts.onnx');
+  fs.writeFileSync(file, g.toBytes({ producerName: 'test', producerVersion: '0' }));
+  const feeds = { t: { type: 'float64' as const, shape: [dateTimes.length, 1], data: dateTimes } };
+  return Object.fromEntries(PARTS.map((name) => [name, jobs.push({ model: file, output: name, feeds }) - 1]));
+}
 let results: Result[] = [];
 
 /** The same model with its network in float32 (a program may save one; the table model reads either). */
@@ -249,6 +276,7 @@ beforeAll(async () => {
     };
     prepared.push({ c, model, model32, cliLabels, rows, jobs: { float64: entry(onnxFile), float32: entry(onnx32) } });
   }
+  dateJobs = queueDateParts(jobs);
   const jobsFile = out('table-jobs.json');
   fs.writeFileSync(jobsFile, JSON.stringify(jobs));
   const child = spawnSync(process.execPath, [path.join(__dirname, 'run-models.js'), jobsFile], { encoding: 'utf8', maxBuffer: 512 * 2 ** 20 });
@@ -310,6 +338,22 @@ describeOrt('table models exported whole run in onnxruntime as blasnet predicts'
       expect(record.values).toBeLessThanOrEqual(1e-5);
     }
     measured[`${name} float32`] = record;
+  });
+
+  it("the graph's date parts are JavaScript's UTC ones, from year 1 to 9999 (leap days, before 1970, the last millisecond of a day)", () => {
+    const expected: Record<string, (d: Date) => number> = {
+      year: (d) => d.getUTCFullYear(),
+      month: (d) => d.getUTCMonth() + 1,
+      day: (d) => d.getUTCDate(),
+      weekday: (d) => d.getUTCDay(),
+      hour: (d) => d.getUTCHours(),
+    };
+    for (const name of PARTS) {
+      const got = result(dateJobs[name]!).data as number[];
+      const want = dateTimes.map((t) => expected[name]!(new Date(t)));
+      const wrong = got.map((v, i) => (v === want[i] ? -1 : i)).filter((i) => i >= 0);
+      expect({ name, wrong: wrong.slice(0, 5).map((i) => [new Date(dateTimes[i]!).toISOString(), got[i]]) }).toEqual({ name, wrong: [] });
+    }
   });
 
   it('the synthetic rows meet every case: unseen and pooled categories, each missing spelling, dates before 1970', () => {
