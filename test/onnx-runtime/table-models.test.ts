@@ -371,6 +371,33 @@ describeOrt('table models exported whole run in onnxruntime as blasnet predicts'
   });
 });
 
+// --- README "ONNX": the serving block, on the file the README's two commands write ------------------------
+describeOrt('README "Table models: raw columns in, labels out"', () => {
+  it('the commands print what the README shows, and its onnxruntime-node block prints what it promises', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const commands = /```sh\n\$ npx blasnet train examples\/data\/penguins\.ndjson (.*)\n\$ npx blasnet export (.*)\n(wrote penguins\.onnx: .*)\n```/.exec(readme);
+    expect(commands).not.toBeNull();
+    const dir = out('readme');
+    fs.mkdirSync(dir, { recursive: true });
+    const trained = cli.run(['train', fixture('examples', 'data', 'penguins.ndjson'), ...commands![1]!.split(' ')], { cwd: dir });
+    expect(trained.status).toBe(0);
+    const exported = cli.run(['export', ...commands![2]!.split(' ')], { cwd: dir });
+    expect(exported.stderr).toBe('');
+    expect(exported.stdout.trimEnd()).toBe(commands![3]);
+    const block = /```js\n(\/\/ serve-penguins\.mjs\n[^]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    fs.writeFileSync(path.join(dir, 'serve-penguins.mjs'), block!);
+    // As after `npm install onnxruntime-node`: this package's node_modules beside the script.
+    fs.symlinkSync(path.join(__dirname, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    const run = spawnSync(process.execPath, ['serve-penguins.mjs'], { cwd: dir, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const promised = block!.split('\n').map((line) => /^\s*console\.log\(.*\);\s*\/\/\s?(.*)$/.exec(line)?.[1]).filter((t): t is string => t !== undefined);
+    expect(promised).toHaveLength(3);
+    expect(run.stdout.trimEnd().split('\n')).toEqual(promised);
+  });
+});
+
 afterAll(() => {
   if (installed) console.log(`table models in onnxruntime, largest relative errors: ${JSON.stringify(measured)}`);
 });
