@@ -22,10 +22,9 @@ function rows(count: number, names: { num: string; cat: string; date: string }):
 }
 
 const decode = (bytes: Uint8Array): ModelProto => decodeModel(bytes, 'test');
-const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
 
 function fitted(names: { num: string; cat: string; date: string }, target: string | string[] = 'target'): TableModel {
-  const ignore = target === 'target' ? { amount: 'ignore' as const } : { target: 'ignore' as const };
+  const ignore: Record<string, 'ignore'> = target === 'target' ? { amount: 'ignore' } : { target: 'ignore' };
   return new TableModel().fit(rows(80, names), { target, epochs: 2, hidden: [4], backend: 'js', columns: { [names.cat]: 'categorical', ...ignore } });
 }
 
