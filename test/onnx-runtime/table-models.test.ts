@@ -4,7 +4,8 @@
  * examples/data (penguins: categories and missing cells; cars: regression with a date and missing cells;
  * bird strikes: pooled categories, a date, missing cells) and on a synthetic table with every column kind,
  * unseen and pooled categories, missing cells in every spelling, dates before 1970 and with offsets, odd
- * column names, multi-target regression and a two-class (sigmoid) target. onnxruntime's labels must be
+ * column names, multi-target regression and a two-class (sigmoid) target; and a model file from before the
+ * table model (numeric features only). onnxruntime's labels must be
  * `blasnet predict`'s (the CLI's printed output), its probabilities and regression values the library's
  * within 1e-6 and 1e-9 relative; the same models with float32 networks within 1e-5 (normwise).
  *
@@ -17,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { Network, Random, TableModel, type Dtype } from '../../lib';
+import { Network, Random, Softmax, TableModel, Tanh, type Dtype } from '../../lib';
 import { readAllRows } from '../../lib/cli/rows';
 import { GraphBuilder, tableInputs } from '../../lib/onnx';
 import { dateParts } from '../../lib/onnx/export-table';
@@ -163,7 +164,8 @@ function csvOf(rows: Record<string, string>[], columns: string[]): string {
 // --- the cases ---------------------------------------------------------------------------------------
 interface TableCase {
   name: string;
-  train: string[];
+  /** `blasnet train`'s arguments, or a program that writes the model file. */
+  train: string[] | ((file: string) => Promise<void>);
   /** The rows to predict. */
   data: string;
 }
@@ -185,7 +187,18 @@ function cases(): TableCase[] {
     { name: 'synthetic-classes', train: synthetic('kind', 'y1,y2,flag'), data: out('synthetic-predict.csv') },
     { name: 'synthetic-two-classes', train: synthetic('flag', 'y1,y2,kind'), data: out('synthetic-predict.csv') },
     { name: 'synthetic-regression', train: synthetic('y1,y2', 'kind,flag'), data: out('synthetic-predict.csv') },
+    { name: 'before-the-table-model', train: legacyModel, data: fixture('examples', 'data', 'iris-species.csv') },
   ];
+}
+
+/** A model file as blasnet train wrote them before the table model (a `cli: 1` record: numeric features). */
+async function legacyModel(file: string): Promise<void> {
+  const net = new Network([4, 5, 3], [Tanh, Softmax], { seed: 3, backend: 'js' });
+  net.metadata = {
+    cli: 1, task: 'classification', target: { name: 'species', column: 4 }, features: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'], featureColumns: [0, 1, 2, 3],
+    columns: 5, namedColumns: true, classes: ['setosa', 'versicolor', 'virginica'], labelsAreIndices: false, standardize: { mean: [5.8, 3, 3.7, 1.2], scale: [0.8, 0.4, 1.8, 0.8] }, targetStandardize: null, training: null,
+  };
+  await net.save(file);
 }
 
 interface Prepared {
@@ -253,8 +266,11 @@ beforeAll(async () => {
   const jobs: { model: string; output: string; feeds: Record<string, Feed> }[] = [];
   for (const c of cases()) {
     const modelFile = out(`${c.name}.blasnet`);
-    const trained = cli.run(['train', ...c.train, '--out', modelFile, '-q']);
-    if (trained.status !== 0) throw new Error(`blasnet train (${c.name}) failed: ${trained.stderr}`);
+    if (typeof c.train === 'function') await c.train(modelFile);
+    else {
+      const trained = cli.run(['train', ...c.train, '--out', modelFile, '-q']);
+      if (trained.status !== 0) throw new Error(`blasnet train (${c.name}) failed: ${trained.stderr}`);
+    }
     const onnxFile = out(`${c.name}.onnx`);
     const exported = cli.run(['export', modelFile, '--onnx', onnxFile]);
     if (exported.status !== 0) throw new Error(`blasnet export (${c.name}) failed: ${exported.stderr}`);
@@ -290,7 +306,7 @@ function result(index: number): Result {
   return r;
 }
 
-const NAMES = ['penguins', 'cars', 'birdstrikes', 'synthetic-classes', 'synthetic-two-classes', 'synthetic-regression'];
+const NAMES = ['penguins', 'cars', 'birdstrikes', 'synthetic-classes', 'synthetic-two-classes', 'synthetic-regression', 'before-the-table-model'];
 
 describeOrt('table models exported whole run in onnxruntime as blasnet predicts', () => {
   it.each(NAMES)('%s (float64): raw rows in, the labels of blasnet predict and the library\'s probabilities or values', (name) => {
