@@ -1,6 +1,7 @@
 /**
  * A table model's whole pipeline as one ONNX graph, so a server elsewhere feeds raw columns (README "ONNX",
- * "Serving a table model"): one input per feature column, named exactly as the column, [N, 1]:
+ * "Table models: raw columns in, labels out"): one input per feature column, named exactly as the column,
+ * [N, 1]:
  *
  * - numeric: tensor(double), NaN for a missing cell. IsNaN -> Where(missing, median, x) -> Sub(mean) ->
  *   Div(scale), and Cast(IsNaN) to DOUBLE for the "was missing" column. Standard operators rather than

@@ -53,6 +53,15 @@ describe('blasnet export', () => {
     expect(Network.fromONNX(fs.readFileSync(out('iris.onnx'))).dims[0]).toBe(4);
   });
 
+  it('a feature column named like an output ("label"): the pipeline cannot be written and says why; --network-only can', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `${i % 7},${['a', 'b', 'c'][i % 3]},${i % 2 === 0 ? 'yes' : 'no'}`);
+    fs.writeFileSync(out('named.csv'), `size,label,answer\n${rows.join('\n')}\n`);
+    expect(cli.run(['train', 'named.csv', '--target', 'answer', '--epochs', '2', '--out', 'named.blasnet', '-q']).status).toBe(0);
+    expectFailure(cli.run(['export', 'named.blasnet', '--onnx', 'named.onnx']), 1, /cannot export named\.blasnet: The feature column "label" has the name of the ONNX graph's output "label".*--network-only/);
+    expect(fs.existsSync(out('named.onnx'))).toBe(false);
+    expect(cli.run(['export', 'named.blasnet', '--onnx', 'named.onnx', '--network-only']).status).toBe(0);
+  });
+
   it('mistakes: no --onnx, a missing model, a damaged model, an unwritable folder', () => {
     fs.writeFileSync(out('damaged.blasnet'), 'not a model');
     expectFailure(cli.run(['export', 'program.blasnet']), 2, /export needs --onnx <file\.onnx>/);
