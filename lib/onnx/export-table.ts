@@ -11,8 +11,10 @@
  * - categorical: tensor(string), "" (or any of the model's missing spellings, exactly) for a missing cell.
  *   ai.onnx.ml LabelEncoder maps each kept category to its column, the missing spellings to the "missing"
  *   column, the pooled rare categories to the "other" column and anything else to one past the last
- *   column; Equal against [0 .. width-1] then gives the one-hot row (all zeros for an unseen category), as
- *   skl2onnx writes OneHotEncoder(handle_unknown='ignore') with its infrequent categories.
+ *   column; Equal against [0 .. width-1] then gives the one-hot row (all zeros for an unseen category).
+ *   skl2onnx writes OneHotEncoder(handle_unknown='ignore') as ai.onnx.ml's OneHotEncoder with zeros = 1,
+ *   which gives the same row for kept categories but has no way to send several categories (the pooled
+ *   rare ones, the missing spellings) to one column; skl2onnx refuses infrequent categories for that reason.
  * - date: tensor(double) holding milliseconds since 1970-01-01T00:00Z (JavaScript's Date#getTime(),
  *   Python's datetime.timestamp() * 1000), NaN for a missing cell. The parts blasnet uses (UTC year, month,
  *   day of month, day of week, hour) are computed in the graph with whole-number arithmetic in DOUBLE
