@@ -12,6 +12,7 @@ import { Matrix, type Dtype } from '../matrix';
 import { argmaxRows, classificationMetrics, confusionMatrix, type ClassificationMetrics } from '../metrics';
 import type { JsonValue, ModelMetadata } from '../model/description';
 import { Network, type ModelBytes } from '../network';
+import { tableToONNX } from '../onnx/export-table';
 import { Adam, SGD } from '../optimizers';
 import type { FitOptions } from '../train/options';
 import { closest, describeValue } from '../validate';
@@ -293,6 +294,16 @@ export class TableModel {
   /** Saves the network with its preprocessing (atomically; see Network.save). */
   async save(file: string): Promise<void> {
     await this.fitted().net.save(file);
+  }
+
+  /**
+   * The whole pipeline as an ONNX model (lib/onnx/export-table.ts; README "ONNX"): one input per feature
+   * column, named as the column, and outputs `label` (and `probabilities` for a classifier).
+   * @throws {@link TableError} (`ERR_ONNX_COLUMN_NAME`) for a feature column named "", `label` or `probabilities`
+   */
+  toONNX(): Uint8Array {
+    const { spec, net } = this.fitted();
+    return tableToONNX(spec, net);
   }
 
   /** The model file's bytes (for a database column, say). */

@@ -207,12 +207,12 @@ describe('missing spellings and unknown labels', () => {
 });
 
 describe('export of a table model', () => {
-  it('refuses without --network-only and names the steps a network-only graph would skip', () => {
+  it('exports the whole pipeline (one input per raw column), and with --network-only the bare network', () => {
     if (!fs.existsSync(out('penguins.blasnet'))) cli.run(['train', PENGUINS, '--target', 'Species', '--epochs', '2', '--out', out('penguins.blasnet'), '-q']);
-    const refused = cli.run(['export', out('penguins.blasnet'), '--onnx', out('penguins.onnx')]);
-    expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/imputes missing cells, one-hot encodes its categories, standardises them, names its classes/);
-    expect(refused.stderr).toMatch(/pass --network-only/);
+    const pipeline = cli.run(['export', out('penguins.blasnet'), '--onnx', out('penguins.onnx')]);
+    expect(pipeline.stderr).toBe('');
+    expect(pipeline.status).toBe(0);
+    expect(pipeline.stdout).toMatch(/the classification pipeline, 6 inputs \[N, 1\], one per column \("Island" string, "Beak Length \(mm\)" double, .*outputs "label" string \[N\] and "probabilities" double \[N, 3\].*ai\.onnx\.ml 2/);
     const network = cli.run(['export', out('penguins.blasnet'), '--onnx', out('penguins.onnx'), '--network-only']);
     expect(network.status).toBe(0);
     expect(network.stdout).toMatch(/input "input" \[N, 15\]/);
