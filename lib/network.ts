@@ -482,7 +482,6 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
         loopSettings(settings, optimizer),
         this.fitEvaluationWorkspace(settings.batchSize, data.x.rows, evaluationRows),
         {
-          wholeEpochs: true,
           shouldStop: () => false,
           ...(schedule && { rate: (epoch: number) => scheduleRate(schedule, epoch) }),
           epochEnd: (_epoch, _logs, recorded) => {

@@ -70,6 +70,11 @@ export class Trainer {
     readonly optimizer: Optimizer,
     /** One weight per row (see weighted.ts), or undefined for the unweighted, fused path. */
     private readonly weights?: Float64Array,
+    /**
+     * Whether a minibatch whose loss is NaN or infinite skips its update, so the parameters (and the
+     * optimizer's state) stay those of the last finite step: the divergence guard's runs (stopOnNonFinite).
+     */
+    readonly checked = false,
   ) {
     this.rows = x.rows;
     this.batchSize = Math.min(batchSize, x.rows);
@@ -81,7 +86,18 @@ export class Trainer {
     const count = net.layout.parameterCount;
     this.gradients = net.dtype === 'float32' ? new Float32Array(count) : new Float64Array(count);
     this.losses = new Float64Array(this.batchesPerEpoch);
+    this.fusedSgd = checked && optimizer.plain && weights === undefined;
   }
+
+  /**
+   * Whether the gradient kernel applies the update itself, in the same call, for this run: plain SGD, on
+   * unweighted rows, in a checked run. This is the one place that decides it. The kernel refuses (skips)
+   * an update whose loss is not finite or which would make a weight non-finite, reported as an infinite
+   * loss, so no update can leave a weight non-finite and the divergence guard needs no copy to roll back;
+   * and a run of minibatches can go in one native call ({@link Trainer.train}). An unchecked run, where
+   * non-finite numbers are trained on regardless, goes through the optimizer's own kernel instead.
+   */
+  readonly fusedSgd: boolean;
 
   /**
    * Reorders the rows for the next epoch: a fresh permutation of 0..rows-1 drawn from `random` alone.
@@ -95,24 +111,21 @@ export class Trainer {
 
   /**
    * Trains minibatch `batch` (0-based) of the current order with one optimizer step at `learningRate`;
-   * returns its loss. With `keepOnNonFinite`, a NaN or infinite loss skips the update, so the parameters
-   * (and the optimizer's state) stay those of the last finite step (the caller decides what to do next).
-   * Plain SGD then also refuses an update that would make a weight non-finite, reported as an infinite
-   * loss (see {@link Trainer.checksUpdates}).
+   * returns its loss. In a {@link Trainer.checked} run, a NaN or infinite loss skips the update (the
+   * caller decides what to do next).
    */
-  trainBatch(batch: number, learningRate: number, keepOnNonFinite = false): number {
+  trainBatch(batch: number, learningRate: number): number {
     const start = batch * this.batchSize;
     const rows = Math.min(this.batchSize, this.rows - start);
     const { backend, layoutCode, parameters } = this.net;
-    // Plain SGD is applied by the gradient kernel itself, in the same call, when a non-finite loss should
-    // skip the update (the kernel's rule); otherwise the optimizer's own kernel follows.
+    const checked = this.checked;
     if (this.weights !== undefined) {
       const value = weightedGradients(this.net, this.workspace, this.gradients, this.loss, this.x, this.y, this.weights, this.order, start, rows);
-      if (keepOnNonFinite && value - value !== 0) return value;
+      if (checked && value - value !== 0) return value;
       this.optimizer.step(backend, parameters, this.gradients, learningRate);
       return value;
     }
-    const fused = keepOnNonFinite && this.optimizer.plain;
+    const fused = this.fusedSgd;
     const loss = backend.networkGradients(
       layoutCode,
       parameters,
@@ -128,36 +141,27 @@ export class Trainer {
       fused ? learningRate : 0,
     );
     // loss - loss is 0 for finite numbers and NaN for NaN and +-Infinity.
-    if (keepOnNonFinite && loss - loss !== 0) return loss;
+    if (checked && loss - loss !== 0) return loss;
     if (fused) this.optimizer.countStep(parameters);
     else this.optimizer.step(backend, parameters, this.gradients, learningRate);
     return loss;
   }
 
   /**
-   * Whether {@link Trainer.trainBatches} can run minibatches for this run: plain SGD, whose update the
-   * gradient kernel applies itself.
+   * Trains minibatches `first .. first + count - 1`, exactly as that many {@link Trainer.trainBatch}
+   * calls would (with {@link Trainer.fusedSgd}, in one native call). Their losses go to
+   * `this.losses[0 ..]`; a checked run stops after the first non-finite one (whose update was skipped).
+   * Returns how many minibatches ran, that one included.
    */
-  get canTrainInRuns(): boolean {
-    return this.optimizer.plain && this.weights === undefined;
-  }
-
-  /**
-   * Whether, with keepOnNonFinite, no update can ever leave a weight non-finite: plain SGD, whose fused
-   * update is checked before it is written (the gradient kernels refuse it otherwise). Other optimizers'
-   * updates are not, so the divergence guard keeps a copy to roll them back.
-   */
-  get checksUpdates(): boolean {
-    return this.optimizer.plain && this.weights === undefined;
-  }
-
-  /**
-   * Trains minibatches `first .. first + count - 1` in one native call (plain SGD only, see
-   * canTrainInRuns), exactly as that many trainBatch calls with keepOnNonFinite would. Their losses go to
-   * `this.losses[0 ..]`; it stops after the first non-finite one (whose update was skipped) and returns
-   * how many minibatches ran, that one included.
-   */
-  trainBatches(first: number, count: number, learningRate: number): number {
+  train(first: number, count: number, learningRate: number): number {
+    if (!this.fusedSgd) {
+      for (let i = 0; i < count; i++) {
+        const loss = this.trainBatch(first + i, learningRate);
+        this.losses[i] = loss;
+        if (this.checked && loss - loss !== 0) return i + 1;
+      }
+      return count;
+    }
     const start = first * this.batchSize;
     const rows = Math.min(count * this.batchSize, this.rows - start);
     const { backend, layoutCode, parameters } = this.net;
@@ -181,25 +185,27 @@ export class Trainer {
     return ran;
   }
 
-  /** Whether the last of the `ran` minibatches of the last trainBatches call had a finite loss (so all did). */
+  /** Whether the last of the `ran` minibatches of the last {@link Trainer.train} call had a finite loss. */
   ranFinitely(ran: number): boolean {
     const last = this.losses[ran - 1]!;
     return last - last === 0;
   }
 
   /**
-   * The sum of loss x rows over minibatches 0 .. count - 1 of the last trainBatches call, added in the
-   * order the training loop adds them batch by batch (so either way gives the same bits).
+   * `sum` plus loss x rows of the `ran` minibatches of the last {@link Trainer.train} call (which began at
+   * minibatch `first`), added one by one in their order, as a loop over single minibatches adds them (so
+   * any split of an epoch into runs gives the same bits). A method of its own: the training loop runs a
+   * few hundred times at most, so V8 may leave it unoptimised, where every double a statement makes is a
+   * heap allocation (30 bytes per minibatch).
    */
-  lossSum(count: number): number {
-    let sum = 0;
-    for (let batch = 0; batch < count; batch++) {
-      sum += this.losses[batch]! * Math.min(this.batchSize, this.rows - batch * this.batchSize);
+  addLosses(sum: number, first: number, ran: number): number {
+    for (let i = 0; i < ran; i++) {
+      sum += this.losses[i]! * Math.min(this.batchSize, this.rows - (first + i) * this.batchSize);
     }
     return sum;
   }
 
-  /** The losses of the last {@link Trainer.trainBatches} call. */
+  /** The losses of the last {@link Trainer.train} call. */
   readonly losses: Float64Array;
 
   /** The loss over every training row, with the current parameters. */

@@ -21,6 +21,9 @@ import { prepareData, type ValidationSource } from './validation';
 import { RESUME, serializeError, STOP, type MatrixData, type WorkerJob, type WorkerMessage } from './worker-protocol';
 import { Workspace } from './workspace';
 
+/** How long minibatches train between two looks at the stop flag (see LoopHooks.stopLatencyMs). */
+const STOP_LATENCY_MS = 5;
+
 function matrix(value: MatrixData): FloatMatrix {
   return { rows: value.rows, cols: value.cols, data: value.data };
 }
@@ -74,6 +77,10 @@ export function run(job: WorkerJob, port: MessagePort | null = parentPort): void
     let lastReport = performance.now();
     let lastSnapshot = lastReport;
     const outcome = runTraining(target, random, data, settings, evaluation, {
+      // Plain SGD trains in runs of minibatches, one native call each, sized to take about this long:
+      // a stop is seen within a few milliseconds, and a small network's minibatch (tens of
+      // microseconds) does not pay a check and a call of its own.
+      stopLatencyMs: STOP_LATENCY_MS,
       shouldStop: () => Atomics.load(control, STOP) !== 0,
       ...(rates && {
         rate: (epoch: number) => {
