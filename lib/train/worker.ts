@@ -16,7 +16,8 @@ import type { FloatMatrix } from '../matrix';
 import { optimizerFromConfig } from '../optimizers';
 import { Random } from '../random';
 import { runTraining } from './loop';
-import { evaluationCapacity, trainingWorkspaceServesEvaluation, type TrainingTarget } from './trainer';
+import { evaluationWorkspaceRows } from './plan';
+import type { TrainingTarget } from './trainer';
 import { prepareData, type ValidationSource } from './validation';
 import { RESUME, serializeError, STOP, type MatrixData, type WorkerJob, type WorkerMessage } from './worker-protocol';
 import { Workspace } from './workspace';
@@ -57,12 +58,9 @@ export function run(job: WorkerJob, port: MessagePort | null = parentPort): void
       validation = 'split' in job.validation ? job.validation : { x: matrix(job.validation.x), y: matrix(job.validation.y) };
     }
     const data = prepareData(matrix(job.x), matrix(job.y), validation, job.weights);
-    const evaluationRows = Math.max(data.x.rows, data.validation?.x.rows ?? 0);
-    // As Network.fit chooses: the training step's workspace when a minibatch is as large as a pass would be.
-    const batchRows = Math.min(job.settings.batchSize, data.x.rows);
-    const evaluation = trainingWorkspaceServesEvaluation(layout, job.dtype, batchRows, evaluationRows)
-      ? undefined
-      : new Workspace(layout, evaluationCapacity(layout, job.dtype, evaluationRows), job.dtype);
+    // As fit chooses (plan.ts).
+    const capacity = evaluationWorkspaceRows(layout, job.dtype, job.settings.batchSize, data);
+    const evaluation = capacity === undefined ? undefined : new Workspace(layout, capacity, job.dtype);
     const settings = { ...job.settings, loss: (LOSSES as Record<string, Loss>)[job.settings.loss]! };
 
     // Reads the resume counter before posting, so a resume that comes before the wait is not missed.
