@@ -1,14 +1,13 @@
 /**
  * The script of fitAsync's pool threads (pool.ts): piscina calls the default export once per training,
- * on a thread it reuses. The training's messages go over the port that came with the task, after a first
- * one saying that the job has left the queue.
+ * on a thread it reuses. The training's messages go over the port that came with the task.
  *
  * Not part of the public API.
  */
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { threadId, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 
 import type { WorkerJob } from './worker-protocol';
 import { run } from './worker';
@@ -21,13 +20,6 @@ export interface PoolTask {
   /** How much lower than the process's the training thread's scheduling priority is (nice values, Linux). */
   niceIncrement: number;
 }
-
-/** The worker's first message on the port, before the job's own: the job left the queue. */
-export interface StartedMessage {
-  type: 'started';
-  threadId: number;
-}
-
 
 /** The thread's scheduling priority when it started (its nice value). */
 let basePriority: number | undefined;
@@ -100,8 +92,6 @@ export default function train(task: PoolTask): void {
   idleCollection = undefined;
   bytesSinceFull += jobBytes(task.job);
   lowerPriority(task.niceIncrement);
-  const started: StartedMessage = { type: 'started', threadId };
-  task.port.postMessage(started);
   try {
     run(task.job, task.port);
   } finally {
