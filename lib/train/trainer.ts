@@ -1,7 +1,8 @@
 /**
  * One training run's state: the data, the shuffled row order, the workspace and the gradient vector, with
- * the two operations training loops are made of: train one minibatch (one fused gradient call and one
- * optimizer update call), and measure the loss over all rows. Nothing in a step allocates.
+ * the two operations training loops are made of: train a run of minibatches (with plain SGD one native
+ * call, the update fused into the gradient kernel; otherwise one gradient call and one optimizer update
+ * call per minibatch), and measure the loss over all rows. Nothing in a step allocates.
  */
 import type { Backend } from '../backend/backend';
 import type { FloatArray } from '../backend/kernels';
