@@ -10,7 +10,7 @@ import { resolveBackend } from './backend';
 import type { Backend, BackendName } from './backend/backend';
 import { ModelFormatError, StateError, ValueError } from './errors';
 import type { Layer } from './layer';
-import { LOSSES, type Loss } from './losses';
+import { LOSSES, resolveLoss, type Loss } from './losses';
 import type { FloatArray } from './backend/kernels';
 import { INITIALIZER_NAMES, initialize, type InitializerName } from './initializers';
 import { assertFinite, inDtype, Matrix, MAX_ELEMENTS, toMatrix, toTargets, type Dtype, type FloatArrayOf, type MatrixLike, type TargetsLike } from './matrix';
@@ -28,22 +28,22 @@ import { MAX_LAYERS, NetworkLayout } from './backend/layout';
 import { checkMemory } from './memory';
 import { trainInWorker, type AsyncData, type AsyncRun, type Owned, type RunSchedule } from './train/fit-async';
 import { logLine, type History } from './train/history';
-import { runTraining, type LoopSettings } from './train/loop';
+import { runTraining } from './train/loop';
+import { evaluationWorkspaceRows, loopSettings, runRate } from './train/plan';
+import { scheduledRate } from './schedules';
 import {
   resolveFitAsyncOptions,
   resolveFitOptions,
-  resolveLoss,
-  scheduledRate,
   type FitAsyncOptions,
   type FitOptions,
   type ResolvedFitOptions,
 } from './train/options';
-import { evaluationCapacity, trainingWorkspaceServesEvaluation, type TrainingTarget } from './train/trainer';
+import type { TrainingTarget } from './train/trainer';
 import { rowWeights, type WeightOptions } from './train/sample-weights';
 import { prepareData } from './train/validation';
 import { weightedGradients } from './train/weighted';
 import { createPredictor, type Predictor, type PredictorOptions } from './predictor';
-import { Workspace } from './train/workspace';
+import { evaluationCapacity, Workspace } from './train/workspace';
 import { integerIn, invalid, optionsObject, shapeMismatch } from './validate';
 
 /** Options of the {@link Network} constructor. */
@@ -474,17 +474,16 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
       );
       this.trainedLoss = settings.loss;
       this.currentOptimizer = optimizer;
-      const evaluationRows = Math.max(data.x.rows, data.validation?.x.rows ?? 0);
+      const evaluationRows = evaluationWorkspaceRows(this.layout, this.dtype, settings.batchSize, data);
       const outcome = runTraining(
         this,
         this.random,
         data,
-        loopSettings(settings, optimizer),
-        this.fitEvaluationWorkspace(settings.batchSize, data.x.rows, evaluationRows),
+        loopSettings(settings, optimizer.learningRate),
+        evaluationRows === undefined ? undefined : this.evaluationWorkspace(evaluationRows),
         {
-          wholeEpochs: true,
           shouldStop: () => false,
-          ...(schedule && { rate: (epoch: number) => scheduleRate(schedule, epoch) }),
+          ...(schedule && { rate: (epoch: number) => runRate(schedule, epoch) }),
           epochEnd: (_epoch, _logs, recorded) => {
             this.completedEpochs++;
             if (recorded !== undefined) settings.log?.(logLine(recorded, settings.epochs));
@@ -858,16 +857,6 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
     );
   }
 
-  /**
-   * The loss and validation passes' workspace for a fit: none (the trainer's own serves) when a minibatch
-   * is at least as large as a pass would be (see trainingWorkspaceServesEvaluation), else the kept one.
-   */
-  private fitEvaluationWorkspace(batchSize: number, rows: number, evaluationRows: number): Workspace | undefined {
-    const batchRows = Math.min(batchSize, rows);
-    if (trainingWorkspaceServesEvaluation(this.layout, this.dtype, batchRows, evaluationRows)) return undefined;
-    return this.evaluationWorkspace(evaluationRows);
-  }
-
   /** A workspace for loss and predict passes (see evaluationCapacity), grown when needed and then kept. */
   private evaluationWorkspace(rows: number): Workspace {
     const wanted = evaluationCapacity(this.layout, this.dtype, rows);
@@ -876,14 +865,4 @@ export class Network<D extends Dtype = 'float64'> implements TrainingTarget {
     }
     return this.predictWorkspace;
   }
-}
-
-function loopSettings(settings: ResolvedFitOptions, optimizer: Optimizer): LoopSettings {
-  const { loss, epochs, batchSize, logEvery, shuffle, stopOnNonFinite, earlyStopping } = settings;
-  return { loss, epochs, batchSize, learningRate: optimizer.learningRate, logEvery, shuffle, stopOnNonFinite, earlyStopping };
-}
-
-/** The rate of a run's epoch (from 1): the first one as checked before training, then as each arrives. */
-function scheduleRate(run: RunSchedule, epoch: number): number {
-  return epoch === 1 ? run.firstRate : scheduledRate(run.schedule, run.first + epoch - 1);
 }
