@@ -14,7 +14,7 @@ import type { Network } from '../../network';
 import { categoryOf, DEFAULT_MISSING, isMissing } from '../../table/cells';
 import { formatColumns } from '../../table/describe';
 import { TableModel, type ColumnSummary, type TableEvaluation } from '../../table/model';
-import type { TableFitAsyncOptions } from '../../table/options';
+import { DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, type TableFitAsyncOptions } from '../../table/options';
 import type { TargetEncoder } from '../../table/target';
 import type { Loss } from '../../losses';
 import { splitRows } from '../../table/split';
@@ -58,10 +58,10 @@ export const TRAIN: CommandSpec = {
     header: { type: 'string', value: '<auto|yes|no>', description: 'whether the first line holds column names', default: 'auto' },
     delimiter: { type: 'string', value: '<char>', description: 'the field separator', default: ',' },
     task: { type: 'string', value: '<auto|classification|regression>', description: 'what to learn; auto: words or few whole numbers are classes', default: 'auto' },
-    hidden: { type: 'string', value: '<sizes>', description: 'hidden layer sizes, e.g. 32,16 (none: no hidden layer)', default: '32' },
+    hidden: { type: 'string', value: '<sizes>', description: 'hidden layer sizes, e.g. 32,16 (none: no hidden layer)', default: '100' },
     activation: { type: 'string', value: '<relu|tanh|sigmoid>', description: 'the hidden layers\' activation', default: 'relu' },
     epochs: { type: 'string', value: '<n>', description: 'passes over the training rows', default: '200' },
-    'batch-size': { type: 'string', value: '<n>', description: 'rows per update', default: '32' },
+    'batch-size': { type: 'string', value: '<n>', description: 'rows per update (all of them when fewer)', default: '200' },
     lr: { type: 'string', value: '<rate>', description: 'learning rate', default: '0.001 for adam, 0.01 for sgd' },
     optimizer: { type: 'string', value: '<adam|sgd>', description: 'the optimizer', default: 'adam' },
     'weight-decay': { type: 'string', value: '<l2>', description: 'L2 penalty added to the gradients (the optimizer\'s weightDecay)', default: '0' },
@@ -139,10 +139,10 @@ export function trainSettings(args: ParsedArgs): TrainSettings {
     missing: stringValue(args, 'missing') === undefined ? [...DEFAULT_MISSING] : stringValue(args, 'missing')!.split(',').map((m) => m.trim()),
     classWeight: args.values['class-weight'] === undefined ? undefined : choiceValue(args, 'class-weight', ['balanced'] as const, 'balanced'),
     task: task === 'auto' ? undefined : task,
-    hidden: hiddenSizes(stringValue(args, 'hidden') ?? '32'),
+    hidden: hiddenSizes(stringValue(args, 'hidden') ?? DEFAULT_TABLE_HIDDEN.join(',')),
     activation: choiceValue(args, 'activation', HIDDEN_ACTIVATIONS, 'relu'),
     epochs: integerValue(args, 'epochs', 200, 1, 1_000_000),
-    batchSize: integerValue(args, 'batch-size', 32, 1),
+    batchSize: integerValue(args, 'batch-size', DEFAULT_TABLE_BATCH_SIZE, 1),
     optimizer,
     learningRate: numberValue(args, 'lr', DEFAULT_RATE[optimizer], { min: 0, max: Infinity, minInclusive: false, maxInclusive: false, expected: 'a number greater than 0' })!,
     weightDecay: numberValue(args, 'weight-decay', 0, { min: 0, max: Infinity, minInclusive: true, maxInclusive: false, expected: 'a number of at least 0' })!,
