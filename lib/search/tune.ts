@@ -14,6 +14,9 @@ import { poolInfo } from '../train/pool';
 import { better, crossValidate, type CrossValidateOptions, type CrossValidation } from './cross-validate';
 import { sampleCandidates, DEFAULT_SPACE, type SearchSpace } from './sample';
 import { buildTrial, inferTask, resolveSettings, type Task, type TrialSettings } from './settings';
+import { TableModel } from '../table/model';
+import type { TableRows } from '../table/rows';
+import { crossValidateTable, isTableData, tableObjects, tableTask, trialTableOptions, type TableSearchData } from './table-search';
 
 /** How a trial is cross-validated: crossValidate's options, with every choice made. */
 export type TrialValidation = Required<Pick<CrossValidateOptions, 'seed' | 'standardize' | 'task'>> & Pick<CrossValidateOptions, 'folds' | 'holdout' | 'signal'>;
@@ -61,9 +64,10 @@ export interface TuneResult {
   metric: CrossValidation['metric'];
   /**
    * The best trial; with `refit`, its settings trained on every row (`network`), and with `standardize`
-   * the statistics its inputs need (`standardizer.transform(x)` before `network.predict`).
+   * the statistics its inputs need (`standardizer.transform(x)` before `network.predict`). A search on
+   * rows refits a TableModel (`model`, its preprocessing inside; `network` is its network).
    */
-  best: { settings: TrialSettings; score: number; index: number; network?: Network; standardizer?: Standardizer };
+  best: { settings: TrialSettings; score: number; index: number; network?: Network; standardizer?: Standardizer; model?: TableModel };
   trials: Trial[];
 }
 
@@ -72,6 +76,18 @@ export function localTrialRunner(x: MatrixLike, y: MatrixLike): TrialRunner {
   return {
     concurrency: Math.max(1, Math.floor(poolInfo().size / 2)),
     run: (settings, cv) => crossValidate(x, y, settings, cv),
+  };
+}
+
+/** Trials cross-validated on raw rows in this process, each fold a TableModel fitted on its training rows. */
+export function localTableTrialRunner(rows: TableRows, table: TableSearchData): TrialRunner {
+  const objects = tableObjects(rows);
+  return {
+    concurrency: Math.max(1, Math.floor(poolInfo().size / 2)),
+    run: (settings, cv) => {
+      const { standardize: _standardize, ...rest } = cv;
+      return crossValidateTable(objects, table, settings, rest);
+    },
   };
 }
 
@@ -89,17 +105,31 @@ function reason(error: unknown): string {
  * const { best, trials } = await tune(x, oneHot(labels, 3), { trials: 20, folds: 3, seed: 1, fixed: { epochs: 100 } });
  * console.log(best.settings, best.score); // the best candidate and its mean accuracy over 3 folds
  */
-export async function tune(x: MatrixLike, y: MatrixLike, options: TuneOptions = {}): Promise<TuneResult> {
+export async function tune(rows: TableRows, table: TableSearchData, options?: TuneOptions): Promise<TuneResult>;
+export async function tune(x: MatrixLike, y: MatrixLike, options?: TuneOptions): Promise<TuneResult>;
+export async function tune(x: MatrixLike | TableRows, y: MatrixLike | TableSearchData, options: TuneOptions = {}): Promise<TuneResult> {
   const trialsWanted = options.trials ?? 20;
   if (!(Number.isInteger(trialsWanted) && trialsWanted >= 1)) throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.trials to be a positive integer but received ${String(options.trials)}`);
-  const xm = toMatrix(x, 'x');
-  const ym = toMatrix(y, 'y');
+  // Raw rows: each trial's folds are table models (table-search.ts); the refit is one on every row.
+  let table: { rows: ReturnType<typeof tableObjects>; data: TableSearchData } | undefined;
+  let xm: ReturnType<typeof toMatrix> | undefined;
+  let ym: ReturnType<typeof toMatrix> | undefined;
+  let task: Task;
+  if (isTableData(y)) {
+    const rows = tableObjects(x as TableRows);
+    const data = options.task !== undefined && y.task === undefined ? { ...y, task: options.task } : y;
+    table = { rows, data };
+    task = tableTask(rows, data).task;
+  } else {
+    xm = toMatrix(x as MatrixLike, 'x');
+    ym = toMatrix(y, 'y');
+    task = options.task ?? inferTask(ym);
+  }
   const seed = options.seed ?? 0;
-  const task = options.task ?? inferTask(ym);
   const fixed = options.fixed ?? {};
   resolveSettings(fixed, 'options.fixed');
   const candidates = sampleCandidates(trialsWanted, seed, fixed, { ...DEFAULT_SPACE, ...options.space });
-  const runner = options.runner ?? localTrialRunner(xm, ym);
+  const runner = options.runner ?? (table ? localTableTrialRunner(table.rows, table.data) : localTrialRunner(xm!, ym!));
   const cv: TrialValidation = {
     seed,
     standardize: options.standardize ?? false,
@@ -136,7 +166,14 @@ export async function tune(x: MatrixLike, y: MatrixLike, options: TuneOptions = 
     throw new ValueError('ERR_TUNE_NO_TRIAL', `Every one of the ${trials.length} trials failed; the first: ${trials[0]!.error ?? 'unknown'}`);
   }
   const result: TuneResult = { metric, best: { settings: best.settings, score: best.score, index: best.index }, trials };
-  if (options.refit ?? true) {
+  if ((options.refit ?? true) && table !== undefined) {
+    const model = new TableModel();
+    await model.fitAsync(table.rows, { ...trialTableOptions(table.data, best.settings, seed), ...(table.data.sampleWeight ? { sampleWeight: table.data.sampleWeight } : {}), ...(options.signal ? { signal: options.signal as AbortSignal } : {}) });
+    result.best.model = model;
+    result.best.network = model.network as Network;
+  } else if (options.refit ?? true) {
+    const xm = toMatrix(x as MatrixLike, 'x');
+    const ym = toMatrix(y as MatrixLike, 'y');
     const { net, loss, optimizer } = buildTrial(best.settings, xm.cols, ym.cols, task, seed);
     let xAll = xm;
     if (options.standardize) {
