@@ -41,6 +41,8 @@ export async function fitOnQueue(
         ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
         ...(options.optimizer !== undefined ? { optimizer: options.optimizer.toJSON() } : {}),
         ...(options.logEvery !== undefined ? { logEvery: options.logEvery } : {}),
+        // --class-weight: the table model's row weights, as JSON numbers (the same doubles on the worker).
+        ...(options.sampleWeight !== undefined ? { sampleWeight: Array.from(options.sampleWeight) } : {}),
       },
       backend: net.backend.name === 'js' ? 'js' : 'native',
     });
