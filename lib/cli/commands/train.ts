@@ -14,7 +14,7 @@ import type { Network } from '../../network';
 import { categoryOf, DEFAULT_MISSING, isMissing } from '../../table/cells';
 import { formatColumns } from '../../table/describe';
 import { TableModel, type ColumnSummary, type TableEvaluation } from '../../table/model';
-import { DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, type TableFitAsyncOptions } from '../../table/options';
+import { DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, defaultBatchSize, type TableFitAsyncOptions } from '../../table/options';
 import type { TargetEncoder } from '../../table/target';
 import type { Loss } from '../../losses';
 import { splitRows } from '../../table/split';
@@ -63,7 +63,7 @@ export const NETWORK_FLAGS = {
   hidden: { type: 'string', value: '<sizes>', description: 'hidden layer sizes, e.g. 32,16 (none: no hidden layer)', default: '100' },
   activation: { type: 'string', value: '<relu|tanh|sigmoid>', description: 'the hidden layers\' activation', default: 'relu' },
   epochs: { type: 'string', value: '<n>', description: 'passes over the training rows', default: '200' },
-  'batch-size': { type: 'string', value: '<n>', description: 'rows per update (all of them when fewer)', default: '200' },
+  'batch-size': { type: 'string', value: '<n>', description: 'rows per update', default: '200, or a fifth of the training rows when fewer' },
   lr: { type: 'string', value: '<rate>', description: 'learning rate', default: '0.001 for adam, 0.01 for sgd' },
   optimizer: { type: 'string', value: '<adam|sgd>', description: 'the optimizer', default: 'adam' },
   'weight-decay': { type: 'string', value: '<l2>', description: 'L2 penalty added to the gradients (the optimizer\'s weightDecay)', default: '0' },
@@ -177,7 +177,8 @@ export interface TrainSettings extends DataSettings {
   hidden: number[];
   activation: HiddenActivation;
   epochs: number;
-  batchSize: number;
+  /** `auto`: {@link defaultBatchSize} of the training rows (resolved, and recorded, once they are known). */
+  batchSize: number | 'auto';
   optimizer: (typeof OPTIMIZERS)[number];
   learningRate: number;
   weightDecay: number;
@@ -219,7 +220,7 @@ export function trainSettings(args: ParsedArgs): TrainSettings {
     hidden: hiddenSizes(stringValue(args, 'hidden') ?? DEFAULT_TABLE_HIDDEN.join(',')),
     activation: choiceValue(args, 'activation', HIDDEN_ACTIVATIONS, 'relu'),
     epochs: integerValue(args, 'epochs', 200, 1, 1_000_000),
-    batchSize: integerValue(args, 'batch-size', DEFAULT_TABLE_BATCH_SIZE, 1),
+    batchSize: args.values['batch-size'] === undefined ? 'auto' : integerValue(args, 'batch-size', DEFAULT_TABLE_BATCH_SIZE, 1),
     optimizer,
     learningRate: numberValue(args, 'lr', DEFAULT_RATE[optimizer], { min: 0, max: Infinity, minInclusive: false, maxInclusive: false, expected: 'a number greater than 0' })!,
     weightDecay: numberValue(args, 'weight-decay', 0, { min: 0, max: Infinity, minInclusive: true, maxInclusive: false, expected: 'a number of at least 0' })!,
@@ -287,6 +288,8 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     s.testSplit > 0
       ? splitRows(labelled.map((i) => objects[i]!), { testFraction: s.testSplit, seed: s.seed, missing: s.missing, ...(task === 'classification' ? { target: targets[0]! } : {}) })
       : { train: labelled.map((i) => objects[i]!), test: [] };
+  // The batch size the table model would choose, made explicit: shown, and recorded in the model.
+  if (s.batchSize === 'auto') s.batchSize = defaultBatchSize(split.train.length);
   const options: TableFitAsyncOptions = {
     target: targets.length === 1 ? targets[0]! : targets,
     task,
@@ -295,7 +298,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     hidden: s.hidden,
     activation: s.activation,
     epochs: s.epochs,
-    batchSize: s.batchSize,
+    batchSize: s.batchSize as number,
     learningRate: s.learningRate,
     optimizer: s.optimizer,
     weightDecay: s.weightDecay,
