@@ -43,6 +43,31 @@ export interface TuneOptions extends Omit<CrossValidateOptions, 'task'> {
   runner?: TrialRunner;
   /** Called after each trial, in the order they finish. */
   onTrial?: (trial: Trial) => void;
+  /**
+   * `'random'` (default): every candidate trained with all its epochs, as RandomizedSearchCV. `'halving'`:
+   * successive halving (Jamieson & Talwalkar, "Non-stochastic Best Arm Identification and
+   * Hyperparameter Optimization", AISTATS 2016; one bracket of Li et al.'s Hyperband, JMLR 2018; as
+   * scikit-learn's HalvingRandomSearchCV with epochs as the resource): all candidates with few epochs,
+   * the best 1/eta of them again with eta times as many, until the last rung trains with the full epochs.
+   */
+  strategy?: 'random' | 'halving';
+  /** Halving's reduction factor, an integer >= 2. Default 3 (Hyperband's and scikit-learn's). */
+  eta?: number;
+}
+
+/**
+ * Successive halving's rungs for `n` candidates and `epochs` at the last rung: rung i trains
+ * ceil(n / eta^i) candidates with max(1, round(epochs / eta^(R-1-i))) epochs, R = floor(log_eta n) + 1
+ * rungs, so the last rung holds the one or few best with the full epochs; `keep` is how many go on.
+ */
+export function halvingRungs(n: number, epochs: number, eta: number): { epochs: number; keep: number }[] {
+  if (!(Number.isInteger(eta) && eta >= 2)) throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.eta to be an integer of at least 2 but received ${String(eta)}`);
+  let rungs = 1;
+  while (eta ** rungs <= n) rungs++;
+  return Array.from({ length: rungs }, (_, i) => ({
+    epochs: Math.max(1, Math.round(epochs / eta ** (rungs - 1 - i))),
+    keep: i + 1 < rungs ? Math.ceil(n / eta ** (i + 1)) : 0,
+  }));
 }
 
 /** One trial of a search. */
@@ -57,6 +82,8 @@ export interface Trial {
   /** Why it failed (`Name [code]: message`). */
   error?: string;
   seconds: number;
+  /** With `strategy: 'halving'`: the rung, from 0 (fewest epochs); a candidate has one trial per rung it reached. */
+  rung?: number;
 }
 
 /** What {@link tune} found. */
@@ -109,6 +136,9 @@ export async function tune(rows: TableRows, table: TableSearchData, options?: Tu
 export async function tune(x: MatrixLike, y: MatrixLike, options?: TuneOptions): Promise<TuneResult>;
 export async function tune(x: MatrixLike | TableRows, y: MatrixLike | TableSearchData, options: TuneOptions = {}): Promise<TuneResult> {
   const trialsWanted = options.trials ?? 20;
+  if (options.strategy !== undefined && options.strategy !== 'random' && options.strategy !== 'halving') {
+    throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.strategy to be 'random' or 'halving' but received ${JSON.stringify(options.strategy)}`);
+  }
   if (!(Number.isInteger(trialsWanted) && trialsWanted >= 1)) throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.trials to be a positive integer but received ${String(options.trials)}`);
   // Raw rows: each trial's folds are table models (table-search.ts); the refit is one on every row.
   let table: { rows: ReturnType<typeof tableObjects>; data: TableSearchData } | undefined;
@@ -138,30 +168,55 @@ export async function tune(x: MatrixLike | TableRows, y: MatrixLike | TableSearc
   };
   const metric: CrossValidation['metric'] = task === 'classification' ? 'accuracy' : 'mse';
 
-  const trials: Trial[] = new Array(candidates.length);
-  let next = 0;
-  const work = async (): Promise<void> => {
-    while (next < candidates.length) {
-      const index = next++;
-      const settings = candidates[index]!;
-      const started = performance.now();
-      let trial: Trial;
-      try {
-        if (options.signal?.aborted) throw options.signal.reason;
-        const result = await runner.run(settings, { ...cv, ...(options.signal ? { signal: options.signal } : {}) });
-        trial = { index: index + 1, settings, score: result.score, scores: result.scores, status: 'ok', seconds: (performance.now() - started) / 1000 };
-      } catch (error) {
-        if (options.signal?.aborted) throw error;
-        trial = { index: index + 1, settings, score: NaN, scores: [], status: 'failed', error: reason(error), seconds: (performance.now() - started) / 1000 };
+  /** Runs these candidates (index from 0, settings) side by side on the runner; trials in the order given. */
+  const runAll = async (entries: { index: number; settings: TrialSettings; rung?: number }[]): Promise<Trial[]> => {
+    const done: Trial[] = new Array(entries.length);
+    let next = 0;
+    const work = async (): Promise<void> => {
+      while (next < entries.length) {
+        const at = next++;
+        const { index, settings, rung } = entries[at]!;
+        const started = performance.now();
+        let trial: Trial;
+        try {
+          if (options.signal?.aborted) throw options.signal.reason;
+          const result = await runner.run(settings, { ...cv, ...(options.signal ? { signal: options.signal } : {}) });
+          trial = { index: index + 1, settings, score: result.score, scores: result.scores, status: 'ok', seconds: (performance.now() - started) / 1000 };
+        } catch (error) {
+          if (options.signal?.aborted) throw error;
+          trial = { index: index + 1, settings, score: NaN, scores: [], status: 'failed', error: reason(error), seconds: (performance.now() - started) / 1000 };
+        }
+        if (rung !== undefined) trial.rung = rung;
+        done[at] = trial;
+        options.onTrial?.(trial);
       }
-      trials[index] = trial;
-      options.onTrial?.(trial);
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(runner.concurrency, entries.length) }, work));
+    return done;
   };
-  await Promise.all(Array.from({ length: Math.min(runner.concurrency, candidates.length) }, work));
+
+  let trials: Trial[];
+  let finalists: Trial[];
+  if ((options.strategy ?? 'random') === 'halving') {
+    trials = [];
+    let alive = candidates.map((settings, index) => ({ index, settings }));
+    const plan = halvingRungs(candidates.length, fixed.epochs ?? candidates[0]!.epochs, options.eta ?? 3);
+    let rungTrials: Trial[] = [];
+    for (const [rung, { epochs, keep }] of plan.entries()) {
+      rungTrials = await runAll(alive.map((c) => ({ ...c, settings: { ...c.settings, epochs }, rung })));
+      trials.push(...rungTrials);
+      // The best 1/eta go on, with eta times the epochs (failed trials score NaN and sort last).
+      const ranked = [...rungTrials].sort((a, b) => (better(metric, a.score, b.score) ? -1 : better(metric, b.score, a.score) ? 1 : a.index - b.index));
+      alive = ranked.slice(0, keep).map((t) => ({ index: t.index - 1, settings: candidates[t.index - 1]! }));
+    }
+    finalists = rungTrials;
+  } else {
+    trials = await runAll(candidates.map((settings, index) => ({ index, settings })));
+    finalists = trials;
+  }
 
   let best: Trial | undefined;
-  for (const trial of trials) if (trial.status === 'ok' && (best === undefined || better(metric, trial.score, best.score))) best = trial;
+  for (const trial of finalists) if (trial.status === 'ok' && (best === undefined || better(metric, trial.score, best.score))) best = trial;
   if (best === undefined) {
     throw new ValueError('ERR_TUNE_NO_TRIAL', `Every one of the ${trials.length} trials failed; the first: ${trials[0]!.error ?? 'unknown'}`);
   }

@@ -77,6 +77,16 @@ describe('blasnet tune', () => {
     expect(predicted.stdout.trim().split('\n').length).toBe(345);
   });
 
+  it('--strategy halving: every candidate at a ninth of the epochs, the best third at a third, the best at all of them', () => {
+    const result = cli.run(['tune', iris, '--target', 'species', '--trials', '9', '--epochs', '9', '--folds', '2', '--strategy', 'halving', '--json']);
+    expect(result.status).toBe(0);
+    const found = JSON.parse(result.stdout) as TuneJson & { trials: { rung: number }[] };
+    expect([0, 1, 2].map((r) => found.trials.filter((t) => t.rung === r).map((t) => t.settings.epochs))).toEqual([Array(9).fill(1), Array(3).fill(3), [9]]);
+    expect(found.best.settings.epochs).toBe(9);
+    expect(found.best.index).toBe(found.trials.find((t) => t.rung === 2)!.index);
+    expect(cli.run(['tune', iris, '--target', 'species', '--strategy', 'grid']).status).toBe(2);
+  });
+
   describeWithRedis('with --redis', () => {
     let redis: RedisServer;
     const children: ChildProcess[] = [];

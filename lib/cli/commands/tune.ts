@@ -26,7 +26,8 @@ export const TUNE: CommandSpec = {
   options: {
     // What the data is: read exactly as train reads it (the same flags).
     ...DATA_FLAGS,
-    trials: { type: 'string', value: '<n>', description: 'candidates to try (random search)', default: '20' },
+    trials: { type: 'string', value: '<n>', description: 'candidates to try', default: '20' },
+    strategy: { type: 'string', value: '<random|halving>', description: 'random search, or successive halving (few epochs for all, more for the best third)', default: 'random' },
     folds: { type: 'string', value: '<k>', description: 'k-fold cross-validation (stratified for classes)', default: '3' },
     holdout: { type: 'string', value: '<fraction>', description: 'score on one held-out part of this fraction instead of k folds' },
     epochs: { ...NETWORK_FLAGS.epochs, description: 'epochs per training (held fixed)', default: '50' },
@@ -70,16 +71,21 @@ const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? Number(v.toPrecisio
 /** The trials as a plain-text table, best first. */
 function trialsTable(result: TuneResult): string {
   const metric = result.metric === 'accuracy' ? 'accuracy' : 'mse';
-  const rows = [...result.trials].sort((a, b) => (a.status !== b.status ? (a.status === 'ok' ? -1 : 1) : result.metric === 'accuracy' ? b.score - a.score : a.score - b.score));
-  const header = ['trial', 'hidden', 'lr', 'batch', 'weight decay', metric, '± (folds)', 'seconds', 'status'];
+  const halving = result.trials.some((t) => t.rung !== undefined);
+  // Best first; with halving, the last rung first (its trials had the full epochs).
+  const rows = [...result.trials].sort((a, b) =>
+    a.status !== b.status ? (a.status === 'ok' ? -1 : 1) : (b.rung ?? 0) - (a.rung ?? 0) || (result.metric === 'accuracy' ? b.score - a.score : a.score - b.score),
+  );
+  const header = ['trial', 'hidden', 'lr', 'batch', 'weight decay', ...(halving ? ['epochs'] : []), metric, '± (folds)', 'seconds', 'status'];
   const body = rows.map((t) => {
     const spread = t.scores.length > 1 ? Math.sqrt(t.scores.reduce((s, v) => s + (v - t.score) ** 2, 0) / t.scores.length) : NaN;
     return [
-      `${t.index}${t.index === result.best.index ? ' *' : ''}`,
+      `${t.index}${t.index === result.best.index && t.settings.epochs === result.best.settings.epochs ? ' *' : ''}`,
       t.settings.hidden.length === 0 ? 'none' : t.settings.hidden.join(','),
       fmt(t.settings.learningRate, 3),
       String(t.settings.batchSize),
       fmt(t.settings.weightDecay, 3),
+      ...(halving ? [String(t.settings.epochs)] : []),
       fmt(t.score),
       fmt(spread, 2),
       t.seconds.toFixed(2),
@@ -87,7 +93,8 @@ function trialsTable(result: TuneResult): string {
     ];
   });
   const widths = header.map((h, j) => Math.max(h.length, ...body.map((r) => r[j]!.length)));
-  const line = (cells: string[]) => cells.map((c, j) => (j >= 2 && j <= 7 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd();
+  const last = halving ? 8 : 7;
+  const line = (cells: string[]) => cells.map((c, j) => (j >= 2 && j <= last ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd();
   return [line(header), ...body.map(line)].join('\n');
 }
 
@@ -96,6 +103,7 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
   const data = dataSettings(args);
   const file = data.file;
   const trials = integerValue(args, 'trials', 20, 1, 100_000);
+  const strategy = choiceValue(args, 'strategy', ['random', 'halving'] as const, 'random');
   const holdout = args.values.holdout === undefined ? undefined : numberValue(args, 'holdout', undefined, { min: 0, max: 1, minInclusive: false, maxInclusive: false, expected: 'a fraction in (0, 1)' });
   const folds = integerValue(args, 'folds', 3, 2, 1000);
   const seed = integerValue(args, 'seed', 1, 0, 2 ** 48 - 1);
@@ -125,7 +133,7 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
     ...(data.classWeight !== undefined ? { classWeight: data.classWeight } : {}),
   };
   say(`data: ${name}, ${rows.length} rows${skipped > 0 ? ` (${skipped} without a target left out)` : ''}, ${task}`);
-  say(`search: ${trials} random candidates, ${holdout !== undefined ? `a held-out part of ${holdout}` : `${folds}-fold cross-validation${task === 'classification' ? ' (stratified)' : ''}`}, seed ${seed}${redis ? `, trials on the queue` : ''}; the columns prepared on each training part`);
+  say(`search: ${trials} random candidates${strategy === 'halving' ? ' by successive halving (eta 3)' : ''}, ${holdout !== undefined ? `a held-out part of ${holdout}` : `${folds}-fold cross-validation${task === 'classification' ? ' (stratified)' : ''}`}, seed ${seed}${redis ? `, trials on the queue` : ''}; the columns prepared on each training part`);
 
   let runner: TrialRunner | undefined;
   let close = async (): Promise<void> => undefined;
@@ -143,13 +151,14 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
     let done = 0;
     result = await search(rows, table, {
       trials,
+      strategy,
       seed,
       fixed,
       refit: false,
       signal: controller.signal,
       ...(holdout !== undefined ? { holdout } : { folds }),
       ...(runner ? { runner } : {}),
-      onTrial: (t: Trial) => say(`trial ${++done}/${trials} (#${t.index}): ${t.status === 'ok' ? `${fmt(t.score)} in ${t.seconds.toFixed(2)} s` : `failed: ${t.error}`}`),
+      onTrial: (t: Trial) => say(`trial ${++done}${strategy === 'halving' ? '' : `/${trials}`} (#${t.index}${t.rung !== undefined ? `, rung ${t.rung}, ${t.settings.epochs} epochs` : ''}): ${t.status === 'ok' ? `${fmt(t.score)} in ${t.seconds.toFixed(2)} s` : `failed: ${t.error}`}`),
     });
   } finally {
     process.off('SIGINT', interrupt);
@@ -173,7 +182,7 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
   }
 
   if (json) {
-    const record = (t: Trial) => ({ index: t.index, settings: t.settings, score: Number.isFinite(t.score) ? t.score : null, scores: t.scores, status: t.status, seconds: t.seconds, ...(t.error ? { error: t.error } : {}) });
+    const record = (t: Trial) => ({ index: t.index, ...(t.rung !== undefined ? { rung: t.rung } : {}), settings: t.settings, score: Number.isFinite(t.score) ? t.score : null, scores: t.scores, status: t.status, seconds: t.seconds, ...(t.error ? { error: t.error } : {}) });
     await write(io.stdout, `${JSON.stringify({ metric: result.metric, best: { index: result.best.index, settings: result.best.settings, score: result.best.score }, trials: result.trials.map(record), model: out ?? null })}\n`);
     return 0;
   }
