@@ -52,7 +52,7 @@ export {
   ValueError,
 } from './errors';
 
-export { DEFAULT_MAX_CATEGORIES, DEFAULT_MIN_FREQUENCY, DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, DEFAULT_MISSING, defaultBatchSize, formatColumns, regressionMetrics, splitRows, TableModel } from './table';
+export { DEFAULT_MAX_CATEGORIES, DEFAULT_MIN_FREQUENCY, DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, DEFAULT_TABLE_WEIGHT_DECAY, DEFAULT_MISSING, defaultBatchSize, formatColumns, regressionMetrics, splitRows, TableModel } from './table';
 export type {
   ClassificationEvaluation,
   ColumnKind,

@@ -22,7 +22,7 @@ const search = ['--target', 'species', '--trials', '6', '--epochs', '8', '--batc
 interface TuneJson {
   metric: string;
   best: { index: number; score: number; settings: Record<string, unknown> };
-  trials: { index: number; score: number; status: string; settings: { batchSize: number; epochs: number } }[];
+  trials: { index: number; rung?: number; score: number; status: string; settings: { batchSize: number; epochs: number } }[];
 }
 
 describe('blasnet tune', () => {
@@ -80,7 +80,7 @@ describe('blasnet tune', () => {
   it('--strategy halving: every candidate at a ninth of the epochs, the best third at a third, the best at all of them', () => {
     const result = cli.run(['tune', iris, '--target', 'species', '--trials', '9', '--epochs', '9', '--folds', '2', '--strategy', 'halving', '--json']);
     expect(result.status).toBe(0);
-    const found = JSON.parse(result.stdout) as TuneJson & { trials: { rung: number }[] };
+    const found = JSON.parse(result.stdout) as TuneJson;
     expect([0, 1, 2].map((r) => found.trials.filter((t) => t.rung === r).map((t) => t.settings.epochs))).toEqual([Array(9).fill(1), Array(3).fill(3), [9]]);
     expect(found.best.settings.epochs).toBe(9);
     expect(found.best.index).toBe(found.trials.find((t) => t.rung === 2)!.index);

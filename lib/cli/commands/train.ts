@@ -14,7 +14,7 @@ import type { Network } from '../../network';
 import { categoryOf, DEFAULT_MISSING, isMissing } from '../../table/cells';
 import { formatColumns } from '../../table/describe';
 import { TableModel, type ColumnSummary, type TableEvaluation } from '../../table/model';
-import { DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, defaultBatchSize, type TableFitAsyncOptions } from '../../table/options';
+import { DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, DEFAULT_TABLE_WEIGHT_DECAY, defaultBatchSize, type TableFitAsyncOptions } from '../../table/options';
 import type { TargetEncoder } from '../../table/target';
 import type { Loss } from '../../losses';
 import { splitRows } from '../../table/split';
@@ -66,7 +66,7 @@ export const NETWORK_FLAGS = {
   'batch-size': { type: 'string', value: '<n>', description: 'rows per update', default: '200, or a fifth of the training rows when fewer' },
   lr: { type: 'string', value: '<rate>', description: 'learning rate', default: '0.001 for adam, 0.01 for sgd' },
   optimizer: { type: 'string', value: '<adam|sgd>', description: 'the optimizer', default: 'adam' },
-  'weight-decay': { type: 'string', value: '<l2>', description: 'L2 penalty added to the gradients (the optimizer\'s weightDecay)', default: '0' },
+  'weight-decay': { type: 'string', value: '<l2>', description: 'L2 penalty added to the gradients (the optimizer\'s weightDecay)', default: '0.001' },
   seed: { type: 'string', value: '<n>', description: 'seeds the split, the initial weights and the shuffles', default: '1' },
 } as const satisfies CommandSpec['options'];
 
@@ -223,7 +223,7 @@ export function trainSettings(args: ParsedArgs): TrainSettings {
     batchSize: args.values['batch-size'] === undefined ? 'auto' : integerValue(args, 'batch-size', DEFAULT_TABLE_BATCH_SIZE, 1),
     optimizer,
     learningRate: numberValue(args, 'lr', DEFAULT_RATE[optimizer], { min: 0, max: Infinity, minInclusive: false, maxInclusive: false, expected: 'a number greater than 0' })!,
-    weightDecay: numberValue(args, 'weight-decay', 0, { min: 0, max: Infinity, minInclusive: true, maxInclusive: false, expected: 'a number of at least 0' })!,
+    weightDecay: numberValue(args, 'weight-decay', DEFAULT_TABLE_WEIGHT_DECAY, { min: 0, max: Infinity, minInclusive: true, maxInclusive: false, expected: 'a number of at least 0' })!,
     seed: integerValue(args, 'seed', 1, 0, 2 ** 48 - 1),
     threads: args.values.threads === undefined ? undefined : integerValue(args, 'threads', 1, 1, 1024),
     backend: choiceValue(args, 'backend', BACKENDS, 'native'),
