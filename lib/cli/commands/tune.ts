@@ -139,9 +139,16 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
   let close = async (): Promise<void> => undefined;
   if (redis !== undefined) {
     const { TrainingQueue, queueTableTrialRunner } = await import('../../queue/submit');
+    const { reachQueue } = await import('../remote-fit');
     const queue = new TrainingQueue({ connection: redis, ...(queueName !== undefined ? { name: queueName } : {}) });
-    runner = queueTableTrialRunner(queue, rows, table);
     close = () => queue.close();
+    try {
+      await reachQueue(queue, redis);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+    runner = queueTableTrialRunner(queue, rows, table);
   }
   const controller = new AbortController();
   const interrupt = () => controller.abort(new Error('interrupted (SIGINT)'));
