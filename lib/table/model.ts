@@ -22,7 +22,7 @@ import { categoryLookup, encodeCell, encodedNames, encodedWidth, fitCategorical,
 import { inferKind, type ColumnKind, type DropReason } from './infer';
 import { legacySpec } from './legacy';
 import { classTargets, planNetwork } from './network-plan';
-import { resolveTableOptions, type ResolvedTableOptions, type TableFitAsyncOptions, type TableFitOptions } from './options';
+import { defaultBatchSize, resolveTableOptions, type ResolvedTableOptions, type TableFitAsyncOptions, type TableFitOptions } from './options';
 import { rowSource, type RowSource, type TableRows } from './rows';
 import { classIndices, fitTarget, labelOf, regressionValues, rowsWithTarget, type ClassTarget, type Label, type TargetEncoder } from './target';
 
@@ -390,7 +390,7 @@ export class TableModel {
     const fit: Prepared['fit'] = {
       loss: plan.loss,
       epochs: o.epochs,
-      batchSize: o.batchSize,
+      batchSize: o.batchSize ?? defaultBatchSize(kept.length),
       optimizer: o.optimizer === 'adam' ? new Adam({ learningRate: o.learningRate, weightDecay: o.weightDecay }) : new SGD({ learningRate: o.learningRate, weightDecay: o.weightDecay }),
       log: null,
       logEvery: o.epochs,

@@ -127,11 +127,13 @@ describe('blasnet on real tables', () => {
     expect(report).toContain('&lt;script&gt;');
   });
 
-  it('--class-weight with --redis is a usage error before any connection (a queue job carries no row weights)', () => {
-    // Port 1 has no server: the refusal must come first, not a connection error.
-    const result = cli.run(['train', PENGUINS, '--target', 'Species', '--class-weight', 'balanced', '--redis', 'redis://127.0.0.1:1', '--quiet']);
-    expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^blasnet: --class-weight cannot be combined with --redis yet/);
+  it('--redis at an address where no Redis answers fails with a coded error, not a wait forever (--class-weight is accepted)', () => {
+    // Port 1 has no server. (--class-weight with --redis trains on a worker: test/cli/queue.test.ts.)
+    for (const command of [['train', PENGUINS, '--target', 'Species', '--class-weight', 'balanced'], ['tune', PENGUINS, '--target', 'Species', '--trials', '1']]) {
+      const result = cli.run([...command, '--redis', 'redis://127.0.0.1:1', '--quiet']);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^blasnet: No answer from the Redis server at "redis:\/\/127\.0\.0\.1:1" within 10 s \(--redis\)/);
+    }
   });
 
   it('a model file written before the table model (cli: 1) still predicts', async () => {
