@@ -200,12 +200,26 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size
   }
   for (size_t p = 0; p < k; ++p) {
     const T* row = B + p * n;
-    V b[NC];
-    for (int j = 0; j + 1 < NC; ++j) b[j] = Op::load(row + j * L);
-    b[NC - 1] = Op::load(row + (NC - 1) * L, last);
-    for (int r = 0; r < R; ++r) {
-      const V a = Op::set1(TransA ? A[p * lda + i0 + r] : A[(i0 + r) * lda + p]);
-      for (int j = 0; j < NC; ++j) acc[r][j] = Op::fmadd(a, b[j], acc[r][j]);
+    // Lanes past n of a row of B are the next row's head: they only reach accumulator lanes past n, which
+    // are never kept (see the stores below). Only B's last row, where they would be past its end, is
+    // loaded masked.
+    if constexpr (R * NC + R + 1 <= 16) {
+      // Every row's a broadcast first, then one register of B at a time: R + 1 registers besides the
+      // accumulators instead of NC + 1, which lets 13-16 doubles take 3 rows a block (12 accumulators).
+      V a[R];
+      for (int r = 0; r < R; ++r) a[r] = Op::set1(TransA ? A[p * lda + i0 + r] : A[(i0 + r) * lda + p]);
+      for (int j = 0; j < NC; ++j) {
+        const V bj = j + 1 < NC || p + 1 < k ? Op::load(row + j * L) : Op::load(row + j * L, last);
+        for (int r = 0; r < R; ++r) acc[r][j] = Op::fmadd(a[r], bj, acc[r][j]);
+      }
+    } else {
+      V b[NC];
+      for (int j = 0; j + 1 < NC; ++j) b[j] = Op::load(row + j * L);
+      b[NC - 1] = p + 1 < k ? Op::load(row + (NC - 1) * L) : Op::load(row + (NC - 1) * L, last);
+      for (int r = 0; r < R; ++r) {
+        const V a = Op::set1(TransA ? A[p * lda + i0 + r] : A[(i0 + r) * lda + p]);
+        for (int j = 0; j < NC; ++j) acc[r][j] = Op::fmadd(a, b[j], acc[r][j]);
+      }
     }
   }
   // As in the AVX-512 kernel: all of C is read before any of it is written.
@@ -270,7 +284,7 @@ void dispatchAvx2(size_t m, size_t n, size_t k, typename Op::T alpha, const type
   } else if (n <= 12) {
     productAvx2<Op, TransA, 3, 3>(m, n, k, alpha, A, B, beta, C);  // 9-12 doubles: 3 registers, 9 accumulators
   } else {
-    productAvx2<Op, TransA, 4, 2>(m, n, k, alpha, A, B, beta, C);  // 13-16 doubles: 4 registers, 8 accumulators
+    productAvx2<Op, TransA, 4, 3>(m, n, k, alpha, A, B, beta, C);  // 13-16 doubles: 4 registers, 12 accumulators
   }
 }
 
