@@ -131,8 +131,11 @@ __attribute__((target("avx512f"))) void product(size_t m, size_t n, size_t k, do
 
 // ---- The AVX2 clone: the same arithmetic (one running fused multiply-add sum per element, in k order,
 // then alpha * sum + beta * C) in 256-bit registers. A row of n <= 16 columns takes NC = ceil(n / lanes)
-// registers, the last one masked (vmaskmov: lanes past n are neither read nor written). Blocks of R rows
-// keep R * NC accumulators, R * NC + NC + 1 <= 16 registers, so nothing spills.
+// registers, the last one partly past n. Masked loads and stores (vmaskmov) are used only where lanes past
+// n would fall outside the operand (B's last row, C's last row, the bias) or on C a later block still has
+// to read: on AMD's Zen cores a masked store is microcoded and a masked load costs as much as the row's
+// FMAs, so elsewhere the lanes past n are read from and written over the next row (which its own stores
+// then overwrite). Blocks of R rows keep R * NC accumulators in at most 16 registers, so nothing spills.
 struct Double4 {
   using T = double;
   using V = __m256d;
