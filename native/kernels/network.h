@@ -23,7 +23,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <type_traits>
 
 #include "activations.h"
 #include "elementwise.h"
@@ -83,21 +82,10 @@ void networkForward(const NetworkLayout& layout, const T* params, T* workspace, 
     // Hidden layers compute z where a goes and apply the activation in place (see the file comment).
     T* z = workspace + (i == last ? layout.outputZ(capacity) : layout.a(capacity, i));
     T* a = (out != nullptr && i == last) ? out : workspace + layout.a(capacity, i);
-    const T* weights = params + layout.weightOffset[i];
-    const T* bias = params + layout.biasOffset[i];
-    if (rows > 0 && in > 0 && small::fusedForwardAvailable(std::is_same_v<T, float>) &&
-        small::fitsAvx2(false, false, rows, units, in)) {
-      // The small kernel adds the bias in its stores, and for a hidden Relu layer (z is a) applies it too:
-      // one pass over z instead of three, the same bits as the path below (small_gemm.h).
-      const bool relu = layout.activations[i] == ActivationCode::Relu && z == a;
-      small::forward(rows, units, in, input, weights, bias, relu, z);
-      if (!relu) activation<T>(layout.activations[i]).forward(rows, units, z, a);
-    } else {
-      // z = bias broadcast, then z += input W: one pass over z fewer than adding the bias afterwards.
-      broadcastRows<T>(rows, units, bias, z);
-      gemm<T>(false, false, rows, units, in, T(1), input, weights, T(1), z);
-      activation<T>(layout.activations[i]).forward(rows, units, z, a);
-    }
+    // z = bias broadcast, then z += input W: one pass over z fewer than adding the bias afterwards.
+    broadcastRows<T>(rows, units, params + layout.biasOffset[i], z);
+    gemm<T>(false, false, rows, units, in, T(1), input, params + layout.weightOffset[i], T(1), z);
+    activation<T>(layout.activations[i]).forward(rows, units, z, a);
     input = a;
   }
 }

@@ -159,10 +159,6 @@ struct Double4 {
     return _mm256_fmadd_pd(a, b, c);
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_pd(a, b); }
-  __attribute__((target("avx2,fma"), always_inline)) static inline V add(V a, V b) { return _mm256_add_pd(a, b); }
-  // max(a, 0) with a NaN or a zero of either sign in a giving +0, as Relu's z > 0 ? z : 0 does (vmax returns
-  // its second operand when either is NaN or both are zero).
-  __attribute__((target("avx2,fma"), always_inline)) static inline V relu(V a) { return _mm256_max_pd(a, zero()); }
 };
 
 struct Float8 {
@@ -188,24 +184,14 @@ struct Float8 {
     return _mm256_fmadd_ps(a, b, c);
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
-  __attribute__((target("avx2,fma"), always_inline)) static inline V add(V a, V b) { return _mm256_add_ps(a, b); }
-  // max(a, 0) with a NaN or a zero of either sign in a giving +0, as Relu's z > 0 ? z : 0 does (vmax returns
-  // its second operand when either is NaN or both are zero).
-  __attribute__((target("avx2,fma"), always_inline)) static inline V relu(V a) { return _mm256_max_ps(a, zero()); }
 };
 
-// Epi: what the stores do besides alpha * sum + beta * C. kPlain: nothing. kBias: beta is 0 and each row gets
-// bias added (C = alpha * sum + bias, rounded once, as alpha * sum + 1 * C over a C holding the bias is).
-// kBiasRelu: then max(c, 0), Relu's forward. One pass over C instead of three (broadcast, product, activation).
-enum Epilogue : int { kPlain = 0, kBias = 1, kBiasRelu = 2 };
-
-template <typename Op, bool TransA, int R, int NC, int Epi = kPlain>
+template <typename Op, bool TransA, int R, int NC>
 __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size_t i0, size_t m, size_t n, size_t k,
                                                                            typename Op::T alpha,
                                                                            const typename Op::T* A,
                                                                            const typename Op::T* B,
-                                                                           typename Op::T beta, typename Op::T* C,
-                                                                           const typename Op::T* bias = nullptr) {
+                                                                           typename Op::T beta, typename Op::T* C) {
   using T = typename Op::T;
   using V = typename Op::V;
   constexpr int L = Op::kLanes;
@@ -241,24 +227,15 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size
   }
   // As in the AVX-512 kernel: all of C is read before any of it is written.
   V previous[R][NC];
-  if (Epi == kPlain && beta != T(0)) {
+  if (beta != T(0)) {
     for (int r = 0; r < R; ++r) {
       const T* in = C + (i0 + r) * n;
       for (int j = 0; j + 1 < NC; ++j) previous[r][j] = Op::load(in + j * L);
       previous[r][NC - 1] = Op::load(in + (NC - 1) * L, last);
     }
-  } else {
-    for (int r = 0; r < R; ++r) {
-      for (int j = 0; j < NC; ++j) previous[r][j] = Op::zero();  // unread; set so no path reads garbage
-    }
   }
   const V scale = Op::set1(alpha);
   const V keep = Op::set1(beta);
-  V shift[NC];
-  if constexpr (Epi != kPlain) {
-    for (int j = 0; j + 1 < NC; ++j) shift[j] = Op::load(bias + j * L);
-    shift[NC - 1] = Op::load(bias + (NC - 1) * L, last);  // bias holds exactly n values
-  }
   for (int r = 0; r < R; ++r) {
     T* out = C + (i0 + r) * n;
     // A masked store (vmaskmov) is microcoded on AMD's Zen cores, ~12 cycles each: one per row cost more
@@ -269,12 +246,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size
     const bool masked = i0 + r + 1 == m || (r + 1 == R && beta != T(0));
     for (int j = 0; j < NC; ++j) {
       V c = Op::mul(scale, acc[r][j]);
-      if constexpr (Epi != kPlain) {
-        c = Op::add(c, shift[j]);
-        if constexpr (Epi == kBiasRelu) c = Op::relu(c);
-      } else if (beta != T(0)) {
-        c = Op::fmadd(keep, previous[r][j], c);
-      }
+      if (beta != T(0)) c = Op::fmadd(keep, previous[r][j], c);
       if (j + 1 < NC || !masked) {
         Op::store(out + j * L, c);
       } else {
@@ -286,50 +258,36 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size
 
 // Rows in at most MaxR-row blocks, split evenly (7 rows with MaxR 3: 3 + 2 + 2), for the same reason as
 // the AVX-512 kernel: a block of one or two rows leaves its accumulators waiting on each other.
-template <typename Op, bool TransA, int NC, int MaxR, int Epi = kPlain>
+template <typename Op, bool TransA, int NC, int MaxR>
 __attribute__((target("avx2,fma"))) void productAvx2(size_t m, size_t n, size_t k, typename Op::T alpha,
                                                      const typename Op::T* A, const typename Op::T* B,
-                                                     typename Op::T beta, typename Op::T* C,
-                                                     const typename Op::T* bias = nullptr) {
+                                                     typename Op::T beta, typename Op::T* C) {
   const size_t blocks = (m + MaxR - 1) / MaxR;
   const size_t base = m / blocks, extra = m % blocks;
   size_t i0 = 0;
   for (size_t block = 0; block < blocks; ++block) {
     const size_t rows = base + (block < extra ? 1 : 0);
     switch (rows) {
-      case 1: rowBlockAvx2<Op, TransA, 1, NC, Epi>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
-      case 2: rowBlockAvx2<Op, TransA, (MaxR >= 2 ? 2 : 1), NC, Epi>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
-      case 3: rowBlockAvx2<Op, TransA, (MaxR >= 3 ? 3 : 1), NC, Epi>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
-      case 4: rowBlockAvx2<Op, TransA, (MaxR >= 4 ? 4 : 1), NC, Epi>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
-      case 5: rowBlockAvx2<Op, TransA, (MaxR >= 5 ? 5 : 1), NC, Epi>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
-      default: rowBlockAvx2<Op, TransA, (MaxR >= 6 ? 6 : 1), NC, Epi>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
+      case 1: rowBlockAvx2<Op, TransA, 1, NC>(i0, m, n, k, alpha, A, B, beta, C); break;
+      case 2: rowBlockAvx2<Op, TransA, (MaxR >= 2 ? 2 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
+      case 3: rowBlockAvx2<Op, TransA, (MaxR >= 3 ? 3 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
+      case 4: rowBlockAvx2<Op, TransA, (MaxR >= 4 ? 4 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
+      case 5: rowBlockAvx2<Op, TransA, (MaxR >= 5 ? 5 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
+      default: rowBlockAvx2<Op, TransA, (MaxR >= 6 ? 6 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
     }
     i0 += rows;
   }
 }
 
-template <typename Op, bool TransA, int Epi = kPlain>
+template <typename Op, bool TransA>
 void dispatchAvx2(size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A,
-                  const typename Op::T* B, typename Op::T beta, typename Op::T* C,
-                  const typename Op::T* bias = nullptr) {
+                  const typename Op::T* B, typename Op::T beta, typename Op::T* C) {
   if constexpr (Op::kLanes == 8) {
-    productAvx2<Op, TransA, 2, 6, Epi>(m, n, k, alpha, A, B, beta, C, bias);  // 9-16 floats: 2 registers, 12 accumulators
+    productAvx2<Op, TransA, 2, 6>(m, n, k, alpha, A, B, beta, C);  // 9-16 floats: 2 registers, 12 accumulators
   } else if (n <= 12) {
-    productAvx2<Op, TransA, 3, 3, Epi>(m, n, k, alpha, A, B, beta, C, bias);  // 9-12 doubles: 3 registers, 9 accumulators
+    productAvx2<Op, TransA, 3, 3>(m, n, k, alpha, A, B, beta, C);  // 9-12 doubles: 3 registers, 9 accumulators
   } else {
-    productAvx2<Op, TransA, 4, 3, Epi>(m, n, k, alpha, A, B, beta, C, bias);  // 13-16 doubles: 4 registers, 12 accumulators
-  }
-}
-
-// C = A B + bias (then Relu's max(c, 0) with relu), A not transposed: the forward product of a layer.
-template <typename Op>
-void forwardAvx2(size_t m, size_t n, size_t k, const typename Op::T* A, const typename Op::T* B,
-                 const typename Op::T* bias, bool relu, typename Op::T* C) {
-  using T = typename Op::T;
-  if (relu) {
-    dispatchAvx2<Op, false, kBiasRelu>(m, n, k, T(1), A, B, T(0), C, bias);
-  } else {
-    dispatchAvx2<Op, false, kBias>(m, n, k, T(1), A, B, T(0), C, bias);
+    productAvx2<Op, TransA, 4, 3>(m, n, k, alpha, A, B, beta, C);  // 13-16 doubles: 4 registers, 12 accumulators
   }
 }
 
@@ -383,27 +341,6 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, double alpha, 
 #else
   (void)transA, (void)transB, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)B, (void)beta, (void)C;
   std::abort();  // unreachable: available() is false in this build
-#endif
-}
-
-bool fusedForwardAvailable(bool isFloat) { return isFloat ? isa() != Isa::Off : isa() == Isa::Avx2; }
-
-void forward(size_t m, size_t n, size_t k, const double* A, const double* B, const double* bias, bool relu,
-             double* C) {
-#ifdef BLASNET_SMALL_GEMM_AVX512
-  forwardAvx2<Double4>(m, n, k, A, B, bias, relu, C);
-#else
-  (void)m, (void)n, (void)k, (void)A, (void)B, (void)bias, (void)relu, (void)C;
-  std::abort();  // unreachable: fusedForwardAvailable() is false in this build
-#endif
-}
-
-void forward(size_t m, size_t n, size_t k, const float* A, const float* B, const float* bias, bool relu, float* C) {
-#ifdef BLASNET_SMALL_GEMM_AVX512
-  forwardAvx2<Float8>(m, n, k, A, B, bias, relu, C);
-#else
-  (void)m, (void)n, (void)k, (void)A, (void)B, (void)bias, (void)relu, (void)C;
-  std::abort();  // unreachable: fusedForwardAvailable() is false in this build
 #endif
 }
 

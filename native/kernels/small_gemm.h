@@ -91,15 +91,4 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, double alpha, 
 void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, float alpha, const float* A, const float* B,
           float beta, float* C);
 
-// A layer's forward product with its bias and, for Relu, its activation fused into the stores:
-// C = A B + bias (each row), then max(c, 0) with relu; A is m x k, B is k x n, neither transposed. The
-// same bits as broadcasting the bias into C and calling gemm with beta = 1 (one rounding of sum + bias),
-// then Relu's forward. Only the AVX2 clone has it (the AVX-512 float64 kernel does not: there was no
-// AVX-512 CPU to test it on), for shapes that fitsAvx2; fusedForwardAvailable(isFloat) says whether this
-// process's path for that dtype is the AVX2 clone.
-bool fusedForwardAvailable(bool isFloat);
-void forward(size_t m, size_t n, size_t k, const double* A, const double* B, const double* bias, bool relu,
-             double* C);
-void forward(size_t m, size_t n, size_t k, const float* A, const float* B, const float* bias, bool relu, float* C);
-
 }  // namespace blasnet::kernels::small
