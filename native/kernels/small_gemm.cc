@@ -233,6 +233,10 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size
       for (int j = 0; j + 1 < NC; ++j) previous[r][j] = Op::load(in + j * L);
       previous[r][NC - 1] = Op::load(in + (NC - 1) * L, last);
     }
+  } else {
+    for (int r = 0; r < R; ++r) {
+      for (int j = 0; j < NC; ++j) previous[r][j] = Op::zero();  // unread with beta == 0; set so GCC sees no garbage read
+    }
   }
   const V scale = Op::set1(alpha);
   const V keep = Op::set1(beta);
