@@ -6,7 +6,8 @@
  *   concurrent   the 32 `fitAsync` calls started at once, on the process-wide pool (default size: the
  *                cores): first on a cold pool (its threads start during the burst), then again on the
  *                same, now warm, threads (a long-lived server's case)
- * For each: wall time, event-loop delay p99 (monitorEventLoopDelay, 1 ms resolution), the most OS threads
+ * For each: wall time, the process's CPU time (all threads: on a shared machine, what the work cost
+ * apart from waiting for the cores), event-loop delay p99 (monitorEventLoopDelay, 1 ms resolution), the most OS threads
  * the process had (/proc/self/task, sampled every 5 ms) and peak RSS over the phase (sampled likewise).
  * Every concurrent network must equal its `fit` twin bit for bit: the program exits 1 if one does not.
  *
@@ -61,6 +62,8 @@ interface Phase {
   maxMs: number;
   maxThreads: number;
   peakRssMb: number;
+  /** CPU time of the whole process (every thread) over the phase: on a shared machine, what the work cost. */
+  cpuSeconds: number;
 }
 
 /** Runs `work` while sampling the event loop, the thread count and RSS. */
@@ -73,9 +76,11 @@ async function measure(name: string, work: () => Promise<void> | void): Promise<
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 5);
   histogram.enable();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await work();
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   histogram.disable();
   clearInterval(sampler);
   maxThreads = Math.max(maxThreads, osThreads());
@@ -87,6 +92,7 @@ async function measure(name: string, work: () => Promise<void> | void): Promise<
     maxMs: histogram.max / 1e6,
     maxThreads,
     peakRssMb: peakRss / 2 ** 20,
+    cpuSeconds: (used.user + used.system) / 1e6,
   };
 }
 
@@ -137,10 +143,10 @@ async function main(): Promise<void> {
   const f = (v: number, d = 2) => v.toFixed(d);
   const lines = [
     `workload D: ${JOBS} x ${DIMS.join('-')} on ${ROWS} rows, ${SETTINGS.epochs} epochs; ${result.cores} cores; OpenBLAS threads ${startThreads} (sequential), ${getNumThreads()} (pool of ${pool.size}); load average ${result.loadAverage.join(' ')}`,
-    '| phase | seconds | vs sequential | loop p99 ms | loop max ms | threads (baseline ' + baselineThreads + ') | peak RSS MB |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| phase | seconds | vs sequential | CPU s | loop p99 ms | loop max ms | threads (baseline ' + baselineThreads + ') | peak RSS MB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...result.phases.map(
-      (p) => `| ${p.name} | ${f(p.seconds, 3)} | ${f(sequential.seconds / p.seconds)}x | ${p.name.startsWith('sequential') ? '(blocked)' : f(p.p99Ms)} | ${f(p.maxMs, 1)} | ${p.maxThreads} | ${f(p.peakRssMb, 0)} |`,
+      (p) => `| ${p.name} | ${f(p.seconds, 3)} | ${f(sequential.seconds / p.seconds)}x | ${f(p.cpuSeconds, 3)} | ${p.name.startsWith('sequential') ? '(blocked)' : f(p.p99Ms)} | ${f(p.maxMs, 1)} | ${p.maxThreads} | ${f(p.peakRssMb, 0)} |`,
     ),
     `every concurrent network bit-identical to its fit twin: ${result.bitIdentical ? 'yes' : `NO (${mismatches} differ)`}`,
   ];

@@ -4,7 +4,7 @@
  */
 import { ActivationCode } from '../lib/backend/kernels';
 import { NetworkLayout } from '../lib/backend/layout';
-import { evaluationCapacity, trainingWorkspaceServesEvaluation } from '../lib/train/trainer';
+import { evaluationCapacity, trainingWorkspaceServesEvaluation } from '../lib/train/workspace';
 
 /** What every training implementation is told: the same shapes, batch, loss, step size and schedule. */
 export interface TrainSpec {

@@ -55,7 +55,7 @@ export {
   ValueError,
 } from './errors';
 
-export { DEFAULT_MAX_CATEGORIES, DEFAULT_MIN_FREQUENCY, DEFAULT_MISSING, formatColumns, regressionMetrics, splitRows, TableModel } from './table';
+export { DEFAULT_MAX_CATEGORIES, DEFAULT_MIN_FREQUENCY, DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, DEFAULT_TABLE_WEIGHT_DECAY, DEFAULT_MISSING, defaultBatchSize, formatColumns, regressionMetrics, splitRows, TableModel } from './table';
 export type {
   ClassificationEvaluation,
   CategoricalEncoder,
@@ -89,5 +89,5 @@ export type { ClassWeight, WeightOptions } from './train/sample-weights';
 export { configurePool, poolInfo } from './train/pool';
 export type { PoolInfo, PoolOptions } from './train/pool';
 
-export { crossValidate, DEFAULT_SETTINGS, DEFAULT_SPACE, kFolds, localTrialRunner, sampleCandidates, tune } from './search';
-export type { CrossValidateOptions, CrossValidation, Fold, SearchSpace, Task, Trial, TrialRunner, TrialSettings, TrialValidation, TuneOptions, TuneResult } from './search';
+export { crossValidate, DEFAULT_SETTINGS, DEFAULT_SPACE, kFolds, localTableTrialRunner, localTrialRunner, sampleCandidates, tune } from './search';
+export type { CrossValidateOptions, CrossValidation, Fold, SearchSpace, TableSearchData, Task, Trial, TrialRunner, TrialSettings, TrialValidation, TuneOptions, TuneResult } from './search';

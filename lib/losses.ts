@@ -5,6 +5,8 @@
  */
 import { Sigmoid, Softmax, type Activation } from './activations';
 import { LossCode } from './backend/kernels';
+import { ValueError } from './errors';
+import { invalid } from './validate';
 
 /** A loss function. */
 export interface Loss {
@@ -56,4 +58,23 @@ export function findLoss(value: unknown): Loss | undefined {
     return known && known.code === (value as Loss).code ? known : undefined;
   }
   return undefined;
+}
+
+/**
+ * A known loss that suits the output layer: the cross-entropies are only defined on the output activation
+ * they were written for.
+ */
+export function resolveLoss(value: unknown, outputActivation: Activation, name: string): Loss {
+  const loss = findLoss(value);
+  if (loss === undefined) {
+    throw invalid('ERR_INVALID_ARGUMENT', name, 'a loss (MSE, BinaryCrossEntropy or CrossEntropy)', value);
+  }
+  const required = loss.outputActivation;
+  if (required !== undefined && required.code !== outputActivation.code) {
+    throw new ValueError(
+      'ERR_LOSS_ACTIVATION_MISMATCH',
+      `The ${loss.name} loss needs a ${required.name} output layer but this network's output activation is ${outputActivation.name}`,
+    );
+  }
+  return loss;
 }

@@ -91,7 +91,8 @@ export abstract class Optimizer {
 
   /**
    * @internal Whether an update is plain SGD (no momentum, no decay), which the gradient kernel can apply
-   * itself in the same call (networkGradients' learningRate).
+   * itself in the same call (networkGradients' learningRate). Whether a run does so is decided in one
+   * place, Trainer.fusedSgd.
    */
   get plain(): boolean {
     return false;

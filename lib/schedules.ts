@@ -5,10 +5,27 @@
  *
  *   net.fit(x, y, { optimizer: new SGD({ momentum: 0.9 }), schedule: schedules.cosine({ initial: 0.1, epochs: 50 }) });
  */
-import { integerIn, numberIn, optionsObject, positiveNumber } from './validate';
+import { integerIn, invalid, numberIn, optionsObject, positiveNumber } from './validate';
 
 /** A learning rate for each epoch (0-based). */
 export type Schedule = (epoch: number) => number;
+
+/**
+ * The learning rate of the network's epoch `epoch` (counted over its life, from 0) from a schedule,
+ * checked. Rates are asked for as epochs arrive, never for a whole run up front, so that a run of many
+ * epochs costs no memory or time before it starts (the first epoch's is asked for before training, so a
+ * broken schedule usually fails before anything changes).
+ * A rate of 0 is legal (PyTorch's CosineAnnealingLR reaches it at T_max): that epoch leaves the weights as
+ * they are, or only decays them. A negative, NaN or infinite rate is an error.
+ * @internal What fit and fitAsync ask of a schedule; not part of the documented API.
+ */
+export function scheduledRate(schedule: Schedule, epoch: number): number {
+  const rate = schedule(epoch);
+  if (typeof rate !== 'number' || !(rate >= 0) || !Number.isFinite(rate)) {
+    throw invalid('ERR_INVALID_ARGUMENT', `options.schedule(${epoch})`, 'a finite learning rate of 0 or more', rate);
+  }
+  return rate;
+}
 
 /** `initial * gamma^floor(epoch / stepSize)`, as `torch.optim.lr_scheduler.StepLR`. */
 export function step(options: { initial: number; stepSize: number; gamma?: number }): Schedule {

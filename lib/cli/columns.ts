@@ -1,11 +1,11 @@
 /**
- * Which column `--target` names (train and tune), and tune's plan: every other column a feature.
+ * Which column `--target` names (train and tune read it through table-data.ts's resolveTargets).
  * Predicting and evaluating find their columns through the table model (table-data.ts).
  */
 import { closest } from '../validate';
 import { displayName } from './csv';
 import { UsageError } from './errors';
-import type { ColumnPlan, TableLayout } from './table';
+import type { TableLayout } from './table';
 
 /** `--target`: `last`, `first`, a column number from 1, or a header name. */
 export function resolveTarget(spec: string, layout: TableLayout): number {
@@ -34,15 +34,4 @@ export function resolveTarget(spec: string, layout: TableLayout): number {
     'ERR_CLI_TARGET',
     `--target ${JSON.stringify(spec)} is not a column of ${displayName(layout.file)}${suggestion ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ''}; ${columns}, or first or last`,
   );
-}
-
-/** Training: every column but the target is a feature. */
-export function trainingPlan(layout: TableLayout, target: number): ColumnPlan {
-  const features = layout.names.map((_, j) => j).filter((j) => j !== target);
-  return {
-    features,
-    target,
-    // A string column met in the first row is most often the label, with --target left at "last".
-    firstRowHint: () => `if that column is the label, pick it with --target ${layout.header.kind === 'names' ? '<name>' : '<column number>'}`,
-  };
 }

@@ -6,6 +6,7 @@
  * same weights, bit for bit, and the same model file.
  */
 import { AbortError } from '../errors';
+import { DataError } from './errors';
 import type { Matrix } from '../matrix';
 import { Network } from '../network';
 import type { FitAsyncOptions } from '../train/options';
@@ -20,6 +21,26 @@ export interface RemoteTraining {
   onProgress: (progress: TrainingProgress) => void;
 }
 
+/** How long the command line waits for a first answer from Redis before it gives up. */
+export const REACH_TIMEOUT_MS = 10_000;
+
+/**
+ * Waits until the queue's Redis answers: ioredis reconnects forever (right for a worker riding out a
+ * Redis restart), so without this a command pointed at a wrong address would wait forever.
+ * @throws {@link DataError} (`ERR_QUEUE_UNREACHABLE`) naming the URL after {@link REACH_TIMEOUT_MS}
+ */
+export async function reachQueue(queue: TrainingQueue, url: string, timeoutMs = REACH_TIMEOUT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DataError('ERR_QUEUE_UNREACHABLE', `No answer from the Redis server at ${JSON.stringify(url)} within ${timeoutMs / 1000} s (--redis): is it running, and is the address right?`)), timeoutMs);
+  });
+  try {
+    await Promise.race([queue.queue.waitUntilReady(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Trains `net` on a queue worker; resolves with the trained network and every epoch's figures. */
 export async function fitOnQueue(
   net: Network,
@@ -30,6 +51,7 @@ export async function fitOnQueue(
 ): Promise<{ net: Network; epochs: EpochSummary[] }> {
   const queue = new TrainingQueue({ connection: remote.url, ...(remote.queue !== undefined ? { name: remote.queue } : {}) });
   try {
+    await reachQueue(queue, remote.url);
     const validation = options.validationData;
     const handle = await queue.submit({
       kind: 'network',
@@ -41,6 +63,8 @@ export async function fitOnQueue(
         ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
         ...(options.optimizer !== undefined ? { optimizer: options.optimizer.toJSON() } : {}),
         ...(options.logEvery !== undefined ? { logEvery: options.logEvery } : {}),
+        // --class-weight: the table model's row weights, as JSON numbers (the same doubles on the worker).
+        ...(options.sampleWeight !== undefined ? { sampleWeight: Array.from(options.sampleWeight) } : {}),
       },
       backend: net.backend.name === 'js' ? 'js' : 'native',
     });

@@ -1,8 +1,8 @@
 /**
  * Classification or regression, decided from the target column as a person would: labels written as
- * words, or a few distinct whole numbers, are classes; other numbers are a quantity. `--task` overrides.
- * Then the targets are encoded: classes as indices (ordered as scikit-learn's LabelEncoder orders them:
- * numbers by value, words by code point), quantities as numbers.
+ * words, or a few distinct whole numbers, are classes (ordered as scikit-learn's LabelEncoder orders
+ * them: numbers by value, words by code point); other numbers are a quantity. `--task` overrides. The
+ * table model encodes the targets (lib/table/target.ts).
  */
 import { DataError, UsageError } from './errors';
 import type { Header } from './header';
@@ -76,49 +76,4 @@ export function chooseTask(targets: readonly string[], lines: readonly number[],
   }
   if (forced === 'classification') choice.reason = '--task classification';
   return choice;
-}
-
-/**
- * Each row's class index.
- * @throws {@link DataError} naming the line of a label that is not one of `classes`
- */
-export function encodeClasses(
-  targets: readonly string[],
-  lines: readonly number[],
-  classes: readonly string[],
-  labelsAreIndices: boolean,
-  file: string,
-): Int32Array {
-  const index = new Map(classes.map((name, k) => [name, k]));
-  const out = new Int32Array(targets.length);
-  for (let i = 0; i < targets.length; i++) {
-    const cell = targets[i]!;
-    let k = index.get(cell);
-    if (k === undefined) {
-      const value = parseNumber(cell);
-      if (value !== undefined) k = labelsAreIndices && Number.isInteger(value) && value >= 0 && value < classes.length ? value : index.get(numericKey(value));
-    }
-    if (k === undefined) {
-      const known = classes.length > 12 ? `${classes.slice(0, 12).join(', ')}, ...` : classes.join(', ');
-      throw new DataError('ERR_CLI_UNKNOWN_CLASS', `${file}, line ${lines[i]}: the label ${JSON.stringify(cell)} is not one of the model's classes (${known})`);
-    }
-    out[i] = k;
-  }
-  return out;
-}
-
-/**
- * Each row's target as a number.
- * @throws {@link DataError} naming the line of a cell that is not a number
- */
-export function encodeValues(targets: readonly string[], lines: readonly number[], file: string): Float64Array {
-  const out = new Float64Array(targets.length);
-  for (let i = 0; i < targets.length; i++) {
-    const value = parseNumber(targets[i]!);
-    if (value === undefined) {
-      throw new DataError('ERR_CSV_NOT_A_NUMBER', `${file}, line ${lines[i]}: expected a number as the target but found ${JSON.stringify(targets[i])}`);
-    }
-    out[i] = value;
-  }
-  return out;
 }

@@ -5,22 +5,13 @@
 import { StateError } from '../errors';
 import type { Network } from '../network';
 import { inDtype, type Dtype, type MatrixLike, type TargetsLike } from '../matrix';
-import type { Optimizer } from '../optimizers';
-import { trainInWorker, type AsyncData, type AsyncRun, type RunSchedule } from '../train/fit-async';
+import { trainInWorker, type AsyncData, type AsyncRun } from '../train/fit-async';
 import { logLine, type History } from '../train/history';
-import { runTraining, type LoopSettings } from '../train/loop';
-import {
-  resolveFitAsyncOptions,
-  resolveFitOptions,
-  scheduledRate,
-  type FitAsyncOptions,
-  type FitOptions,
-  type ResolvedFitOptions,
-} from '../train/options';
+import { runTraining } from '../train/loop';
+import { resolveFitAsyncOptions, resolveFitOptions, type FitAsyncOptions, type FitOptions } from '../train/options';
+import { evaluationWorkspaceRows, loopSettings, runRate } from '../train/plan';
 import { rowWeights } from '../train/sample-weights';
-import { trainingWorkspaceServesEvaluation } from '../train/trainer';
 import { prepareData } from '../train/validation';
-import type { Workspace } from '../train/workspace';
 import { checkPair, validationSource } from './inputs';
 import { prepareOptimizer } from './training';
 
@@ -51,17 +42,16 @@ export function fitNetwork<D extends Dtype>(net: Network<D>, x: MatrixLike, y: T
     );
     net.trainedLoss = settings.loss;
     net.currentOptimizer = optimizer;
-    const evaluationRows = Math.max(data.x.rows, data.validation?.x.rows ?? 0);
+    const evaluationRows = evaluationWorkspaceRows(net.layout, net.dtype, settings.batchSize, data);
     const outcome = runTraining(
       net,
       net.random,
       data,
-      loopSettings(settings, optimizer),
-      fitEvaluationWorkspace(net, settings.batchSize, data.x.rows, evaluationRows),
+      loopSettings(settings, optimizer.learningRate),
+      evaluationRows === undefined ? undefined : net.evaluationWorkspace(evaluationRows),
       {
-        wholeEpochs: true,
         shouldStop: () => false,
-        ...(schedule && { rate: (epoch: number) => scheduleRate(schedule, epoch) }),
+        ...(schedule && { rate: (epoch: number) => runRate(schedule, epoch) }),
         epochEnd: (_epoch, _logs, recorded) => {
           net.completedEpochs++;
           if (recorded !== undefined) settings.log?.(logLine(recorded, settings.epochs));
@@ -103,24 +93,4 @@ export async function fitNetworkAsync<D extends Dtype>(net: Network<D>, x: Matri
   } finally {
     net.training = undefined;
   }
-}
-
-/**
- * The loss and validation passes' workspace for a fit: none (the trainer's own serves) when a minibatch
- * is at least as large as a pass would be (see trainingWorkspaceServesEvaluation), else the kept one.
- */
-function fitEvaluationWorkspace<D extends Dtype>(net: Network<D>, batchSize: number, rows: number, evaluationRows: number): Workspace | undefined {
-  const batchRows = Math.min(batchSize, rows);
-  if (trainingWorkspaceServesEvaluation(net.layout, net.dtype, batchRows, evaluationRows)) return undefined;
-  return net.evaluationWorkspace(evaluationRows);
-}
-
-function loopSettings(settings: ResolvedFitOptions, optimizer: Optimizer): LoopSettings {
-  const { loss, epochs, batchSize, logEvery, shuffle, stopOnNonFinite, earlyStopping } = settings;
-  return { loss, epochs, batchSize, learningRate: optimizer.learningRate, logEvery, shuffle, stopOnNonFinite, earlyStopping };
-}
-
-/** The rate of a run's epoch (from 1): the first one as checked before training, then as each arrives. */
-function scheduleRate(run: RunSchedule, epoch: number): number {
-  return epoch === 1 ? run.firstRate : scheduledRate(run.schedule, run.first + epoch - 1);
 }

@@ -2,9 +2,8 @@
  * Network.gradients: one batch's loss and exact gradients, with PyTorch's weighted reduction when row or
  * class weights are given, leaving every parameter as it was.
  */
-import type { Loss } from '../losses';
+import { resolveLoss, type Loss } from '../losses';
 import { inDtype, type Dtype, type FloatArrayOf, type MatrixLike, type TargetsLike } from '../matrix';
-import { resolveLoss } from '../train/options';
 import { rowWeights, type WeightOptions } from '../train/sample-weights';
 import type { TrainingTarget } from '../train/trainer';
 import { weightedGradients } from '../train/weighted';

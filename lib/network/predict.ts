@@ -6,8 +6,7 @@
 import type { Backend } from '../backend/backend';
 import type { NetworkLayout } from '../backend/layout';
 import { assertFinite, type Dtype, type Matrix } from '../matrix';
-import { evaluationCapacity } from '../train/trainer';
-import { Workspace } from '../train/workspace';
+import { evaluationCapacity, Workspace } from '../train/workspace';
 
 /** What a forward pass needs of its network (Network passes itself). */
 export interface ForwardSource {

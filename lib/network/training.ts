@@ -7,7 +7,8 @@ import type { Dtype } from '../matrix';
 import { checkMemory } from '../memory';
 import { SGD, type Optimizer } from '../optimizers';
 import type { RunSchedule } from '../train/fit-async';
-import { scheduledRate, type ResolvedFitOptions } from '../train/options';
+import { scheduledRate } from '../schedules';
+import type { ResolvedFitOptions } from '../train/options';
 
 /** What a run's preparation needs of its network (Network passes itself). */
 export interface TrainingSubject {

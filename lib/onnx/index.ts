@@ -5,4 +5,5 @@
 export { addNetwork, networkToONNX, type ExportableNetwork } from './export-network';
 export { describeONNX } from './import-network';
 export { GraphBuilder } from './graph-builder';
-export { IR_VERSION, OPSET_VERSION } from './versions';
+export { IR_VERSION, ML_OPSET_VERSION, OPSET_VERSION } from './versions';
+export { tableInputs, tableToONNX, TABLE_OUTPUTS, type TableInput } from './export-table';

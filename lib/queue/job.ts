@@ -16,6 +16,7 @@ import type { OptimizerConfig } from '../optimizers';
 import type { TrialValidation } from '../search/tune';
 import type { TrialSettings } from '../search/settings';
 import type { ModelBytes } from '../network';
+import { checkTableJob, type TableCrossValidationJob, type TableJob } from './table-job';
 
 /** Rows given in the job itself: for small data sets (they are stored in Redis with the job). */
 export interface InlineData {
@@ -52,6 +53,8 @@ export interface JobFitOptions {
   shuffle?: boolean;
   logEvery?: number;
   earlyStopping?: EarlyStoppingOptions;
+  /** One weight per training row (fit's `sampleWeight`; `blasnet train --class-weight --redis` sends its class weights so). */
+  sampleWeight?: number[];
 }
 
 /** One network to train. */
@@ -71,11 +74,11 @@ export interface CrossValidationJob {
   validation: Omit<TrialValidation, 'signal'>;
 }
 
-/** Every kind of job the queue carries. */
-export type TrainingJob = NetworkJob | CrossValidationJob;
+/** Every kind of job the queue carries (the table model's: table-job.ts). */
+export type TrainingJob = NetworkJob | CrossValidationJob | TableJob | TableCrossValidationJob;
 
 /** The kinds this version knows. */
-export const JOB_KINDS = ['network', 'cross-validation'] as const;
+export const JOB_KINDS = ['network', 'cross-validation', 'table', 'table-cross-validation'] as const;
 
 /** One epoch as onEpochEnd saw it: the mean minibatch loss, and the validation figures with validation data. */
 export interface EpochSummary {
@@ -139,6 +142,7 @@ export function checkJob(job: unknown): TrainingJob {
   if (!(JOB_KINDS as readonly unknown[]).includes(job.kind)) {
     throw new ValueError('ERR_JOB_KIND', `Expected job.kind to be ${JOB_KINDS.map((k) => `"${k}"`).join(' or ')} (the kinds this version of blasnet trains) but received ${JSON.stringify(job.kind)}`);
   }
+  if (job.kind === 'table' || job.kind === 'table-cross-validation') return checkTableJob(job);
   if (job.kind === 'cross-validation') {
     if (!isObject(job.data) || 'path' in job.data) throw bad('job.data', 'inline rows { x, y }', job.data);
     rows('job.data.x', job.data.x);
@@ -174,6 +178,9 @@ export function checkJob(job: unknown): TrainingJob {
   }
   if (!isObject(fit)) throw bad('job.fit', 'an object of fit options', fit);
   if (typeof fit.loss !== 'string') throw bad('job.fit.loss', 'a loss name (meanSquaredError, binaryCrossEntropy, crossEntropy)', fit.loss);
+  if (fit.sampleWeight !== undefined && (!Array.isArray(fit.sampleWeight) || !fit.sampleWeight.every((w) => typeof w === 'number' && Number.isFinite(w) && w >= 0))) {
+    throw bad('job.fit.sampleWeight', 'an array of finite weights >= 0, one per row', fit.sampleWeight);
+  }
   if (job.backend !== undefined && job.backend !== 'native' && job.backend !== 'js') throw bad('job.backend', '"native" or "js"', job.backend);
   return job as unknown as NetworkJob;
 }

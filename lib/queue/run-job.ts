@@ -81,10 +81,11 @@ export function jobNetwork(job: NetworkJob): Network {
 
 /** fitAsync's options for a job (without the callbacks). */
 export function jobFitOptions(job: NetworkJob): FitAsyncOptions {
-  const { loss, optimizer, ...rest } = job.fit;
+  const { loss, optimizer, sampleWeight, ...rest } = job.fit;
   const found = findLoss(loss);
   if (found === undefined) throw new ValueError('ERR_INVALID_JOB', `job.fit.loss: unknown loss ${JSON.stringify(loss)}`);
-  return { ...rest, loss: found, log: null, ...(optimizer ? { optimizer: optimizerFromConfig(optimizer) } : {}) };
+  // JSON numbers are the doubles that were sent, so the weights (and the weighted steps) are the local run's.
+  return { ...rest, loss: found, log: null, ...(optimizer ? { optimizer: optimizerFromConfig(optimizer) } : {}), ...(sampleWeight ? { sampleWeight: Float64Array.from(sampleWeight) } : {}) };
 }
 
 /**

@@ -12,6 +12,8 @@ import { AbortError, BlasnetError, ShapeError, StateError, ValueError, type Blas
 import { toMatrix, type MatrixLike } from '../matrix';
 import type { CrossValidation } from '../search/cross-validate';
 import type { TrialRunner } from '../search/tune';
+import { tableObjects, type TableSearchData } from '../search/table-search';
+import type { TableRows } from '../table/rows';
 import { checkJob, type StoredResult, type TrainingJob, type TrainingProgress, type TrainingResult } from './job';
 import { bullmq, CANCEL_EVENT, connectionOf, DEFAULT_QUEUE, type Connection } from './peers';
 import { whenAborted } from '../train/abort-listeners';
@@ -226,6 +228,34 @@ export function queueTrialRunner(queue: TrainingQueue, x: MatrixLike, y: MatrixL
       const handle = await queue.submit({ kind: 'cross-validation', data, settings, validation });
       const cancel = () => void handle.cancel('the search was aborted').catch(() => undefined);
       // Every trial of a search shares the search's signal: one listener on it, not one per trial.
+      const stopListening = signal === undefined ? undefined : whenAborted(signal, cancel);
+      try {
+        return (await handle.result()) as CrossValidation;
+      } finally {
+        stopListening?.();
+      }
+    },
+  };
+}
+
+/**
+ * A {@link TrialRunner} for `tune` on raw rows (`tune(rows, { target }, { runner })`): each trial is a
+ * `table-cross-validation` job with the rows inline, and each of its folds a table model fitted on the
+ * worker from that fold's training rows.
+ * @example
+ * const result = await tune(rows, { target: 'species' }, { trials: 40, runner: queueTableTrialRunner(queue, rows, { target: 'species' }) });
+ */
+export function queueTableTrialRunner(queue: TrainingQueue, rows: TableRows, table: TableSearchData, concurrency = 64): TrialRunner {
+  // JSON as it will travel: a typed array of weights would arrive as an object.
+  const data = { rows: tableObjects(rows) as Record<string, unknown>[] };
+  const { sampleWeight, ...rest } = table;
+  const tableJson = { ...rest, ...(sampleWeight !== undefined ? { sampleWeight: Array.from(sampleWeight) } : {}) };
+  return {
+    concurrency,
+    async run(settings, cv) {
+      const { signal, ...validation } = cv;
+      const handle = await queue.submit({ kind: 'table-cross-validation', data, table: tableJson, settings, validation });
+      const cancel = () => void handle.cancel('the search was aborted').catch(() => undefined);
       const stopListening = signal === undefined ? undefined : whenAborted(signal, cancel);
       try {
         return (await handle.result()) as CrossValidation;

@@ -18,6 +18,7 @@ import type { CrossValidation } from '../search/cross-validate';
 import { checkJob, errorReason, type StoredResult, type TrainingProgress } from './job';
 import { bullmq, CANCEL_EVENT, connectionOf, DEFAULT_QUEUE, type Connection } from './peers';
 import { runCrossValidationJob, runTrainingJob } from './run-job';
+import { runTableCrossValidationJob, runTableJob } from './table-job';
 
 /** What {@link startTrainingWorker} takes. */
 export interface TrainingWorkerOptions {
@@ -79,7 +80,9 @@ export function startTrainingWorker(options: TrainingWorkerOptions): TrainingWor
     try {
       const data = checkJob(job.data);
       if (data.kind === 'cross-validation') return await runCrossValidationJob(data, signal);
-      const result = await runTrainingJob(data, { ...(signal ? { signal } : {}), onProgress });
+      if (data.kind === 'table-cross-validation') return await runTableCrossValidationJob(data, signal);
+      const run = data.kind === 'table' ? runTableJob : runTrainingJob;
+      const result = await run(data as never, { ...(signal ? { signal } : {}), onProgress });
       await reports;
       return { model: result.model.toString('base64'), history: result.history, epochs: result.epochs };
     } catch (error) {

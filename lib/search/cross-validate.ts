@@ -12,6 +12,8 @@ import { argmaxRows } from '../metrics';
 import { kFolds, type Fold } from './folds';
 import { buildTrial, classesOf, inferTask, resolveSettings, type Task, type TrialSettings } from './settings';
 import type { AbortSignalLike } from '../train/options';
+import type { TableRows } from '../table/rows';
+import { crossValidateTable, isTableData, type TableSearchData } from './table-search';
 
 /** Options of {@link crossValidate}. */
 export interface CrossValidateOptions {
@@ -60,19 +62,33 @@ function score(task: Task, net: { predict(x: Matrix): Matrix }, x: Matrix, y: Ma
 
 /**
  * Trains one model per fold with `settings` (missing fields: {@link DEFAULT_SETTINGS}) and scores each on
- * its held-out rows.
+ * its held-out rows. Given raw rows and a table's settings (`crossValidate(rows, { target: 'species' },
+ * settings, options)`), each fold fits a TableModel on its own training rows (the preprocessing
+ * included: no held-out row leaks into a median, a deviation or the categories kept); missing settings
+ * are then the table model's defaults, regression is scored in the targets' own units, and
+ * `options.standardize` does not apply (the table model's `standardize` does).
  * @throws {@link ValueError} for bad settings or options; {@link ShapeError} for x and y of different rows;
  *   a fold's training error (e.g. `NonFiniteLossError` when it diverges); `AbortError` when `signal` aborts
  * @example
  * const cv = await crossValidate(x, oneHot(labels, 3), { hidden: [16], learningRate: 0.01 }, { folds: 5 });
  * console.log(cv.metric, cv.score); // accuracy 0.953...
  */
+export async function crossValidate(rows: TableRows, table: TableSearchData, settings?: Partial<TrialSettings>, options?: CrossValidateOptions): Promise<CrossValidation>;
+export async function crossValidate(x: MatrixLike, y: MatrixLike, settings?: Partial<TrialSettings>, options?: CrossValidateOptions): Promise<CrossValidation>;
 export async function crossValidate(
-  x: MatrixLike,
-  y: MatrixLike,
+  x: MatrixLike | TableRows,
+  y: MatrixLike | TableSearchData,
   settings: Partial<TrialSettings> = {},
   options: CrossValidateOptions = {},
 ): Promise<CrossValidation> {
+  if (isTableData(y)) {
+    const { standardize: _standardize, ...rest } = options;
+    return crossValidateTable(x as TableRows, y, settings, rest);
+  }
+  return crossValidateMatrix(x as MatrixLike, y, settings, options);
+}
+
+async function crossValidateMatrix(x: MatrixLike, y: MatrixLike, settings: Partial<TrialSettings>, options: CrossValidateOptions): Promise<CrossValidation> {
   const resolved = resolveSettings(settings);
   const xm = toMatrix(x, 'x');
   const ym = toMatrix(y, 'y');

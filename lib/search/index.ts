@@ -7,5 +7,6 @@ export { DEFAULT_SPACE, sampleCandidates } from './sample';
 export type { SearchSpace } from './sample';
 export { DEFAULT_SETTINGS } from './settings';
 export type { Task, TrialSettings } from './settings';
-export { localTrialRunner, tune } from './tune';
+export { localTableTrialRunner, localTrialRunner, tune } from './tune';
+export type { TableSearchData } from './table-search';
 export type { Trial, TrialRunner, TrialValidation, TuneOptions, TuneResult } from './tune';

@@ -2,7 +2,7 @@
 export { TableModel, regressionMetrics } from './model';
 export type { ClassificationEvaluation, ColumnSummary, Prediction, RegressionEvaluation, TableEvaluation, TableLoadOptions, TableSpec, TargetMetrics } from './model';
 export type { TableFitAsyncOptions, TableFitOptions } from './options';
-export { DEFAULT_MAX_CATEGORIES, DEFAULT_MIN_FREQUENCY } from './options';
+export { DEFAULT_MAX_CATEGORIES, DEFAULT_MIN_FREQUENCY, DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, DEFAULT_TABLE_WEIGHT_DECAY, defaultBatchSize } from './options';
 export { DEFAULT_MISSING } from './cells';
 export type { ColumnKind, DropReason } from './infer';
 export type { CategoricalEncoder, ColumnEncoder, DateEncoder, DatePart, NumericEncoder } from './encoders';

@@ -12,6 +12,7 @@ import { Matrix, type Dtype } from '../matrix';
 import { argmaxRows, classificationMetrics, confusionMatrix, type ClassificationMetrics } from '../metrics';
 import type { JsonValue, ModelMetadata } from '../model/description';
 import { Network, type ModelBytes } from '../network';
+import { tableToONNX } from '../onnx/export-table';
 import { Adam, SGD } from '../optimizers';
 import type { FitOptions } from '../train/options';
 import { closest, describeValue } from '../validate';
@@ -21,7 +22,7 @@ import { categoryLookup, encodeCell, encodedNames, encodedWidth, fitCategorical,
 import { inferKind, type ColumnKind, type DropReason } from './infer';
 import { legacySpec } from './legacy';
 import { classTargets, planNetwork } from './network-plan';
-import { resolveTableOptions, type ResolvedTableOptions, type TableFitAsyncOptions, type TableFitOptions } from './options';
+import { defaultBatchSize, resolveTableOptions, type ResolvedTableOptions, type TableFitAsyncOptions, type TableFitOptions } from './options';
 import { rowSource, type RowSource, type TableRows } from './rows';
 import { classIndices, fitTarget, labelOf, regressionValues, rowsWithTarget, type ClassTarget, type Label, type TargetEncoder } from './target';
 
@@ -295,6 +296,16 @@ export class TableModel {
     await this.fitted().net.save(file);
   }
 
+  /**
+   * The whole pipeline as an ONNX model (lib/onnx/export-table.ts; README "ONNX"): one input per feature
+   * column, named as the column, and outputs `label` (and `probabilities` for a classifier).
+   * @throws {@link TableError} (`ERR_ONNX_COLUMN_NAME`) for a feature column named "", `label` or `probabilities`
+   */
+  toONNX(): Uint8Array {
+    const { spec, net } = this.fitted();
+    return tableToONNX(spec, net);
+  }
+
   /** The model file's bytes (for a database column, say). */
   toBuffer(): ModelBytes {
     return this.fitted().net.toBuffer();
@@ -379,7 +390,7 @@ export class TableModel {
     const fit: Prepared['fit'] = {
       loss: plan.loss,
       epochs: o.epochs,
-      batchSize: o.batchSize,
+      batchSize: o.batchSize ?? defaultBatchSize(kept.length),
       optimizer: o.optimizer === 'adam' ? new Adam({ learningRate: o.learningRate, weightDecay: o.weightDecay }) : new SGD({ learningRate: o.learningRate, weightDecay: o.weightDecay }),
       log: null,
       logEvery: o.epochs,

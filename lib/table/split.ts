@@ -27,19 +27,26 @@ export function splitRows(rows: TableRows, options: SplitRowsOptions = {}): { tr
   let stratify: Int32Array | undefined;
   if (options.target !== undefined) {
     if (!source.has(options.target)) throw new OptionError('ERR_TABLE_TARGET', 'options.target', 'a column of the rows', describeValue(options.target));
-    const cells = objects.map((r) => r[options.target!]);
-    const numbers = cells.filter((c) => !isMissing(c, missing)).map(numberOf);
-    const distinct = new Set(numbers);
-    const classes = numbers.some((n) => n === undefined) || (numbers.every((n) => Number.isInteger(n)) && distinct.size <= MAX_INTEGER_CLASSES && distinct.size * 2 <= numbers.length);
-    if (classes) {
-      const keys = new Map<string, number>();
-      stratify = Int32Array.from(cells, (c) => {
-        const key = isMissing(c, missing) ? '\u0000missing' : classKey(c);
-        if (!keys.has(key)) keys.set(key, keys.size);
-        return keys.get(key)!;
-      });
-    }
+    stratify = classLabels(objects.map((r) => r[options.target!]), missing);
   }
   const split = trainTestSplit(source.length, { testFraction: options.testFraction ?? 0.2, seed: options.seed ?? 1, ...(stratify ? { stratify } : {}) });
   return { train: Array.from(split.train, (i) => objects[i]!), test: Array.from(split.test, (i) => objects[i]!) };
+}
+
+/**
+ * One class index per cell when the cells hold classes (words, or few whole numbers: the table model's
+ * rule), in first-seen order with missing cells a class of their own; undefined for a quantity. What
+ * {@link splitRows} and tune's folds stratify by.
+ */
+export function classLabels(cells: readonly unknown[], missing: ReadonlySet<string>): Int32Array | undefined {
+  const numbers = cells.filter((c) => !isMissing(c, missing)).map(numberOf);
+  const distinct = new Set(numbers);
+  const classes = numbers.some((n) => n === undefined) || (numbers.every((n) => Number.isInteger(n)) && distinct.size <= MAX_INTEGER_CLASSES && distinct.size * 2 <= numbers.length);
+  if (!classes) return undefined;
+  const keys = new Map<string, number>();
+  return Int32Array.from(cells, (c) => {
+    const key = isMissing(c, missing) ? '\u0000missing' : classKey(c);
+    if (!keys.has(key)) keys.set(key, keys.size);
+    return keys.get(key)!;
+  });
 }

@@ -64,7 +64,7 @@ export class DivergenceGuard {
     for (let batch = 0; batch < applied; batch++) {
       previous.set(this.parameters);
       const previousState = optimizer.exportState();
-      trainer.trainBatch(batch, learningRate, true);
+      trainer.trainBatch(batch, learningRate);
       if (!this.finite()) {
         this.parameters.set(previous);
         if (previousState !== undefined) optimizer.restoreState(previousState);

@@ -12,10 +12,12 @@ import type { Random } from '../random';
 import type { History } from './history';
 import { logLine } from './history';
 import { handOver } from './handover';
-import { scheduledRate, type ResolvedFitAsyncOptions } from './options';
+import type { ResolvedFitAsyncOptions } from './options';
+import { loopSettings, runRate, type RunSchedule } from './plan';
 import { whenAborted } from './abort-listeners';
+
+export type { RunSchedule } from './plan';
 import { startTraining, type TrainingThread } from './pool';
-import type { Schedule } from '../schedules';
 import type { TrainingTarget } from './trainer';
 import { CONTROL_SLOTS, RATE_BLOCK, RESUME, reviveError, STOP, type WorkerJob, type WorkerMessage } from './worker-protocol';
 
@@ -42,13 +44,6 @@ function builtInBackend(target: TrainingTarget): 'native' | 'js' {
     'ERR_BACKEND_NOT_TRANSFERABLE',
     "fitAsync trains in a worker thread, which can rebuild the 'native' and 'js' backends but not a custom backend object; use fit, or a built-in backend",
   );
-}
-
-/** A run's learning-rate schedule: the function, the network's epoch the run starts at, and its checked rate. */
-export interface RunSchedule {
-  schedule: Schedule;
-  first: number;
-  firstRate: number;
 }
 
 /**
@@ -115,16 +110,8 @@ export async function trainInWorker(
     y: y.matrix,
     validation,
     weights: data.weights,
-    settings: {
-      loss: settings.loss.name,
-      epochs: settings.epochs,
-      batchSize: settings.batchSize,
-      learningRate: run.learningRate,
-      logEvery: settings.logEvery,
-      shuffle: settings.shuffle,
-      stopOnNonFinite: settings.stopOnNonFinite,
-      earlyStopping: settings.earlyStopping,
-    },
+    // The loss travels by name: a Loss object does not cross threads.
+    settings: { ...loopSettings(settings, run.learningRate), loss: settings.loss.name },
     rates,
     reportBatches: settings.onBatchEnd !== undefined,
     yieldEvery: settings.yieldEvery,
@@ -139,7 +126,7 @@ export async function trainInWorker(
 /** Rates of the run's epochs `from` (from 1) onwards, as many as fit in `block` and the run has, checked. */
 function fillRates(block: Float64Array, run: RunSchedule, from: number, epochs: number): void {
   const count = Math.min(block.length, epochs - from + 1);
-  for (let i = 0; i < count; i++) block[i] = from + i === 1 ? run.firstRate : scheduledRate(run.schedule, run.first + from + i - 1);
+  for (let i = 0; i < count; i++) block[i] = runRate(run, from + i);
 }
 
 /**

@@ -3,6 +3,8 @@
  * the history. It is the one implementation of an epoch: `fit` runs it on the main thread and `fitAsync`
  * in a worker thread, with different hooks, which is why the two give bit-identical weights.
  */
+import { performance } from 'node:perf_hooks';
+
 import { NonFiniteLossError } from '../errors';
 import type { Loss } from '../losses';
 import type { Optimizer } from '../optimizers';
@@ -31,10 +33,12 @@ export interface LoopSettings {
 /** Where the loop reports and asks; fit's hooks log, fitAsync's talk to the main thread. */
 export interface LoopHooks {
   /**
-   * True when nothing needs to run between minibatches (no batchEnd, shouldStop only between epochs):
-   * then, with plain SGD, an epoch's minibatches run in one native call. Same results either way.
+   * How long, in milliseconds, minibatches may train without {@link LoopHooks.shouldStop} being asked:
+   * an epoch goes in runs of minibatches (one native call each with plain SGD, see Trainer.fusedSgd),
+   * each sized from the time the last took. Absent: an epoch is one run, and shouldStop is asked
+   * between epochs only. With a batchEnd, every minibatch is a run of its own. Same results either way.
    */
-  wholeEpochs?: boolean;
+  stopLatencyMs?: number;
   /**
    * The learning rate of this run's epoch `epoch` (from 1) from a schedule, asked once per epoch as it
    * starts; absent: the optimizer's own rate. May throw (a schedule's bad rate) or, in a worker, ask
@@ -68,12 +72,13 @@ export function runTraining(
   optimizer: Optimizer,
 ): LoopOutcome {
   const { epochs, logEvery } = settings;
-  const trainer = new Trainer(target, data.x, data.y, settings.loss, settings.batchSize, evaluation, optimizer, data.weights);
+  const trainer = new Trainer(target, data.x, data.y, settings.loss, settings.batchSize, evaluation, optimizer, data.weights, settings.stopOnNonFinite);
   const validation = data.validation && new Validation(target, data.validation.x, data.validation.y, settings.loss, trainer.evaluation);
-  const guard = settings.stopOnNonFinite ? new DivergenceGuard(target.parameters, !trainer.checksUpdates) : undefined;
+  const guard = settings.stopOnNonFinite ? new DivergenceGuard(target.parameters, !trainer.fusedSgd) : undefined;
   const stopping = settings.earlyStopping ? new EarlyStopping(settings.earlyStopping, target.parameters) : undefined;
   const history: History = { epoch: [], loss: [] };
   const batches = trainer.batchesPerEpoch;
+  const runs = new RunLength(hooks);
   let done = 0;
 
   let epoch = 1;
@@ -86,33 +91,33 @@ export function runTraining(
     if (settings.shuffle) trainer.shuffle(random);
     guard?.startEpoch(trainer);
     let lossSum = 0;
-    // An epoch's minibatches in one native call when nothing runs between them (see LoopHooks.wholeEpochs).
-    const ran = hooks.wholeEpochs && guard !== undefined && trainer.canTrainInRuns ? trainer.trainBatches(0, batches, learningRate) : 0;
-    // A whole epoch that ran natively and finitely, with no per-batch hook: its loss sum in one tight
-    // method. (This function runs a few hundred times at most, so V8 may leave it unoptimised, where every
-    // double a statement makes is a heap allocation: 30 bytes per minibatch through the loop below.)
-    const wholeEpoch = ran === batches && hooks.batchEnd === undefined && trainer.ranFinitely(ran);
-    if (wholeEpoch) {
-      lossSum = trainer.lossSum(ran);
-      done += ran;
-    }
-    for (let batch = wholeEpoch ? batches : 0; batch < batches; batch++) {
-      if (batch >= ran && batch > 0 && hooks.shouldStop()) return { stopped: true, batches: done };
-      const loss = batch < ran ? trainer.losses[batch]! : trainer.trainBatch(batch, learningRate, guard !== undefined);
-      if (guard !== undefined && loss - loss !== 0) {
-        const kept = guard.rollBack(trainer, batch, learningRate);
-        throw new NonFiniteLossError(
-          epoch,
-          batch,
-          loss,
-          `${nonFinite(loss, trainer)} at epoch ${epoch}, batch ${batch}, so training stopped; ${keptWeights(epoch, kept)}. ` +
-            'A lower learningRate or standardised inputs usually help; stopOnNonFinite: false trains on regardless.',
-        );
+    for (let batch = 0; batch < batches; ) {
+      if (batch > 0 && hooks.shouldStop()) return { stopped: true, batches: done };
+      const ran = runs.train(trainer, batch, batches - batch, learningRate);
+      if (hooks.batchEnd === undefined && (guard === undefined || trainer.ranFinitely(ran))) {
+        // The common case in one tight method (see Trainer.addLosses).
+        lossSum = trainer.addLosses(lossSum, batch, ran);
+        done += ran;
+      } else {
+        for (let i = 0; i < ran; i++) {
+          const loss = trainer.losses[i]!;
+          if (guard !== undefined && loss - loss !== 0) {
+            const kept = guard.rollBack(trainer, batch + i, learningRate);
+            throw new NonFiniteLossError(
+              epoch,
+              batch + i,
+              loss,
+              `${nonFinite(loss, trainer)} at epoch ${epoch}, batch ${batch + i}, so training stopped; ${keptWeights(epoch, kept)}. ` +
+                'A lower learningRate or standardised inputs usually help; stopOnNonFinite: false trains on regardless.',
+            );
+          }
+          const size = Math.min(trainer.batchSize, trainer.rows - (batch + i) * trainer.batchSize);
+          lossSum += loss * size;
+          done++;
+          hooks.batchEnd?.(batch + i, { epoch, loss, size, progress: done / (epochs * batches) });
+        }
       }
-      const size = Math.min(trainer.batchSize, trainer.rows - batch * trainer.batchSize);
-      lossSum += loss * size;
-      done++;
-      hooks.batchEnd?.(batch, { epoch, loss, size, progress: done / (epochs * batches) });
+      batch += ran;
     }
     // An update can overflow while its batch's loss is finite; catch it here, while the epoch can be replayed.
     if (guard !== undefined && !guard.finite()) {
@@ -149,9 +154,30 @@ export function runTraining(
   return { stopped: false, history };
 }
 
+/**
+ * How many minibatches the next run trains (see LoopHooks.stopLatencyMs): one while nothing is known, then
+ * as many as the last run's time per minibatch says fit in the latency.
+ */
+class RunLength {
+  private msPerBatch = 0;
+
+  constructor(private readonly hooks: LoopHooks) {}
+
+  train(trainer: Trainer, first: number, left: number, learningRate: number): number {
+    const { stopLatencyMs } = this.hooks;
+    if (this.hooks.batchEnd !== undefined) return trainer.train(first, 1, learningRate);
+    if (stopLatencyMs === undefined) return trainer.train(first, left, learningRate);
+    const count = this.msPerBatch === 0 ? 1 : Math.max(1, Math.min(left, Math.floor(stopLatencyMs / this.msPerBatch)));
+    const started = performance.now();
+    const ran = trainer.train(first, count, learningRate);
+    this.msPerBatch = Math.max(performance.now() - started, 1e-3) / ran;
+    return ran;
+  }
+}
+
 /** Plain SGD reports an update it refused (one that would make a weight non-finite) as an infinite loss. */
 function nonFinite(loss: number, trainer: Trainer): string {
-  return loss === Infinity && trainer.checksUpdates ? 'The loss, or the update it implied, became infinite' : `The loss became ${loss}`;
+  return loss === Infinity && trainer.fusedSgd ? 'The loss, or the update it implied, became infinite' : `The loss became ${loss}`;
 }
 
 function keptWeights(epoch: number, kept: number): string {

@@ -4,7 +4,7 @@
  */
 import type { Activation } from '../activations';
 import { ValueError } from '../errors';
-import { findLoss, MSE, type Loss } from '../losses';
+import { MSE, resolveLoss, type Loss } from '../losses';
 import type { MatrixLike, TargetsLike } from '../matrix';
 import { Optimizer } from '../optimizers';
 import type { Schedule } from '../schedules';
@@ -18,22 +18,6 @@ import type { ClassWeight, WeightOptions } from './sample-weights';
  * JavaScript array holds; a longer run is several fit calls (schedules and the generator continue).
  */
 export const MAX_EPOCHS = 10_000_000;
-
-/**
- * The learning rate of the network's epoch `epoch` (counted over its life, from 0) from a schedule,
- * checked. Rates are asked for as epochs arrive, never for a whole run up front, so that a run of many
- * epochs costs no memory or time before it starts (the first epoch's is asked for before training, so a
- * broken schedule usually fails before anything changes).
- * A rate of 0 is legal (PyTorch's CosineAnnealingLR reaches it at T_max): that epoch leaves the weights as
- * they are, or only decays them. A negative, NaN or infinite rate is an error.
- */
-export function scheduledRate(schedule: Schedule, epoch: number): number {
-  const rate = schedule(epoch);
-  if (typeof rate !== 'number' || !(rate >= 0) || !Number.isFinite(rate)) {
-    throw invalid('ERR_INVALID_ARGUMENT', `options.schedule(${epoch})`, 'a finite learning rate of 0 or more', rate);
-  }
-  return rate;
-}
 
 /**
  * What fitAsync needs of an `AbortSignal` (it must be a real one: checked with instanceof). Declared here,
@@ -380,23 +364,4 @@ function resolveEarlyStopping(value: unknown): ResolvedEarlyStopping | null {
     minDelta: numberIn('options.earlyStopping.minDelta', given.minDelta ?? 0, 0, Number.MAX_VALUE),
     restoreBest,
   };
-}
-
-/**
- * A known loss that suits the output layer: the cross-entropies are only defined on the output activation
- * they were written for.
- */
-export function resolveLoss(value: unknown, outputActivation: Activation, name: string): Loss {
-  const loss = findLoss(value);
-  if (loss === undefined) {
-    throw invalid('ERR_INVALID_ARGUMENT', name, 'a loss (MSE, BinaryCrossEntropy or CrossEntropy)', value);
-  }
-  const required = loss.outputActivation;
-  if (required !== undefined && required.code !== outputActivation.code) {
-    throw new ValueError(
-      'ERR_LOSS_ACTIVATION_MISMATCH',
-      `The ${loss.name} loss needs a ${required.name} output layer but this network's output activation is ${outputActivation.name}`,
-    );
-  }
-  return loss;
 }

@@ -1,14 +1,13 @@
 /**
  * The script of fitAsync's pool threads (pool.ts): piscina calls the default export once per training,
- * on a thread it reuses. The training's messages go over the port that came with the task, after a first
- * one saying that the job has left the queue.
+ * on a thread it reuses. The training's messages go over the port that came with the task.
  *
  * Not part of the public API.
  */
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { threadId, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 
 import type { WorkerJob } from './worker-protocol';
 import { run } from './worker';
@@ -21,13 +20,6 @@ export interface PoolTask {
   /** How much lower than the process's the training thread's scheduling priority is (nice values, Linux). */
   niceIncrement: number;
 }
-
-/** The worker's first message on the port, before the job's own: the job left the queue. */
-export interface StartedMessage {
-  type: 'started';
-  threadId: number;
-}
-
 
 /** The thread's scheduling priority when it started (its nice value). */
 let basePriority: number | undefined;
@@ -50,31 +42,69 @@ function lowerPriority(increment: number): void {
 }
 
 /**
- * A full collection of this thread's heap, run before each job. A job's data arrives on SharedArrayBuffers
- * whose memory V8 does not count against the receiving thread's heap, and a training thread allocates
- * little else, so it would rarely collect and kept every past job's buffers (and ports) alive: measured,
- * 25 MB of RSS per 100 small jobs, growing without end. Collecting first frees all but the running job's;
- * collecting again after each job frees that one too.
- * (`--expose-gc` set at run time, as V8 allows, gives new contexts a `gc` function.)
+ * Collections of this thread's heap after its jobs. A job's data arrives on SharedArrayBuffers whose memory
+ * V8 does not count against the receiving thread's heap, and a training thread allocates little else, so
+ * left alone it would rarely collect and keep every past job's buffers (and ports) alive: measured, 25 MB
+ * of RSS per 100 small jobs, growing without end.
+ *
+ * But a full collection per job is far too dear for small jobs: on a 64-32-10 job of 8 ms it took 5 to
+ * 10 ms, and the next job's loop then ran 2.5 times slower (18 ms instead of 7; V8 had to warm up again
+ * what the collection threw away), so 32 concurrent fitAsync calls were 2.5 times slower than 32 `fit` in
+ * a row. So after every job, a young-generation collection only (a scavenge: a fraction of a millisecond):
+ * a job's own objects (the task, its typed arrays over the shared data, its port) are young unless the job
+ * lasted through two scavenges, and a scavenge frees them and lets go of the shared memory. A full
+ * collection runs only when what may have survived into the old generation can be large: after jobs that
+ * brought {@link FULL_AFTER_BYTES} of buffers since the last one, and once the thread has been idle for
+ * {@link IDLE_FULL_MS} (so an idle pool holds nothing of its past jobs).
+ * (`--expose-gc` set at run time, as V8 allows, gives new contexts a `gc` function, which takes
+ * `{ type: 'minor' }` for a scavenge.)
  */
-let collect: (() => void) | undefined;
+let collector: ((options?: { type: 'minor' | 'major' }) => void) | undefined;
 try {
   v8.setFlagsFromString('--expose-gc');
-  collect = vm.runInNewContext('gc') as () => void;
+  collector = vm.runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
 } catch {
-  collect = undefined;
+  collector = undefined;
+}
+
+/** Buffer bytes of the jobs since the last full collection after which one runs (see {@link collector}). */
+const FULL_AFTER_BYTES = 16 * 2 ** 20;
+/** How long a thread waits for its next job before a full collection. */
+const IDLE_FULL_MS = 250;
+
+let bytesSinceFull = 0;
+let idleCollection: ReturnType<typeof setTimeout> | undefined;
+
+function collectAll(): void {
+  bytesSinceFull = 0;
+  collector?.();
+}
+
+/** The bytes of the buffers a job brought (shared or transferred), which only a collection lets go of. */
+function jobBytes(job: WorkerJob): number {
+  let bytes = job.x.data.byteLength + job.y.data.byteLength + job.parameters.byteLength + (job.weights?.byteLength ?? 0);
+  if (job.validation !== undefined && 'x' in job.validation) bytes += job.validation.x.data.byteLength + job.validation.y.data.byteLength;
+  return bytes;
 }
 
 export default function train(task: PoolTask): void {
-  collect?.();
+  if (idleCollection !== undefined) clearTimeout(idleCollection);
+  idleCollection = undefined;
+  bytesSinceFull += jobBytes(task.job);
   lowerPriority(task.niceIncrement);
-  const started: StartedMessage = { type: 'started', threadId };
-  task.port.postMessage(started);
   try {
     run(task.job, task.port);
   } finally {
-    // And once the job has let go of its data (after this call returns): an idle thread would otherwise
-    // keep the last job's rows alive until its next job, held by nobody but an uncollected heap.
-    setImmediate(() => collect?.());
+    // Once the job has let go of its data (after this call returns): an idle thread would otherwise keep
+    // the last job's rows alive until its next job, held by nobody but an uncollected heap.
+    setImmediate(afterJob);
   }
+}
+
+function afterJob(): void {
+  if (bytesSinceFull >= FULL_AFTER_BYTES) collectAll();
+  else collector?.({ type: 'minor' });
+  idleCollection = setTimeout(collectAll, IDLE_FULL_MS);
+  // An idle thread must not keep the process alive for its collection.
+  idleCollection.unref();
 }

@@ -28,7 +28,7 @@ import { getNumThreads, setNumThreads } from '../backend';
 import { BlasnetError, ValueError } from '../errors';
 import { whenAborted } from './abort-listeners';
 import type { AbortSignalLike } from './options';
-import type { PoolTask, StartedMessage } from './pool-worker';
+import type { PoolTask } from './pool-worker';
 import type { WorkerJob, WorkerMessage } from './worker-protocol';
 
 /** What {@link configurePool} takes. */
@@ -273,8 +273,8 @@ class PooledTraining extends EventEmitter implements TrainingThread {
       setImmediate(() => this.emit('message', stopped));
     };
     this.stopListening = signal === undefined ? undefined : whenAborted(signal, this.onAbort);
-    port1.on('message', (message: WorkerMessage | StartedMessage) => {
-      if (this.state === 'ended' || message.type === 'started') return;
+    port1.on('message', (message: WorkerMessage) => {
+      if (this.state === 'ended') return;
       if (isFinal(message)) this.end(false);
       this.emit('message', message);
     });

@@ -1,7 +1,8 @@
 /**
  * One training run's state: the data, the shuffled row order, the workspace and the gradient vector, with
- * the two operations training loops are made of: train one minibatch (one fused gradient call and one
- * optimizer update call), and measure the loss over all rows. Nothing in a step allocates.
+ * the two operations training loops are made of: train a run of minibatches (with plain SGD one native
+ * call, the update fused into the gradient kernel; otherwise one gradient call and one optimizer update
+ * call per minibatch), and measure the loss over all rows. Nothing in a step allocates.
  */
 import type { Backend } from '../backend/backend';
 import type { FloatArray } from '../backend/kernels';
@@ -11,34 +12,7 @@ import type { Dtype, FloatMatrix } from '../matrix';
 import type { Optimizer } from '../optimizers';
 import type { Random } from '../random';
 import { weightedDatasetLoss, weightedGradients } from './weighted';
-import { Workspace } from './workspace';
-
-/** Rows per forward pass when measuring the loss or predicting: bounds the memory of large inputs. */
-export const CHUNK_ROWS = 1024;
-
-/**
- * The memory a loss or predict workspace may take. For a small network that is all CHUNK_ROWS rows; a
- * wide one gets fewer rows per pass (784-512-512-10: 134 rows, 4 MiB instead of 32), which costs nothing
- * measurable, since a pass over 134 rows still keeps the products large.
- */
-export const EVALUATION_BYTES = 4 * 2 ** 20;
-
-/** Rows per loss or predict pass for `rows` rows: within CHUNK_ROWS and EVALUATION_BYTES, at least 16. */
-export function evaluationCapacity(layout: NetworkLayout, dtype: Dtype, rows: number): number {
-  const bytesPerRow = layout.workspaceSize(1) * (dtype === 'float32' ? 4 : 8);
-  const byBudget = Math.max(16, Math.floor(EVALUATION_BYTES / bytesPerRow));
-  return Math.max(1, Math.min(rows, CHUNK_ROWS, byBudget));
-}
-
-/**
- * Whether a fit's loss and validation passes can use the training step's own workspace: when a
- * minibatch holds at least as many rows as {@link evaluationCapacity} would give a pass over
- * `evaluationRows`. Then one buffer serves both (784-512-512-10 at batch 256: 4.6 MB instead of 8.8), and
- * the passes go `batchRows` rows at a time.
- */
-export function trainingWorkspaceServesEvaluation(layout: NetworkLayout, dtype: Dtype, batchRows: number, evaluationRows: number): boolean {
-  return batchRows >= evaluationCapacity(layout, dtype, evaluationRows);
-}
+import { datasetLoss, Workspace } from './workspace';
 
 /** What a trainer works on: the network's kernels, shape, element type and parameter vector. */
 export interface TrainingTarget {
@@ -70,6 +44,11 @@ export class Trainer {
     readonly optimizer: Optimizer,
     /** One weight per row (see weighted.ts), or undefined for the unweighted, fused path. */
     private readonly weights?: Float64Array,
+    /**
+     * Whether a minibatch whose loss is NaN or infinite skips its update, so the parameters (and the
+     * optimizer's state) stay those of the last finite step: the divergence guard's runs (stopOnNonFinite).
+     */
+    readonly checked = false,
   ) {
     this.rows = x.rows;
     this.batchSize = Math.min(batchSize, x.rows);
@@ -81,7 +60,18 @@ export class Trainer {
     const count = net.layout.parameterCount;
     this.gradients = net.dtype === 'float32' ? new Float32Array(count) : new Float64Array(count);
     this.losses = new Float64Array(this.batchesPerEpoch);
+    this.fusedSgd = checked && optimizer.plain && weights === undefined;
   }
+
+  /**
+   * Whether the gradient kernel applies the update itself, in the same call, for this run: plain SGD, on
+   * unweighted rows, in a checked run. This is the one place that decides it. The kernel refuses (skips)
+   * an update whose loss is not finite or which would make a weight non-finite, reported as an infinite
+   * loss, so no update can leave a weight non-finite and the divergence guard needs no copy to roll back;
+   * and a run of minibatches can go in one native call ({@link Trainer.train}). An unchecked run, where
+   * non-finite numbers are trained on regardless, goes through the optimizer's own kernel instead.
+   */
+  readonly fusedSgd: boolean;
 
   /**
    * Reorders the rows for the next epoch: a fresh permutation of 0..rows-1 drawn from `random` alone.
@@ -95,24 +85,21 @@ export class Trainer {
 
   /**
    * Trains minibatch `batch` (0-based) of the current order with one optimizer step at `learningRate`;
-   * returns its loss. With `keepOnNonFinite`, a NaN or infinite loss skips the update, so the parameters
-   * (and the optimizer's state) stay those of the last finite step (the caller decides what to do next).
-   * Plain SGD then also refuses an update that would make a weight non-finite, reported as an infinite
-   * loss (see {@link Trainer.checksUpdates}).
+   * returns its loss. In a {@link Trainer.checked} run, a NaN or infinite loss skips the update (the
+   * caller decides what to do next).
    */
-  trainBatch(batch: number, learningRate: number, keepOnNonFinite = false): number {
+  trainBatch(batch: number, learningRate: number): number {
     const start = batch * this.batchSize;
     const rows = Math.min(this.batchSize, this.rows - start);
     const { backend, encodedLayout, parameters } = this.net;
-    // Plain SGD is applied by the gradient kernel itself, in the same call, when a non-finite loss should
-    // skip the update (the kernel's rule); otherwise the optimizer's own kernel follows.
+    const checked = this.checked;
     if (this.weights !== undefined) {
       const value = weightedGradients(this.net, this.workspace, this.gradients, this.loss, this.x, this.y, this.weights, this.order, start, rows);
-      if (keepOnNonFinite && value - value !== 0) return value;
+      if (checked && value - value !== 0) return value;
       this.optimizer.step(backend, parameters, this.gradients, learningRate);
       return value;
     }
-    const fused = keepOnNonFinite && this.optimizer.plain;
+    const fused = this.fusedSgd;
     const loss = backend.networkGradients(
       encodedLayout,
       parameters,
@@ -128,36 +115,27 @@ export class Trainer {
       fused ? learningRate : 0,
     );
     // loss - loss is 0 for finite numbers and NaN for NaN and +-Infinity.
-    if (keepOnNonFinite && loss - loss !== 0) return loss;
+    if (checked && loss - loss !== 0) return loss;
     if (fused) this.optimizer.countStep(parameters);
     else this.optimizer.step(backend, parameters, this.gradients, learningRate);
     return loss;
   }
 
   /**
-   * Whether {@link Trainer.trainBatches} can run minibatches for this run: plain SGD, whose update the
-   * gradient kernel applies itself.
+   * Trains minibatches `first .. first + count - 1`, exactly as that many {@link Trainer.trainBatch}
+   * calls would (with {@link Trainer.fusedSgd}, in one native call). Their losses go to
+   * `this.losses[0 ..]`; a checked run stops after the first non-finite one (whose update was skipped).
+   * Returns how many minibatches ran, that one included.
    */
-  get canTrainInRuns(): boolean {
-    return this.optimizer.plain && this.weights === undefined;
-  }
-
-  /**
-   * Whether, with keepOnNonFinite, no update can ever leave a weight non-finite: plain SGD, whose fused
-   * update is checked before it is written (the gradient kernels refuse it otherwise). Other optimizers'
-   * updates are not, so the divergence guard keeps a copy to roll them back.
-   */
-  get checksUpdates(): boolean {
-    return this.optimizer.plain && this.weights === undefined;
-  }
-
-  /**
-   * Trains minibatches `first .. first + count - 1` in one native call (plain SGD only, see
-   * canTrainInRuns), exactly as that many trainBatch calls with keepOnNonFinite would. Their losses go to
-   * `this.losses[0 ..]`; it stops after the first non-finite one (whose update was skipped) and returns
-   * how many minibatches ran, that one included.
-   */
-  trainBatches(first: number, count: number, learningRate: number): number {
+  train(first: number, count: number, learningRate: number): number {
+    if (!this.fusedSgd) {
+      for (let i = 0; i < count; i++) {
+        const loss = this.trainBatch(first + i, learningRate);
+        this.losses[i] = loss;
+        if (this.checked && loss - loss !== 0) return i + 1;
+      }
+      return count;
+    }
     const start = first * this.batchSize;
     const rows = Math.min(count * this.batchSize, this.rows - start);
     const { backend, encodedLayout, parameters } = this.net;
@@ -181,25 +159,27 @@ export class Trainer {
     return ran;
   }
 
-  /** Whether the last of the `ran` minibatches of the last trainBatches call had a finite loss (so all did). */
+  /** Whether the last of the `ran` minibatches of the last {@link Trainer.train} call had a finite loss. */
   ranFinitely(ran: number): boolean {
     const last = this.losses[ran - 1]!;
     return last - last === 0;
   }
 
   /**
-   * The sum of loss x rows over minibatches 0 .. count - 1 of the last trainBatches call, added in the
-   * order the training loop adds them batch by batch (so either way gives the same bits).
+   * `sum` plus loss x rows of the `ran` minibatches of the last {@link Trainer.train} call (which began at
+   * minibatch `first`), added one by one in their order, as a loop over single minibatches adds them (so
+   * any split of an epoch into runs gives the same bits). A method of its own: the training loop runs a
+   * few hundred times at most, so V8 may leave it unoptimised, where every double a statement makes is a
+   * heap allocation (30 bytes per minibatch).
    */
-  lossSum(count: number): number {
-    let sum = 0;
-    for (let batch = 0; batch < count; batch++) {
-      sum += this.losses[batch]! * Math.min(this.batchSize, this.rows - batch * this.batchSize);
+  addLosses(sum: number, first: number, ran: number): number {
+    for (let i = 0; i < ran; i++) {
+      sum += this.losses[i]! * Math.min(this.batchSize, this.rows - (first + i) * this.batchSize);
     }
     return sum;
   }
 
-  /** The losses of the last {@link Trainer.trainBatches} call. */
+  /** The losses of the last {@link Trainer.train} call. */
   readonly losses: Float64Array;
 
   /** The loss over every training row, with the current parameters. */
@@ -207,28 +187,4 @@ export class Trainer {
     if (this.weights !== undefined) return weightedDatasetLoss(this.net, this.evaluation, this.x, this.y, this.weights, this.loss);
     return datasetLoss(this.net, this.evaluation, this.x, this.y, this.loss);
   }
-}
-
-/**
- * The loss of a whole data set, in chunks. Every loss is a mean over rows (times a constant over
- * columns), so chunk means weighted by chunk rows give the mean over all rows.
- */
-export function datasetLoss(net: TrainingTarget, workspace: Workspace, x: FloatMatrix, y: FloatMatrix, loss: Loss): number {
-  let total = 0;
-  for (let start = 0; start < x.rows; start += workspace.capacity) {
-    const rows = Math.min(workspace.capacity, x.rows - start);
-    const chunk = net.backend.networkLoss(
-      net.encodedLayout,
-      net.parameters,
-      workspace.buffer,
-      workspace.capacity,
-      loss.code,
-      x.data,
-      y.data,
-      start,
-      rows,
-    );
-    total += chunk * rows;
-  }
-  return total / x.rows;
 }

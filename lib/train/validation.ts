@@ -6,7 +6,8 @@ import { ValueError } from '../errors';
 import type { Loss } from '../losses';
 import type { FloatArray } from '../backend/kernels';
 import { assertFinite, type FloatMatrix } from '../matrix';
-import { datasetLoss, type TrainingTarget } from './trainer';
+import type { TrainingTarget } from './trainer';
+import { datasetLoss } from './workspace';
 import type { Workspace } from './workspace';
 
 /** Training rows and, optionally, validation rows. */

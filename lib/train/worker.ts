@@ -16,10 +16,14 @@ import type { FloatMatrix } from '../matrix';
 import { optimizerFromConfig } from '../optimizers';
 import { Random } from '../random';
 import { runTraining } from './loop';
-import { evaluationCapacity, trainingWorkspaceServesEvaluation, type TrainingTarget } from './trainer';
+import { evaluationWorkspaceRows } from './plan';
+import type { TrainingTarget } from './trainer';
 import { prepareData, type ValidationSource } from './validation';
 import { RESUME, serializeError, STOP, type MatrixData, type WorkerJob, type WorkerMessage } from './worker-protocol';
 import { Workspace } from './workspace';
+
+/** How long minibatches train between two looks at the stop flag (see LoopHooks.stopLatencyMs). */
+const STOP_LATENCY_MS = 5;
 
 function matrix(value: MatrixData): FloatMatrix {
   return { rows: value.rows, cols: value.cols, data: value.data };
@@ -54,12 +58,9 @@ export function run(job: WorkerJob, port: MessagePort | null = parentPort): void
       validation = 'split' in job.validation ? job.validation : { x: matrix(job.validation.x), y: matrix(job.validation.y) };
     }
     const data = prepareData(matrix(job.x), matrix(job.y), validation, job.weights);
-    const evaluationRows = Math.max(data.x.rows, data.validation?.x.rows ?? 0);
-    // As Network.fit chooses: the training step's workspace when a minibatch is as large as a pass would be.
-    const batchRows = Math.min(job.settings.batchSize, data.x.rows);
-    const evaluation = trainingWorkspaceServesEvaluation(layout, job.dtype, batchRows, evaluationRows)
-      ? undefined
-      : new Workspace(layout, evaluationCapacity(layout, job.dtype, evaluationRows), job.dtype);
+    // As fit chooses (plan.ts).
+    const capacity = evaluationWorkspaceRows(layout, job.dtype, job.settings.batchSize, data);
+    const evaluation = capacity === undefined ? undefined : new Workspace(layout, capacity, job.dtype);
     const settings = { ...job.settings, loss: (LOSSES as Record<string, Loss>)[job.settings.loss]! };
 
     // Reads the resume counter before posting, so a resume that comes before the wait is not missed.
@@ -74,6 +75,10 @@ export function run(job: WorkerJob, port: MessagePort | null = parentPort): void
     let lastReport = performance.now();
     let lastSnapshot = lastReport;
     const outcome = runTraining(target, random, data, settings, evaluation, {
+      // Plain SGD trains in runs of minibatches, one native call each, sized to take about this long:
+      // a stop is seen within a few milliseconds, and a small network's minibatch (tens of
+      // microseconds) does not pay a check and a call of its own.
+      stopLatencyMs: STOP_LATENCY_MS,
       shouldStop: () => Atomics.load(control, STOP) !== 0,
       ...(rates && {
         rate: (epoch: number) => {

@@ -84,6 +84,36 @@ describe('native and js kernels agree in float32, to float32 tolerance', () => {
     const values = [backends.native, backends.js].map((b) => b.lossValue(Loss.crossEntropy, Act.softmax, rows, cols, Z, A, Y));
     expect(Math.abs(values[0]! - values[1]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, values[1]!));
   });
+
+  // The native float32 sigmoid and softmax compute exp in float arithmetic (simd.h's vexp(float)); the js
+  // backend computes in double and rounds once. Element by element, across exp's whole float range: where
+  // it overflows, underflows into subnormals and to zero, and around zero.
+  it('sigmoid and softmax within 3 float32 ulp of the js backend, element by element, for z in [-120, 120]', () => {
+    const ulp = (x: number) => {
+      const f = Math.fround(Math.abs(x));
+      const bits = new Uint32Array(Float32Array.of(f).buffer)[0]!;
+      const next = new Float32Array(Uint32Array.of(bits + 1).buffer)[0]!;
+      return next - f;
+    };
+    const count = 4801;
+    const Z = Float32Array.from({ length: count }, (_, i) => -120 + i * 0.05 + (i % 7) * 1e-3);
+    for (const code of [Act.sigmoid, Act.softmax]) {
+      // Softmax over rows of 3: neighbours differ by ~0.05, so every value is a sizeable probability.
+      const rows = code === Act.softmax ? 1600 : 1;
+      const cols = code === Act.softmax ? 3 : count;
+      const [aNative, aJs] = [backends.native, backends.js].map((b) => {
+        const A = new Float32Array(rows * cols);
+        b.activationForward(code, rows, cols, Z.subarray(0, rows * cols), A);
+        return A;
+      });
+      for (let i = 0; i < rows * cols; i++) {
+        const difference = Math.abs(aNative![i]! - aJs![i]!);
+        if (!(difference <= 3 * ulp(aJs![i]!))) {
+          throw new Error(`activation ${code} at z = ${Z[i]}: native ${aNative![i]}, js ${aJs![i]} (${difference / ulp(aJs![i]!)} ulp)`);
+        }
+      }
+    }
+  });
 });
 
 describe('native and js kernels agree', () => {

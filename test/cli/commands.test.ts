@@ -49,7 +49,7 @@ describe('blasnet train', () => {
     expect(trained.stdout).toMatch(/^data: .*iris-species\.csv, 150 rows, 4 features, target column 5 \("species"\)$/m);
     expect(trained.stdout).toMatch(/^task: classification into 3 classes \(setosa, versicolor, virginica\): the target holds words$/m);
     expect(trained.stdout).toMatch(/^split: 120 rows for training, 30 held out \(stratified, seed 1\)/m);
-    expect(trained.stdout).toMatch(/^network: 4-32-3 \(relu, softmax\), 259 parameters, cross-entropy, adam \(learning rate 0\.001\)/m);
+    expect(trained.stdout).toMatch(/^network: 4-100-3 \(relu, softmax\), 803 parameters, cross-entropy, adam \(learning rate 0\.001, weight decay 0\.001\)/m);
     expect(trained.stdout).toMatch(/^fit: 150 epochs in \d+\.\d{3} s \(\d+ samples\/s\)$/m);
     expect(trained.stdout).toMatch(/classification report, held-out \(30 rows\):\n\n {14}precision {4}recall {2}f1-score {3}support\n\n {6}setosa/);
     expect(trained.stdout).toMatch(/classification report, training \(120 rows\):/);
@@ -82,7 +82,7 @@ describe('blasnet train', () => {
     });
     expect(info.training.loss).toHaveLength(150);
     expect(info.training.valLoss).toHaveLength(150);
-    expect(net.dims).toEqual([4, 32, 3]);
+    expect(net.dims).toEqual([4, 100, 3]);
   });
 
   it("predict after train prints the same labels as the library's predict on the loaded model", async () => {
@@ -133,7 +133,7 @@ describe('blasnet train', () => {
   it('evaluate prints the report for new labelled rows; scikit-learn\'s iris.csv (labels 0..2 named by its first line) works too', () => {
     const result = cli.run(['evaluate', out('iris.blasnet'), IRIS_SKLEARN]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^model: .*iris\.blasnet, 4-32-3 \(relu, softmax\), classification, trained on .*iris-species\.csv$/m);
+    expect(result.stdout).toMatch(/^model: .*iris\.blasnet, 4-100-3 \(relu, softmax\), classification, trained on .*iris-species\.csv$/m);
     expect(result.stdout).toMatch(/classification report, iris\.csv \(150 rows\):\n\n.*precision[\s\S]*virginica/);
     const accuracy = Number(/^iris\.csv accuracy: (\d\.\d{4})$/m.exec(result.stdout)?.[1]);
     expect(accuracy).toBeGreaterThan(0.93);
@@ -172,7 +172,7 @@ describe('blasnet train', () => {
     // Pixels that are 0 in every training row are constant columns: left out, with a note, and counted.
     const constant = json.columns.filter((c: { dropped?: string }) => c.dropped === 'constant');
     expect(constant.length).toBeGreaterThan(0);
-    expect(json.network.dims).toEqual([64 - constant.length, 32, 10]);
+    expect(json.network.dims).toEqual([64 - constant.length, 100, 10]);
     expect(json.inputs).toBe(64 - constant.length);
     expect(json.seconds).toBeGreaterThan(0);
     expect(json.samplesPerSecond).toBeCloseTo((1438 * 40) / json.seconds, 3);
@@ -187,7 +187,7 @@ describe('blasnet train', () => {
     fs.writeFileSync(out('two.csv'), `${lines.filter((l) => !l.endsWith('virginica')).join('\n')}\n`);
     const result = cli.run(['train', out('two.csv'), '--epochs', '30', '--out', out('two.blasnet'), '--json', '-q']);
     const json = JSON.parse(result.stdout);
-    expect(json.network).toMatchObject({ dims: [4, 32, 1], activations: ['relu', 'sigmoid'] });
+    expect(json.network).toMatchObject({ dims: [4, 100, 1], activations: ['relu', 'sigmoid'] });
     expect(json.testAccuracy).toBe(1);
     const predicted = cli.run(['predict', out('two.blasnet'), out('two.csv'), '--proba']).stdout.split('\n');
     expect(predicted[0]).toBe('species,p_setosa,p_versicolor');

@@ -1,8 +1,8 @@
 /**
  * `blasnet export model --onnx file.onnx`, run as a person runs it: a model saved by a program exports as
- * is; a model made by `blasnet train` (which prepares its rows before the network) asks for --network-only
- * until its pipeline can be exported; the file holds the model's own weights; mistakes get one line and
- * an exit code.
+ * is; a model made by `blasnet train` (which prepares its rows before the network) exports its whole
+ * pipeline, or with --network-only the bare network; the file holds the model's own weights; mistakes get
+ * one line and an exit code. (onnxruntime runs the pipelines in test/onnx-runtime/table-models.test.ts.)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -37,15 +37,29 @@ describe('blasnet export', () => {
     expect(back.metadata).toEqual({ source: 'a program' });
   });
 
-  it("a model made by blasnet train: refused without --network-only, which exports the network alone", () => {
+  it('a model made by blasnet train: its whole pipeline, or with --network-only the network alone', () => {
     const trained = cli.run(['train', fixture('examples', 'data', 'iris-species.csv'), '--target', 'species', '--epochs', '5', '--out', 'iris.blasnet']);
     expect(trained.status).toBe(0);
-    expectFailure(cli.run(['export', 'iris.blasnet', '--onnx', 'iris.onnx']), 2, /iris\.blasnet was made by blasnet train: .*standardises them.*pass --network-only/);
-    expect(fs.existsSync(out('iris.onnx'))).toBe(false);
+    const pipeline = cli.run(['export', 'iris.blasnet', '--onnx', 'iris-pipeline.onnx']);
+    expect(pipeline.stderr).toBe('');
+    expect(pipeline.stdout).toMatch(
+      /^wrote iris-pipeline\.onnx: the classification pipeline, 4 inputs \[N, 1\], one per column \("sepal_length" double, "sepal_width" double, "petal_length" double, "petal_width" double\), outputs "label" string \[N\] and "probabilities" double \[N, 3\], network 4-\d+-3 \(float64\), ONNX IR 7 opset 13 \+ ai\.onnx\.ml 2, \d+ bytes\n$/,
+    );
+    // The pipeline reads four raw columns, not one matrix: not a bare network, so fromONNX refuses it by name.
+    expect(() => Network.fromONNX(fs.readFileSync(out('iris-pipeline.onnx')))).toThrow(expect.objectContaining({ code: 'ERR_ONNX_GRAPH' }));
     const result = cli.run(['export', 'iris.blasnet', '--onnx', 'iris.onnx', '--network-only']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^wrote iris\.onnx: 4-\d+-3 network/);
     expect(Network.fromONNX(fs.readFileSync(out('iris.onnx'))).dims[0]).toBe(4);
+  });
+
+  it('a feature column named like an output ("label"): the pipeline cannot be written and says why; --network-only can', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `${i % 7},${['a', 'b', 'c'][i % 3]},${i % 2 === 0 ? 'yes' : 'no'}`);
+    fs.writeFileSync(out('named.csv'), `size,label,answer\n${rows.join('\n')}\n`);
+    expect(cli.run(['train', 'named.csv', '--target', 'answer', '--epochs', '2', '--out', 'named.blasnet', '-q']).status).toBe(0);
+    expectFailure(cli.run(['export', 'named.blasnet', '--onnx', 'named.onnx']), 1, /cannot export named\.blasnet: The feature column "label" has the name of the ONNX graph's output "label".*--network-only/);
+    expect(fs.existsSync(out('named.onnx'))).toBe(false);
+    expect(cli.run(['export', 'named.blasnet', '--onnx', 'named.onnx', '--network-only']).status).toBe(0);
   });
 
   it('mistakes: no --onnx, a missing model, a damaged model, an unwritable folder', () => {

@@ -88,6 +88,27 @@ describeWithRedis('blasnet worker and blasnet train --redis', () => {
     expect(await seen.exit).toBe(0);
   });
 
+  it('a real table with categorical columns, missing cells and --class-weight: the worker writes the local run’s model, byte for byte', async () => {
+    const worker = cli.start(['worker', '--redis', redis.url, '--queue', 'cli-table', '--concurrency', '1']);
+    children.push(worker);
+    const seen = watch(worker);
+    await seen.line(/^worker: queue "cli-table"/);
+    const penguins = fixture('examples', 'data', 'penguins.ndjson');
+    const flags = ['--target', 'Species', '--class-weight', 'balanced', '--epochs', '15', '--hidden', '8', '--seed', '4', '--quiet'];
+    const local = path.join(cli.out, 'penguins-local.blasnet');
+    const remote = path.join(cli.out, 'penguins-remote.blasnet');
+    expect(cli.run(['train', penguins, ...flags, '--out', local]).status).toBe(0);
+    const run = cli.start(['train', penguins, ...flags, '--out', remote, '--redis', redis.url, '--queue', 'cli-table']);
+    expect(await watch(run).exit).toBe(0);
+    expect(fs.readFileSync(remote).equals(fs.readFileSync(local))).toBe(true);
+    // The weights mattered: the same run without them is another model.
+    const plain = path.join(cli.out, 'penguins-plain.blasnet');
+    expect(cli.run(['train', penguins, ...flags.filter((f) => f !== '--class-weight' && f !== 'balanced'), '--out', plain]).status).toBe(0);
+    expect(fs.readFileSync(plain).equals(fs.readFileSync(local))).toBe(false);
+    worker.kill('SIGTERM');
+    expect(await seen.exit).toBe(0);
+  });
+
   it('on SIGTERM, finishes the running job before it exits', async () => {
     const worker = cli.start(['worker', '--redis', redis.url, '--queue', 'graceful', '--concurrency', '1']);
     children.push(worker);

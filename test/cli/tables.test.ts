@@ -127,11 +127,13 @@ describe('blasnet on real tables', () => {
     expect(report).toContain('&lt;script&gt;');
   });
 
-  it('--class-weight with --redis is a usage error before any connection (a queue job carries no row weights)', () => {
-    // Port 1 has no server: the refusal must come first, not a connection error.
-    const result = cli.run(['train', PENGUINS, '--target', 'Species', '--class-weight', 'balanced', '--redis', 'redis://127.0.0.1:1', '--quiet']);
-    expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^blasnet: --class-weight cannot be combined with --redis yet/);
+  it('--redis at an address where no Redis answers fails with a coded error, not a wait forever (--class-weight is accepted)', () => {
+    // Port 1 has no server. (--class-weight with --redis trains on a worker: test/cli/queue.test.ts.)
+    for (const command of [['train', PENGUINS, '--target', 'Species', '--class-weight', 'balanced'], ['tune', PENGUINS, '--target', 'Species', '--trials', '1']]) {
+      const result = cli.run([...command, '--redis', 'redis://127.0.0.1:1', '--quiet']);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^blasnet: No answer from the Redis server at "redis:\/\/127\.0\.0\.1:1" within 10 s \(--redis\)/);
+    }
   });
 
   it('a model file written before the table model (cli: 1) still predicts', async () => {
@@ -207,12 +209,12 @@ describe('missing spellings and unknown labels', () => {
 });
 
 describe('export of a table model', () => {
-  it('refuses without --network-only and names the steps a network-only graph would skip', () => {
+  it('exports the whole pipeline (one input per raw column), and with --network-only the bare network', () => {
     if (!fs.existsSync(out('penguins.blasnet'))) cli.run(['train', PENGUINS, '--target', 'Species', '--epochs', '2', '--out', out('penguins.blasnet'), '-q']);
-    const refused = cli.run(['export', out('penguins.blasnet'), '--onnx', out('penguins.onnx')]);
-    expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/imputes missing cells, one-hot encodes its categories, standardises them, names its classes/);
-    expect(refused.stderr).toMatch(/pass --network-only/);
+    const pipeline = cli.run(['export', out('penguins.blasnet'), '--onnx', out('penguins.onnx')]);
+    expect(pipeline.stderr).toBe('');
+    expect(pipeline.status).toBe(0);
+    expect(pipeline.stdout).toMatch(/the classification pipeline, 6 inputs \[N, 1\], one per column \("Island" string, "Beak Length \(mm\)" double, .*outputs "label" string \[N\] and "probabilities" double \[N, 3\].*ai\.onnx\.ml 2/);
     const network = cli.run(['export', out('penguins.blasnet'), '--onnx', out('penguins.onnx'), '--network-only']);
     expect(network.status).toBe(0);
     expect(network.stdout).toMatch(/input "input" \[N, 15\]/);

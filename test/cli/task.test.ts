@@ -1,12 +1,12 @@
 /**
- * Classification or regression, as a person would decide from the target column; class encoding in
- * scikit-learn's order; the regression metrics against hand-computed values.
+ * Classification or regression, as a person would decide from the target column, classes in
+ * scikit-learn's order; the network each task gets; the regression metrics against hand-computed values.
  */
 import { DataError, UsageError } from '../../lib/cli/errors';
 import { regressionMetrics } from '../../lib/table/model';
 import type { Header } from '../../lib/cli/header';
 import { classTargets, planNetwork } from '../../lib/cli/network-plan';
-import { chooseTask, encodeClasses, encodeValues } from '../../lib/cli/task';
+import { chooseTask } from '../../lib/cli/task';
 
 const NONE: Header = { kind: 'none' };
 const lines = (n: number) => Array.from({ length: n }, (_, i) => i + 2);
@@ -25,7 +25,6 @@ describe('chooseTask', () => {
   it('a few distinct whole numbers are classes, in numeric order', () => {
     const targets = ['10', '2', '2', '10', '1', '1.0', '2', '1'];
     expect(choose(targets)).toMatchObject({ task: 'classification', classes: ['1', '2', '10'], reason: 'the target holds 3 distinct whole numbers' });
-    expect(encodeClasses(targets, lines(8), ['1', '2', '10'], false, 'data.csv')).toEqual(Int32Array.from([2, 1, 1, 2, 0, 0, 1, 0]));
   });
 
   it('fractions, more than 20 distinct whole numbers, or as many distinct values as half the rows are regression', () => {
@@ -45,7 +44,6 @@ describe('chooseTask', () => {
   it("a scikit-learn header names the integer labels", () => {
     const header: Header = { kind: 'sklearn', rows: 4, features: 2, classes: ['setosa', 'versicolor', 'virginica'] };
     expect(choose(['0', '2', '1', '0'], undefined, header)).toMatchObject({ task: 'classification', classes: ['setosa', 'versicolor', 'virginica'], labelsAreIndices: true });
-    expect(encodeClasses(['0', '2', 'versicolor'], lines(3), ['setosa', 'versicolor', 'virginica'], true, 'data.csv')).toEqual(Int32Array.from([0, 2, 1]));
   });
 
   it('one class is nothing to learn', () => {
@@ -54,16 +52,7 @@ describe('chooseTask', () => {
   });
 });
 
-describe('encoding', () => {
-  it("a label the model does not know names its line and the model's classes", () => {
-    expect(() => encodeClasses(['a', 'c'], [5, 9], ['a', 'b'], false, 'new.csv')).toThrow('new.csv, line 9: the label "c" is not one of the model\'s classes (a, b)');
-  });
-
-  it('regression targets must be numbers', () => {
-    expect(encodeValues(['1.5', '-2'], [2, 3], 'd.csv')).toEqual(Float64Array.from([1.5, -2]));
-    expect(() => encodeValues(['1.5', 'n/a'], [2, 3], 'd.csv')).toThrow('d.csv, line 3: expected a number as the target but found "n/a"');
-  });
-
+describe('the network plan', () => {
   it('the network fits the task: softmax for several classes, one sigmoid unit for two, identity for regression', () => {
     const names = (plan: ReturnType<typeof planNetwork>) => [plan.dims, plan.activations.map((a) => a.name), plan.loss.name, plan.initializer];
     expect(names(planNetwork(4, [32, 16], 'relu', 'classification', 3))).toEqual([[4, 32, 16, 3], ['relu', 'relu', 'softmax'], 'crossEntropy', 'he']);

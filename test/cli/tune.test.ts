@@ -22,7 +22,7 @@ const search = ['--target', 'species', '--trials', '6', '--epochs', '8', '--batc
 interface TuneJson {
   metric: string;
   best: { index: number; score: number; settings: Record<string, unknown> };
-  trials: { index: number; score: number; status: string; settings: { batchSize: number; epochs: number } }[];
+  trials: { index: number; rung?: number; score: number; status: string; settings: { batchSize: number; epochs: number } }[];
 }
 
 describe('blasnet tune', () => {
@@ -55,6 +55,36 @@ describe('blasnet tune', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^trial +hidden +lr +batch +weight decay +accuracy +± \(folds\) +seconds +status\n\d+ \* /);
     expect(result.stdout).toMatch(/best \(\*\): trial \d, accuracy 0\.\d+/);
+  });
+
+  it('tunes a real table (words, missing cells, NDJSON rows) as train reads it and writes a table model predict reads', () => {
+    const penguins = fixture('examples', 'data', 'penguins.ndjson');
+    const tuned = path.join(cli.out, 'penguins-tuned.blasnet');
+    const flags = ['--target', 'Species', '--ignore', 'Sex', '--trials', '2', '--folds', '2', '--epochs', '3', '--hidden', '8', '--seed', '5'];
+    const result = cli.run(['tune', penguins, ...flags, '--json', '--out', tuned]);
+    expect(result.status).toBe(0);
+    const found = JSON.parse(result.stdout) as TuneJson;
+    expect(found.metric).toBe('accuracy');
+    expect(found.trials.every((t) => t.status === 'ok' && Number.isFinite(t.score))).toBe(true);
+    // The model is train's with the best settings and the same data flags (--ignore Sex included).
+    const best = found.best.settings as { learningRate: number; batchSize: number; weightDecay: number };
+    const trained = path.join(cli.out, 'penguins-trained.blasnet');
+    const train = ['train', penguins, '--target', 'Species', '--ignore', 'Sex', '--hidden', '8', '--lr', String(best.learningRate), '--batch-size', String(best.batchSize), '--weight-decay', String(best.weightDecay)];
+    expect(cli.run([...train, '--epochs', '3', '--seed', '5', '--test-split', '0', '--out', trained, '--quiet']).status).toBe(0);
+    expect(fs.readFileSync(tuned).equals(fs.readFileSync(trained))).toBe(true);
+    const predicted = cli.run(['predict', tuned, penguins]);
+    expect(predicted.status).toBe(0);
+    expect(predicted.stdout.trim().split('\n').length).toBe(345);
+  });
+
+  it('--strategy halving: every candidate at a ninth of the epochs, the best third at a third, the best at all of them', () => {
+    const result = cli.run(['tune', iris, '--target', 'species', '--trials', '9', '--epochs', '9', '--folds', '2', '--strategy', 'halving', '--json']);
+    expect(result.status).toBe(0);
+    const found = JSON.parse(result.stdout) as TuneJson;
+    expect([0, 1, 2].map((r) => found.trials.filter((t) => t.rung === r).map((t) => t.settings.epochs))).toEqual([Array(9).fill(1), Array(3).fill(3), [9]]);
+    expect(found.best.settings.epochs).toBe(9);
+    expect(found.best.index).toBe(found.trials.find((t) => t.rung === 2)!.index);
+    expect(cli.run(['tune', iris, '--target', 'species', '--strategy', 'grid']).status).toBe(2);
   });
 
   describeWithRedis('with --redis', () => {

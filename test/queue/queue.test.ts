@@ -116,7 +116,7 @@ describeWithRedis('blasnet/queue on Redis', () => {
   });
 
   it('rejects a malformed job before it is queued', async () => {
-    await expect(queue.submit({ ...inlineJob(1, x, y), kind: 'table' } as never)).rejects.toMatchObject({ code: 'ERR_JOB_KIND' });
+    await expect(queue.submit({ ...inlineJob(1, x, y), kind: 'tables' } as never)).rejects.toMatchObject({ code: 'ERR_JOB_KIND' });
     const job = inlineJob(1, x, y);
     (job.data as { x: number[][] }).x[3]![2] = Number.NaN;
     await expect(queue.submit(job)).rejects.toThrow(ValueError);

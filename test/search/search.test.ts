@@ -101,6 +101,26 @@ describe('tune', () => {
     expect(again.trials.map((t) => [t.settings, t.score])).toEqual(first.trials.map((t) => [t.settings, t.score]));
   });
 
+  it('successive halving: 9 candidates at 1 epoch, the best 3 at 3, the best one at 9; each score crossValidate’s', async () => {
+    const options = { trials: 9, folds: 2, seed: 4, fixed: { epochs: 9, batchSize: 32 }, strategy: 'halving' as const, refit: false };
+    const result = await tune(x, y, options);
+    const candidates = sampleCandidates(9, 4, { epochs: 9, batchSize: 32 });
+    const rung = (r: number) => result.trials.filter((t) => t.rung === r);
+    expect([0, 1, 2].map((r) => rung(r).length)).toEqual([9, 3, 1]);
+    expect([0, 1, 2].map((r) => rung(r).map((t) => t.settings.epochs)[0])).toEqual([1, 3, 9]);
+    expect(rung(0).map((t) => t.settings)).toEqual(candidates.map((c) => ({ ...c, epochs: 1 })));
+    for (const trial of result.trials) {
+      expect(trial.score).toBe((await crossValidate(x, y, trial.settings, { folds: 2, seed: 4 })).score);
+    }
+    // Who goes on: the best third by score (ties to the earlier candidate), by hand.
+    const byScore = (ts: typeof result.trials) => [...ts].sort((a, b) => b.score - a.score || a.index - b.index).map((t) => t.index);
+    expect(rung(1).map((t) => t.index).sort((a, b) => a - b)).toEqual(byScore(rung(0)).slice(0, 3).sort((a, b) => a - b));
+    expect(rung(2).map((t) => t.index)).toEqual(byScore(rung(1)).slice(0, 1));
+    expect(result.best.index).toBe(rung(2)[0]!.index);
+    expect(result.best.settings.epochs).toBe(9);
+    await expect(tune(x, y, { ...options, eta: 1 })).rejects.toThrow(/options\.eta/);
+  });
+
   it('fixing one setting leaves the draws of the others as they were', () => {
     const free = sampleCandidates(5, 3, {});
     const fixed = sampleCandidates(5, 3, { learningRate: 0.5 });

@@ -206,7 +206,7 @@ describeBackends('TableModel', (backend) => {
     // independently built optimizer must give what the table model's own training gives.
     let sent: { x: unknown; y: unknown; loss: unknown; dims: number[] } | undefined;
     const decayed = await new TableModel().fitAsync(people(), {
-      target: 'label', ...fast, ...b, weightDecay: 0.05,
+      target: 'label', ...fast, ...b, weightDecay: 0.05, batchSize: 32,
       fitNetwork: async (net, x, y, options) => {
         sent = { x, y, loss: options.loss, dims: [...net.dims] };
         const copy = Network.fromBuffer(net.toBuffer(), b) as Network;
@@ -214,8 +214,8 @@ describeBackends('TableModel', (backend) => {
         return copy;
       },
     });
-    const local = new TableModel().fit(people(), { target: 'label', ...fast, ...b, weightDecay: 0.05 });
-    const plain = new TableModel().fit(people(), { target: 'label', ...fast, ...b });
+    const local = new TableModel().fit(people(), { target: 'label', ...fast, ...b, weightDecay: 0.05, batchSize: 32 });
+    const plain = new TableModel().fit(people(), { target: 'label', ...fast, ...b, weightDecay: 0, batchSize: 32 });
     expect(sent?.dims).toEqual(local.network.dims);
     expect(Array.from(decayed.network.parameters)).toEqual(Array.from(local.network.parameters));
     expect(Array.from(plain.network.parameters)).not.toEqual(Array.from(local.network.parameters));
@@ -230,8 +230,10 @@ describeBackends('TableModel', (backend) => {
       const u = x - Math.floor(x);
       return { u, v: (i * 7919) % 97, label: u > 0.9 ? 'rare' : 'common' };
     });
-    const plain = new TableModel().fit(rows, { target: 'label', epochs: 40, hidden: [4], seed: 2, learningRate: 0.003, ...b });
-    const balanced = new TableModel().fit(rows, { target: 'label', epochs: 40, hidden: [4], seed: 2, learningRate: 0.003, classWeight: 'balanced', ...b });
+    // The mechanism alone: fit's batch size and no weight decay, as before the table defaults changed.
+    const settings = { target: 'label', epochs: 40, hidden: [4], seed: 2, learningRate: 0.003, batchSize: 32, weightDecay: 0, ...b } as const;
+    const plain = new TableModel().fit(rows, settings);
+    const balanced = new TableModel().fit(rows, { ...settings, classWeight: 'balanced' });
     const p = plain.evaluate(rows);
     const q = balanced.evaluate(rows);
     if (p.task !== 'classification' || q.task !== 'classification') throw new Error('expected classification');

@@ -1,15 +1,15 @@
 /**
  * `blasnet export model.blasnet --onnx model.onnx`: the model as an ONNX file, for onnxruntime and the
- * other runtimes (README "ONNX"). A model made by `blasnet train` prepares its rows (standardisation,
- * encoded columns) before its network; exporting that whole pipeline is not implemented yet, so for such a
- * model the command asks for `--network-only` rather than quietly writing a graph that reads prepared
- * inputs under a name that promises raw ones.
+ * other runtimes (README "ONNX"). A model made by `blasnet train` (a table model) is exported with its
+ * whole pipeline, raw columns in and labels out (lib/onnx/export-table.ts); `--network-only` writes the
+ * bare network instead, which reads the prepared inputs (standardised, one-hot encoded columns).
  */
 import type { CommandSpec, ParsedArgs } from '../args';
 import { stringValue } from '../args';
 import { DataError, fileError, UsageError } from '../errors';
 import { writeFileAtomic } from '../../model/atomic-write';
-import { IR_VERSION, OPSET_VERSION } from '../../onnx';
+import { IR_VERSION, ML_OPSET_VERSION, OPSET_VERSION, tableInputs } from '../../onnx';
+import { printable } from '../terminal';
 import { loadTableModel } from '../table-data';
 import { checkWritable, write, type Io } from './shared';
 
@@ -22,7 +22,7 @@ export const EXPORT: CommandSpec = {
     onnx: { type: 'string', value: '<file.onnx>', description: 'the ONNX file to write (required)' },
     'network-only': {
       type: 'boolean',
-      description: "export the network alone (it reads the model's prepared inputs: standardised, encoded columns)",
+      description: "export the network alone (input \"input\": the model's prepared inputs, standardised and one-hot encoded) instead of the whole pipeline (one input per raw column)",
     },
   },
 };
@@ -36,28 +36,12 @@ export async function exportModel(args: ParsedArgs, io: Io): Promise<number> {
   // Exporting computes nothing, so it needs no native addon.
   const { net, model } = await loadTableModel(modelFile, 'js');
   const metadata = net.metadata as { cli?: unknown; table?: unknown };
-  const preparesRows = metadata.cli !== undefined || metadata.table !== undefined;
-  if (preparesRows && args.values['network-only'] !== true) {
-    const { encoders, target } = model.spec;
-    const scaled = encoders.some((e) => (e.kind === 'numeric' ? e.scale !== 1 || e.mean !== 0 : e.kind === 'date' && e.parts.length > 0));
-    const steps = [
-      'selects its feature columns',
-      encoders.some((e) => e.kind !== 'categorical' && e.indicator) || encoders.some((e) => e.kind === 'categorical' && e.missing) ? 'imputes missing cells' : undefined,
-      encoders.some((e) => e.kind === 'categorical') ? 'one-hot encodes its categories' : undefined,
-      encoders.some((e) => e.kind === 'date') ? 'splits dates into parts' : undefined,
-      scaled ? 'standardises them' : undefined,
-      target.task === 'classification' ? 'names its classes' : target.scale.some((v, j) => v !== 1 || target.mean[j] !== 0) ? 'maps its outputs back to the target\'s units' : undefined,
-    ].filter((s) => s !== undefined);
-    const columns = encoders.map((e) => e.column);
-    const features = `${columns.slice(0, 5).join(', ')}${columns.length > 5 ? ', ...' : ''}`;
-    throw new UsageError(
-      'ERR_CLI_USAGE',
-      `${modelFile} ${metadata.cli !== undefined ? 'was made by blasnet train' : 'is a table model (TableModel.save)'}: around its network it ${steps.join(', ')} (features: ${features}), and exporting that pipeline to ONNX is not supported yet; pass --network-only to export the network alone, which then reads prepared inputs`,
-    );
-  }
+  // A model made by blasnet train (or TableModel.save) prepares its rows: its whole pipeline is exported,
+  // raw columns in, unless --network-only asks for the bare network (which reads prepared inputs).
+  const pipeline = (metadata.cli !== undefined || metadata.table !== undefined) && args.values['network-only'] !== true;
   let bytes: Uint8Array;
   try {
-    bytes = net.toONNX();
+    bytes = pipeline ? model.toONNX() : net.toONNX();
   } catch (error) {
     throw new DataError('ERR_CLI_FILE', `cannot export ${modelFile}: ${(error as Error).message}`, { cause: error });
   }
@@ -66,9 +50,24 @@ export async function exportModel(args: ParsedArgs, io: Io): Promise<number> {
   } catch (error) {
     throw fileError(error, out, 'cannot write');
   }
+  const versions = `ONNX IR ${IR_VERSION} opset ${OPSET_VERSION}${pipeline ? ` + ai.onnx.ml ${ML_OPSET_VERSION}` : ''}, ${bytes.length} bytes`;
+  if (pipeline) {
+    const inputs = tableInputs(model.spec);
+    const shown = inputs.slice(0, 6).map((i) => `${printable(JSON.stringify(i.name))} ${i.type}`).join(', ');
+    const target = model.spec.target;
+    const outputs =
+      target.task === 'classification'
+        ? `outputs "label" string [N] and "probabilities" double [N, ${target.classes.length}]`
+        : `output "label" double [N, ${target.columns.length}]`;
+    await write(
+      io.stdout,
+      `wrote ${printable(out)}: the ${target.task} pipeline, ${inputs.length} input${inputs.length === 1 ? '' : 's'} [N, 1], one per column (${shown}${inputs.length > 6 ? ', ...' : ''}), ${outputs}, network ${net.dims.join('-')} (${net.dtype}), ${versions}\n`,
+    );
+    return 0;
+  }
   await write(
     io.stdout,
-    `wrote ${out}: ${net.dims.join('-')} network (${net.layers.map((l) => l.activation.name).join(', ')}), ${net.dtype === 'float32' ? 'FLOAT' : 'DOUBLE'} tensors, input "input" [N, ${net.inputs}], output "output" [N, ${net.outputs}], ONNX IR ${IR_VERSION} opset ${OPSET_VERSION}, ${bytes.length} bytes\n`,
+    `wrote ${printable(out)}: ${net.dims.join('-')} network (${net.layers.map((l) => l.activation.name).join(', ')}), ${net.dtype === 'float32' ? 'FLOAT' : 'DOUBLE'} tensors, input "input" [N, ${net.inputs}], output "output" [N, ${net.outputs}], ${versions}\n`,
   );
   return 0;
 }

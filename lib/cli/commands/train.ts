@@ -14,7 +14,7 @@ import type { Network } from '../../network';
 import { categoryOf, DEFAULT_MISSING, isMissing } from '../../table/cells';
 import { formatColumns } from '../../table/describe';
 import { TableModel, type ColumnSummary, type TableEvaluation } from '../../table/model';
-import type { TableFitAsyncOptions } from '../../table/options';
+import { DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, DEFAULT_TABLE_WEIGHT_DECAY, defaultBatchSize, type TableFitAsyncOptions } from '../../table/options';
 import type { TargetEncoder } from '../../table/target';
 import type { Loss } from '../../losses';
 import { splitRows } from '../../table/split';
@@ -30,6 +30,8 @@ import { describeLayers, HIDDEN_ACTIVATIONS, parameterCount, type HiddenActivati
 import { createProgress, progressMode } from '../progress';
 import { readAllRows } from '../rows';
 import type { TableLayout } from '../table';
+import type { ColumnKind } from '../../table/infer';
+import type { Row } from '../../table/rows';
 import { chunkObjects, kindFlags, nameSklearnLabels, partsOf, resolveTargets, withLines } from '../table-data';
 import { chooseTask } from '../task';
 import { fitOnQueue } from '../remote-fit';
@@ -43,29 +45,45 @@ const OPTIMIZERS = ['adam', 'sgd'] as const;
 /** The optimizers' usual first rates: Adam's paper and Keras; SGD as blasnet's fit. */
 const DEFAULT_RATE: Record<(typeof OPTIMIZERS)[number], number> = { adam: 0.001, sgd: 0.01 };
 
+/** The flags that say what the data is (train and tune read data the same way, so they share them). */
+export const DATA_FLAGS = {
+  target: { type: 'string', value: '<column>', description: 'the label column: last, first, a number from 1, or a header name; a,b for several (regression)', default: 'last' },
+  categorical: { type: 'string', value: '<columns>', description: 'treat these columns (comma separated) as categories, e.g. a zip code' },
+  numeric: { type: 'string', value: '<columns>', description: 'treat these columns as numbers (also forces in an ID-like column)' },
+  ignore: { type: 'string', value: '<columns>', description: 'leave these columns out' },
+  missing: { type: 'string', value: '<spellings>', description: 'what a missing cell looks like, comma separated (empty, null, NaN and an absent key always are)', default: ',NA,N/A,NaN,?,null,none' },
+  'class-weight': { type: 'string', value: '<balanced>', description: 'weigh each class by n / (classes x its rows), for imbalanced classes' },
+  header: { type: 'string', value: '<auto|yes|no>', description: 'whether the first line holds column names', default: 'auto' },
+  delimiter: { type: 'string', value: '<char>', description: 'the field separator', default: ',' },
+  task: { type: 'string', value: '<auto|classification|regression>', description: 'what to learn; auto: words or few whole numbers are classes', default: 'auto' },
+} as const satisfies CommandSpec['options'];
+
+/** The network's and training's flags (tune holds the ones given fixed and searches the rest). */
+export const NETWORK_FLAGS = {
+  hidden: { type: 'string', value: '<sizes>', description: 'hidden layer sizes, e.g. 32,16 (none: no hidden layer)', default: '100' },
+  activation: { type: 'string', value: '<relu|tanh|sigmoid>', description: 'the hidden layers\' activation', default: 'relu' },
+  epochs: { type: 'string', value: '<n>', description: 'passes over the training rows', default: '200' },
+  'batch-size': { type: 'string', value: '<n>', description: 'rows per update', default: '200, or a fifth of the training rows when fewer' },
+  lr: { type: 'string', value: '<rate>', description: 'learning rate', default: '0.001 for adam, 0.01 for sgd' },
+  optimizer: { type: 'string', value: '<adam|sgd>', description: 'the optimizer', default: 'adam' },
+  'weight-decay': { type: 'string', value: '<l2>', description: 'L2 penalty added to the gradients (the optimizer\'s weightDecay)', default: '0.001' },
+  seed: { type: 'string', value: '<n>', description: 'seeds the split, the initial weights and the shuffles', default: '1' },
+} as const satisfies CommandSpec['options'];
+
+/** The queue's flags (train and tune). */
+export const QUEUE_FLAGS = {
+  redis: { type: 'string', value: '<url>', description: 'train on a queue worker (blasnet worker) through this Redis server; the same model as a local run' },
+  queue: { type: 'string', value: '<name>', description: 'the queue, with --redis', default: 'blasnet-training' },
+} as const satisfies CommandSpec['options'];
+
 /** train's arguments and flags (the help prints this table). */
 export const TRAIN: CommandSpec = {
   name: 'train',
   summary: 'Train a network on a table (CSV, JSON or NDJSON), report how well it does, and save it.',
   positionals: [{ name: 'data.csv', description: 'the training data: a CSV file (or .csv.gz), a .json array of objects, or .ndjson/.jsonl; one row per sample' }],
   options: {
-    target: { type: 'string', value: '<column>', description: 'the label column: last, first, a number from 1, or a header name; a,b for several (regression)', default: 'last' },
-    categorical: { type: 'string', value: '<columns>', description: 'treat these columns (comma separated) as categories, e.g. a zip code' },
-    numeric: { type: 'string', value: '<columns>', description: 'treat these columns as numbers (also forces in an ID-like column)' },
-    ignore: { type: 'string', value: '<columns>', description: 'leave these columns out' },
-    missing: { type: 'string', value: '<spellings>', description: 'what a missing cell looks like, comma separated (empty, null, NaN and an absent key always are)', default: ',NA,N/A,NaN,?,null,none' },
-    'class-weight': { type: 'string', value: '<balanced>', description: 'weigh each class by n / (classes x its rows), for imbalanced classes' },
-    header: { type: 'string', value: '<auto|yes|no>', description: 'whether the first line holds column names', default: 'auto' },
-    delimiter: { type: 'string', value: '<char>', description: 'the field separator', default: ',' },
-    task: { type: 'string', value: '<auto|classification|regression>', description: 'what to learn; auto: words or few whole numbers are classes', default: 'auto' },
-    hidden: { type: 'string', value: '<sizes>', description: 'hidden layer sizes, e.g. 32,16 (none: no hidden layer)', default: '32' },
-    activation: { type: 'string', value: '<relu|tanh|sigmoid>', description: 'the hidden layers\' activation', default: 'relu' },
-    epochs: { type: 'string', value: '<n>', description: 'passes over the training rows', default: '200' },
-    'batch-size': { type: 'string', value: '<n>', description: 'rows per update', default: '32' },
-    lr: { type: 'string', value: '<rate>', description: 'learning rate', default: '0.001 for adam, 0.01 for sgd' },
-    optimizer: { type: 'string', value: '<adam|sgd>', description: 'the optimizer', default: 'adam' },
-    'weight-decay': { type: 'string', value: '<l2>', description: 'L2 penalty added to the gradients (the optimizer\'s weightDecay)', default: '0' },
-    seed: { type: 'string', value: '<n>', description: 'seeds the split, the initial weights and the shuffles', default: '1' },
+    ...DATA_FLAGS,
+    ...NETWORK_FLAGS,
     threads: { type: 'string', value: '<n>', description: 'OpenBLAS threads', default: 'OPENBLAS_NUM_THREADS, else every core' },
     backend: { type: 'string', value: '<native|js>', description: 'native (OpenBLAS) or js (pure TypeScript)', default: 'native' },
     'test-split': { type: 'string', value: '<fraction>', description: 'fraction of rows held out for testing, 0 for none (stratified for classes)', default: '0.2' },
@@ -74,13 +92,12 @@ export const TRAIN: CommandSpec = {
     report: { type: 'string', value: '<report.html>', description: 'write an HTML report here' },
     quiet: { type: 'boolean', short: 'q', description: 'no progress, only the results' },
     json: { type: 'boolean', description: 'print one JSON object with the results instead of text' },
-    redis: { type: 'string', value: '<url>', description: 'train on a queue worker (blasnet worker) through this Redis server; the same model as a local run' },
-    queue: { type: 'string', value: '<name>', description: 'the queue, with --redis', default: 'blasnet-training' },
+    ...QUEUE_FLAGS,
   },
 };
 
-/** The flags, checked and with their defaults. */
-export interface TrainSettings {
+/** What DATA_FLAGS say, checked. */
+export interface DataSettings {
   file: string;
   target: string;
   header: HeaderMode;
@@ -89,10 +106,79 @@ export interface TrainSettings {
   missing: string[];
   classWeight: 'balanced' | undefined;
   task: Task | undefined;
+}
+
+/** DATA_FLAGS from the parsed command line. @throws {@link UsageError} for a bad flag value */
+export function dataSettings(args: ParsedArgs): DataSettings {
+  const task = choiceValue(args, 'task', ['auto', 'classification', 'regression'] as const, 'auto');
+  return {
+    file: args.positionals[0]!,
+    target: stringValue(args, 'target') ?? 'last',
+    header: choiceValue(args, 'header', HEADER_MODES, 'auto'),
+    delimiter: delimiterValue(args),
+    kinds: Object.fromEntries((['categorical', 'numeric', 'ignore'] as const).flatMap((k) => (stringValue(args, k) === undefined ? [] : [[k, stringValue(args, k)!]]))),
+    missing: stringValue(args, 'missing') === undefined ? [...DEFAULT_MISSING] : stringValue(args, 'missing')!.split(',').map((m) => m.trim()),
+    classWeight: args.values['class-weight'] === undefined ? undefined : choiceValue(args, 'class-weight', ['balanced'] as const, 'balanced'),
+    task: task === 'auto' ? undefined : task,
+  };
+}
+
+/** The rows of a data file with a target, the target columns, the kinds the flags give and the task. */
+export interface LabelledRows {
+  read: Awaited<ReturnType<typeof readAllRows>>;
+  layout: TableLayout;
+  targets: string[];
+  kinds: Record<string, ColumnKind>;
+  /** Every row, as an object. */
+  objects: Row[];
+  /** The indices of the rows whose targets are all present. */
+  labelled: number[];
+  skipped: number;
+  task: Task;
+  /** Why that task, in words. */
+  reason: string;
+}
+
+/**
+ * Reads the data as train and tune read it: raw rows, the target, the kinds the flags give, the rows
+ * with a target and the task.
+ * @throws {@link DataError} for unreadable data or fewer than 2 rows with a target; {@link UsageError} for flags the data contradicts
+ */
+export async function readLabelledRows(s: DataSettings): Promise<LabelledRows> {
+  const name = displayName(s.file);
+  const read = await readAllRows(s.file, { header: s.header, delimiter: s.delimiter });
+  const { layout } = read;
+  const targets = resolveTargets(s.target, layout);
+  const kinds = kindFlags(s.kinds, layout, targets);
+  const chunk = nameSklearnLabels(read, layout, targets[0]!);
+  const objects = chunkObjects(chunk);
+  const missing = new Set(s.missing);
+  const labelled = objects.flatMap((row, i) => (targets.every((t) => !isMissing(row[t], missing)) ? [i] : []));
+  const skipped = objects.length - labelled.length;
+  if (labelled.length < 2) throw new DataError('ERR_CSV_EMPTY', `${name} holds ${labelled.length} data row${labelled.length === 1 ? '' : 's'} with a target; training needs at least 2`);
+  // The task, decided (and worded) as before the table model: words or few whole numbers are classes.
+  let task: Task;
+  let reason: string;
+  if (targets.length > 1) {
+    if (s.task === 'classification') throw new UsageError('ERR_CLI_TASK', `--task classification takes one target, but --target names ${targets.length}`);
+    task = 'regression';
+    reason = `${targets.length} targets: regression, one output each`;
+  } else {
+    const cells = labelled.map((i) => categoryOf(objects[i]![targets[0]!]));
+    const choice = chooseTask(cells, labelled.map((i) => read.lines[i]!), layout.header.kind === 'sklearn' ? { kind: 'none' } : layout.header, s.task, name);
+    task = choice.task;
+    reason = layout.header.kind === 'sklearn' && task === 'classification' ? `the header line names ${layout.header.classes.length} classes (scikit-learn's form)` : choice.reason;
+  }
+  return { read, layout, targets, kinds, objects, labelled, skipped, task, reason };
+}
+
+/** The flags, checked and with their defaults. */
+export interface TrainSettings extends DataSettings {
   hidden: number[];
   activation: HiddenActivation;
   epochs: number;
-  batchSize: number;
+  /** `auto`: {@link defaultBatchSize} of the training rows (resolved, and recorded, once they are known). */
+  batchSize: number | 'auto';
   optimizer: (typeof OPTIMIZERS)[number];
   learningRate: number;
   weightDecay: number;
@@ -111,7 +197,7 @@ export interface TrainSettings {
 }
 
 /** `32,16` -> [32, 16]; `none` -> []. */
-function hiddenSizes(raw: string): number[] {
+export function hiddenSizes(raw: string): number[] {
   if (raw === 'none' || raw === '0' || raw === '') return [];
   const sizes = raw.split(',').map((part) => part.trim());
   if (!sizes.every((s) => /^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 1_000_000)) {
@@ -127,25 +213,17 @@ function hiddenSizes(raw: string): number[] {
 /** The settings from the parsed command line. @throws {@link UsageError} for a bad flag value */
 export function trainSettings(args: ParsedArgs): TrainSettings {
   const optimizer = choiceValue(args, 'optimizer', OPTIMIZERS, 'adam');
-  const task = choiceValue(args, 'task', ['auto', 'classification', 'regression'] as const, 'auto');
   const out = stringValue(args, 'out');
   const report = stringValue(args, 'report');
   return {
-    file: args.positionals[0]!,
-    target: stringValue(args, 'target') ?? 'last',
-    header: choiceValue(args, 'header', HEADER_MODES, 'auto'),
-    delimiter: delimiterValue(args),
-    kinds: Object.fromEntries((['categorical', 'numeric', 'ignore'] as const).flatMap((k) => (stringValue(args, k) === undefined ? [] : [[k, stringValue(args, k)!]]))),
-    missing: stringValue(args, 'missing') === undefined ? [...DEFAULT_MISSING] : stringValue(args, 'missing')!.split(',').map((m) => m.trim()),
-    classWeight: args.values['class-weight'] === undefined ? undefined : choiceValue(args, 'class-weight', ['balanced'] as const, 'balanced'),
-    task: task === 'auto' ? undefined : task,
-    hidden: hiddenSizes(stringValue(args, 'hidden') ?? '32'),
+    ...dataSettings(args),
+    hidden: hiddenSizes(stringValue(args, 'hidden') ?? DEFAULT_TABLE_HIDDEN.join(',')),
     activation: choiceValue(args, 'activation', HIDDEN_ACTIVATIONS, 'relu'),
     epochs: integerValue(args, 'epochs', 200, 1, 1_000_000),
-    batchSize: integerValue(args, 'batch-size', 32, 1),
+    batchSize: args.values['batch-size'] === undefined ? 'auto' : integerValue(args, 'batch-size', DEFAULT_TABLE_BATCH_SIZE, 1),
     optimizer,
     learningRate: numberValue(args, 'lr', DEFAULT_RATE[optimizer], { min: 0, max: Infinity, minInclusive: false, maxInclusive: false, expected: 'a number greater than 0' })!,
-    weightDecay: numberValue(args, 'weight-decay', 0, { min: 0, max: Infinity, minInclusive: true, maxInclusive: false, expected: 'a number of at least 0' })!,
+    weightDecay: numberValue(args, 'weight-decay', DEFAULT_TABLE_WEIGHT_DECAY, { min: 0, max: Infinity, minInclusive: true, maxInclusive: false, expected: 'a number of at least 0' })!,
     seed: integerValue(args, 'seed', 1, 0, 2 ** 48 - 1),
     threads: args.values.threads === undefined ? undefined : integerValue(args, 'threads', 1, 1, 1024),
     backend: choiceValue(args, 'backend', BACKENDS, 'native'),
@@ -199,43 +277,19 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     ['--out', s.out],
     ['--report', s.report],
   ]);
-  // A queue job carries no row weights yet: refused rather than trained unweighted on the worker.
-  if (s.redis !== undefined && s.classWeight !== undefined) {
-    throw new UsageError('ERR_CLI_USAGE', '--class-weight cannot be combined with --redis yet (a queue job carries no row weights); train locally, or leave out --class-weight');
-  }
   if (s.threads !== undefined && s.backend === 'native') setNumThreads(s.threads);
   // Lines name columns, classes and files from the data: shown with control characters escaped.
   const say = (line: string) => (s.quiet || s.json ? undefined : io.stdout.write(`${printable(line)}\n`));
   const name = displayName(s.file);
 
   // --- the data: raw rows, the target, the kinds the flags give ----------------------------------------
-  const read = await readAllRows(s.file, { header: s.header, delimiter: s.delimiter });
-  const { layout } = read;
-  const targets = resolveTargets(s.target, layout);
-  const kinds = kindFlags(s.kinds, layout, targets);
-  const chunk = nameSklearnLabels(read, layout, targets[0]!);
-  const objects = chunkObjects(chunk);
-  const missing = new Set(s.missing);
-  const labelled = objects.flatMap((row, i) => (targets.every((t) => !isMissing(row[t], missing)) ? [i] : []));
-  const skipped = objects.length - labelled.length;
-  if (labelled.length < 2) throw new DataError('ERR_CSV_EMPTY', `${name} holds ${labelled.length} data row${labelled.length === 1 ? '' : 's'} with a target; training needs at least 2`);
-  // The task, decided (and worded) as before the table model: words or few whole numbers are classes.
-  let task: Task;
-  let reason: string;
-  if (targets.length > 1) {
-    if (s.task === 'classification') throw new UsageError('ERR_CLI_TASK', `--task classification takes one target, but --target names ${targets.length}`);
-    task = 'regression';
-    reason = `${targets.length} targets: regression, one output each`;
-  } else {
-    const cells = labelled.map((i) => categoryOf(objects[i]![targets[0]!]));
-    const choice = chooseTask(cells, labelled.map((i) => read.lines[i]!), layout.header.kind === 'sklearn' ? { kind: 'none' } : layout.header, s.task, name);
-    task = choice.task;
-    reason = layout.header.kind === 'sklearn' && task === 'classification' ? `the header line names ${layout.header.classes.length} classes (scikit-learn's form)` : choice.reason;
-  }
+  const { read, layout, targets, kinds, objects, labelled, skipped, task, reason } = await readLabelledRows(s);
   const split =
     s.testSplit > 0
       ? splitRows(labelled.map((i) => objects[i]!), { testFraction: s.testSplit, seed: s.seed, missing: s.missing, ...(task === 'classification' ? { target: targets[0]! } : {}) })
       : { train: labelled.map((i) => objects[i]!), test: [] };
+  // The batch size the table model would choose, made explicit: shown, and recorded in the model.
+  if (s.batchSize === 'auto') s.batchSize = defaultBatchSize(split.train.length);
   const options: TableFitAsyncOptions = {
     target: targets.length === 1 ? targets[0]! : targets,
     task,
@@ -244,7 +298,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     hidden: s.hidden,
     activation: s.activation,
     epochs: s.epochs,
-    batchSize: s.batchSize,
+    batchSize: s.batchSize as number,
     learningRate: s.learningRate,
     optimizer: s.optimizer,
     weightDecay: s.weightDecay,

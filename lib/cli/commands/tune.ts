@@ -1,64 +1,52 @@
 /**
- * `blasnet tune <data.csv>`: random search over the network's settings (lib/search's tune: hidden sizes,
+ * `blasnet tune <data>`: random search over the network's settings (lib/search's tune: hidden sizes,
  * learning rate, batch size, weight decay; flags given on the command line are held fixed), each candidate
- * scored by k-fold cross-validation (stratified for classes) or one held-out part, the features
- * standardised with each training part's statistics. Trials run on this machine's pool, or, with
+ * scored by k-fold cross-validation (stratified for classes) or one held-out part. The data is read as
+ * train reads it (the same flags: CSV, JSON or NDJSON, words, missing cells), and each fold is a table
+ * model whose preprocessing is fitted on that fold's training rows only. Trials run on this machine's pool, or, with
  * --redis, as queue jobs for `blasnet worker`s. Prints a table of the trials; --out writes the best
  * settings' model, trained on every row by `blasnet train` (so predict and evaluate take it as any other).
  */
 import { Writable } from 'node:stream';
 
-import { Matrix } from '../../matrix';
-import { Standardizer } from '../../data';
 import { tune as search, type Trial, type TrialRunner, type TuneResult } from '../../search/tune';
+import type { TableSearchData } from '../../search/table-search';
 import type { TrialSettings } from '../../search/settings';
-import { choiceValue, delimiterValue, integerValue, numberValue, parseCommand, stringValue, type CommandSpec, type ParsedArgs } from '../args';
-import { resolveTarget, trainingPlan } from '../columns';
+import { choiceValue, integerValue, numberValue, parseCommand, stringValue, type CommandSpec, type ParsedArgs } from '../args';
 import { displayName } from '../csv';
-import { DataError, UsageError } from '../errors';
-import { HEADER_MODES } from '../header';
-import { classTargets, HIDDEN_ACTIVATIONS } from '../network-plan';
-import { readTable } from '../table';
-import { chooseTask, encodeClasses, encodeValues } from '../task';
-import { checkWritable, write, type Io } from './shared';
-import { TRAIN, train } from './train';
+import { DataError } from '../errors';
+import { HIDDEN_ACTIVATIONS } from '../network-plan';
+import { BACKENDS, checkWritable, write, type Io } from './shared';
+import { DATA_FLAGS, dataSettings, hiddenSizes, NETWORK_FLAGS, QUEUE_FLAGS, readLabelledRows, TRAIN, train } from './train';
 
 export const TUNE: CommandSpec = {
   name: 'tune',
-  summary: 'Search for good network settings on a CSV file by cross-validation; save the best model.',
-  positionals: [{ name: 'data.csv', description: 'the training data: a CSV file (or .csv.gz), one row per sample' }],
+  summary: 'Search for good network settings on a table (CSV, JSON or NDJSON) by cross-validation; save the best model.',
+  positionals: [{ name: 'data.csv', description: 'the training data: a CSV file (or .csv.gz), a .json array of objects, or .ndjson/.jsonl; one row per sample' }],
   options: {
-    target: { type: 'string', value: '<column>', description: 'the label column: last, first, a number from 1, or a header name', default: 'last' },
-    header: { type: 'string', value: '<auto|yes|no>', description: 'whether the first line holds column names', default: 'auto' },
-    delimiter: { type: 'string', value: '<char>', description: 'the field separator', default: ',' },
-    task: { type: 'string', value: '<auto|classification|regression>', description: 'what to learn', default: 'auto' },
-    trials: { type: 'string', value: '<n>', description: 'candidates to try (random search)', default: '20' },
+    // What the data is: read exactly as train reads it (the same flags).
+    ...DATA_FLAGS,
+    trials: { type: 'string', value: '<n>', description: 'candidates to try', default: '20' },
+    strategy: { type: 'string', value: '<random|halving>', description: 'random search, or successive halving (few epochs for all, more for the best third)', default: 'random' },
     folds: { type: 'string', value: '<k>', description: 'k-fold cross-validation (stratified for classes)', default: '3' },
     holdout: { type: 'string', value: '<fraction>', description: 'score on one held-out part of this fraction instead of k folds' },
-    epochs: { type: 'string', value: '<n>', description: 'epochs per training (held fixed)', default: '50' },
-    hidden: { type: 'string', value: '<sizes>', description: 'hold the hidden sizes fixed, e.g. 32,16', default: 'searched' },
-    lr: { type: 'string', value: '<rate>', description: 'hold the learning rate fixed', default: 'searched, 1e-4 to 0.1' },
-    'batch-size': { type: 'string', value: '<n>', description: 'hold the batch size fixed', default: 'searched, 16 to 128' },
-    'weight-decay': { type: 'string', value: '<l2>', description: 'hold the weight decay fixed', default: 'searched, 0 or 1e-6 to 0.01' },
-    activation: { type: 'string', value: '<relu|tanh|sigmoid>', description: 'the hidden layers\' activation', default: 'relu' },
-    optimizer: { type: 'string', value: '<adam|sgd>', description: 'the optimizer', default: 'adam' },
-    seed: { type: 'string', value: '<n>', description: 'seeds the candidates, the folds, the weights and the shuffles', default: '1' },
-    redis: { type: 'string', value: '<url>', description: 'run each trial as a job on this Redis server\'s queue (blasnet worker)' },
-    queue: { type: 'string', value: '<name>', description: 'the queue, with --redis', default: 'blasnet-training' },
+    epochs: { ...NETWORK_FLAGS.epochs, description: 'epochs per training (held fixed)', default: '50' },
+    hidden: { ...NETWORK_FLAGS.hidden, description: 'hold the hidden sizes fixed, e.g. 32,16', default: 'searched' },
+    lr: { ...NETWORK_FLAGS.lr, description: 'hold the learning rate fixed', default: 'searched, 1e-4 to 0.1' },
+    'batch-size': { ...NETWORK_FLAGS['batch-size'], description: 'hold the batch size fixed', default: 'searched, 16 to 128' },
+    'weight-decay': { ...NETWORK_FLAGS['weight-decay'], description: 'hold the weight decay fixed', default: 'searched, 0 or 1e-6 to 0.01' },
+    activation: NETWORK_FLAGS.activation,
+    optimizer: NETWORK_FLAGS.optimizer,
+    seed: { ...NETWORK_FLAGS.seed, description: 'seeds the candidates, the folds, the weights and the shuffles' },
+    backend: TRAIN.options.backend!,
+    'no-standardize': TRAIN.options['no-standardize']!,
+    ...QUEUE_FLAGS,
+    redis: { ...QUEUE_FLAGS.redis, description: 'run each trial as a job on this Redis server\'s queue (blasnet worker)' },
     out: { type: 'string', value: '<model.blasnet>', description: 'train the best settings on every row and save the model here' },
     quiet: { type: 'boolean', short: 'q', description: 'no progress, only the table' },
     json: { type: 'boolean', description: 'print one JSON object { best, trials } instead of the table' },
   },
 };
-
-function hiddenFlag(raw: string): number[] {
-  if (raw === 'none' || raw === '0') return [];
-  const sizes = raw.split(',').map((p) => p.trim());
-  if (!sizes.every((p) => /^\d+$/.test(p) && Number(p) >= 1 && Number(p) <= 1_000_000)) {
-    throw new UsageError('ERR_CLI_INVALID_OPTION', `--hidden expects layer sizes such as 32 or 64,32 (or none) but was given ${JSON.stringify(raw)}`);
-  }
-  return sizes.map(Number);
-}
 
 /** The flags held fixed: those given, plus the ones tune never searches. */
 function fixedSettings(args: ParsedArgs): Partial<TrialSettings> {
@@ -68,7 +56,7 @@ function fixedSettings(args: ParsedArgs): Partial<TrialSettings> {
     optimizer: choiceValue(args, 'optimizer', ['adam', 'sgd'] as const, 'adam'),
   };
   const hidden = stringValue(args, 'hidden');
-  if (hidden !== undefined) fixed.hidden = hiddenFlag(hidden);
+  if (hidden !== undefined) fixed.hidden = hiddenSizes(hidden);
   const positive = { min: 0, max: Infinity, minInclusive: false, maxInclusive: false, expected: 'a number greater than 0' };
   if (args.values.lr !== undefined) fixed.learningRate = numberValue(args, 'lr', undefined, positive)!;
   if (args.values['batch-size'] !== undefined) fixed.batchSize = integerValue(args, 'batch-size', 32, 1);
@@ -83,16 +71,21 @@ const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? Number(v.toPrecisio
 /** The trials as a plain-text table, best first. */
 function trialsTable(result: TuneResult): string {
   const metric = result.metric === 'accuracy' ? 'accuracy' : 'mse';
-  const rows = [...result.trials].sort((a, b) => (a.status !== b.status ? (a.status === 'ok' ? -1 : 1) : result.metric === 'accuracy' ? b.score - a.score : a.score - b.score));
-  const header = ['trial', 'hidden', 'lr', 'batch', 'weight decay', metric, '± (folds)', 'seconds', 'status'];
+  const halving = result.trials.some((t) => t.rung !== undefined);
+  // Best first; with halving, the last rung first (its trials had the full epochs).
+  const rows = [...result.trials].sort((a, b) =>
+    a.status !== b.status ? (a.status === 'ok' ? -1 : 1) : (b.rung ?? 0) - (a.rung ?? 0) || (result.metric === 'accuracy' ? b.score - a.score : a.score - b.score),
+  );
+  const header = ['trial', 'hidden', 'lr', 'batch', 'weight decay', ...(halving ? ['epochs'] : []), metric, '± (folds)', 'seconds', 'status'];
   const body = rows.map((t) => {
     const spread = t.scores.length > 1 ? Math.sqrt(t.scores.reduce((s, v) => s + (v - t.score) ** 2, 0) / t.scores.length) : NaN;
     return [
-      `${t.index}${t.index === result.best.index ? ' *' : ''}`,
+      `${t.index}${t.index === result.best.index && t.settings.epochs === result.best.settings.epochs ? ' *' : ''}`,
       t.settings.hidden.length === 0 ? 'none' : t.settings.hidden.join(','),
       fmt(t.settings.learningRate, 3),
       String(t.settings.batchSize),
       fmt(t.settings.weightDecay, 3),
+      ...(halving ? [String(t.settings.epochs)] : []),
       fmt(t.score),
       fmt(spread, 2),
       t.seconds.toFixed(2),
@@ -100,21 +93,22 @@ function trialsTable(result: TuneResult): string {
     ];
   });
   const widths = header.map((h, j) => Math.max(h.length, ...body.map((r) => r[j]!.length)));
-  const line = (cells: string[]) => cells.map((c, j) => (j >= 2 && j <= 7 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd();
+  const last = halving ? 8 : 7;
+  const line = (cells: string[]) => cells.map((c, j) => (j >= 2 && j <= last ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd();
   return [line(header), ...body.map(line)].join('\n');
 }
 
 /** Runs `blasnet tune`; resolves with the exit code. */
 export async function tune(args: ParsedArgs, io: Io): Promise<number> {
-  const file = args.positionals[0]!;
-  const target = stringValue(args, 'target') ?? 'last';
-  const header = choiceValue(args, 'header', HEADER_MODES, 'auto');
-  const delimiter = delimiterValue(args);
-  const taskFlag = choiceValue(args, 'task', ['auto', 'classification', 'regression'] as const, 'auto');
+  const data = dataSettings(args);
+  const file = data.file;
   const trials = integerValue(args, 'trials', 20, 1, 100_000);
+  const strategy = choiceValue(args, 'strategy', ['random', 'halving'] as const, 'random');
   const holdout = args.values.holdout === undefined ? undefined : numberValue(args, 'holdout', undefined, { min: 0, max: 1, minInclusive: false, maxInclusive: false, expected: 'a fraction in (0, 1)' });
   const folds = integerValue(args, 'folds', 3, 2, 1000);
   const seed = integerValue(args, 'seed', 1, 0, 2 ** 48 - 1);
+  const backend = choiceValue(args, 'backend', BACKENDS, 'native');
+  const standardize = args.values['no-standardize'] !== true;
   const fixed = fixedSettings(args);
   const out = stringValue(args, 'out');
   const redis = stringValue(args, 'redis');
@@ -125,29 +119,36 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
   const say = (line: string) => (quiet || json ? undefined : io.stderr.write(`${line}\n`));
   const name = displayName(file);
 
-  // The data, read and encoded as train reads it.
-  const table = await readTable(file, { header, delimiter }, (layout) => trainingPlan(layout, resolveTarget(target, layout)));
-  const rows = table.features.rows;
-  if (rows < 4) throw new DataError('ERR_CSV_EMPTY', `${name} holds ${rows} data rows; tuning needs at least 4`);
-  const choice = chooseTask(table.targets, table.lines, table.layout.header, taskFlag === 'auto' ? undefined : taskFlag, name);
-  let y: Matrix;
-  if (choice.task === 'classification') {
-    y = classTargets(encodeClasses(table.targets, table.lines, choice.classes!, choice.labelsAreIndices, name), choice.classes!.length);
-  } else {
-    // As train: the target standardised, so one learning-rate range suits every scale; scores are its MSE.
-    const values = new Matrix(rows, 1, encodeValues(table.targets, table.lines, name));
-    y = Standardizer.fit(values).transform(values);
-  }
-  say(`data: ${name}, ${rows} rows, ${table.features.cols} features, ${choice.task}${choice.classes ? ` into ${choice.classes.length} classes` : ''}`);
-  say(`search: ${trials} random candidates, ${holdout !== undefined ? `a held-out part of ${holdout}` : `${folds}-fold cross-validation${choice.task === 'classification' ? ' (stratified)' : ''}`}, seed ${seed}${redis ? `, trials on the queue` : ''}`);
+  // The data, read as train reads it; every fold's table model fits its preprocessing on its own training rows.
+  const { objects, labelled, targets, kinds, task, skipped } = await readLabelledRows(data);
+  const rows = labelled.map((i) => objects[i]!);
+  if (rows.length < 4) throw new DataError('ERR_CSV_EMPTY', `${name} holds ${rows.length} data rows with a target; tuning needs at least 4`);
+  const table: TableSearchData = {
+    target: targets.length === 1 ? targets[0]! : targets,
+    task,
+    columns: kinds,
+    missing: data.missing,
+    backend,
+    standardize,
+    ...(data.classWeight !== undefined ? { classWeight: data.classWeight } : {}),
+  };
+  say(`data: ${name}, ${rows.length} rows${skipped > 0 ? ` (${skipped} without a target left out)` : ''}, ${task}`);
+  say(`search: ${trials} random candidates${strategy === 'halving' ? ' by successive halving (eta 3)' : ''}, ${holdout !== undefined ? `a held-out part of ${holdout}` : `${folds}-fold cross-validation${task === 'classification' ? ' (stratified)' : ''}`}, seed ${seed}${redis ? `, trials on the queue` : ''}; the columns prepared on each training part`);
 
   let runner: TrialRunner | undefined;
   let close = async (): Promise<void> => undefined;
   if (redis !== undefined) {
-    const { TrainingQueue, queueTrialRunner } = await import('../../queue/submit');
+    const { TrainingQueue, queueTableTrialRunner } = await import('../../queue/submit');
+    const { reachQueue } = await import('../remote-fit');
     const queue = new TrainingQueue({ connection: redis, ...(queueName !== undefined ? { name: queueName } : {}) });
-    runner = queueTrialRunner(queue, table.features, y);
     close = () => queue.close();
+    try {
+      await reachQueue(queue, redis);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+    runner = queueTableTrialRunner(queue, rows, table);
   }
   const controller = new AbortController();
   const interrupt = () => controller.abort(new Error('interrupted (SIGINT)'));
@@ -155,17 +156,16 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
   let result: TuneResult;
   try {
     let done = 0;
-    result = await search(table.features, y, {
+    result = await search(rows, table, {
       trials,
+      strategy,
       seed,
       fixed,
-      standardize: true,
-      task: choice.task,
       refit: false,
       signal: controller.signal,
       ...(holdout !== undefined ? { holdout } : { folds }),
       ...(runner ? { runner } : {}),
-      onTrial: (t: Trial) => say(`trial ${++done}/${trials} (#${t.index}): ${t.status === 'ok' ? `${fmt(t.score)} in ${t.seconds.toFixed(2)} s` : `failed: ${t.error}`}`),
+      onTrial: (t: Trial) => say(`trial ${++done}${strategy === 'halving' ? '' : `/${trials}`} (#${t.index}${t.rung !== undefined ? `, rung ${t.rung}, ${t.settings.epochs} epochs` : ''}): ${t.status === 'ok' ? `${fmt(t.score)} in ${t.seconds.toFixed(2)} s` : `failed: ${t.error}`}`),
     });
   } finally {
     process.off('SIGINT', interrupt);
@@ -174,11 +174,14 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
 
   if (out !== undefined) {
     const b = result.best.settings;
+    // The data flags as given (train reads the data the same way), then the best settings.
+    const dataFlags = Object.keys(DATA_FLAGS).flatMap((flag) => (typeof args.values[flag] === 'string' ? [`--${flag}`, args.values[flag] as string] : []));
     const argv = [
-      file, '--target', target, '--header', header, '--delimiter', delimiter, ...(taskFlag === 'auto' ? [] : ['--task', taskFlag]),
+      file, ...dataFlags,
       '--hidden', b.hidden.length === 0 ? 'none' : b.hidden.join(','), '--activation', b.activation, '--optimizer', b.optimizer,
       '--lr', String(b.learningRate), '--batch-size', String(b.batchSize), '--weight-decay', String(b.weightDecay),
-      '--epochs', String(b.epochs), '--seed', String(seed), '--test-split', '0', '--out', out, '--quiet',
+      '--epochs', String(b.epochs), '--seed', String(seed), '--backend', backend, ...(standardize ? [] : ['--no-standardize']),
+      '--test-split', '0', '--out', out, '--quiet',
     ];
     say(`best: trial ${result.best.index}; training it on every row: blasnet train ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`);
     const discard = new Writable({ write: (_chunk, _encoding, done) => done() }) as unknown as NodeJS.WriteStream;
@@ -186,7 +189,7 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
   }
 
   if (json) {
-    const record = (t: Trial) => ({ index: t.index, settings: t.settings, score: Number.isFinite(t.score) ? t.score : null, scores: t.scores, status: t.status, seconds: t.seconds, ...(t.error ? { error: t.error } : {}) });
+    const record = (t: Trial) => ({ index: t.index, ...(t.rung !== undefined ? { rung: t.rung } : {}), settings: t.settings, score: Number.isFinite(t.score) ? t.score : null, scores: t.scores, status: t.status, seconds: t.seconds, ...(t.error ? { error: t.error } : {}) });
     await write(io.stdout, `${JSON.stringify({ metric: result.metric, best: { index: result.best.index, settings: result.best.settings, score: result.best.score }, trials: result.trials.map(record), model: out ?? null })}\n`);
     return 0;
   }
