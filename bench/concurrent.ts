@@ -26,6 +26,7 @@ import type { FitOptions, Matrix as MatrixType, Network as NetworkType } from '.
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, json: { type: 'string' }, nice: { type: 'string' }, dist: { type: 'boolean', default: false } } });
 // --dist: blasnet as the package runs it (dist/, `npm run build:ts` first), whose pool threads start in
 // tens of milliseconds; from the sources, each thread first loads tsx and compiles lib/ (about a second).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- which build to load is the --dist flag's choice
 const lib = (values.dist ? require('../dist') : require('../lib')) as typeof import('../lib');
 const { configurePool, CrossEntropy, getNumThreads, Matrix, Network, poolInfo, Random, Relu, Softmax } = lib;
 if (values.nice !== undefined) configurePool({ niceIncrement: Number(values.nice) });

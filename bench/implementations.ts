@@ -102,7 +102,7 @@ export const IMPLEMENTATIONS: Implementation[] = [
     label: 'numpy baseline',
     threaded: true,
     reducedB: false,
-    notes: ['bench/python/numpy_mlp.py: the seed\'s algorithm with blasnet\'s conventions, float64'],
+    notes: ['bench/python/numpy_mlp.py: the numpy reference program\'s algorithm with blasnet\'s conventions, float64'],
     unavailable: available,
     start: python('numpy'),
   },

@@ -18,6 +18,7 @@
  * neighbours' is flagged.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -158,7 +159,7 @@ function main(): void {
     }
   }
   const info = blasInfo();
-  const results = { date: new Date().toISOString(), smallGemm: info.smallGemm, core: info.core, smoke, loadavg: require('node:os').loadavg(), points };
+  const results = { date: new Date().toISOString(), smallGemm: info.smallGemm, core: info.core, smoke, loadavg: os.loadavg(), points };
   const out = path.join(__dirname, '.build', smoke ? 'scaling-smoke.json' : 'scaling.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

@@ -125,7 +125,7 @@ function main(): void {
   const describe = (values: number[]) =>
     values.length === 0
       ? 'none'
-      : `${values.length} shapes, faster in ${values.filter((v) => v < 1).length}, ratio median ${values[values.length >> 1].toFixed(2)}, range ${values[0].toFixed(2)}-${values[values.length - 1].toFixed(2)}`;
+      : `${values.length} shapes, faster in ${values.filter((v) => v < 1).length}, ratio median ${values[values.length >> 1]!.toFixed(2)}, range ${values[0]!.toFixed(2)}-${values[values.length - 1]!.toFixed(2)}`;
   out.push(`taken by the small path: ${describe(taken)}`);
   out.push(`left to OpenBLAS:        ${describe(left)}`);
   out.push(

@@ -7,12 +7,130 @@
  * with codes `ERR_INVALID_ARG_TYPE` and `ERR_OUT_OF_RANGE`, since they are a low-level contract.
  */
 
+/**
+ * Every `code` a blasnet error carries, documented one by one in docs/errors.md (test/errors-table.test.ts
+ * keeps the list, the table and the codes thrown in lib/ in step). `ERR_INVALID_ARG_TYPE` and
+ * `ERR_OUT_OF_RANGE` are the kernels' TypeError/RangeError codes (Node's), `ABORT_ERR` AbortError's.
+ */
+export const ERROR_CODES = [
+  'ABORT_ERR',
+  'ERR_BACKEND_NOT_TRANSFERABLE',
+  'ERR_BUFFER_TOO_LARGE',
+  'ERR_CLI_COLUMNS',
+  'ERR_CLI_FILE',
+  'ERR_CLI_GZIP',
+  'ERR_CLI_GZIP_TOO_LARGE',
+  'ERR_CLI_INVALID_OPTION',
+  'ERR_CLI_MISSING_OPTION',
+  'ERR_CLI_MODEL_METADATA',
+  'ERR_CLI_ONE_CLASS',
+  'ERR_CLI_SAME_FILE',
+  'ERR_CLI_TARGET',
+  'ERR_CLI_TASK',
+  'ERR_CLI_UNKNOWN_COMMAND',
+  'ERR_CLI_UNKNOWN_OPTION',
+  'ERR_CLI_USAGE',
+  'ERR_CSV',
+  'ERR_CSV_BINARY',
+  'ERR_CSV_CELL_TOO_LARGE',
+  'ERR_CSV_DUPLICATE_COLUMN',
+  'ERR_CSV_EMPTY',
+  'ERR_CSV_RAGGED',
+  'ERR_CSV_RECORD_TOO_LARGE',
+  'ERR_CSV_SYNTAX',
+  'ERR_DATA_FILE',
+  'ERR_DATA_URL',
+  'ERR_DATA_URL_STATUS',
+  'ERR_DATA_URL_TOO_LARGE',
+  'ERR_EMPTY_DATA',
+  'ERR_FILE_TOO_LARGE',
+  'ERR_FIT_IN_PROGRESS',
+  'ERR_INTERNAL',
+  'ERR_INVALID_ACTIVATION',
+  'ERR_INVALID_ARGUMENT',
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_DATA',
+  'ERR_INVALID_DIMS',
+  'ERR_INVALID_JOB',
+  'ERR_INVALID_METADATA',
+  'ERR_JOB_FAILED',
+  'ERR_JOB_KIND',
+  'ERR_JSON_ROW',
+  'ERR_JSON_SYNTAX',
+  'ERR_LOSS_ACTIVATION_MISMATCH',
+  'ERR_MODEL_CHECKSUM',
+  'ERR_MODEL_DTYPE',
+  'ERR_MODEL_HEADER',
+  'ERR_MODEL_LENGTH',
+  'ERR_MODEL_NON_FINITE',
+  'ERR_MODEL_NOT_A_FILE',
+  'ERR_MODEL_NOT_BLASNET',
+  'ERR_MODEL_SHAPE',
+  'ERR_MODEL_TOO_LARGE',
+  'ERR_MODEL_TRUNCATED',
+  'ERR_MODEL_UNSAVABLE',
+  'ERR_MODEL_VERSION',
+  'ERR_NATIVE_UNAVAILABLE',
+  'ERR_NON_FINITE',
+  'ERR_NON_FINITE_LOSS',
+  'ERR_NOT_A_FILE',
+  'ERR_NO_OPTIMIZER',
+  'ERR_ONNX_ATTRIBUTE',
+  'ERR_ONNX_COLUMN_NAME',
+  'ERR_ONNX_DECODE',
+  'ERR_ONNX_DTYPE',
+  'ERR_ONNX_EXTERNAL_DATA',
+  'ERR_ONNX_GRAPH',
+  'ERR_ONNX_METADATA',
+  'ERR_ONNX_NON_FINITE',
+  'ERR_ONNX_SCHEMA',
+  'ERR_ONNX_SHAPE',
+  'ERR_ONNX_UNSUPPORTED_GRAPH',
+  'ERR_ONNX_UNSUPPORTED_OP',
+  'ERR_OPTIMIZER_IN_USE',
+  'ERR_OUT_OF_RANGE',
+  'ERR_PREDICTOR_DETACHED',
+  'ERR_QUEUE_PEER_MISSING',
+  'ERR_QUEUE_UNREACHABLE',
+  'ERR_RAGGED_ROWS',
+  'ERR_SHAPE_MISMATCH',
+  'ERR_TABLE_DUPLICATE_COLUMN',
+  'ERR_TABLE_EMPTY_COLUMN',
+  'ERR_TABLE_MISSING_COLUMN',
+  'ERR_TABLE_NOT_DATE',
+  'ERR_TABLE_NOT_FINITE',
+  'ERR_TABLE_NOT_FITTED',
+  'ERR_TABLE_NOT_NUMERIC',
+  'ERR_TABLE_NOT_TABLE_MODEL',
+  'ERR_TABLE_NO_FEATURES',
+  'ERR_TABLE_ONE_CLASS',
+  'ERR_TABLE_OPTION',
+  'ERR_TABLE_RAGGED',
+  'ERR_TABLE_RECORD',
+  'ERR_TABLE_ROWS',
+  'ERR_TABLE_TARGET',
+  'ERR_TABLE_TARGET_AS_FEATURE',
+  'ERR_TABLE_TASK',
+  'ERR_TABLE_TOO_FEW_ROWS',
+  'ERR_TABLE_UNKNOWN_CLASS',
+  'ERR_TABLE_UNKNOWN_COLUMN',
+  'ERR_TOO_LARGE',
+  'ERR_TUNE_NO_TRIAL',
+  'ERR_UNKNOWN_BACKEND',
+  'ERR_UNKNOWN_OPTION',
+  'ERR_WORKER_FAILED',
+] as const;
+
+/** One of {@link ERROR_CODES}: the type of every blasnet error's `code`. */
+export type BlasnetErrorCode = (typeof ERROR_CODES)[number];
+
+
 /** The base class of every error blasnet throws (beyond the kernels' TypeError/RangeError). */
 export class BlasnetError extends Error {
-  /** A stable identifier, e.g. `ERR_SHAPE_MISMATCH`. */
-  readonly code: string;
+  /** A stable identifier, e.g. `ERR_SHAPE_MISMATCH` (docs/errors.md lists them all). */
+  readonly code: BlasnetErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: BlasnetErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -34,7 +152,7 @@ export class OptionError extends ValueError {
   readonly expected: string;
   readonly actual: string;
 
-  constructor(code: string, option: string, expected: string, actual: string, message?: string) {
+  constructor(code: BlasnetErrorCode, option: string, expected: string, actual: string, message?: string) {
     super(code, message ?? `Expected ${option} to be ${expected} but received ${actual}`);
     this.option = option;
     this.expected = expected;
@@ -53,7 +171,7 @@ export class TableError extends BlasnetError {
   /** The row to blame (its index in the rows given, from 0), when there is one. */
   readonly row: number | undefined;
 
-  constructor(code: string, message: string, where: { column?: string; row?: number } = {}) {
+  constructor(code: BlasnetErrorCode, message: string, where: { column?: string; row?: number } = {}) {
     super(code, message);
     this.column = where.column;
     this.row = where.row;
@@ -108,7 +226,8 @@ export class StateError extends BlasnetError {}
 /**
  * A saved model could not be read: not a blasnet model, a format version this blasnet does not read, or a
  * damaged file (`code`: `ERR_MODEL_NOT_BLASNET`, `ERR_MODEL_VERSION`, `ERR_MODEL_TRUNCATED`,
- * `ERR_MODEL_CHECKSUM`, `ERR_MODEL_HEADER`, `ERR_MODEL_SHAPE`, `ERR_MODEL_NON_FINITE`). The message names
+ * `ERR_MODEL_LENGTH`, `ERR_MODEL_CHECKSUM`, `ERR_MODEL_HEADER`, `ERR_MODEL_SHAPE`, `ERR_MODEL_DTYPE`,
+ * `ERR_MODEL_NON_FINITE`, `ERR_MODEL_NOT_A_FILE`, `ERR_MODEL_TOO_LARGE`; docs/errors.md says when). The message names
  * the file and what was wrong. Network.fromONNX's refusals are ModelFormatErrors too, with `ERR_ONNX_*`
  * codes naming the kind of problem and messages naming the node or tensor (README "ONNX").
  */

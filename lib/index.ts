@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export { Network } from './network';
-export type { NetworkOptions, GradientResult, Evaluation, LoadOptions } from './network';
+export type { NetworkOptions, GradientResult, Evaluation, LoadOptions, ModelBytes, SaveOptions } from './network';
 export type { JsonValue, ModelHeader, ModelMetadata } from './model/description';
 export type { ModelJSON } from './model/json';
 /** The ONNX IR and ai.onnx opset versions {@link Network.toONNX} writes (README "ONNX"). */
@@ -11,7 +11,7 @@ export { IR_VERSION as ONNX_IR_VERSION, OPSET_VERSION as ONNX_OPSET_VERSION } fr
 export type { History } from './train/history';
 export type { Predictor, PredictorOptions } from './predictor';
 export type { Layer } from './layer';
-export type { BatchLogs, EarlyStoppingOptions, EpochLogs, FitAsyncOptions, FitOptions } from './train/options';
+export type { AbortSignalLike, BatchLogs, EarlyStoppingOptions, EpochLogs, FitAsyncOptions, FitOptions } from './train/options';
 export { MAX_EPOCHS } from './train/options';
 
 export { Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh, ACTIVATIONS } from './activations';
@@ -20,9 +20,9 @@ export { BinaryCrossEntropy, CrossEntropy, MSE, LOSSES } from './losses';
 export type { Loss } from './losses';
 
 export { Matrix } from './matrix';
-export type { Dtype, MatrixLike, TargetsLike } from './matrix';
+export type { Dtype, FloatArrayOf, MatrixLike, TargetsLike } from './matrix';
 export { Adam, AdamW, Optimizer, SGD } from './optimizers';
-export type { AdamOptions, OptimizerConfig, OptimizerState, SGDOptions } from './optimizers';
+export type { AdamBase, AdamOptions, OptimizerConfig, OptimizerState, SGDOptions } from './optimizers';
 export * as schedules from './schedules';
 export type { Schedule } from './schedules';
 export type { InitializerName } from './initializers';
@@ -36,12 +36,15 @@ export type { CsvTable, SplitOptions } from './data';
 
 export { backends, blasInfo, getNumThreads, setNumThreads, resolveBackend } from './backend';
 export type { AddonSource, Backend, BackendName, BlasInfo } from './backend';
+export type { CoreTypeSource } from './backend/core-type';
 export { ActivationCode, KERNEL_NAMES, LossCode } from './backend/kernels';
-export type { IndexArray, KernelName, Kernels } from './backend/kernels';
+export type { AllKernels, FloatArray, IndexArray, KernelName, Kernels, NetworkKernels, OptimizerKernels } from './backend/kernels';
 
+export type { BlasnetErrorCode } from './errors';
 export {
   AbortError,
   BlasnetError,
+  ERROR_CODES,
   ModelFormatError,
   NativeLoadError,
   NonFiniteLossError,
@@ -55,11 +58,20 @@ export {
 export { DEFAULT_MAX_CATEGORIES, DEFAULT_MIN_FREQUENCY, DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, DEFAULT_TABLE_WEIGHT_DECAY, DEFAULT_MISSING, defaultBatchSize, formatColumns, regressionMetrics, splitRows, TableModel } from './table';
 export type {
   ClassificationEvaluation,
+  CategoricalEncoder,
+  ClassTarget,
+  ColumnEncoder,
+  DateEncoder,
+  DatePart,
   ColumnKind,
+  DropReason,
+  HiddenActivation,
   ColumnSummary,
   Label,
   ParsedTable,
+  NumericEncoder,
   Prediction,
+  RegressionTarget,
   RegressionEvaluation,
   Row,
   TableEvaluation,
@@ -69,6 +81,7 @@ export type {
   TableRows,
   TableSpec,
   SplitRowsOptions,
+  TargetEncoder,
   TargetMetrics,
 } from './table';
 export type { ClassWeight, WeightOptions } from './train/sample-weights';
@@ -77,4 +90,4 @@ export { configurePool, poolInfo } from './train/pool';
 export type { PoolInfo, PoolOptions } from './train/pool';
 
 export { crossValidate, DEFAULT_SETTINGS, DEFAULT_SPACE, kFolds, localTableTrialRunner, localTrialRunner, sampleCandidates, tune } from './search';
-export type { CrossValidateOptions, CrossValidation, Fold, SearchSpace, TableSearchData, Trial, TrialRunner, TrialSettings, TrialValidation, TuneOptions, TuneResult } from './search';
+export type { CrossValidateOptions, CrossValidation, Fold, SearchSpace, TableSearchData, Task, Trial, TrialRunner, TrialSettings, TrialValidation, TuneOptions, TuneResult } from './search';

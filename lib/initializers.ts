@@ -1,19 +1,25 @@
 /**
  * Weight initialisers, drawn from the network's seeded generator (biases always start at 0):
- * - `xavier` (default, the seed's): N(0, 1) / sqrt(fan_in);
+ * - `lecunNormal` (default, the numpy reference program's): N(0, 1) / sqrt(fan_in), LeCun normal (Keras's
+ *   `lecun_normal` without the truncation). `xavier` is its former name, kept as an alias: the same draws;
  * - `he` (for ReLU layers): N(0, 1) * sqrt(2 / fan_in), as `torch.nn.init.kaiming_normal_`;
  * - `glorotUniform`: U(-a, a) with a = sqrt(6 / (fan_in + fan_out)), as Keras's default and
  *   `torch.nn.init.xavier_uniform_`.
  */
 import type { Random } from './random';
 
-export type InitializerName = 'xavier' | 'he' | 'glorotUniform';
+/** `'xavier'` is `'lecunNormal'`'s former name (it is not Glorot's scale), accepted as an alias. */
+export type InitializerName = 'lecunNormal' | 'he' | 'glorotUniform' | 'xavier';
 
-export const INITIALIZER_NAMES: readonly InitializerName[] = ['xavier', 'he', 'glorotUniform'];
+export const INITIALIZER_NAMES: readonly InitializerName[] = ['lecunNormal', 'he', 'glorotUniform', 'xavier'];
+
+/** How an error message lists the names. */
+export const INITIALIZER_CHOICES = "'lecunNormal', 'he' or 'glorotUniform' (or 'xavier', lecunNormal's former name)";
 
 /** Fills `weights` (fanIn x fanOut) from `random`. */
 export function initialize(name: InitializerName, weights: Float64Array | Float32Array, fanIn: number, fanOut: number, random: Random): void {
   switch (name) {
+    case 'lecunNormal':
     case 'xavier': {
       const scale = 1 / Math.sqrt(fanIn);
       for (let i = 0; i < weights.length; i++) weights[i] = random.normal() * scale;

@@ -245,7 +245,7 @@ export type Dtype = 'float64' | 'float32';
 export type FloatArrayOf<D extends Dtype> = D extends 'float32' ? Float32Array : Float64Array;
 
 /**
- * @internal A matrix in a network's element type: a {@link Matrix} for float64 networks, float32 data for
+ * A matrix in a network's element type (what the internals pass around; public signatures take {@link Matrix}): a {@link Matrix} for float64 networks, float32 data for
  * float32 ones. The public API takes and returns float64 Matrix objects; training converts once.
  */
 export interface FloatMatrix {

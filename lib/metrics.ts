@@ -2,7 +2,8 @@
  * Classification metrics, with scikit-learn's definitions and report layout so numbers can be compared
  * side by side.
  */
-import type { Matrix } from './matrix';
+import { toMatrix, type Matrix, type MatrixLike } from './matrix';
+import type { Evaluation } from './network/options';
 import { invalid, shapeMismatch } from './validate';
 
 /**
@@ -23,6 +24,33 @@ export function argmaxRows(matrix: Matrix): Int32Array {
     out[i] = best;
   }
   return out;
+}
+
+/**
+ * The class of each row from evaluate's `labels`: integers from 0 to classes - 1, or one-hot rows (a
+ * Matrix or number[][], each row's largest entry).
+ */
+export function classLabels(labels: ArrayLike<number> | MatrixLike, classes: number): Int32Array {
+  if ((Array.isArray(labels) && Array.isArray(labels[0])) || (typeof labels === 'object' && labels !== null && 'data' in labels)) {
+    return argmaxRows(toMatrix(labels as MatrixLike, 'labels'));
+  }
+  const given = labels as ArrayLike<number>;
+  const truth = Int32Array.from(given);
+  truth.forEach((label, i) => {
+    if (!(label >= 0 && label < classes) || label !== given[i]) {
+      throw invalid('ERR_INVALID_ARGUMENT', `labels[${i}]`, `a class from 0 to ${classes - 1}`, given[i]);
+    }
+  });
+  return truth;
+}
+
+/** Network.evaluate's result: accuracy and confusion of `predictions` against the `labels` given. */
+export function evaluateClasses(predictions: Int32Array, labels: ArrayLike<number> | MatrixLike, classes: number): Evaluation {
+  const truth = classLabels(labels, classes);
+  if (truth.length !== predictions.length) {
+    throw shapeMismatch(`Expected labels to hold one label per row of x (${predictions.length}) but it holds ${truth.length}`);
+  }
+  return { accuracy: accuracy(truth, predictions), predictions, confusion: confusionMatrix(truth, predictions, classes) };
 }
 
 function checkLabels(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void {

@@ -199,7 +199,8 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-abstract class AdamBase extends Optimizer {
+/** What Adam and AdamW share (exported for their types; construct one of them). */
+export abstract class AdamBase extends Optimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;

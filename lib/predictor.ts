@@ -49,7 +49,7 @@ export interface PredictorSource {
   readonly backend: Backend;
   readonly dtype: Dtype;
   readonly layout: NetworkLayout;
-  readonly layoutCode: Int32Array;
+  readonly encodedLayout: Int32Array;
   readonly parameters: Float64Array | Float32Array;
   readonly inputs: number;
   readonly outputs: number;
@@ -70,7 +70,7 @@ export function createPredictor(net: PredictorSource, options: PredictorOptions 
   const input = sharedArray(dtype, capacity * inputs);
   const output = sharedArray(dtype, capacity * outputs);
   const handle = {};
-  backend.networkPrepare(net.layoutCode, parameters, workspace, capacity, input, output, handle);
+  backend.networkPrepare(net.encodedLayout, parameters, workspace, capacity, input, output, handle);
   // The results, one view per row count, made when first needed: a call allocates nothing once warm. A
   // float64 network's kernel writes its output straight into them; a float32 one's is converted.
   const result = dtype === 'float64' ? (output as Float64Array) : new Float64Array(capacity * outputs);

@@ -3,7 +3,7 @@
  * was received ("Expected options.batchSize to be a positive integer but received 0 (number)"). The raw
  * input is described, never a derived value.
  */
-import { ShapeError, ValueError } from './errors';
+import { ShapeError, ValueError, type BlasnetErrorCode } from './errors';
 
 /** A short, safe description of any value for an error message. */
 export function describeValue(value: unknown): string {
@@ -22,7 +22,7 @@ export function describeValue(value: unknown): string {
   return name && name !== 'Object' ? `a ${name}` : 'an object';
 }
 
-export function invalid(code: string, name: string, expected: string, value: unknown): ValueError {
+export function invalid(code: BlasnetErrorCode, name: string, expected: string, value: unknown): ValueError {
   return new ValueError(code, `Expected ${name} to be ${expected} but received ${describeValue(value)}`);
 }
 

@@ -17,7 +17,14 @@ describe('initialisers', () => {
   // 400 x 300 = 120,000 draws: a variance estimate within about 0.4% (one standard error).
   const dims = [400, 300, 2];
 
-  it('xavier (default): N(0, 1/fan_in)', () => {
+  it('lecunNormal, the default and the same draws under its former name xavier', () => {
+    const byDefault = new Network(dims, [Relu, Sigmoid], { seed: 1 }).parameters;
+    expect(new Network(dims, [Relu, Sigmoid], { seed: 1, initializer: 'lecunNormal' }).parameters).toEqual(byDefault);
+    expect(new Network(dims, [Relu, Sigmoid], { seed: 1, initializer: 'xavier' }).parameters).toEqual(byDefault);
+    expect(new Network(dims, [Relu, Sigmoid], { seed: 1, initializer: 'he' }).parameters).not.toEqual(byDefault);
+  });
+
+  it('lecunNormal (default): N(0, 1/fan_in)', () => {
     const { mean, variance } = moments(new Network(dims, [Relu, Sigmoid], { seed: 1 }).layers[0]!.weights);
     expect(Math.abs(mean)).toBeLessThan(0.001);
     expect(variance * 400).toBeCloseTo(1, 1);
@@ -39,6 +46,6 @@ describe('initialisers', () => {
 
   it('biases start at 0, and an unknown name is rejected', () => {
     expect(new Network(dims, [Relu, Sigmoid], { seed: 1, initializer: 'he' }).layers[0]!.biases.every((b) => b === 0)).toBe(true);
-    expect(() => new Network(dims, [Relu, Sigmoid], { initializer: 'lecun' as never })).toThrow(/options.initializer to be one of 'xavier', 'he', 'glorotUniform'/);
+    expect(() => new Network(dims, [Relu, Sigmoid], { initializer: 'lecun' as never })).toThrow(/options.initializer to be 'lecunNormal', 'he' or 'glorotUniform' \(or 'xavier', lecunNormal's former name\)/);
   });
 });

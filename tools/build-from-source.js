@@ -51,7 +51,6 @@ function main() {
     return 1;
   }
   try {
-    // eslint-disable-next-line import/no-dynamic-require
     const addon = require(built);
     console.log(`blasnet: built ${built}\n  ${addon.blasConfig()}, core ${addon.blasCoreName()}`);
   } catch (error) {

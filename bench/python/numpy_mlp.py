@@ -1,5 +1,6 @@
-"""The numpy baseline: the seed's algorithm (a numpy MLP trained with minibatch SGD), written the way the
-seed writes it, with blasnet's conventions so both do the same arithmetic:
+"""The numpy baseline: the numpy reference program's algorithm (README, "What differs from the seed": a
+numpy MLP trained with minibatch SGD), written the way that program writes it, with blasnet's conventions
+so both do the same arithmetic:
 
 - z = a W + b with W stored inputs x outputs; weights N(0, 1) / sqrt(fan_in), biases 0;
 - mean squared error over every element (PyTorch's MSELoss), gradients of that mean;

@@ -2,8 +2,7 @@
  * Argument checks for the js backend, mirroring `native/bindings/args.cc` check for check and message for
  * message, so both backends reject the same calls with the same error type, code and text.
  */
-
-const MAX_DIMENSION = 2147483647;
+import { MAX_DIMENSION } from './layout';
 
 /** Node's codes for the same situations, as the native addon uses. */
 function typeError(message: string): TypeError {

@@ -17,19 +17,12 @@ import {
   typeError,
   type FloatTag,
 } from './arguments';
-import { LOSS_COUNT, REQUIRED_ACTIVATION, type FloatArray, type IndexArray, type LossCode, type NetworkKernels } from './kernels';
+import { LOSS_COUNT, REQUIRED_ACTIVATION, type FloatArray, type IndexArray, type Kernels, type LossCode, type NetworkKernels } from './kernels';
 import { NetworkLayout, WORKSPACE_RULE } from './layout';
 
 /** The layer kernels the passes are built from (the js backend's own). */
-export interface LayerKernels {
-  gemm(tA: boolean, tB: boolean, m: number, n: number, k: number, alpha: number, A: FloatArray, B: FloatArray, beta: number, C: FloatArray): void;
-  columnSums(rows: number, cols: number, A: FloatArray, out: FloatArray): void;
-  gatherRows(rows: number, cols: number, X: FloatArray, indices: IndexArray, indexOffset: number, out: FloatArray): void;
-  activationForward(activation: number, rows: number, cols: number, Z: FloatArray, A: FloatArray): void;
-  activationBackward(activation: number, rows: number, cols: number, Z: FloatArray, A: FloatArray, G: FloatArray, out: FloatArray): void;
-  lossValue(loss: number, activation: number, rows: number, cols: number, Z: FloatArray, A: FloatArray, Y: FloatArray): number;
-  outputDelta(loss: number, activation: number, rows: number, cols: number, Z: FloatArray, A: FloatArray, Y: FloatArray, delta: FloatArray): void;
-}
+/** The layer kernels the network kernels are built from (the contract's own signatures, lib/backend/kernels.ts). */
+export type LayerKernels = Pick<Kernels, 'gemm' | 'columnSums' | 'gatherRows' | 'activationForward' | 'activationBackward' | 'lossValue' | 'outputDelta'>;
 
 function readLayout(kernel: string, value: unknown): NetworkLayout {
   return NetworkLayout.parse(int32Array(kernel, 'layout', value), (message) => rangeError(`${kernel}: ${message}`));

@@ -22,9 +22,8 @@ import { networkKernels } from './js-network';
 import { optimizerKernels } from './js-optimizers';
 import {
   ACTIVATION_COUNT,
-  ActivationCode,
   type FloatArray,
-  type IndexArray,
+  type Kernels,
   LOSS_COUNT,
   LossCode,
   REQUIRED_ACTIVATION,
@@ -48,9 +47,9 @@ function laneSum(count: number, term: (i: number) => number): number {
   const partial = new Float64Array(LANES);
   let i = 0;
   for (; i + LANES <= count; i += LANES) {
-    for (let lane = 0; lane < LANES; lane++) partial[lane] += term(i + lane);
+    for (let lane = 0; lane < LANES; lane++) partial[lane]! += term(i + lane);
   }
-  for (let lane = 0; i < count; i++, lane++) partial[lane] += term(i);
+  for (let lane = 0; i < count; i++, lane++) partial[lane]! += term(i);
   let sum = 0;
   for (let lane = 0; lane < LANES; lane++) sum += partial[lane]!;
   return sum;
@@ -86,14 +85,14 @@ const softmax: ActivationOps = {
     if (cols === 0) return; // rows may be up to 2^31 with nothing to touch: do not walk them
     for (let r = 0; r < rows; r++) {
       const base = r * cols;
-      let max = Z[base];
-      for (let j = 1; j < cols; j++) max = Z[base + j] > max ? Z[base + j] : max;
+      let max = Z[base]!;
+      for (let j = 1; j < cols; j++) max = Z[base + j]! > max ? Z[base + j]! : max;
       let sum = 0;
       for (let j = 0; j < cols; j++) {
-        A[base + j] = Math.exp(Z[base + j] - max);
-        sum += A[base + j];
+        A[base + j] = Math.exp(Z[base + j]! - max);
+        sum += A[base + j]!;
       }
-      for (let j = 0; j < cols; j++) A[base + j] /= sum;
+      for (let j = 0; j < cols; j++) A[base + j]! /= sum;
     }
   },
   backward(rows, cols, A, G, out) {
@@ -101,8 +100,8 @@ const softmax: ActivationOps = {
     for (let r = 0; r < rows; r++) {
       const base = r * cols;
       let dot = 0;
-      for (let j = 0; j < cols; j++) dot += G[base + j] * A[base + j];
-      for (let j = 0; j < cols; j++) out[base + j] = A[base + j] * (G[base + j] - dot);
+      for (let j = 0; j < cols; j++) dot += G[base + j]! * A[base + j]!;
+      for (let j = 0; j < cols; j++) out[base + j] = A[base + j]! * (G[base + j]! - dot);
     }
   },
 };
@@ -134,18 +133,7 @@ function binaryCrossEntropyFromLogit(z: number, y: number): number {
   return (z > 0 ? z : 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
 }
 
-function gemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  A: FloatArray,
-  B: FloatArray,
-  beta: number,
-  C: FloatArray,
-): void {
+const gemm: Kernels['gemm'] = function gemm(transA, transB, m, n, k, alpha, A, B, beta, C) {
   expectCount('gemm', 10, arguments.length);
   const t = dispatchType('gemm', 'A', A);
   flag('gemm', 'transA', transA);
@@ -164,16 +152,16 @@ function gemm(
   if (m === 0 || n === 0) return;
   const count = m * n;
   if (beta === 0) C.fill(0, 0, count);
-  else if (beta !== 1) for (let i = 0; i < count; i++) C[i] *= beta;
+  else if (beta !== 1) for (let i = 0; i < count; i++) C[i]! *= beta;
   if (k === 0 || alpha === 0) return;
 
   if (!transA && !transB) {
     for (let i = 0; i < m; i++) {
       const cRow = i * n;
       for (let p = 0; p < k; p++) {
-        const a = alpha * A[i * k + p];
+        const a = alpha * A[i * k + p]!;
         const bRow = p * n;
-        for (let j = 0; j < n; j++) C[cRow + j] += a * B[bRow + j];
+        for (let j = 0; j < n; j++) C[cRow + j]! += a * B[bRow + j]!;
       }
     }
   } else if (transA && !transB) {
@@ -181,9 +169,9 @@ function gemm(
     for (let p = 0; p < k; p++) {
       const bRow = p * n;
       for (let i = 0; i < m; i++) {
-        const a = alpha * A[p * m + i];
+        const a = alpha * A[p * m + i]!;
         const cRow = i * n;
-        for (let j = 0; j < n; j++) C[cRow + j] += a * B[bRow + j];
+        for (let j = 0; j < n; j++) C[cRow + j]! += a * B[bRow + j]!;
       }
     }
   } else if (!transA && transB) {
@@ -193,8 +181,8 @@ function gemm(
       for (let j = 0; j < n; j++) {
         const bRow = j * k;
         let sum = 0;
-        for (let p = 0; p < k; p++) sum += A[aRow + p] * B[bRow + p];
-        C[i * n + j] += alpha * sum;
+        for (let p = 0; p < k; p++) sum += A[aRow + p]! * B[bRow + p]!;
+        C[i * n + j]! += alpha * sum;
       }
     }
   } else {
@@ -203,14 +191,14 @@ function gemm(
       for (let j = 0; j < n; j++) {
         const bRow = j * k;
         let sum = 0;
-        for (let p = 0; p < k; p++) sum += A[p * m + i] * B[bRow + p];
-        C[i * n + j] += alpha * sum;
+        for (let p = 0; p < k; p++) sum += A[p * m + i]! * B[bRow + p]!;
+        C[i * n + j]! += alpha * sum;
       }
     }
   }
-}
+};
 
-function axpy(n: number, alpha: number, X: FloatArray, Y: FloatArray): void {
+const axpy: Kernels['axpy'] = function axpy(n, alpha, X, Y) {
   expectCount('axpy', 4, arguments.length);
   const t = dispatchType('axpy', 'X', X);
   dimension('axpy', 'n', n);
@@ -219,10 +207,10 @@ function axpy(n: number, alpha: number, X: FloatArray, Y: FloatArray): void {
   floatArray('axpy', 'Y', Y, n, 'n', t);
   disjoint('axpy', 'Y', Y, n, 'X', X, n, true);
   if (alpha === 0) return;
-  for (let i = 0; i < n; i++) Y[i] += alpha * X[i];
-}
+  for (let i = 0; i < n; i++) Y[i]! += alpha * X[i]!;
+};
 
-function addBias(rows: number, cols: number, bias: FloatArray, Z: FloatArray): void {
+const addBias: Kernels['addBias'] = function addBias(rows, cols, bias, Z) {
   expectCount('addBias', 4, arguments.length);
   const t = dispatchType('addBias', 'bias', bias);
   dimension('addBias', 'rows', rows);
@@ -233,11 +221,11 @@ function addBias(rows: number, cols: number, bias: FloatArray, Z: FloatArray): v
   if (cols === 0) return; // rows may be up to 2^31 with nothing to touch: do not walk them
   for (let i = 0; i < rows; i++) {
     const row = i * cols;
-    for (let j = 0; j < cols; j++) Z[row + j] += bias[j];
+    for (let j = 0; j < cols; j++) Z[row + j]! += bias[j]!;
   }
-}
+};
 
-function columnSums(rows: number, cols: number, A: FloatArray, out: FloatArray): void {
+const columnSums: Kernels['columnSums'] = function columnSums(rows, cols, A, out) {
   expectCount('columnSums', 4, arguments.length);
   const t = dispatchType('columnSums', 'A', A);
   dimension('columnSums', 'rows', rows);
@@ -249,18 +237,11 @@ function columnSums(rows: number, cols: number, A: FloatArray, out: FloatArray):
   if (cols === 0) return;
   for (let i = 0; i < rows; i++) {
     const row = i * cols;
-    for (let j = 0; j < cols; j++) out[j] += A[row + j];
+    for (let j = 0; j < cols; j++) out[j]! += A[row + j]!;
   }
-}
+};
 
-function gatherRows(
-  rows: number,
-  cols: number,
-  X: FloatArray,
-  indices: IndexArray,
-  indexOffset: number,
-  out: FloatArray,
-): void {
+const gatherRows: Kernels['gatherRows'] = function gatherRows(rows, cols, X, indices, indexOffset, out) {
   expectCount('gatherRows', 6, arguments.length);
   const t = dispatchType('gatherRows', 'X', X);
   dimension('gatherRows', 'rows', rows);
@@ -278,7 +259,7 @@ function gatherRows(
   const sourceRows = Math.floor(X.length / cols);
   disjoint('gatherRows', 'out', out, rows * cols, 'X', X, sourceRows * cols, false);
   for (let i = 0; i < rows; i++) {
-    const row = indices[indexOffset + i];
+    const row = indices[indexOffset + i]!; // indexOffset + rows <= indices.length was checked above
     if (!(row >= 0 && row < sourceRows)) {
       throw rangeError(
         `gatherRows: indices[${indexOffset + i}] = ${row} is not a row of X (X has ${sourceRows} rows)`,
@@ -286,12 +267,12 @@ function gatherRows(
     }
   }
   for (let i = 0; i < rows; i++) {
-    const source = indices[indexOffset + i] * cols;
+    const source = indices[indexOffset + i]! * cols;
     out.set(X.subarray(source, source + cols), i * cols);
   }
-}
+};
 
-function activationForward(activation: ActivationCode, rows: number, cols: number, Z: FloatArray, A: FloatArray): void {
+const activationForward: Kernels['activationForward'] = function activationForward(activation, rows, cols, Z, A) {
   expectCount('activationForward', 5, arguments.length);
   const t = dispatchType('activationForward', 'Z', Z);
   code('activationForward', 'activation', activation, ACTIVATION_COUNT);
@@ -300,18 +281,10 @@ function activationForward(activation: ActivationCode, rows: number, cols: numbe
   floatArray('activationForward', 'Z', Z, rows * cols, 'rows*cols', t);
   floatArray('activationForward', 'A', A, rows * cols, 'rows*cols', t);
   disjoint('activationForward', 'A', A, rows * cols, 'Z', Z, rows * cols, true);
-  ACTIVATIONS[activation].forward(rows, cols, Z, A);
-}
+  ACTIVATIONS[activation]!.forward(rows, cols, Z, A);
+};
 
-function activationBackward(
-  activation: ActivationCode,
-  rows: number,
-  cols: number,
-  Z: FloatArray,
-  A: FloatArray,
-  G: FloatArray,
-  out: FloatArray,
-): void {
+const activationBackward: Kernels['activationBackward'] = function activationBackward(activation, rows, cols, Z, A, G, out) {
   expectCount('activationBackward', 7, arguments.length);
   const t = dispatchType('activationBackward', 'Z', Z);
   code('activationBackward', 'activation', activation, ACTIVATION_COUNT);
@@ -325,8 +298,8 @@ function activationBackward(
   disjoint('activationBackward', 'out', out, count, 'Z', Z, count, true);
   disjoint('activationBackward', 'out', out, count, 'A', A, count, true);
   disjoint('activationBackward', 'out', out, count, 'G', G, count, true);
-  ACTIVATIONS[activation].backward(rows, cols, A, G, out);
-}
+  ACTIVATIONS[activation]!.backward(rows, cols, A, G, out);
+};
 
 /** The shared head of both loss kernels, checked in the native order. */
 function lossArguments(
@@ -358,15 +331,7 @@ function lossArguments(
   floatArray(kernel, 'Y', Y, r * c, 'rows*cols', tag);
 }
 
-function lossValue(
-  loss: LossCode,
-  activation: ActivationCode,
-  rows: number,
-  cols: number,
-  Z: FloatArray,
-  A: FloatArray,
-  Y: FloatArray,
-): number {
+const lossValue: Kernels['lossValue'] = function lossValue(loss, activation, rows, cols, Z, A, Y) {
   expectCount('lossValue', 7, arguments.length);
   const t = dispatchType('lossValue', 'Z', Z);
   lossArguments(t, 'lossValue', loss, activation, rows, cols, Z, A, Y);
@@ -386,28 +351,19 @@ function lossValue(
       // -sum_j y_j log softmax(z)_j = sum_j y_j (logsumexp(z) - z_j), logsumexp shifted by the max.
       for (let r = 0; r < rows; r++) {
         const base = r * cols;
-        let max = Z[base];
-        for (let j = 1; j < cols; j++) max = Z[base + j] > max ? Z[base + j] : max;
+        let max = Z[base]!;
+        for (let j = 1; j < cols; j++) max = Z[base + j]! > max ? Z[base + j]! : max;
         let expSum = 0;
-        for (let j = 0; j < cols; j++) expSum += Math.exp(Z[base + j] - max);
+        for (let j = 0; j < cols; j++) expSum += Math.exp(Z[base + j]! - max);
         const logSumExp = max + Math.log(expSum);
-        for (let j = 0; j < cols; j++) sum += Y[base + j] * (logSumExp - Z[base + j]);
+        for (let j = 0; j < cols; j++) sum += Y[base + j]! * (logSumExp - Z[base + j]!);
       }
       return sum / rows;
   }
   return 0;
-}
+};
 
-function outputDelta(
-  loss: LossCode,
-  activation: ActivationCode,
-  rows: number,
-  cols: number,
-  Z: FloatArray,
-  A: FloatArray,
-  Y: FloatArray,
-  delta: FloatArray,
-): void {
+const outputDelta: Kernels['outputDelta'] = function outputDelta(loss, activation, rows, cols, Z, A, Y, delta) {
   expectCount('outputDelta', 8, arguments.length);
   const t = dispatchType('outputDelta', 'Z', Z);
   lossArguments(t, 'outputDelta', loss, activation, rows, cols, Z, A, Y);
@@ -419,13 +375,13 @@ function outputDelta(
   switch (loss) {
     case LossCode.meanSquaredError: {
       const scale = 2 / count;
-      for (let i = 0; i < count; i++) delta[i] = scale * (A[i] - Y[i]);
-      ACTIVATIONS[activation].backward(rows, cols, A, delta, delta);
+      for (let i = 0; i < count; i++) delta[i] = scale * (A[i]! - Y[i]!);
+      ACTIVATIONS[activation]!.backward(rows, cols, A, delta, delta);
       return;
     }
     case LossCode.binaryCrossEntropy: {
       const scale = 1 / count;
-      for (let i = 0; i < count; i++) delta[i] = scale * (A[i] - Y[i]);
+      for (let i = 0; i < count; i++) delta[i] = scale * (A[i]! - Y[i]!);
       return;
     }
     case LossCode.crossEntropy: {
@@ -434,13 +390,13 @@ function outputDelta(
       for (let r = 0; r < rows; r++) {
         const base = r * cols;
         let targetSum = 0;
-        for (let j = 0; j < cols; j++) targetSum += Y[base + j];
-        for (let j = 0; j < cols; j++) delta[base + j] = scale * (A[base + j] * targetSum - Y[base + j]);
+        for (let j = 0; j < cols; j++) targetSum += Y[base + j]!;
+        for (let j = 0; j < cols; j++) delta[base + j] = scale * (A[base + j]! * targetSum - Y[base + j]!);
       }
       return;
     }
   }
-}
+};
 
 const layerKernels = {
   gemm,

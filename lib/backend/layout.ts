@@ -11,7 +11,7 @@
  * Hidden layers keep no z (every activation's derivative comes from a), and backward writes each delta
  * over a buffer whose last use has passed; native/kernels/network.h's comment has the whole schedule.
  */
-import type { ActivationCode } from './kernels';
+import { ACTIVATION_COUNT, type ActivationCode } from './kernels';
 
 export class NetworkLayout {
   readonly layers: number;
@@ -56,8 +56,8 @@ export class NetworkLayout {
     });
     const activations = Array.from(layout.subarray(layers + 2, 2 * layers + 2));
     activations.forEach((code, i) => {
-      if (!(code >= 0 && code < ACTIVATION_CODES)) {
-        throw fail(`expected layout activation code f_${i + 1} to be from 0 to ${ACTIVATION_CODES - 1} but it is ${code}`);
+      if (!(code >= 0 && code < ACTIVATION_COUNT)) {
+        throw fail(`expected layout activation code f_${i + 1} to be from 0 to ${ACTIVATION_COUNT - 1} but it is ${code}`);
       }
     });
     return new NetworkLayout(units, activations as ActivationCode[]);
@@ -111,4 +111,9 @@ export const WORKSPACE_RULE = 'capacity*(d_0+(d_1+...+d_L)+2*d_L+max(d_1,...,d_{
 
 /** As native/kernels/network.h's kMaxLayers. */
 export const MAX_LAYERS = 256;
-const ACTIVATION_CODES = 6;
+
+/**
+ * The largest dimension (rows, columns, layer size) a kernel accepts: BLAS takes dimensions as int.
+ * native/bindings/args.h's kMaxDimension is the same number.
+ */
+export const MAX_DIMENSION = 2147483647;

@@ -81,7 +81,12 @@ export async function readAllRows(file: string, options: RowOptions): Promise<Ro
 function objectLayout(file: string, rows: readonly Row[]): TableLayout {
   const names: string[] = [];
   const seen = new Set<string>();
-  for (const row of rows) for (const key of Object.keys(row)) if (!seen.has(key)) (seen.add(key), names.push(key));
+  for (const row of rows) for (const key of Object.keys(row)) {
+    if (!seen.has(key)) {
+      seen.add(key);
+      names.push(key);
+    }
+  }
   return { file, header: { kind: 'names', names }, names, width: names.length, widthLine: 1 };
 }
 
@@ -167,7 +172,10 @@ async function* readNdjson(file: string, chunkRows: number, onLayout: (layout: T
       chunk.push(checkObject(value, file, line));
       numbers.push(line);
       if (chunk.length >= chunkRows) {
-        if (!announced) (onLayout(objectLayout(file, chunk)), (announced = true));
+        if (!announced) {
+          onLayout(objectLayout(file, chunk));
+          announced = true;
+        }
         yield { rows: chunk, lines: numbers };
         chunk = [];
         numbers = [];

@@ -5,6 +5,7 @@
  */
 
 // C0 controls but \t and \n, DEL, and C1 controls (U+009B is a one-character CSI on some terminals).
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's job
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** `text` with each control character (see above) written as `\x1b`. */

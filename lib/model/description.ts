@@ -3,8 +3,8 @@
  * every loaded header passes before a network is built from it.
  */
 import { ACTIVATIONS, type Activation } from '../activations';
-import { MAX_LAYERS } from '../backend/layout';
-import { ModelFormatError, ValueError } from '../errors';
+import { MAX_DIMENSION, MAX_LAYERS } from '../backend/layout';
+import { ModelFormatError, ValueError, type BlasnetErrorCode } from '../errors';
 import { LOSSES, type Loss } from '../losses';
 import type { Dtype } from '../matrix';
 import { optimizerFromConfig, type OptimizerConfig } from '../optimizers';
@@ -116,7 +116,7 @@ export function headerOf(model: ModelDescription): ModelHeader {
 }
 
 /** Fails with a ModelFormatError naming the source. */
-export type Fail = (code: string, problem: string) => never;
+export type Fail = (code: BlasnetErrorCode, problem: string) => never;
 
 /** A {@link Fail} whose messages start "Cannot load the model <source>: ". */
 export function failure(source: string): Fail {
@@ -141,8 +141,8 @@ export function checkHeader(value: unknown, fail: Fail, version: number): ModelH
   if (!Array.isArray(dims) || dims.length < 2) field('dims', 'an array of at least two layer sizes', dims);
   if ((dims as unknown[]).length > MAX_LAYERS + 1) field('dims', `at most ${MAX_LAYERS + 1} layer sizes (${MAX_LAYERS} layers, the kernels' limit)`, dims);
   (dims as unknown[]).forEach((units, i) => {
-    if (typeof units !== 'number' || !Number.isSafeInteger(units) || units < 1 || units > 2147483647) {
-      field(`dims[${i}]`, 'an integer from 1 to 2147483647', units);
+    if (typeof units !== 'number' || !Number.isSafeInteger(units) || units < 1 || units > MAX_DIMENSION) {
+      field(`dims[${i}]`, `an integer from 1 to ${MAX_DIMENSION}`, units);
     }
   });
   const layers = (dims as number[]).length - 1;

@@ -11,6 +11,7 @@ export type BullmqModule = typeof Bullmq;
 
 function load<T>(name: string): T {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer, loaded only when used
     return require(name) as T;
   } catch (cause) {
     throw new BlasnetError(

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 
 import type { Job, JobsOptions, Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
 
-import { AbortError, BlasnetError, ShapeError, StateError, ValueError } from '../errors';
+import { AbortError, BlasnetError, ShapeError, StateError, ValueError, type BlasnetErrorCode } from '../errors';
 import { toMatrix, type MatrixLike } from '../matrix';
 import type { CrossValidation } from '../search/cross-validate';
 import type { TrialRunner } from '../search/tune';
@@ -36,7 +36,7 @@ export interface SubmitOptions {
   priority?: number;
 }
 
-const CLASSES: Record<string, new (code: string, message: string) => BlasnetError> = {
+const CLASSES: Record<string, new (code: BlasnetErrorCode, message: string) => BlasnetError> = {
   BlasnetError,
   ValueError,
   ShapeError,
@@ -47,7 +47,8 @@ const CLASSES: Record<string, new (code: string, message: string) => BlasnetErro
 export function reviveReason(reason: string): Error {
   const match = /^(\w+) \[([A-Za-z0-9_]+)\]: ([\s\S]*)$/.exec(reason);
   if (match === null) return new BlasnetError('ERR_JOB_FAILED', reason);
-  const [, name, code, message] = match as unknown as [string, string, string, string];
+  // The worker wrote the reason from one of our errors, so the code is one of ours.
+  const [, name, code, message] = match as unknown as [string, string, BlasnetErrorCode, string];
   if (name === 'AbortError') return new AbortError(message);
   if (name === 'NonFiniteLossError') return Object.assign(new BlasnetError(code, message), { name });
   const Class = CLASSES[name];

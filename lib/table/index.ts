@@ -4,9 +4,11 @@ export type { ClassificationEvaluation, ColumnSummary, Prediction, RegressionEva
 export type { TableFitAsyncOptions, TableFitOptions } from './options';
 export { DEFAULT_MAX_CATEGORIES, DEFAULT_MIN_FREQUENCY, DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, DEFAULT_TABLE_WEIGHT_DECAY, defaultBatchSize } from './options';
 export { DEFAULT_MISSING } from './cells';
-export type { ColumnKind } from './infer';
+export type { ColumnKind, DropReason } from './infer';
+export type { CategoricalEncoder, ColumnEncoder, DateEncoder, DatePart, NumericEncoder } from './encoders';
+export type { HiddenActivation } from './network-plan';
 export type { ParsedTable, Row, TableRows } from './rows';
-export type { Label } from './target';
+export type { ClassTarget, Label, RegressionTarget, TargetEncoder } from './target';
 export { splitRows } from './split';
 export type { SplitRowsOptions } from './split';
 export { formatColumns } from './describe';

@@ -10,7 +10,9 @@ import { BinaryCrossEntropy, CrossEntropy, MSE, type Loss } from '../losses';
 import { Matrix } from '../matrix';
 
 /** What a model learns: classes, or a quantity. */
-export type Task = 'classification' | 'regression';
+// One Task type for the table model and the search (lib/search/settings.ts states it).
+import type { Task } from '../search/settings';
+export type { Task };
 
 /** The activations `--activation` offers for hidden layers. */
 export type HiddenActivation = 'relu' | 'tanh' | 'sigmoid';

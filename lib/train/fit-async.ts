@@ -101,7 +101,7 @@ export async function trainInWorker(
   if (run.schedule !== undefined) fillRates(rates!, run.schedule, 1, settings.epochs);
   const job: WorkerJob = {
     backend,
-    layout: target.layoutCode,
+    layout: target.encodedLayout,
     dtype,
     parameters,
     random: random.getState(),

@@ -18,7 +18,7 @@ import { datasetLoss, Workspace } from './workspace';
 export interface TrainingTarget {
   readonly backend: Backend;
   readonly layout: NetworkLayout;
-  readonly layoutCode: Int32Array;
+  readonly encodedLayout: Int32Array;
   readonly dtype: Dtype;
   readonly parameters: FloatArray;
 }
@@ -91,7 +91,7 @@ export class Trainer {
   trainBatch(batch: number, learningRate: number): number {
     const start = batch * this.batchSize;
     const rows = Math.min(this.batchSize, this.rows - start);
-    const { backend, layoutCode, parameters } = this.net;
+    const { backend, encodedLayout, parameters } = this.net;
     const checked = this.checked;
     if (this.weights !== undefined) {
       const value = weightedGradients(this.net, this.workspace, this.gradients, this.loss, this.x, this.y, this.weights, this.order, start, rows);
@@ -101,7 +101,7 @@ export class Trainer {
     }
     const fused = this.fusedSgd;
     const loss = backend.networkGradients(
-      layoutCode,
+      encodedLayout,
       parameters,
       this.gradients,
       this.workspace.buffer,
@@ -138,9 +138,9 @@ export class Trainer {
     }
     const start = first * this.batchSize;
     const rows = Math.min(count * this.batchSize, this.rows - start);
-    const { backend, layoutCode, parameters } = this.net;
+    const { backend, encodedLayout, parameters } = this.net;
     const ran = backend.networkSteps(
-      layoutCode,
+      encodedLayout,
       parameters,
       this.gradients,
       this.workspace.buffer,

@@ -78,7 +78,7 @@ export class Validation {
     const cols = y.cols;
     for (let start = 0; start < x.rows; start += workspace.capacity) {
       const rows = Math.min(workspace.capacity, x.rows - start);
-      net.backend.networkForward(net.layoutCode, net.parameters, workspace.buffer, workspace.capacity, x.data, start, rows, outputs);
+      net.backend.networkForward(net.encodedLayout, net.parameters, workspace.buffer, workspace.capacity, x.data, start, rows, outputs);
       for (let r = 0; r < rows; r++) {
         if (predictedClass(outputs, r * cols, cols) === predictedClass(y.data, (start + r) * cols, cols)) correct++;
       }

@@ -8,7 +8,7 @@
  *   [RESUME]  bumped by the main thread when the callback the worker waits on has finished (or to wake it
  *             for a stop); the worker sleeps in Atomics.wait while it is unchanged
  */
-import { AbortError, BlasnetError, NativeLoadError, NonFiniteLossError, ShapeError, StateError, ValueError } from '../errors';
+import { AbortError, BlasnetError, NativeLoadError, NonFiniteLossError, ShapeError, StateError, ValueError, type BlasnetErrorCode } from '../errors';
 import type { FloatArray } from '../backend/kernels';
 import type { Dtype } from '../matrix';
 import type { OptimizerConfig, OptimizerState } from '../optimizers';
@@ -117,7 +117,7 @@ export function serializeError(error: unknown): SerializedError {
   return out;
 }
 
-const CLASSES: Record<string, new (code: string, message: string) => BlasnetError> = {
+const CLASSES: Record<string, new (code: BlasnetErrorCode, message: string) => BlasnetError> = {
   BlasnetError,
   ValueError,
   ShapeError,
@@ -133,7 +133,8 @@ export function reviveError(value: SerializedError): Error {
   } else if (value.name === 'AbortError') {
     error = new AbortError(value.message);
   } else if (value.code !== undefined && CLASSES[value.name] !== undefined) {
-    error = new CLASSES[value.name]!(value.code, value.message);
+    // Serialized from one of our errors on the other side, so the code is one of ours.
+    error = new CLASSES[value.name]!(value.code as BlasnetErrorCode, value.message);
   } else {
     error = new Error(value.message);
     if (value.name !== 'Error') error.name = value.name;

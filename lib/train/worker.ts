@@ -52,7 +52,7 @@ export function run(job: WorkerJob, port: MessagePort | null = parentPort): void
   try {
     optimizer.attach(parameters);
     const layout = NetworkLayout.parse(job.layout, (message) => new Error(`Invalid network layout: ${message}`));
-    const target: TrainingTarget = { backend: resolveBackend(job.backend), layout, layoutCode: job.layout, dtype: job.dtype, parameters };
+    const target: TrainingTarget = { backend: resolveBackend(job.backend), layout, encodedLayout: job.layout, dtype: job.dtype, parameters };
     let validation: ValidationSource;
     if (job.validation !== undefined) {
       validation = 'split' in job.validation ? job.validation : { x: matrix(job.validation.x), y: matrix(job.validation.y) };

@@ -58,7 +58,7 @@ export function datasetLoss(net: TrainingTarget, workspace: Workspace, x: FloatM
   for (let start = 0; start < x.rows; start += workspace.capacity) {
     const rows = Math.min(workspace.capacity, x.rows - start);
     const chunk = net.backend.networkLoss(
-      net.layoutCode,
+      net.encodedLayout,
       net.parameters,
       workspace.buffer,
       workspace.capacity,

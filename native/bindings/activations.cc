@@ -47,18 +47,6 @@ napi_value activationBackward(Call& call) {
 
 }  // namespace
 
-napi_value ActivationForward(napi_env env, napi_callback_info info) {
-  Call call(env, info, "activationForward");
-  ElementType type;
-  if (!call.expectCount(5) || !call.elementType(3, "Z", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return activationForward<decltype(element)>(call); });
-}
-
-napi_value ActivationBackward(napi_env env, napi_callback_info info) {
-  Call call(env, info, "activationBackward");
-  ElementType type;
-  if (!call.expectCount(7) || !call.elementType(3, "Z", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return activationBackward<decltype(element)>(call); });
-}
-
+BLASNET_TYPED_ENTRY(ActivationForward, activationForward, "activationForward", 5, 3, "Z")
+BLASNET_TYPED_ENTRY(ActivationBackward, activationBackward, "activationBackward", 7, 3, "Z")
 }  // namespace blasnet::binding

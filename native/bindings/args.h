@@ -114,6 +114,12 @@ class Call {
   bool typeError(const char* format, ...);
 
   napi_env env() const { return env_; }
+  // `value` as a JavaScript number: what a kernel returns (a loss, a batch count, a row index).
+  napi_value number(double value) const {
+    napi_value result = nullptr;
+    napi_create_double(env_, value, &result);
+    return result;
+  }
   const char* kernel() const { return kernel_; }
   napi_value arg(size_t index) const { return argv_[index]; }
 
@@ -140,15 +146,37 @@ class Call {
 
 namespace blasnet::binding {
 
-// Runs fn with a value of the element type the call's arrays hold, so one templated binding body serves
-// every dtype.
-template <typename Fn>
-napi_value dispatch(ElementType type, Fn&& fn) {
-  switch (type) {
-    case ElementType::Float32: return fn(float{});
-    case ElementType::Float64: break;
+// Which argument decides a typed kernel's element type, and how many arguments it takes.
+struct EntrySpec {
+  const char* kernel;    // the name messages use
+  size_t count;          // the arguments it takes
+  size_t typeIndex;      // the typed array whose type (Float64Array or Float32Array) picks the dtype
+  const char* typeName;  // that argument's name
+};
+
+// The N-API entry point of every typed kernel (better-sqlite3's REQUIRE_ARGUMENT_* habit, as a template):
+// checks the argument count and the deciding array's type, then runs Float64 or Float32 on the same Call.
+template <napi_value (*Float64)(Call&), napi_value (*Float32)(Call&)>
+napi_value typedEntry(napi_env env, napi_callback_info info, const EntrySpec& spec) {
+  Call call(env, info, spec.kernel);
+  ElementType type;
+  if (!call.expectCount(spec.count) || !call.elementType(spec.typeIndex, spec.typeName, &type)) return nullptr;
+  return type == ElementType::Float32 ? Float32(call) : Float64(call);
+}
+
+// Defines the entry point `Name` of the typed kernel `impl` (a template over double and float) with the
+// EntrySpec fields that follow; one line per kernel in each bindings file.
+#define BLASNET_TYPED_ENTRY(Name, impl, ...)                                \
+  napi_value Name(napi_env env, napi_callback_info info) {                  \
+    return typedEntry<impl<double>, impl<float>>(env, info, {__VA_ARGS__}); \
   }
-  return fn(double{});
+
+// Runs fn with an index array as the integer type it holds (const int32_t* for an Int32Array, const
+// uint32_t* for a Uint32Array), from element `offset`, so one body serves both index types.
+template <typename Fn>
+auto withIndices(const void* data, bool isSigned, size_t offset, Fn&& fn) {
+  if (isSigned) return fn(static_cast<const int32_t*>(data) + offset);
+  return fn(static_cast<const uint32_t*>(data) + offset);
 }
 
 }  // namespace blasnet::binding

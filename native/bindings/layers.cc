@@ -70,39 +70,16 @@ napi_value gatherRows(Call& call) {
   const size_t sourceRows = X.length / cols;
   X.needed = sourceRows * cols;
   if (!call.disjoint("out", out, "X", X, false)) return nullptr;
-  if (indices.isSigned) {
-    const int32_t* index = static_cast<const int32_t*>(indices.data) + offset;
-    if (!checkIndices(call, index, rows, offset, sourceRows)) return nullptr;
-    kernels::gatherRows<T>(rows, cols, X.data, index, out.data);
-  } else {
-    const uint32_t* index = static_cast<const uint32_t*>(indices.data) + offset;
-    if (!checkIndices(call, index, rows, offset, sourceRows)) return nullptr;
-    kernels::gatherRows<T>(rows, cols, X.data, index, out.data);
-  }
+  withIndices(indices.data, indices.isSigned, offset, [&](auto index) {
+    if (checkIndices(call, index, rows, offset, sourceRows)) kernels::gatherRows<T>(rows, cols, X.data, index, out.data);
+    return 0;
+  });
   return nullptr;
 }
 
 }  // namespace
 
-napi_value AddBias(napi_env env, napi_callback_info info) {
-  Call call(env, info, "addBias");
-  ElementType type;
-  if (!call.expectCount(4) || !call.elementType(2, "bias", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return addBias<decltype(element)>(call); });
-}
-
-napi_value ColumnSums(napi_env env, napi_callback_info info) {
-  Call call(env, info, "columnSums");
-  ElementType type;
-  if (!call.expectCount(4) || !call.elementType(2, "A", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return columnSums<decltype(element)>(call); });
-}
-
-napi_value GatherRows(napi_env env, napi_callback_info info) {
-  Call call(env, info, "gatherRows");
-  ElementType type;
-  if (!call.expectCount(6) || !call.elementType(2, "X", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return gatherRows<decltype(element)>(call); });
-}
-
+BLASNET_TYPED_ENTRY(AddBias, addBias, "addBias", 4, 2, "bias")
+BLASNET_TYPED_ENTRY(ColumnSums, columnSums, "columnSums", 4, 2, "A")
+BLASNET_TYPED_ENTRY(GatherRows, gatherRows, "gatherRows", 6, 2, "X")
 }  // namespace blasnet::binding

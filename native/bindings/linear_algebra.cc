@@ -43,18 +43,6 @@ napi_value axpy(Call& call) {
 
 }  // namespace
 
-napi_value Gemm(napi_env env, napi_callback_info info) {
-  Call call(env, info, "gemm");
-  ElementType type;
-  if (!call.expectCount(10) || !call.elementType(6, "A", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return gemm<decltype(element)>(call); });
-}
-
-napi_value Axpy(napi_env env, napi_callback_info info) {
-  Call call(env, info, "axpy");
-  ElementType type;
-  if (!call.expectCount(4) || !call.elementType(2, "X", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return axpy<decltype(element)>(call); });
-}
-
+BLASNET_TYPED_ENTRY(Gemm, gemm, "gemm", 10, 6, "A")
+BLASNET_TYPED_ENTRY(Axpy, axpy, "axpy", 4, 2, "X")
 }  // namespace blasnet::binding

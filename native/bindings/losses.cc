@@ -50,9 +50,7 @@ napi_value lossValue(Call& call) {
   Span<T> Z, A, Y;
   if (!readLossArguments(call, &loss, &activation, &rows, &cols, &Z, &A, &Y)) return nullptr;
   const double value = kernels::lossValue<T>(static_cast<LossCode>(loss), rows, cols, Z.data, A.data, Y.data);
-  napi_value result = nullptr;
-  napi_create_double(call.env(), value, &result);
-  return result;
+  return call.number(value);
 }
 
 // outputDelta(loss, activation, rows, cols, Z, A, Y, delta): delta = d(loss)/dZ. delta may be Z itself (Z
@@ -75,18 +73,6 @@ napi_value outputDelta(Call& call) {
 
 }  // namespace
 
-napi_value LossValue(napi_env env, napi_callback_info info) {
-  Call call(env, info, "lossValue");
-  ElementType type;
-  if (!call.expectCount(7) || !call.elementType(4, "Z", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return lossValue<decltype(element)>(call); });
-}
-
-napi_value OutputDelta(napi_env env, napi_callback_info info) {
-  Call call(env, info, "outputDelta");
-  ElementType type;
-  if (!call.expectCount(8) || !call.elementType(4, "Z", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return outputDelta<decltype(element)>(call); });
-}
-
+BLASNET_TYPED_ENTRY(LossValue, lossValue, "lossValue", 7, 4, "Z")
+BLASNET_TYPED_ENTRY(OutputDelta, outputDelta, "outputDelta", 8, 4, "Z")
 }  // namespace blasnet::binding

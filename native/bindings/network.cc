@@ -162,9 +162,7 @@ napi_value networkLoss(Call& call) {
   const double value = kernels::networkLossOfForward<T>(net.layout, static_cast<LossCode>(loss), net.workspace.data,
                                                         net.capacity, Y.data + rowOffset * net.layout.outputs(),
                                                         rows);
-  napi_value result = nullptr;
-  napi_create_double(call.env(), value, &result);
-  return result;
+  return call.number(value);
 }
 
 template <typename Index>
@@ -224,14 +222,10 @@ bool checkTrainingRows(Call& call, TrainingArgs<T>* args, size_t rows) {
       !call.disjoint("workspace", args->net.workspace, "Y", args->Y, false)) {
     return false;
   }
-  if (args->indices.isSigned) {
-    const int32_t* index = static_cast<const int32_t*>(args->indices.data) + args->indexOffset;
+  return withIndices(args->indices.data, args->indices.isSigned, args->indexOffset, [&](auto index) {
     args->rowIndices = index;
     return checkRows(call, index, rows, args->indexOffset, xRows, yRows);
-  }
-  const uint32_t* index = static_cast<const uint32_t*>(args->indices.data) + args->indexOffset;
-  args->rowIndices = index;
-  return checkRows(call, index, rows, args->indexOffset, xRows, yRows);
+  });
 }
 
 template <typename T>
@@ -254,19 +248,12 @@ napi_value networkGradients(Call& call) {
     return nullptr;
   }
   const NetworkArgs<T>& net = args.net;
-  const LossCode loss = static_cast<LossCode>(args.loss);
-  const T rate = static_cast<T>(learningRate);
-  const double value =
-      args.indices.isSigned
-          ? kernels::networkGradients<T, int32_t>(net.layout, loss, net.params.data, args.gradients.data,
-                                                  net.workspace.data, net.capacity, args.X.data, args.Y.data,
-                                                  static_cast<const int32_t*>(args.rowIndices), rows, rate)
-          : kernels::networkGradients<T, uint32_t>(net.layout, loss, net.params.data, args.gradients.data,
-                                                   net.workspace.data, net.capacity, args.X.data, args.Y.data,
-                                                   static_cast<const uint32_t*>(args.rowIndices), rows, rate);
-  napi_value result = nullptr;
-  napi_create_double(call.env(), value, &result);
-  return result;
+  const double value = withIndices(args.rowIndices, args.indices.isSigned, 0, [&](auto index) {
+    return kernels::networkGradients<T>(net.layout, static_cast<LossCode>(args.loss), net.params.data,
+                                        args.gradients.data, net.workspace.data, net.capacity, args.X.data,
+                                        args.Y.data, index, rows, static_cast<T>(learningRate));
+  });
+  return call.number(value);
 }
 
 // networkSteps(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, batchSize,
@@ -292,53 +279,20 @@ napi_value networkSteps(Call& call) {
     return nullptr;
   }
   const NetworkArgs<T>& net = args.net;
-  const LossCode loss = static_cast<LossCode>(args.loss);
-  const T rate = static_cast<T>(learningRate);
-  const size_t batches =
-      args.indices.isSigned
-          ? kernels::networkSteps<T, int32_t>(net.layout, loss, net.params.data, args.gradients.data,
-                                              net.workspace.data, net.capacity, args.X.data, args.Y.data,
-                                              static_cast<const int32_t*>(args.rowIndices), batchSize, rows, rate,
-                                              losses.data)
-          : kernels::networkSteps<T, uint32_t>(net.layout, loss, net.params.data, args.gradients.data,
-                                               net.workspace.data, net.capacity, args.X.data, args.Y.data,
-                                               static_cast<const uint32_t*>(args.rowIndices), batchSize, rows, rate,
-                                               losses.data);
-  napi_value result = nullptr;
-  napi_create_double(call.env(), static_cast<double>(batches), &result);
-  return result;
+  const size_t batches = withIndices(args.rowIndices, args.indices.isSigned, 0, [&](auto index) {
+    return kernels::networkSteps<T>(net.layout, static_cast<LossCode>(args.loss), net.params.data, args.gradients.data,
+                                    net.workspace.data, net.capacity, args.X.data, args.Y.data, index, batchSize, rows,
+                                    static_cast<T>(learningRate), losses.data);
+  });
+  return call.number(static_cast<double>(batches));
 }
 
 }  // namespace
 
-napi_value NetworkForward(napi_env env, napi_callback_info info) {
-  Call call(env, info, "networkForward");
-  ElementType type;
-  if (!call.expectCount(8) || !call.elementType(1, "params", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return networkForward<decltype(element)>(call); });
-}
-
-napi_value NetworkLoss(napi_env env, napi_callback_info info) {
-  Call call(env, info, "networkLoss");
-  ElementType type;
-  if (!call.expectCount(9) || !call.elementType(1, "params", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return networkLoss<decltype(element)>(call); });
-}
-
-napi_value NetworkSteps(napi_env env, napi_callback_info info) {
-  Call call(env, info, "networkSteps");
-  ElementType type;
-  if (!call.expectCount(14) || !call.elementType(1, "params", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return networkSteps<decltype(element)>(call); });
-}
-
-napi_value NetworkGradients(napi_env env, napi_callback_info info) {
-  Call call(env, info, "networkGradients");
-  ElementType type;
-  if (!call.expectCount(12) || !call.elementType(1, "params", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return networkGradients<decltype(element)>(call); });
-}
-
+BLASNET_TYPED_ENTRY(NetworkForward, networkForward, "networkForward", 8, 1, "params")
+BLASNET_TYPED_ENTRY(NetworkLoss, networkLoss, "networkLoss", 9, 1, "params")
+BLASNET_TYPED_ENTRY(NetworkSteps, networkSteps, "networkSteps", 14, 1, "params")
+BLASNET_TYPED_ENTRY(NetworkGradients, networkGradients, "networkGradients", 12, 1, "params")
 // ---- Prepared forward passes: networkPrepare(layout, params, workspace, capacity, X, out, handle) checks
 // everything networkForward checks once and binds the arrays to `handle`; networkRun(handle, rows) then runs
 // rows 0 .. rows of X into out (or, when one of their values is not finite, returns its index and writes
@@ -520,9 +474,7 @@ napi_value runPrepared(Call& call, const Prepared& prepared, size_t rows) {
   const T* X = static_cast<const T*>(prepared.data[2]);
   const size_t count = rows * prepared.layout.inputs();
   if (!allFinite<T>(X, count)) {
-    napi_value index = nullptr;
-    napi_create_double(call.env(), static_cast<double>(firstNonFinite<T>(X, count)), &index);
-    return index;
+    return call.number(static_cast<double>(firstNonFinite<T>(X, count)));
   }
   kernels::networkForward<T>(prepared.layout, static_cast<const T*>(prepared.data[0]), static_cast<T*>(prepared.data[1]),
                              prepared.capacity, X, rows, static_cast<T*>(prepared.data[3]));
@@ -531,13 +483,7 @@ napi_value runPrepared(Call& call, const Prepared& prepared, size_t rows) {
 
 }  // namespace
 
-napi_value NetworkPrepare(napi_env env, napi_callback_info info) {
-  Call call(env, info, "networkPrepare");
-  ElementType type;
-  if (!call.expectCount(7) || !call.elementType(1, "params", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return networkPrepare<decltype(element)>(call); });
-}
-
+BLASNET_TYPED_ENTRY(NetworkPrepare, networkPrepare, "networkPrepare", 7, 1, "params")
 napi_value NetworkRun(napi_env env, napi_callback_info info) {
   Call call(env, info, "networkRun");
   if (!call.expectCount(2)) return nullptr;

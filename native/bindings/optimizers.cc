@@ -67,18 +67,6 @@ napi_value adamStep(Call& call) {
 
 }  // namespace
 
-napi_value SgdStep(napi_env env, napi_callback_info info) {
-  Call call(env, info, "sgdStep");
-  ElementType type;
-  if (!call.expectCount(8) || !call.elementType(5, "params", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return sgdStep<decltype(element)>(call); });
-}
-
-napi_value AdamStep(napi_env env, napi_callback_info info) {
-  Call call(env, info, "adamStep");
-  ElementType type;
-  if (!call.expectCount(12) || !call.elementType(8, "params", &type)) return nullptr;
-  return dispatch(type, [&](auto element) { return adamStep<decltype(element)>(call); });
-}
-
+BLASNET_TYPED_ENTRY(SgdStep, sgdStep, "sgdStep", 8, 5, "params")
+BLASNET_TYPED_ENTRY(AdamStep, adamStep, "adamStep", 12, 8, "params")
 }  // namespace blasnet::binding

@@ -100,10 +100,10 @@ double networkLossOfForward(const NetworkLayout& layout, LossCode loss, const T*
 
 // Gathers rows `indices[0..rows)` of X and Y into the workspace, runs forward and backward, writes
 // d(loss)/d(parameters) into `gradients` and returns the minibatch loss. With learningRate > 0 it then
-// also takes a plain SGD step, params -= learningRate * gradients: the seed's training step in one call (a
-// separate update call cost as much as a small step's arithmetic). The step is skipped when the loss is
-// not finite, and refused when it would make any parameter non-finite, which is reported as an infinite
-// loss; either way params are left exactly as they were.
+// also takes a plain SGD step, params -= learningRate * gradients: the numpy reference program's training
+// step in one call (a separate update call cost as much as a small step's arithmetic). The step is
+// skipped when the loss is not finite, and refused when it would make any parameter non-finite, which is
+// reported as an infinite loss; either way params are left exactly as they were.
 template <typename T, typename Index>
 double networkGradients(const NetworkLayout& layout, LossCode loss, T* params, T* gradients, T* workspace,
                         size_t capacity, const T* X, const T* Y, const Index* indices, size_t rows,

@@ -15,6 +15,7 @@ import {
   platformPackageName,
 } from '../../lib/backend/addon-locations';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- tools/ is plain JavaScript, without types
 const tools = require('../../tools/platforms') as { PLATFORMS: { name: string }[] };
 
 let modules: string;

@@ -112,6 +112,9 @@ describeBackends('kernel argument checks', (b) => {
     b.gemm(false, false, 1, 1, 1, 1, f64(5, 2), f64(5, 3), 0, C);
     expect(C[0]).toBe(6);
     expect(C[1]).toBe(SENTINEL);
-    expect(() => b.axpy(0, 1, new Float64Array(0), new Float64Array(0))).not.toThrow();
+    expect(b.axpy(0, 1, new Float64Array(0), new Float64Array(0))).toBeUndefined();
+    const Y = f64(3, SENTINEL);
+    b.axpy(0, 1, new Float64Array(0), Y);
+    expect(Array.from(Y)).toEqual([SENTINEL, SENTINEL, SENTINEL]);
   });
 });

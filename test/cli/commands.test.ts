@@ -51,7 +51,7 @@ describe('blasnet train', () => {
     expect(trained.stdout).toMatch(/^split: 120 rows for training, 30 held out \(stratified, seed 1\)/m);
     expect(trained.stdout).toMatch(/^network: 4-100-3 \(relu, softmax\), 803 parameters, cross-entropy, adam \(learning rate 0\.001, weight decay 0\.001\)/m);
     expect(trained.stdout).toMatch(/^fit: 150 epochs in \d+\.\d{3} s \(\d+ samples\/s\)$/m);
-    expect(trained.stdout).toMatch(/classification report, held-out \(30 rows\):\n\n {14}precision {4}recall  f1-score   support\n\n {6}setosa/);
+    expect(trained.stdout).toMatch(/classification report, held-out \(30 rows\):\n\n {14}precision {4}recall {2}f1-score {3}support\n\n {6}setosa/);
     expect(trained.stdout).toMatch(/classification report, training \(120 rows\):/);
     const heldOut = Number(/^held-out accuracy: (\d\.\d{4})$/m.exec(trained.stdout)?.[1]);
     const training = Number(/^training accuracy: (\d\.\d{4})$/m.exec(trained.stdout)?.[1]);
@@ -332,7 +332,7 @@ describe('errors, as a person meets them: one line on stderr, exit 2 for usage a
     ['--task regression on words', () => ['train', IRIS_SPECIES, '--task', 'regression'], 2, /--task regression needs a numeric target but .*iris-species\.csv, line 2 has "setosa"$/],
     ['a missing model', () => ['predict', 'no-such.blasnet', IRIS_SPECIES], 1, /^blasnet: cannot read the model no-such\.blasnet: no such file or directory$/],
     ['a CSV file given as the model', () => ['predict', IRIS_SPECIES, IRIS_SPECIES], 1, /^blasnet: Cannot load the model ".*iris-species\.csv": it does not start with blasnet's magic bytes/],
-    ['a damaged model (one byte changed)', () => ['predict', damaged('flipped.blasnet', (b) => (b[b.length - 100] ^= 1)), IRIS_SPECIES], 1, /Cannot load the model ".*flipped\.blasnet": its SHA-256 checksum does not match its contents: the file is damaged/],
+    ['a damaged model (one byte changed)', () => ['predict', damaged('flipped.blasnet', (b) => (b[b.length - 100]! ^= 1)), IRIS_SPECIES], 1, /Cannot load the model ".*flipped\.blasnet": its SHA-256 checksum does not match its contents: the file is damaged/],
     ['a truncated model', () => ['predict', damaged('cut.blasnet', (b) => b.subarray(0, b.length - 40)), IRIS_SPECIES], 1, /Cannot load the model ".*cut\.blasnet": it is \d+ bytes long but its header describes \d+ bytes: truncated/],
     ['a model of another format version', () => ['predict', damaged('future.blasnet', (b) => b.writeUInt32LE(99, 8)), IRIS_SPECIES], 1, /Cannot load the model ".*future\.blasnet": it is in model format version 99, and this blasnet reads versions 1 and 2/],
     ['data without the model\'s columns', () => ['predict', modelFor('needs.blasnet'), out('ragged.csv')], 1, /ragged\.csv has no column "sepal_length" \(the model's feature\); its columns: "a", "b", "label"$/],

@@ -89,7 +89,7 @@ describeBackends('extreme logits', (b) => {
   });
 });
 
-describe.each(['native', 'js'] as const)('unscaled inputs (%s)', (backend) => {
+describeBackends('unscaled inputs', ({ name: backend }) => {
   // The digits' raw 0..16 pixels, and the same times 100 (values in the thousands), unstandardised.
   const { data } = readCsv(path.join(__dirname, '..', '..', 'examples', 'data', 'digits.csv.gz'));
   const rows = takeRows(data, Array.from({ length: 300 }, (_, i) => i));

@@ -23,7 +23,6 @@ export function describeWithRedis(name: string, body: () => void): void {
     describe(name, body);
     return;
   }
-  // eslint-disable-next-line no-console
   console.warn(`skipping "${name}": no redis-server on this machine (apt-get install redis-server, or set REDIS_SERVER); CI runs it`);
   describe.skip(name, body);
 }

@@ -7,7 +7,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { CrossEntropy, ModelFormatError, Network, Relu, Sigmoid, Softmax, Tanh, ValueError } from '../../lib';
+import { backends, CrossEntropy, ModelFormatError, Network, Relu, Sigmoid, Softmax, Tanh, ValueError, type Backend } from '../../lib';
+import { describeBackends } from '../helpers/backends';
 import { classification, sameBits } from '../helpers/training';
 
 let dir: string;
@@ -21,8 +22,8 @@ afterAll(async () => {
 const { x, y } = classification(120, 6, 3, 11);
 const settings = { loss: CrossEntropy, epochs: 3, batchSize: 10, learningRate: 0.1, log: null };
 
-function trained(): Network {
-  const net = new Network([6, 9, 7, 3], [Tanh, Relu, Softmax], { seed: 12 });
+function trained(backend: Backend = backends.native): Network {
+  const net = new Network([6, 9, 7, 3], [Tanh, Relu, Softmax], { seed: 12, backend });
   net.fit(x, y, settings);
   net.metadata = { features: ['a', 'b', 'c', 'd', 'e', 'f'], standardize: { mean: [0.5, -1e-300], std: [2, 3] }, classes: ['x', 'y', 'z'], note: null, ok: true };
   return net;
@@ -58,12 +59,13 @@ function withHeader(bytes: Buffer, change: (header: Record<string, unknown>) => 
   return resealed(copy);
 }
 
-describe('round trip', () => {
+describeBackends('round trip', (backend) => {
   it('save then load predicts bit-identically and keeps loss, seed, metadata and generator', async () => {
-    const net = trained();
+    const net = trained(backend);
     const file = path.join(dir, 'model.bnet');
     await net.save(file);
-    const back = await Network.load(file);
+    const back = await Network.load(file, { backend });
+    expect(back.backend).toBe(backend);
     expect(back.dims).toEqual(net.dims);
     expect(back.layers.map((l) => l.activation)).toEqual(net.layers.map((l) => l.activation));
     expect(sameBits(back.parameters, net.parameters)).toBe(true);
@@ -78,36 +80,36 @@ describe('round trip', () => {
   });
 
   it('the JSON form round-trips bit for bit too, through JSON text, and load reads it from a file', async () => {
-    const net = trained();
+    const net = trained(backend);
     const text = JSON.stringify(net);
     const json = JSON.parse(text) as Record<string, unknown>;
     expect(json).toMatchObject({ format: 'blasnet-model', version: 1, dims: [6, 9, 7, 3], activations: ['tanh', 'relu', 'softmax'], loss: 'crossEntropy', dtype: 'float64' });
     expect(typeof json.parameters).toBe('string');
-    for (const back of [Network.fromJSON(text), Network.fromJSON(net.toJSON(), { backend: 'js' })]) {
+    for (const back of [Network.fromJSON(text, { backend }), Network.fromJSON(net.toJSON(), { backend: 'js' })]) {
       expect(sameBits(back.parameters, net.parameters)).toBe(true);
       expect(back.metadata).toEqual(net.metadata);
     }
     const file = path.join(dir, 'model.json');
     await fs.writeFile(file, `\n${text}`);
-    expect(sameBits((await Network.load(file)).parameters, net.parameters)).toBe(true);
+    expect(sameBits((await Network.load(file, { backend })).parameters, net.parameters)).toBe(true);
   });
 
   it('keeps extreme values exactly: subnormals, -0, the largest double', () => {
-    const net = new Network([2, 2], [Sigmoid], { seed: 1 });
+    const net = new Network([2, 2], [Sigmoid], { seed: 1, backend });
     net.parameters.set([5e-324, -0, Number.MAX_VALUE, -Number.MIN_VALUE, 1 / 3, -2.5]);
-    expect(sameBits(Network.fromBuffer(net.toBuffer()).parameters, net.parameters)).toBe(true);
-    expect(sameBits(Network.fromJSON(JSON.stringify(net)).parameters, net.parameters)).toBe(true);
-    expect(Object.is(Network.fromBuffer(net.toBuffer()).parameters[1], -0)).toBe(true);
+    expect(sameBits(Network.fromBuffer(net.toBuffer(), { backend }).parameters, net.parameters)).toBe(true);
+    expect(sameBits(Network.fromJSON(JSON.stringify(net), { backend }).parameters, net.parameters)).toBe(true);
+    expect(Object.is(Network.fromBuffer(net.toBuffer(), { backend }).parameters[1], -0)).toBe(true);
   });
 
   it('an untrained network saves with loss null', () => {
-    const net = new Network([3, 2], [Sigmoid], { seed: 2 });
+    const net = new Network([3, 2], [Sigmoid], { seed: 2, backend });
     expect(net.toJSON().loss).toBeNull();
-    expect(Network.fromBuffer(net.toBuffer()).loss).toBeUndefined();
+    expect(Network.fromBuffer(net.toBuffer(), { backend }).loss).toBeUndefined();
   });
 
   it('writes the documented layout: magic, version, header length, JSON header, aligned float64, SHA-256', () => {
-    const net = trained();
+    const net = trained(backend);
     const bytes = net.toBuffer();
     expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x42, 0x4c, 0x41, 0x53, 0x4e, 0x45, 0x54]);
     expect(bytes.readUInt32LE(8)).toBe(1);

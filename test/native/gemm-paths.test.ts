@@ -12,6 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { backends, blasInfo } from '../../lib';
@@ -265,7 +266,7 @@ describe('the AVX2 clone, forced with BLASNET_SMALL_GEMM=avx2', () => {
     process.stdout.write(blasInfo().smallGemm);
   `;
   const run = (setting: string) => {
-    const file = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'blasnet-avx2-')), 'c.bin');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-avx2-')), 'c.bin');
     const env = { ...process.env, BLASNET_SMALL_GEMM: setting, OPENBLAS_NUM_THREADS: '1' };
     const kernel = execFileSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e', script(file)], { cwd: ROOT, env, encoding: 'utf8' });
     const bytes = fs.readFileSync(file);

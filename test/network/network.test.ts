@@ -1,5 +1,5 @@
 /**
- * Construction: the seed's initialisation, seeded and backend-independent, and clear errors for bad
+ * Construction: the numpy reference program's initialisation (lecunNormal), seeded and backend-independent, and clear errors for bad
  * arguments. (The full catalogue of bad inputs is the hardening suite's.)
  */
 import { BlasnetError, Identity, Network, Relu, Sigmoid, Softmax, Tanh, ValueError, ShapeError, MSE, CrossEntropy } from '../../lib';

@@ -6,7 +6,7 @@
  */
 import { Matrix, Network, Relu, ShapeError, Sigmoid, Softmax, StateError, Tanh, ValueError, type Backend } from '../../lib';
 import { NetworkLayout } from '../../lib/backend/layout';
-import { BACKEND_NAMES, describeBackends, getTestBackend } from '../helpers/backends';
+import { describeBackends, getTestBackend } from '../helpers/backends';
 
 function rows(count: number, cols: number, seed: number): Float64Array {
   const out = new Float64Array(count * cols);
@@ -23,9 +23,9 @@ function detach(buffer: ArrayBuffer): void {
   structuredClone(buffer, { transfer: [buffer] });
 }
 
-for (const backend of BACKEND_NAMES) {
+describeBackends('Network.predictor', ({ name: backend }) => {
   for (const dtype of ['float64', 'float32'] as const) {
-    describe(`Network.predictor [${backend}, ${dtype}]`, () => {
+    describe(`${dtype}`, () => {
       const make = () => new Network([7, 11, 5, 3], [Relu, Tanh, Softmax], { seed: 5, backend, dtype });
 
       it('gives the same bits as predict for 1 to rows rows, from a Matrix, a typed array and number[]', () => {
@@ -101,7 +101,7 @@ for (const backend of BACKEND_NAMES) {
       });
     });
   }
-}
+});
 
 describeBackends('networkPrepare / networkRun', (backend: Backend) => {
   const dims = [4, 6, 2];

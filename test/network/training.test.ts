@@ -25,9 +25,11 @@ import {
 } from '../../lib';
 import { Random } from '../../lib/random';
 import { normwiseError } from '../helpers/numbers';
+import { describeBackends } from '../helpers/backends';
 
 describe('one SGD step on a 2-3-1 network, by hand', () => {
-  it.each(['native', 'js'] as const)('%s', (backend) => {
+  describeBackends('a 2-3-1 network', ({ name: backend }) => {
+    it('gives the loss and weights computed by hand', () => {
     const net = new Network([2, 3, 1], [Relu, Identity], { seed: 0, backend });
     net.layers[0]!.weights.set([1, 0, -1, 0, 1, 1]); // rows: input 0, input 1
     net.layers[0]!.biases.set([0, 0, 0]);
@@ -49,6 +51,7 @@ describe('one SGD step on a 2-3-1 network, by hand', () => {
     // = [0, 0.2, 2.8]; output = 0.4 * 0.2 - 1.3 * 2.8 + 0.2 = -3.36; loss = (-3.36 - 1)^2 = 19.0096.
     expect(history.epoch).toEqual([1]);
     expect(history.loss[0]).toBeCloseTo(19.0096, 12);
+  });
   });
 });
 
@@ -77,13 +80,15 @@ describe('training', () => {
     expect(Math.abs(histories[0]!.loss[0]! - histories[1]!.loss[0]!)).toBeLessThanOrEqual(1e-9);
   });
 
-  it.each(['native', 'js'] as const)('is bit-for-bit reproducible from the seed on %s', (backend) => {
+  describeBackends('is bit-for-bit reproducible from the seed', ({ name: backend }) => {
+    it('is bit-for-bit reproducible from the seed', () => {
     const run = () => {
       const net = new Network([12, 9, 4], [Relu, Softmax], { seed: 9, backend });
       const history = net.fit(x, y, { loss: CrossEntropy, epochs: 5, batchSize: 10, learningRate: 0.1, logEvery: 1, log: null });
       return { weights: net.layers.map((l) => Array.from(l.weights)), history };
     };
     expect(run()).toEqual(run());
+  });
   });
 
   it('trains the last, shorter batch instead of dropping it', () => {
@@ -110,7 +115,13 @@ describe('training', () => {
 
   it('accepts a batch size larger than the data (one batch of all rows)', () => {
     const net = new Network([12, 4], [Softmax], { seed: 1 });
-    expect(() => net.fit(x, y, { loss: CrossEntropy, epochs: 1, batchSize: 10_000, log: null })).not.toThrow();
+    const before = net.parameters.slice();
+    const { weights, biases } = net.gradients(x, y, CrossEntropy);
+    net.fit(x, y, { loss: CrossEntropy, epochs: 1, batchSize: 10_000, log: null });
+    // One plain SGD step (rate 0.01, the default) on the gradient of all rows.
+    expect(net.optimizer!.steps).toBe(1);
+    const step = [...weights[0]!, ...biases[0]!];
+    net.parameters.forEach((value, i) => expect(value).toBeCloseTo(before[i]! - 0.01 * step[i]!, 12));
   });
 
   it('predicts in chunks: 2500 rows give the same outputs as row by row (to rounding)', () => {

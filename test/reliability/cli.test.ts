@@ -34,6 +34,7 @@ function expectFailure(result: CliResult, status: number, message: RegExp): void
   expect({ status: result.status, stderr: result.stderr.trimEnd() }).toEqual({ status, stderr: expect.stringMatching(message) });
   expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
   expect(result.stderr.length).toBeLessThan(400);
+  // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
   expect(result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
 }
 

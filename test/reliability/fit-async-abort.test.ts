@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import { AbortError, CrossEntropy, Matrix, Network, Relu, Softmax } from '../../lib';
-import { BACKEND_NAMES } from '../helpers/backends';
+import { describeBackends } from '../helpers/backends';
 
 const fixtures = path.join(__dirname, 'fixtures');
 const tsx = require.resolve('tsx/cjs');
@@ -22,7 +22,7 @@ function runScript(script: string, args: string[], nodeFlags: string[] = []): { 
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe.each(BACKEND_NAMES)('abort with a callback that never settles [%s]', (backend) => {
+describeBackends('abort with a callback that never settles', ({ name: backend }) => {
   it.each(['onEpochEnd', 'onBatchEnd'])('%s: fitAsync rejects with the AbortError and the process exits on its own', (which) => {
     const result = runScript('stuck-callback.ts', [backend, which]);
     expect(result.stderr).toBe('');
@@ -57,7 +57,7 @@ describe.each(BACKEND_NAMES)('abort with a callback that never settles [%s]', (b
   });
 });
 
-describe.each(BACKEND_NAMES)('errors from fitAsync keep no training data [%s]', (backend) => {
+describeBackends('errors from fitAsync keep no training data', ({ name: backend }) => {
   it('twelve kept errors (aborts, callback errors, worker errors) hold less than one 16 MiB copy of the rows', () => {
     const result = runScript('error-memory.ts', [backend], ['--expose-gc']);
     expect(result.stderr).toBe('');

@@ -135,7 +135,7 @@ describe('tune', () => {
     const runner = {
       concurrency: 1,
       run: (settings: Parameters<typeof crossValidate>[2], cv: Parameters<typeof crossValidate>[3]) =>
-        calls++ === 1 ? Promise.reject(new ValueError('ERR_SOMETHING', 'trial two broke')) : crossValidate(x, y, settings, cv),
+        calls++ === 1 ? Promise.reject(new ValueError('ERR_SOMETHING' as never, 'trial two broke') /* a runner's own error: any code */) : crossValidate(x, y, settings, cv),
     };
     const result = await tune(x, y, { trials: 3, folds: 2, fixed: { epochs: 2 }, refit: false, runner: runner as never });
     expect(result.trials.map((t) => t.status)).toEqual(['ok', 'failed', 'ok']);

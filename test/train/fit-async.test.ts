@@ -24,6 +24,7 @@ import {
   type FitAsyncOptions,
 } from '../../lib';
 import { classification, replayBatches, sameBits } from '../helpers/training';
+import { describeBackends } from '../helpers/backends';
 
 const settings = { loss: CrossEntropy, batchSize: 16, learningRate: 0.1, log: null } as const;
 const network = (backend: 'native' | 'js' = 'native') => new Network([10, 12, 4], [Relu, Softmax], { seed: 21, backend });
@@ -31,7 +32,8 @@ const network = (backend: 'native' | 'js' = 'native') => new Network([10, 12, 4]
 describe('fitAsync gives fit’s results', () => {
   const { x, y } = classification(203, 10, 4, 7); // 203 rows: a short last batch
 
-  it.each(['native', 'js'] as const)('bit for bit on %s, history and generator included', async (backend) => {
+  describeBackends('bit for bit, history and generator included', ({ name: backend }) => {
+    it('bit for bit, history and generator included', async () => {
     const options = { ...settings, epochs: 6, logEvery: 2, validationSplit: 0.2, earlyStopping: { patience: 10, restoreBest: true } };
     const sync = network(backend);
     const expected = sync.fit(x, y, options);
@@ -44,6 +46,7 @@ describe('fitAsync gives fit’s results', () => {
     await async.fitAsync(x, y, { ...settings, epochs: 2 });
     expect(sameBits(async.parameters, sync.parameters)).toBe(true);
     expect(async.loss).toBe(CrossEntropy);
+  });
   });
 
   it('takes data in every form without changing or detaching it: rows, a Matrix, shared memory, validationData', async () => {
@@ -298,7 +301,9 @@ describe('one training at a time per network', () => {
     expect(net.predict(x).rows).toBe(300);
     await running;
     expect(net.isTraining).toBe(false);
-    expect(() => net.fit(x, y, { ...settings, epochs: 1 })).not.toThrow();
+    const epochs = net.epochsTrained;
+    expect(net.fit(x, y, { ...settings, epochs: 1 }).epoch).toEqual([1]);
+    expect(net.epochsTrained).toBe(epochs + 1);
   });
 
   it('trains two networks at once, each exactly as fit would', async () => {

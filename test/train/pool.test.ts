@@ -4,6 +4,8 @@
  * Every trained network is compared with its `fit` twin, trained on the main thread.
  */
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import {
@@ -131,7 +133,7 @@ describe('the pool under fitAsync', () => {
   });
 
   it('sets OpenBLAS threads so that size × threads fits the cores, unless asked for more', async () => {
-    const cores = require('node:os').availableParallelism() as number;
+    const cores = os.availableParallelism();
     setNumThreads(cores * 2);
     configurePool({ size: 2 });
     await network(1).fitAsync(x, y, { ...settings, epochs: 1 });
@@ -160,12 +162,12 @@ describe('the pool under fitAsync', () => {
   });
 
   (process.platform === 'linux' ? it : it.skip)('lowers the training threads’ priority by niceIncrement, and only theirs (Linux)', async () => {
-    const nice = () => require('node:fs').readdirSync('/proc/self/task').map((tid: string) => Number(require('node:fs').readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
+    const nice = () => fs.readdirSync('/proc/self/task').map((tid: string) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
     configurePool({ size: 1, niceIncrement: 7 });
     let during: number[] = [];
     await network(1).fitAsync(x, y, { ...settings, epochs: 2, onEpochEnd: () => void (during = nice()) });
     expect(during.filter((n: number) => n === 7)).toHaveLength(1);
-    expect(require('node:os').getPriority(0)).toBe(0);
+    expect(os.getPriority(0)).toBe(0);
   });
 
   it('does not keep the process alive once its trainings are done', () => {
