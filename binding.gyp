@@ -16,6 +16,7 @@
         "native/bindings/activations.cc",
         "native/bindings/args.cc",
         "native/bindings/blas_info.cc",
+        "native/bindings/memory.cc",
         "native/bindings/layers.cc",
         "native/bindings/linear_algebra.cc",
         "native/bindings/losses.cc",

@@ -34,7 +34,7 @@ export type { ClassificationMetrics, ReportOptions } from './metrics';
 export { oneHot, readCsv, splitColumn, Standardizer, takeLabels, takeRows, trainTestSplit } from './data';
 export type { CsvTable, SplitOptions } from './data';
 
-export { backends, blasInfo, getNumThreads, setNumThreads, resolveBackend } from './backend';
+export { backends, blasInfo, getNumThreads, releaseFreeMemory, setNumThreads, resolveBackend } from './backend';
 export type { AddonSource, Backend, BackendName, BlasInfo } from './backend';
 export type { CoreTypeSource } from './backend/core-type';
 export { ActivationCode, KERNEL_NAMES, LossCode } from './backend/kernels';

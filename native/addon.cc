@@ -39,6 +39,8 @@ constexpr Export kExports[] = {
     {"getNumThreads", blasnet::binding::GetNumThreads},
     {"setNumThreads", blasnet::binding::SetNumThreads},
     {"getNumProcessors", blasnet::binding::GetNumProcessors},
+    // Memory.
+    {"releaseFreeMemory", blasnet::binding::ReleaseFreeMemory},
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

@@ -6,7 +6,7 @@ import type { Backend, BackendName } from './backend';
 import { jsBackend } from './js';
 import type { AddonSource } from './addon-locations';
 import type { CoreTypeSource } from './core-type';
-import { loadAddon, nativeBackend } from './native';
+import { loadAddon, nativeBackend, type Addon } from './native';
 
 /**
  * Both backends, for power users who want the kernels themselves. `backends.native` loads the addon on
@@ -102,6 +102,24 @@ export function setNumThreads(threads: number): void {
     );
   }
   loadAddon().addon.setNumThreads(threads);
+}
+
+/**
+ * Gives freed native memory back to the operating system (glibc's `malloc_trim`) and says whether any was.
+ * Typed arrays' stores are malloc'd; freed ones that sit below a live allocation stay in the process's RSS,
+ * since glibc returns only the top of its heap by itself. After a burst of trainings (many `fitAsync` jobs,
+ * say) a server can call this, after its own garbage is collected, to see its RSS fall back. Nothing on a
+ * hot path needs it. Returns false, and does nothing, where the native addon cannot load or the C library
+ * is not glibc.
+ */
+export function releaseFreeMemory(): boolean {
+  let addon: Addon;
+  try {
+    addon = loadAddon().addon;
+  } catch {
+    return false; // without the addon there is nothing to call malloc_trim through
+  }
+  return addon.releaseFreeMemory();
 }
 
 /** OpenBLAS's current thread count. */

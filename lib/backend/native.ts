@@ -19,6 +19,7 @@ export interface AddonInfoFunctions {
   getNumThreads(): number;
   setNumThreads(threads: number): void;
   getNumProcessors(): number;
+  releaseFreeMemory(): boolean;
 }
 
 export type Addon = AllKernels & AddonInfoFunctions;
@@ -31,6 +32,7 @@ export const ADDON_INFO_NAMES = [
   'getNumThreads',
   'setNumThreads',
   'getNumProcessors',
+  'releaseFreeMemory',
 ] as const satisfies readonly (keyof AddonInfoFunctions)[];
 
 interface LoadedAddon {

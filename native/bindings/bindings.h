@@ -36,4 +36,7 @@ napi_value GetNumThreads(napi_env env, napi_callback_info info);
 napi_value SetNumThreads(napi_env env, napi_callback_info info);
 napi_value GetNumProcessors(napi_env env, napi_callback_info info);
 
+// Freed native memory back to the operating system (memory.cc).
+napi_value ReleaseFreeMemory(napi_env env, napi_callback_info info);
+
 }  // namespace blasnet::binding

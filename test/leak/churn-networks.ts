@@ -4,7 +4,7 @@
  *
  *   churn-networks.ts <count> [fit|fitAsync]     fitAsync trains each network on a thread of the pool
  */
-import { CrossEntropy, Network, Random, Relu, Softmax, oneHot, Matrix } from '../../lib';
+import { CrossEntropy, Network, Random, Relu, Softmax, oneHot, Matrix, releaseFreeMemory } from '../../lib';
 
 const count = Number(process.argv[2] ?? 1000);
 const mode = process.argv[3] ?? 'fit';
@@ -41,14 +41,17 @@ async function churnAsync(n: number): Promise<void> {
 }
 
 /**
- * RSS after full collections, at its lowest over a few rounds: freed typed-array stores go back to malloc,
- * which returns pages to the OS in its own time, so a single reading wanders by megabytes either way.
+ * RSS after full collections and a trim of the C heap, at its lowest over a few rounds. Freed typed-array
+ * stores go back to malloc, which by itself returns only the top of its heap to the OS: without the trim the
+ * fitAsync churn's growth was bimodal, about 5 or about 20 MB from run to run (freed pages held below a live
+ * allocation, docs/design.md), with it 0-4 MB. What is left after the trim is memory the process still holds.
  */
 function settle(): { rss: number; heap: number } {
   let rss = Infinity;
   let heap = Infinity;
   for (let round = 0; round < 5; round++) {
     for (let i = 0; i < 3; i++) gc!();
+    releaseFreeMemory();
     rss = Math.min(rss, process.memoryUsage.rss());
     heap = Math.min(heap, process.memoryUsage().heapUsed);
   }
