@@ -33,10 +33,14 @@ function splitmix32(state: number): [number, number] {
 
 /** A seeded generator. Not for cryptography. */
 export class Random {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  // xoshiro's words, as doubles from the start (NaN until the constructor sets them): a field that began
+  // as a small integer changes its representation the first time it holds a word beyond 2^30, which
+  // replaces the object's hidden class and leaves optimised code that saw the old one (the fill methods'
+  // write-back) without feedback, so V8 threw it away mid-network.
+  private s0 = Number.NaN;
+  private s1 = Number.NaN;
+  private s2 = Number.NaN;
+  private s3 = Number.NaN;
   // The spare normal and whether there is one, rather than `number | undefined`: a field that may be
   // undefined holds each number as a fresh heap object, one per pair of weights drawn; initialising a
   // 784-512-512-10 network allocated 14.6 MB of them, 4.9 MB with this field (bench/README.md).
@@ -252,6 +256,21 @@ export class Random {
       values[i] = values[j] as number;
       values[j] = swap;
     }
+  }
+}
+
+// Type feedback for every path of the fill methods (a spare normal at the start, one left at the end, the
+// state written back, both array kinds): V8 optimises their loop part way through the first large layer,
+// and a path without feedback (the write-back after the loop, never reached by then) threw that code
+// away, so the next layer's draw started unoptimised and boxed its numbers again. A throwaway generator,
+// a few hundred numbers: no one's sequence changes. Sixteen rounds, because V8 gives a function a place
+// to record feedback only after its first 8 calls.
+{
+  const warm = new Random(1);
+  const targets = [new Float64Array(3), new Float32Array(3)];
+  for (let round = 0; round < 16; round++) {
+    warm.fillNormal(targets[round & 1]!, 1);
+    warm.fillSymmetricUniform(targets[round & 1]!, 1);
   }
 }
 
