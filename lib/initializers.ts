@@ -16,23 +16,23 @@ export const INITIALIZER_NAMES: readonly InitializerName[] = ['lecunNormal', 'he
 /** How an error message lists the names. */
 export const INITIALIZER_CHOICES = "'lecunNormal', 'he' or 'glorotUniform' (or 'xavier', lecunNormal's former name)";
 
-/** Fills `weights` (fanIn x fanOut) from `random`. */
+/** Fills `weights` (fanIn x fanOut) from `random` (its fill methods: nothing boxed, bench/README.md "Memory, B"). */
 export function initialize(name: InitializerName, weights: Float64Array | Float32Array, fanIn: number, fanOut: number, random: Random): void {
   switch (name) {
     case 'lecunNormal':
     case 'xavier': {
       const scale = 1 / Math.sqrt(fanIn);
-      for (let i = 0; i < weights.length; i++) weights[i] = random.normal() * scale;
+      random.fillNormal(weights, scale);
       return;
     }
     case 'he': {
       const scale = Math.sqrt(2 / fanIn);
-      for (let i = 0; i < weights.length; i++) weights[i] = random.normal() * scale;
+      random.fillNormal(weights, scale);
       return;
     }
     case 'glorotUniform': {
       const limit = Math.sqrt(6 / (fanIn + fanOut));
-      for (let i = 0; i < weights.length; i++) weights[i] = (2 * random.uniform() - 1) * limit;
+      random.fillSymmetricUniform(weights, limit);
       return;
     }
   }
