@@ -11,7 +11,7 @@ import type { Optimizer } from '../optimizers';
 import type { Random } from '../random';
 import type { History } from './history';
 import { logLine } from './history';
-import { handOver } from './handover';
+import { handOver, type HandedOver } from './handover';
 import type { ResolvedFitAsyncOptions } from './options';
 import { loopSettings, runRate, type RunSchedule } from './plan';
 import { whenAborted } from './abort-listeners';
@@ -82,6 +82,8 @@ export async function trainInWorker(
   const y = await handOver(data.y.matrix, data.y.owned, dtype);
   let validation: WorkerJob['validation'];
   const transfer = [...x.transfer, ...y.transfer];
+  const callerShared = (handed: HandedOver): number => (handed.how === 'shared' ? handed.matrix.data.byteLength : 0);
+  let callerSharedBytes = callerShared(x) + callerShared(y);
   if (data.validation !== undefined && 'split' in data.validation) {
     validation = { split: data.validation.split };
   } else if (data.validation !== undefined) {
@@ -89,6 +91,7 @@ export async function trainInWorker(
     const vy = await handOver(data.validation.y.matrix, data.validation.y.owned, dtype);
     validation = { x: vx.matrix, y: vy.matrix };
     transfer.push(...vx.transfer, ...vy.transfer);
+    callerSharedBytes += callerShared(vx) + callerShared(vy);
   }
 
   // The worker's own copy of the weights, made like the data's: a megabyte per turn.
@@ -117,6 +120,7 @@ export async function trainInWorker(
     yieldEvery: settings.yieldEvery,
     waitOnEpoch: settings.onEpochEnd !== undefined,
     control,
+    callerSharedBytes,
   };
   // A thread of the process-wide pool (pool.ts): it may wait in the pool's queue first.
   const worker = startTraining(job, transfer, signal);

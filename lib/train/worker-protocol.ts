@@ -68,6 +68,12 @@ export interface WorkerJob {
   /** Wait for the main thread after each epoch report (only when there is an onEpochEnd). */
   waitOnEpoch: boolean;
   control: Int32Array;
+  /**
+   * Bytes of x, y and the validation matrices that were the caller's own shared memory, shared as they were
+   * (handover.ts): the caller keeps them alive anyway, so the pool thread's collections free none of
+   * them and they do not count toward its next full collection (pool-worker.ts).
+   */
+  callerSharedBytes: number;
 }
 
 /**

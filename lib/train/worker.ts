@@ -39,12 +39,23 @@ function post(message: WorkerMessage): void {
   out!.postMessage(message, buffer === undefined || buffer instanceof SharedArrayBuffer ? [] : [buffer]);
 }
 
+/**
+ * The thread's one generator, given each job's state in turn rather than made anew per job. V8's optimised
+ * code for the shuffle (Random.permutation and what it inlines) holds the generator it was compiled
+ * against as a weak constant: when a job's own generator died in the scavenge after its job (pool-worker.ts),
+ * that code was thrown away and the next job ran the shuffle unoptimised until V8 had compiled it again on
+ * a helper thread (measured: two compilations of 1.5 to 6 ms per job and function, for permutation,
+ * integer and nextUint32). The same object every job keeps that code alive. Its state is the job's
+ * from setState on, so nothing of one job reaches the next.
+ */
+const threadRandom = new Random(0);
+
 /** Runs one training, reporting to `port`. */
 export function run(job: WorkerJob, port: MessagePort | null = parentPort): void {
   out = port;
   const { control } = job;
   const parameters = job.parameters;
-  const random = new Random(0).setState(job.random);
+  const random = threadRandom.setState(job.random);
   const optimizer = optimizerFromConfig(job.optimizer.config);
   if (job.optimizer.state !== undefined) optimizer.importState(job.optimizer.state);
   let completed = 0;

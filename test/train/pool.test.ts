@@ -47,6 +47,23 @@ afterEach(() => {
 });
 
 describe('the pool under fitAsync', () => {
+  it("carries no generator state from one job to the next on a thread (each thread reuses one generator)", async () => {
+    configurePool({ size: 1 });
+    // Networks of different sizes leave their generators in different states (an odd count of normal
+    // draws keeps a spare normal, an even count none), and each job's state must be the network's alone:
+    // a later `fit` on the main thread continues from the generator the worker handed back.
+    const dims = [[10, 12, 4], [10, 7, 3, 4], [10, 5, 4]];
+    const make = (i: number) => new Network(dims[i % 3]!, dims[i % 3]!.length === 4 ? [Relu, Relu, Softmax] : [Relu, Softmax], { seed: 40 + i });
+    const nets = Array.from({ length: 6 }, (_, i) => make(i));
+    const twins = Array.from({ length: 6 }, (_, i) => make(i));
+    await Promise.all(nets.map((net) => net.fitAsync(x, y, { ...settings, epochs: 2 })));
+    for (const net of [...nets, ...twins]) {
+      if (twins.includes(net)) net.fit(x, y, { ...settings, epochs: 2 });
+      net.fit(x, y, { ...settings, epochs: 1 });
+    }
+    nets.forEach((net, i) => expect(sameBits(net.parameters, twins[i]!.parameters)).toBe(true));
+  });
+
   it('runs many trainings on at most `size` reused threads, each bit-identical to fit', async () => {
     configurePool({ size: 2 });
     const seen: number[] = [];
