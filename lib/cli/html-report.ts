@@ -22,10 +22,25 @@ export interface ReportData {
   task: 'classification' | 'regression';
   taskReason: string;
   classes: readonly string[] | null;
-  data: { file: string; rows: number; target: string; features: readonly string[]; trainRows?: number; testRows?: number; standardized: boolean };
+  data: {
+    file: string;
+    rows: number;
+    target: string;
+    features: readonly string[];
+    trainRows?: number;
+    testRows?: number;
+    standardized: boolean;
+  };
   /** What was done to each column of the table (kind, categories, missing cells, or why it was left out). */
   columns?: readonly ColumnSummary[];
-  network: { dims: readonly number[]; activations: readonly string[]; loss: string; optimizer: string; parameters: number; file: string | null };
+  network: {
+    dims: readonly number[];
+    activations: readonly string[];
+    loss: string;
+    optimizer: string;
+    parameters: number;
+    file: string | null;
+  };
   /** The flags, resolved, as flag/value pairs, and a line saying whose they are. */
   settings: readonly (readonly [string, string])[];
   settingsNote: string;
@@ -131,7 +146,13 @@ export function renderReport(data: ReportData): string {
 <h1>${data.title}</h1>
 <p class="sub"><code>${data.command}</code></p>
 <p class="sub">${taskLine(data)}</p>
-<p class="sub">${data.created.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · blasnet ${data.versions.blasnet} · ${data.backend === 'native' && data.blas ? `OpenBLAS ${data.blas.version}` : `${data.backend} backend`}</p>
+<p class="sub">${data.created
+    .toISOString()
+    .replace('T', ' ')
+    .replace(
+      /\.\d+Z$/,
+      ' UTC',
+    )} · blasnet ${data.versions.blasnet} · ${data.backend === 'native' && data.blas ? `OpenBLAS ${data.blas.version}` : `${data.backend} backend`}</p>
 </header>
 ${headline(data)}
 ${lossSection(data)}
@@ -160,11 +181,13 @@ function headline(data: ReportData): SafeHtml {
       cards.push(card(`${part.name} accuracy`, part.accuracy.toFixed(4), `${part.rows} rows`));
       // What matters when classes are imbalanced: the mean recall over classes, and the mean F1.
       if (part === data.parts[0]) {
-        cards.push(card(`${part.name} balanced accuracy`, part.metrics.balancedAccuracy.toFixed(4), 'mean recall over classes'));
+        cards.push(
+          card(`${part.name} balanced accuracy`, part.metrics.balancedAccuracy.toFixed(4), 'mean recall over classes'),
+        );
         cards.push(card(`${part.name} macro F1`, part.metrics.macro.f1.toFixed(4), 'mean F1 over classes'));
       }
-    }
-    else cards.push(card(`${part.name} R²`, formatMetric(part.r2), `MSE ${formatMetric(part.mse)}, ${part.rows} rows`));
+    } else
+      cards.push(card(`${part.name} R²`, formatMetric(part.r2), `MSE ${formatMetric(part.mse)}, ${part.rows} rows`));
   }
   if (data.timing) {
     const rate = Math.round(data.timing.samplesPerSecond).toLocaleString('en-US');
@@ -183,7 +206,8 @@ function lossSection(data: ReportData): SafeHtml {
   const h = data.history;
   if (h === null || h.loss.length === 0) return html``;
   const series: Series[] = [{ name: 'training', className: 'train', values: h.loss }];
-  if (h.valLoss !== null && h.valLoss.length > 0) series.push({ name: 'held-out', className: 'held-out', values: h.valLoss });
+  if (h.valLoss !== null && h.valLoss.length > 0)
+    series.push({ name: 'held-out', className: 'held-out', values: h.valLoss });
   return html`<section id="loss">
 <h2>Loss per epoch</h2>
 ${lossChart(series, h.lossName)}
@@ -219,7 +243,8 @@ function metricsTable(part: ClassificationPart, classes: readonly string[]): Saf
   const m = part.metrics;
   const f = (v: number) => v.toFixed(4);
   const rows = m.labels.map(
-    (label, i) => html`<tr><td>${classes[label] ?? String(label)}</td><td>${f(m.precision[i]!)}</td><td>${f(m.recall[i]!)}</td><td>${f(m.f1[i]!)}</td><td>${m.support[i]}</td></tr>`,
+    (label, i) =>
+      html`<tr><td>${classes[label] ?? String(label)}</td><td>${f(m.precision[i]!)}</td><td>${f(m.recall[i]!)}</td><td>${f(m.f1[i]!)}</td><td>${m.support[i]}</td></tr>`,
   );
   return html`<div><h3>${part.name} (${part.rows} rows)</h3><div class="scroll"><table class="per-class" data-part="${part.name}">
 <thead><tr><th>class</th><th>precision</th><th>recall</th><th>f1-score</th><th>support</th></tr></thead>
@@ -242,7 +267,10 @@ function perClassSection(data: ReportData): SafeHtml {
 function regressionSection(data: ReportData): SafeHtml {
   const parts = data.parts.filter((p): p is RegressionPart => p.kind === 'regression');
   const main = parts[0];
-  const rows = parts.map((p) => html`<tr><td>${p.name}</td><td>${p.rows}</td><td>${formatMetric(p.mse)}</td><td>${formatMetric(p.mae)}</td><td>${formatMetric(p.r2)}</td></tr>`);
+  const rows = parts.map(
+    (p) =>
+      html`<tr><td>${p.name}</td><td>${p.rows}</td><td>${formatMetric(p.mse)}</td><td>${formatMetric(p.mae)}</td><td>${formatMetric(p.r2)}</td></tr>`,
+  );
   return html`<section id="regression">
 <h2>Regression metrics</h2>
 <div class="scroll"><table class="regression"><thead><tr><th>part</th><th>rows</th><th>MSE</th><th>MAE</th><th>R²</th></tr></thead><tbody>${rows}</tbody></table></div>
@@ -269,13 +297,24 @@ function dataSection(data: ReportData): SafeHtml {
   const d = data.data;
   const facts: [string, SafeHtml | string][] = [
     ['file', html`<code>${d.file}</code>`],
-    ['rows', d.trainRows !== undefined ? `${d.rows} (${d.trainRows} for training, ${d.testRows ?? 0} held out)` : String(d.rows)],
+    [
+      'rows',
+      d.trainRows !== undefined
+        ? `${d.rows} (${d.trainRows} for training, ${d.testRows ?? 0} held out)`
+        : String(d.rows),
+    ],
     ['target', d.target],
     ['task', `${data.task}: ${data.taskReason}`],
   ];
   if (data.classes) facts.push([`classes (${data.classes.length})`, data.classes.join(', ')]);
-  facts.push([`features (${d.features.length})`, d.features.length > 40 ? `${d.features.slice(0, 40).join(', ')}, ...` : d.features.join(', ')]);
-  facts.push(['standardised', d.standardized ? 'yes: each feature centred and scaled with the training part\'s mean and deviation' : 'no']);
+  facts.push([
+    `features (${d.features.length})`,
+    d.features.length > 40 ? `${d.features.slice(0, 40).join(', ')}, ...` : d.features.join(', '),
+  ]);
+  facts.push([
+    'standardised',
+    d.standardized ? "yes: each feature centred and scaled with the training part's mean and deviation" : 'no',
+  ]);
   return html`<section id="data"><h2>Data</h2>${factList(facts)}</section>`;
 }
 
@@ -283,7 +322,8 @@ function dataSection(data: ReportData): SafeHtml {
 function columnsSection(data: ReportData): SafeHtml {
   if (data.columns === undefined || data.columns.length === 0) return html``;
   const rows = data.columns.map(
-    (c) => html`<tr><td class="text"><code>${c.column}</code></td><td class="text">${c.source === 'target' ? 'target' : c.kind}</td><td>${String(c.width)}</td><td>${String(c.missing)}</td><td class="text wrap">${c.note}</td></tr>`,
+    (c) =>
+      html`<tr><td class="text"><code>${c.column}</code></td><td class="text">${c.source === 'target' ? 'target' : c.kind}</td><td>${String(c.width)}</td><td>${String(c.missing)}</td><td class="text wrap">${c.note}</td></tr>`,
   );
   return html`<section id="columns"><h2>Columns</h2><div class="scroll"><table><thead><tr><th>column</th><th class="text">kind</th><th>inputs</th><th>missing</th><th class="text">what was done</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
@@ -295,7 +335,8 @@ function settingsSection(data: ReportData): SafeHtml {
 
 function blasSection(data: ReportData): SafeHtml {
   const b = data.blas;
-  if (b === null) return html`<section id="blas"><h2>BLAS</h2><p>The ${data.backend} backend: no BLAS library is used.</p></section>`;
+  if (b === null)
+    return html`<section id="blas"><h2>BLAS</h2><p>The ${data.backend} backend: no BLAS library is used.</p></section>`;
   return html`<section id="blas"><h2>BLAS</h2>${factList([
     ['backend', data.backend],
     ['OpenBLAS', b.version],
