@@ -5,12 +5,9 @@
  * preparation, fit and fitAsync; lib/model/: saving, sniffing and restoring model files; lib/metrics.ts:
  * evaluate's labels).
  */
-import { randomInt } from 'node:crypto';
-
 import type { Activation } from './activations';
-import { resolveBackend } from './backend';
-import type { Backend, BackendName } from './backend/backend';
-import { NetworkLayout } from './backend/layout';
+import type { Backend } from './backend/backend';
+import type { NetworkLayout } from './backend/layout';
 import type { Layer } from './layer';
 import type { Loss } from './losses';
 import { Matrix, type Dtype, type FloatArrayOf, type MatrixLike, type TargetsLike } from './matrix';
@@ -23,39 +20,27 @@ import { readModelFile } from './model/read-file';
 import { restoreNetwork } from './model/restore';
 import { describeNetwork } from './model/save';
 import { decodeModelBytes, decodeModelJSONValue } from './model/sniff';
-import {
-  allocateParameters,
-  buildLayers,
-  checkActivations,
-  checkDims,
-  checkDtype,
-  checkInitializer,
-  checkNetworkMemory,
-} from './network/construction';
+import { buildNetwork } from './network/build';
 import { fitNetwork, fitNetworkAsync } from './network/fit';
 import { batchGradients } from './network/gradients';
 import { checkInputs } from './network/inputs';
 import {
-  NETWORK_OPTION_NAMES,
-  RESTORE,
   type Evaluation,
   type GradientResult,
   type LoadOptions,
   type ModelBytes,
   type NetworkOptions,
-  type Restored,
   type SaveOptions,
 } from './network/options';
 import { forwardRows, PassBuffers } from './network/predict';
 import { describeONNX, networkToONNX } from './onnx';
 import type { Optimizer } from './optimizers';
 import { createPredictor, type Predictor, type PredictorOptions } from './predictor';
-import { Random } from './random';
+import type { Random } from './random';
 import type { History } from './train/history';
 import type { FitAsyncOptions, FitOptions } from './train/options';
 import type { WeightOptions } from './train/sample-weights';
 import type { Workspace } from './train/workspace';
-import { integerIn, optionsObject } from './validate';
 
 export type {
   Evaluation,
@@ -127,34 +112,17 @@ export class Network<D extends Dtype = 'float64'> {
    *   native backend is asked for and cannot load
    */
   constructor(dims: readonly number[], activations: readonly Activation[], options: NetworkOptions<D> = {}) {
-    const given = optionsObject('options', options, NETWORK_OPTION_NAMES);
-    this.dims = Object.freeze(checkDims(dims));
-    const acts = checkActivations(activations, this.dims.length - 1);
-    this.seed = given.seed === undefined ? randomInt(2 ** 48 - 1) : integerIn('options.seed', given.seed, 0);
-    this.backend = resolveBackend((given.backend ?? 'native') as BackendName | Backend);
-    this.dtype = checkDtype(given.dtype ?? 'float64') as D;
-    const initializer = checkInitializer(given.initializer ?? 'lecunNormal');
-    this.random = new Random(this.seed);
-    const restored = (options as { [RESTORE]?: Restored })[RESTORE];
-    this.layout = new NetworkLayout(
-      this.dims,
-      acts.map((a) => a.code),
-    );
-    checkNetworkMemory(this.layout, this.dims, this.dtype);
-    this.encodedLayout = this.layout.encode();
-    this.parameters = allocateParameters(this.layout.parameterCount, this.dims, this.dtype) as FloatArrayOf<D>;
-    this.layers = buildLayers(
-      this.layout,
-      this.dims,
-      acts,
-      this.parameters,
-      restored ? undefined : initializer,
-      this.random,
-    );
-    if (restored) {
-      this.parameters.set(restored.parameters);
-      if (restored.random !== undefined) this.random.setState(restored.random);
-    }
+    ({
+      dims: this.dims,
+      layers: this.layers,
+      seed: this.seed,
+      backend: this.backend,
+      dtype: this.dtype,
+      parameters: this.parameters,
+      layout: this.layout,
+      encodedLayout: this.encodedLayout,
+      random: this.random,
+    } = buildNetwork(dims, activations, options));
   }
 
   /** Number of inputs. */
