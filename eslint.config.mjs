@@ -8,7 +8,16 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   {
     // What .gitignore ignores (build outputs, the tests' scratch folders): ESLint does not read it.
-    ignores: ['dist/', 'build/', 'prebuilds/', 'coverage/', '**/node_modules/', 'bench/.build/', 'npm/', 'test-output/'],
+    ignores: [
+      'dist/',
+      'build/',
+      'prebuilds/',
+      'coverage/',
+      '**/node_modules/',
+      'bench/.build/',
+      'npm/',
+      'test-output/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

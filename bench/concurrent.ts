@@ -23,7 +23,14 @@ import { parseArgs } from 'node:util';
 
 import type { FitOptions, Matrix as MatrixType, Network as NetworkType } from '../lib';
 
-const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, json: { type: 'string' }, nice: { type: 'string' }, dist: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    nice: { type: 'string' },
+    dist: { type: 'boolean', default: false },
+  },
+});
 // --dist: blasnet as the package runs it (dist/, `npm run build:ts` first), whose pool threads start in
 // tens of milliseconds; from the sources, each thread first loads tsx and compiles lib/ (about a second).
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- which build to load is the --dist flag's choice
@@ -34,14 +41,21 @@ const smoke = values.smoke ?? false;
 const JOBS = smoke ? 6 : 32;
 const ROWS = smoke ? 200 : 2_000;
 const DIMS = [64, 32, 10];
-const SETTINGS: FitOptions = { loss: CrossEntropy, epochs: smoke ? 2 : 5, batchSize: 32, learningRate: 0.05, log: null };
+const SETTINGS: FitOptions = {
+  loss: CrossEntropy,
+  epochs: smoke ? 2 : 5,
+  batchSize: 32,
+  learningRate: 0.05,
+  log: null,
+};
 
 function data(): { x: MatrixType; y: MatrixType } {
   const random = new Random(11);
   const x = new Matrix(ROWS, DIMS[0]!);
   for (let i = 0; i < x.data.length; i++) x.data[i] = random.normal();
   const y = new Matrix(ROWS, DIMS[2]!);
-  for (let i = 0; i < ROWS; i++) y.data[i * DIMS[2]! + (Math.abs(Math.floor(x.data[i * DIMS[0]!]! * 3)) % DIMS[2]!)] = 1;
+  for (let i = 0; i < ROWS; i++)
+    y.data[i * DIMS[2]! + (Math.abs(Math.floor(x.data[i * DIMS[0]!]! * 3)) % DIMS[2]!)] = 1;
   return { x, y };
 }
 
@@ -127,7 +141,9 @@ async function main(): Promise<void> {
   let warmNets: NetworkType[] = [];
   const warm = await measure('fitAsync, warm pool', async () => void (warmNets = await burst()));
 
-  const mismatches = [...coldNets, ...warmNets].filter((net, i) => !sameBits(net.parameters, twins[i % JOBS]!.parameters)).length;
+  const mismatches = [...coldNets, ...warmNets].filter(
+    (net, i) => !sameBits(net.parameters, twins[i % JOBS]!.parameters),
+  ).length;
   const pool = poolInfo();
   const result = {
     workload: { jobs: JOBS, rows: ROWS, dims: DIMS, epochs: SETTINGS.epochs, batchSize: SETTINGS.batchSize },
@@ -143,10 +159,13 @@ async function main(): Promise<void> {
   const f = (v: number, d = 2) => v.toFixed(d);
   const lines = [
     `workload D: ${JOBS} x ${DIMS.join('-')} on ${ROWS} rows, ${SETTINGS.epochs} epochs; ${result.cores} cores; OpenBLAS threads ${startThreads} (sequential), ${getNumThreads()} (pool of ${pool.size}); load average ${result.loadAverage.join(' ')}`,
-    '| phase | seconds | vs sequential | CPU s | loop p99 ms | loop max ms | threads (baseline ' + baselineThreads + ') | peak RSS MB |',
+    '| phase | seconds | vs sequential | CPU s | loop p99 ms | loop max ms | threads (baseline ' +
+      baselineThreads +
+      ') | peak RSS MB |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...result.phases.map(
-      (p) => `| ${p.name} | ${f(p.seconds, 3)} | ${f(sequential.seconds / p.seconds)}x | ${f(p.cpuSeconds, 3)} | ${p.name.startsWith('sequential') ? '(blocked)' : f(p.p99Ms)} | ${f(p.maxMs, 1)} | ${p.maxThreads} | ${f(p.peakRssMb, 0)} |`,
+      (p) =>
+        `| ${p.name} | ${f(p.seconds, 3)} | ${f(sequential.seconds / p.seconds)}x | ${f(p.cpuSeconds, 3)} | ${p.name.startsWith('sequential') ? '(blocked)' : f(p.p99Ms)} | ${f(p.maxMs, 1)} | ${p.maxThreads} | ${f(p.peakRssMb, 0)} |`,
     ),
     `every concurrent network bit-identical to its fit twin: ${result.bitIdentical ? 'yes' : `NO (${mismatches} differ)`}`,
   ];

@@ -79,9 +79,13 @@ export function lossChunkRows(spec: TrainSpec): number {
 
 /** As lossChunkRows, and whether those passes share the training step's workspace. */
 export function lossChunkWorkspace(spec: TrainSpec): { rows: number; shared: boolean } {
-  const layout = new NetworkLayout(spec.dims, spec.dims.slice(1).map(() => ActivationCode.relu));
+  const layout = new NetworkLayout(
+    spec.dims,
+    spec.dims.slice(1).map(() => ActivationCode.relu),
+  );
   const batchRows = Math.min(spec.batchSize, spec.rows);
-  if (trainingWorkspaceServesEvaluation(layout, 'float64', batchRows, spec.rows)) return { rows: batchRows, shared: true };
+  if (trainingWorkspaceServesEvaluation(layout, 'float64', batchRows, spec.rows))
+    return { rows: batchRows, shared: true };
   return { rows: evaluationCapacity(layout, 'float64', spec.rows), shared: false };
 }
 
@@ -174,7 +178,8 @@ export function stepShapes(dims: readonly number[], rows: number): GemmShape[] {
 /** The forward products over `rows` rows: what predict and the loss report make. */
 export function forwardShapes(dims: readonly number[], rows: number): GemmShape[] {
   const shapes: GemmShape[] = [];
-  for (let i = 0; i + 1 < dims.length; i++) shapes.push({ transA: false, transB: false, m: rows, n: dims[i + 1]!, k: dims[i]! });
+  for (let i = 0; i + 1 < dims.length; i++)
+    shapes.push({ transA: false, transB: false, m: rows, n: dims[i + 1]!, k: dims[i]! });
   return shapes;
 }
 
@@ -186,7 +191,8 @@ export function flops(shapes: readonly GemmShape[]): number {
 /** How many times fit measures the loss of the whole training set. */
 export function lossReports(spec: Pick<TrainSpec, 'epochs' | 'logEvery'>): number {
   let reports = 0;
-  for (let epoch = 1; epoch <= spec.epochs; epoch++) if (epoch % spec.logEvery === 0 || epoch === spec.epochs) reports++;
+  for (let epoch = 1; epoch <= spec.epochs; epoch++)
+    if (epoch % spec.logEvery === 0 || epoch === spec.epochs) reports++;
   return reports;
 }
 
@@ -198,15 +204,29 @@ export function fitProducts(spec: TrainSpec): { label: string; shapes: GemmShape
   const sets: { label: string; shapes: GemmShape[]; count: number }[] = [];
   const fullBatches = Math.floor(spec.rows / spec.batchSize);
   const lastBatch = spec.rows % spec.batchSize;
-  sets.push({ label: `step of ${spec.batchSize} rows`, shapes: stepShapes(spec.dims, spec.batchSize), count: fullBatches * spec.epochs });
-  if (lastBatch > 0) sets.push({ label: `step of ${lastBatch} rows`, shapes: stepShapes(spec.dims, lastBatch), count: spec.epochs });
+  sets.push({
+    label: `step of ${spec.batchSize} rows`,
+    shapes: stepShapes(spec.dims, spec.batchSize),
+    count: fullBatches * spec.epochs,
+  });
+  if (lastBatch > 0)
+    sets.push({ label: `step of ${lastBatch} rows`, shapes: stepShapes(spec.dims, lastBatch), count: spec.epochs });
   const reports = lossReports(spec);
   const chunk = lossChunkRows(spec);
   const fullChunks = Math.floor(spec.rows / chunk);
   const lastChunk = spec.rows % chunk;
   if (fullChunks > 0) {
-    sets.push({ label: `loss forward of ${chunk} rows`, shapes: forwardShapes(spec.dims, chunk), count: fullChunks * reports });
+    sets.push({
+      label: `loss forward of ${chunk} rows`,
+      shapes: forwardShapes(spec.dims, chunk),
+      count: fullChunks * reports,
+    });
   }
-  if (lastChunk > 0) sets.push({ label: `loss forward of ${lastChunk} rows`, shapes: forwardShapes(spec.dims, lastChunk), count: reports });
+  if (lastChunk > 0)
+    sets.push({
+      label: `loss forward of ${lastChunk} rows`,
+      shapes: forwardShapes(spec.dims, lastChunk),
+      count: reports,
+    });
   return sets;
 }

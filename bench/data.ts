@@ -23,7 +23,13 @@ function digits(dir: string): DataFiles {
   const { features, labels } = splitColumn(data);
   const x = features.data.map((value) => value / 16);
   const y = oneHot(labels, 10).data;
-  const files = { x: path.join(dir, 'digits-x.f64'), y: path.join(dir, 'digits-y.f64'), rows: features.rows, inputs: 64, outputs: 10 };
+  const files = {
+    x: path.join(dir, 'digits-x.f64'),
+    y: path.join(dir, 'digits-y.f64'),
+    rows: features.rows,
+    inputs: 64,
+    outputs: 10,
+  };
   writeF64(files.x, x);
   writeF64(files.y, y);
   return files;

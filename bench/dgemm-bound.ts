@@ -26,7 +26,11 @@ export function compileNativeProgram(name: string, files: string[], flags: strin
   let includeDirs: string;
   let libraries: string;
   try {
-    const find = (flag: string) => execFileSync(process.execPath, [path.join(ROOT, 'tools', 'find-openblas.js'), flag], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    const find = (flag: string) =>
+      execFileSync(process.execPath, [path.join(ROOT, 'tools', 'find-openblas.js'), flag], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).trim();
     includeDirs = find('--include-dirs');
     libraries = find('--libraries');
   } catch {
@@ -38,7 +42,10 @@ export function compileNativeProgram(name: string, files: string[], flags: strin
   const args = [
     ...flags,
     '-std=c++17',
-    ...includeDirs.split(/\s+/).filter(Boolean).map((dir) => `-I${dir}`),
+    ...includeDirs
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((dir) => `-I${dir}`),
     ...sources,
     '-o',
     program,
@@ -57,7 +64,9 @@ export function compileNativeProgram(name: string, files: string[], flags: strin
       execFileSync(compiler, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim().split('\n').slice(-3).join(' ') ?? '';
-      return { skipped: `could not compile ${files.filter((file) => file.endsWith('.cc')).join(', ')} (${compiler}): ${stderr || String(error)}` };
+      return {
+        skipped: `could not compile ${files.filter((file) => file.endsWith('.cc')).join(', ')} (${compiler}): ${stderr || String(error)}`,
+      };
     }
     fs.writeFileSync(stamp, command);
   }
@@ -96,7 +105,8 @@ export function measureBound(program: string, spec: TrainSpec, repeats: number, 
   const sets: BoundRun['sets'] = [];
   for (const set of fitProducts(spec)) {
     const args = [String(repeats)];
-    for (const s of set.shapes) args.push(s.transA ? '1' : '0', s.transB ? '1' : '0', String(s.m), String(s.n), String(s.k));
+    for (const s of set.shapes)
+      args.push(s.transA ? '1' : '0', s.transB ? '1' : '0', String(s.m), String(s.n), String(s.k));
     const output = JSON.parse(execFileSync(program, args, { env, encoding: 'utf8' })) as ProgramOutput;
     const each = median(output.seconds);
     seconds += each * set.count;

@@ -79,7 +79,15 @@ async function measure(name: string, train: () => Promise<unknown> | unknown): P
  * yields between minibatches would achieve. No shuffling, as in SETTINGS.
  */
 async function fitBatchByBatch(net: Network, x: Matrix, y: Matrix): Promise<void> {
-  const trainer = new Trainer(net, x, y, MSE, SETTINGS.batchSize!, new Workspace(net.layout, 1024), new SGD({ learningRate: SETTINGS.learningRate! }));
+  const trainer = new Trainer(
+    net,
+    x,
+    y,
+    MSE,
+    SETTINGS.batchSize!,
+    new Workspace(net.layout, 1024),
+    new SGD({ learningRate: SETTINGS.learningRate! }),
+  );
   for (let epoch = 0; epoch < SETTINGS.epochs!; epoch++) {
     for (let batch = 0; batch < trainer.batchesPerEpoch; batch++) {
       trainer.trainBatch(batch, SETTINGS.learningRate!);
@@ -107,7 +115,11 @@ async function main(): Promise<void> {
     await measure('fitAsync (copied)', () => nets.copied.fitAsync(x, y, SETTINGS)),
     await measure('fitAsync (shared)', () => nets.shared.fitAsync(sharedX, sharedY, SETTINGS)),
     await measure('fitAsync (shared, callbacks)', () =>
-      reporting.fitAsync(sharedX, sharedY, { ...SETTINGS, onBatchEnd: () => void reports++, onEpochEnd: () => void reports++ }),
+      reporting.fitAsync(sharedX, sharedY, {
+        ...SETTINGS,
+        onBatchEnd: () => void reports++,
+        onEpochEnd: () => void reports++,
+      }),
     ),
   ];
   console.log('\n| run | training s | loop delay p50 ms | p99 ms | max ms | samples | max 10 ms-timer gap ms |');
@@ -118,13 +130,19 @@ async function main(): Promise<void> {
     );
   }
   const same = (a: Network, b: Network) => Buffer.from(a.parameters.buffer).equals(Buffer.from(b.parameters.buffer));
-  console.log(`\nfitAsync weights equal fit's bit for bit: copied ${same(nets.fit, nets.copied)}, shared ${same(nets.fit, nets.shared)}`);
+  console.log(
+    `\nfitAsync weights equal fit's bit for bit: copied ${same(nets.fit, nets.copied)}, shared ${same(nets.fit, nets.shared)}`,
+  );
 
-  console.log(`callbacks run: ${reports} (each applies a weight snapshot of ${(nets.fit.parameters.byteLength / 2 ** 20).toFixed(1)} MiB)`);
+  console.log(
+    `callbacks run: ${reports} (each applies a weight snapshot of ${(nets.fit.parameters.byteLength / 2 ** 20).toFixed(1)} MiB)`,
+  );
 
   // The copy-once hand-over alone (with a worker start and one tiny epoch): the main thread's longest stall.
   const small = network();
-  const handover = await measure('hand-over', () => small.fitAsync(x, y, { ...SETTINGS, epochs: 1, batchSize: ROWS, learningRate: 1e-9 }));
+  const handover = await measure('hand-over', () =>
+    small.fitAsync(x, y, { ...SETTINGS, epochs: 1, batchSize: ROWS, learningRate: 1e-9 }),
+  );
   console.log(
     `copy-once hand-over of ${((x.data.byteLength + y.data.byteLength) / 2 ** 20).toFixed(1)} MiB, worker start, one step: ` +
       `loop delay p99 ${handover.p99.toFixed(2)} ms, max ${handover.max.toFixed(2)} ms`,

@@ -44,7 +44,12 @@ function nodePeer(packages: string[]): () => string | undefined {
 }
 
 function python(name: string): Implementation['start'] {
-  return (threads) => ({ kind: 'python', python: pythonExecutable(), file: path.join(__dirname, 'python', 'worker.py'), args: [name, String(threads)] });
+  return (threads) => ({
+    kind: 'python',
+    python: pythonExecutable(),
+    file: path.join(__dirname, 'python', 'worker.py'),
+    args: [name, String(threads)],
+  });
 }
 
 const available = () => undefined;
@@ -66,7 +71,11 @@ export const IMPLEMENTATIONS: Implementation[] = [
     reducedB: false,
     notes: ["dtype: 'float32': cblas_sgemm and float loops, Float32Array parameters (data converted once per fit)"],
     unavailable: available,
-    start: (threads) => ({ kind: 'node', file: path.join(WORKERS, 'blasnet.ts'), args: ['native', String(threads), 'float32'] }),
+    start: (threads) => ({
+      kind: 'node',
+      file: path.join(WORKERS, 'blasnet.ts'),
+      args: ['native', String(threads), 'float32'],
+    }),
   },
   {
     id: 'native-predictor',
@@ -76,14 +85,20 @@ export const IMPLEMENTATIONS: Implementation[] = [
     notes: ['C only: net.predictor({ rows }) prepared once, then run(matrix) per call (its result array reused)'],
     tasks: ['predict'],
     unavailable: available,
-    start: (threads) => ({ kind: 'node', file: path.join(WORKERS, 'blasnet.ts'), args: ['native', String(threads), 'float64', 'predictor'] }),
+    start: (threads) => ({
+      kind: 'node',
+      file: path.join(WORKERS, 'blasnet.ts'),
+      args: ['native', String(threads), 'float64', 'predictor'],
+    }),
   },
   {
     id: 'native-avx2',
     label: 'blasnet native, AVX2 clone',
     threaded: true,
     reducedB: false,
-    notes: ['BLASNET_SMALL_GEMM=avx2: the small-matrix kernel\'s AVX2 clone even on an AVX-512 CPU (on an AVX2-only one, what native runs anyway)'],
+    notes: [
+      "BLASNET_SMALL_GEMM=avx2: the small-matrix kernel's AVX2 clone even on an AVX-512 CPU (on an AVX2-only one, what native runs anyway)",
+    ],
     env: { BLASNET_SMALL_GEMM: 'avx2' },
     unavailable: available,
     start: (threads) => ({ kind: 'node', file: path.join(WORKERS, 'blasnet.ts'), args: ['native', String(threads)] }),
@@ -102,7 +117,7 @@ export const IMPLEMENTATIONS: Implementation[] = [
     label: 'numpy baseline',
     threaded: true,
     reducedB: false,
-    notes: ['bench/python/numpy_mlp.py: the numpy reference program\'s algorithm with blasnet\'s conventions, float64'],
+    notes: ["bench/python/numpy_mlp.py: the numpy reference program's algorithm with blasnet's conventions, float64"],
     unavailable: available,
     start: python('numpy'),
   },
@@ -120,7 +135,13 @@ export const IMPLEMENTATIONS: Implementation[] = [
     label: 'tfjs cpu',
     threaded: false,
     reducedB: true,
-    notes: ['model.fit (yieldEvery never) + model.evaluate', 'float32 only', 'one thread', 'trains on reduced B', '@tensorflow/tfjs-node cannot install offline (its install script downloads libtensorflow)'],
+    notes: [
+      'model.fit (yieldEvery never) + model.evaluate',
+      'float32 only',
+      'one thread',
+      'trains on reduced B',
+      '@tensorflow/tfjs-node cannot install offline (its install script downloads libtensorflow)',
+    ],
     unavailable: nodePeer(['@tensorflow/tfjs']),
     start: () => ({ kind: 'node', file: path.join(WORKERS, 'tfjs.js'), args: ['cpu'], execArgv: [] }),
   },

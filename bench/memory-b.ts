@@ -39,7 +39,9 @@ async function main(): Promise<void> {
         `${(r.peakRssMB! - r.budgetMB!).toFixed(1)} MB ${r.peakRssMB! <= r.budgetMB! ? 'under: met' : 'over: missed'}; load ${os.loadavg()[0]!.toFixed(2)}`,
     );
   }
-  console.log(`peak - budget over ${probes} probes: ${Math.min(...over).toFixed(1)} .. ${Math.max(...over).toFixed(1)} MB`);
+  console.log(
+    `peak - budget over ${probes} probes: ${Math.min(...over).toFixed(1)} .. ${Math.max(...over).toFixed(1)} MB`,
+  );
 }
 
 void main();

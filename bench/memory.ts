@@ -31,13 +31,24 @@ function fitOnce(spec: TrainSpec, data: DataFiles): { net: Network; x: Matrix; y
   const { x: xs, y: ys } = loadData(data);
   const x = new Matrix(spec.rows, data.inputs, xs.subarray(0, spec.rows * data.inputs));
   const y = new Matrix(spec.rows, data.outputs, ys.subarray(0, spec.rows * data.outputs));
-  const net = new Network(spec.dims, spec.activations.map((name) => ACTIVATIONS[name]), { seed: spec.seed });
+  const net = new Network(
+    spec.dims,
+    spec.activations.map((name) => ACTIVATIONS[name]),
+    { seed: spec.seed },
+  );
   return { net, x, y };
 }
 
 function fitOptions(spec: TrainSpec) {
   const ignore = (): void => {};
-  return { loss: MSE, epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, logEvery: spec.logEvery, log: ignore };
+  return {
+    loss: MSE,
+    epochs: spec.epochs,
+    batchSize: spec.batchSize,
+    learningRate: spec.learningRate,
+    logEvery: spec.logEvery,
+    log: ignore,
+  };
 }
 
 /** JS heap bytes allocated by one fit: the heap's growth plus what the GCs that ran during it freed. */
@@ -49,7 +60,10 @@ function allocatedBy(run: () => void): { bytes: number; gcs: number } {
   run();
   const after = process.memoryUsage().heapUsed;
   const gcs = profiler.stop()?.statistics ?? [];
-  const freed = gcs.reduce((sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize, 0);
+  const freed = gcs.reduce(
+    (sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize,
+    0,
+  );
   return { bytes: after - before + freed, gcs: gcs.length };
 }
 
@@ -111,6 +125,8 @@ process.once('message', (message: { spec: TrainSpec; data: DataFiles }) => {
     const result = workload === 'A' ? probeA(message.spec, message.data) : probeB(message.spec, message.data);
     process.send!({ ok: true, result: { ...result, core, threads } }, () => process.exit(0));
   } catch (error) {
-    process.send!({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1));
+    process.send!({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () =>
+      process.exit(1),
+    );
   }
 });

@@ -90,7 +90,19 @@ export interface Results {
   targets: Target[];
 }
 
-const ORDER = ['dgemm', 'native', 'native-predictor', 'native-avx2', 'native-f32', 'js', 'numpy', 'torch', 'tfjs-cpu', 'tfjs-wasm', 'brain.js'];
+const ORDER = [
+  'dgemm',
+  'native',
+  'native-predictor',
+  'native-avx2',
+  'native-f32',
+  'js',
+  'numpy',
+  'torch',
+  'tfjs-cpu',
+  'tfjs-wasm',
+  'brain.js',
+];
 const LABELS: Record<string, string> = {
   native: 'blasnet native',
   js: 'blasnet js backend',
@@ -192,10 +204,17 @@ function versionNote(results: Results, implementation: string): string | undefin
 }
 
 /** The one table: a row per workload and implementation, a pair of columns per thread count. */
-function renderParts(results: Results): { title: string; facts: string[]; table: string; notes: string[]; targets: string[] } {
+function renderParts(results: Results): {
+  title: string;
+  facts: string[];
+  table: string;
+  notes: string[];
+  targets: string[];
+} {
   const passes = results.passes;
   const header = ['workload', 'implementation'];
-  for (const pass of passes) header.push(`${pass.threads} thread${pass.threads > 1 ? 's' : ''}: median (min–max, runs)`, 'vs native');
+  for (const pass of passes)
+    header.push(`${pass.threads} thread${pass.threads > 1 ? 's' : ''}: median (min–max, runs)`, 'vs native');
   header.push('notes');
   const rows: string[][] = [];
   for (const task of tasksOf(results)) {
@@ -224,7 +243,8 @@ function renderParts(results: Results): { title: string; facts: string[]; table:
         }
         figure.notes.forEach((note) => notes.add(note));
         if (figure.failed) notes.add(`failed: ${figure.failed}`);
-        if (figure.measuredAtThreads !== undefined) notes.add(`single-threaded: the ${figure.measuredAtThreads}-thread run's figure`);
+        if (figure.measuredAtThreads !== undefined)
+          notes.add(`single-threaded: the ${figure.measuredAtThreads}-thread run's figure`);
       });
       if (skippedReason && figures.every((f) => !f)) notes.add(`skipped: ${skippedReason}`);
       const coreNote = versionNote(results, implementation);
@@ -242,19 +262,22 @@ function renderParts(results: Results): { title: string; facts: string[]; table:
   };
   const mb = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} MB`;
   memoryRow(
-    'memory: JS heap allocated during A\'s fit',
-    (m) => m.A && `${mb(m.A.heapAllocatedMB)} (${mb(m.A.heapAllocatedMinMB)}–${mb(m.A.heapAllocatedMaxMB)}, 5 fits; ${m.A.bytesPerStep.toFixed(0)} B/step)`,
+    "memory: JS heap allocated during A's fit",
+    (m) =>
+      m.A &&
+      `${mb(m.A.heapAllocatedMB)} (${mb(m.A.heapAllocatedMinMB)}–${mb(m.A.heapAllocatedMaxMB)}, 5 fits; ${m.A.bytesPerStep.toFixed(0)} B/step)`,
     'target < 1 MB; after a warm-up fit; B/step: all of it over the steps',
   );
   memoryRow(
-    'memory: over 5 of A\'s fits, heap kept / RSS growth',
+    "memory: over 5 of A's fits, heap kept / RSS growth",
     (m) => m.A && `${mb(m.A.heapRetainedMB)} / ${mb(m.A.rssGrowthMB)}`,
     'after forced GCs',
   );
   const lastB = [...passes].reverse().find((p) => p.memory.B)?.memory.B;
-  const known = lastB?.evaluationWorkspaceMB !== undefined && lastB.trainingWorkspaceMB !== undefined
-    ? `; beyond the data: parameters ${mb(lastB.parametersMB)}, gradients ${mb(lastB.parametersMB)}, training workspace ${mb(lastB.trainingWorkspaceMB)}, loss/predict workspace ${mb(lastB.evaluationWorkspaceMB)}`
-    : '';
+  const known =
+    lastB?.evaluationWorkspaceMB !== undefined && lastB.trainingWorkspaceMB !== undefined
+      ? `; beyond the data: parameters ${mb(lastB.parametersMB)}, gradients ${mb(lastB.parametersMB)}, training workspace ${mb(lastB.trainingWorkspaceMB)}, loss/predict workspace ${mb(lastB.evaluationWorkspaceMB)}`
+      : '';
   memoryRow(
     'memory: B peak RSS (budget)',
     (m) => m.B && `${mb(m.B.peakRssMB)} (${mb(m.B.budgetMB)})`,
@@ -266,17 +289,23 @@ function renderParts(results: Results): { title: string; facts: string[]; table:
     `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, ${machine.platform}, node ${machine.node}; load average ${machine.loadAverage[0]} at the start, ${machine.loadAverageAtEnd[0]} at the end`,
     `OpenBLAS ${blas.version}, core ${blas.core} (${blas.coreSource}); numpy, PyTorch and the dgemm program run with OPENBLAS_CORETYPE=${results.subprocessEnvironment.OPENBLAS_CORETYPE}, OPENBLAS_NUM_THREADS and OMP_NUM_THREADS = threads`,
     `${workerVersions(results)}`,
-    'Cells: median (min–max, runs). "vs native": the row\'s time / blasnet native\'s (for B: native samples/s / the row\'s), the median of the ratios of runs made in the same round; above 1, blasnet native is faster.',
+    "Cells: median (min–max, runs). \"vs native\": the row's time / blasnet native's (for B: native samples/s / the row's), the median of the ratios of runs made in the same round; above 1, blasnet native is faster.",
   ];
   const notes: string[] = [];
   if (results.passes.some((p) => p.figures.some((f) => f.implementation === 'dgemm'))) {
-    notes.push('dgemm-only bound: bench/native/dgemm_shapes.cc, raw cblas_dgemm at exactly the products of the fit (every step\'s forward, weight gradients and deltas, and the loss reports\' forward passes); the time fit would take if everything else were free');
+    notes.push(
+      "dgemm-only bound: bench/native/dgemm_shapes.cc, raw cblas_dgemm at exactly the products of the fit (every step's forward, weight gradients and deltas, and the loss reports' forward passes); the time fit would take if everything else were free",
+    );
   }
   for (const implementation of results.implementations) {
     if (implementation.notes.length) notes.push(`${implementation.label}: ${implementation.notes.join('; ')}`);
   }
-  const goals =
-    results.smoke ? [] : results.targets.map((t) => `threads ${t.threads}: ${t.target}: ${t.measured} -> ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`);
+  const goals = results.smoke
+    ? []
+    : results.targets.map(
+        (t) =>
+          `threads ${t.threads}: ${t.target}: ${t.measured} -> ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`,
+      );
   return {
     title: `blasnet benchmark${results.smoke ? ' (SMOKE: tiny sizes, figures mean nothing)' : ''}, ${results.date.slice(0, 16).replace('T', ' ')} UTC`,
     facts,
@@ -289,7 +318,15 @@ function renderParts(results: Results): { title: string; facts: string[]; table:
 /** The table with its header and footnotes, for the terminal. */
 export function renderTable(results: Results): string {
   const parts = renderParts(results);
-  const lines = [parts.title, ...parts.facts, '', parts.table, '', 'Implementations:', ...parts.notes.map((n) => `  ${n}`)];
+  const lines = [
+    parts.title,
+    ...parts.facts,
+    '',
+    parts.table,
+    '',
+    'Implementations:',
+    ...parts.notes.map((n) => `  ${n}`),
+  ];
   if (parts.targets.length) lines.push('', 'Targets (issue 4):', ...parts.targets.map((t) => `  ${t}`));
   return lines.join('\n');
 }
@@ -297,7 +334,17 @@ export function renderTable(results: Results): string {
 /** The same for bench/README.md: lists instead of indented lines. */
 export function renderMarkdown(results: Results): string {
   const parts = renderParts(results);
-  const lines = [`**${parts.title}**`, '', ...parts.facts.map((f) => `- ${f}`), '', parts.table, '', 'Implementations:', '', ...parts.notes.map((n) => `- ${n}`)];
+  const lines = [
+    `**${parts.title}**`,
+    '',
+    ...parts.facts.map((f) => `- ${f}`),
+    '',
+    parts.table,
+    '',
+    'Implementations:',
+    '',
+    ...parts.notes.map((n) => `- ${n}`),
+  ];
   if (parts.targets.length) lines.push('', 'Targets (issue 4):', '', ...parts.targets.map((t) => `- ${t}`));
   return lines.join('\n');
 }
@@ -321,7 +368,8 @@ export function targets(results: Results): Target[] {
   if (results.smoke) return [];
   const out: Target[] = [];
   for (const pass of results.passes) {
-    const t = (target: string, measured: string, met: boolean | null) => out.push({ threads: pass.threads, target, measured, met });
+    const t = (target: string, measured: string, met: boolean | null) =>
+      out.push({ threads: pass.threads, target, measured, met });
     const native = (task: string) => figureOf(pass, task, 'native');
     const vs = (task: string, peer: string) => {
       const figure = figureOf(pass, task, peer);
@@ -340,24 +388,38 @@ export function targets(results: Results): Target[] {
     t('A: native faster than PyTorch', x(torchA), torchA === undefined ? null : torchA > 1);
     const boundFigure = figureOf(pass, 'B', 'dgemm');
     const fraction = boundFigure ? fractionOfBound(boundFigure, native('B')) : undefined;
-    t('B: native >= 0.85 of the dgemm-only bound', fraction === undefined ? 'n/a' : `${fraction.toFixed(2)} of it`, fraction === undefined ? null : fraction >= 0.85);
+    t(
+      'B: native >= 0.85 of the dgemm-only bound',
+      fraction === undefined ? 'n/a' : `${fraction.toFixed(2)} of it`,
+      fraction === undefined ? null : fraction >= 0.85,
+    );
     const numpyB = vs('B', 'numpy');
     t('B: native faster than numpy', x(numpyB), numpyB === undefined ? null : numpyB > 1);
     const torchB = vs('B', 'torch');
     t('B: native faster than PyTorch', x(torchB), torchB === undefined ? null : torchB > 1);
     const latency = summary(native('C A 1 row')?.values ?? [])?.median;
-    t('C: 1-row predict on 64-15-10 under 1 µs', latency === undefined ? 'n/a' : `${latency.toFixed(2)} µs`, latency === undefined ? null : latency < 1);
+    t(
+      'C: 1-row predict on 64-15-10 under 1 µs',
+      latency === undefined ? 'n/a' : `${latency.toFixed(2)} µs`,
+      latency === undefined ? null : latency < 1,
+    );
     const prepared = figureOf(pass, 'C A 1 row', 'native-predictor');
     const preparedLatency = summary(prepared?.values ?? [])?.median;
     const plain = native('C A 1 row');
     const preparedVs = prepared && plain ? slowdown(plain, prepared) : undefined;
     t(
       'C: 1-row predict on 64-15-10 with net.predictor() <= 0.5 µs (issue 20)',
-      preparedLatency === undefined ? 'n/a' : `${preparedLatency.toFixed(2)} µs${preparedVs === undefined ? '' : `, ${preparedVs.toFixed(2)}x faster than predict`}`,
+      preparedLatency === undefined
+        ? 'n/a'
+        : `${preparedLatency.toFixed(2)} µs${preparedVs === undefined ? '' : `, ${preparedVs.toFixed(2)}x faster than predict`}`,
       preparedLatency === undefined ? null : preparedLatency <= 0.5,
     );
     const { A, B } = pass.memory;
-    t('memory: JS heap allocated during A\'s fit < 1 MB', A ? `${A.heapAllocatedMB.toFixed(2)} MB` : 'n/a', A ? A.heapAllocatedMB < 1 : null);
+    t(
+      "memory: JS heap allocated during A's fit < 1 MB",
+      A ? `${A.heapAllocatedMB.toFixed(2)} MB` : 'n/a',
+      A ? A.heapAllocatedMB < 1 : null,
+    );
     t(
       'memory: B peak RSS < baseline + data + 3x parameters',
       B ? `${B.peakRssMB.toFixed(0)} MB vs ${B.budgetMB.toFixed(0)} MB` : 'n/a',

@@ -66,13 +66,16 @@ function parseOptions(): Options {
   const threads = values.threads
     ? values.threads.split(',').map((text) => {
         const n = Number(text);
-        if (!Number.isInteger(n) || n < 1) throw new Error(`--threads: expected positive integers, got ${values.threads}`);
+        if (!Number.isInteger(n) || n < 1)
+          throw new Error(`--threads: expected positive integers, got ${values.threads}`);
         return n;
       })
     : [...new Set([1, cores])];
   const runs = values.runs === undefined ? undefined : Number(values.runs);
-  if (runs !== undefined && !(Number.isInteger(runs) && runs >= 1)) throw new Error(`--runs: expected a positive integer, got ${values.runs}`);
-  const out = values.out ?? (values.smoke ? path.join(BUILD_DIR, 'smoke-results.json') : path.join(__dirname, 'results.json'));
+  if (runs !== undefined && !(Number.isInteger(runs) && runs >= 1))
+    throw new Error(`--runs: expected a positive integer, got ${values.runs}`);
+  const out =
+    values.out ?? (values.smoke ? path.join(BUILD_DIR, 'smoke-results.json') : path.join(__dirname, 'results.json'));
   return {
     threads,
     runs,
@@ -119,9 +122,14 @@ interface Context {
   userCoreType: string | undefined;
 }
 
-function trainSpec(task: Task & { kind: 'train' }, implementation: Implementation | undefined, suite: Suite): TrainSpec {
+function trainSpec(
+  task: Task & { kind: 'train' },
+  implementation: Implementation | undefined,
+  suite: Suite,
+): TrainSpec {
   const spec = task.workload.train;
-  if (task.workload.id === 'B' && implementation?.reducedB) return { ...spec, rows: suite.reducedB.rows, epochs: suite.reducedB.epochs };
+  if (task.workload.id === 'B' && implementation?.reducedB)
+    return { ...spec, rows: suite.reducedB.rows, epochs: suite.reducedB.epochs };
   return spec;
 }
 
@@ -151,7 +159,12 @@ function oneLine(message: string): string {
   return message.split('\n').slice(0, 3).join(' ');
 }
 
-async function startWorkers(ctx: Context, threads: number, implementations: Implementation[], pass: Pass): Promise<Map<string, WorkerClient>> {
+async function startWorkers(
+  ctx: Context,
+  threads: number,
+  implementations: Implementation[],
+  pass: Pass,
+): Promise<Map<string, WorkerClient>> {
   const workers = new Map<string, WorkerClient>();
   await Promise.all(
     implementations.map(async (implementation) => {
@@ -160,7 +173,11 @@ async function startWorkers(ctx: Context, threads: number, implementations: Impl
         pass.skipped[implementation.id] = reason;
         return;
       }
-      const client = new WorkerClient(implementation.id, implementation.start(threads), environment(ctx, threads, implementation));
+      const client = new WorkerClient(
+        implementation.id,
+        implementation.start(threads),
+        environment(ctx, threads, implementation),
+      );
       try {
         pass.workers[implementation.id] = await withTimeout(client.ready, 180, `${implementation.label} start`);
         workers.set(implementation.id, client);
@@ -186,7 +203,13 @@ async function warmUp(ctx: Context, workers: Map<string, WorkerClient>, pass: Pa
       }
       for (const task of ctx.tasks) {
         if (task.kind !== 'predict') continue;
-        await client.request('predict', { spec: task.workload.train, data: task.workload.data, rows: task.latency.rows, batches: 1, batchSeconds: 0.001 });
+        await client.request('predict', {
+          spec: task.workload.train,
+          data: task.workload.data,
+          rows: task.latency.rows,
+          batches: 1,
+          batchSeconds: 0.001,
+        });
       }
     } catch (error) {
       pass.skipped[id] = `failed while warming up: ${oneLine(String(error))}`;
@@ -198,7 +221,17 @@ async function warmUp(ctx: Context, workers: Map<string, WorkerClient>, pass: Pa
 }
 
 function newFigure(ctx: Context, task: Task, id: string, label: string, notes: string[]): Figure {
-  return { task: task.id, implementation: id, label, unit: task.unit, values: [], losses: [], runsPlanned: ctx.suite.runs, notes: [...notes], details: [] };
+  return {
+    task: task.id,
+    implementation: id,
+    label,
+    unit: task.unit,
+    values: [],
+    losses: [],
+    runsPlanned: ctx.suite.runs,
+    notes: [...notes],
+    details: [],
+  };
 }
 
 async function measure(ctx: Context, threads: number, workers: Map<string, WorkerClient>, pass: Pass): Promise<void> {
@@ -214,7 +247,9 @@ async function measure(ctx: Context, threads: number, workers: Map<string, Worke
       if (implementation.tasks !== undefined && !implementation.tasks.includes(task.kind)) continue;
       const figure = newFigure(ctx, task, implementation.id, implementation.label, []);
       if (task.kind === 'train' && task.workload.id === 'B' && implementation.reducedB) {
-        figure.notes.unshift(`reduced: ${suite.reducedB.epochs} epoch of ${suite.reducedB.rows.toLocaleString('en-US')} rows`);
+        figure.notes.unshift(
+          `reduced: ${suite.reducedB.epochs} epoch of ${suite.reducedB.rows.toLocaleString('en-US')} rows`,
+        );
       }
       figures.set(key(task, implementation.id), figure);
     }
@@ -222,13 +257,17 @@ async function measure(ctx: Context, threads: number, workers: Map<string, Worke
 
   for (let round = 0; round < suite.runs; round++) {
     for (const task of ctx.tasks) {
-      const participants = [...figures.values()].filter((f) => f.task === task.id && !f.failed && f.values.length < f.runsPlanned);
+      const participants = [...figures.values()].filter(
+        (f) => f.task === task.id && !f.failed && f.values.length < f.runsPlanned,
+      );
       for (const figure of rotate(participants, round)) {
         try {
           await runOnce(ctx, threads, task, figure, workers);
         } catch (error) {
           figure.failed = oneLine(error instanceof Error ? error.message : String(error));
-          pass.problems.push(`${figure.label} failed on ${task.id}: ${error instanceof Error ? error.message : String(error)}`);
+          pass.problems.push(
+            `${figure.label} failed on ${task.id}: ${error instanceof Error ? error.message : String(error)}`,
+          );
           progress(`  ${figure.label} failed on ${task.id}: ${figure.failed}`);
         }
       }
@@ -237,7 +276,13 @@ async function measure(ctx: Context, threads: number, workers: Map<string, Worke
   pass.figures.push(...figures.values());
 }
 
-async function runOnce(ctx: Context, threads: number, task: Task, figure: Figure, workers: Map<string, WorkerClient>): Promise<void> {
+async function runOnce(
+  ctx: Context,
+  threads: number,
+  task: Task,
+  figure: Figure,
+  workers: Map<string, WorkerClient>,
+): Promise<void> {
   const { suite } = ctx;
   const prefix = `[threads ${threads}] run ${figure.values.length + 1}/${figure.runsPlanned}  ${task.id.padEnd(12)} ${figure.label.padEnd(20)}`;
   let seconds: number;
@@ -251,23 +296,29 @@ async function runOnce(ctx: Context, threads: number, task: Task, figure: Figure
   } else if (task.kind === 'train') {
     const implementation = ctx.implementations.find((i) => i.id === figure.implementation);
     const spec = trainSpec(task, implementation, suite);
-    const result = await workers.get(figure.implementation)!.request<{ seconds: number; loss: number; samples: number }>('train', { spec, data: task.workload.data });
+    const result = await workers
+      .get(figure.implementation)!
+      .request<{ seconds: number; loss: number; samples: number }>('train', { spec, data: task.workload.data });
     seconds = result.seconds;
     figure.values.push(task.unit === 's' ? result.seconds : result.samples / result.seconds);
     figure.losses!.push(result.loss);
   } else {
-    const result = await workers.get(figure.implementation)!.request<{ microseconds: number; calls: number }>('predict', {
-      spec: task.workload.train,
-      data: task.workload.data,
-      rows: task.latency.rows,
-      batches: suite.latencyBatches,
-      batchSeconds: suite.latencyBatchSeconds,
-    });
+    const result = await workers
+      .get(figure.implementation)!
+      .request<{ microseconds: number; calls: number }>('predict', {
+        spec: task.workload.train,
+        data: task.workload.data,
+        rows: task.latency.rows,
+        batches: suite.latencyBatches,
+        batchSeconds: suite.latencyBatchSeconds,
+      });
     seconds = (result.microseconds * result.calls * suite.latencyBatches) / 1e6;
     figure.values.push(result.microseconds);
   }
   const value = figure.values[figure.values.length - 1]!;
-  progress(`${prefix} ${task.unit === 'samples/s' ? Math.round(value).toLocaleString('en-US') : value.toPrecision(4)} ${task.unit}`);
+  progress(
+    `${prefix} ${task.unit === 'samples/s' ? Math.round(value).toLocaleString('en-US') : value.toPrecision(4)} ${task.unit}`,
+  );
   // Very slow implementations get fewer runs (noted in the table).
   if (figure.values.length === 1 && seconds > suite.slowSeconds && figure.runsPlanned > suite.slowRuns) {
     figure.runsPlanned = suite.slowRuns;
@@ -309,7 +360,8 @@ async function runPass(ctx: Context, threads: number, first: Pass | undefined): 
     // Single-threaded implementations were measured in the first pass; show those figures here too.
     for (const figure of first.figures) {
       const implementation = ctx.implementations.find((i) => i.id === figure.implementation);
-      if (implementation && !implementation.threaded) pass.figures.push({ ...figure, measuredAtThreads: first.threads });
+      if (implementation && !implementation.threaded)
+        pass.figures.push({ ...figure, measuredAtThreads: first.threads });
     }
     for (const implementation of ctx.implementations) {
       if (implementation.threaded) continue;
@@ -352,7 +404,7 @@ function machineFacts() {
 function publish(results: Results, options: Options): void {
   process.stdout.write(`${renderTable(results)}\n`);
   if (options.updateReadme) {
-    if (results.smoke) throw new Error('--update-readme: a smoke run\'s figures mean nothing; run without --smoke');
+    if (results.smoke) throw new Error("--update-readme: a smoke run's figures mean nothing; run without --smoke");
     updateReadme(README, renderMarkdown(results));
     progress(`table written into ${path.relative(process.cwd(), README)}`);
   }
@@ -362,9 +414,20 @@ function publish(results: Results, options: Options): void {
 function runWorkloadD(threads: number, smoke: boolean): unknown {
   const json = path.join(BUILD_DIR, `workload-d-${threads}.json`);
   fs.mkdirSync(BUILD_DIR, { recursive: true });
-  const args = ['--require', require.resolve('tsx/cjs'), path.join(__dirname, 'concurrent.ts'), '--json', json, ...(smoke ? ['--smoke'] : [])];
+  const args = [
+    '--require',
+    require.resolve('tsx/cjs'),
+    path.join(__dirname, 'concurrent.ts'),
+    '--json',
+    json,
+    ...(smoke ? ['--smoke'] : []),
+  ];
   progress(`workload D, OpenBLAS threads ${threads}`);
-  const run = spawnSync(process.execPath, args, { env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) }, encoding: 'utf8', timeout: 600_000 });
+  const run = spawnSync(process.execPath, args, {
+    env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) },
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   process.stdout.write(`\n${run.stdout}`);
   if (run.status !== 0) {
     process.stderr.write(run.stderr);
@@ -388,7 +451,13 @@ async function main(): Promise<void> {
   const tasks: Task[] = [
     { id: 'A', kind: 'train', unit: 's', workload: workloads.A },
     { id: 'B', kind: 'train', unit: 'samples/s', workload: workloads.B },
-    ...suite.latency.map((latency) => ({ id: latency.id, kind: 'predict' as const, unit: 'µs' as const, workload: workloads[latency.network], latency })),
+    ...suite.latency.map((latency) => ({
+      id: latency.id,
+      kind: 'predict' as const,
+      unit: 'µs' as const,
+      workload: workloads[latency.network],
+      latency,
+    })),
   ];
   const wanted = (id: string) => !options.only || options.only.includes(id);
   const ctx: Context = {
@@ -411,18 +480,37 @@ async function main(): Promise<void> {
     date: started,
     smoke: suite.smoke,
     machine,
-    blas: { version: blas.version, core: blas.core, coreSource: blas.coreSource, config: blas.config, processors: blas.processors },
-    subprocessEnvironment: { OPENBLAS_CORETYPE: ctx.coreType, OPENBLAS_NUM_THREADS: '<threads>', OMP_NUM_THREADS: '<threads>' },
+    blas: {
+      version: blas.version,
+      core: blas.core,
+      coreSource: blas.coreSource,
+      config: blas.config,
+      processors: blas.processors,
+    },
+    subprocessEnvironment: {
+      OPENBLAS_CORETYPE: ctx.coreType,
+      OPENBLAS_NUM_THREADS: '<threads>',
+      OMP_NUM_THREADS: '<threads>',
+    },
     dgemmProgram: ctx.dgemm ?? { skipped: 'not selected' },
     workloads: { A: workloads.A, B: workloads.B, reducedB: suite.reducedB, latency: suite.latency },
-    implementations: ctx.implementations.map(({ id, label, threaded, reducedB, notes }) => ({ id, label, threaded, reducedB, notes })),
+    implementations: ctx.implementations.map(({ id, label, threaded, reducedB, notes }) => ({
+      id,
+      label,
+      threaded,
+      reducedB,
+      notes,
+    })),
     runs: suite.runs,
     passes,
     targets: [],
   };
   results.targets = targets(results);
   // Workload D (many small trainings at once, bench/concurrent.ts): a process of its own per thread count.
-  if (wanted('D')) (results as Results & { workloadD?: unknown[] }).workloadD = options.threads.map((threads) => runWorkloadD(threads, options.smoke));
+  if (wanted('D'))
+    (results as Results & { workloadD?: unknown[] }).workloadD = options.threads.map((threads) =>
+      runWorkloadD(threads, options.smoke),
+    );
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   fs.writeFileSync(options.out, `${JSON.stringify(results, null, 1)}\n`);
   publish(results, options);

@@ -79,7 +79,14 @@ function data(rows: number): { x: Matrix; y: Matrix } {
   return d;
 }
 
-function measure(slice: Point['slice'], width: number, depth: number, rows: number, dtype: Point['dtype'], threads: number): Point {
+function measure(
+  slice: Point['slice'],
+  width: number,
+  depth: number,
+  rows: number,
+  dtype: Point['dtype'],
+  threads: number,
+): Point {
   const dims = [INPUTS, ...new Array<number>(depth).fill(width), OUTPUTS];
   const flops = flopsPerSample(dims);
   const trainedRows = Math.max(BATCH * 8, Math.min(rows, Math.round(FLOP_BUDGET / flops)));
@@ -151,15 +158,34 @@ function main(): void {
           best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e3);
         }
         const usPerSample = best / rows;
-        return { slice: 'rows', width: 32, depth: 2, rows, dtype, threads, trainedRows: rows, usPerSample, gflops: flopsPerSample(dims) / (usPerSample * 1e3) } as Point;
+        return {
+          slice: 'rows',
+          width: 32,
+          depth: 2,
+          rows,
+          dtype,
+          threads,
+          trainedRows: rows,
+          usPerSample,
+          gflops: flopsPerSample(dims) / (usPerSample * 1e3),
+        } as Point;
       });
       flagCliffs(rowsSeries, 'rows');
       points.push(...widthSeries, ...rowsSeries);
-      process.stderr.write(`[scaling] ${dtype}, ${threads} thread${threads > 1 ? 's' : ''} done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+      process.stderr.write(
+        `[scaling] ${dtype}, ${threads} thread${threads > 1 ? 's' : ''} done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+      );
     }
   }
   const info = blasInfo();
-  const results = { date: new Date().toISOString(), smallGemm: info.smallGemm, core: info.core, smoke, loadavg: os.loadavg(), points };
+  const results = {
+    date: new Date().toISOString(),
+    smallGemm: info.smallGemm,
+    core: info.core,
+    smoke,
+    loadavg: os.loadavg(),
+    points,
+  };
   const out = path.join(__dirname, '.build', smoke ? 'scaling-smoke.json' : 'scaling.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
@@ -168,7 +194,9 @@ function main(): void {
 }
 
 function print(results: { points: Point[]; smallGemm: string; core: string }): void {
-  const lines: string[] = [`scaling map (small kernel: ${results.smallGemm}, OpenBLAS core ${results.core}); µs per sample (GFLOP/s of the products)`];
+  const lines: string[] = [
+    `scaling map (small kernel: ${results.smallGemm}, OpenBLAS core ${results.core}); µs per sample (GFLOP/s of the products)`,
+  ];
   for (const slice of ['width', 'depth', 'rows'] as const) {
     const rows = results.points.filter((p) => p.slice === slice);
     const keys = [...new Set(rows.map((p) => `${p.dtype} ${p.threads}t${slice === 'depth' ? ` w${p.width}` : ''}`))];
@@ -176,15 +204,23 @@ function print(results: { points: Point[]; smallGemm: string; core: string }): v
     lines.push('', `${slice.padEnd(16)}${axis.map((a) => String(a).padStart(16)).join('')}`);
     for (const key of keys) {
       const cells = axis.map((a) => {
-        const p = rows.find((q) => `${q.dtype} ${q.threads}t${slice === 'depth' ? ` w${q.width}` : ''}` === key && q[slice] === a);
+        const p = rows.find(
+          (q) => `${q.dtype} ${q.threads}t${slice === 'depth' ? ` w${q.width}` : ''}` === key && q[slice] === a,
+        );
         return p ? `${p.usPerSample.toPrecision(3)} (${p.gflops.toFixed(2)})${p.flagged ? '!' : ''}` : '';
       });
       lines.push(`${key.padEnd(16)}${cells.map((c) => c.padStart(16)).join('')}`);
     }
   }
   const flagged = results.points.filter((p) => p.flagged);
-  lines.push('', flagged.length === 0 ? 'no point is more than 1.3x off the trend of its neighbours' : 'off the trend (!):');
-  for (const p of flagged) lines.push(`  ${p.slice} slice, ${p.dtype}, ${p.threads} thread(s), width ${p.width}, depth ${p.depth}, rows ${p.rows}: ${p.flagged}`);
+  lines.push(
+    '',
+    flagged.length === 0 ? 'no point is more than 1.3x off the trend of its neighbours' : 'off the trend (!):',
+  );
+  for (const p of flagged)
+    lines.push(
+      `  ${p.slice} slice, ${p.dtype}, ${p.threads} thread(s), width ${p.width}, depth ${p.depth}, rows ${p.rows}: ${p.flagged}`,
+    );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -193,7 +229,12 @@ function svg(results: { points: Point[]; smallGemm: string; core: string; date: 
   const W = 320;
   const H = 240;
   const M = { left: 52, right: 10, top: 28, bottom: 40 };
-  const colors: Record<string, string> = { 'float64 1': '#1f77b4', 'float64 2': '#aec7e8', 'float32 1': '#d62728', 'float32 2': '#ff9896' };
+  const colors: Record<string, string> = {
+    'float64 1': '#1f77b4',
+    'float64 2': '#aec7e8',
+    'float32 1': '#d62728',
+    'float32 2': '#ff9896',
+  };
   const panels: string[] = [];
   const slices: { slice: Point['slice']; title: string; x: (p: Point) => number; filter: (p: Point) => boolean }[] = [
     { slice: 'width', title: 'width (depth 2, ≤10^4 rows)', x: (p) => p.width, filter: () => true },
@@ -208,31 +249,57 @@ function svg(results: { points: Point[]; smallGemm: string; core: string; date: 
     const [y0, y1] = [Math.floor(Math.log10(Math.min(...ys))), Math.ceil(Math.log10(Math.max(...ys)))];
     const px = (v: number) => M.left + ((Math.log10(v) - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
     const py = (v: number) => H - M.bottom - ((Math.log10(v) - y0) / (y1 - y0 || 1)) * (H - M.top - M.bottom);
-    const parts: string[] = [`<g transform="translate(${index * W},0)">`, `<text x="${W / 2}" y="16" text-anchor="middle" font-size="12">${title}</text>`];
-    parts.push(`<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#999"/>`);
+    const parts: string[] = [
+      `<g transform="translate(${index * W},0)">`,
+      `<text x="${W / 2}" y="16" text-anchor="middle" font-size="12">${title}</text>`,
+    ];
+    parts.push(
+      `<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#999"/>`,
+    );
     for (let e = y0; e <= y1; e++) {
-      parts.push(`<text x="${M.left - 4}" y="${py(10 ** e) + 4}" text-anchor="end" font-size="10">${10 ** e >= 1 ? 10 ** e : (10 ** e).toPrecision(1)}</text>`);
+      parts.push(
+        `<text x="${M.left - 4}" y="${py(10 ** e) + 4}" text-anchor="end" font-size="10">${10 ** e >= 1 ? 10 ** e : (10 ** e).toPrecision(1)}</text>`,
+      );
       parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${py(10 ** e)}" y2="${py(10 ** e)}" stroke="#eee"/>`);
     }
-    for (const v of [...new Set(xs)]) parts.push(`<text x="${px(v)}" y="${H - M.bottom + 14}" text-anchor="middle" font-size="9">${v >= 1e3 && slice === 'rows' ? `1e${Math.log10(v)}` : v}</text>`);
+    for (const v of [...new Set(xs)])
+      parts.push(
+        `<text x="${px(v)}" y="${H - M.bottom + 14}" text-anchor="middle" font-size="9">${v >= 1e3 && slice === 'rows' ? `1e${Math.log10(v)}` : v}</text>`,
+      );
     parts.push(`<text x="${W / 2}" y="${H - 6}" text-anchor="middle" font-size="10">${slice}</text>`);
-    if (index === 0) parts.push(`<text x="12" y="${H / 2}" transform="rotate(-90 12 ${H / 2})" text-anchor="middle" font-size="10">µs per sample</text>`);
+    if (index === 0)
+      parts.push(
+        `<text x="12" y="${H / 2}" transform="rotate(-90 12 ${H / 2})" text-anchor="middle" font-size="10">µs per sample</text>`,
+      );
     if (slice === 'width') {
       // The small kernel's columns (9-16): where the path switches.
-      parts.push(`<rect x="${px(9)}" y="${M.top}" width="${px(16) - px(9)}" height="${H - M.top - M.bottom}" fill="#2ca02c" opacity="0.12"/>`);
+      parts.push(
+        `<rect x="${px(9)}" y="${M.top}" width="${px(16) - px(9)}" height="${H - M.top - M.bottom}" fill="#2ca02c" opacity="0.12"/>`,
+      );
     }
     for (const key of Object.keys(colors)) {
       const [dtype, threads] = key.split(' ');
-      const series = points.filter((p) => p.dtype === dtype && String(p.threads) === threads).sort((a, b) => x(a) - x(b));
+      const series = points
+        .filter((p) => p.dtype === dtype && String(p.threads) === threads)
+        .sort((a, b) => x(a) - x(b));
       if (series.length === 0) continue;
-      parts.push(`<polyline fill="none" stroke="${colors[key]}" stroke-width="1.5" points="${series.map((p) => `${px(x(p)).toFixed(1)},${py(p.usPerSample).toFixed(1)}`).join(' ')}"/>`);
-      for (const p of series) if (p.flagged) parts.push(`<circle cx="${px(x(p)).toFixed(1)}" cy="${py(p.usPerSample).toFixed(1)}" r="3.5" fill="none" stroke="#000"/>`);
+      parts.push(
+        `<polyline fill="none" stroke="${colors[key]}" stroke-width="1.5" points="${series.map((p) => `${px(x(p)).toFixed(1)},${py(p.usPerSample).toFixed(1)}`).join(' ')}"/>`,
+      );
+      for (const p of series)
+        if (p.flagged)
+          parts.push(
+            `<circle cx="${px(x(p)).toFixed(1)}" cy="${py(p.usPerSample).toFixed(1)}" r="3.5" fill="none" stroke="#000"/>`,
+          );
     }
     parts.push('</g>');
     panels.push(parts.join('\n'));
   });
   const legend = Object.entries(colors)
-    .map(([key, color], i) => `<g transform="translate(${60 + i * 120},${H + 14})"><line x1="0" x2="18" y1="0" y2="0" stroke="${color}" stroke-width="2"/><text x="22" y="4" font-size="10">${key.replace(' ', ', ')} thread${key.endsWith('1') ? '' : 's'}</text></g>`)
+    .map(
+      ([key, color], i) =>
+        `<g transform="translate(${60 + i * 120},${H + 14})"><line x1="0" x2="18" y1="0" y2="0" stroke="${color}" stroke-width="2"/><text x="22" y="4" font-size="10">${key.replace(' ', ', ')} thread${key.endsWith('1') ? '' : 's'}</text></g>`,
+    )
     .join('\n');
   const note = `<text x="${3 * W - 8}" y="${H + 36}" text-anchor="end" font-size="9">${results.date.slice(0, 16)} UTC, small kernel ${results.smallGemm}, OpenBLAS ${results.core}; green: 9-16 columns (small kernel); circles: &gt;1.3x off trend</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${3 * W}" height="${H + 44}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="#fff"/>\n${panels.join('\n')}\n${legend}\n${note}\n</svg>\n`;

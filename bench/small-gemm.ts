@@ -77,12 +77,22 @@ function main(): void {
     return;
   }
   const core = blasInfo().core;
-  if (values.dtype !== 'float64' && values.dtype !== 'float32') throw new Error(`--dtype: float64 or float32, not ${values.dtype}`);
+  if (values.dtype !== 'float64' && values.dtype !== 'float32')
+    throw new Error(`--dtype: float64 or float32, not ${values.dtype}`);
   const gemmName = values.dtype === 'float32' ? 'cblas_sgemm' : 'cblas_dgemm';
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', OPENBLAS_CORETYPE: core, SMALL_GEMM_DTYPE: values.dtype };
+  const env = {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: '1',
+    OMP_NUM_THREADS: '1',
+    OPENBLAS_CORETYPE: core,
+    SMALL_GEMM_DTYPE: values.dtype,
+  };
   const kernel = blasInfo().smallGemm;
   const output = execFileSync(compiled.program, shapes(), { env, encoding: 'utf8', maxBuffer: 64 << 20 });
-  const lines = output.trim().split('\n').map((line) => JSON.parse(line) as Row & { skipped?: string });
+  const lines = output
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Row & { skipped?: string });
   if (lines[0]?.skipped) {
     process.stdout.write(`small-gemm: the small path is ${lines[0].skipped} on this machine; nothing to compare\n`);
     return;
@@ -104,13 +114,20 @@ function main(): void {
       const body = GRID.rows.map((m) => [
         `m = ${m}`,
         ...depths.map((k) => {
-          const row = rows.find((r) => r.transA === transA && r.transB === transB && r.m === m && r.n === n && r.k === k);
+          const row = rows.find(
+            (r) => r.transA === transA && r.transB === transB && r.m === m && r.n === n && r.k === k,
+          );
           if (!row?.runnable || row.blasNs === undefined || row.smallNs === undefined) return '.';
           return `${(row.smallNs / row.blasNs).toFixed(2)}${row.fits ? '*' : ''}`;
         }),
       ]);
       if (md) {
-        out.push(`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`, ...body.map((cells) => `| ${cells.join(' | ')} |`), '');
+        out.push(
+          `| ${header.join(' | ')} |`,
+          `|${header.map(() => ' --- ').join('|')}|`,
+          ...body.map((cells) => `| ${cells.join(' | ')} |`),
+          '',
+        );
       } else {
         out.push(header.map((cell, i) => cell.padStart(i === 0 ? 14 : 9)).join(''));
         for (const cells of body) out.push(cells.map((cell, i) => cell.padStart(i === 0 ? 14 : 9)).join(''));
@@ -119,7 +136,8 @@ function main(): void {
     }
   }
   const timed = rows.filter((row) => row.runnable && row.blasNs !== undefined && row.smallNs !== undefined);
-  const ratios = (subset: Row[]) => subset.map((row) => (row.smallNs as number) / (row.blasNs as number)).sort((a, b) => a - b);
+  const ratios = (subset: Row[]) =>
+    subset.map((row) => (row.smallNs as number) / (row.blasNs as number)).sort((a, b) => a - b);
   const taken = ratios(timed.filter((row) => row.fits));
   const left = ratios(timed.filter((row) => !row.fits));
   const describe = (values: number[]) =>

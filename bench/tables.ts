@@ -35,15 +35,35 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'penguins (species)', rows: fs.readFileSync(path.join(data, 'penguins.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row), target: 'Species' },
-  { name: 'cars (miles per gallon)', rows: JSON.parse(fs.readFileSync(path.join(data, 'cars.json'), 'utf8')) as Row[], target: 'Miles_per_Gallon' },
-  { name: 'bird strikes (damage)', rows: readCsvObjects(path.join(data, 'birdstrikes.csv')), target: 'Effect Amount of damage', balanced: true },
+  {
+    name: 'penguins (species)',
+    rows: fs
+      .readFileSync(path.join(data, 'penguins.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Row),
+    target: 'Species',
+  },
+  {
+    name: 'cars (miles per gallon)',
+    rows: JSON.parse(fs.readFileSync(path.join(data, 'cars.json'), 'utf8')) as Row[],
+    target: 'Miles_per_Gallon',
+  },
+  {
+    name: 'bird strikes (damage)',
+    rows: readCsvObjects(path.join(data, 'birdstrikes.csv')),
+    target: 'Effect Amount of damage',
+    balanced: true,
+  },
 ];
 
 function sklearn(job: object): Record<string, number> {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-tables-')), 'job.json');
   fs.writeFileSync(file, JSON.stringify(job));
-  const out = execFileSync('/usr/bin/python3', [path.join(__dirname, 'python', 'tables_sklearn.py'), file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('/usr/bin/python3', [path.join(__dirname, 'python', 'tables_sklearn.py'), file], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return JSON.parse(out) as Record<string, number>;
 }
 
@@ -63,7 +83,12 @@ const balancedLines: string[] = [
 for (const c of cases) {
   const ours: number[] = [];
   const theirs: number[] = [];
-  const weighting = { plain: { balanced: [] as number[], accuracy: [] as number[], f1: [] as number[] }, balanced: { balanced: [] as number[], accuracy: [] as number[], f1: [] as number[] }, decayed: { balanced: [] as number[], accuracy: [] as number[], f1: [] as number[] }, sklearn: { balanced: [] as number[], accuracy: [] as number[] } };
+  const weighting = {
+    plain: { balanced: [] as number[], accuracy: [] as number[], f1: [] as number[] },
+    balanced: { balanced: [] as number[], accuracy: [] as number[], f1: [] as number[] },
+    decayed: { balanced: [] as number[], accuracy: [] as number[], f1: [] as number[] },
+    sklearn: { balanced: [] as number[], accuracy: [] as number[] },
+  };
   let metric = '';
   const started = Date.now();
   for (const seed of seeds) {
@@ -89,7 +114,9 @@ for (const c of cases) {
       ours.push(evaluation.accuracy);
       theirs.push(sk.accuracy!);
       if (c.balanced) {
-        const weighted = new TableModel().fit(train, { target: c.target, seed, classWeight: 'balanced', ...c.extra }).evaluate(test);
+        const weighted = new TableModel()
+          .fit(train, { target: c.target, seed, classWeight: 'balanced', ...c.extra })
+          .evaluate(test);
         if (weighted.task !== 'classification') continue;
         weighting.plain.balanced.push(evaluation.balancedAccuracy);
         weighting.plain.accuracy.push(evaluation.accuracy);
@@ -98,7 +125,9 @@ for (const c of cases) {
         weighting.balanced.accuracy.push(weighted.accuracy);
         weighting.balanced.f1.push(weighted.macroF1);
         // With weight decay: a network that cannot learn every training row by heart, where the weights matter more.
-        const decayed = new TableModel().fit(train, { target: c.target, seed, classWeight: 'balanced', weightDecay: 0.01, ...c.extra }).evaluate(test);
+        const decayed = new TableModel()
+          .fit(train, { target: c.target, seed, classWeight: 'balanced', weightDecay: 0.01, ...c.extra })
+          .evaluate(test);
         if (decayed.task === 'classification') {
           weighting.decayed.balanced.push(decayed.balancedAccuracy);
           weighting.decayed.accuracy.push(decayed.accuracy);
@@ -114,19 +143,33 @@ for (const c of cases) {
     }
   }
   const differences = ours.map((v, i) => v - theirs[i]!);
-  console.error(`${c.name}: ${metric} difference per split (seeds ${seeds.join(', ')}): ${differences.map(f).join(', ')}`);
+  console.error(
+    `${c.name}: ${metric} difference per split (seeds ${seeds.join(', ')}): ${differences.map(f).join(', ')}`,
+  );
   if (c.balanced) {
     const w = weighting;
-    console.error(`${c.name}: balanced accuracy per split, unweighted ${w.plain.balanced.map(f).join(', ')}; 'balanced' ${w.balanced.balanced.map(f).join(', ')}; 'balanced' + decay ${w.decayed.balanced.map(f).join(', ')}`);
+    console.error(
+      `${c.name}: balanced accuracy per split, unweighted ${w.plain.balanced.map(f).join(', ')}; 'balanced' ${w.balanced.balanced.map(f).join(', ')}; 'balanced' + decay ${w.decayed.balanced.map(f).join(', ')}`,
+    );
   }
-  lines.push(`| ${c.name} | ${c.rows.length} | ${metric} | ${f(mean(ours))} | ${f(mean(theirs))} | ${f(mean(differences))} | ${range(differences)} |`);
+  lines.push(
+    `| ${c.name} | ${c.rows.length} | ${metric} | ${f(mean(ours))} | ${f(mean(theirs))} | ${f(mean(differences))} | ${range(differences)} |`,
+  );
   console.error(`${c.name}: ${seeds.length} splits in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (c.balanced) {
     const w = weighting;
-    balancedLines.push(`| ${c.name} | blasnet, unweighted | ${f(mean(w.plain.balanced))} | ${f(mean(w.plain.accuracy))} | ${f(mean(w.plain.f1))} |`);
-    balancedLines.push(`| | blasnet, classWeight 'balanced' | ${f(mean(w.balanced.balanced))} | ${f(mean(w.balanced.accuracy))} | ${f(mean(w.balanced.f1))} |`);
-    balancedLines.push(`| | blasnet, classWeight 'balanced', weightDecay 0.01 | ${f(mean(w.decayed.balanced))} | ${f(mean(w.decayed.accuracy))} | ${f(mean(w.decayed.f1))} |`);
-    balancedLines.push(`| | scikit-learn MLPClassifier (no class_weight) | ${f(mean(w.sklearn.balanced))} | ${f(mean(w.sklearn.accuracy))} | |`);
+    balancedLines.push(
+      `| ${c.name} | blasnet, unweighted | ${f(mean(w.plain.balanced))} | ${f(mean(w.plain.accuracy))} | ${f(mean(w.plain.f1))} |`,
+    );
+    balancedLines.push(
+      `| | blasnet, classWeight 'balanced' | ${f(mean(w.balanced.balanced))} | ${f(mean(w.balanced.accuracy))} | ${f(mean(w.balanced.f1))} |`,
+    );
+    balancedLines.push(
+      `| | blasnet, classWeight 'balanced', weightDecay 0.01 | ${f(mean(w.decayed.balanced))} | ${f(mean(w.decayed.accuracy))} | ${f(mean(w.decayed.f1))} |`,
+    );
+    balancedLines.push(
+      `| | scikit-learn MLPClassifier (no class_weight) | ${f(mean(w.sklearn.balanced))} | ${f(mean(w.sklearn.accuracy))} | |`,
+    );
     const better = w.balanced.balanced.filter((v, i) => v > w.plain.balanced[i]!).length;
     balancedLines.push(`| | balanced beats unweighted on | ${better} of ${seeds.length} splits | | |`);
   }

@@ -67,9 +67,13 @@ export class WorkerClient {
     if (start.kind === 'node') child.stdout!.on('data', (chunk: Buffer) => this.output.add(chunk));
     child.stderr!.on('data', (chunk: Buffer) => this.output.add(chunk));
     this.child = child;
-    this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve: resolve as (value: unknown) => void, reject }));
+    this.ready = new Promise((resolve, reject) =>
+      this.pending.set(0, { resolve: resolve as (value: unknown) => void, reject }),
+    );
     child.on('error', (error) => this.fail(`could not start: ${error.message}`));
-    child.on('exit', (code, signal) => this.fail(`exited (${signal ?? `code ${code}`})${this.output.lastLines() ? `: ${this.output.lastLines()}` : ''}`));
+    child.on('exit', (code, signal) =>
+      this.fail(`exited (${signal ?? `code ${code}`})${this.output.lastLines() ? `: ${this.output.lastLines()}` : ''}`),
+    );
   }
 
   private readonly child: ChildProcess;

@@ -58,7 +58,9 @@ const blas = backend === 'native' ? blasInfo() : undefined;
 console.log(
   `network 64-15-10 (relu, softmax), cross-entropy, SGD lr ${optimizer.learningRate} weight decay ${optimizer.weightDecay}, batch ${settings.batchSize}, ` +
     `${settings.epochs} epochs, seed 1, backend ${backend}` +
-    (blas ? ` (OpenBLAS ${blas.version}, core ${blas.core}, ${blas.threads} thread${blas.threads > 1 ? 's' : ''})` : ''),
+    (blas
+      ? ` (OpenBLAS ${blas.version}, core ${blas.core}, ${blas.threads} thread${blas.threads > 1 ? 's' : ''})`
+      : ''),
 );
 
 const start = process.hrtime.bigint();

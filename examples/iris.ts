@@ -8,8 +8,19 @@ const { features, labels } = splitColumn(data);
 const x = Standardizer.fit(features).transform(features);
 
 const net = new Network([4, 8, 3], [Relu, Softmax], { seed: 1 });
-const history = net.fit(x, oneHot(labels), { loss: CrossEntropy, epochs: 50, batchSize: 10, learningRate: 0.1, log: null });
+const history = net.fit(x, oneHot(labels), {
+  loss: CrossEntropy,
+  epochs: 50,
+  batchSize: 10,
+  learningRate: 0.1,
+  log: null,
+});
 
 console.log(history.loss.at(-1)?.toFixed(4)); // cross-entropy after 50 epochs
 console.log(net.evaluate(x, labels).accuracy.toFixed(4)); // training accuracy
-console.log(net.predict([x.row(0)]).toArray()[0]?.map((p) => p.toFixed(3))); // class probabilities of the first flower
+console.log(
+  net
+    .predict([x.row(0)])
+    .toArray()[0]
+    ?.map((p) => p.toFixed(3)),
+); // class probabilities of the first flower

@@ -43,18 +43,32 @@ async function loadPenguins(client: Client): Promise<void> {
     sex text
   )`);
   const file = path.join(__dirname, 'data', 'penguins.ndjson');
-  const penguins = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, string | number | null>);
+  const penguins = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, string | number | null>);
   // One statement for all rows: arrays unnested server-side.
   const column = (key: string) => penguins.map((p) => p[key] ?? null);
   await client.query(
     `INSERT INTO penguins (species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex)
      SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::int[], $6::int[], $7::text[])`,
-    [column('Species'), column('Island'), column('Beak Length (mm)'), column('Beak Depth (mm)'), column('Flipper Length (mm)'), column('Body Mass (g)'), column('Sex')],
+    [
+      column('Species'),
+      column('Island'),
+      column('Beak Length (mm)'),
+      column('Beak Depth (mm)'),
+      column('Flipper Length (mm)'),
+      column('Body Mass (g)'),
+      column('Sex'),
+    ],
   );
 }
 
 /** Trains on the table, stores the model, reads it back and predicts. */
-export async function runPostgresExample(config: ClientConfig = {}, options: { epochs?: number; log?: (line: string) => void } = {}): Promise<PostgresExampleResult> {
+export async function runPostgresExample(
+  config: ClientConfig = {},
+  options: { epochs?: number; log?: (line: string) => void } = {},
+): Promise<PostgresExampleResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const client = new Client(config);
   await client.connect();
@@ -68,17 +82,23 @@ export async function runPostgresExample(config: ClientConfig = {}, options: { e
     for (const line of formatColumns(model.describeColumns())) log(line);
     const evaluation = model.evaluate(test);
     if (evaluation.task !== 'classification') throw new Error('expected a classifier');
-    log(`held-out accuracy ${evaluation.accuracy.toFixed(4)}, balanced accuracy ${evaluation.balancedAccuracy.toFixed(4)}`);
+    log(
+      `held-out accuracy ${evaluation.accuracy.toFixed(4)}, balanced accuracy ${evaluation.balancedAccuracy.toFixed(4)}`,
+    );
 
     // The model file's bytes in a bytea column (checksummed: a damaged value fails to load, it never predicts).
-    await client.query('CREATE TEMPORARY TABLE models (name text PRIMARY KEY, trained_at timestamptz NOT NULL DEFAULT now(), bytes bytea NOT NULL)');
+    await client.query(
+      'CREATE TEMPORARY TABLE models (name text PRIMARY KEY, trained_at timestamptz NOT NULL DEFAULT now(), bytes bytea NOT NULL)',
+    );
     await client.query('INSERT INTO models (name, bytes) VALUES ($1, $2)', ['penguins', model.toBuffer()]);
     const stored = await client.query<{ bytes: Buffer }>('SELECT bytes FROM models WHERE name = $1', ['penguins']);
     const loaded = TableModel.fromBuffer(stored.rows[0]!.bytes);
     log(`stored the model in a bytea column (${stored.rows[0]!.bytes.length} bytes) and read it back`);
 
     // New rows from the database, with a missing cell: imputed as in training.
-    const fresh = await client.query<Row>("SELECT island, bill_length_mm, bill_depth_mm, flipper_length_mm, NULL::integer AS body_mass_g, sex FROM penguins WHERE id IN (1, 200, 300) ORDER BY id");
+    const fresh = await client.query<Row>(
+      'SELECT island, bill_length_mm, bill_depth_mm, flipper_length_mm, NULL::integer AS body_mass_g, sex FROM penguins WHERE id IN (1, 200, 300) ORDER BY id',
+    );
     const predicted = loaded.predict(fresh.rows);
     fresh.rows.forEach((row, i) => log(`${JSON.stringify(row)} -> ${JSON.stringify(predicted[i])}`));
     const same = JSON.stringify(loaded.predictProba(test)) === JSON.stringify(model.predictProba(test));
@@ -97,8 +117,10 @@ export async function runPostgresExample(config: ClientConfig = {}, options: { e
 }
 
 if (require.main === module) {
-  runPostgresExample(process.env.DATABASE_URL ? { connectionString: process.env.DATABASE_URL } : {}).catch((error: unknown) => {
-    console.error(`postgres example failed: ${(error as Error).message}`);
-    process.exitCode = 1;
-  });
+  runPostgresExample(process.env.DATABASE_URL ? { connectionString: process.env.DATABASE_URL } : {}).catch(
+    (error: unknown) => {
+      console.error(`postgres example failed: ${(error as Error).message}`);
+      process.exitCode = 1;
+    },
+  );
 }

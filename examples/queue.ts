@@ -21,11 +21,19 @@ async function main(): Promise<void> {
     fit: { loss: 'crossEntropy', epochs: 50, batchSize: 10, learningRate: 0.1 },
   });
   const handles = await Promise.all([4, 8, 16].map((hidden) => queue.submit(job(hidden, 1))));
-  handles[0]!.on('progress', (p) => p.type === 'epoch' && p.epoch % 25 === 0 && console.log(`job ${handles[0]!.id}: epoch ${p.epoch}, loss ${p.loss.toFixed(4)}`));
+  handles[0]!.on(
+    'progress',
+    (p) =>
+      p.type === 'epoch' &&
+      p.epoch % 25 === 0 &&
+      console.log(`job ${handles[0]!.id}: epoch ${p.epoch}, loss ${p.loss.toFixed(4)}`),
+  );
   for (const [i, handle] of handles.entries()) {
     const { model, history } = await handle.finished(); // the trained model's bytes and its history
     const net = Network.fromBuffer(model);
-    console.log(`4-${[4, 8, 16][i]}-3: loss ${history.loss.at(-1)!.toFixed(4)}, accuracy ${net.evaluate(x, labels).accuracy.toFixed(4)}`);
+    console.log(
+      `4-${[4, 8, 16][i]}-3: loss ${history.loss.at(-1)!.toFixed(4)}, accuracy ${net.evaluate(x, labels).accuracy.toFixed(4)}`,
+    );
   }
   await queue.close();
   await worker.close(); // finishes running jobs first

@@ -101,9 +101,14 @@ function loadDigits() {
 }
 
 /** Starts the server; resolves once it listens. */
-export async function startServer(options: ServerOptions = {}): Promise<{ server: http.Server; url: string; close(): Promise<void> }> {
+export async function startServer(
+  options: ServerOptions = {},
+): Promise<{ server: http.Server; url: string; close(): Promise<void> }> {
   const digits = loadDigits();
-  const jobs = new Map<string, { job: Job; net: Network<Dtype>; controller: AbortController; finished: Promise<void> }>();
+  const jobs = new Map<
+    string,
+    { job: Job; net: Network<Dtype>; controller: AbortController; finished: Promise<void> }
+  >();
   let serving: { id: string; net: Network<Dtype> } | undefined;
   if (options.modelFile !== undefined && existsSync(options.modelFile)) {
     serving = { id: 'loaded', net: await Network.load(options.modelFile) };
@@ -115,14 +120,16 @@ export async function startServer(options: ServerOptions = {}): Promise<{ server
     if (running !== undefined) throw new HttpError(409, `job ${running.job.id} is still training; one job at a time`);
     const { epochs = 500, hidden = 256, batchSize = 15, learningRate = 0.01, patience = 10 } = body;
     const integer = (name: string, value: unknown, max: number): number => {
-      if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) throw new HttpError(400, `${name} must be an integer from 1 to ${max}`);
+      if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max)
+        throw new HttpError(400, `${name} must be an integer from 1 to ${max}`);
       return value as number;
     };
     integer('epochs', epochs, 100_000);
     integer('hidden', hidden, 4096);
     integer('batchSize', batchSize, 100_000);
     integer('patience', patience, 100_000);
-    if (typeof learningRate !== 'number' || !(learningRate > 0 && learningRate <= 10)) throw new HttpError(400, 'learningRate must be a number in (0, 10]');
+    if (typeof learningRate !== 'number' || !(learningRate > 0 && learningRate <= 10))
+      throw new HttpError(400, 'learningRate must be a number in (0, 10]');
     const id = String(nextId++);
     const net = new Network([64, hidden as number, 10], [Relu, Softmax], { seed: Number(id) });
     // What a client of the saved model needs besides the weights.
@@ -147,7 +154,13 @@ export async function startServer(options: ServerOptions = {}): Promise<{ server
         // Within an epoch, the minibatches' share of the run (reported at most every 125 ms).
         onBatchEnd: (_batch, logs) => void (job.progress = logs.progress),
         onEpochEnd: (epoch, logs) => {
-          Object.assign(job, { epoch, progress: epoch / job.epochs, loss: logs.loss, valLoss: logs.valLoss, valAccuracy: logs.valAccuracy });
+          Object.assign(job, {
+            epoch,
+            progress: epoch / job.epochs,
+            loss: logs.loss,
+            valLoss: logs.valLoss,
+            valAccuracy: logs.valAccuracy,
+          });
         },
       })
       .then(async (history) => {
@@ -167,7 +180,12 @@ export async function startServer(options: ServerOptions = {}): Promise<{ server
     return job;
   }
 
-  function predict(body: Record<string, unknown>): { model: string; training: boolean; labels: number[]; probabilities: number[][] } {
+  function predict(body: Record<string, unknown>): {
+    model: string;
+    training: boolean;
+    labels: number[];
+    probabilities: number[][];
+  } {
     const running = [...jobs.values()].find((entry) => entry.job.status === 'running');
     const model = serving ?? (running && { id: running.job.id, net: running.net });
     if (model === undefined) throw new HttpError(503, 'no model yet: POST /train first');
@@ -234,7 +252,8 @@ async function readJson(request: http.IncomingMessage): Promise<Record<string, u
   } catch {
     throw new HttpError(400, 'request body is not JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'request body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'request body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
@@ -242,6 +261,10 @@ if (require.main === module) {
   const modelFile = process.env.MODEL_FILE ?? 'digits.bnet';
   startServer({ port: Number(process.env.PORT ?? 3000), ...(modelFile ? { modelFile } : {}) }).then(({ url }) => {
     console.log(`blasnet training server on ${url}: POST /train, GET /train/:id, DELETE /train/:id, POST /predict`);
-    console.log(modelFile ? `models are saved to ${path.resolve(modelFile)} and loaded from it at start` : 'models are not saved (MODEL_FILE is empty)');
+    console.log(
+      modelFile
+        ? `models are saved to ${path.resolve(modelFile)} and loaded from it at start`
+        : 'models are not saved (MODEL_FILE is empty)',
+    );
   });
 }

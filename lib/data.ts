@@ -54,12 +54,18 @@ export function readCsv(file: string): CsvTable {
   for (let line = start; line < lines.length; line++) {
     const cells = lines[line]!.split(',');
     if (cells.length !== cols) {
-      throw new ShapeError('ERR_CSV', `${file}, line ${line + 1}: expected ${cols} cells (as line 1 has) but found ${cells.length}`);
+      throw new ShapeError(
+        'ERR_CSV',
+        `${file}, line ${line + 1}: expected ${cols} cells (as line 1 has) but found ${cells.length}`,
+      );
     }
     for (let j = 0; j < cols; j++) {
       const cell = cells[j]!;
       if (!isNumber(cell)) {
-        throw new ValueError('ERR_CSV', `${file}, line ${line + 1}, column ${j + 1}: expected a number but found ${JSON.stringify(cell)}`);
+        throw new ValueError(
+          'ERR_CSV',
+          `${file}, line ${line + 1}, column ${j + 1}: expected a number but found ${JSON.stringify(cell)}`,
+        );
       }
       data[(line - start) * cols + j] = Number(cell);
     }
@@ -76,9 +82,13 @@ function readRegularFile(file: string): Buffer {
   try {
     const stats = fs.fstatSync(fd);
     const kind = fileKind(stats);
-    if (kind !== undefined) throw new ValueError('ERR_NOT_A_FILE', `Cannot read ${file} as CSV: it is ${kind}, not a regular file`);
+    if (kind !== undefined)
+      throw new ValueError('ERR_NOT_A_FILE', `Cannot read ${file} as CSV: it is ${kind}, not a regular file`);
     if (stats.size > MAX_TEXT) {
-      throw new ValueError('ERR_FILE_TOO_LARGE', `Cannot read ${file} as CSV: it holds ${stats.size} bytes, more than readCsv's limit of ${MAX_TEXT}`);
+      throw new ValueError(
+        'ERR_FILE_TOO_LARGE',
+        `Cannot read ${file} as CSV: it holds ${stats.size} bytes, more than readCsv's limit of ${MAX_TEXT}`,
+      );
     }
     const bytes = Buffer.alloc(stats.size);
     let offset = 0;
@@ -121,7 +131,12 @@ export function oneHot(labels: ArrayLike<number>, classes?: number): Matrix {
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!;
     if (!Number.isInteger(label) || label < 0 || (classes !== undefined && label >= classes)) {
-      throw invalid('ERR_INVALID_ARGUMENT', `labels[${i}]`, `a class index from 0 to ${classes === undefined ? 'any' : classes - 1}`, label);
+      throw invalid(
+        'ERR_INVALID_ARGUMENT',
+        `labels[${i}]`,
+        `a class index from 0 to ${classes === undefined ? 'any' : classes - 1}`,
+        label,
+      );
     }
     if (classes === undefined) count = Math.max(count, label + 1);
   }
@@ -153,7 +168,10 @@ export function trainTestSplit(rows: number, options: SplitOptions = {}): { trai
   const groups = new Map<number, number[]>();
   if (stratify !== undefined) {
     if (stratify.length !== rows) {
-      throw new ShapeError('ERR_SHAPE_MISMATCH', `Expected options.stratify to hold ${rows} labels but it holds ${stratify.length}`);
+      throw new ShapeError(
+        'ERR_SHAPE_MISMATCH',
+        `Expected options.stratify to hold ${rows} labels but it holds ${stratify.length}`,
+      );
     }
     for (let i = 0; i < rows; i++) {
       const group = groups.get(stratify[i]!) ?? [];
@@ -161,13 +179,19 @@ export function trainTestSplit(rows: number, options: SplitOptions = {}): { trai
       groups.set(stratify[i]!, group);
     }
   } else {
-    groups.set(0, Array.from({ length: rows }, (_, i) => i));
+    groups.set(
+      0,
+      Array.from({ length: rows }, (_, i) => i),
+    );
   }
   const isTest = new Uint8Array(rows);
   for (const key of [...groups.keys()].sort((a, b) => a - b)) {
     const members = groups.get(key)!;
     random.shuffle(members);
-    const take = Math.min(members.length - (stratify ? 0 : 1), Math.max(stratify ? 0 : 1, Math.round(members.length * fraction)));
+    const take = Math.min(
+      members.length - (stratify ? 0 : 1),
+      Math.max(stratify ? 0 : 1, Math.round(members.length * fraction)),
+    );
     for (let i = 0; i < take; i++) isTest[members[i]!] = 1;
   }
   const train: number[] = [];
@@ -233,11 +257,15 @@ export class Standardizer {
   transform(x: MatrixLike): Matrix {
     const m = toMatrix(x, 'x');
     if (m.cols !== this.mean.length) {
-      throw new ShapeError('ERR_SHAPE_MISMATCH', `Expected x to have ${this.mean.length} columns (as fitted) but it has ${m.cols}`);
+      throw new ShapeError(
+        'ERR_SHAPE_MISMATCH',
+        `Expected x to have ${this.mean.length} columns (as fitted) but it has ${m.cols}`,
+      );
     }
     const out = new Matrix(m.rows, m.cols);
     for (let i = 0; i < m.rows; i++) {
-      for (let j = 0; j < m.cols; j++) out.data[i * m.cols + j] = (m.data[i * m.cols + j]! - this.mean[j]!) / this.scale[j]!;
+      for (let j = 0; j < m.cols; j++)
+        out.data[i * m.cols + j] = (m.data[i * m.cols + j]! - this.mean[j]!) / this.scale[j]!;
     }
     return out;
   }

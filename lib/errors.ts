@@ -124,7 +124,6 @@ export const ERROR_CODES = [
 /** One of {@link ERROR_CODES}: the type of every blasnet error's `code`. */
 export type BlasnetErrorCode = (typeof ERROR_CODES)[number];
 
-
 /** The base class of every error blasnet throws (beyond the kernels' TypeError/RangeError). */
 export class BlasnetError extends Error {
   /** A stable identifier, e.g. `ERR_SHAPE_MISMATCH` (docs/errors.md lists them all). */

@@ -11,7 +11,14 @@ export { IR_VERSION as ONNX_IR_VERSION, OPSET_VERSION as ONNX_OPSET_VERSION } fr
 export type { History } from './train/history';
 export type { Predictor, PredictorOptions } from './predictor';
 export type { Layer } from './layer';
-export type { AbortSignalLike, BatchLogs, EarlyStoppingOptions, EpochLogs, FitAsyncOptions, FitOptions } from './train/options';
+export type {
+  AbortSignalLike,
+  BatchLogs,
+  EarlyStoppingOptions,
+  EpochLogs,
+  FitAsyncOptions,
+  FitOptions,
+} from './train/options';
 export { MAX_EPOCHS } from './train/options';
 
 export { Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh, ACTIVATIONS } from './activations';
@@ -38,7 +45,15 @@ export { backends, blasInfo, getNumThreads, releaseFreeMemory, setNumThreads, re
 export type { AddonSource, Backend, BackendName, BlasInfo } from './backend';
 export type { CoreTypeSource } from './backend/core-type';
 export { ActivationCode, KERNEL_NAMES, LossCode } from './backend/kernels';
-export type { AllKernels, FloatArray, IndexArray, KernelName, Kernels, NetworkKernels, OptimizerKernels } from './backend/kernels';
+export type {
+  AllKernels,
+  FloatArray,
+  IndexArray,
+  KernelName,
+  Kernels,
+  NetworkKernels,
+  OptimizerKernels,
+} from './backend/kernels';
 
 export type { BlasnetErrorCode } from './errors';
 export {
@@ -55,7 +70,19 @@ export {
   ValueError,
 } from './errors';
 
-export { DEFAULT_MAX_CATEGORIES, DEFAULT_MIN_FREQUENCY, DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, DEFAULT_TABLE_WEIGHT_DECAY, DEFAULT_MISSING, defaultBatchSize, formatColumns, regressionMetrics, splitRows, TableModel } from './table';
+export {
+  DEFAULT_MAX_CATEGORIES,
+  DEFAULT_MIN_FREQUENCY,
+  DEFAULT_TABLE_BATCH_SIZE,
+  DEFAULT_TABLE_HIDDEN,
+  DEFAULT_TABLE_WEIGHT_DECAY,
+  DEFAULT_MISSING,
+  defaultBatchSize,
+  formatColumns,
+  regressionMetrics,
+  splitRows,
+  TableModel,
+} from './table';
 export type {
   ClassificationEvaluation,
   CategoricalEncoder,
@@ -89,5 +116,27 @@ export type { ClassWeight, WeightOptions } from './train/sample-weights';
 export { configurePool, poolInfo } from './train/pool';
 export type { PoolInfo, PoolOptions } from './train/pool';
 
-export { crossValidate, DEFAULT_SETTINGS, DEFAULT_SPACE, kFolds, localTableTrialRunner, localTrialRunner, sampleCandidates, tune } from './search';
-export type { CrossValidateOptions, CrossValidation, Fold, SearchSpace, TableSearchData, Task, Trial, TrialRunner, TrialSettings, TrialValidation, TuneOptions, TuneResult } from './search';
+export {
+  crossValidate,
+  DEFAULT_SETTINGS,
+  DEFAULT_SPACE,
+  kFolds,
+  localTableTrialRunner,
+  localTrialRunner,
+  sampleCandidates,
+  tune,
+} from './search';
+export type {
+  CrossValidateOptions,
+  CrossValidation,
+  Fold,
+  SearchSpace,
+  TableSearchData,
+  Task,
+  Trial,
+  TrialRunner,
+  TrialSettings,
+  TrialValidation,
+  TuneOptions,
+  TuneResult,
+} from './search';

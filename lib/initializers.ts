@@ -17,7 +17,13 @@ export const INITIALIZER_NAMES: readonly InitializerName[] = ['lecunNormal', 'he
 export const INITIALIZER_CHOICES = "'lecunNormal', 'he' or 'glorotUniform' (or 'xavier', lecunNormal's former name)";
 
 /** Fills `weights` (fanIn x fanOut) from `random` (its fill methods: nothing boxed, bench/README.md "Memory, B"). */
-export function initialize(name: InitializerName, weights: Float64Array | Float32Array, fanIn: number, fanOut: number, random: Random): void {
+export function initialize(
+  name: InitializerName,
+  weights: Float64Array | Float32Array,
+  fanIn: number,
+  fanOut: number,
+  random: Random,
+): void {
   switch (name) {
     case 'lecunNormal':
     case 'xavier': {

@@ -44,8 +44,10 @@ export class Matrix {
    * @throws {@link ShapeError} when `data.length !== rows * cols`
    */
   constructor(rows: number, cols: number, data?: Float64Array) {
-    if (!Number.isInteger(rows) || rows < 0) throw invalid('ERR_INVALID_ARGUMENT', 'rows', 'a non-negative integer', rows);
-    if (!Number.isInteger(cols) || cols < 0) throw invalid('ERR_INVALID_ARGUMENT', 'cols', 'a non-negative integer', cols);
+    if (!Number.isInteger(rows) || rows < 0)
+      throw invalid('ERR_INVALID_ARGUMENT', 'rows', 'a non-negative integer', rows);
+    if (!Number.isInteger(cols) || cols < 0)
+      throw invalid('ERR_INVALID_ARGUMENT', 'cols', 'a non-negative integer', cols);
     if (rows * cols > MAX_ELEMENTS) {
       throw new ValueError('ERR_TOO_LARGE', `A ${rows} x ${cols} matrix has more than ${MAX_ELEMENTS} elements`);
     }
@@ -175,17 +177,16 @@ export function toMatrix(value: unknown, name: string, options: ToMatrixOptions 
     matrix = value;
   } else if (Array.isArray(value)) {
     matrix = fromRows(value, name);
-  } else if (
-    typeof value === 'object' &&
-    value !== null &&
-    'data' in value &&
-    'rows' in value &&
-    'cols' in value
-  ) {
+  } else if (typeof value === 'object' && value !== null && 'data' in value && 'rows' in value && 'cols' in value) {
     const { rows, cols, data } = value as { rows: unknown; cols: unknown; data: unknown };
     if (!isFloat64Array(data)) throw invalid('ERR_INVALID_DATA', `${name}.data`, 'a Float64Array', data);
     if (!Number.isInteger(rows) || (rows as number) < 0 || !Number.isInteger(cols) || (cols as number) < 0) {
-      throw invalid('ERR_INVALID_DATA', `${name}.rows and ${name}.cols`, 'non-negative integers', `${describeValue(rows)} x ${describeValue(cols)}`);
+      throw invalid(
+        'ERR_INVALID_DATA',
+        `${name}.rows and ${name}.cols`,
+        'non-negative integers',
+        `${describeValue(rows)} x ${describeValue(cols)}`,
+      );
     }
     if (data.length !== (rows as number) * (cols as number)) {
       throw new ShapeError(
@@ -197,12 +198,20 @@ export function toMatrix(value: unknown, name: string, options: ToMatrixOptions 
       value instanceof Matrix && !copy ? value : new Matrix(rows as number, cols as number, copy ? data.slice() : data);
   } else if (isOneDimensional(value)) {
     // The common slip (issue 13): splitColumn's labels, one number per row, where rows are wanted.
-    throw invalid('ERR_INVALID_DATA', name, 'a Matrix or an array of rows (number[][]); for one number per row use Matrix.column(values)', value);
+    throw invalid(
+      'ERR_INVALID_DATA',
+      name,
+      'a Matrix or an array of rows (number[][]); for one number per row use Matrix.column(values)',
+      value,
+    );
   } else {
     throw invalid('ERR_INVALID_DATA', name, 'a Matrix or an array of rows (number[][])', value);
   }
   if (nonEmpty && (matrix.rows === 0 || matrix.cols === 0)) {
-    throw new ValueError('ERR_EMPTY_DATA', `Expected ${name} to hold at least one row and one column but it is ${matrix.rows} x ${matrix.cols}`);
+    throw new ValueError(
+      'ERR_EMPTY_DATA',
+      `Expected ${name} to hold at least one row and one column but it is ${matrix.rows} x ${matrix.cols}`,
+    );
   }
   if (finite) assertFinite(matrix, name);
   return matrix;
@@ -216,7 +225,8 @@ function fromRows(rows: readonly unknown[], name: string): Matrix {
     throw invalid('ERR_INVALID_DATA', `${name}[0]`, `an array of numbers (a row)${hint}`, first);
   }
   const cols = count === 0 ? 0 : (first as ArrayLike<unknown>).length;
-  if (count * cols > MAX_ELEMENTS) throw new ValueError('ERR_TOO_LARGE', `${name} has more than ${MAX_ELEMENTS} numbers`);
+  if (count * cols > MAX_ELEMENTS)
+    throw new ValueError('ERR_TOO_LARGE', `${name} has more than ${MAX_ELEMENTS} numbers`);
   const data = new Float64Array(count * cols);
   for (let i = 0; i < count; i++) {
     const row = rows[i] as ArrayLike<unknown>;

@@ -29,7 +29,10 @@ export function memoryBudget(): { bytes: number; source: string } | undefined {
         `Expected the ${MEMORY_LIMIT_VARIABLE} environment variable to be a number of bytes (such as 512M or 16G) or none but received ${JSON.stringify(setting)}`,
       );
     }
-    return { bytes: Number(match[1]) * SUFFIXES[match[2]!.toLowerCase()]!, source: `${MEMORY_LIMIT_VARIABLE}=${setting}` };
+    return {
+      bytes: Number(match[1]) * SUFFIXES[match[2]!.toLowerCase()]!,
+      source: `${MEMORY_LIMIT_VARIABLE}=${setting}`,
+    };
   }
   const cgroupAware = (process as { availableMemory?: () => number }).availableMemory?.();
   const available = Math.min(os.freemem(), cgroupAware !== undefined && cgroupAware > 0 ? cgroupAware : Infinity);

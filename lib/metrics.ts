@@ -31,7 +31,10 @@ export function argmaxRows(matrix: Matrix): Int32Array {
  * Matrix or number[][], each row's largest entry).
  */
 export function classLabels(labels: ArrayLike<number> | MatrixLike, classes: number): Int32Array {
-  if ((Array.isArray(labels) && Array.isArray(labels[0])) || (typeof labels === 'object' && labels !== null && 'data' in labels)) {
+  if (
+    (Array.isArray(labels) && Array.isArray(labels[0])) ||
+    (typeof labels === 'object' && labels !== null && 'data' in labels)
+  ) {
     return argmaxRows(toMatrix(labels as MatrixLike, 'labels'));
   }
   const given = labels as ArrayLike<number>;
@@ -45,17 +48,29 @@ export function classLabels(labels: ArrayLike<number> | MatrixLike, classes: num
 }
 
 /** Network.evaluate's result: accuracy and confusion of `predictions` against the `labels` given. */
-export function evaluateClasses(predictions: Int32Array, labels: ArrayLike<number> | MatrixLike, classes: number): Evaluation {
+export function evaluateClasses(
+  predictions: Int32Array,
+  labels: ArrayLike<number> | MatrixLike,
+  classes: number,
+): Evaluation {
   const truth = classLabels(labels, classes);
   if (truth.length !== predictions.length) {
-    throw shapeMismatch(`Expected labels to hold one label per row of x (${predictions.length}) but it holds ${truth.length}`);
+    throw shapeMismatch(
+      `Expected labels to hold one label per row of x (${predictions.length}) but it holds ${truth.length}`,
+    );
   }
-  return { accuracy: accuracy(truth, predictions), predictions, confusion: confusionMatrix(truth, predictions, classes) };
+  return {
+    accuracy: accuracy(truth, predictions),
+    predictions,
+    confusion: confusionMatrix(truth, predictions, classes),
+  };
 }
 
 function checkLabels(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void {
   if (yTrue.length !== yPred.length) {
-    throw shapeMismatch(`Expected yTrue and yPred to have the same length but they have ${yTrue.length} and ${yPred.length}`);
+    throw shapeMismatch(
+      `Expected yTrue and yPred to have the same length but they have ${yTrue.length} and ${yPred.length}`,
+    );
   }
   for (const [name, labels] of [
     ['yTrue', yTrue],
@@ -63,7 +78,8 @@ function checkLabels(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void {
   ] as const) {
     for (let i = 0; i < labels.length; i++) {
       const label = labels[i]!;
-      if (!Number.isInteger(label) || label < 0) throw invalid('ERR_INVALID_ARGUMENT', `${name}[${i}]`, 'a class index (an integer >= 0)', label);
+      if (!Number.isInteger(label) || label < 0)
+        throw invalid('ERR_INVALID_ARGUMENT', `${name}[${i}]`, 'a class index (an integer >= 0)', label);
     }
   }
 }
@@ -135,8 +151,16 @@ export function classificationMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike
     support.push(actual);
   }
   const total = yTrue.length;
-  const mean = (values: number[]) => ratio(values.reduce((s, v) => s + v, 0), values.length);
-  const weightedMean = (values: number[]) => ratio(values.reduce((s, v, i) => s + v * support[i]!, 0), total);
+  const mean = (values: number[]) =>
+    ratio(
+      values.reduce((s, v) => s + v, 0),
+      values.length,
+    );
+  const weightedMean = (values: number[]) =>
+    ratio(
+      values.reduce((s, v, i) => s + v * support[i]!, 0),
+      total,
+    );
   return {
     labels,
     precision,
@@ -176,11 +200,19 @@ export function classificationReport(
   const { digits = 2, targetNames } = options;
   const m = classificationMetrics(yTrue, yPred);
   const names = m.labels.map((label) => targetNames?.[label] ?? String(label));
-  const width = Math.max(...names.map((n) => n.length), 'weighted avg'.length, options.balanced === true ? 'balanced accuracy'.length : 0, digits);
+  const width = Math.max(
+    ...names.map((n) => n.length),
+    'weighted avg'.length,
+    options.balanced === true ? 'balanced accuracy'.length : 0,
+    digits,
+  );
   const cell = (v: number) => v.toFixed(digits).padStart(9);
   const count = (v: number) => String(v).padStart(9);
   const row = (name: string, cells: string[]) => `${name.padStart(width)} ${cells.map((c) => ` ${c}`).join('')}\n`;
-  let report = row('', ['precision', 'recall', 'f1-score', 'support'].map((h) => h.padStart(9))).replace(/\n$/, '');
+  let report = row(
+    '',
+    ['precision', 'recall', 'f1-score', 'support'].map((h) => h.padStart(9)),
+  ).replace(/\n$/, '');
   report += '\n\n';
   names.forEach((name, i) => {
     report += row(name, [cell(m.precision[i]!), cell(m.recall[i]!), cell(m.f1[i]!), count(m.support[i]!)]);
@@ -188,7 +220,13 @@ export function classificationReport(
   report += '\n';
   report += row('accuracy', [''.padStart(9), ''.padStart(9), cell(m.accuracy), count(m.total)]);
   report += row('macro avg', [cell(m.macro.precision), cell(m.macro.recall), cell(m.macro.f1), count(m.total)]);
-  report += row('weighted avg', [cell(m.weighted.precision), cell(m.weighted.recall), cell(m.weighted.f1), count(m.total)]);
-  if (options.balanced === true) report += `\n${row('balanced accuracy', [''.padStart(9), ''.padStart(9), cell(m.balancedAccuracy), count(m.total)])}`;
+  report += row('weighted avg', [
+    cell(m.weighted.precision),
+    cell(m.weighted.recall),
+    cell(m.weighted.f1),
+    count(m.total),
+  ]);
+  if (options.balanced === true)
+    report += `\n${row('balanced accuracy', [''.padStart(9), ''.padStart(9), cell(m.balancedAccuracy), count(m.total)])}`;
   return report;
 }

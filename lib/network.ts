@@ -23,11 +23,29 @@ import { readModelFile } from './model/read-file';
 import { restoreNetwork } from './model/restore';
 import { describeNetwork } from './model/save';
 import { decodeModelBytes, decodeModelJSONValue } from './model/sniff';
-import { allocateParameters, buildLayers, checkActivations, checkDims, checkDtype, checkInitializer, checkNetworkMemory } from './network/construction';
+import {
+  allocateParameters,
+  buildLayers,
+  checkActivations,
+  checkDims,
+  checkDtype,
+  checkInitializer,
+  checkNetworkMemory,
+} from './network/construction';
 import { fitNetwork, fitNetworkAsync } from './network/fit';
 import { batchGradients } from './network/gradients';
 import { checkInputs } from './network/inputs';
-import { NETWORK_OPTION_NAMES, RESTORE, type Evaluation, type GradientResult, type LoadOptions, type ModelBytes, type NetworkOptions, type Restored, type SaveOptions } from './network/options';
+import {
+  NETWORK_OPTION_NAMES,
+  RESTORE,
+  type Evaluation,
+  type GradientResult,
+  type LoadOptions,
+  type ModelBytes,
+  type NetworkOptions,
+  type Restored,
+  type SaveOptions,
+} from './network/options';
 import { forwardRows, PassBuffers } from './network/predict';
 import { describeONNX, networkToONNX } from './onnx';
 import type { Optimizer } from './optimizers';
@@ -39,7 +57,14 @@ import type { WeightOptions } from './train/sample-weights';
 import type { Workspace } from './train/workspace';
 import { integerIn, optionsObject } from './validate';
 
-export type { Evaluation, GradientResult, LoadOptions, ModelBytes, NetworkOptions, SaveOptions } from './network/options';
+export type {
+  Evaluation,
+  GradientResult,
+  LoadOptions,
+  ModelBytes,
+  NetworkOptions,
+  SaveOptions,
+} from './network/options';
 export type { History } from './train/history';
 
 /**
@@ -111,11 +136,21 @@ export class Network<D extends Dtype = 'float64'> {
     const initializer = checkInitializer(given.initializer ?? 'lecunNormal');
     this.random = new Random(this.seed);
     const restored = (options as { [RESTORE]?: Restored })[RESTORE];
-    this.layout = new NetworkLayout(this.dims, acts.map((a) => a.code));
+    this.layout = new NetworkLayout(
+      this.dims,
+      acts.map((a) => a.code),
+    );
     checkNetworkMemory(this.layout, this.dims, this.dtype);
     this.encodedLayout = this.layout.encode();
     this.parameters = allocateParameters(this.layout.parameterCount, this.dims, this.dtype) as FloatArrayOf<D>;
-    this.layers = buildLayers(this.layout, this.dims, acts, this.parameters, restored ? undefined : initializer, this.random);
+    this.layers = buildLayers(
+      this.layout,
+      this.dims,
+      acts,
+      this.parameters,
+      restored ? undefined : initializer,
+      this.random,
+    );
     if (restored) {
       this.parameters.set(restored.parameters);
       if (restored.random !== undefined) this.random.setState(restored.random);

@@ -17,7 +17,14 @@ import { invalid, numberIn, optionsObject, positiveNumber } from './validate';
 /** A serialisable description of an optimizer: its kind and hyper-parameters. */
 export type OptimizerConfig =
   | { kind: 'sgd'; learningRate: number; momentum: number; nesterov: boolean; weightDecay: number }
-  | { kind: 'adam' | 'adamw'; learningRate: number; beta1: number; beta2: number; epsilon: number; weightDecay: number };
+  | {
+      kind: 'adam' | 'adamw';
+      learningRate: number;
+      beta1: number;
+      beta2: number;
+      epsilon: number;
+      weightDecay: number;
+    };
 
 /** An optimizer's mutable state: update count and buffers shaped like the parameter vector. */
 export interface OptimizerState {
@@ -125,7 +132,10 @@ export abstract class Optimizer {
   importState(state: OptimizerState): void {
     if (this.attached) throw new ValueError('ERR_OPTIMIZER_IN_USE', 'Cannot replace the state of an optimizer in use');
     if (state.buffers.length !== this.bufferCount()) {
-      throw new ValueError('ERR_INVALID_ARGUMENT', `Expected ${this.bufferCount()} state buffers but received ${state.buffers.length}`);
+      throw new ValueError(
+        'ERR_INVALID_ARGUMENT',
+        `Expected ${this.bufferCount()} state buffers but received ${state.buffers.length}`,
+      );
     }
     this.state = { step: state.step, buffers: state.buffers.map((b) => b.slice()) };
   }
@@ -166,7 +176,13 @@ export class SGD extends Optimizer {
   }
 
   toJSON(): OptimizerConfig {
-    return { kind: 'sgd', learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+    return {
+      kind: 'sgd',
+      learningRate: this.learningRate,
+      momentum: this.momentum,
+      nesterov: this.nesterov,
+      weightDecay: this.weightDecay,
+    };
   }
 
   protected bufferCount(): number {
@@ -181,7 +197,16 @@ export class SGD extends Optimizer {
     // Without momentum there is no velocity; the kernel wants an array of the same type, and an empty one
     // made once saves an allocation per step.
     const velocity = this.state!.buffers[0] ?? (params instanceof Float32Array ? NO_VELOCITY_32 : NO_VELOCITY_64);
-    backend.sgdStep(params.length, learningRate, this.momentum, this.nesterov, this.weightDecay, params, gradients, velocity);
+    backend.sgdStep(
+      params.length,
+      learningRate,
+      this.momentum,
+      this.nesterov,
+      this.weightDecay,
+      params,
+      gradients,
+      velocity,
+    );
   }
 }
 
@@ -206,8 +231,18 @@ export abstract class AdamBase extends Optimizer {
   readonly epsilon: number;
   readonly weightDecay: number;
 
-  protected constructor(options: AdamOptions, defaultWeightDecay: number, private readonly decoupled: boolean) {
-    const given = optionsObject('options', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay'] as const);
+  protected constructor(
+    options: AdamOptions,
+    defaultWeightDecay: number,
+    private readonly decoupled: boolean,
+  ) {
+    const given = optionsObject('options', options, [
+      'learningRate',
+      'beta1',
+      'beta2',
+      'epsilon',
+      'weightDecay',
+    ] as const);
     super(positiveNumber('options.learningRate', given.learningRate ?? 1e-3));
     this.beta1 = numberIn('options.beta1', given.beta1 ?? 0.9, 0, 1 - Number.EPSILON);
     this.beta2 = numberIn('options.beta2', given.beta2 ?? 0.999, 0, 1 - Number.EPSILON);
@@ -232,7 +267,20 @@ export abstract class AdamBase extends Optimizer {
 
   protected update(backend: Backend, params: FloatArray, gradients: FloatArray, learningRate: number): void {
     const { step, buffers } = this.state!;
-    backend.adamStep(params.length, learningRate, this.beta1, this.beta2, this.epsilon, this.weightDecay, this.decoupled, step, params, gradients, buffers[0]!, buffers[1]!);
+    backend.adamStep(
+      params.length,
+      learningRate,
+      this.beta1,
+      this.beta2,
+      this.epsilon,
+      this.weightDecay,
+      this.decoupled,
+      step,
+      params,
+      gradients,
+      buffers[0]!,
+      buffers[1]!,
+    );
   }
 }
 
@@ -254,13 +302,29 @@ export class AdamW extends AdamBase {
 export function optimizerFromConfig(config: OptimizerConfig): Optimizer {
   switch (config.kind) {
     case 'sgd':
-      return new SGD({ learningRate: config.learningRate, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay });
+      return new SGD({
+        learningRate: config.learningRate,
+        momentum: config.momentum,
+        nesterov: config.nesterov,
+        weightDecay: config.weightDecay,
+      });
     case 'adam':
     case 'adamw': {
-      const options = { learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, weightDecay: config.weightDecay };
+      const options = {
+        learningRate: config.learningRate,
+        beta1: config.beta1,
+        beta2: config.beta2,
+        epsilon: config.epsilon,
+        weightDecay: config.weightDecay,
+      };
       return config.kind === 'adam' ? new Adam(options) : new AdamW(options);
     }
     default:
-      throw invalid('ERR_INVALID_ARGUMENT', 'optimizer.kind', "'sgd', 'adam' or 'adamw'", (config as { kind: unknown }).kind);
+      throw invalid(
+        'ERR_INVALID_ARGUMENT',
+        'optimizer.kind',
+        "'sgd', 'adam' or 'adamw'",
+        (config as { kind: unknown }).kind,
+      );
   }
 }

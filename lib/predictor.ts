@@ -58,7 +58,9 @@ export interface PredictorSource {
 const OPTION_NAMES = ['rows'] as const;
 
 function sharedArray(dtype: Dtype, length: number): Float64Array | Float32Array {
-  return dtype === 'float32' ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float64Array(new SharedArrayBuffer(length * 8));
+  return dtype === 'float32'
+    ? new Float32Array(new SharedArrayBuffer(length * 4))
+    : new Float64Array(new SharedArrayBuffer(length * 8));
 }
 
 export function createPredictor(net: PredictorSource, options: PredictorOptions = {}): Predictor {
@@ -83,7 +85,9 @@ export function createPredictor(net: PredictorSource, options: PredictorOptions 
     let rows: number;
     if (x instanceof Matrix) {
       if (x.cols !== inputs) {
-        throw shapeMismatch(`Expected x to have ${inputs} columns (the network's inputs, dims[0]) but it has ${x.cols}`);
+        throw shapeMismatch(
+          `Expected x to have ${inputs} columns (the network's inputs, dims[0]) but it has ${x.cols}`,
+        );
       }
       data = x.data;
       rows = x.rows;
@@ -91,7 +95,9 @@ export function createPredictor(net: PredictorSource, options: PredictorOptions 
       data = x as ArrayLike<number>;
       rows = data.length / inputs;
       if (!Number.isInteger(rows)) {
-        throw shapeMismatch(`Expected x to hold whole rows of ${inputs} values (the network's inputs, dims[0]) but it holds ${data.length}`);
+        throw shapeMismatch(
+          `Expected x to hold whole rows of ${inputs} values (the network's inputs, dims[0]) but it holds ${data.length}`,
+        );
       }
       if (!(x instanceof Float64Array || x instanceof Float32Array || Array.isArray(x))) {
         throw invalid('ERR_INVALID_ARGUMENT', 'x', 'a Matrix, Float64Array, Float32Array or number[]', x);
@@ -100,7 +106,9 @@ export function createPredictor(net: PredictorSource, options: PredictorOptions 
       throw invalid('ERR_INVALID_ARGUMENT', 'x', 'a Matrix, Float64Array, Float32Array or number[]', x);
     }
     if (rows < 1 || rows > capacity) {
-      throw shapeMismatch(`Expected x to hold 1 to ${capacity} rows (the predictor's options.rows) but it holds ${rows}`);
+      throw shapeMismatch(
+        `Expected x to hold 1 to ${capacity} rows (the predictor's options.rows) but it holds ${rows}`,
+      );
     }
     const count = rows * inputs;
     if (Array.isArray(data)) {

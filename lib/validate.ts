@@ -10,7 +10,8 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'number') return `${value} (number)`;
-  if (typeof value === 'string') return `${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)} (string)`;
+  if (typeof value === 'string')
+    return `${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)} (string)`;
   if (typeof value === 'boolean' || typeof value === 'bigint') return `${String(value)} (${typeof value})`;
   if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;
@@ -29,7 +30,12 @@ export function invalid(code: BlasnetErrorCode, name: string, expected: string, 
 /** An integer in [min, max]. */
 export function integerIn(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? (min === 1 ? 'a positive integer' : `an integer >= ${min}`) : `an integer from ${min} to ${max}`;
+    const range =
+      max === Number.MAX_SAFE_INTEGER
+        ? min === 1
+          ? 'a positive integer'
+          : `an integer >= ${min}`
+        : `an integer from ${min} to ${max}`;
     throw invalid('ERR_INVALID_ARGUMENT', name, range, value);
   }
   return value;

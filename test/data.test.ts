@@ -3,7 +3,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 
-import { Matrix, oneHot, readCsv, splitColumn, Standardizer, takeRows, trainTestSplit, ValueError, ShapeError } from '../lib';
+import {
+  Matrix,
+  oneHot,
+  readCsv,
+  splitColumn,
+  Standardizer,
+  takeRows,
+  trainTestSplit,
+  ValueError,
+  ShapeError,
+} from '../lib';
 
 function tempFile(name: string, contents: string | Buffer): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-data-'));
@@ -39,7 +49,9 @@ describe('readCsv', () => {
   });
 
   it('names the line and column of a bad cell, and the line of a ragged row', () => {
-    expect(() => readCsv(tempFile('bad.csv', '1,2\n3,x\n'))).toThrow(/line 2, column 2: expected a number but found "x"/);
+    expect(() => readCsv(tempFile('bad.csv', '1,2\n3,x\n'))).toThrow(
+      /line 2, column 2: expected a number but found "x"/,
+    );
     expect(() => readCsv(tempFile('ragged.csv', '1,2\n3\n'))).toThrow(ShapeError);
   });
 });
@@ -57,7 +69,13 @@ describe('oneHot and splitColumn', () => {
   });
 
   it('splits off any column', () => {
-    const { features, labels } = splitColumn(Matrix.from([[1, 2, 3], [4, 5, 6]]), 1);
+    const { features, labels } = splitColumn(
+      Matrix.from([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      1,
+    );
     expect(features.toArray()).toEqual([
       [1, 3],
       [4, 6],

@@ -24,7 +24,9 @@ for (const file of sourceFiles(path.join(ROOT, 'lib'))) {
   for (const match of text.matchAll(/['"`]((?:ERR_[A-Z0-9_]+)|ABORT_ERR)['"`]/g)) thrown.add(match[1]!);
 }
 const documented = new Set(
-  [...fs.readFileSync(path.join(ROOT, 'docs', 'errors.md'), 'utf8').matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]!),
+  [...fs.readFileSync(path.join(ROOT, 'docs', 'errors.md'), 'utf8').matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map(
+    (m) => m[1]!,
+  ),
 );
 
 describe('error codes', () => {

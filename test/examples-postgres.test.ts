@@ -19,22 +19,33 @@ function reachable(): boolean {
 const inCi = process.env.CI === 'true';
 const available = reachable();
 if (!available && !inCi) {
-  console.log(`examples/postgres.ts skipped: no PostgreSQL server on ${host}:${port} (start one with tools/pg-cluster.sh start <dir> <port> and set PGHOST/PGPORT/PGUSER/PGDATABASE; .ci/run does)`);
+  console.log(
+    `examples/postgres.ts skipped: no PostgreSQL server on ${host}:${port} (start one with tools/pg-cluster.sh start <dir> <port> and set PGHOST/PGPORT/PGUSER/PGDATABASE; .ci/run does)`,
+  );
 }
 const spec = available || inCi ? it : it.skip;
 
 describe('examples/postgres.ts', () => {
-  spec('reads a table with pg, trains, stores the model in bytea, reads it back and predicts the same', async () => {
-    const lines: string[] = [];
-    const result = await runPostgresExample({ host, port, connectionTimeoutMillis: 5000 }, { epochs: 60, log: (line) => lines.push(line) });
-    expect(result.rows).toBe(344);
-    // The serial primary key is recognised as an ID and left out; island and sex are categories.
-    expect(result.columns).toEqual(expect.arrayContaining(['id: ignore (id)', 'island: categorical', 'sex: categorical', 'body_mass_g: numeric']));
-    expect(result.accuracy).toBeGreaterThan(0.9);
-    expect(result.storedBytes).toBeGreaterThan(1000);
-    expect(result.sameAfterRoundTrip).toBe(true);
-    // Rows with a NULL body mass, straight from the database, predicted (imputed as in training).
-    expect(result.examples.map((e) => e.predicted)).toEqual(['Adelie', 'Chinstrap', 'Gentoo']);
-    expect(lines.join('\n')).toMatch(/stored the model in a bytea column \(\d+ bytes\)/);
-  }, 60_000);
+  spec(
+    'reads a table with pg, trains, stores the model in bytea, reads it back and predicts the same',
+    async () => {
+      const lines: string[] = [];
+      const result = await runPostgresExample(
+        { host, port, connectionTimeoutMillis: 5000 },
+        { epochs: 60, log: (line) => lines.push(line) },
+      );
+      expect(result.rows).toBe(344);
+      // The serial primary key is recognised as an ID and left out; island and sex are categories.
+      expect(result.columns).toEqual(
+        expect.arrayContaining(['id: ignore (id)', 'island: categorical', 'sex: categorical', 'body_mass_g: numeric']),
+      );
+      expect(result.accuracy).toBeGreaterThan(0.9);
+      expect(result.storedBytes).toBeGreaterThan(1000);
+      expect(result.sameAfterRoundTrip).toBe(true);
+      // Rows with a NULL body mass, straight from the database, predicted (imputed as in training).
+      expect(result.examples.map((e) => e.predicted)).toEqual(['Adelie', 'Chinstrap', 'Gentoo']);
+      expect(lines.join('\n')).toMatch(/stored the model in a bytea column \(\d+ bytes\)/);
+    },
+    60_000,
+  );
 });

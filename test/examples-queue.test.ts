@@ -21,16 +21,26 @@ describeWithRedis('examples/queue.ts', () => {
   });
 
   it('trains three networks on the queue, each as fit does', async () => {
-    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'examples', 'queue.ts'), redis.url], {
-      cwd: root,
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
-    });
+    const { stdout } = await promisify(execFile)(
+      path.join(root, 'node_modules', '.bin', 'tsx'),
+      [path.join(root, 'examples', 'queue.ts'), redis.url],
+      {
+        cwd: root,
+        env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      },
+    );
     const { data } = readCsv(path.join(root, 'examples', 'data', 'iris.csv'));
     const { features, labels } = splitColumn(data);
     const x = Standardizer.fit(features).transform(features);
     const expected = [4, 8, 16].map((hidden) => {
       const net = new Network([4, hidden, 3], [Relu, Softmax], { seed: 1 });
-      const history = net.fit(x, oneHot(labels), { loss: CrossEntropy, epochs: 50, batchSize: 10, learningRate: 0.1, log: null });
+      const history = net.fit(x, oneHot(labels), {
+        loss: CrossEntropy,
+        epochs: 50,
+        batchSize: 10,
+        learningRate: 0.1,
+        log: null,
+      });
       return `4-${hidden}-3: loss ${history.loss.at(-1)!.toFixed(4)}, accuracy ${net.evaluate(x, labels).accuracy.toFixed(4)}`;
     });
     const lines = stdout.trim().split('\n');

@@ -15,8 +15,16 @@ interface Reply<T> {
   body: T;
 }
 
-async function call<T = Record<string, unknown>>(base: string, method: string, route: string, body?: unknown): Promise<Reply<T>> {
-  const response = await fetch(`${base}${route}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+async function call<T = Record<string, unknown>>(
+  base: string,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<Reply<T>> {
+  const response = await fetch(`${base}${route}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   return { status: response.status, body: (await response.json()) as T };
 }
 
@@ -60,13 +68,22 @@ describe('examples/server.ts', () => {
       expect(first.body).toMatchObject({ id: '1', status: 'running', epochs: 40 });
       const done = await waitFor(base, '1', ['done', 'failed']);
       // Early stopping is on (patience 10, restoreBest): it ran all 40 epochs or says where it stopped.
-      expect(done).toMatchObject({ status: 'done', epoch: (done.stoppedEpoch as number | undefined) ?? 40, progress: 1 });
+      expect(done).toMatchObject({
+        status: 'done',
+        epoch: (done.stoppedEpoch as number | undefined) ?? 40,
+        progress: 1,
+      });
       expect(done.bestEpoch).toBeGreaterThanOrEqual(1);
       expect(done.bestEpoch).toBeLessThanOrEqual(done.epoch as number);
       expect(done.testAccuracy).toBeGreaterThanOrEqual(0.95);
       expect(done.valAccuracy).toBeGreaterThan(0.9);
 
-      const answer = await call<{ model: string; training: boolean; labels: number[]; probabilities: number[][] }>(base, 'POST', '/predict', { rows });
+      const answer = await call<{ model: string; training: boolean; labels: number[]; probabilities: number[][] }>(
+        base,
+        'POST',
+        '/predict',
+        { rows },
+      );
       expect(answer.status).toBe(200);
       expect(answer.body.model).toBe('1');
       const correct = answer.body.labels.filter((label, i) => label === truth[i]).length;

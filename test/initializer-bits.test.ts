@@ -18,14 +18,17 @@ interface Recorded {
   random: unknown;
 }
 
-const recorded = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'initializer-bits.json'), 'utf8')) as Recorded[];
+const recorded = JSON.parse(
+  fs.readFileSync(path.join(__dirname, 'fixtures', 'initializer-bits.json'), 'utf8'),
+) as Recorded[];
 
 describe('initial weights stay bit-identical for a seed', () => {
-  it.each(recorded.map((entry) => [`${entry.dims.join('-')} seed ${entry.seed} ${entry.initializer} ${entry.dtype}`, entry] as const))(
-    '%s',
-    (_name: string, entry: Recorded) => {
-      const actual = digestOf(entry.dims, entry.seed, entry.initializer, entry.dtype);
-      expect(actual).toEqual({ sha256: entry.sha256, first: entry.first, random: entry.random });
-    },
-  );
+  it.each(
+    recorded.map(
+      (entry) => [`${entry.dims.join('-')} seed ${entry.seed} ${entry.initializer} ${entry.dtype}`, entry] as const,
+    ),
+  )('%s', (_name: string, entry: Recorded) => {
+    const actual = digestOf(entry.dims, entry.seed, entry.initializer, entry.dtype);
+    expect(actual).toEqual({ sha256: entry.sha256, first: entry.first, random: entry.random });
+  });
 });

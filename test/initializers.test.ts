@@ -31,21 +31,29 @@ describe('initialisers', () => {
   });
 
   it('he: N(0, 2/fan_in)', () => {
-    const { mean, variance } = moments(new Network(dims, [Relu, Sigmoid], { seed: 1, initializer: 'he' }).layers[0]!.weights);
+    const { mean, variance } = moments(
+      new Network(dims, [Relu, Sigmoid], { seed: 1, initializer: 'he' }).layers[0]!.weights,
+    );
     expect(Math.abs(mean)).toBeLessThan(0.002);
     expect((variance * 400) / 2).toBeCloseTo(1, 1);
   });
 
   it('glorotUniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)), variance a^2 / 3', () => {
     const a = Math.sqrt(6 / 700);
-    const { variance, max } = moments(new Network(dims, [Relu, Sigmoid], { seed: 1, initializer: 'glorotUniform' }).layers[0]!.weights);
+    const { variance, max } = moments(
+      new Network(dims, [Relu, Sigmoid], { seed: 1, initializer: 'glorotUniform' }).layers[0]!.weights,
+    );
     expect(max).toBeLessThanOrEqual(a);
     expect(max).toBeGreaterThan(a * 0.999);
     expect(variance / ((a * a) / 3)).toBeCloseTo(1, 1);
   });
 
   it('biases start at 0, and an unknown name is rejected', () => {
-    expect(new Network(dims, [Relu, Sigmoid], { seed: 1, initializer: 'he' }).layers[0]!.biases.every((b) => b === 0)).toBe(true);
-    expect(() => new Network(dims, [Relu, Sigmoid], { initializer: 'lecun' as never })).toThrow(/options.initializer to be 'lecunNormal', 'he' or 'glorotUniform' \(or 'xavier', lecunNormal's former name\)/);
+    expect(
+      new Network(dims, [Relu, Sigmoid], { seed: 1, initializer: 'he' }).layers[0]!.biases.every((b) => b === 0),
+    ).toBe(true);
+    expect(() => new Network(dims, [Relu, Sigmoid], { initializer: 'lecun' as never })).toThrow(
+      /options.initializer to be 'lecunNormal', 'he' or 'glorotUniform' \(or 'xavier', lecunNormal's former name\)/,
+    );
   });
 });

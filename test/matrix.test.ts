@@ -15,7 +15,12 @@ describe('Matrix', () => {
   });
 
   it('copies from rows, and rejects ragged rows and wrong lengths', () => {
-    expect(Matrix.from([[1, 2], [3, 4]]).data).toEqual(new Float64Array([1, 2, 3, 4]));
+    expect(
+      Matrix.from([
+        [1, 2],
+        [3, 4],
+      ]).data,
+    ).toEqual(new Float64Array([1, 2, 3, 4]));
     expect(() => Matrix.from([[1, 2], [3]])).toThrow(ShapeError);
     expect(() => Matrix.from([[1, 2], [3]])).toThrow(/row 1 has 1/);
     expect(() => new Matrix(2, 2, new Float64Array(3))).toThrow(/rows \* cols = 2 \* 2 = 4 numbers but it holds 3/);

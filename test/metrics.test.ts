@@ -47,7 +47,17 @@ describe('classification metrics', () => {
   });
 
   it('take the largest output per row, or threshold a single output at 0.5', () => {
-    expect(Array.from(argmaxRows(Matrix.from([[0.1, 0.7, 0.2], [0.5, 0.5, 0], [0, 0, 1]])))).toEqual([1, 0, 2]);
+    expect(
+      Array.from(
+        argmaxRows(
+          Matrix.from([
+            [0.1, 0.7, 0.2],
+            [0.5, 0.5, 0],
+            [0, 0, 1],
+          ]),
+        ),
+      ),
+    ).toEqual([1, 0, 2]);
     expect(Array.from(argmaxRows(Matrix.from([[0.49], [0.5], [0.9]])))).toEqual([0, 1, 1]);
   });
 });

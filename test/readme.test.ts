@@ -50,7 +50,15 @@ beforeAll(() => {
   fs.writeFileSync(
     path.join(project, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { strict: true, target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022'], types: ['node'], outDir: 'out' },
+      compilerOptions: {
+        strict: true,
+        target: 'ES2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        lib: ['ES2022'],
+        types: ['node'],
+        outDir: 'out',
+      },
       files: checked.map((b) => `${fileOf(b)}.mts`),
     }),
   );
@@ -61,11 +69,26 @@ afterAll(() => built?.remove());
 describe('the block reader (test/helpers/readme-blocks.ts)', () => {
   it('finds ts and typescript fences, indented ones too, and the marker on the line before each', () => {
     const markdown = [
-      '```ts', 'run(1);', '```',
-      '<!-- readme-test: skip (needs Redis) -->', '', '```typescript', 'skip(2);', '```',
-      '- a list item:', '  <!-- readme-test: ignore (needs onnxruntime) -->', '  ```ts', '  ignore(3);', '  ```',
-      '```sh', 'npm test', '```',
-      '<!-- readme-test: skip -->', '```ts', 'noReason(4);', '```',
+      '```ts',
+      'run(1);',
+      '```',
+      '<!-- readme-test: skip (needs Redis) -->',
+      '',
+      '```typescript',
+      'skip(2);',
+      '```',
+      '- a list item:',
+      '  <!-- readme-test: ignore (needs onnxruntime) -->',
+      '  ```ts',
+      '  ignore(3);',
+      '  ```',
+      '```sh',
+      'npm test',
+      '```',
+      '<!-- readme-test: skip -->',
+      '```ts',
+      'noReason(4);',
+      '```',
     ].join('\n');
     expect(readmeBlocks(markdown)).toEqual([
       { index: 1, line: 1, code: 'run(1);', mode: 'run', reason: undefined },
@@ -80,7 +103,11 @@ describe('README.md', () => {
   it('has TypeScript blocks, and every skip or ignore says why', () => {
     expect(blocks.length).toBeGreaterThan(1);
     for (const block of blocks.filter((b) => b.mode !== 'run')) {
-      expect({ line: block.line, mode: block.mode, reason: block.reason ?? '' }).toEqual({ line: block.line, mode: expect.stringMatching(/^(skip|ignore)$/), reason: expect.stringMatching(/\S/) });
+      expect({ line: block.line, mode: block.mode, reason: block.reason ?? '' }).toEqual({
+        line: block.line,
+        mode: expect.stringMatching(/^(skip|ignore)$/),
+        reason: expect.stringMatching(/\S/),
+      });
     }
   });
 
@@ -95,7 +122,12 @@ describe('README.md', () => {
     it(`the block at README.md line ${block.line} runs and prints what it promises`, () => {
       const script = path.join(built.project, 'out', `${fileOf(block)}.mjs`);
       expect(fs.existsSync(script)).toBe(true);
-      const run = spawnSync(process.execPath, [script], { cwd: built.project, encoding: 'utf8', timeout: 120000, env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+      const run = spawnSync(process.execPath, [script], {
+        cwd: built.project,
+        encoding: 'utf8',
+        timeout: 120000,
+        env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      });
       expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
       const printed = run.stdout.split('\n');
       let at = 0;

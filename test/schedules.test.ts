@@ -9,7 +9,9 @@ interface ScheduleCase {
   options: Record<string, number>;
   rates: number[];
 }
-const reference = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'schedule-reference.json'), 'utf8')) as { cases: ScheduleCase[] };
+const reference = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'schedule-reference.json'), 'utf8')) as {
+  cases: ScheduleCase[];
+};
 
 describe('learning-rate schedules, as PyTorch defines them', () => {
   it('step: initial * gamma^floor(epoch / stepSize)', () => {
@@ -65,23 +67,54 @@ describe('learning-rate schedules, as PyTorch defines them', () => {
 // fit rejected the rate 0 it met at epoch 50 (issue 13). A rate of 0 is legal; a negative or non-finite one
 // is not.
 describeBackends('a schedule in fit', (backend) => {
-  const x = [[0, 0], [0, 1], [1, 0], [1, 1], [0.5, 0.2], [0.3, 0.9]];
-  const y = [[1, 0], [0, 1], [0, 1], [1, 0], [1, 0], [0, 1]];
+  const x = [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+    [0.5, 0.2],
+    [0.3, 0.9],
+  ];
+  const y = [
+    [1, 0],
+    [0, 1],
+    [0, 1],
+    [1, 0],
+    [1, 0],
+    [0, 1],
+  ];
 
   it('trains through a rate of 0 (cosine at T_max) and past it, as the README block does', () => {
     const net = new Network([2, 4, 2], [Relu, Softmax], { seed: 3, backend });
     net.fit(x, y, { loss: CrossEntropy, epochs: 130, batchSize: 2, learningRate: 0.05, log: null });
-    const history = net.fit(x, y, { loss: CrossEntropy, optimizer: new SGD({ momentum: 0.9 }), schedule: schedules.cosine({ initial: 0.1, epochs: 50 }), log: null });
+    const history = net.fit(x, y, {
+      loss: CrossEntropy,
+      optimizer: new SGD({ momentum: 0.9 }),
+      schedule: schedules.cosine({ initial: 0.1, epochs: 50 }),
+      log: null,
+    });
     expect(history.loss.every(Number.isFinite)).toBe(true);
     expect(net.epochsTrained).toBe(140);
     // A fresh network, more epochs than the cosine's: epoch 50's rate is 0.
     const fresh = new Network([2, 4, 2], [Relu, Softmax], { seed: 3, backend });
-    fresh.fit(x, y, { loss: CrossEntropy, epochs: 60, schedule: schedules.cosine({ initial: 0.1, epochs: 50 }), log: null });
+    fresh.fit(x, y, {
+      loss: CrossEntropy,
+      epochs: 60,
+      schedule: schedules.cosine({ initial: 0.1, epochs: 50 }),
+      log: null,
+    });
     expect(fresh.epochsTrained).toBe(60);
   });
 
   it('fitAsync takes the same rates, 0 included, and trains bit for bit as fit', async () => {
-    const options = { loss: CrossEntropy, epochs: 8, batchSize: 2, optimizer: new SGD({ momentum: 0.9 }), schedule: schedules.cosine({ initial: 0.1, epochs: 5 }), log: null };
+    const options = {
+      loss: CrossEntropy,
+      epochs: 8,
+      batchSize: 2,
+      optimizer: new SGD({ momentum: 0.9 }),
+      schedule: schedules.cosine({ initial: 0.1, epochs: 5 }),
+      log: null,
+    };
     const sync = new Network([2, 4, 2], [Relu, Softmax], { seed: 6, backend });
     sync.fit(x, y, options);
     const async = new Network([2, 4, 2], [Relu, Softmax], { seed: 6, backend });
@@ -90,27 +123,43 @@ describeBackends('a schedule in fit', (backend) => {
     expect(async.epochsTrained).toBe(8);
   });
 
-  it('an epoch at rate 0 leaves plain SGD\'s weights exactly as they were', () => {
+  it("an epoch at rate 0 leaves plain SGD's weights exactly as they were", () => {
     const net = new Network([2, 3, 1], [Relu, Sigmoid], { seed: 4, backend });
-    net.fit(x, y.map((r) => [r[0]!]), { loss: MSE, epochs: 2, learningRate: 0.1, log: null });
+    net.fit(
+      x,
+      y.map((r) => [r[0]!]),
+      { loss: MSE, epochs: 2, learningRate: 0.1, log: null },
+    );
     const before = Float64Array.from(net.parameters);
-    net.fit(x, y.map((r) => [r[0]!]), { loss: MSE, epochs: 1, schedule: () => 0, log: null });
+    net.fit(
+      x,
+      y.map((r) => [r[0]!]),
+      { loss: MSE, epochs: 1, schedule: () => 0, log: null },
+    );
     expect(Array.from(net.parameters)).toEqual(Array.from(before));
     expect(net.epochsTrained).toBe(3);
   });
 
-  it('rejects a negative, NaN or infinite rate: the first epoch\'s before training, changing nothing; a later one when its epoch starts', () => {
-    for (const [rate, shown] of [[-0.01, '-0.01'], [NaN, 'NaN'], [Infinity, 'Infinity']] as const) {
+  it("rejects a negative, NaN or infinite rate: the first epoch's before training, changing nothing; a later one when its epoch starts", () => {
+    for (const [rate, shown] of [
+      [-0.01, '-0.01'],
+      [NaN, 'NaN'],
+      [Infinity, 'Infinity'],
+    ] as const) {
       const net = new Network([2, 3, 2], [Relu, Softmax], { seed: 5, backend });
       const before = Float64Array.from(net.parameters);
-      expect(() => net.fit(x, y, { loss: CrossEntropy, epochs: 3, schedule: (e) => (e === 0 ? rate : 0.1), log: null })).toThrow(
+      expect(() =>
+        net.fit(x, y, { loss: CrossEntropy, epochs: 3, schedule: (e) => (e === 0 ? rate : 0.1), log: null }),
+      ).toThrow(
         new RegExp(`options\\.schedule\\(0\\) to be a finite learning rate of 0 or more but received ${shown}`),
       );
       expect(Array.from(net.parameters)).toEqual(Array.from(before));
       expect(net.epochsTrained).toBe(0);
       // Rates are asked for as epochs arrive (issue 14: never a whole run up front), so epoch 2's bad
       // rate stops training there, with the weights of the two epochs before it.
-      expect(() => net.fit(x, y, { loss: CrossEntropy, epochs: 3, schedule: (e) => (e === 2 ? rate : 0.1), log: null })).toThrow(
+      expect(() =>
+        net.fit(x, y, { loss: CrossEntropy, epochs: 3, schedule: (e) => (e === 2 ? rate : 0.1), log: null }),
+      ).toThrow(
         new RegExp(`options\\.schedule\\(2\\) to be a finite learning rate of 0 or more but received ${shown}`),
       );
       expect(net.epochsTrained).toBe(2);
@@ -120,4 +169,3 @@ describeBackends('a schedule in fit', (backend) => {
     }
   });
 });
-

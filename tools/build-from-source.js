@@ -46,7 +46,9 @@ function main() {
   console.log(`blasnet: building the addon from source in ${root}\n  node-gyp ${nodeGyp}\n  Node headers ${headers}`);
   const result = spawnSync(command, [...prefix, 'rebuild', '--release'], { cwd: root, env, stdio: 'inherit' });
   if (result.status !== 0) {
-    console.error(`\nblasnet: the source build failed (node-gyp exit ${result.status ?? result.signal}${result.error ? `: ${result.error.message}` : ''}).`);
+    console.error(
+      `\nblasnet: the source build failed (node-gyp exit ${result.status ?? result.signal}${result.error ? `: ${result.error.message}` : ''}).`,
+    );
     console.error(NEEDS.join('\n'));
     return 1;
   }

@@ -62,7 +62,11 @@ function toolsFor(file) {
     readelf: `${target.toolPrefix}readelf`,
     // The target's libraries first: Debian's multiarch libc6:<arch> may be another build than the cross
     // sysroot's, and mixing the two makes every threaded program hang at start under qemu.
-    ldd: (f) => run(target.qemu, ['-L', target.sysroot, loader, '--list', f], { ...process.env, LD_LIBRARY_PATH: `${target.sysroot}/lib` }),
+    ldd: (f) =>
+      run(target.qemu, ['-L', target.sysroot, loader, '--list', f], {
+        ...process.env,
+        LD_LIBRARY_PATH: `${target.sysroot}/lib`,
+      }),
     arch: target.cpu,
   };
 }
@@ -93,7 +97,13 @@ function dynamicSymbolTable(text) {
     if (!match) continue;
     const [, flags, section, version, name] = match;
     // Local section symbols (`l d .init`, which GNU ld for aarch64 puts in .dynsym) are not exports.
-    symbols.push({ name, undefined: section === '*UND*', weak: flags.includes('w'), local: flags.startsWith('l'), version: version ?? '' });
+    symbols.push({
+      name,
+      undefined: section === '*UND*',
+      weak: flags.includes('w'),
+      local: flags.startsWith('l'),
+      version: version ?? '',
+    });
   }
   return symbols;
 }
@@ -120,14 +130,19 @@ function checkPrebuild(file) {
   const dynamic = run(tools.objdump, ['-T', file]);
   const symbols = dynamicSymbolTable(dynamic);
   const unresolved = symbols.filter(
-    (symbol) => symbol.undefined && !symbol.weak && !symbol.version.includes('_') && !/^(napi|node_api)_/.test(symbol.name),
+    (symbol) =>
+      symbol.undefined && !symbol.weak && !symbol.version.includes('_') && !/^(napi|node_api)_/.test(symbol.name),
   );
   if (unresolved.length > 0) {
     report.problems.push(`unresolved symbols nothing will provide: ${unresolved.map((s) => s.name).join(', ')}`);
   }
-  report.exports = symbols.filter((symbol) => !symbol.undefined && !symbol.local).map((symbol) => symbol.name).sort();
+  report.exports = symbols
+    .filter((symbol) => !symbol.undefined && !symbol.local)
+    .map((symbol) => symbol.name)
+    .sort();
   const extra = report.exports.filter((name) => !ENTRY_POINTS.includes(name));
-  if (extra.length > 0) report.problems.push(`it exports more than the N-API entry points: ${extra.slice(0, 10).join(', ')}`);
+  if (extra.length > 0)
+    report.problems.push(`it exports more than the N-API entry points: ${extra.slice(0, 10).join(', ')}`);
 
   report.versions = highestVersions(dynamic);
   for (const [family, ceiling] of Object.entries(NODE_LIBSTDCXX)) {
@@ -153,8 +168,14 @@ function printReport(report, root = process.cwd()) {
   console.log(`  needs    ${report.needed.join(' ')}`);
   const shown = report.exports.slice(0, 4).join(' ') + (report.exports.length > 4 ? ' ...' : '');
   console.log(`  exports  ${report.exports.length}: ${shown}`);
-  console.log(`  ldd\n    ${report.ldd.split('\n').map((line) => line.trim()).join('\n    ')}`);
-  if (report.problems.length === 0) console.log('  checks   passed: no OpenBLAS or Fortran runtime needed, stripped, only N-API exports');
+  console.log(
+    `  ldd\n    ${report.ldd
+      .split('\n')
+      .map((line) => line.trim())
+      .join('\n    ')}`,
+  );
+  if (report.problems.length === 0)
+    console.log('  checks   passed: no OpenBLAS or Fortran runtime needed, stripped, only N-API exports');
   for (const problem of report.problems) console.log(`  PROBLEM  ${problem}`);
 }
 

@@ -55,7 +55,8 @@ function pack(dir) {
 function compareVersions(a, b) {
   const x = a.split('.').map(Number);
   const y = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
   return 0;
 }
 
@@ -63,20 +64,32 @@ function packPlatform(platform) {
   const manifest = JSON.parse(fs.readFileSync(path.join(platform.dir, 'package.json'), 'utf8'));
   const binary = path.join(platform.dir, 'blasnet.node');
   if (!fs.existsSync(binary)) {
-    throw new Error(`${binary} is missing: run npm run prebuild -- --arch ${platform.cpu} (${cannotBuild(platform) ?? 'this machine can build it'})`);
+    throw new Error(
+      `${binary} is missing: run npm run prebuild -- --arch ${platform.cpu} (${cannotBuild(platform) ?? 'this machine can build it'})`,
+    );
   }
   const report = checkPrebuild(binary);
   if (report.problems.length > 0) throw new Error(`${binary}: ${report.problems.join('; ')}`);
   const stated = /^>=\s*([\d.]+)$/.exec(manifest.config?.glibc ?? '')?.[1];
   if (!stated) throw new Error(`${platform.name}: package.json states no glibc floor (config.glibc, ">=2.xx")`);
   if (report.versions.GLIBC && compareVersions(report.versions.GLIBC, stated) > 0) {
-    throw new Error(`${platform.name}: the binary needs glibc ${report.versions.GLIBC}, newer than the stated ${stated}`);
+    throw new Error(
+      `${platform.name}: the binary needs glibc ${report.versions.GLIBC}, newer than the stated ${stated}`,
+    );
   }
   const stage = path.join(stageRoot, path.basename(platform.dir));
   fs.mkdirSync(stage, { recursive: true });
   for (const file of PLATFORM_FILES) fs.copyFileSync(path.join(platform.dir, file), path.join(stage, file));
   for (const file of SHARED_FILES) fs.copyFileSync(path.join(root, file), path.join(stage, file));
-  return { ...pack(stage), os: platform.os, cpu: platform.cpu, libc: platform.libc, glibc: report.versions.GLIBC, statedGlibc: stated, binaryBytes: report.bytes };
+  return {
+    ...pack(stage),
+    os: platform.os,
+    cpu: platform.cpu,
+    libc: platform.libc,
+    glibc: report.versions.GLIBC,
+    statedGlibc: stated,
+    binaryBytes: report.bytes,
+  };
 }
 
 function packMain(version) {
@@ -127,7 +140,9 @@ function main() {
   for (const t of tarballs) {
     const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
     const floor = t.glibc ? `, glibc >= ${t.glibc} (states ${t.statedGlibc})` : '';
-    console.log(`  ${path.relative(root, t.file)}  ${mib(t.size)} MiB packed, ${mib(t.unpackedSize)} MiB unpacked, ${t.files.length} files${floor}`);
+    console.log(
+      `  ${path.relative(root, t.file)}  ${mib(t.size)} MiB packed, ${mib(t.unpackedSize)} MiB unpacked, ${t.files.length} files${floor}`,
+    );
   }
 }
 

@@ -70,7 +70,11 @@ function build(platform) {
   console.log(`blasnet prebuild: ${platform.name} (${platform.os}-${platform.cpu}), Node headers: ${headers}`);
   const nodeGyp = nodeGypCommand(env);
   const [command, ...prefixArgs] = nodeGyp.endsWith('.js') ? [process.execPath, nodeGyp] : [nodeGyp];
-  execFileSync(command, [...prefixArgs, 'rebuild', `--arch=${platform.cpu}`, '--release'], { cwd: stage, env, stdio: 'inherit' });
+  execFileSync(command, [...prefixArgs, 'rebuild', `--arch=${platform.cpu}`, '--release'], {
+    cwd: stage,
+    env,
+    stdio: 'inherit',
+  });
 
   const built = path.join(stage, 'build', 'Release', 'blasnet.node');
   const target = path.join(platform.dir, 'blasnet.node');
@@ -96,7 +100,8 @@ function main() {
   } else {
     const archIndex = args.indexOf('--arch');
     const arch = archIndex >= 0 ? args[archIndex + 1] : process.arch;
-    const platform = arch === process.arch ? hostPlatform() : PLATFORMS.find((p) => p.os === process.platform && p.cpu === arch);
+    const platform =
+      arch === process.arch ? hostPlatform() : PLATFORMS.find((p) => p.os === process.platform && p.cpu === arch);
     if (!platform) {
       console.error(`blasnet prebuild: no platform package for ${process.platform}-${arch} (tools/platforms.js)`);
       process.exit(1);

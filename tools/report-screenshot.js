@@ -9,10 +9,20 @@ const { chromium } = require('playwright-core');
 
 async function main() {
   const [report, out, width = '900', height = '1150'] = process.argv.slice(2);
-  if (!report || !out) throw new Error('usage: node tools/report-screenshot.js <report.html> <out.png> [width] [height]');
+  if (!report || !out)
+    throw new Error('usage: node tools/report-screenshot.js <report.html> <out.png> [width] [height]');
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: Number(width), height: Number(height) } });

@@ -18,7 +18,8 @@ function syncVersions({ check = false } = {}) {
   for (const platform of PLATFORMS) {
     const file = path.join(platform.dir, 'package.json');
     const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (manifest.name !== platform.name) throw new Error(`${file} names ${manifest.name}, tools/platforms.js ${platform.name}`);
+    if (manifest.name !== platform.name)
+      throw new Error(`${file} names ${manifest.name}, tools/platforms.js ${platform.name}`);
     if (manifest.version === version) continue;
     stale.push(`${platform.name} ${manifest.version} -> ${version}`);
     if (!check) fs.writeFileSync(file, `${JSON.stringify({ ...manifest, version }, null, 2)}\n`);

@@ -47,7 +47,12 @@ serve(() => {
     const rows = samples(data, spec.rows);
     const net = makeNetwork(spec);
     const start = now();
-    const result = net.train(rows, { iterations: spec.epochs, errorThresh: 1e-12, learningRate: spec.learningRate, log: false });
+    const result = net.train(rows, {
+      iterations: spec.epochs,
+      errorThresh: 1e-12,
+      learningRate: spec.learningRate,
+      log: false,
+    });
     const seconds = now() - start;
     return { seconds, loss: result.error, samples: spec.rows * spec.epochs };
   }

@@ -15,5 +15,9 @@ export function readF64(file: string, length: number): Float64Array;
 export function loadData(data: DataFiles): { x: Float64Array; y: Float64Array };
 export function median(values: readonly number[]): number;
 export function now(): number;
-export function timeCalls(fn: () => unknown, batches: number, batchSeconds: number): { microseconds: number; calls: number };
+export function timeCalls(
+  fn: () => unknown,
+  batches: number,
+  batchSeconds: number,
+): { microseconds: number; calls: number };
 export function serve(setup: () => WorkerReady | Promise<WorkerReady>): void;

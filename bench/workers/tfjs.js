@@ -42,7 +42,9 @@ serve(async () => {
   function makeModel(spec) {
     const model = tf.sequential();
     spec.activations.forEach((activation, i) => {
-      model.add(tf.layers.dense({ units: spec.dims[i + 1], activation, inputShape: i === 0 ? [spec.dims[0]] : undefined }));
+      model.add(
+        tf.layers.dense({ units: spec.dims[i + 1], activation, inputShape: i === 0 ? [spec.dims[0]] : undefined }),
+      );
     });
     return model;
   }
@@ -92,7 +94,11 @@ serve(async () => {
     );
   }
 
-  const info = { library: `@tensorflow/tfjs ${tf.version.tfjs} (${backend} backend)`, threads: 1, precision: 'float32' };
+  const info = {
+    library: `@tensorflow/tfjs ${tf.version.tfjs} (${backend} backend)`,
+    threads: 1,
+    precision: 'float32',
+  };
   if (backend === 'wasm') {
     const wasm = peers('@tensorflow/tfjs-backend-wasm');
     info.threads = wasm.getThreadsCount();

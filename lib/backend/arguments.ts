@@ -138,7 +138,13 @@ export function dispatchType(kernel: string, name: string, value: unknown): Floa
 export type FloatTag = 'Float64Array' | 'Float32Array';
 
 /** A Float64Array whatever the call's element type (losses), not detached, at least `needed` long. */
-export function float64Array(kernel: string, name: string, value: unknown, needed: number, formula: string): Float64Array {
+export function float64Array(
+  kernel: string,
+  name: string,
+  value: unknown,
+  needed: number,
+  formula: string,
+): Float64Array {
   return floatArray(kernel, name, value, needed, formula, 'Float64Array') as Float64Array;
 }
 
@@ -148,7 +154,9 @@ export function int32Array(kernel: string, name: string, value: unknown): Int32A
     throw typeError(`${kernel}: expected ${name} to be a Int32Array but received ${describe(value)}`);
   }
   if (isDetached(value)) {
-    throw typeError(`${kernel}: ${name} is a Int32Array whose buffer is detached (transferred or structured-cloned away)`);
+    throw typeError(
+      `${kernel}: ${name} is a Int32Array whose buffer is detached (transferred or structured-cloned away)`,
+    );
   }
   return value;
 }

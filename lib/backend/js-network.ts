@@ -17,12 +17,23 @@ import {
   typeError,
   type FloatTag,
 } from './arguments';
-import { LOSS_COUNT, REQUIRED_ACTIVATION, type FloatArray, type IndexArray, type Kernels, type LossCode, type NetworkKernels } from './kernels';
+import {
+  LOSS_COUNT,
+  REQUIRED_ACTIVATION,
+  type FloatArray,
+  type IndexArray,
+  type Kernels,
+  type LossCode,
+  type NetworkKernels,
+} from './kernels';
 import { NetworkLayout, WORKSPACE_RULE } from './layout';
 
 /** The layer kernels the passes are built from (the js backend's own). */
 /** The layer kernels the network kernels are built from (the contract's own signatures, lib/backend/kernels.ts). */
-export type LayerKernels = Pick<Kernels, 'gemm' | 'columnSums' | 'gatherRows' | 'activationForward' | 'activationBackward' | 'lossValue' | 'outputDelta'>;
+export type LayerKernels = Pick<
+  Kernels,
+  'gemm' | 'columnSums' | 'gatherRows' | 'activationForward' | 'activationBackward' | 'lossValue' | 'outputDelta'
+>;
 
 function readLayout(kernel: string, value: unknown): NetworkLayout {
   return NetworkLayout.parse(int32Array(kernel, 'layout', value), (message) => rangeError(`${kernel}: ${message}`));
@@ -49,14 +60,17 @@ function readHead(kernel: string, layout: unknown, params: unknown, workspace: u
 }
 
 function rowsWithin(kernel: string, rows: number, capacity: number, name = 'rows'): void {
-  if (rows > capacity) throw rangeError(`${kernel}: expected ${name} to be at most capacity (${capacity}) but received ${rows}`);
+  if (rows > capacity)
+    throw rangeError(`${kernel}: expected ${name} to be at most capacity (${capacity}) but received ${rows}`);
 }
 
 function lossFits(kernel: string, loss: LossCode, layout: NetworkLayout): void {
   const required = REQUIRED_ACTIVATION[loss];
   const output = layout.activations[layout.layers - 1]!;
   if (required !== undefined && required !== output) {
-    throw rangeError(`${kernel}: loss code ${loss} needs the output activation code ${required} but the layout's is ${output}`);
+    throw rangeError(
+      `${kernel}: loss code ${loss} needs the output activation code ${required} but the layout's is ${output}`,
+    );
   }
 }
 
@@ -126,7 +140,14 @@ function readTraining(
   indexOffset: unknown,
 ): TrainingRun {
   const net = readHead(kernel, layout, params, workspace, capacity);
-  const g = floatArray(kernel, 'gradients', gradients, net.layout.parameterCount, "the layout's parameter count", net.tag);
+  const g = floatArray(
+    kernel,
+    'gradients',
+    gradients,
+    net.layout.parameterCount,
+    "the layout's parameter count",
+    net.tag,
+  );
   const lossCode = code(kernel, 'loss', loss, LOSS_COUNT) as LossCode;
   lossFits(kernel, lossCode, net.layout);
   const x = floatArray(kernel, 'X', X, 0, '0', net.tag);
@@ -139,7 +160,9 @@ function readTraining(
 function learningRateOf(kernel: string, learningRate: unknown, tag: FloatTag): void {
   scalar(kernel, 'learningRate', learningRate, tag);
   if ((learningRate as number) < 0) {
-    throw rangeError(`${kernel}: expected learningRate to be 0 (no update) or more but received ${learningRate as number}`);
+    throw rangeError(
+      `${kernel}: expected learningRate to be 0 (no update) or more but received ${learningRate as number}`,
+    );
   }
 }
 
@@ -149,7 +172,9 @@ function checkTrainingRows(kernel: string, run: TrainingRun, rows: number): void
   const { net, gradients, X, Y, indices, indexOffset: offset } = run;
   const l = net.layout;
   if (offset + rows > indices.length) {
-    throw rangeError(`${kernel}: expected indices to hold at least indexOffset+rows = ${offset + rows} entries but it has ${indices.length}`);
+    throw rangeError(
+      `${kernel}: expected indices to hold at least indexOffset+rows = ${offset + rows} entries but it has ${indices.length}`,
+    );
   }
   const xRows = Math.floor(X.length / l.inputs);
   const yRows = Math.floor(Y.length / l.outputs);
@@ -163,7 +188,9 @@ function checkTrainingRows(kernel: string, run: TrainingRun, rows: number): void
   for (let i = 0; i < rows; i++) {
     const row = indices[offset + i]!;
     if (!(row >= 0 && row < xRows && row < yRows)) {
-      throw rangeError(`${kernel}: indices[${offset + i}] = ${row} is not a row of X and Y (X has ${xRows} rows, Y ${yRows})`);
+      throw rangeError(
+        `${kernel}: indices[${offset + i}] = ${row} is not a row of X and Y (X has ${xRows} rows, Y ${yRows})`,
+      );
     }
   }
 }
@@ -187,7 +214,16 @@ function gradientStep(k: LayerKernels, run: TrainingRun, start: number, rows: nu
   const last = l.layers - 1;
   const w = net.workspace;
   const outputZ = view(w, l.outputZ(c), rows * l.outputs);
-  k.outputDelta(loss, l.activations[last]!, rows, l.outputs, outputZ, view(w, l.a(c, last), rows * l.outputs), targets, outputZ);
+  k.outputDelta(
+    loss,
+    l.activations[last]!,
+    rows,
+    l.outputs,
+    outputZ,
+    view(w, l.a(c, last), rows * l.outputs),
+    targets,
+    outputZ,
+  );
   let delta = outputZ;
   for (let i = last; i >= 0; i--) {
     const units = l.units[i + 1]!;
@@ -197,12 +233,27 @@ function gradientStep(k: LayerKernels, run: TrainingRun, start: number, rows: nu
     k.columnSums(rows, units, delta, view(gradients, l.biasOffsets[i]!, units));
     if (i > 0) {
       const scratch = view(w, l.scratch(c), rows * fanIn);
-      k.gemm(false, true, rows, fanIn, units, 1, delta, view(net.params, l.weightOffsets[i]!, fanIn * units), 0, scratch);
+      k.gemm(
+        false,
+        true,
+        rows,
+        fanIn,
+        units,
+        1,
+        delta,
+        view(net.params, l.weightOffsets[i]!, fanIn * units),
+        0,
+        scratch,
+      );
       k.activationBackward(l.activations[i - 1]!, rows, fanIn, previous, previous, scratch, previous);
       delta = previous;
     }
   }
-  if (learningRate > 0 && Number.isFinite(value) && !sgdStepIfFinite(l.parameterCount, learningRate, net.params, gradients)) {
+  if (
+    learningRate > 0 &&
+    Number.isFinite(value) &&
+    !sgdStepIfFinite(l.parameterCount, learningRate, net.params, gradients)
+  ) {
     return Infinity;
   }
   return value;
@@ -264,10 +315,35 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       return lossOfForward(k, net, loss, view(Y, rowOffset * outputs, rows * outputs), rows);
     },
 
-    networkGradients(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, rows, learningRate) {
+    networkGradients(
+      layout,
+      params,
+      gradients,
+      workspace,
+      capacity,
+      loss,
+      X,
+      Y,
+      indices,
+      indexOffset,
+      rows,
+      learningRate,
+    ) {
       const kernel = 'networkGradients';
       expectCount(kernel, 12, arguments.length);
-      const run = readTraining(kernel, layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset);
+      const run = readTraining(
+        kernel,
+        layout,
+        params,
+        gradients,
+        workspace,
+        capacity,
+        loss,
+        X,
+        Y,
+        indices,
+        indexOffset,
+      );
       dimension(kernel, 'rows', rows);
       rowsWithin(kernel, rows, run.net.capacity);
       learningRateOf(kernel, learningRate, run.net.tag);
@@ -275,10 +351,37 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       return gradientStep(k, run, run.indexOffset, rows, learningRate);
     },
 
-    networkSteps(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, batchSize, rows, learningRate, losses) {
+    networkSteps(
+      layout,
+      params,
+      gradients,
+      workspace,
+      capacity,
+      loss,
+      X,
+      Y,
+      indices,
+      indexOffset,
+      batchSize,
+      rows,
+      learningRate,
+      losses,
+    ) {
       const kernel = 'networkSteps';
       expectCount(kernel, 14, arguments.length);
-      const run = readTraining(kernel, layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset);
+      const run = readTraining(
+        kernel,
+        layout,
+        params,
+        gradients,
+        workspace,
+        capacity,
+        loss,
+        X,
+        Y,
+        indices,
+        indexOffset,
+      );
       dimension(kernel, 'batchSize', batchSize);
       if (batchSize === 0) throw rangeError(`${kernel}: expected batchSize to be at least 1`);
       rowsWithin(kernel, batchSize, run.net.capacity, 'batchSize');
@@ -321,7 +424,8 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       disjoint(kernel, 'out', o, outNeed, 'X', x, xNeed, false);
       disjoint(kernel, 'out', o, outNeed, 'params', net.params, net.layout.parameterCount, false);
       disjoint(kernel, 'out', o, outNeed, 'workspace', net.workspace, need, false);
-      if (typeof handle !== 'object' || handle === null) throw typeError(`${kernel}: expected handle to be a plain object to bind`);
+      if (typeof handle !== 'object' || handle === null)
+        throw typeError(`${kernel}: expected handle to be a plain object to bind`);
       if (prepared.has(handle)) throw typeError(`${kernel}: handle is already bound (prepare a new object)`);
       prepared.set(handle, {
         net,
@@ -346,7 +450,10 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       for (const [name, buffer, end] of bound.bound) {
         // As the native kernel checks: a plain ArrayBuffer's length now (0 once detached) against the
         // bytes the pass touches, and a detached one even where it touches none.
-        if (buffer !== undefined && (buffer.byteLength < end || (buffer.byteLength === 0 && isDetachedBuffer(buffer)))) {
+        if (
+          buffer !== undefined &&
+          (buffer.byteLength < end || (buffer.byteLength === 0 && isDetachedBuffer(buffer)))
+        ) {
           throw typeError(
             `${kernel}: ${name}'s buffer was detached or resized after networkPrepare (transferred, structured-cloned away or shrunk); prepare again`,
           );
@@ -372,7 +479,11 @@ interface Prepared {
 
 function bindArray(name: string, array: FloatArray, needed: number): [string, ArrayBuffer | undefined, number] {
   const shared = Object.prototype.toString.call(array.buffer) === '[object SharedArrayBuffer]';
-  return [name, shared ? undefined : (array.buffer as ArrayBuffer), array.byteOffset + needed * array.BYTES_PER_ELEMENT];
+  return [
+    name,
+    shared ? undefined : (array.buffer as ArrayBuffer),
+    array.byteOffset + needed * array.BYTES_PER_ELEMENT,
+  ];
 }
 
 /** Whether a zero-length ArrayBuffer is detached (a view on a detached one cannot be made). */

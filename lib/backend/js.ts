@@ -20,14 +20,7 @@ import {
 } from './arguments';
 import { networkKernels } from './js-network';
 import { optimizerKernels } from './js-optimizers';
-import {
-  ACTIVATION_COUNT,
-  type FloatArray,
-  type Kernels,
-  LOSS_COUNT,
-  LossCode,
-  REQUIRED_ACTIVATION,
-} from './kernels';
+import { ACTIVATION_COUNT, type FloatArray, type Kernels, LOSS_COUNT, LossCode, REQUIRED_ACTIVATION } from './kernels';
 
 const ACTIVATION_NAMES = ['identity', 'relu', 'sigmoid', 'tanh', 'leakyRelu', 'softmax'];
 const LOSS_NAMES = ['meanSquaredError', 'binaryCrossEntropy', 'crossEntropy'];
@@ -64,10 +57,7 @@ interface ActivationOps {
  * value(z), and backward(a, g) = g * f'(z) given a = f(z), as in native/kernels/activations.h: every
  * derivative comes from a, never z (which is what lets the network kernels keep no z for hidden layers).
  */
-function elementwise(
-  value: (z: number) => number,
-  backward: (a: number, g: number) => number,
-): ActivationOps {
+function elementwise(value: (z: number) => number, backward: (a: number, g: number) => number): ActivationOps {
   return {
     forward(rows, cols, Z, A) {
       const count = rows * cols;
@@ -261,9 +251,7 @@ const gatherRows: Kernels['gatherRows'] = function gatherRows(rows, cols, X, ind
   for (let i = 0; i < rows; i++) {
     const row = indices[indexOffset + i]!; // indexOffset + rows <= indices.length was checked above
     if (!(row >= 0 && row < sourceRows)) {
-      throw rangeError(
-        `gatherRows: indices[${indexOffset + i}] = ${row} is not a row of X (X has ${sourceRows} rows)`,
-      );
+      throw rangeError(`gatherRows: indices[${indexOffset + i}] = ${row} is not a row of X (X has ${sourceRows} rows)`);
     }
   }
   for (let i = 0; i < rows; i++) {
@@ -284,7 +272,15 @@ const activationForward: Kernels['activationForward'] = function activationForwa
   ACTIVATIONS[activation]!.forward(rows, cols, Z, A);
 };
 
-const activationBackward: Kernels['activationBackward'] = function activationBackward(activation, rows, cols, Z, A, G, out) {
+const activationBackward: Kernels['activationBackward'] = function activationBackward(
+  activation,
+  rows,
+  cols,
+  Z,
+  A,
+  G,
+  out,
+) {
   expectCount('activationBackward', 7, arguments.length);
   const t = dispatchType('activationBackward', 'Z', Z);
   code('activationBackward', 'activation', activation, ACTIVATION_COUNT);

@@ -57,7 +57,9 @@ export class NetworkLayout {
     const activations = Array.from(layout.subarray(layers + 2, 2 * layers + 2));
     activations.forEach((code, i) => {
       if (!(code >= 0 && code < ACTIVATION_COUNT)) {
-        throw fail(`expected layout activation code f_${i + 1} to be from 0 to ${ACTIVATION_COUNT - 1} but it is ${code}`);
+        throw fail(
+          `expected layout activation code f_${i + 1} to be from 0 to ${ACTIVATION_COUNT - 1} but it is ${code}`,
+        );
       }
     });
     return new NetworkLayout(units, activations as ActivationCode[]);

@@ -7,7 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { NativeLoadError } from '../errors';
-import { addonChoice, platformPackageName, PLATFORM_PACKAGES, type AddonCandidate, type LoaderEnv } from './addon-locations';
+import {
+  addonChoice,
+  platformPackageName,
+  PLATFORM_PACKAGES,
+  type AddonCandidate,
+  type LoaderEnv,
+} from './addon-locations';
 
 /** One file the loader considered, and the error its `require` threw (none when there was no file). */
 export interface LoadAttempt {
@@ -66,7 +72,9 @@ function missingPackage(root: string): string[] {
     ];
   }
   if (path.basename(path.dirname(root)) !== 'node_modules') {
-    return [`This copy of blasnet is not an installed package (a git checkout?), so it has no ${name}: npm run build:native.`];
+    return [
+      `This copy of blasnet is not an installed package (a git checkout?), so it has no ${name}: npm run build:native.`,
+    ];
   }
   const others = installedPlatformPackages(root).filter((other) => other !== name);
   return [
@@ -92,7 +100,11 @@ function buildFromSource(): string[] {
 }
 
 /** The error for a load that failed; `root` is the package folder the files were looked for in. */
-export function loadFailure(root: string, attempts: readonly LoadAttempt[], env: LoaderEnv = process.env): NativeLoadError {
+export function loadFailure(
+  root: string,
+  attempts: readonly LoadAttempt[],
+  env: LoaderEnv = process.env,
+): NativeLoadError {
   const choice = addonChoice(env);
   const tried = attempts.map(({ candidate, error }) => {
     const label = LABELS[candidate.source];
@@ -103,7 +115,9 @@ export function loadFailure(root: string, attempts: readonly LoadAttempt[], env:
 
   const solutions: string[] = [];
   if (choice !== 'auto') {
-    solutions.push(`BLASNET_ADDON=${env.BLASNET_ADDON} allows only the file above; unset it to try the platform package, then a local build.`);
+    solutions.push(
+      `BLASNET_ADDON=${env.BLASNET_ADDON} allows only the file above; unset it to try the platform package, then a local build.`,
+    );
   }
   const glibc = /GLIBC_([\d.]+)'? not found/.exec(reasons);
   const platformPackage = attempts.find(({ candidate }) => candidate.source === 'package');

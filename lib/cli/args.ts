@@ -54,7 +54,13 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   for (const [name, option] of Object.entries(options)) {
     config[name] = option.short === undefined ? { type: option.type } : { type: option.type, short: option.short };
   }
-  const { tokens } = parseArgs({ args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: config,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values: ParsedArgs['values'] = {};
   const positionals: string[] = [];
   const known = Object.keys(options).map((name) => `--${name}`);
@@ -77,13 +83,19 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
     }
     if (option.type === 'boolean') {
       if (token.value !== undefined) {
-        throw new UsageError('ERR_CLI_USAGE', `--${token.name} takes no value but was given ${JSON.stringify(token.value)}`);
+        throw new UsageError(
+          'ERR_CLI_USAGE',
+          `--${token.name} takes no value but was given ${JSON.stringify(token.value)}`,
+        );
       }
       values[token.name] = true;
     } else {
       // Without a value parseArgs leaves it undefined; "--target --epochs 5" gives "--epochs" as the value.
       if (token.value === undefined || (!token.inlineValue && /^--[a-z]/.test(token.value))) {
-        throw new UsageError('ERR_CLI_USAGE', `--${token.name} needs a value${option.value ? `: --${token.name} ${option.value}` : ''}`);
+        throw new UsageError(
+          'ERR_CLI_USAGE',
+          `--${token.name} needs a value${option.value ? `: --${token.name} ${option.value}` : ''}`,
+        );
       }
       values[token.name] = token.value;
     }
@@ -92,7 +104,10 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   if (!help) {
     if (positionals.length < spec.positionals.length) {
       const missing = spec.positionals[positionals.length]!;
-      throw new UsageError('ERR_CLI_USAGE', `${spec.name} needs ${missing.name} (${missing.description}); usage: ${usageLine(spec)}`);
+      throw new UsageError(
+        'ERR_CLI_USAGE',
+        `${spec.name} needs ${missing.name} (${missing.description}); usage: ${usageLine(spec)}`,
+      );
     }
     if (positionals.length > spec.positionals.length) {
       throw new UsageError(
@@ -130,7 +145,8 @@ export function helpText(spec: CommandSpec): string {
   lines.push('options:');
   for (const [name, option] of Object.entries({ ...spec.options, ...COMMON_OPTIONS })) {
     const flag = `${option.short ? `-${option.short}, ` : ''}--${name}${option.value ? ` ${option.value}` : ''}`;
-    const text = option.default === undefined ? option.description : `${option.description} (default: ${option.default})`;
+    const text =
+      option.default === undefined ? option.description : `${option.description} (default: ${option.default})`;
     lines.push(helpEntry(flag, text));
   }
   return `${lines.join('\n')}\n`;
@@ -139,11 +155,20 @@ export function helpText(spec: CommandSpec): string {
 // --- typed values -------------------------------------------------------------------------------------
 
 function invalidValue(name: string, expected: string, value: string, hint = ''): UsageError {
-  return new UsageError('ERR_CLI_INVALID_OPTION', `--${name} expects ${expected} but was given ${JSON.stringify(value)}${hint}`);
+  return new UsageError(
+    'ERR_CLI_INVALID_OPTION',
+    `--${name} expects ${expected} but was given ${JSON.stringify(value)}${hint}`,
+  );
 }
 
 /** An integer flag in [min, max]. */
-export function integerValue(args: ParsedArgs, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function integerValue(
+  args: ParsedArgs,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = args.values[name];
   if (typeof raw !== 'string') return fallback;
   const value = /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : NaN;

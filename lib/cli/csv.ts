@@ -55,7 +55,9 @@ async function openSource(file: string): Promise<Readable> {
     if (kind !== undefined) {
       await handle.close();
       // Endless (/dev/zero) or never-ending (a FIFO nobody writes to) sources are refused; stdin is `-`.
-      const advice = stats.isDirectory() ? '' : ', not a regular file (to read a pipe, give - and redirect it to stdin)';
+      const advice = stats.isDirectory()
+        ? ''
+        : ', not a regular file (to read a pipe, give - and redirect it to stdin)';
       throw new DataError('ERR_CLI_FILE', `cannot read ${file}: it is ${kind}${advice}`);
     }
   } catch (error) {
@@ -98,7 +100,12 @@ class TextGuard extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (chunk.includes(0)) {
-      done(new DataError('ERR_CSV_BINARY', `${displayName(this.file)} is not CSV text: it holds NUL bytes (a binary file?)`));
+      done(
+        new DataError(
+          'ERR_CSV_BINARY',
+          `${displayName(this.file)} is not CSV text: it holds NUL bytes (a binary file?)`,
+        ),
+      );
       return;
     }
     // A line longer than any record may be is refused here, as it streams (csv-parse's own bound,
@@ -190,16 +197,26 @@ function describeReadError(error: unknown, file: string): unknown {
   const code = (error as { code?: unknown }).code;
   const message = (error as Error).message;
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') {
-    return new DataError('ERR_CLI_GZIP', `cannot read ${displayName(file)}: it is not valid gzip (${printable(message)})`, { cause: error });
+    return new DataError(
+      'ERR_CLI_GZIP',
+      `cannot read ${displayName(file)}: it is not valid gzip (${printable(message)})`,
+      { cause: error },
+    );
   }
   if (typeof code === 'string' && (error instanceof CsvError || code.startsWith('CSV_'))) {
     const lines = (error as { lines?: unknown }).lines;
     const where = typeof lines === 'number' ? `, line ${lines}` : '';
     if (code === 'CSV_MAX_RECORD_SIZE') {
-      return new DataError('ERR_CSV_RECORD_TOO_LARGE', `${displayName(file)}${where}: a row of more than ${MAX_RECORD_CHARS} characters, more than blasnet reads (is it CSV?)`, { cause: error });
+      return new DataError(
+        'ERR_CSV_RECORD_TOO_LARGE',
+        `${displayName(file)}${where}: a row of more than ${MAX_RECORD_CHARS} characters, more than blasnet reads (is it CSV?)`,
+        { cause: error },
+      );
     }
     const problem = CSV_PROBLEMS[code] ?? `malformed CSV (${code})`;
-    return new DataError('ERR_CSV_SYNTAX', `${displayName(file)} is not valid CSV${where}: ${problem}`, { cause: error });
+    return new DataError('ERR_CSV_SYNTAX', `${displayName(file)} is not valid CSV${where}: ${problem}`, {
+      cause: error,
+    });
   }
   return fileError(error, displayName(file));
 }

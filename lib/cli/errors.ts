@@ -38,7 +38,8 @@ export function describeFailure(error: unknown): Failure {
       exitCode: EXIT_DATA,
     };
   }
-  if (error instanceof ModelFormatError || error instanceof BlasnetError) return { message: oneLine(error.message), exitCode: EXIT_DATA };
+  if (error instanceof ModelFormatError || error instanceof BlasnetError)
+    return { message: oneLine(error.message), exitCode: EXIT_DATA };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
     return { message: fileErrorMessage(error as NodeJS.ErrnoException), exitCode: EXIT_DATA };

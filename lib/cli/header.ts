@@ -30,7 +30,11 @@ const isNumber = (cell: string) => parseNumber(cell) !== undefined;
  * @param first - the first record's cells
  * @param second - the second record's, if there is one
  */
-export function detectHeader(first: readonly string[], second: readonly string[] | undefined, mode: HeaderMode): Header {
+export function detectHeader(
+  first: readonly string[],
+  second: readonly string[] | undefined,
+  mode: HeaderMode,
+): Header {
   if (mode === 'no') return { kind: 'none' };
   const sklearn = sklearnHeader(first, second);
   if (sklearn) return sklearn;
@@ -48,7 +52,8 @@ function sklearnHeader(first: readonly string[], second: readonly string[] | und
   const isCount = (cell: string) => /^\d+$/.test(cell);
   if (!isCount(rows!) || !isCount(features!)) return undefined;
   if (second.length !== Number(features) + 1) return undefined;
-  if (classes.some((name) => name === '' || isNumber(name)) || new Set(classes).size !== classes.length) return undefined;
+  if (classes.some((name) => name === '' || isNumber(name)) || new Set(classes).size !== classes.length)
+    return undefined;
   return { kind: 'sklearn', rows: Number(rows), features: Number(features), classes };
 }
 
@@ -75,7 +80,9 @@ export function repeatedNames(names: readonly string[]): { name: string; columns
 export function refuseRepeatedNames(header: Header, names: readonly string[], source: string, line: number): void {
   const repeated = header.kind === 'names' ? repeatedNames(names) : [];
   if (repeated.length === 0) return;
-  const list = repeated.map(({ name, columns }) => `${JSON.stringify(name)} (columns ${columns.join(', ')})`).join(', ');
+  const list = repeated
+    .map(({ name, columns }) => `${JSON.stringify(name)} (columns ${columns.join(', ')})`)
+    .join(', ');
   throw new DataError(
     'ERR_CSV_DUPLICATE_COLUMN',
     `${source}, line ${line}: the header names ${repeated.length === 1 ? 'a column' : 'columns'} more than once: ${list}; columns are found by name, so give each its own`,

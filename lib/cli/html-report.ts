@@ -22,10 +22,25 @@ export interface ReportData {
   task: 'classification' | 'regression';
   taskReason: string;
   classes: readonly string[] | null;
-  data: { file: string; rows: number; target: string; features: readonly string[]; trainRows?: number; testRows?: number; standardized: boolean };
+  data: {
+    file: string;
+    rows: number;
+    target: string;
+    features: readonly string[];
+    trainRows?: number;
+    testRows?: number;
+    standardized: boolean;
+  };
   /** What was done to each column of the table (kind, categories, missing cells, or why it was left out). */
   columns?: readonly ColumnSummary[];
-  network: { dims: readonly number[]; activations: readonly string[]; loss: string; optimizer: string; parameters: number; file: string | null };
+  network: {
+    dims: readonly number[];
+    activations: readonly string[];
+    loss: string;
+    optimizer: string;
+    parameters: number;
+    file: string | null;
+  };
   /** The flags, resolved, as flag/value pairs, and a line saying whose they are. */
   settings: readonly (readonly [string, string])[];
   settingsNote: string;
@@ -118,39 +133,49 @@ footer { margin-top: 32px; color: var(--muted); font-size: 0.85rem; }
 export function renderReport(data: ReportData): string {
   const main = data.parts[0];
   const page = html`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="${`blasnet ${data.versions.blasnet}`}">
-<title>${data.title}</title>
-<style>${raw(CSS)}</style>
-</head>
-<body>
-<header>
-<h1>${data.title}</h1>
-<p class="sub"><code>${data.command}</code></p>
-<p class="sub">${taskLine(data)}</p>
-<p class="sub">${data.created.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · blasnet ${data.versions.blasnet} · ${data.backend === 'native' && data.blas ? `OpenBLAS ${data.blas.version}` : `${data.backend} backend`}</p>
-</header>
-${headline(data)}
-${lossSection(data)}
-${main?.kind === 'classification' ? confusionSection(main, data.classes!) : ''}
-${data.task === 'classification' ? perClassSection(data) : regressionSection(data)}
-${networkSection(data)}
-${dataSection(data)}
-${columnsSection(data)}
-${settingsSection(data)}
-${blasSection(data)}
-<footer>Written by blasnet ${data.versions.blasnet} on Node.js ${data.versions.node}. Self-contained: inline CSS and SVG, no scripts, nothing fetched.</footer>
-</body>
-</html>
-`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="generator" content="${`blasnet ${data.versions.blasnet}`}" />
+        <title>${data.title}</title>
+        <style>
+          ${raw(CSS)}
+        </style>
+      </head>
+      <body>
+        <header>
+          <h1>${data.title}</h1>
+          <p class="sub"><code>${data.command}</code></p>
+          <p class="sub">${taskLine(data)}</p>
+          <p class="sub">
+            ${data.created
+              .toISOString()
+              .replace('T', ' ')
+              .replace(/\.\d+Z$/, ' UTC')}
+            · blasnet ${data.versions.blasnet} ·
+            ${data.backend === 'native' && data.blas ? `OpenBLAS ${data.blas.version}` : `${data.backend} backend`}
+          </p>
+        </header>
+        ${headline(data)} ${lossSection(data)}
+        ${main?.kind === 'classification' ? confusionSection(main, data.classes!) : ''}
+        ${data.task === 'classification' ? perClassSection(data) : regressionSection(data)} ${networkSection(data)}
+        ${dataSection(data)} ${columnsSection(data)} ${settingsSection(data)} ${blasSection(data)}
+        <footer>
+          Written by blasnet ${data.versions.blasnet} on Node.js ${data.versions.node}. Self-contained: inline CSS and
+          SVG, no scripts, nothing fetched.
+        </footer>
+      </body>
+    </html> `;
   return page.text;
 }
 
 function card(label: string, value: string, detail?: string): SafeHtml {
-  return html`<div class="card"><div class="label">${label}</div><div class="value">${value}</div>${detail ? html`<div class="detail">${detail}</div>` : ''}</div>`;
+  return html`<div class="card">
+    <div class="label">${label}</div>
+    <div class="value">${value}</div>
+    ${detail ? html`<div class="detail">${detail}</div>` : ''}
+  </div>`;
 }
 
 function headline(data: ReportData): SafeHtml {
@@ -160,11 +185,13 @@ function headline(data: ReportData): SafeHtml {
       cards.push(card(`${part.name} accuracy`, part.accuracy.toFixed(4), `${part.rows} rows`));
       // What matters when classes are imbalanced: the mean recall over classes, and the mean F1.
       if (part === data.parts[0]) {
-        cards.push(card(`${part.name} balanced accuracy`, part.metrics.balancedAccuracy.toFixed(4), 'mean recall over classes'));
+        cards.push(
+          card(`${part.name} balanced accuracy`, part.metrics.balancedAccuracy.toFixed(4), 'mean recall over classes'),
+        );
         cards.push(card(`${part.name} macro F1`, part.metrics.macro.f1.toFixed(4), 'mean F1 over classes'));
       }
-    }
-    else cards.push(card(`${part.name} R²`, formatMetric(part.r2), `MSE ${formatMetric(part.mse)}, ${part.rows} rows`));
+    } else
+      cards.push(card(`${part.name} R²`, formatMetric(part.r2), `MSE ${formatMetric(part.mse)}, ${part.rows} rows`));
   }
   if (data.timing) {
     const rate = Math.round(data.timing.samplesPerSecond).toLocaleString('en-US');
@@ -183,12 +210,16 @@ function lossSection(data: ReportData): SafeHtml {
   const h = data.history;
   if (h === null || h.loss.length === 0) return html``;
   const series: Series[] = [{ name: 'training', className: 'train', values: h.loss }];
-  if (h.valLoss !== null && h.valLoss.length > 0) series.push({ name: 'held-out', className: 'held-out', values: h.valLoss });
+  if (h.valLoss !== null && h.valLoss.length > 0)
+    series.push({ name: 'held-out', className: 'held-out', values: h.valLoss });
   return html`<section id="loss">
-<h2>Loss per epoch</h2>
-${lossChart(series, h.lossName)}
-<p class="note">${h.recorded ? `${h.recorded}. ` : ''}Training: the mean minibatch loss during each epoch (as Keras reports it). Held-out: the loss on the held-out rows after each epoch.</p>
-</section>`;
+    <h2>Loss per epoch</h2>
+    ${lossChart(series, h.lossName)}
+    <p class="note">
+      ${h.recorded ? `${h.recorded}. ` : ''}Training: the mean minibatch loss during each epoch (as Keras reports it).
+      Held-out: the loss on the held-out rows after each epoch.
+    </p>
+  </section>`;
 }
 
 /** Rows are true classes, columns predicted; each cell's shade is its share of its row (the class's recall spread). */
@@ -200,112 +231,291 @@ function confusionSection(part: ClassificationPart, classes: readonly string[]):
       const alpha = count === 0 ? 0 : Math.max(0.06, share);
       const style = `background: rgba(37, 99, 235, ${alpha.toFixed(3)}); color: ${alpha > 0.5 ? '#fff' : 'var(--ink)'}`;
       const title = `true ${classes[t]}, predicted ${classes[p]}: ${count} (${(share * 100).toFixed(1)}% of ${classes[t]})`;
-      return html`<td class="cell${t === p ? ' diagonal' : ''}" data-count="${count}" style="${style}" title="${title}">${count}</td>`;
+      return html`<td class="cell${t === p ? ' diagonal' : ''}" data-count="${count}" style="${style}" title="${title}">
+        ${count}
+      </td>`;
     });
-    return html`<tr><th scope="row">${classes[t]}</th>${cells}<td class="row-total">${total}</td></tr>`;
+    return html`<tr>
+      <th scope="row">${classes[t]}</th>
+      ${cells}
+      <td class="row-total">${total}</td>
+    </tr>`;
   });
   const header = classes.map((name) => html`<th class="predicted" scope="col">${name}</th>`);
   return html`<section id="confusion">
-<h2>Confusion matrix, ${part.name} (${part.rows} rows)</h2>
-<div class="scroll"><table class="confusion">
-<thead><tr><th class="corner">true \\ predicted</th>${header}<th>rows</th></tr></thead>
-<tbody>${rows}</tbody>
-</table></div>
-<p class="note">Each row is a true class; a cell counts its rows predicted as the column's class. Shade: the cell's share of its row, <span class="nowrap">0% <span class="legend-scale" aria-hidden="true"></span> 100%</span>.</p>
-</section>`;
+    <h2>Confusion matrix, ${part.name} (${part.rows} rows)</h2>
+    <div class="scroll">
+      <table class="confusion">
+        <thead>
+          <tr>
+            <th class="corner">true \\ predicted</th>
+            ${header}
+            <th>rows</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows}
+        </tbody>
+      </table>
+    </div>
+    <p class="note">
+      Each row is a true class; a cell counts its rows predicted as the column's class. Shade: the cell's share of its
+      row, <span class="nowrap">0% <span class="legend-scale" aria-hidden="true"></span> 100%</span>.
+    </p>
+  </section>`;
 }
 
 function metricsTable(part: ClassificationPart, classes: readonly string[]): SafeHtml {
   const m = part.metrics;
   const f = (v: number) => v.toFixed(4);
   const rows = m.labels.map(
-    (label, i) => html`<tr><td>${classes[label] ?? String(label)}</td><td>${f(m.precision[i]!)}</td><td>${f(m.recall[i]!)}</td><td>${f(m.f1[i]!)}</td><td>${m.support[i]}</td></tr>`,
+    (label, i) =>
+      html`<tr>
+        <td>${classes[label] ?? String(label)}</td>
+        <td>${f(m.precision[i]!)}</td>
+        <td>${f(m.recall[i]!)}</td>
+        <td>${f(m.f1[i]!)}</td>
+        <td>${m.support[i]}</td>
+      </tr>`,
   );
-  return html`<div><h3>${part.name} (${part.rows} rows)</h3><div class="scroll"><table class="per-class" data-part="${part.name}">
-<thead><tr><th>class</th><th>precision</th><th>recall</th><th>f1-score</th><th>support</th></tr></thead>
-<tbody>${rows}
-<tr class="total"><td>accuracy</td><td></td><td></td><td>${f(m.accuracy)}</td><td>${m.total}</td></tr>
-<tr><td>macro avg</td><td>${f(m.macro.precision)}</td><td>${f(m.macro.recall)}</td><td>${f(m.macro.f1)}</td><td>${m.total}</td></tr>
-<tr><td>weighted avg</td><td>${f(m.weighted.precision)}</td><td>${f(m.weighted.recall)}</td><td>${f(m.weighted.f1)}</td><td>${m.total}</td></tr>
-</tbody></table></div></div>`;
+  return html`<div>
+    <h3>${part.name} (${part.rows} rows)</h3>
+    <div class="scroll">
+      <table class="per-class" data-part="${part.name}">
+        <thead>
+          <tr>
+            <th>class</th>
+            <th>precision</th>
+            <th>recall</th>
+            <th>f1-score</th>
+            <th>support</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows}
+          <tr class="total">
+            <td>accuracy</td>
+            <td></td>
+            <td></td>
+            <td>${f(m.accuracy)}</td>
+            <td>${m.total}</td>
+          </tr>
+          <tr>
+            <td>macro avg</td>
+            <td>${f(m.macro.precision)}</td>
+            <td>${f(m.macro.recall)}</td>
+            <td>${f(m.macro.f1)}</td>
+            <td>${m.total}</td>
+          </tr>
+          <tr>
+            <td>weighted avg</td>
+            <td>${f(m.weighted.precision)}</td>
+            <td>${f(m.weighted.recall)}</td>
+            <td>${f(m.weighted.f1)}</td>
+            <td>${m.total}</td>
+          </tr>
+        </tbody>
+      </table>
+    </div>
+  </div>`;
 }
 
 function perClassSection(data: ReportData): SafeHtml {
   const parts = data.parts.filter((p): p is ClassificationPart => p.kind === 'classification');
   return html`<section id="per-class">
-<h2>Precision, recall and F1 per class</h2>
-<div class="pair">${parts.map((p) => metricsTable(p, data.classes!))}</div>
-<p class="note">As scikit-learn's classification_report: precision = tp / (tp + fp), recall = tp / (tp + fn), F1 their harmonic mean; support = true rows of the class.</p>
-</section>`;
+    <h2>Precision, recall and F1 per class</h2>
+    <div class="pair">${parts.map((p) => metricsTable(p, data.classes!))}</div>
+    <p class="note">
+      As scikit-learn's classification_report: precision = tp / (tp + fp), recall = tp / (tp + fn), F1 their harmonic
+      mean; support = true rows of the class.
+    </p>
+  </section>`;
 }
 
 function regressionSection(data: ReportData): SafeHtml {
   const parts = data.parts.filter((p): p is RegressionPart => p.kind === 'regression');
   const main = parts[0];
-  const rows = parts.map((p) => html`<tr><td>${p.name}</td><td>${p.rows}</td><td>${formatMetric(p.mse)}</td><td>${formatMetric(p.mae)}</td><td>${formatMetric(p.r2)}</td></tr>`);
+  const rows = parts.map(
+    (p) =>
+      html`<tr>
+        <td>${p.name}</td>
+        <td>${p.rows}</td>
+        <td>${formatMetric(p.mse)}</td>
+        <td>${formatMetric(p.mae)}</td>
+        <td>${formatMetric(p.r2)}</td>
+      </tr>`,
+  );
   return html`<section id="regression">
-<h2>Regression metrics</h2>
-<div class="scroll"><table class="regression"><thead><tr><th>part</th><th>rows</th><th>MSE</th><th>MAE</th><th>R²</th></tr></thead><tbody>${rows}</tbody></table></div>
-${main ? html`<h3>Predicted against actual, ${main.name}</h3>${scatterChart(main.actual, main.predicted)}<p class="note">Points on the dashed diagonal are exact predictions. Values in the target's units.</p>` : ''}
-</section>`;
+    <h2>Regression metrics</h2>
+    <div class="scroll">
+      <table class="regression">
+        <thead>
+          <tr>
+            <th>part</th>
+            <th>rows</th>
+            <th>MSE</th>
+            <th>MAE</th>
+            <th>R²</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows}
+        </tbody>
+      </table>
+    </div>
+    ${
+      main
+        ? html`<h3>Predicted against actual, ${main.name}</h3>
+            ${scatterChart(main.actual, main.predicted)}
+            <p class="note">Points on the dashed diagonal are exact predictions. Values in the target's units.</p>`
+        : ''
+    }
+  </section>`;
 }
 
 function networkSection(data: ReportData): SafeHtml {
   const n = data.network;
   const layers = n.dims.slice(1).map((units, i) => {
     const params = n.dims[i]! * units + units;
-    return html`<tr><td>${i === n.dims.length - 2 ? 'output' : `hidden ${i + 1}`}</td><td>${units}</td><td class="text">${n.activations[i]}</td><td>${params.toLocaleString('en-US')}</td></tr>`;
+    return html`<tr>
+      <td>${i === n.dims.length - 2 ? 'output' : `hidden ${i + 1}`}</td>
+      <td>${units}</td>
+      <td class="text">${n.activations[i]}</td>
+      <td>${params.toLocaleString('en-US')}</td>
+    </tr>`;
   });
   return html`<section id="network">
-<h2>Network</h2>
-<div class="scroll"><table class="layers"><thead><tr><th>layer</th><th>units</th><th class="text">activation</th><th>parameters</th></tr></thead>
-<tbody><tr><td>input</td><td>${n.dims[0]}</td><td></td><td></td></tr>${layers}
-<tr class="total"><td>total</td><td></td><td></td><td>${n.parameters.toLocaleString('en-US')}</td></tr></tbody></table></div>
-<p>Loss: ${n.loss}. Optimizer: ${n.optimizer}.${n.file ? html` Model file: <code>${n.file}</code>.` : ''}</p>
-</section>`;
+    <h2>Network</h2>
+    <div class="scroll">
+      <table class="layers">
+        <thead>
+          <tr>
+            <th>layer</th>
+            <th>units</th>
+            <th class="text">activation</th>
+            <th>parameters</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <td>input</td>
+            <td>${n.dims[0]}</td>
+            <td></td>
+            <td></td>
+          </tr>
+          ${layers}
+          <tr class="total">
+            <td>total</td>
+            <td></td>
+            <td></td>
+            <td>${n.parameters.toLocaleString('en-US')}</td>
+          </tr>
+        </tbody>
+      </table>
+    </div>
+    <p>Loss: ${n.loss}. Optimizer: ${n.optimizer}.${n.file ? html` Model file: <code>${n.file}</code>.` : ''}</p>
+  </section>`;
 }
 
 function dataSection(data: ReportData): SafeHtml {
   const d = data.data;
   const facts: [string, SafeHtml | string][] = [
     ['file', html`<code>${d.file}</code>`],
-    ['rows', d.trainRows !== undefined ? `${d.rows} (${d.trainRows} for training, ${d.testRows ?? 0} held out)` : String(d.rows)],
+    [
+      'rows',
+      d.trainRows !== undefined
+        ? `${d.rows} (${d.trainRows} for training, ${d.testRows ?? 0} held out)`
+        : String(d.rows),
+    ],
     ['target', d.target],
     ['task', `${data.task}: ${data.taskReason}`],
   ];
   if (data.classes) facts.push([`classes (${data.classes.length})`, data.classes.join(', ')]);
-  facts.push([`features (${d.features.length})`, d.features.length > 40 ? `${d.features.slice(0, 40).join(', ')}, ...` : d.features.join(', ')]);
-  facts.push(['standardised', d.standardized ? 'yes: each feature centred and scaled with the training part\'s mean and deviation' : 'no']);
-  return html`<section id="data"><h2>Data</h2>${factList(facts)}</section>`;
+  facts.push([
+    `features (${d.features.length})`,
+    d.features.length > 40 ? `${d.features.slice(0, 40).join(', ')}, ...` : d.features.join(', '),
+  ]);
+  facts.push([
+    'standardised',
+    d.standardized ? "yes: each feature centred and scaled with the training part's mean and deviation" : 'no',
+  ]);
+  return html`<section id="data">
+    <h2>Data</h2>
+    ${factList(facts)}
+  </section>`;
 }
 
 /** One row per column of the table: its kind, network inputs, missing cells and what was done. */
 function columnsSection(data: ReportData): SafeHtml {
   if (data.columns === undefined || data.columns.length === 0) return html``;
   const rows = data.columns.map(
-    (c) => html`<tr><td class="text"><code>${c.column}</code></td><td class="text">${c.source === 'target' ? 'target' : c.kind}</td><td>${String(c.width)}</td><td>${String(c.missing)}</td><td class="text wrap">${c.note}</td></tr>`,
+    (c) =>
+      html`<tr>
+        <td class="text"><code>${c.column}</code></td>
+        <td class="text">${c.source === 'target' ? 'target' : c.kind}</td>
+        <td>${String(c.width)}</td>
+        <td>${String(c.missing)}</td>
+        <td class="text wrap">${c.note}</td>
+      </tr>`,
   );
-  return html`<section id="columns"><h2>Columns</h2><div class="scroll"><table><thead><tr><th>column</th><th class="text">kind</th><th>inputs</th><th>missing</th><th class="text">what was done</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+  return html`<section id="columns">
+    <h2>Columns</h2>
+    <div class="scroll">
+      <table>
+        <thead>
+          <tr>
+            <th>column</th>
+            <th class="text">kind</th>
+            <th>inputs</th>
+            <th>missing</th>
+            <th class="text">what was done</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows}
+        </tbody>
+      </table>
+    </div>
+  </section>`;
 }
 
 function settingsSection(data: ReportData): SafeHtml {
   const flags = data.settings.map(([flag, value]) => html`<li><code>${flag}</code> ${value}</li>`);
-  return html`<section id="settings"><h2>Settings</h2><ul class="flags">${flags}</ul><p class="note">${data.settingsNote}</p></section>`;
+  return html`<section id="settings">
+    <h2>Settings</h2>
+    <ul class="flags">
+      ${flags}
+    </ul>
+    <p class="note">${data.settingsNote}</p>
+  </section>`;
 }
 
 function blasSection(data: ReportData): SafeHtml {
   const b = data.blas;
-  if (b === null) return html`<section id="blas"><h2>BLAS</h2><p>The ${data.backend} backend: no BLAS library is used.</p></section>`;
-  return html`<section id="blas"><h2>BLAS</h2>${factList([
-    ['backend', data.backend],
-    ['OpenBLAS', b.version],
-    ['core', `${b.core} (chosen by ${b.coreSource})`],
-    ['threads', `${b.threads} of ${b.processors} processors`],
-    ['config', html`<code>${b.config}</code>`],
-    ['addon', html`<code>${b.addon}</code> (${b.addonSource})`],
-  ])}</section>`;
+  if (b === null)
+    return html`<section id="blas">
+      <h2>BLAS</h2>
+      <p>The ${data.backend} backend: no BLAS library is used.</p>
+    </section>`;
+  return html`<section id="blas">
+    <h2>BLAS</h2>
+    ${factList([
+      ['backend', data.backend],
+      ['OpenBLAS', b.version],
+      ['core', `${b.core} (chosen by ${b.coreSource})`],
+      ['threads', `${b.threads} of ${b.processors} processors`],
+      ['config', html`<code>${b.config}</code>`],
+      ['addon', html`<code>${b.addon}</code> (${b.addonSource})`],
+    ])}
+  </section>`;
 }
 
 function factList(facts: readonly (readonly [string, SafeHtml | string])[]): SafeHtml {
-  return html`<dl class="facts">${facts.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
+  return html`<dl class="facts">
+    ${facts.map(
+      ([k, v]) =>
+        html`<dt>${k}</dt>
+          <dd>${v}</dd>`,
+    )}
+  </dl>`;
 }

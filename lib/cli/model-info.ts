@@ -80,40 +80,50 @@ export function readModelInfo(net: Network<Dtype>, file: string): ModelInfo {
   const metadata = net.metadata as Record<string, unknown>;
   if (metadata.cli === undefined) return positionalInfo(net);
   const info = metadata as unknown as ModelInfo;
-  const bad = (what: string) => new DataError('ERR_CLI_MODEL_METADATA', `the model ${file} has damaged command-line metadata: ${what}`);
+  const bad = (what: string) =>
+    new DataError('ERR_CLI_MODEL_METADATA', `the model ${file} has damaged command-line metadata: ${what}`);
   // Every field is checked as the rest of the file is: a forged record is refused here, by name, rather
   // than failing later inside a command.
   const record = metadata as Record<string, unknown>;
   const isString = (v: unknown): v is string => typeof v === 'string';
   const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   const isFinite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   const arrayOf = (v: unknown, item: (x: unknown) => boolean, length?: number): boolean =>
     Array.isArray(v) && (length === undefined || v.length === length) && v.every(item);
   if (info.cli !== 1) throw bad(`layout ${JSON.stringify(info.cli)} is not one this blasnet reads (1)`);
   if (!TASKS.includes(info.task)) throw bad(`unknown task ${JSON.stringify(info.task)}`);
-  if (!Array.isArray(info.features) || info.features.length !== net.inputs) throw bad(`${String(info.features?.length)} feature names for ${net.inputs} inputs`);
+  if (!Array.isArray(info.features) || info.features.length !== net.inputs)
+    throw bad(`${String(info.features?.length)} feature names for ${net.inputs} inputs`);
   if (!info.features.every(isString)) throw bad('a feature name that is not a string');
   if (!isCount(record.columns) || record.columns < net.inputs) throw bad('columns is not a column count');
   const inRange = (c: unknown) => isCount(c) && c < info.columns;
   if (!arrayOf(info.featureColumns, inRange, net.inputs)) throw bad('featureColumns does not match the inputs');
   const target = record.target;
-  if (!isObject(target) || !(target.name === null || isString(target.name)) || !inRange(target.column)) throw bad('target is not { name, column }');
-  if (typeof record.namedColumns !== 'boolean' || typeof record.labelsAreIndices !== 'boolean') throw bad('namedColumns or labelsAreIndices is not a boolean');
+  if (!isObject(target) || !(target.name === null || isString(target.name)) || !inRange(target.column))
+    throw bad('target is not { name, column }');
+  if (typeof record.namedColumns !== 'boolean' || typeof record.labelsAreIndices !== 'boolean')
+    throw bad('namedColumns or labelsAreIndices is not a boolean');
   if (info.namedColumns && target.name === null) throw bad('namedColumns without a target name');
   if (info.task === 'classification') {
     const expected = net.outputs === 1 ? 2 : net.outputs;
-    if (!Array.isArray(info.classes) || info.classes.length !== expected) throw bad(`${String(info.classes?.length)} class names for ${net.outputs} outputs`);
+    if (!Array.isArray(info.classes) || info.classes.length !== expected)
+      throw bad(`${String(info.classes?.length)} class names for ${net.outputs} outputs`);
     if (!info.classes.every(isString)) throw bad('a class name that is not a string');
   } else if (info.classes !== null) {
     throw bad('class names in a regression model');
   }
   const std = info.standardize;
-  if (std !== null && (!isObject(std) || !arrayOf(std.mean, isFinite, net.inputs) || !arrayOf(std.scale, isFinite, net.inputs))) {
+  if (
+    std !== null &&
+    (!isObject(std) || !arrayOf(std.mean, isFinite, net.inputs) || !arrayOf(std.scale, isFinite, net.inputs))
+  ) {
     throw bad('standardize does not match the inputs');
   }
   const t = info.targetStandardize;
-  if (t !== null && (!isObject(t) || !isFinite(t.mean) || !isFinite(t.scale))) throw bad('targetStandardize is not { mean, scale }');
+  if (t !== null && (!isObject(t) || !isFinite(t.mean) || !isFinite(t.scale)))
+    throw bad('targetStandardize is not { mean, scale }');
   if (record.training !== null) checkTrainingRecord(record.training, bad);
   return info;
 }
@@ -123,11 +133,15 @@ export function readModelInfo(net: Network<Dtype>, file: string): ModelInfo {
  * is checked: a forged record is refused here, by name, rather than failing later inside a command.
  * @throws what `bad` makes, when it is malformed
  */
-export function checkTrainingRecord(training: unknown, bad: (what: string) => Error): asserts training is TrainingRecord {
+export function checkTrainingRecord(
+  training: unknown,
+  bad: (what: string) => Error,
+): asserts training is TrainingRecord {
   const isString = (v: unknown): v is string => typeof v === 'string';
   const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   const isFinite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   const arrayOf = (v: unknown, item: (x: unknown) => boolean): boolean => Array.isArray(v) && v.every(item);
   if (
     !isObject(training) ||

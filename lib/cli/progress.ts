@@ -35,7 +35,12 @@ const STEPS = 1000;
  * is not what the results report (a regression trains on the standardised target, while its MSE table is in
  * the target's units): shown after the losses, as "(standardised target)".
  */
-export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream, epochs: number, scale?: string): Progress {
+export function createProgress(
+  mode: ProgressMode,
+  stream: NodeJS.WritableStream,
+  epochs: number,
+  scale?: string,
+): Progress {
   if (mode === 'none') return { batch: () => undefined, epoch: () => undefined, stop: () => undefined };
   const note = scale === undefined ? '' : ` (${scale})`;
   if (mode === 'lines') return lineProgress(stream, epochs, note);
@@ -49,7 +54,12 @@ function lineProgress(stream: NodeJS.WritableStream, epochs: number, note: strin
     batch: () => undefined,
     epoch: (epoch, loss, valLoss, valAccuracy) => {
       if (epoch % every !== 0 && epoch !== epochs && epoch !== 1) return;
-      const entry = { epoch, loss, ...(valLoss === undefined ? {} : { valLoss }), ...(valAccuracy === undefined ? {} : { valAccuracy }) };
+      const entry = {
+        epoch,
+        loss,
+        ...(valLoss === undefined ? {} : { valLoss }),
+        ...(valAccuracy === undefined ? {} : { valAccuracy }),
+      };
       stream.write(`${logLine(entry, epochs)}${note}  ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     },
     stop: () => undefined,

@@ -32,7 +32,16 @@ export const REACH_TIMEOUT_MS = 10_000;
 export async function reachQueue(queue: TrainingQueue, url: string, timeoutMs = REACH_TIMEOUT_MS): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DataError('ERR_QUEUE_UNREACHABLE', `No answer from the Redis server at ${JSON.stringify(url)} within ${timeoutMs / 1000} s (--redis): is it running, and is the address right?`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new DataError(
+            'ERR_QUEUE_UNREACHABLE',
+            `No answer from the Redis server at ${JSON.stringify(url)} within ${timeoutMs / 1000} s (--redis): is it running, and is the address right?`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([queue.queue.waitUntilReady(), timeout]);
@@ -49,14 +58,21 @@ export async function fitOnQueue(
   options: FitAsyncOptions & { validationData?: readonly [Matrix, Matrix] },
   remote: RemoteTraining,
 ): Promise<{ net: Network; epochs: EpochSummary[] }> {
-  const queue = new TrainingQueue({ connection: remote.url, ...(remote.queue !== undefined ? { name: remote.queue } : {}) });
+  const queue = new TrainingQueue({
+    connection: remote.url,
+    ...(remote.queue !== undefined ? { name: remote.queue } : {}),
+  });
   try {
     await reachQueue(queue, remote.url);
     const validation = options.validationData;
     const handle = await queue.submit({
       kind: 'network',
       network: { model: net.toBuffer().toString('base64') },
-      data: { x: x.toArray(), y: y.toArray(), ...(validation ? { validation: { x: validation[0].toArray(), y: validation[1].toArray() } } : {}) },
+      data: {
+        x: x.toArray(),
+        y: y.toArray(),
+        ...(validation ? { validation: { x: validation[0].toArray(), y: validation[1].toArray() } } : {}),
+      },
       fit: {
         loss: options.loss!.name,
         ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
@@ -78,7 +94,8 @@ export async function fitOnQueue(
       const result = await handle.finished();
       return { net: Network.fromBuffer(result.model, { backend: net.backend }) as Network, epochs: result.epochs };
     } catch (error) {
-      if (error instanceof AbortError && remote.signal.aborted) throw new AbortError(error.message, { cause: remote.signal.reason });
+      if (error instanceof AbortError && remote.signal.aborted)
+        throw new AbortError(error.message, { cause: remote.signal.reason });
       throw error;
     } finally {
       done = true;

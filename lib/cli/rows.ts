@@ -44,7 +44,11 @@ export interface RowOptions extends CsvOptions {
  * @throws {@link DataError} for an empty file, a ragged CSV row (line and both counts), JSON that does not
  *   parse or is not objects (line)
  */
-export async function* readRowChunks(file: string, options: RowOptions, onLayout: (layout: TableLayout) => void): AsyncGenerator<RowChunk> {
+export async function* readRowChunks(
+  file: string,
+  options: RowOptions,
+  onLayout: (layout: TableLayout) => void,
+): AsyncGenerator<RowChunk> {
   const chunkRows = Math.max(1, options.chunkRows ?? 4096);
   const format = inputFormat(file);
   if (format === 'json') {
@@ -81,18 +85,22 @@ export async function readAllRows(file: string, options: RowOptions): Promise<Ro
 function objectLayout(file: string, rows: readonly Row[]): TableLayout {
   const names: string[] = [];
   const seen = new Set<string>();
-  for (const row of rows) for (const key of Object.keys(row)) {
-    if (!seen.has(key)) {
-      seen.add(key);
-      names.push(key);
+  for (const row of rows)
+    for (const key of Object.keys(row)) {
+      if (!seen.has(key)) {
+        seen.add(key);
+        names.push(key);
+      }
     }
-  }
   return { file, header: { kind: 'names', names }, names, width: names.length, widthLine: 1 };
 }
 
 function checkObject(value: unknown, file: string, line: number): Row {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new DataError('ERR_JSON_ROW', `${displayName(file)}, ${line === 0 ? 'the file' : `line ${line}`}: expected an object (column name -> value) but found ${Array.isArray(value) ? 'an array' : JSON.stringify(value)?.slice(0, 40) ?? String(value)}`);
+    throw new DataError(
+      'ERR_JSON_ROW',
+      `${displayName(file)}, ${line === 0 ? 'the file' : `line ${line}`}: expected an object (column name -> value) but found ${Array.isArray(value) ? 'an array' : (JSON.stringify(value)?.slice(0, 40) ?? String(value))}`,
+    );
   }
   return value as Row;
 }
@@ -113,7 +121,10 @@ async function checkRegularFile(file: string): Promise<void> {
     throw fileError(error, file);
   }
   if (kind !== undefined) {
-    throw new DataError('ERR_CLI_FILE', `cannot read ${file}: it is ${kind}${directory ? '' : ', not a regular file (to read a pipe, give - and redirect it to stdin)'}`);
+    throw new DataError(
+      'ERR_CLI_FILE',
+      `cannot read ${file}: it is ${kind}${directory ? '' : ', not a regular file (to read a pipe, give - and redirect it to stdin)'}`,
+    );
   }
 }
 
@@ -139,13 +150,21 @@ async function readJsonArray(file: string): Promise<Row[]> {
   } catch (error) {
     throw new DataError('ERR_JSON_SYNTAX', `${displayName(file)} is not valid JSON: ${(error as Error).message}`);
   }
-  if (!Array.isArray(value)) throw new DataError('ERR_JSON_ROW', `${displayName(file)}: expected an array of objects (one per row) but found ${typeof value === 'object' && value !== null ? 'an object' : typeof value}`);
+  if (!Array.isArray(value))
+    throw new DataError(
+      'ERR_JSON_ROW',
+      `${displayName(file)}: expected an array of objects (one per row) but found ${typeof value === 'object' && value !== null ? 'an object' : typeof value}`,
+    );
   if (value.length === 0) throw new DataError('ERR_CSV_EMPTY', `${displayName(file)} holds no rows`);
   value.forEach((row, i) => checkObject(row, file, i + 1));
   return value as Row[];
 }
 
-async function* readNdjson(file: string, chunkRows: number, onLayout: (layout: TableLayout) => void): AsyncGenerator<RowChunk> {
+async function* readNdjson(
+  file: string,
+  chunkRows: number,
+  onLayout: (layout: TableLayout) => void,
+): AsyncGenerator<RowChunk> {
   await checkRegularFile(file);
   const raw = file === '-' ? process.stdin : createReadStream(file);
   const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
@@ -160,14 +179,24 @@ async function* readNdjson(file: string, chunkRows: number, onLayout: (layout: T
       if (text.trim() === '') continue;
       // The same bound on a row as CSV's (csv.ts): a line no table row needs is refused, not parsed.
       if (text.length > MAX_RECORD_CHARS) {
-        throw new DataError('ERR_CSV_RECORD_TOO_LARGE', `${displayName(file)}, line ${line}: a row of more than ${MAX_RECORD_CHARS} characters, more than blasnet reads (is it NDJSON?)`);
+        throw new DataError(
+          'ERR_CSV_RECORD_TOO_LARGE',
+          `${displayName(file)}, line ${line}: a row of more than ${MAX_RECORD_CHARS} characters, more than blasnet reads (is it NDJSON?)`,
+        );
       }
-      if (text.includes('\u0000')) throw new DataError('ERR_CSV_BINARY', `${displayName(file)} is not NDJSON text: it holds NUL bytes (a binary file?)`);
+      if (text.includes('\u0000'))
+        throw new DataError(
+          'ERR_CSV_BINARY',
+          `${displayName(file)} is not NDJSON text: it holds NUL bytes (a binary file?)`,
+        );
       let value: unknown;
       try {
         value = JSON.parse(line === 1 ? text.replace(/^\uFEFF/, '') : text);
       } catch (error) {
-        throw new DataError('ERR_JSON_SYNTAX', `${displayName(file)}, line ${line}: not valid JSON (${(error as Error).message})`);
+        throw new DataError(
+          'ERR_JSON_SYNTAX',
+          `${displayName(file)}, line ${line}: not valid JSON (${(error as Error).message})`,
+        );
       }
       chunk.push(checkObject(value, file, line));
       numbers.push(line);
@@ -207,7 +236,12 @@ function namesByColumn(first: readonly string[], below: readonly CsvRecord[]): b
   });
 }
 
-async function* readCsvChunks(file: string, options: RowOptions, chunkRows: number, onLayout: (layout: TableLayout) => void): AsyncGenerator<RowChunk> {
+async function* readCsvChunks(
+  file: string,
+  options: RowOptions,
+  chunkRows: number,
+  onLayout: (layout: TableLayout) => void,
+): AsyncGenerator<RowChunk> {
   const name = displayName(file);
   const records = readRecords(file, options);
   try {
@@ -223,21 +257,40 @@ async function* readCsvChunks(file: string, options: RowOptions, chunkRows: numb
         ahead.push(next.value);
       }
     }
-    let header: Header = detectHeader(first.value.cells, second.done ? undefined : second.value.cells, options.header ?? 'auto');
-    if (header.kind === 'none' && (options.header ?? 'auto') === 'auto' && !second.done && namesByColumn(first.value.cells, [second.value, ...ahead])) {
+    let header: Header = detectHeader(
+      first.value.cells,
+      second.done ? undefined : second.value.cells,
+      options.header ?? 'auto',
+    );
+    if (
+      header.kind === 'none' &&
+      (options.header ?? 'auto') === 'auto' &&
+      !second.done &&
+      namesByColumn(first.value.cells, [second.value, ...ahead])
+    ) {
       header = { kind: 'names', names: [...first.value.cells] };
     }
-    const firstRow: CsvRecord | undefined = header.kind === 'none' ? first.value : second.done ? undefined : second.value;
+    const firstRow: CsvRecord | undefined =
+      header.kind === 'none' ? first.value : second.done ? undefined : second.value;
     if (firstRow === undefined) throw new DataError('ERR_CSV_EMPTY', `${name} holds a header line but no data rows`);
     const widthRecord = header.kind === 'names' ? first.value : firstRow;
-    const layout: TableLayout = { file, header, names: columnNames(header, widthRecord.cells.length), width: widthRecord.cells.length, widthLine: widthRecord.line };
+    const layout: TableLayout = {
+      file,
+      header,
+      names: columnNames(header, widthRecord.cells.length),
+      width: widthRecord.cells.length,
+      widthLine: widthRecord.line,
+    };
     refuseRepeatedNames(header, layout.names, name, widthRecord.line);
     onLayout(layout);
     let rows: string[][] = [];
     let lines: number[] = [];
     const take = (record: CsvRecord): void => {
       if (record.cells.length !== layout.width) {
-        throw new DataError('ERR_CSV_RAGGED', `${name}, line ${record.line}: expected ${layout.width} cells (as line ${layout.widthLine} has) but found ${record.cells.length}`);
+        throw new DataError(
+          'ERR_CSV_RAGGED',
+          `${name}, line ${record.line}: expected ${layout.width} cells (as line ${layout.widthLine} has) but found ${record.cells.length}`,
+        );
       }
       rows.push(record.cells);
       lines.push(record.line);

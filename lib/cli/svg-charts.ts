@@ -68,7 +68,8 @@ function logAxis(min: number, max: number): Axis {
   }
   return {
     ticks,
-    label: (v) => (v >= 1 ? String(Number(v.toPrecision(3))) : v.toFixed(Math.max(0, -Math.floor(Math.log10(v) + 1e-9)))),
+    label: (v) =>
+      v >= 1 ? String(Number(v.toPrecision(3))) : v.toFixed(Math.max(0, -Math.floor(Math.log10(v) + 1e-9))),
     position: (v, from, to) => from + ((Math.log10(v) - lo) / (hi - lo)) * (to - from),
   };
 }
@@ -79,13 +80,49 @@ function frame(x: Axis, y: Axis, xLabel: string, yLabel: string): SafeHtml {
   const parts: SafeHtml[] = [];
   for (const v of y.ticks) {
     const py = sy(v).toFixed(1);
-    parts.push(html`<line class="grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${py}" y2="${py}"/><text class="tick" x="${MARGIN.left - 8}" y="${py}" dy="0.32em" text-anchor="end">${y.label(v)}</text>`);
+    parts.push(
+      html`<line class="grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${py}" y2="${py}" /><text
+          class="tick"
+          x="${MARGIN.left - 8}"
+          y="${py}"
+          dy="0.32em"
+          text-anchor="end"
+          >${y.label(v)}</text
+        >`,
+    );
   }
   for (const v of x.ticks) {
     const px = sx(v).toFixed(1);
-    parts.push(html`<line class="tick-mark" x1="${px}" x2="${px}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom + 5}"/><text class="tick" x="${px}" y="${HEIGHT - MARGIN.bottom + 18}" text-anchor="middle">${x.label(v)}</text>`);
+    parts.push(
+      html`<line
+          class="tick-mark"
+          x1="${px}"
+          x2="${px}"
+          y1="${HEIGHT - MARGIN.bottom}"
+          y2="${HEIGHT - MARGIN.bottom + 5}"
+        /><text class="tick" x="${px}" y="${HEIGHT - MARGIN.bottom + 18}" text-anchor="middle">${x.label(v)}</text>`,
+    );
   }
-  return html`${parts}<line class="axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom}"/><line class="axis" x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${HEIGHT - MARGIN.bottom}"/><text class="axis-label" x="${(MARGIN.left + WIDTH - MARGIN.right) / 2}" y="${HEIGHT - 6}" text-anchor="middle">${xLabel}</text><text class="axis-label" transform="translate(14 ${(MARGIN.top + HEIGHT - MARGIN.bottom) / 2}) rotate(-90)" text-anchor="middle">${yLabel}</text>`;
+  return html`${parts}<line
+      class="axis"
+      x1="${MARGIN.left}"
+      x2="${WIDTH - MARGIN.right}"
+      y1="${HEIGHT - MARGIN.bottom}"
+      y2="${HEIGHT - MARGIN.bottom}"
+    /><line
+      class="axis"
+      x1="${MARGIN.left}"
+      x2="${MARGIN.left}"
+      y1="${MARGIN.top}"
+      y2="${HEIGHT - MARGIN.bottom}"
+    /><text class="axis-label" x="${(MARGIN.left + WIDTH - MARGIN.right) / 2}" y="${HEIGHT - 6}" text-anchor="middle"
+      >${xLabel}</text
+    ><text
+      class="axis-label"
+      transform="translate(14 ${(MARGIN.top + HEIGHT - MARGIN.bottom) / 2}) rotate(-90)"
+      text-anchor="middle"
+      >${yLabel}</text
+    >`;
 }
 
 /** One series of the loss chart. */
@@ -114,16 +151,42 @@ export function lossChart(series: readonly Series[], yLabel: string): SafeHtml {
   const lines = series.map((s) => {
     const points = s.values.map((v, i) => `${sx(i + 1).toFixed(1)},${sy(v).toFixed(1)}`).join(' ');
     // Markers only while they stay apart; the polyline carries the points either way.
-    const markers = s.values.length <= 60 ? s.values.map((v, i) => html`<circle class="${s.className}" cx="${sx(i + 1).toFixed(1)}" cy="${sy(v).toFixed(1)}" r="2.6"><title>${s.name}, epoch ${i + 1}: ${v.toPrecision(5)}</title></circle>`) : [];
-    return html`<polyline class="series ${s.className}" data-series="${s.name}" points="${points}"/>${markers}`;
+    const markers =
+      s.values.length <= 60
+        ? s.values.map(
+            (v, i) =>
+              html`<circle class="${s.className}" cx="${sx(i + 1).toFixed(1)}" cy="${sy(v).toFixed(1)}" r="2.6"
+                ><title>${s.name}, epoch ${i + 1}: ${v.toPrecision(5)}</title></circle
+              >`,
+          )
+        : [];
+    return html`<polyline class="series ${s.className}" data-series="${s.name}" points="${points}" />${markers}`;
   });
   const legend = series.map(
     (s, k) =>
-      html`<g transform="translate(${WIDTH - MARGIN.right - 170} ${MARGIN.top + 8 + k * 30})"><line class="series ${s.className}" x1="0" x2="26" y1="0" y2="0"/><text class="legend" x="34" y="0" dy="0.32em">${s.name}</text></g>`,
+      html`<g transform="translate(${WIDTH - MARGIN.right - 170} ${MARGIN.top + 8 + k * 30})"
+        ><line class="series ${s.className}" x1="0" x2="26" y1="0" y2="0" /><text
+          class="legend"
+          x="34"
+          y="0"
+          dy="0.32em"
+          >${s.name}</text
+        ></g
+      >`,
   );
   const label = log ? `${yLabel} (log scale)` : yLabel;
-  const summary = series.map((s) => `${s.name} ${s.values[0]?.toPrecision(4)} to ${s.values.at(-1)?.toPrecision(4)}`).join('; ');
-  return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${`${label} per epoch over ${epochs} epochs: ${summary}`}"><title>${label} per epoch</title>${frame(x, y, 'epoch', label)}${lines}${legend}</svg>`;
+  const summary = series
+    .map((s) => `${s.name} ${s.values[0]?.toPrecision(4)} to ${s.values.at(-1)?.toPrecision(4)}`)
+    .join('; ');
+  return html`<svg
+    class="chart"
+    viewBox="0 0 ${WIDTH} ${HEIGHT}"
+    role="img"
+    aria-label="${`${label} per epoch over ${epochs} epochs: ${summary}`}"
+  >
+    <title>${label} per epoch</title>
+    ${frame(x, y, 'epoch', label)}${lines}${legend}
+  </svg>`;
 }
 
 /** Predicted against actual values, with the diagonal where they agree; at most `limit` points drawn. */
@@ -142,7 +205,18 @@ export function scatterChart(actual: ArrayLike<number>, predicted: ArrayLike<num
   // Every k-th row when there are many: evenly spread, and the same picture every time.
   const stride = Math.max(1, Math.ceil(n / limit));
   const dots: string[] = [];
-  for (let i = 0; i < n; i += stride) dots.push(`<circle class="dot" cx="${sx(actual[i]!).toFixed(1)}" cy="${sy(predicted[i]!).toFixed(1)}" r="3"/>`);
+  for (let i = 0; i < n; i += stride)
+    dots.push(`<circle class="dot" cx="${sx(actual[i]!).toFixed(1)}" cy="${sy(predicted[i]!).toFixed(1)}" r="3"/>`);
   const shown = stride === 1 ? `${n} rows` : `every ${stride}th of ${n} rows`;
-  return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${`predicted against actual values, ${shown}`}"><title>predicted against actual</title>${frame(a, a, 'actual', 'predicted')}<line class="diagonal" x1="${sx(first)}" y1="${sy(first)}" x2="${sx(last)}" y2="${sy(last)}"/>${raw(dots.join(''))}</svg>`;
+  return html`<svg
+    class="chart"
+    viewBox="0 0 ${WIDTH} ${HEIGHT}"
+    role="img"
+    aria-label="${`predicted against actual values, ${shown}`}"
+  >
+    <title>predicted against actual</title>
+    ${frame(a, a, 'actual', 'predicted')}
+    <line class="diagonal" x1="${sx(first)}" y1="${sy(first)}" x2="${sx(last)}" y2="${sy(last)}" />
+    ${raw(dots.join(''))}
+  </svg>`;
 }

@@ -31,16 +31,34 @@ export function resolveTargets(spec: string, layout: TableLayout): string[] {
 }
 
 /** The kinds `--categorical`, `--numeric` and `--ignore` give, checked against the file's columns. */
-export function kindFlags(flags: Partial<Record<'categorical' | 'numeric' | 'ignore', string>>, layout: TableLayout, targets: readonly string[]): Record<string, ColumnKind> {
+export function kindFlags(
+  flags: Partial<Record<'categorical' | 'numeric' | 'ignore', string>>,
+  layout: TableLayout,
+  targets: readonly string[],
+): Record<string, ColumnKind> {
   const kinds: Record<string, ColumnKind> = {};
-  for (const [flag, kind] of [['categorical', 'categorical'], ['numeric', 'numeric'], ['ignore', 'ignore']] as const) {
+  for (const [flag, kind] of [
+    ['categorical', 'categorical'],
+    ['numeric', 'numeric'],
+    ['ignore', 'ignore'],
+  ] as const) {
     const value = flags[flag];
     if (value === undefined) continue;
-    for (const part of value.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    for (const part of value
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '')) {
       const column = layout.names[resolveTarget(part, layout)]!;
-      if (targets.includes(column)) throw new UsageError('ERR_CLI_COLUMNS', `--${flag} ${JSON.stringify(part)} names the target; a target cannot also be a feature`);
+      if (targets.includes(column))
+        throw new UsageError(
+          'ERR_CLI_COLUMNS',
+          `--${flag} ${JSON.stringify(part)} names the target; a target cannot also be a feature`,
+        );
       if (kinds[column] !== undefined && kinds[column] !== kind) {
-        throw new UsageError('ERR_CLI_COLUMNS', `the column ${JSON.stringify(column)} is given to both --${kinds[column]} and --${flag}`);
+        throw new UsageError(
+          'ERR_CLI_COLUMNS',
+          `the column ${JSON.stringify(column)} is given to both --${kinds[column]} and --${flag}`,
+        );
       }
       kinds[column] = kind;
     }
@@ -102,10 +120,14 @@ export function checkModelColumns(layout: TableLayout, model: TableModel, needTa
   if (layout.header.kind !== 'names' || positional(model)) return;
   const target = model.spec.target;
   const wanted: [string, string][] = model.spec.encoders.map((e) => [e.column, 'feature']);
-  if (needTarget) for (const t of target.task === 'classification' ? [target.column] : target.columns) wanted.push([t, 'target']);
+  if (needTarget)
+    for (const t of target.task === 'classification' ? [target.column] : target.columns) wanted.push([t, 'target']);
   for (const [column, role] of wanted) {
     if (!layout.names.includes(column)) {
-      throw new DataError('ERR_CLI_COLUMNS', `${displayName(layout.file)} has no column ${JSON.stringify(column)} (the model's ${role}); its columns: ${layout.names.map((n) => JSON.stringify(n)).join(', ')}`);
+      throw new DataError(
+        'ERR_CLI_COLUMNS',
+        `${displayName(layout.file)} has no column ${JSON.stringify(column)} (the model's ${role}); its columns: ${layout.names.map((n) => JSON.stringify(n)).join(', ')}`,
+      );
     }
   }
 }
@@ -117,7 +139,9 @@ export function checkModelColumns(layout: TableLayout, model: TableModel, needTa
 export function fillAbsentKeys(chunk: RowChunk, model: TableModel): RowChunk {
   const rows = chunk.rows;
   if (!Array.isArray(rows)) return chunk;
-  const absent = model.spec.encoders.map((e) => e.column).filter((c) => !rows.some((r) => Object.prototype.hasOwnProperty.call(r, c)));
+  const absent = model.spec.encoders
+    .map((e) => e.column)
+    .filter((c) => !rows.some((r) => Object.prototype.hasOwnProperty.call(r, c)));
   if (absent.length === 0) return chunk;
   return { rows: rows.map((r) => ({ ...Object.fromEntries(absent.map((c) => [c, null])), ...r })), lines: chunk.lines };
 }
@@ -143,7 +167,18 @@ function describe(layout: TableLayout, column: string): string {
 /** The report's parts from an evaluation: one per part (regression: one per target). */
 export function partsOf(name: string, evaluation: TableEvaluation): PartResult[] {
   if (evaluation.task === 'classification') {
-    return [{ kind: 'classification', name, rows: evaluation.rows, accuracy: evaluation.accuracy, metrics: evaluation.metrics, confusion: evaluation.confusion, truth: evaluation.truth, predicted: evaluation.predicted }];
+    return [
+      {
+        kind: 'classification',
+        name,
+        rows: evaluation.rows,
+        accuracy: evaluation.accuracy,
+        metrics: evaluation.metrics,
+        confusion: evaluation.confusion,
+        truth: evaluation.truth,
+        predicted: evaluation.predicted,
+      },
+    ];
   }
   const k = evaluation.targets.length;
   return evaluation.targets.map((t, j) => ({
@@ -170,7 +205,10 @@ export interface CliRecord {
  * The model in `file` as a table model, and the training record if this CLI wrote it.
  * @throws {@link DataError} for a file that cannot be read; ModelFormatError for a damaged one
  */
-export async function loadTableModel(file: string, backend: 'native' | 'js'): Promise<{ model: TableModel; net: Network<Dtype>; training: TrainingRecord | null }> {
+export async function loadTableModel(
+  file: string,
+  backend: 'native' | 'js',
+): Promise<{ model: TableModel; net: Network<Dtype>; training: TrainingRecord | null }> {
   let net: Network<Dtype>;
   try {
     // Either dtype: the command line predicts from a float32 model as well (the API's default is float64).
@@ -189,11 +227,13 @@ export async function loadTableModel(file: string, backend: 'native' | 'js'): Pr
   } else {
     // The table record and the CLI record beside it, checked field by field as the old layout is
     // (model-info.ts): a forged record is refused by name rather than failing inside a command.
-    const bad = (what: string) => new DataError('ERR_CLI_MODEL_METADATA', `the model ${file} has damaged command-line metadata: ${what}`);
+    const bad = (what: string) =>
+      new DataError('ERR_CLI_MODEL_METADATA', `the model ${file} has damaged command-line metadata: ${what}`);
     checkTableRecord(metadata.table, net.inputs, net.outputs, bad);
     // No CLI record: a program's TableModel.save, which records no training run.
     if (metadata.cli !== undefined) {
-      if (metadata.cli !== 2) throw bad(`layout ${JSON.stringify(metadata.cli)} beside a table record is not one this blasnet reads (2)`);
+      if (metadata.cli !== 2)
+        throw bad(`layout ${JSON.stringify(metadata.cli)} beside a table record is not one this blasnet reads (2)`);
       if (typeof metadata.file !== 'string') throw bad('file is not a string');
       checkTrainingRecord(metadata.training, bad);
       training = (metadata as unknown as CliRecord).training;
@@ -202,7 +242,11 @@ export async function loadTableModel(file: string, backend: 'native' | 'js'): Pr
   try {
     return { model: TableModel.fromNetwork(net, file), net, training };
   } catch (error) {
-    if (error instanceof BlasnetError) throw new DataError('ERR_CLI_MODEL_METADATA', `the model ${file} cannot be read as a table model: ${error.message}`);
+    if (error instanceof BlasnetError)
+      throw new DataError(
+        'ERR_CLI_MODEL_METADATA',
+        `the model ${file} cannot be read as a table model: ${error.message}`,
+      );
     throw error;
   } finally {
     net.metadata = metadata as typeof net.metadata;

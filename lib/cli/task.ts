@@ -32,7 +32,13 @@ const numericKey = (value: number) => String(value);
  * @throws {@link UsageError} when `--task regression` meets a label that is not a number;
  *   {@link DataError} when there is only one class
  */
-export function chooseTask(targets: readonly string[], lines: readonly number[], header: Header, forced: Task | undefined, file: string): TaskChoice {
+export function chooseTask(
+  targets: readonly string[],
+  lines: readonly number[],
+  header: Header,
+  forced: Task | undefined,
+  file: string,
+): TaskChoice {
   const values = targets.map((cell) => parseNumber(cell));
   const firstText = values.findIndex((v) => v === undefined);
   if (forced === 'regression') {
@@ -62,7 +68,10 @@ export function chooseTask(targets: readonly string[], lines: readonly number[],
     }
     const few = integers && distinct.length <= MAX_INTEGER_CLASSES && distinct.length * 2 <= numbers.length;
     if (few || forced === 'classification') {
-      const reason = forced === 'classification' ? '--task classification' : `the target holds ${distinct.length} distinct whole numbers`;
+      const reason =
+        forced === 'classification'
+          ? '--task classification'
+          : `the target holds ${distinct.length} distinct whole numbers`;
       choice = { task: 'classification', classes: distinct.map(numericKey), labelsAreIndices: false, reason };
     } else {
       const reason = integers
@@ -72,7 +81,10 @@ export function chooseTask(targets: readonly string[], lines: readonly number[],
     }
   }
   if (choice.classes!.length < 2) {
-    throw new DataError('ERR_CLI_ONE_CLASS', `the target of ${file} holds one value (${JSON.stringify(targets[0])}) on every row: there is nothing to learn`);
+    throw new DataError(
+      'ERR_CLI_ONE_CLASS',
+      `the target of ${file} holds one value (${JSON.stringify(targets[0])}) on every row: there is nothing to learn`,
+    );
   }
   if (forced === 'classification') choice.reason = '--task classification';
   return choice;

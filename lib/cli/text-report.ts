@@ -22,7 +22,8 @@ export function resultsText(parts: readonly PartResult[], classes: readonly stri
     const width = Math.max(...regression.map((p) => p.name.length), 4);
     const cell = (v: number) => formatMetric(v).padStart(12);
     text += `\n${''.padEnd(width)}  ${'rows'.padStart(7)}${'MSE'.padStart(12)}${'MAE'.padStart(12)}${'R^2'.padStart(12)}\n`;
-    for (const p of regression) text += `${p.name.padEnd(width)}  ${String(p.rows).padStart(7)}${cell(p.mse)}${cell(p.mae)}${cell(p.r2)}\n`;
+    for (const p of regression)
+      text += `${p.name.padEnd(width)}  ${String(p.rows).padStart(7)}${cell(p.mse)}${cell(p.mae)}${cell(p.r2)}\n`;
     text += "(MSE and MAE in the target's units)\n";
   }
   return text;

@@ -12,7 +12,10 @@ export function packageVersion(): string {
   if (cached !== undefined) return cached;
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     try {
-      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (manifest.name === 'blasnet' && typeof manifest.version === 'string') return (cached = manifest.version);
     } catch {
       // no package.json here: keep walking up

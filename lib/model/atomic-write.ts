@@ -15,7 +15,10 @@ const writing = new Set<string>();
 
 /** A new temporary file's path beside `target` (see the file comment), registered as in use. */
 export function temporaryPath(target: string): string {
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.blasnet-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.blasnet-${process.pid}-${randomBytes(6).toString('hex')}.tmp`,
+  );
   writing.add(temporary);
   return temporary;
 }

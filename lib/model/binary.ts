@@ -70,10 +70,16 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelDescription
   const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = data.subarray(0, MAGIC.length);
   if (!magic.equals(MAGIC.subarray(0, magic.length))) {
-    fail('ERR_MODEL_NOT_BLASNET', `it does not start with blasnet's magic bytes (${hex(MAGIC)}) but with ${hex(magic)}: not a blasnet model file`);
+    fail(
+      'ERR_MODEL_NOT_BLASNET',
+      `it does not start with blasnet's magic bytes (${hex(MAGIC)}) but with ${hex(magic)}: not a blasnet model file`,
+    );
   }
   if (data.length < PREAMBLE) {
-    fail('ERR_MODEL_TRUNCATED', `it is ${data.length} bytes long, shorter than the ${PREAMBLE}-byte start of a model file: truncated`);
+    fail(
+      'ERR_MODEL_TRUNCATED',
+      `it is ${data.length} bytes long, shorter than the ${PREAMBLE}-byte start of a model file: truncated`,
+    );
   }
   const version = data.readUInt32LE(8);
   if (!(FORMAT_VERSIONS as readonly number[]).includes(version)) {
@@ -85,7 +91,10 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelDescription
   }
   const headerLength = data.readUInt32LE(12);
   if (PREAMBLE + headerLength > data.length) {
-    fail('ERR_MODEL_TRUNCATED', `its header should be ${headerLength} bytes but the file ends ${data.length - PREAMBLE} bytes into it: truncated`);
+    fail(
+      'ERR_MODEL_TRUNCATED',
+      `its header should be ${headerLength} bytes but the file ends ${data.length - PREAMBLE} bytes into it: truncated`,
+    );
   }
   // A header that does not make sense is either damage or a bad writer: the checksum over the rest of the
   // file (its last 32 bytes, when the file is whole) tells which, so damage is reported as damage.
@@ -109,7 +118,10 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelDescription
   checkLength(data.length, end + CHECKSUM_BYTES, fail);
   const digest = createHash('sha256').update(data.subarray(0, end)).digest();
   if (!digest.equals(data.subarray(end, end + CHECKSUM_BYTES))) {
-    fail('ERR_MODEL_CHECKSUM', 'its SHA-256 checksum does not match its contents: the file is damaged (changed bytes or a partial overwrite)');
+    fail(
+      'ERR_MODEL_CHECKSUM',
+      'its SHA-256 checksum does not match its contents: the file is damaged (changed bytes or a partial overwrite)',
+    );
   }
   const payload = readFloat64LE(data, start, count);
   checkPayload(payload, header, fail);
@@ -124,11 +136,16 @@ export function declaredLength(head: Buffer): number | undefined {
   if (head.length < PREAMBLE || !head.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
   const version = head.readUInt32LE(8);
   const headerLength = head.readUInt32LE(12);
-  if (!(FORMAT_VERSIONS as readonly number[]).includes(version) || head.length < PREAMBLE + headerLength) return undefined;
+  if (!(FORMAT_VERSIONS as readonly number[]).includes(version) || head.length < PREAMBLE + headerLength)
+    return undefined;
   try {
-    const header = checkHeader(JSON.parse(head.toString('utf8', PREAMBLE, PREAMBLE + headerLength)), () => {
-      throw new Error('not a valid header');
-    }, version);
+    const header = checkHeader(
+      JSON.parse(head.toString('utf8', PREAMBLE, PREAMBLE + headerLength)),
+      () => {
+        throw new Error('not a valid header');
+      },
+      version,
+    );
     return align8(PREAMBLE + headerLength) + 8 * payloadCount(header) + CHECKSUM_BYTES;
   } catch {
     return undefined;
@@ -137,10 +154,16 @@ export function declaredLength(head: Buffer): number | undefined {
 
 function checkLength(actual: number, expected: number, fail: Fail): void {
   if (actual < expected) {
-    fail('ERR_MODEL_TRUNCATED', `it is ${actual} bytes long but its header describes ${expected} bytes: truncated (an interrupted write or copy?)`);
+    fail(
+      'ERR_MODEL_TRUNCATED',
+      `it is ${actual} bytes long but its header describes ${expected} bytes: truncated (an interrupted write or copy?)`,
+    );
   }
   if (actual > expected) {
-    fail('ERR_MODEL_LENGTH', `it is ${actual} bytes long but its header describes ${expected} bytes: ${actual - expected} unexpected bytes at the end`);
+    fail(
+      'ERR_MODEL_LENGTH',
+      `it is ${actual} bytes long but its header describes ${expected} bytes: ${actual - expected} unexpected bytes at the end`,
+    );
   }
 }
 

@@ -110,7 +110,11 @@ export function headerOf(model: ModelDescription): ModelHeader {
   header.epochsTrained = model.epochsTrained;
   header.metadata = model.metadata;
   if (model.optimizer !== undefined) {
-    header.optimizer = { config: model.optimizer.config, step: model.optimizer.step, buffers: model.optimizer.buffers.length };
+    header.optimizer = {
+      config: model.optimizer.config,
+      step: model.optimizer.step,
+      buffers: model.optimizer.buffers.length,
+    };
   }
   return header;
 }
@@ -134,12 +138,24 @@ export function checkHeader(value: unknown, fail: Fail, version: number): ModelH
     fail('ERR_MODEL_HEADER', `its header is ${describeValue(value)}, not an object`);
   }
   const header = value as Record<string, unknown>;
-  const { dims, activations, loss, dtype, parameterCount: count, seed, random, metadata, epochsTrained, optimizer } = header;
+  const {
+    dims,
+    activations,
+    loss,
+    dtype,
+    parameterCount: count,
+    seed,
+    random,
+    metadata,
+    epochsTrained,
+    optimizer,
+  } = header;
   const field = (name: string, expected: string, received: unknown): never =>
     fail('ERR_MODEL_HEADER', `expected its header's ${name} to be ${expected} but it is ${describeValue(received)}`);
 
   if (!Array.isArray(dims) || dims.length < 2) field('dims', 'an array of at least two layer sizes', dims);
-  if ((dims as unknown[]).length > MAX_LAYERS + 1) field('dims', `at most ${MAX_LAYERS + 1} layer sizes (${MAX_LAYERS} layers, the kernels' limit)`, dims);
+  if ((dims as unknown[]).length > MAX_LAYERS + 1)
+    field('dims', `at most ${MAX_LAYERS + 1} layer sizes (${MAX_LAYERS} layers, the kernels' limit)`, dims);
   (dims as unknown[]).forEach((units, i) => {
     if (typeof units !== 'number' || !Number.isSafeInteger(units) || units < 1 || units > MAX_DIMENSION) {
       field(`dims[${i}]`, `an integer from 1 to ${MAX_DIMENSION}`, units);
@@ -163,10 +179,14 @@ export function checkHeader(value: unknown, fail: Fail, version: number): ModelH
   const required = typeof loss === 'string' ? LOSSES[loss as Loss['name']].outputActivation : undefined;
   const output = (activations as string[])[layers - 1];
   if (required !== undefined && required.name !== output) {
-    fail('ERR_MODEL_HEADER', `its header's loss ${loss as string} needs a ${required.name} output layer but its output activation is ${output}`);
+    fail(
+      'ERR_MODEL_HEADER',
+      `its header's loss ${loss as string} needs a ${required.name} output layer but its output activation is ${output}`,
+    );
   }
   if (dtype !== 'float64' && dtype !== 'float32') field('dtype', '"float64" or "float32"', dtype);
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) field('parameterCount', 'a non-negative integer', count);
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
+    field('parameterCount', 'a non-negative integer', count);
   const expected = parameterCount(dims as number[]);
   if (count !== expected) {
     fail(
@@ -183,13 +203,24 @@ export function checkHeader(value: unknown, fail: Fail, version: number): ModelH
     field('metadata', 'an object', metadata);
   }
   if (metadata !== undefined && jsonDepth(metadata) > MAX_METADATA_DEPTH) {
-    fail('ERR_MODEL_HEADER', `its header's metadata nests deeper than ${MAX_METADATA_DEPTH} levels, more than blasnet reads or writes`);
+    fail(
+      'ERR_MODEL_HEADER',
+      `its header's metadata nests deeper than ${MAX_METADATA_DEPTH} levels, more than blasnet reads or writes`,
+    );
   }
-  if (epochsTrained !== undefined && (typeof epochsTrained !== 'number' || !Number.isSafeInteger(epochsTrained) || epochsTrained < 0)) {
+  if (
+    epochsTrained !== undefined &&
+    (typeof epochsTrained !== 'number' || !Number.isSafeInteger(epochsTrained) || epochsTrained < 0)
+  ) {
     field('epochsTrained', 'a non-negative integer', epochsTrained);
   }
   if ((optimizer !== undefined) !== (version === 2)) {
-    fail('ERR_MODEL_HEADER', version === 2 ? 'its format version 2 promises optimizer state but its header has none' : `its header holds optimizer state, which format version ${version} cannot carry`);
+    fail(
+      'ERR_MODEL_HEADER',
+      version === 2
+        ? 'its format version 2 promises optimizer state but its header has none'
+        : `its header holds optimizer state, which format version ${version} cannot carry`,
+    );
   }
   if (optimizer !== undefined) checkOptimizer(optimizer, fail);
   return header as unknown as ModelHeader;
@@ -197,7 +228,11 @@ export function checkHeader(value: unknown, fail: Fail, version: number): ModelH
 
 /** The optimizer entry: a configuration the optimizer classes accept, a step count, the right buffer count. */
 function checkOptimizer(value: unknown, fail: Fail): void {
-  const entry = (typeof value === 'object' && value !== null ? value : {}) as { config?: unknown; step?: unknown; buffers?: unknown };
+  const entry = (typeof value === 'object' && value !== null ? value : {}) as {
+    config?: unknown;
+    step?: unknown;
+    buffers?: unknown;
+  };
   let expectedBuffers = 0;
   try {
     const optimizer = optimizerFromConfig(entry.config as OptimizerConfig);
@@ -207,10 +242,16 @@ function checkOptimizer(value: unknown, fail: Fail): void {
     fail('ERR_MODEL_HEADER', `its header's optimizer.config is not a valid optimizer (${(error as Error).message})`);
   }
   if (typeof entry.step !== 'number' || !Number.isSafeInteger(entry.step) || entry.step < 0) {
-    fail('ERR_MODEL_HEADER', `expected its header's optimizer.step to be a non-negative integer but it is ${describeValue(entry.step)}`);
+    fail(
+      'ERR_MODEL_HEADER',
+      `expected its header's optimizer.step to be a non-negative integer but it is ${describeValue(entry.step)}`,
+    );
   }
   if (entry.buffers !== expectedBuffers) {
-    fail('ERR_MODEL_HEADER', `expected its header's optimizer.buffers to be ${expectedBuffers} for that optimizer but it is ${describeValue(entry.buffers)}`);
+    fail(
+      'ERR_MODEL_HEADER',
+      `expected its header's optimizer.buffers to be ${expectedBuffers} for that optimizer but it is ${describeValue(entry.buffers)}`,
+    );
   }
 }
 
@@ -233,11 +274,13 @@ function isRandomState(value: unknown): value is RandomState {
 export function checkPayload(payload: Float64Array, header: ModelHeader, fail: Fail): void {
   const count = header.parameterCount;
   const float32 = header.dtype === 'float32';
-  const where = (i: number) => (i < count ? `parameter ${i} (${locate(i, header.dims)})` : `optimizer state value ${i - count}`);
+  const where = (i: number) =>
+    i < count ? `parameter ${i} (${locate(i, header.dims)})` : `optimizer state value ${i - count}`;
   for (let i = 0; i < payload.length; i++) {
     const v = payload[i]!;
     if (v - v !== 0) fail('ERR_MODEL_NON_FINITE', `${where(i)} is ${v}; a model's numbers must be finite`);
-    if (float32 && Math.fround(v) !== v) fail('ERR_MODEL_DTYPE', `${where(i)} is ${v}, which a float32 model cannot hold: damaged`);
+    if (float32 && Math.fround(v) !== v)
+      fail('ERR_MODEL_DTYPE', `${where(i)} is ${v}, which a float32 model cannot hold: damaged`);
   }
 }
 
@@ -250,15 +293,23 @@ export function checkPayload(payload: Float64Array, header: ModelHeader, fail: F
  */
 export function checkSavable(model: ModelDescription): void {
   // The header as a reader will parse it must pass the reader's own checks: one rule for both sides.
-  checkHeader(JSON.parse(JSON.stringify(headerOf(model))), (code, problem) => {
-    throw new ValueError('ERR_MODEL_UNSAVABLE', `Cannot save the model: a reader would refuse it (${code}: ${problem}); nothing was written`);
-  }, versionOf(model));
+  checkHeader(
+    JSON.parse(JSON.stringify(headerOf(model))),
+    (code, problem) => {
+      throw new ValueError(
+        'ERR_MODEL_UNSAVABLE',
+        `Cannot save the model: a reader would refuse it (${code}: ${problem}); nothing was written`,
+      );
+    },
+    versionOf(model),
+  );
   const arrays = [model.parameters, ...(model.optimizer?.buffers ?? [])];
   arrays.forEach((values, k) => {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if (v - v === 0) continue;
-      const where = k === 0 ? `parameter ${i} (${locate(i, model.dims)})` : `optimizer state value ${(k - 1) * values.length + i}`;
+      const where =
+        k === 0 ? `parameter ${i} (${locate(i, model.dims)})` : `optimizer state value ${(k - 1) * values.length + i}`;
       throw new ValueError(
         'ERR_NON_FINITE',
         `Cannot save the model: its ${where} is ${v}, and a model holds finite numbers only (it would not load back); nothing was written`,
@@ -300,7 +351,9 @@ export function describe(header: ModelHeader, payload: Float64Array): ModelDescr
         : {
             config: saved.config,
             step: saved.step,
-            buffers: Array.from({ length: saved.buffers }, (_, i) => payload.subarray((i + 1) * count, (i + 2) * count)),
+            buffers: Array.from({ length: saved.buffers }, (_, i) =>
+              payload.subarray((i + 1) * count, (i + 2) * count),
+            ),
           },
   };
 }

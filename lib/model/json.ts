@@ -64,13 +64,18 @@ export function decodeModelJSON(value: unknown, source: string): ModelDescriptio
   const fail = failure(source);
   const json = (typeof value === 'object' && value !== null ? value : {}) as Partial<Record<keyof ModelJSON, unknown>>;
   if (json.format !== JSON_FORMAT) {
-    fail('ERR_MODEL_NOT_BLASNET', `expected an object with format "${JSON_FORMAT}" but its format is ${JSON.stringify(json.format) ?? 'missing'}: not a blasnet model`);
+    fail(
+      'ERR_MODEL_NOT_BLASNET',
+      `expected an object with format "${JSON_FORMAT}" but its format is ${JSON.stringify(json.format) ?? 'missing'}: not a blasnet model`,
+    );
   }
   if (!(FORMAT_VERSIONS as readonly unknown[]).includes(json.version)) {
     fail(
       'ERR_MODEL_VERSION',
       `it is in model format version ${JSON.stringify(json.version)}, and this blasnet reads versions ${FORMAT_VERSIONS.join(' and ')}` +
-        (typeof json.version === 'number' && json.version > FORMAT_VERSION ? ' (a newer blasnet wrote it: upgrade to load it)' : ''),
+        (typeof json.version === 'number' && json.version > FORMAT_VERSION
+          ? ' (a newer blasnet wrote it: upgrade to load it)'
+          : ''),
     );
   }
   const header = checkHeader(json, fail, json.version as number);
@@ -82,12 +87,21 @@ export function decodeModelJSON(value: unknown, source: string): ModelDescriptio
   const count = payloadCount(header);
   const expected = 8 * count;
   if (bytes.length < expected) {
-    fail('ERR_MODEL_TRUNCATED', `its parameters hold ${bytes.length} bytes but its header describes ${count} float64s (${expected} bytes): truncated`);
+    fail(
+      'ERR_MODEL_TRUNCATED',
+      `its parameters hold ${bytes.length} bytes but its header describes ${count} float64s (${expected} bytes): truncated`,
+    );
   }
   if (bytes.length > expected) {
-    fail('ERR_MODEL_LENGTH', `its parameters hold ${bytes.length} bytes but its header describes ${count} float64s (${expected} bytes)`);
+    fail(
+      'ERR_MODEL_LENGTH',
+      `its parameters hold ${bytes.length} bytes but its header describes ${count} float64s (${expected} bytes)`,
+    );
   }
-  if (typeof json.sha256 !== 'string' || createHash('sha256').update(bytes).digest('hex') !== json.sha256.toLowerCase()) {
+  if (
+    typeof json.sha256 !== 'string' ||
+    createHash('sha256').update(bytes).digest('hex') !== json.sha256.toLowerCase()
+  ) {
     fail('ERR_MODEL_CHECKSUM', "its parameters' SHA-256 does not match its sha256 field: damaged");
   }
   const payload = readFloat64LE(bytes, 0, count);

@@ -47,10 +47,17 @@ function checkValue(value: unknown, path: string, open: Set<object>): void {
     return;
   }
   if (Array.isArray(value) || isPlainObject(value)) {
-    if (open.has(value)) throw new ValueError('ERR_INVALID_METADATA', `Expected ${path} to be JSON data but it refers back to itself (a cycle)`);
+    if (open.has(value))
+      throw new ValueError(
+        'ERR_INVALID_METADATA',
+        `Expected ${path} to be JSON data but it refers back to itself (a cycle)`,
+      );
     // `open` holds the containers around this one: its size is this value's depth.
     if (open.size >= MAX_METADATA_DEPTH) {
-      throw new ValueError('ERR_INVALID_METADATA', `Expected metadata nested at most ${MAX_METADATA_DEPTH} levels deep but ${path.slice(0, 60)}... is deeper`);
+      throw new ValueError(
+        'ERR_INVALID_METADATA',
+        `Expected metadata nested at most ${MAX_METADATA_DEPTH} levels deep but ${path.slice(0, 60)}... is deeper`,
+      );
     }
     open.add(value);
     if (Array.isArray(value)) {
@@ -61,7 +68,11 @@ function checkValue(value: unknown, path: string, open: Set<object>): void {
     open.delete(value);
     return;
   }
-  throw invalidMetadata(path, 'JSON data (null, a boolean, a finite number, a string, an array or a plain object)', value);
+  throw invalidMetadata(
+    path,
+    'JSON data (null, a boolean, a finite number, a string, an array or a plain object)',
+    value,
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, JsonValue> {
@@ -71,5 +82,8 @@ function isPlainObject(value: unknown): value is Record<string, JsonValue> {
 }
 
 function invalidMetadata(path: string, expected: string, value: unknown): ValueError {
-  return new ValueError('ERR_INVALID_METADATA', `Expected ${path} to be ${expected} but received ${describeValue(value)}`);
+  return new ValueError(
+    'ERR_INVALID_METADATA',
+    `Expected ${path} to be ${expected} but received ${describeValue(value)}`,
+  );
 }

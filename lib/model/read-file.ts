@@ -25,7 +25,11 @@ export async function readModelFile(file: string, source: string): Promise<Uint8
   try {
     const stats = await handle.stat();
     const kind = fileKind(stats);
-    if (kind !== undefined) throw new ModelFormatError('ERR_MODEL_NOT_A_FILE', `Cannot load the model ${source}: it is ${kind}, not a regular file`);
+    if (kind !== undefined)
+      throw new ModelFormatError(
+        'ERR_MODEL_NOT_A_FILE',
+        `Cannot load the model ${source}: it is ${kind}, not a regular file`,
+      );
     if (stats.size > MAX_MODEL_BYTES) {
       throw new ModelFormatError(
         'ERR_MODEL_TOO_LARGE',
@@ -35,7 +39,10 @@ export async function readModelFile(file: string, source: string): Promise<Uint8
     // The preamble and header first: they say how long the file should be.
     const start = await readUpTo(handle, 0, Math.min(stats.size, PREAMBLE_BYTES));
     const headerLength = start.length === PREAMBLE_BYTES ? start.readUInt32LE(12) : 0;
-    const head = PREAMBLE_BYTES + headerLength <= stats.size ? Buffer.concat([start, await readUpTo(handle, PREAMBLE_BYTES, headerLength)]) : start;
+    const head =
+      PREAMBLE_BYTES + headerLength <= stats.size
+        ? Buffer.concat([start, await readUpTo(handle, PREAMBLE_BYTES, headerLength)])
+        : start;
     const expected = declaredLength(head);
     if (expected !== undefined && stats.size > expected) {
       throw new ModelFormatError(

@@ -30,11 +30,15 @@ export interface SavedNetwork {
 export function describeNetwork(net: SavedNetwork, options: SaveOptions = {}): ModelDescription {
   const given = optionsObject('options', options, ['withOptimizer'] as const);
   const withOptimizer = given.withOptimizer ?? false;
-  if (typeof withOptimizer !== 'boolean') throw invalid('ERR_INVALID_ARGUMENT', 'options.withOptimizer', 'a boolean', withOptimizer);
+  if (typeof withOptimizer !== 'boolean')
+    throw invalid('ERR_INVALID_ARGUMENT', 'options.withOptimizer', 'a boolean', withOptimizer);
   let optimizer: ModelDescription['optimizer'];
   if (withOptimizer) {
     if (net.optimizer === undefined) {
-      throw new StateError('ERR_NO_OPTIMIZER', 'Cannot save withOptimizer: this network has not trained with an optimizer yet');
+      throw new StateError(
+        'ERR_NO_OPTIMIZER',
+        'Cannot save withOptimizer: this network has not trained with an optimizer yet',
+      );
     }
     const state = net.optimizer.exportState();
     optimizer = {

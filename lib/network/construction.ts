@@ -15,7 +15,8 @@ import { invalid } from '../validate';
 import { DTYPES } from './options';
 
 export function checkDims(dims: unknown): number[] {
-  if (!Array.isArray(dims)) throw invalid('ERR_INVALID_DIMS', 'dims', 'an array of layer sizes such as [64, 15, 10]', dims);
+  if (!Array.isArray(dims))
+    throw invalid('ERR_INVALID_DIMS', 'dims', 'an array of layer sizes such as [64, 15, 10]', dims);
   if (dims.length < 2) {
     throw invalid('ERR_INVALID_DIMS', 'dims', 'at least two layer sizes (inputs and outputs)', dims);
   }
@@ -25,7 +26,12 @@ export function checkDims(dims: unknown): number[] {
     }
   });
   if (dims.length - 1 > MAX_LAYERS) {
-    throw invalid('ERR_INVALID_DIMS', 'dims', `at most ${MAX_LAYERS} layers (${MAX_LAYERS + 1} sizes), the kernels' limit`, dims);
+    throw invalid(
+      'ERR_INVALID_DIMS',
+      'dims',
+      `at most ${MAX_LAYERS} layers (${MAX_LAYERS + 1} sizes), the kernels' limit`,
+      dims,
+    );
   }
   // Refuse before allocating what cannot be allocated, rather than dying in the allocator.
   for (let i = 0; i + 1 < dims.length; i++) {
@@ -77,7 +83,12 @@ export function checkActivations(activations: unknown, layerCount: number): Acti
   return activations.map((value, i) => {
     const activation = findActivation(value);
     if (!activation) {
-      throw invalid('ERR_INVALID_ACTIVATION', `activations[${i}]`, 'Relu, Sigmoid, Tanh, LeakyRelu, Identity or Softmax', value);
+      throw invalid(
+        'ERR_INVALID_ACTIVATION',
+        `activations[${i}]`,
+        'Relu, Sigmoid, Tanh, LeakyRelu, Identity or Softmax',
+        value,
+      );
     }
     if (activation.outputOnly && i !== layerCount - 1) {
       throw new ValueError(
@@ -90,7 +101,8 @@ export function checkActivations(activations: unknown, layerCount: number): Acti
 }
 
 export function checkDtype(dtype: unknown): Dtype {
-  if (!DTYPES.includes(dtype as Dtype)) throw invalid('ERR_INVALID_ARGUMENT', 'options.dtype', "'float64' or 'float32'", dtype);
+  if (!DTYPES.includes(dtype as Dtype))
+    throw invalid('ERR_INVALID_ARGUMENT', 'options.dtype', "'float64' or 'float32'", dtype);
   return dtype as Dtype;
 }
 

@@ -26,7 +26,12 @@ function claimTraining(net: Network<Dtype>, method: 'fit' | 'fitAsync'): void {
   net.training = method;
 }
 
-export function fitNetwork<D extends Dtype>(net: Network<D>, x: MatrixLike, y: TargetsLike, options: FitOptions): History {
+export function fitNetwork<D extends Dtype>(
+  net: Network<D>,
+  x: MatrixLike,
+  y: TargetsLike,
+  options: FitOptions,
+): History {
   claimTraining(net, 'fit');
   try {
     const settings = resolveFitOptions(options, net.outputActivation, net.trainedLoss);
@@ -37,7 +42,10 @@ export function fitNetwork<D extends Dtype>(net: Network<D>, x: MatrixLike, y: T
     const data = prepareData(
       inDtype(input, dtype),
       inDtype(targets, dtype),
-      validation && ('split' in validation ? validation : { x: inDtype(validation.x.matrix, dtype), y: inDtype(validation.y.matrix, dtype) }),
+      validation &&
+        ('split' in validation
+          ? validation
+          : { x: inDtype(validation.x.matrix, dtype), y: inDtype(validation.y.matrix, dtype) }),
       rowWeights(settings.weights, targets),
     );
     net.trainedLoss = settings.loss;
@@ -66,7 +74,12 @@ export function fitNetwork<D extends Dtype>(net: Network<D>, x: MatrixLike, y: T
   }
 }
 
-export async function fitNetworkAsync<D extends Dtype>(net: Network<D>, x: MatrixLike, y: TargetsLike, options: FitAsyncOptions): Promise<History> {
+export async function fitNetworkAsync<D extends Dtype>(
+  net: Network<D>,
+  x: MatrixLike,
+  y: TargetsLike,
+  options: FitAsyncOptions,
+): Promise<History> {
   claimTraining(net, 'fitAsync');
   try {
     const settings = resolveFitAsyncOptions(options, net.outputActivation, net.trainedLoss);

@@ -35,26 +35,42 @@ export function batchGradients<D extends Dtype>(
   const workspace = new Workspace(net.layout, input.rows, net.dtype);
   const gradients = allocateParameters(net.layout.parameterCount, net.dims, net.dtype) as FloatArrayOf<D>;
   const rows = Uint32Array.from({ length: input.rows }, (_, i) => i);
-  const value = rowWeight !== undefined
-    ? weightedGradients(net, workspace, gradients, lossFn, inDtype(input, net.dtype), inDtype(targets, net.dtype), rowWeight, rows, 0, input.rows)
-    : net.backend.networkGradients(
-      net.encodedLayout,
-      net.parameters,
-      gradients,
-      workspace.buffer,
-      input.rows,
-      lossFn.code,
-      inDtype(input, net.dtype).data,
-      inDtype(targets, net.dtype).data,
-      rows,
-      0,
-      input.rows,
-      0,
-    );
+  const value =
+    rowWeight !== undefined
+      ? weightedGradients(
+          net,
+          workspace,
+          gradients,
+          lossFn,
+          inDtype(input, net.dtype),
+          inDtype(targets, net.dtype),
+          rowWeight,
+          rows,
+          0,
+          input.rows,
+        )
+      : net.backend.networkGradients(
+          net.encodedLayout,
+          net.parameters,
+          gradients,
+          workspace.buffer,
+          input.rows,
+          lossFn.code,
+          inDtype(input, net.dtype).data,
+          inDtype(targets, net.dtype).data,
+          rows,
+          0,
+          input.rows,
+          0,
+        );
   const { weightOffsets, biasOffsets } = net.layout;
   return {
     loss: value,
-    weights: net.layers.map((l, i) => gradients.subarray(weightOffsets[i]!, weightOffsets[i]! + l.weights.length) as FloatArrayOf<D>),
-    biases: net.layers.map((l, i) => gradients.subarray(biasOffsets[i]!, biasOffsets[i]! + l.biases.length) as FloatArrayOf<D>),
+    weights: net.layers.map(
+      (l, i) => gradients.subarray(weightOffsets[i]!, weightOffsets[i]! + l.weights.length) as FloatArrayOf<D>,
+    ),
+    biases: net.layers.map(
+      (l, i) => gradients.subarray(biasOffsets[i]!, biasOffsets[i]! + l.biases.length) as FloatArrayOf<D>,
+    ),
   };
 }

@@ -54,6 +54,9 @@ export function validationSource(
   if (settings.validationSplit !== undefined) return { split: settings.validationSplit };
   if (settings.validationData === undefined) return undefined;
   const [vx, vy] = settings.validationData;
-  const { input, targets } = checkPair(net, vx, vy, { finite: false, names: ['validationData[0]', 'validationData[1]'] });
+  const { input, targets } = checkPair(net, vx, vy, {
+    finite: false,
+    names: ['validationData[0]', 'validationData[1]'],
+  });
   return { x: { matrix: input, owned: Array.isArray(vx) }, y: { matrix: targets, owned: Array.isArray(vy) } };
 }

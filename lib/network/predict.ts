@@ -44,7 +44,13 @@ export class PassBuffers {
 }
 
 /** Writes the outputs of every row of `input` into `out` (rows x outputs). */
-export function forwardRows(net: ForwardSource, input: Matrix, out: Matrix, workspace: Workspace, scratch: Float32Scratch): void {
+export function forwardRows(
+  net: ForwardSource,
+  input: Matrix,
+  out: Matrix,
+  workspace: Workspace,
+  scratch: Float32Scratch,
+): void {
   if (net.parameters instanceof Float32Array) {
     forwardFloat32(net, input, out, workspace, scratch);
     return;
@@ -53,7 +59,16 @@ export function forwardRows(net: ForwardSource, input: Matrix, out: Matrix, work
     const rows = Math.min(workspace.capacity, input.rows - start);
     // One chunk (the common case) writes straight into the result, with no view to allocate.
     const target = start === 0 ? out.data : out.data.subarray(start * net.outputs);
-    net.backend.networkForward(net.encodedLayout, net.parameters, workspace.buffer, workspace.capacity, input.data, start, rows, target);
+    net.backend.networkForward(
+      net.encodedLayout,
+      net.parameters,
+      workspace.buffer,
+      workspace.capacity,
+      input.data,
+      start,
+      rows,
+      target,
+    );
   }
 }
 
@@ -63,7 +78,13 @@ export function forwardRows(net: ForwardSource, input: Matrix, out: Matrix, work
  * outputs copied back. Plain loops rather than Float32Array.from or views: a one-row predict allocates
  * nothing but its result.
  */
-function forwardFloat32(net: ForwardSource, input: Matrix, out: Matrix, workspace: Workspace, scratch: Float32Scratch): void {
+function forwardFloat32(
+  net: ForwardSource,
+  input: Matrix,
+  out: Matrix,
+  workspace: Workspace,
+  scratch: Float32Scratch,
+): void {
   const { inputs, outputs } = net;
   const capacity = workspace.capacity;
   const buffers = scratch.get(capacity, inputs, outputs);
@@ -77,7 +98,16 @@ function forwardFloat32(net: ForwardSource, input: Matrix, out: Matrix, workspac
       probe += buffers.x[i]! * 0;
     }
     if (probe !== 0) assertFinite({ rows, cols: inputs, data: buffers.x.subarray(0, count) }, 'x', start);
-    net.backend.networkForward(net.encodedLayout, net.parameters, workspace.buffer, capacity, buffers.x, 0, rows, buffers.y);
+    net.backend.networkForward(
+      net.encodedLayout,
+      net.parameters,
+      workspace.buffer,
+      capacity,
+      buffers.x,
+      0,
+      rows,
+      buffers.y,
+    );
     const outBase = start * outputs;
     const produced = rows * outputs;
     for (let i = 0; i < produced; i++) out.data[outBase + i] = buffers.y[i]!;

@@ -34,12 +34,16 @@ export function prepareOptimizer(
 ): { optimizer: Optimizer; schedule: RunSchedule | undefined } {
   const optimizer =
     settings.optimizer ??
-    (settings.learningRate !== undefined ? new SGD({ learningRate: settings.learningRate }) : (net.optimizer ?? new SGD()));
+    (settings.learningRate !== undefined
+      ? new SGD({ learningRate: settings.learningRate })
+      : (net.optimizer ?? new SGD()));
   checkTrainingMemory(net, settings, optimizer, rows, inWorker);
   optimizer.attach(net.parameters);
   const first = net.epochsTrained;
   const schedule =
-    settings.schedule === undefined ? undefined : { schedule: settings.schedule, first, firstRate: scheduledRate(settings.schedule, first) };
+    settings.schedule === undefined
+      ? undefined
+      : { schedule: settings.schedule, first, firstRate: scheduledRate(settings.schedule, first) };
   return { optimizer, schedule };
 }
 
@@ -48,7 +52,13 @@ export function prepareOptimizer(
  * the optimizer's state (unless it already trains these parameters), the divergence guard's copy of the
  * weights, restoreBest's, the worker's own copy in fitAsync, and the minibatch workspace.
  */
-function checkTrainingMemory(net: TrainingSubject, settings: ResolvedFitOptions, optimizer: Optimizer, rows: number, inWorker: boolean): void {
+function checkTrainingMemory(
+  net: TrainingSubject,
+  settings: ResolvedFitOptions,
+  optimizer: Optimizer,
+  rows: number,
+  inWorker: boolean,
+): void {
   const count = net.layout.parameterCount;
   const config = optimizer.toJSON();
   const buffers = optimizer === net.optimizer ? 0 : config.kind === 'sgd' ? (config.momentum === 0 ? 0 : 1) : 2;
@@ -57,6 +67,6 @@ function checkTrainingMemory(net: TrainingSubject, settings: ResolvedFitOptions,
   checkMemory(
     elements * (net.dtype === 'float32' ? 4 : 8),
     `Training dims ${JSON.stringify(net.dims)} with batchSize ${settings.batchSize}`,
-    `gradients, optimizer state, a copy of the weights${inWorker ? ', the worker\'s weights' : ''} and the minibatch workspace`,
+    `gradients, optimizer state, a copy of the weights${inWorker ? ", the worker's weights" : ''} and the minibatch workspace`,
   );
 }

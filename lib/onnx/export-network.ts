@@ -39,7 +39,14 @@ function scalar(dtype: Dtype, value: number): Float64Array | Float32Array {
 }
 
 /** Writes `activation` of `z` into `out`. Identity writes an Identity node, so `out` is always produced. */
-function addActivation(graph: GraphBuilder, activation: Activation, dtype: Dtype, z: string, out: string, prefix: string): void {
+function addActivation(
+  graph: GraphBuilder,
+  activation: Activation,
+  dtype: Dtype,
+  z: string,
+  out: string,
+  prefix: string,
+): void {
   switch (activation.name) {
     case 'identity':
       graph.node('Identity', [z], [out], {}, { prefix });
@@ -78,13 +85,27 @@ function addActivation(graph: GraphBuilder, activation: Activation, dtype: Dtype
  * type) and producing `output` ([N, outputs]); names are prefixed with `prefix`. What a pipeline exporter
  * calls between its encoders and its decoding.
  */
-export function addNetwork(graph: GraphBuilder, net: ExportableNetwork, input: string, output: string, prefix = ''): void {
+export function addNetwork(
+  graph: GraphBuilder,
+  net: ExportableNetwork,
+  input: string,
+  output: string,
+  prefix = '',
+): void {
   let current = input;
   net.layers.forEach((layer, i) => {
     const layerPrefix = `${prefix}layers.${i}`;
     const last = i === net.layers.length - 1;
-    const weights = graph.floatInitializer(`${layerPrefix}.weights`, [layer.inputs, layer.outputs], layer.weights as FloatArrayOf<Dtype>);
-    const biases = graph.floatInitializer(`${layerPrefix}.biases`, [layer.outputs], layer.biases as FloatArrayOf<Dtype>);
+    const weights = graph.floatInitializer(
+      `${layerPrefix}.weights`,
+      [layer.inputs, layer.outputs],
+      layer.weights as FloatArrayOf<Dtype>,
+    );
+    const biases = graph.floatInitializer(
+      `${layerPrefix}.biases`,
+      [layer.outputs],
+      layer.biases as FloatArrayOf<Dtype>,
+    );
     const z = graph.fresh(`${layerPrefix}/z`);
     graph.node('Gemm', [current, weights, biases], [z], {}, { prefix: layerPrefix });
     // A hidden Identity needs no node; the last layer's value must still be the graph output by name.

@@ -52,7 +52,11 @@ export interface TableInput {
 
 /** The graph inputs a table model's ONNX file has, in order (one per feature column). */
 export function tableInputs(spec: TableSpec): TableInput[] {
-  return spec.encoders.map((e) => ({ name: e.column, kind: e.kind, type: e.kind === 'categorical' ? 'string' : 'double' }));
+  return spec.encoders.map((e) => ({
+    name: e.column,
+    kind: e.kind,
+    type: e.kind === 'categorical' ? 'string' : 'double',
+  }));
 }
 
 /** Writes `op(a, b)` to a fresh value named from `hint`. */
@@ -62,7 +66,14 @@ function binary(g: GraphBuilder, op: string, a: string, b: string, hint: string,
   return out;
 }
 
-function unary(g: GraphBuilder, op: string, a: string, hint: string, prefix: string, attributes: Parameters<GraphBuilder['node']>[3] = {}): string {
+function unary(
+  g: GraphBuilder,
+  op: string,
+  a: string,
+  hint: string,
+  prefix: string,
+  attributes: Parameters<GraphBuilder['node']>[3] = {},
+): string {
   const out = g.fresh(hint);
   g.node(op, [a], [out], attributes, { prefix: prefix.replace(/\/$/, '') });
   return out;
@@ -74,7 +85,15 @@ function constant(g: GraphBuilder, hint: string, value: number): string {
 }
 
 /** `(Where(missing, fill, x) - mean) / scale`: blasnet's imputation and standardisation, in DOUBLE. */
-function imputeAndScale(g: GraphBuilder, x: string, missing: string, fill: number, mean: number, scale: number, p: string): string {
+function imputeAndScale(
+  g: GraphBuilder,
+  x: string,
+  missing: string,
+  fill: number,
+  mean: number,
+  scale: number,
+  p: string,
+): string {
   const imputed = g.fresh(`${p}imputed`);
   g.node('Where', [missing, constant(g, `${p}median`, fill), x], [imputed], {}, { prefix: p.replace(/\/$/, '') });
   const centred = binary(g, 'Sub', imputed, constant(g, `${p}mean`, mean), `${p}centred`, p);
@@ -93,18 +112,28 @@ function numeric(g: GraphBuilder, e: NumericEncoder, x: string, p: string): stri
 }
 
 /** The LabelEncoder's keys and column indices of a categorical encoder (see the file's comment). */
-export function categoryKeys(e: CategoricalEncoder, missingSpellings: readonly string[]): { keys: string[]; values: number[] } {
+export function categoryKeys(
+  e: CategoricalEncoder,
+  missingSpellings: readonly string[],
+): { keys: string[]; values: number[] } {
   const index = new Map<string, number>();
   e.categories.forEach((c, j) => index.set(c, j));
   const missingIndex = e.categories.length;
   const otherIndex = e.categories.length + (e.missing ? 1 : 0);
   if (e.other) for (const c of e.pooled) if (!index.has(c)) index.set(c, otherIndex);
   // "" is the missing cell a server feeds, whatever the model's spellings (unless "" is itself a category).
-  if (e.missing) for (const spelling of ['', ...missingSpellings]) if (!index.has(spelling)) index.set(spelling, missingIndex);
+  if (e.missing)
+    for (const spelling of ['', ...missingSpellings]) if (!index.has(spelling)) index.set(spelling, missingIndex);
   return { keys: [...index.keys()], values: [...index.values()] };
 }
 
-function categorical(g: GraphBuilder, e: CategoricalEncoder, x: string, missingSpellings: readonly string[], p: string): string[] {
+function categorical(
+  g: GraphBuilder,
+  e: CategoricalEncoder,
+  x: string,
+  missingSpellings: readonly string[],
+  p: string,
+): string[] {
   const width = e.categories.length + (e.missing ? 1 : 0) + (e.other ? 1 : 0);
   if (width === 0) return [];
   const { keys, values } = categoryKeys(e, missingSpellings);
@@ -119,7 +148,11 @@ function categorical(g: GraphBuilder, e: CategoricalEncoder, x: string, missingS
     { keys_strings: { strings: safeKeys }, values_int64s: { ints: safeValues }, default_int64: { int: width } },
     { domain: 'ai.onnx.ml', prefix: p.replace(/\/$/, '') },
   );
-  const columns = g.int64Initializer(`${p}columns`, [1, width], Array.from({ length: width }, (_, j) => j));
+  const columns = g.int64Initializer(
+    `${p}columns`,
+    [1, width],
+    Array.from({ length: width }, (_, j) => j),
+  );
   const hot = binary(g, 'Equal', index, columns, `${p}hot`, p);
   return [unary(g, 'Cast', hot, `${p}onehot`, p, { to: { int: DataType.DOUBLE } })];
 }
@@ -128,7 +161,8 @@ function categorical(g: GraphBuilder, e: CategoricalEncoder, x: string, missingS
 export function dateParts(g: GraphBuilder, t: string, p: string): (part: DatePart) => string {
   const c = (name: string, v: number) => constant(g, `${p}${name}`, v);
   const op = (name: string, a: string, b: string, hint: string) => binary(g, name, a, b, `${p}${hint}`, p);
-  const floorDiv = (a: string, divisor: number, hint: string) => unary(g, 'Floor', op('Div', a, c(`by${divisor}`, divisor), `${hint}_ratio`), `${p}${hint}`, p);
+  const floorDiv = (a: string, divisor: number, hint: string) =>
+    unary(g, 'Floor', op('Div', a, c(`by${divisor}`, divisor), `${hint}_ratio`), `${p}${hint}`, p);
   const cache = new Map<string, string>();
   const once = (key: string, make: () => string) => {
     let v = cache.get(key);
@@ -145,21 +179,48 @@ export function dateParts(g: GraphBuilder, t: string, p: string): (part: DatePar
       const doe = op('Sub', z, op('Mul', era, c('days_per_era', 146_097), 'era_days'), 'doe');
       const yoeNumerator = op(
         'Sub',
-        op('Add', op('Sub', doe, floorDiv(doe, 1460, 'doe_1460'), 'doe_a'), floorDiv(doe, 36_524, 'doe_36524'), 'doe_b'),
+        op(
+          'Add',
+          op('Sub', doe, floorDiv(doe, 1460, 'doe_1460'), 'doe_a'),
+          floorDiv(doe, 36_524, 'doe_36524'),
+          'doe_b',
+        ),
         floorDiv(doe, 146_096, 'doe_146096'),
         'doe_c',
       );
       const yoe = floorDiv(yoeNumerator, 365, 'yoe');
-      const yearDays = op('Sub', op('Add', op('Mul', yoe, c('days_per_year', 365), 'yoe_365'), floorDiv(yoe, 4, 'yoe_4'), 'yoe_leap'), floorDiv(yoe, 100, 'yoe_100'), 'year_days');
+      const yearDays = op(
+        'Sub',
+        op('Add', op('Mul', yoe, c('days_per_year', 365), 'yoe_365'), floorDiv(yoe, 4, 'yoe_4'), 'yoe_leap'),
+        floorDiv(yoe, 100, 'yoe_100'),
+        'year_days',
+      );
       const doy = op('Sub', doe, yearDays, 'doy');
       const mp = floorDiv(op('Add', op('Mul', doy, c('five', 5), 'doy_5'), c('two', 2), 'doy_5_2'), 153, 'mp');
-      const monthStart = floorDiv(op('Add', op('Mul', mp, c('month_days', 153), 'mp_153'), c('two_b', 2), 'mp_153_2'), 5, 'month_start');
+      const monthStart = floorDiv(
+        op('Add', op('Mul', mp, c('month_days', 153), 'mp_153'), c('two_b', 2), 'mp_153_2'),
+        5,
+        'month_start',
+      );
       const day = op('Add', op('Sub', doy, monthStart, 'day0'), c('one', 1), 'day');
       const early = op('Less', mp, c('ten', 10), 'mp_lt_10');
       const month = g.fresh(`${p}month`);
-      g.node('Where', [early, op('Add', mp, c('three', 3), 'mp_3'), op('Sub', mp, c('nine', 9), 'mp_9')], [month], {}, { prefix: p.replace(/\/$/, '') });
-      const january = unary(g, 'Cast', op('Less', month, c('three_b', 3), 'month_lt_3'), `${p}jan_feb`, p, { to: { int: DataType.DOUBLE } });
-      const year = op('Add', op('Add', yoe, op('Mul', era, c('years_per_era', 400), 'era_years'), 'year0'), january, 'year');
+      g.node(
+        'Where',
+        [early, op('Add', mp, c('three', 3), 'mp_3'), op('Sub', mp, c('nine', 9), 'mp_9')],
+        [month],
+        {},
+        { prefix: p.replace(/\/$/, '') },
+      );
+      const january = unary(g, 'Cast', op('Less', month, c('three_b', 3), 'month_lt_3'), `${p}jan_feb`, p, {
+        to: { int: DataType.DOUBLE },
+      });
+      const year = op(
+        'Add',
+        op('Add', yoe, op('Mul', era, c('years_per_era', 400), 'era_years'), 'year0'),
+        january,
+        'year',
+      );
       cache.set('year', year);
       cache.set('month', month);
       cache.set('day', day);
@@ -179,7 +240,13 @@ export function dateParts(g: GraphBuilder, t: string, p: string): (part: DatePar
           return op('Sub', shifted, op('Mul', floorDiv(shifted, 7, 'weeks'), c('seven', 7), 'week_days'), 'weekday');
         });
       case 'hour':
-        return once('hour', () => floorDiv(op('Sub', t, op('Mul', days(), c('ms_per_day', 86_400_000), 'day_ms'), 'ms_of_day'), 3_600_000, 'hour'));
+        return once('hour', () =>
+          floorDiv(
+            op('Sub', t, op('Mul', days(), c('ms_per_day', 86_400_000), 'day_ms'), 'ms_of_day'),
+            3_600_000,
+            'hour',
+          ),
+        );
     }
   };
 }
@@ -187,7 +254,9 @@ export function dateParts(g: GraphBuilder, t: string, p: string): (part: DatePar
 function date(g: GraphBuilder, e: DateEncoder, x: string, p: string): string[] {
   const missing = unary(g, 'IsNaN', x, `${p}missing`, p);
   const part = dateParts(g, x, p);
-  const pieces = e.parts.map((name, k) => imputeAndScale(g, part(name), missing, e.median[k]!, e.mean[k]!, e.scale[k]!, `${p}${name}/`));
+  const pieces = e.parts.map((name, k) =>
+    imputeAndScale(g, part(name), missing, e.median[k]!, e.mean[k]!, e.scale[k]!, `${p}${name}/`),
+  );
   if (e.indicator) pieces.push(indicator(g, missing, p));
   return pieces;
 }
@@ -196,9 +265,16 @@ function date(g: GraphBuilder, e: DateEncoder, x: string, p: string): string[] {
 function checkNames(spec: TableSpec): void {
   for (const e of spec.encoders) {
     if (e.column === '') {
-      throw new TableError('ERR_ONNX_COLUMN_NAME', 'A feature column has an empty name, which ONNX cannot use as a graph input name (an empty name means "no input"); rename the column before training', { column: e.column });
+      throw new TableError(
+        'ERR_ONNX_COLUMN_NAME',
+        'A feature column has an empty name, which ONNX cannot use as a graph input name (an empty name means "no input"); rename the column before training',
+        { column: e.column },
+      );
     }
-    if (e.column === TABLE_OUTPUTS.label || (e.column === TABLE_OUTPUTS.probabilities && spec.target.task === 'classification')) {
+    if (
+      e.column === TABLE_OUTPUTS.label ||
+      (e.column === TABLE_OUTPUTS.probabilities && spec.target.task === 'classification')
+    ) {
       throw new TableError(
         'ERR_ONNX_COLUMN_NAME',
         `The feature column ${JSON.stringify(e.column)} has the name of the ONNX graph's output ${JSON.stringify(e.column)}; an ONNX graph cannot have an input and an output of one name. Rename the column before training (or export the bare network: net.toONNX(), blasnet export --network-only)`,
@@ -234,11 +310,15 @@ export function tableToONNX(spec: TableSpec, net: ExportableNetwork<Dtype>): Uin
   // The network in its own element type; everything around it in DOUBLE.
   const type: ElementType = elementType(net.dtype);
   let networkIn = features;
-  if (type === 'float') networkIn = unary(g, 'Cast', features, 'blasnet/features_float', 'blasnet', { to: { int: DataType.FLOAT } });
+  if (type === 'float')
+    networkIn = unary(g, 'Cast', features, 'blasnet/features_float', 'blasnet', { to: { int: DataType.FLOAT } });
   const networkOut = g.fresh('blasnet/network_output');
   addNetwork(g, net, networkIn, networkOut, 'blasnet/network/');
   let outputs = networkOut;
-  if (type === 'float') outputs = unary(g, 'Cast', networkOut, 'blasnet/network_output_double', 'blasnet', { to: { int: DataType.DOUBLE } });
+  if (type === 'float')
+    outputs = unary(g, 'Cast', networkOut, 'blasnet/network_output_double', 'blasnet', {
+      to: { int: DataType.DOUBLE },
+    });
 
   const d = 'blasnet/decode';
   if (target.task === 'classification') {
@@ -248,7 +328,14 @@ export function tableToONNX(spec: TableSpec, net: ExportableNetwork<Dtype>): Uin
       // One sigmoid unit p = P(second class): probabilities [1 - p, p]; class 1 when p >= 0.5, as predict.
       const complement = binary(g, 'Sub', constant(g, `${d}/one`, 1), outputs, `${d}/complement`, d);
       g.node('Concat', [complement, outputs], [probabilities!], { axis: { int: 1 } }, { prefix: d });
-      const second = unary(g, 'Cast', binary(g, 'GreaterOrEqual', outputs, constant(g, `${d}/half`, 0.5), `${d}/second`, d), `${d}/second_int`, d, { to: { int: DataType.INT64 } });
+      const second = unary(
+        g,
+        'Cast',
+        binary(g, 'GreaterOrEqual', outputs, constant(g, `${d}/half`, 0.5), `${d}/second`, d),
+        `${d}/second_int`,
+        d,
+        { to: { int: DataType.INT64 } },
+      );
       best = binary(g, 'Reshape', second, g.int64Initializer(`${d}/flat`, [1], [-1]), `${d}/best`, d);
     } else {
       g.node('Identity', [outputs], [probabilities!], {}, { prefix: d });
@@ -259,15 +346,32 @@ export function tableToONNX(spec: TableSpec, net: ExportableNetwork<Dtype>): Uin
       'LabelEncoder',
       [best],
       [label],
-      { keys_int64s: { ints: target.classes.map((_, k) => k) }, values_strings: { strings: target.classes }, default_string: { string: '' } },
+      {
+        keys_int64s: { ints: target.classes.map((_, k) => k) },
+        values_strings: { strings: target.classes },
+        default_string: { string: '' },
+      },
       { domain: 'ai.onnx.ml', prefix: d },
     );
     g.output(label, 'string', ['N']);
     g.output(probabilities!, 'double', ['N', classes]);
   } else {
     const k = target.columns.length;
-    const scaled = binary(g, 'Mul', outputs, g.floatInitializer(`${d}/scale`, [1, k], Float64Array.from(target.scale)), `${d}/scaled`, d);
-    g.node('Add', [scaled, g.floatInitializer(`${d}/mean`, [1, k], Float64Array.from(target.mean))], [label], {}, { prefix: d });
+    const scaled = binary(
+      g,
+      'Mul',
+      outputs,
+      g.floatInitializer(`${d}/scale`, [1, k], Float64Array.from(target.scale)),
+      `${d}/scaled`,
+      d,
+    );
+    g.node(
+      'Add',
+      [scaled, g.floatInitializer(`${d}/mean`, [1, k], Float64Array.from(target.mean))],
+      [label],
+      {},
+      { prefix: d },
+    );
     g.output(label, 'double', ['N', k]);
   }
 
@@ -275,9 +379,14 @@ export function tableToONNX(spec: TableSpec, net: ExportableNetwork<Dtype>): Uin
     ...networkMetadata(net),
     'blasnet.task': target.task,
     'blasnet.inputs': JSON.stringify(tableInputs(spec)),
-    ...(target.task === 'classification' ? { 'blasnet.classes': JSON.stringify(target.classes) } : { 'blasnet.targets': JSON.stringify(target.columns) }),
+    ...(target.task === 'classification'
+      ? { 'blasnet.classes': JSON.stringify(target.classes) }
+      : { 'blasnet.targets': JSON.stringify(target.columns) }),
   };
-  const what = target.task === 'classification' ? `classifier of ${JSON.stringify(target.column)} (${target.classes.length} classes)` : `regression of ${target.columns.map((c) => JSON.stringify(c)).join(', ')}`;
+  const what =
+    target.task === 'classification'
+      ? `classifier of ${JSON.stringify(target.column)} (${target.classes.length} classes)`
+      : `regression of ${target.columns.map((c) => JSON.stringify(c)).join(', ')}`;
   return g.toBytes({
     producerName: 'blasnet',
     producerVersion: packageVersion(),

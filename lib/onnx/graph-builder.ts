@@ -5,7 +5,16 @@
  * and after the network's (see export-network.ts's addNetwork).
  */
 import { StateError } from '../errors';
-import { AttributeType, DataType, encodeModel, type AttributeProto, type Dimension, type NodeProto, type TensorProto, type ValueInfoProto } from './proto';
+import {
+  AttributeType,
+  DataType,
+  encodeModel,
+  type AttributeProto,
+  type Dimension,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from './proto';
 import { floatTensor, int64Tensor, stringTensor } from './tensor';
 import { IR_VERSION, OPSET_VERSION } from './versions';
 
@@ -67,7 +76,8 @@ function attribute(name: string, value: AttributeValue): AttributeProto {
   if ('string' in value) return { name, type: AttributeType.STRING, s: encoder.encode(value.string) };
   if ('floats' in value) return { name, type: AttributeType.FLOATS, floats: [...value.floats] };
   if ('ints' in value) return { name, type: AttributeType.INTS, ints: [...value.ints] };
-  if ('strings' in value) return { name, type: AttributeType.STRINGS, strings: value.strings.map((s) => encoder.encode(s)) };
+  if ('strings' in value)
+    return { name, type: AttributeType.STRINGS, strings: value.strings.map((s) => encoder.encode(s)) };
   return { name, type: AttributeType.TENSOR, t: value.tensor };
 }
 
@@ -97,7 +107,10 @@ export class GraphBuilder {
   reserve(name: string): string {
     if (this.taken.has(name)) {
       // A bug in an exporter (two values under one name would make an invalid graph), not a user's mistake.
-      throw new StateError('ERR_INTERNAL', `GraphBuilder: the name ${JSON.stringify(name)} is already used in graph ${JSON.stringify(this.name)}`);
+      throw new StateError(
+        'ERR_INTERNAL',
+        `GraphBuilder: the name ${JSON.stringify(name)} is already used in graph ${JSON.stringify(this.name)}`,
+      );
     }
     this.taken.add(name);
     return name;

@@ -4,7 +4,16 @@
  * pipeline importer could use it too.
  */
 import { ModelFormatError } from '../errors';
-import { AttributeType, DataType, dataTypeName, type AttributeProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto';
+import {
+  AttributeType,
+  DataType,
+  dataTypeName,
+  type AttributeProto,
+  type GraphProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from './proto';
 import { readTensor, type TensorValue } from './tensor';
 
 /** A string safe to show in a message: quoted, control characters escaped, long ones cut. */
@@ -34,13 +43,19 @@ export class GraphReader {
       if (tensor.name) this.constants.set(tensor.name, { tensor, what: `initializer ${quote(tensor.name)}` });
     }
     if ((graph.sparseInitializer?.length ?? 0) > 0) {
-      throw new ModelFormatError('ERR_ONNX_UNSUPPORTED_GRAPH', 'The graph has sparse initializers; blasnet reads dense tensors only');
+      throw new ModelFormatError(
+        'ERR_ONNX_UNSUPPORTED_GRAPH',
+        'The graph has sparse initializers; blasnet reads dense tensors only',
+      );
     }
     this.nodes.forEach((node, index) => {
       for (const output of node.output ?? []) {
         if (output === '') continue;
         if (this.producers.has(output) || this.constants.has(output)) {
-          throw new ModelFormatError('ERR_ONNX_GRAPH', `The value ${quote(output)} is produced twice (again by ${nodeLabel(node, index)}); an ONNX graph assigns each value once`);
+          throw new ModelFormatError(
+            'ERR_ONNX_GRAPH',
+            `The value ${quote(output)} is produced twice (again by ${nodeLabel(node, index)}); an ONNX graph assigns each value once`,
+          );
         }
         this.producers.set(output, index);
       }
@@ -51,7 +66,10 @@ export class GraphReader {
         else if (!list.includes(index)) list.push(index);
       }
       if (node.opType === 'Constant' && (node.domain ?? '') === '' && node.output?.[0]) {
-        this.constants.set(node.output[0], { tensor: constantNodeTensor(node, index), what: `the output of ${nodeLabel(node, index)}` });
+        this.constants.set(node.output[0], {
+          tensor: constantNodeTensor(node, index),
+          what: `the output of ${nodeLabel(node, index)}`,
+        });
       }
     });
   }
@@ -92,7 +110,10 @@ export class GraphReader {
 function constantNodeTensor(node: NodeProto, index: number): TensorProto {
   const [attribute] = node.attribute ?? [];
   if (attribute === undefined || (node.attribute?.length ?? 0) !== 1) {
-    throw new ModelFormatError('ERR_ONNX_ATTRIBUTE', `${nodeLabel(node, index)} must have exactly one attribute (its value)`);
+    throw new ModelFormatError(
+      'ERR_ONNX_ATTRIBUTE',
+      `${nodeLabel(node, index)} must have exactly one attribute (its value)`,
+    );
   }
   switch (attribute.name) {
     case 'value':
@@ -109,7 +130,10 @@ function constantNodeTensor(node: NodeProto, index: number): TensorProto {
     default:
       break;
   }
-  throw new ModelFormatError('ERR_ONNX_ATTRIBUTE', `${nodeLabel(node, index)} holds its value as ${quote(attribute.name ?? '')}; blasnet reads value, value_float(s) and value_int(s)`);
+  throw new ModelFormatError(
+    'ERR_ONNX_ATTRIBUTE',
+    `${nodeLabel(node, index)} holds its value as ${quote(attribute.name ?? '')}; blasnet reads value, value_float(s) and value_int(s)`,
+  );
 }
 
 /** A node's attribute by name. */
@@ -117,12 +141,21 @@ export function findAttribute(node: NodeProto, name: string): AttributeProto | u
   return (node.attribute ?? []).find((attribute) => attribute.name === name);
 }
 
-function attributeOfType(node: NodeProto, index: number, name: string, type: number, typeName: string): AttributeProto | undefined {
+function attributeOfType(
+  node: NodeProto,
+  index: number,
+  name: string,
+  type: number,
+  typeName: string,
+): AttributeProto | undefined {
   const attribute = findAttribute(node, name);
   if (attribute === undefined) return undefined;
   // Files before IR 0.0.2 leave `type` unset; accept those when the field itself is there.
   if (attribute.type !== undefined && attribute.type !== AttributeType.UNDEFINED && attribute.type !== type) {
-    throw new ModelFormatError('ERR_ONNX_ATTRIBUTE', `${nodeLabel(node, index)} has attribute ${name} of type ${attribute.type}; expected ${typeName}`);
+    throw new ModelFormatError(
+      'ERR_ONNX_ATTRIBUTE',
+      `${nodeLabel(node, index)} has attribute ${name} of type ${attribute.type}; expected ${typeName}`,
+    );
   }
   return attribute;
 }
@@ -146,7 +179,9 @@ export function intsAttribute(node: NodeProto, index: number, name: string): num
 }
 
 /** The element type and the dims (a number, a name, or undefined when unknown) of a tensor value's type, if declared. */
-export function tensorTypeOf(info: ValueInfoProto): { elemType: number; dims: (number | string | undefined)[] | undefined } | undefined {
+export function tensorTypeOf(
+  info: ValueInfoProto,
+): { elemType: number; dims: (number | string | undefined)[] | undefined } | undefined {
   const tensorType = info.type?.tensorType;
   if (tensorType === undefined) return undefined;
   const dims = tensorType.shape?.dim?.map((d) => (d.dimValue !== undefined ? Number(d.dimValue) : d.dimParam));

@@ -19,7 +19,16 @@ import { LOSSES } from '../losses';
 import type { Dtype } from '../matrix';
 import type { JsonValue, ModelDescription, ModelMetadata } from '../model/description';
 import { checkMetadata } from '../model/metadata';
-import { floatAttribute, GraphReader, intAttribute, intsAttribute, nodeLabel, quote, stringValues, tensorTypeOf } from './graph-reader';
+import {
+  floatAttribute,
+  GraphReader,
+  intAttribute,
+  intsAttribute,
+  nodeLabel,
+  quote,
+  stringValues,
+  tensorTypeOf,
+} from './graph-reader';
 import { DataType, dataTypeName, decodeModel, type ModelProto, type NodeProto } from './proto';
 
 /** One layer as read: weights inputs x outputs row-major (blasnet's layout), biases, activation. */
@@ -42,7 +51,18 @@ const ACTIVATION_OPS: Record<string, Activation['name']> = {
 };
 
 /** Nodes after the network's output that decode labels; blasnet leaves them out. */
-const HEAD_OPS = new Set(['ArgMax', 'ArrayFeatureExtractor', 'ZipMap', 'Reshape', 'Cast', 'Identity', 'Sub', 'Concat', 'Binarizer', 'Constant']);
+const HEAD_OPS = new Set([
+  'ArgMax',
+  'ArrayFeatureExtractor',
+  'ZipMap',
+  'Reshape',
+  'Cast',
+  'Identity',
+  'Sub',
+  'Concat',
+  'Binarizer',
+  'Constant',
+]);
 
 const SUPPORTED =
   'blasnet imports chains of Gemm (or MatMul + Add) layers, each followed by at most one of Relu, LeakyRelu, Sigmoid, Tanh, Softmax or Identity';
@@ -115,7 +135,8 @@ class ChainReader {
         this.gemm(node, index);
         break;
       case 'MatMul':
-        if (inputs[0] !== this.current) throw unsupported(node, index, 'the chain enters it as its second operand; expected x W');
+        if (inputs[0] !== this.current)
+          throw unsupported(node, index, 'the chain enters it as its second operand; expected x W');
         this.matmul(node, index);
         return true;
       case 'Identity':
@@ -142,7 +163,11 @@ class ChainReader {
     const layer = this.layers[this.layers.length - 1];
     if (layer === undefined) throw unsupported(node, index, `an activation before any layer; ${SUPPORTED}`);
     if (layer.activation !== undefined) {
-      throw unsupported(node, index, `a second activation after ${layer.activationNode} on the same layer; ${SUPPORTED}`);
+      throw unsupported(
+        node,
+        index,
+        `a second activation after ${layer.activationNode} on the same layer; ${SUPPORTED}`,
+      );
     }
     return layer;
   }
@@ -151,13 +176,17 @@ class ChainReader {
     if (name === 'softmax') {
       // Softmax-13 defaults to the last axis; earlier versions flatten from axis 1: both rows for [N, classes].
       const axis = intAttribute(node, index, 'axis', this.opset >= 13 ? -1 : 1);
-      if (axis !== 1 && axis !== -1) throw unsupported(node, index, `Softmax over axis ${axis}; blasnet normalises each row (axis 1)`);
+      if (axis !== 1 && axis !== -1)
+        throw unsupported(node, index, `Softmax over axis ${axis}; blasnet normalises each row (axis 1)`);
     }
     if (name === 'leakyRelu') {
       const alpha = floatAttribute(node, index, 'alpha', LEAKY_SLOPE);
       // The attribute is a float32: PyTorch's 0.01 arrives as 0.009999999776482582.
       if (Math.fround(alpha) !== Math.fround(LEAKY_SLOPE)) {
-        throw new ModelFormatError('ERR_ONNX_ATTRIBUTE', `Cannot import ${nodeLabel(node, index)}: its alpha is ${alpha}; blasnet's leaky ReLU has slope 0.01`);
+        throw new ModelFormatError(
+          'ERR_ONNX_ATTRIBUTE',
+          `Cannot import ${nodeLabel(node, index)}: its alpha is ${alpha}; blasnet's leaky ReLU has slope 0.01`,
+        );
       }
     }
     const layer = this.pendingLayer(node, index);
@@ -185,7 +214,10 @@ class ChainReader {
     if (wc !== greater.node.output?.[0] || wx !== z || wy !== mul.node.output?.[0]) return false;
     if (this.graph.consumers(wc!).length !== 1 || this.graph.consumers(wy!).length !== 1) return false;
     if (slope !== LEAKY_SLOPE && slope !== Math.fround(LEAKY_SLOPE)) {
-      throw new ModelFormatError('ERR_ONNX_ATTRIBUTE', `Cannot import ${nodeLabel(mul.node, mul.index)}: a leaky ReLU of slope ${slope}; blasnet's has slope 0.01`);
+      throw new ModelFormatError(
+        'ERR_ONNX_ATTRIBUTE',
+        `Cannot import ${nodeLabel(mul.node, mul.index)}: a leaky ReLU of slope ${slope}; blasnet's has slope 0.01`,
+      );
     }
     this.activation(where.node, where.index, 'leakyRelu');
     for (const n of nodes) this.visited.add(n.index);
@@ -200,7 +232,12 @@ class ChainReader {
   }
 
   /** A float constant of the chain's type, as `what` for messages. */
-  private parameter(node: NodeProto, index: number, name: string | undefined, what: string): { dims: number[]; values: Float64Array } {
+  private parameter(
+    node: NodeProto,
+    index: number,
+    name: string | undefined,
+    what: string,
+  ): { dims: number[]; values: Float64Array } {
     if (name === undefined || name === '' || !this.graph.isConstant(name)) {
       throw new ModelFormatError(
         'ERR_ONNX_UNSUPPORTED_GRAPH',
@@ -209,7 +246,10 @@ class ChainReader {
     }
     const tensor = this.graph.constant(name)!;
     if (tensor.dataType !== DataType.FLOAT && tensor.dataType !== DataType.DOUBLE) {
-      throw new ModelFormatError('ERR_ONNX_DTYPE', `Cannot import ${nodeLabel(node, index)}: its ${what} ${quote(name)} holds ${dataTypeName(tensor.dataType)} values; expected FLOAT or DOUBLE`);
+      throw new ModelFormatError(
+        'ERR_ONNX_DTYPE',
+        `Cannot import ${nodeLabel(node, index)}: its ${what} ${quote(name)} holds ${dataTypeName(tensor.dataType)} values; expected FLOAT or DOUBLE`,
+      );
     }
     if (tensor.dataType !== this.dataType) {
       throw new ModelFormatError(
@@ -219,7 +259,10 @@ class ChainReader {
     }
     for (let i = 0; i < tensor.values.length; i++) {
       if (!Number.isFinite(tensor.values[i]!)) {
-        throw new ModelFormatError('ERR_ONNX_NON_FINITE', `Cannot import ${nodeLabel(node, index)}: its ${what} ${quote(name)} holds ${tensor.values[i]} at index ${i}`);
+        throw new ModelFormatError(
+          'ERR_ONNX_NON_FINITE',
+          `Cannot import ${nodeLabel(node, index)}: its ${what} ${quote(name)} holds ${tensor.values[i]} at index ${i}`,
+        );
       }
     }
     return tensor;
@@ -235,7 +278,13 @@ class ChainReader {
       const transpose = this.graph.nodes[producer]!;
       const perm = intsAttribute(transpose, producer, 'perm');
       const source = transpose.input?.[0];
-      if (transpose.opType === 'Transpose' && isDefaultDomain(transpose) && (perm === undefined || (perm[0] === 1 && perm[1] === 0)) && source !== undefined && this.graph.isConstant(source)) {
+      if (
+        transpose.opType === 'Transpose' &&
+        isDefaultDomain(transpose) &&
+        (perm === undefined || (perm[0] === 1 && perm[1] === 0)) &&
+        source !== undefined &&
+        this.graph.isConstant(source)
+      ) {
         weightsName = source;
         transposed = !transposed;
         this.visited.add(producer);
@@ -243,7 +292,10 @@ class ChainReader {
     }
     const w = this.parameter(node, index, weightsName, 'weight matrix');
     if (w.dims.length !== 2) {
-      throw new ModelFormatError('ERR_ONNX_SHAPE', `Cannot import ${nodeLabel(node, index)}: its weight matrix has shape [${w.dims.join(', ')}]; expected 2 dimensions`);
+      throw new ModelFormatError(
+        'ERR_ONNX_SHAPE',
+        `Cannot import ${nodeLabel(node, index)}: its weight matrix has shape [${w.dims.join(', ')}]; expected 2 dimensions`,
+      );
     }
     const [rows, cols] = w.dims as [number, number];
     const inputs = transposed ? cols : rows;
@@ -254,11 +306,16 @@ class ChainReader {
         `Cannot import ${nodeLabel(node, index)}: its weight matrix has shape [${w.dims.join(', ')}]${transposed ? ' (transB = 1)' : ''}, for ${inputs} inputs, but the values it reads have ${this.width} columns`,
       );
     }
-    if (inputs < 1 || outputs < 1) throw new ModelFormatError('ERR_ONNX_SHAPE', `Cannot import ${nodeLabel(node, index)}: its weight matrix has shape [${w.dims.join(', ')}]`);
+    if (inputs < 1 || outputs < 1)
+      throw new ModelFormatError(
+        'ERR_ONNX_SHAPE',
+        `Cannot import ${nodeLabel(node, index)}: its weight matrix has shape [${w.dims.join(', ')}]`,
+      );
     let weights = w.values;
     if (transposed) {
       weights = new Float64Array(inputs * outputs);
-      for (let i = 0; i < inputs; i++) for (let j = 0; j < outputs; j++) weights[i * outputs + j] = w.values[j * inputs + i]!;
+      for (let i = 0; i < inputs; i++)
+        for (let j = 0; j < outputs; j++) weights[i * outputs + j] = w.values[j * inputs + i]!;
     }
     const previous = this.layers[this.layers.length - 1];
     if (previous !== undefined && previous.activation === undefined) previous.activation = 'identity';
@@ -273,18 +330,28 @@ class ChainReader {
     const b = this.parameter(node, index, name, 'bias');
     const n = layer.outputs;
     const size = b.values.length;
-    const fits = (size === n && (b.dims.length === 1 || (b.dims.length === 2 && b.dims[0] === 1))) || (size === 1 && b.dims.length <= 2);
+    const fits =
+      (size === n && (b.dims.length === 1 || (b.dims.length === 2 && b.dims[0] === 1))) ||
+      (size === 1 && b.dims.length <= 2);
     if (!fits) {
-      throw new ModelFormatError('ERR_ONNX_SHAPE', `Cannot import ${nodeLabel(node, index)}: its bias ${quote(name)} has shape [${b.dims.join(', ')}]; expected [${n}] or [1, ${n}]`);
+      throw new ModelFormatError(
+        'ERR_ONNX_SHAPE',
+        `Cannot import ${nodeLabel(node, index)}: its bias ${quote(name)} has shape [${b.dims.join(', ')}]; expected [${n}] or [1, ${n}]`,
+      );
     }
     for (let j = 0; j < n; j++) layer.biases[j] = size === 1 ? b.values[0]! : b.values[j]!;
   }
 
   private gemm(node: NodeProto, index: number): void {
-    if (intAttribute(node, index, 'transA', 0) !== 0) throw unsupported(node, index, 'transA = 1 (blasnet reads rows of x)');
+    if (intAttribute(node, index, 'transA', 0) !== 0)
+      throw unsupported(node, index, 'transA = 1 (blasnet reads rows of x)');
     for (const name of ['alpha', 'beta']) {
       const value = floatAttribute(node, index, name, 1);
-      if (value !== 1) throw new ModelFormatError('ERR_ONNX_ATTRIBUTE', `Cannot import ${nodeLabel(node, index)}: its ${name} is ${value}; blasnet reads Gemm with alpha = beta = 1`);
+      if (value !== 1)
+        throw new ModelFormatError(
+          'ERR_ONNX_ATTRIBUTE',
+          `Cannot import ${nodeLabel(node, index)}: its ${name} is ${value}; blasnet reads Gemm with alpha = beta = 1`,
+        );
     }
     const transB = intAttribute(node, index, 'transB', 0);
     const [, weights, bias] = node.input ?? [];
@@ -317,7 +384,10 @@ class ChainReader {
       this.dataType = to;
       return;
     }
-    throw new ModelFormatError('ERR_ONNX_DTYPE', `Cannot import ${nodeLabel(node, index)}: a Cast to ${dataTypeName(to)} inside the network, whose values are ${dataTypeName(this.dataType)}`);
+    throw new ModelFormatError(
+      'ERR_ONNX_DTYPE',
+      `Cannot import ${nodeLabel(node, index)}: a Cast to ${dataTypeName(to)} inside the network, whose values are ${dataTypeName(this.dataType)}`,
+    );
   }
 
   /** Reshape to [-1, width] or [0, width] (skl2onnx's regressor ends with one): changes nothing. */
@@ -325,16 +395,24 @@ class ChainReader {
     const shapeName = node.input?.[1];
     if (shapeName === undefined || !this.graph.isConstant(shapeName) || this.width === undefined) return false;
     const shape = Array.from(this.graph.constant(shapeName)!.values);
-    const ok = shape.length === 2 && (shape[0] === -1 || shape[0] === 0) && (shape[1] === this.width || (shape[1] === -1 && shape[0] === 0));
+    const ok =
+      shape.length === 2 &&
+      (shape[0] === -1 || shape[0] === 0) &&
+      (shape[1] === this.width || (shape[1] === -1 && shape[0] === 0));
     if (!ok && this.layers.length > 0 && this.graph.consumers(node.output?.[0] ?? '').length > 0) {
-      throw new ModelFormatError('ERR_ONNX_SHAPE', `Cannot import ${nodeLabel(node, index)}: a Reshape to [${shape.join(', ')}] of values with ${this.width} columns`);
+      throw new ModelFormatError(
+        'ERR_ONNX_SHAPE',
+        `Cannot import ${nodeLabel(node, index)}: a Reshape to [${shape.join(', ')}] of values with ${this.width} columns`,
+      );
     }
     return ok;
   }
 }
 
 function defaultOpset(model: ModelProto): number {
-  const entry = (model.opsetImport ?? []).find((o) => o.domain === undefined || o.domain === '' || o.domain === 'ai.onnx');
+  const entry = (model.opsetImport ?? []).find(
+    (o) => o.domain === undefined || o.domain === '' || o.domain === 'ai.onnx',
+  );
   return Number(entry?.version ?? 1);
 }
 
@@ -356,14 +434,22 @@ function checkHead(graph: GraphReader, chain: ChainReader): { classes: string[] 
       const readers = graph.consumers(chain.output);
       if ((node.input ?? []).includes(chain.output) && readers.length > 1) {
         const names = readers.map((i) => nodeLabel(graph.nodes[i]!, i)).join(', ');
-        throw unsupported(node, index, `the value ${quote(chain.output)} branches: ${readers.length} nodes read it (${names}); ${SUPPORTED}, one after another`);
+        throw unsupported(
+          node,
+          index,
+          `the value ${quote(chain.output)} branches: ${readers.length} nodes read it (${names}); ${SUPPORTED}, one after another`,
+        );
       }
       throw unsupported(node, index, SUPPORTED);
     }
     if (op === 'Constant') return;
     for (const input of node.input ?? []) {
       if (input === '' || headValues.has(input) || graph.isConstant(input)) continue;
-      throw unsupported(node, index, `it reads ${quote(input)}, which is neither the network's output ${quote(chain.output)} nor a constant; ${SUPPORTED}`);
+      throw unsupported(
+        node,
+        index,
+        `it reads ${quote(input)}, which is neither the network's output ${quote(chain.output)} nor a constant; ${SUPPORTED}`,
+      );
     }
     for (const output of node.output ?? []) headValues.add(output);
     if (op === 'ArrayFeatureExtractor') {
@@ -371,7 +457,8 @@ function checkHead(graph: GraphReader, chain: ChainReader): { classes: string[] 
       const initializer = (graph.graph.initializer ?? []).find((t) => t.name === labels);
       const strings = initializer && stringValues(initializer);
       if (strings) classes = strings;
-      else if (labels !== undefined && graph.isConstant(labels)) classes = Array.from(graph.constant(labels)!.values, String);
+      else if (labels !== undefined && graph.isConstant(labels))
+        classes = Array.from(graph.constant(labels)!.values, String);
     }
   });
   return { classes, values: headValues };
@@ -398,12 +485,22 @@ export function describeONNX(bytes: Uint8Array, source = '(bytes given to fromON
   const input = inputs[0]!;
   const inputName = input.name ?? '';
   const type = tensorTypeOf(input);
-  if (type === undefined) throw new ModelFormatError('ERR_ONNX_DTYPE', `The input ${quote(inputName)} of the ONNX model ${source} is not a tensor`);
+  if (type === undefined)
+    throw new ModelFormatError(
+      'ERR_ONNX_DTYPE',
+      `The input ${quote(inputName)} of the ONNX model ${source} is not a tensor`,
+    );
   if (type.elemType !== DataType.FLOAT && type.elemType !== DataType.DOUBLE) {
-    throw new ModelFormatError('ERR_ONNX_DTYPE', `The input ${quote(inputName)} of the ONNX model ${source} holds ${dataTypeName(type.elemType)} values; blasnet reads FLOAT or DOUBLE`);
+    throw new ModelFormatError(
+      'ERR_ONNX_DTYPE',
+      `The input ${quote(inputName)} of the ONNX model ${source} holds ${dataTypeName(type.elemType)} values; blasnet reads FLOAT or DOUBLE`,
+    );
   }
   if (type.dims !== undefined && type.dims.length !== 2) {
-    throw new ModelFormatError('ERR_ONNX_SHAPE', `The input ${quote(inputName)} of the ONNX model ${source} has ${type.dims.length} dimensions; a network reads [N, inputs]`);
+    throw new ModelFormatError(
+      'ERR_ONNX_SHAPE',
+      `The input ${quote(inputName)} of the ONNX model ${source} has ${type.dims.length} dimensions; a network reads [N, inputs]`,
+    );
   }
   const inputWidth = typeof type.dims?.[1] === 'number' ? type.dims[1] : undefined;
   const chain = new ChainReader(graph, inputName, type.elemType, inputWidth, defaultOpset(model));
@@ -412,13 +509,19 @@ export function describeONNX(bytes: Uint8Array, source = '(bytes given to fromON
   if (layers.length === 0) {
     const next = graph.consumers(inputName)[0];
     if (next !== undefined) throw unsupported(graph.nodes[next]!, next, SUPPORTED);
-    throw new ModelFormatError('ERR_ONNX_GRAPH', `The ONNX model ${source} has no layer reading its input ${quote(inputName)}; ${SUPPORTED}`);
+    throw new ModelFormatError(
+      'ERR_ONNX_GRAPH',
+      `The ONNX model ${source} has no layer reading its input ${quote(inputName)}; ${SUPPORTED}`,
+    );
   }
   const last = layers[layers.length - 1]!;
   if (last.activation === undefined) last.activation = 'identity';
   layers.forEach((layer, i) => {
     if (layer.activation === 'softmax' && i !== layers.length - 1) {
-      throw new ModelFormatError('ERR_ONNX_UNSUPPORTED_OP', `Cannot import ${layer.activationNode}: a Softmax on hidden layer ${i}; blasnet allows it on the output layer only`);
+      throw new ModelFormatError(
+        'ERR_ONNX_UNSUPPORTED_OP',
+        `Cannot import ${layer.activationNode}: a Softmax on hidden layer ${i}; blasnet allows it on the output layer only`,
+      );
     }
   });
   // Whatever reads the last activation must be label decoding, and it must end somewhere.
@@ -426,17 +529,26 @@ export function describeONNX(bytes: Uint8Array, source = '(bytes given to fromON
   const outputs = model.graph.output ?? [];
   for (const o of outputs) {
     if (!headValues.has(o.name ?? '')) {
-      throw new ModelFormatError('ERR_ONNX_GRAPH', `The ONNX model ${source} outputs ${quote(o.name ?? '')}, which is not the network's output ${quote(chain.output)} or computed from it; a network has one output`);
+      throw new ModelFormatError(
+        'ERR_ONNX_GRAPH',
+        `The ONNX model ${source} outputs ${quote(o.name ?? '')}, which is not the network's output ${quote(chain.output)} or computed from it; a network has one output`,
+      );
     }
   }
   const declared = outputs.find((o) => o.name === chain.output);
   if (declared === undefined && !graph.consumers(chain.output).length) {
-    throw new ModelFormatError('ERR_ONNX_GRAPH', `The ONNX model ${source}'s network ends at ${quote(chain.output)}, which is not a graph output`);
+    throw new ModelFormatError(
+      'ERR_ONNX_GRAPH',
+      `The ONNX model ${source}'s network ends at ${quote(chain.output)}, which is not a graph output`,
+    );
   }
   const outType = declared && tensorTypeOf(declared);
   const outWidth = outType?.dims?.[1];
   if (typeof outWidth === 'number' && outWidth !== last.outputs) {
-    throw new ModelFormatError('ERR_ONNX_SHAPE', `The output ${quote(chain.output)} of the ONNX model ${source} is declared with ${outWidth} columns but its last layer has ${last.outputs}`);
+    throw new ModelFormatError(
+      'ERR_ONNX_SHAPE',
+      `The output ${quote(chain.output)} of the ONNX model ${source} is declared with ${outWidth} columns but its last layer has ${last.outputs}`,
+    );
   }
 
   const dtype: Dtype = chain.dataType === DataType.FLOAT ? 'float32' : 'float64';
@@ -457,7 +569,10 @@ export function describeONNX(bytes: Uint8Array, source = '(bytes given to fromON
   return {
     dims,
     activations: layers.map((l) => l.activation!),
-    loss: loss !== undefined && Object.prototype.hasOwnProperty.call(LOSSES, loss) ? (loss as ModelDescription['loss']) : null,
+    loss:
+      loss !== undefined && Object.prototype.hasOwnProperty.call(LOSSES, loss)
+        ? (loss as ModelDescription['loss'])
+        : null,
     dtype,
     seed: undefined,
     random: undefined,
@@ -482,7 +597,11 @@ function importedMetadata(
     try {
       return checkMetadata(JSON.parse(saved), 'blasnet.metadata');
     } catch (error) {
-      throw new ModelFormatError('ERR_ONNX_METADATA', `The ONNX model ${source}'s blasnet.metadata is not a JSON object: ${(error as Error).message}`, { cause: error });
+      throw new ModelFormatError(
+        'ERR_ONNX_METADATA',
+        `The ONNX model ${source}'s blasnet.metadata is not a JSON object: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
   if (model.producerName === 'blasnet') return {};
@@ -494,4 +613,3 @@ function importedMetadata(
   if (classes !== undefined) onnx.classes = classes;
   return { onnx };
 }
-

@@ -168,7 +168,10 @@ function schemaPath(): string {
   }
   const found = tried.find((candidate) => fs.existsSync(candidate));
   if (found === undefined) {
-    throw new ModelFormatError('ERR_ONNX_SCHEMA', `Cannot find ONNX's schema onnx.proto (blasnet's package ships it in lib/onnx/); looked beside ${JSON.stringify(__dirname)} and in lib/onnx/ above it`);
+    throw new ModelFormatError(
+      'ERR_ONNX_SCHEMA',
+      `Cannot find ONNX's schema onnx.proto (blasnet's package ships it in lib/onnx/); looked beside ${JSON.stringify(__dirname)} and in lib/onnx/ above it`,
+    );
   }
   return found;
 }
@@ -201,13 +204,20 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
   if (!ArrayBuffer.isView(bytes) || Object.prototype.toString.call(bytes) !== '[object Uint8Array]') {
     throw invalid('ERR_INVALID_ARGUMENT', 'bytes', "a Uint8Array (or Buffer) of an ONNX model's bytes", bytes);
   }
-  if (bytes.length === 0) throw new ModelFormatError('ERR_ONNX_DECODE', `Cannot read the ONNX model ${source}: it is empty`);
+  if (bytes.length === 0)
+    throw new ModelFormatError('ERR_ONNX_DECODE', `Cannot read the ONNX model ${source}: it is empty`);
   const type = model();
   try {
     // A view of this realm over the same memory: protobufjs checks its argument with instanceof.
     const message = type.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     // Inside the try too: subgraphs nested thousands deep exhaust the stack here as in decode.
-    return type.toObject(message, { longs: Number, enums: Number, bytes: Uint8Array, arrays: true, defaults: false }) as ModelProto;
+    return type.toObject(message, {
+      longs: Number,
+      enums: Number,
+      bytes: Uint8Array,
+      arrays: true,
+      defaults: false,
+    }) as ModelProto;
   } catch (error) {
     throw new ModelFormatError(
       'ERR_ONNX_DECODE',

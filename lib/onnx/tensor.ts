@@ -37,7 +37,12 @@ export function floatTensor(name: string, dims: readonly number[], values: Float
 
 /** An INT64 tensor (shapes, axes). */
 export function int64Tensor(name: string, dims: readonly number[], values: readonly number[]): TensorProto {
-  return { name, dims: [...dims], dataType: DataType.INT64, rawData: littleEndianBytes(BigInt64Array.from(values, (v) => BigInt(v))) };
+  return {
+    name,
+    dims: [...dims],
+    dataType: DataType.INT64,
+    rawData: littleEndianBytes(BigInt64Array.from(values, (v) => BigInt(v))),
+  };
 }
 
 /** A STRING tensor (UTF-8 bytes per element). */
@@ -63,7 +68,11 @@ export function elementCount(dims: readonly number[], what: string): number {
     }
     count *= dim;
   }
-  if (count > 2 ** 32) throw new ModelFormatError('ERR_ONNX_SHAPE', `${what} has shape [${dims.join(', ')}]: ${count} elements, more than blasnet reads`);
+  if (count > 2 ** 32)
+    throw new ModelFormatError(
+      'ERR_ONNX_SHAPE',
+      `${what} has shape [${dims.join(', ')}]: ${count} elements, more than blasnet reads`,
+    );
   return count;
 }
 
@@ -93,7 +102,10 @@ export function readTensor(tensor: TensorProto, what: string): TensorValue {
   const count = elementCount(dims, what);
   const reader = RAW_READERS[dataType];
   if (reader === undefined) {
-    throw new ModelFormatError('ERR_ONNX_DTYPE', `${what} holds ${dataTypeName(dataType)} values; blasnet reads FLOAT and DOUBLE tensors (and INT32/INT64 for shapes)`);
+    throw new ModelFormatError(
+      'ERR_ONNX_DTYPE',
+      `${what} holds ${dataTypeName(dataType)} values; blasnet reads FLOAT and DOUBLE tensors (and INT32/INT64 for shapes)`,
+    );
   }
   // The lengths are checked against the data the file holds before anything is allocated, so a corrupt
   // shape is an error, never a request for gigabytes.
@@ -120,7 +132,10 @@ export function readTensor(tensor: TensorProto, what: string): TensorValue {
           : tensor.int32Data;
   const given = field ?? [];
   if (given.length !== count) {
-    throw new ModelFormatError('ERR_ONNX_SHAPE', `${what} has shape [${dims.join(', ')}] (${count} values) but holds ${given.length}`);
+    throw new ModelFormatError(
+      'ERR_ONNX_SHAPE',
+      `${what} has shape [${dims.join(', ')}] (${count} values) but holds ${given.length}`,
+    );
   }
   const values = new Float64Array(count);
   for (let i = 0; i < count; i++) values[i] = Number(given[i]);

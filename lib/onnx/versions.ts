@@ -16,7 +16,6 @@ export const IR_VERSION = 7;
 /** The ai.onnx operator set version of the files blasnet writes. */
 export const OPSET_VERSION = 13;
 
-
 /**
  * The ai.onnx.ml operator set version of a table model's pipeline (export-table.ts): 2, the version ONNX 1.8
  * published beside opset 13, and the first with LabelEncoder-2 (string -> int64 keys for the categories,

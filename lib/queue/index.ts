@@ -6,12 +6,30 @@
  *   submitter ── TrainingQueue.submit(job) ──► Redis (BullMQ queue) ──► startTrainingWorker ──► fitAsync pool
  *            ◄── handle: progress, finished() (model bytes + history), cancel() ◄──┘
  */
-export { queueTableTrialRunner, queueTrialRunner, submitTraining, TrainingHandle, TrainingQueue, reviveReason } from './submit';
+export {
+  queueTableTrialRunner,
+  queueTrialRunner,
+  submitTraining,
+  TrainingHandle,
+  TrainingQueue,
+  reviveReason,
+} from './submit';
 export type { SubmitOptions, TrainingQueueOptions } from './submit';
 export { startTrainingWorker } from './worker';
 export type { TrainingWorker, TrainingWorkerOptions } from './worker';
 export { checkJob, JOB_KINDS } from './job';
-export type { CrossValidationJob, EpochSummary, FileData, InlineData, JobFitOptions, JobNetwork, NetworkJob, TrainingJob, TrainingProgress, TrainingResult } from './job';
+export type {
+  CrossValidationJob,
+  EpochSummary,
+  FileData,
+  InlineData,
+  JobFitOptions,
+  JobNetwork,
+  NetworkJob,
+  TrainingJob,
+  TrainingProgress,
+  TrainingResult,
+} from './job';
 export { runCrossValidationJob, runTrainingJob } from './run-job';
 export { MAX_DOWNLOAD_BYTES, readTableJobRows, runTableCrossValidationJob, runTableJob } from './table-job';
 export type { TableCrossValidationJob, TableFileOptions, TableJob, TableJobData, TableJobSettings } from './table-job';

@@ -101,7 +101,15 @@ export interface TrainingResult {
  * every 125 ms. `progress` runs from 0 to 1 through the whole training; `epoch` counts from 1.
  */
 export type TrainingProgress =
-  | { type: 'epoch'; epoch: number; epochs: number; loss: number; valLoss?: number; valAccuracy?: number; progress: number }
+  | {
+      type: 'epoch';
+      epoch: number;
+      epochs: number;
+      loss: number;
+      valLoss?: number;
+      valAccuracy?: number;
+      progress: number;
+    }
   | { type: 'batch'; epoch: number; epochs: number; progress: number };
 
 /** The result as stored in Redis (the model as base64). */
@@ -113,7 +121,10 @@ export interface StoredResult {
 
 function bad(name: string, expected: string, value: unknown): ValueError {
   const shown = typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : String(value);
-  return new ValueError('ERR_INVALID_JOB', `Expected ${name} to be ${expected} but received ${shown}${value === null ? '' : ` of type ${typeof value}`}`);
+  return new ValueError(
+    'ERR_INVALID_JOB',
+    `Expected ${name} to be ${expected} but received ${shown}${value === null ? '' : ` of type ${typeof value}`}`,
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -121,10 +132,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function rows(name: string, value: unknown): void {
-  if (!Array.isArray(value) || value.length === 0) throw bad(name, 'a non-empty array of rows (arrays of numbers)', value);
+  if (!Array.isArray(value) || value.length === 0)
+    throw bad(name, 'a non-empty array of rows (arrays of numbers)', value);
   const width = Array.isArray(value[0]) ? value[0].length : -1;
   value.forEach((row: unknown, i) => {
-    if (!Array.isArray(row) || row.length !== width || width === 0) throw bad(`${name}[${i}]`, `an array of ${Math.max(width, 1)} numbers, as ${name}[0]`, row);
+    if (!Array.isArray(row) || row.length !== width || width === 0)
+      throw bad(`${name}[${i}]`, `an array of ${Math.max(width, 1)} numbers, as ${name}[0]`, row);
     row.forEach((cell: unknown, j) => {
       if (typeof cell !== 'number' || !Number.isFinite(cell)) throw bad(`${name}[${i}][${j}]`, 'a finite number', cell);
     });
@@ -140,7 +153,10 @@ function rows(name: string, value: unknown): void {
 export function checkJob(job: unknown): TrainingJob {
   if (!isObject(job)) throw bad('job', 'an object', job);
   if (!(JOB_KINDS as readonly unknown[]).includes(job.kind)) {
-    throw new ValueError('ERR_JOB_KIND', `Expected job.kind to be ${JOB_KINDS.map((k) => `"${k}"`).join(' or ')} (the kinds this version of blasnet trains) but received ${JSON.stringify(job.kind)}`);
+    throw new ValueError(
+      'ERR_JOB_KIND',
+      `Expected job.kind to be ${JOB_KINDS.map((k) => `"${k}"`).join(' or ')} (the kinds this version of blasnet trains) but received ${JSON.stringify(job.kind)}`,
+    );
   }
   if (job.kind === 'table' || job.kind === 'table-cross-validation') return checkTableJob(job);
   if (job.kind === 'cross-validation') {
@@ -154,19 +170,28 @@ export function checkJob(job: unknown): TrainingJob {
   const { network, data, fit } = job;
   if (!isObject(network)) throw bad('job.network', 'an object ({ layers, activations, seed } or { model })', network);
   if ('model' in network) {
-    if (typeof network.model !== 'string' || network.model.length === 0) throw bad('job.network.model', 'base64 of a saved model', network.model);
+    if (typeof network.model !== 'string' || network.model.length === 0)
+      throw bad('job.network.model', 'base64 of a saved model', network.model);
   } else {
-    if (!Array.isArray(network.layers) || network.layers.length < 2) throw bad('job.network.layers', 'an array of at least 2 layer sizes', network.layers);
-    if (!Array.isArray(network.activations)) throw bad('job.network.activations', 'an array of activation names', network.activations);
-    if (typeof network.seed !== 'number' || !Number.isInteger(network.seed)) throw bad('job.network.seed', 'an integer', network.seed);
+    if (!Array.isArray(network.layers) || network.layers.length < 2)
+      throw bad('job.network.layers', 'an array of at least 2 layer sizes', network.layers);
+    if (!Array.isArray(network.activations))
+      throw bad('job.network.activations', 'an array of activation names', network.activations);
+    if (typeof network.seed !== 'number' || !Number.isInteger(network.seed))
+      throw bad('job.network.seed', 'an integer', network.seed);
   }
   if (!isObject(data)) throw bad('job.data', 'an object ({ x, y } rows or { path, targets })', data);
   if ('path' in data) {
     if (typeof data.path !== 'string' || data.path === '') throw bad('job.data.path', 'a file path', data.path);
-    if (!Array.isArray(data.targets) || data.targets.length === 0 || !data.targets.every((t) => typeof t === 'string')) {
+    if (
+      !Array.isArray(data.targets) ||
+      data.targets.length === 0 ||
+      !data.targets.every((t) => typeof t === 'string')
+    ) {
       throw bad('job.data.targets', 'a non-empty array of column names', data.targets);
     }
-    if (data.classes !== undefined && !(Number.isInteger(data.classes) && (data.classes as number) >= 2)) throw bad('job.data.classes', 'an integer of at least 2', data.classes);
+    if (data.classes !== undefined && !(Number.isInteger(data.classes) && (data.classes as number) >= 2))
+      throw bad('job.data.classes', 'an integer of at least 2', data.classes);
   } else {
     rows('job.data.x', data.x);
     rows('job.data.y', data.y);
@@ -177,11 +202,17 @@ export function checkJob(job: unknown): TrainingJob {
     }
   }
   if (!isObject(fit)) throw bad('job.fit', 'an object of fit options', fit);
-  if (typeof fit.loss !== 'string') throw bad('job.fit.loss', 'a loss name (meanSquaredError, binaryCrossEntropy, crossEntropy)', fit.loss);
-  if (fit.sampleWeight !== undefined && (!Array.isArray(fit.sampleWeight) || !fit.sampleWeight.every((w) => typeof w === 'number' && Number.isFinite(w) && w >= 0))) {
+  if (typeof fit.loss !== 'string')
+    throw bad('job.fit.loss', 'a loss name (meanSquaredError, binaryCrossEntropy, crossEntropy)', fit.loss);
+  if (
+    fit.sampleWeight !== undefined &&
+    (!Array.isArray(fit.sampleWeight) ||
+      !fit.sampleWeight.every((w) => typeof w === 'number' && Number.isFinite(w) && w >= 0))
+  ) {
     throw bad('job.fit.sampleWeight', 'an array of finite weights >= 0, one per row', fit.sampleWeight);
   }
-  if (job.backend !== undefined && job.backend !== 'native' && job.backend !== 'js') throw bad('job.backend', '"native" or "js"', job.backend);
+  if (job.backend !== undefined && job.backend !== 'native' && job.backend !== 'js')
+    throw bad('job.backend', '"native" or "js"', job.backend);
   return job as unknown as NetworkJob;
 }
 

@@ -33,7 +33,10 @@ export type Connection = string | Bullmq.ConnectionOptions;
  * BullMQ's connection option for `connection`, and whether we made a client that we must close. BullMQ
  * workers need `maxRetriesPerRequest: null` (commands wait for a reconnect rather than fail).
  */
-export function connectionOf(connection: Connection): { options: Bullmq.ConnectionOptions; owned: IORedis | undefined } {
+export function connectionOf(connection: Connection): {
+  options: Bullmq.ConnectionOptions;
+  owned: IORedis | undefined;
+} {
   if (typeof connection !== 'string') return { options: connection, owned: undefined };
   const Redis = load<{ default: typeof IORedis }>('ioredis').default;
   const client = new Redis(connection, { maxRetriesPerRequest: null, lazyConnect: false });

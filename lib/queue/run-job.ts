@@ -12,7 +12,16 @@ import { Network } from '../network';
 import { optimizerFromConfig } from '../optimizers';
 import type { FitAsyncOptions } from '../train/options';
 import { crossValidate, type CrossValidation } from '../search/cross-validate';
-import { checkJob, type CrossValidationJob, type EpochSummary, type FileData, type InlineData, type NetworkJob, type TrainingProgress, type TrainingResult } from './job';
+import {
+  checkJob,
+  type CrossValidationJob,
+  type EpochSummary,
+  type FileData,
+  type InlineData,
+  type NetworkJob,
+  type TrainingProgress,
+  type TrainingResult,
+} from './job';
 
 /** The rows of a job's data, as matrices. */
 export interface JobData {
@@ -24,10 +33,18 @@ export interface JobData {
 function fromFile(data: FileData): JobData {
   const table = readCsv(data.path);
   const header = table.header;
-  if (header === undefined) throw new ValueError('ERR_DATA_FILE', `${data.path} has no header line naming its columns; a job names its targets by column name`);
+  if (header === undefined)
+    throw new ValueError(
+      'ERR_DATA_FILE',
+      `${data.path} has no header line naming its columns; a job names its targets by column name`,
+    );
   const targets = data.targets.map((name) => {
     const index = header.indexOf(name);
-    if (index < 0) throw new ValueError('ERR_DATA_FILE', `${data.path} has no column ${JSON.stringify(name)}; its columns are ${header.map((h) => JSON.stringify(h)).join(', ')}`);
+    if (index < 0)
+      throw new ValueError(
+        'ERR_DATA_FILE',
+        `${data.path} has no column ${JSON.stringify(name)}; its columns are ${header.map((h) => JSON.stringify(h)).join(', ')}`,
+      );
     return index;
   });
   const inputs = header.map((_, j) => j).filter((j) => !targets.includes(j));
@@ -39,10 +56,17 @@ function fromFile(data: FileData): JobData {
     targets.forEach((j, k) => (values.data[i * targets.length + k] = table.data.data[i * cols + j]!));
   }
   if (data.classes === undefined) return { x, y: values };
-  if (targets.length !== 1) throw new ValueError('ERR_DATA_FILE', `job.data.classes one-hot encodes one target column, but job.data.targets names ${targets.length}`);
+  if (targets.length !== 1)
+    throw new ValueError(
+      'ERR_DATA_FILE',
+      `job.data.classes one-hot encodes one target column, but job.data.targets names ${targets.length}`,
+    );
   values.data.forEach((label, i) => {
     if (!(Number.isInteger(label) && label >= 0 && label < data.classes!)) {
-      throw new ValueError('ERR_DATA_FILE', `${data.path}, data row ${i + 1}: expected a class from 0 to ${data.classes! - 1} in column ${JSON.stringify(data.targets[0])} but found ${label}`);
+      throw new ValueError(
+        'ERR_DATA_FILE',
+        `${data.path}, data row ${i + 1}: expected a class from 0 to ${data.classes! - 1} in column ${JSON.stringify(data.targets[0])} but found ${label}`,
+      );
     }
   });
   return { x, y: oneHot(values.data, data.classes) };
@@ -52,7 +76,9 @@ function fromRows(data: InlineData): JobData {
   return {
     x: Matrix.from(data.x),
     y: Matrix.from(data.y),
-    ...(data.validation ? { validation: [Matrix.from(data.validation.x), Matrix.from(data.validation.y)] as [Matrix, Matrix] } : {}),
+    ...(data.validation
+      ? { validation: [Matrix.from(data.validation.x), Matrix.from(data.validation.y)] as [Matrix, Matrix] }
+      : {}),
   };
 }
 
@@ -73,19 +99,35 @@ export function jobNetwork(job: NetworkJob): Network {
   if ('model' in spec) return Network.fromBuffer(Buffer.from(spec.model, 'base64'), { backend }) as Network;
   const activations = spec.activations.map((name, i) => {
     const activation = findActivation(name);
-    if (activation === undefined) throw new ValueError('ERR_INVALID_JOB', `job.network.activations[${i}]: unknown activation ${JSON.stringify(name)}`);
+    if (activation === undefined)
+      throw new ValueError(
+        'ERR_INVALID_JOB',
+        `job.network.activations[${i}]: unknown activation ${JSON.stringify(name)}`,
+      );
     return activation;
   });
-  return new Network(spec.layers, activations, { seed: spec.seed, backend, ...(spec.dtype ? { dtype: spec.dtype } : {}), ...(spec.initializer ? { initializer: spec.initializer } : {}) }) as Network;
+  return new Network(spec.layers, activations, {
+    seed: spec.seed,
+    backend,
+    ...(spec.dtype ? { dtype: spec.dtype } : {}),
+    ...(spec.initializer ? { initializer: spec.initializer } : {}),
+  }) as Network;
 }
 
 /** fitAsync's options for a job (without the callbacks). */
 export function jobFitOptions(job: NetworkJob): FitAsyncOptions {
   const { loss, optimizer, sampleWeight, ...rest } = job.fit;
   const found = findLoss(loss);
-  if (found === undefined) throw new ValueError('ERR_INVALID_JOB', `job.fit.loss: unknown loss ${JSON.stringify(loss)}`);
+  if (found === undefined)
+    throw new ValueError('ERR_INVALID_JOB', `job.fit.loss: unknown loss ${JSON.stringify(loss)}`);
   // JSON numbers are the doubles that were sent, so the weights (and the weighted steps) are the local run's.
-  return { ...rest, loss: found, log: null, ...(optimizer ? { optimizer: optimizerFromConfig(optimizer) } : {}), ...(sampleWeight ? { sampleWeight: Float64Array.from(sampleWeight) } : {}) };
+  return {
+    ...rest,
+    loss: found,
+    log: null,
+    ...(optimizer ? { optimizer: optimizerFromConfig(optimizer) } : {}),
+    ...(sampleWeight ? { sampleWeight: Float64Array.from(sampleWeight) } : {}),
+  };
 }
 
 /**
@@ -98,7 +140,11 @@ export async function runTrainingJob(
   options: { signal?: AbortSignal; onProgress?: (progress: TrainingProgress) => void } = {},
 ): Promise<TrainingResult> {
   const checked = checkJob(job);
-  if (checked.kind !== 'network') throw new ValueError('ERR_JOB_KIND', `runTrainingJob trains "network" jobs; this one is ${JSON.stringify(checked.kind)}`);
+  if (checked.kind !== 'network')
+    throw new ValueError(
+      'ERR_JOB_KIND',
+      `runTrainingJob trains "network" jobs; this one is ${JSON.stringify(checked.kind)}`,
+    );
   const net = jobNetwork(checked);
   const data = jobData(checked);
   const fit = jobFitOptions(checked);
@@ -116,7 +162,9 @@ export async function runTrainingJob(
       summaries.push(summary);
       report?.({ type: 'epoch', epoch, epochs, progress: epoch / epochs, ...summary });
     },
-    ...(report ? { onBatchEnd: (_batch, logs) => report({ type: 'batch', epoch: logs.epoch, epochs, progress: logs.progress }) } : {}),
+    ...(report
+      ? { onBatchEnd: (_batch, logs) => report({ type: 'batch', epoch: logs.epoch, epochs, progress: logs.progress }) }
+      : {}),
   } satisfies FitAsyncOptions);
   return { model: net.toBuffer({ withOptimizer: true }), history, epochs: summaries };
 }

@@ -143,7 +143,10 @@ export class TrainingQueue {
 
   constructor(options: TrainingQueueOptions) {
     if (typeof options !== 'object' || options === null || options.connection === undefined) {
-      throw new ValueError('ERR_INVALID_ARGUMENT', 'Expected options.connection (a Redis URL, ioredis options or an ioredis client)');
+      throw new ValueError(
+        'ERR_INVALID_ARGUMENT',
+        'Expected options.connection (a Redis URL, ioredis options or an ioredis client)',
+      );
     }
     const { Queue: BullQueue } = bullmq();
     this.name = options.name ?? DEFAULT_QUEUE;
@@ -207,10 +210,13 @@ export class TrainingQueue {
 }
 
 /** Submits `job` to `queue`: the same as `queue.submit(job, options)`. */
-export function submitTraining(queue: TrainingQueue, job: TrainingJob, options?: SubmitOptions): Promise<TrainingHandle> {
+export function submitTraining(
+  queue: TrainingQueue,
+  job: TrainingJob,
+  options?: SubmitOptions,
+): Promise<TrainingHandle> {
   return queue.submit(job, options);
 }
-
 
 /**
  * A {@link TrialRunner} for `tune` that sends each trial to the queue as a `cross-validation` job (the rows
@@ -245,7 +251,12 @@ export function queueTrialRunner(queue: TrainingQueue, x: MatrixLike, y: MatrixL
  * @example
  * const result = await tune(rows, { target: 'species' }, { trials: 40, runner: queueTableTrialRunner(queue, rows, { target: 'species' }) });
  */
-export function queueTableTrialRunner(queue: TrainingQueue, rows: TableRows, table: TableSearchData, concurrency = 64): TrialRunner {
+export function queueTableTrialRunner(
+  queue: TrainingQueue,
+  rows: TableRows,
+  table: TableSearchData,
+  concurrency = 64,
+): TrialRunner {
   // JSON as it will travel: a typed array of weights would arrive as an object.
   const data = { rows: tableObjects(rows) as Record<string, unknown>[] };
   const { sampleWeight, ...rest } = table;
@@ -254,7 +265,13 @@ export function queueTableTrialRunner(queue: TrainingQueue, rows: TableRows, tab
     concurrency,
     async run(settings, cv) {
       const { signal, ...validation } = cv;
-      const handle = await queue.submit({ kind: 'table-cross-validation', data, table: tableJson, settings, validation });
+      const handle = await queue.submit({
+        kind: 'table-cross-validation',
+        data,
+        table: tableJson,
+        settings,
+        validation,
+      });
       const cancel = () => void handle.cancel('the search was aborted').catch(() => undefined);
       const stopListening = signal === undefined ? undefined : whenAborted(signal, cancel);
       try {

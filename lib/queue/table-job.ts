@@ -40,7 +40,8 @@ export interface TableFileOptions {
 }
 
 /** A table job's rows: inline objects, a file every worker can read, or an http(s) URL. */
-export type TableJobData = { rows: Record<string, unknown>[] } | ({ path: string } & TableFileOptions) | ({ url: string } & TableFileOptions);
+export type TableJobData =
+  { rows: Record<string, unknown>[] } | ({ path: string } & TableFileOptions) | ({ url: string } & TableFileOptions);
 
 /** The table model's options as a job carries them (TableFitOptions as JSON). */
 export type TableJobSettings = Omit<TableFitOptions, 'sampleWeight' | 'validationRows'> & {
@@ -66,18 +67,28 @@ export interface TableCrossValidationJob {
 
 function bad(name: string, expected: string, value: unknown): ValueError {
   const shown = typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : String(value);
-  return new ValueError('ERR_INVALID_JOB', `Expected ${name} to be ${expected} but received ${shown}${value === null ? '' : ` of type ${typeof value}`}`);
+  return new ValueError(
+    'ERR_INVALID_JOB',
+    `Expected ${name} to be ${expected} but received ${shown}${value === null ? '' : ` of type ${typeof value}`}`,
+  );
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Checks a table job's data field (the rest is checked by the table model, in the worker, by name). */
 export function checkTableData(data: unknown): void {
   if (!isObject(data)) throw bad('job.data', 'an object: { rows }, { path } or { url }', data);
   const given = ['rows', 'path', 'url'].filter((k) => data[k] !== undefined);
-  if (given.length !== 1) throw bad('job.data', 'exactly one of rows, path and url', given.length === 0 ? 'none of them' : given.join(' and '));
+  if (given.length !== 1)
+    throw bad(
+      'job.data',
+      'exactly one of rows, path and url',
+      given.length === 0 ? 'none of them' : given.join(' and '),
+    );
   if (data.rows !== undefined) {
-    if (!Array.isArray(data.rows) || data.rows.length === 0) throw bad('job.data.rows', 'a non-empty array of row objects', data.rows);
+    if (!Array.isArray(data.rows) || data.rows.length === 0)
+      throw bad('job.data.rows', 'a non-empty array of row objects', data.rows);
     data.rows.forEach((row: unknown, i) => {
       if (!isObject(row)) throw bad(`job.data.rows[${i}]`, 'an object (column name -> cell)', row);
     });
@@ -88,15 +99,24 @@ export function checkTableData(data: unknown): void {
     try {
       url = new URL(String(data.url));
     } catch {
-      throw new ValueError('ERR_DATA_URL', `Expected job.data.url to be an http or https URL but received ${JSON.stringify(String(data.url).slice(0, 200))}, which is not a URL`);
+      throw new ValueError(
+        'ERR_DATA_URL',
+        `Expected job.data.url to be an http or https URL but received ${JSON.stringify(String(data.url).slice(0, 200))}, which is not a URL`,
+      );
     }
     if (typeof data.url !== 'string' || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new ValueError('ERR_DATA_URL', `Expected job.data.url to be an http or https URL but received one of protocol ${JSON.stringify(url.protocol)}`);
+      throw new ValueError(
+        'ERR_DATA_URL',
+        `Expected job.data.url to be an http or https URL but received one of protocol ${JSON.stringify(url.protocol)}`,
+      );
     }
   }
-  if (data.format !== undefined && !['csv', 'json', 'ndjson'].includes(data.format as string)) throw bad('job.data.format', '"csv", "json" or "ndjson"', data.format);
-  if (data.header !== undefined && !['auto', 'yes', 'no'].includes(data.header as string)) throw bad('job.data.header', '"auto", "yes" or "no"', data.header);
-  if (data.delimiter !== undefined && (typeof data.delimiter !== 'string' || data.delimiter.length !== 1)) throw bad('job.data.delimiter', 'one character', data.delimiter);
+  if (data.format !== undefined && !['csv', 'json', 'ndjson'].includes(data.format as string))
+    throw bad('job.data.format', '"csv", "json" or "ndjson"', data.format);
+  if (data.header !== undefined && !['auto', 'yes', 'no'].includes(data.header as string))
+    throw bad('job.data.header', '"auto", "yes" or "no"', data.header);
+  if (data.delimiter !== undefined && (typeof data.delimiter !== 'string' || data.delimiter.length !== 1))
+    throw bad('job.data.delimiter', 'one character', data.delimiter);
 }
 
 /** Checks a `table` or `table-cross-validation` job's shape. @throws {@link ValueError} (`ERR_INVALID_JOB`, `ERR_DATA_URL`) */
@@ -104,7 +124,10 @@ export function checkTableJob(job: Record<string, unknown>): TableJob | TableCro
   checkTableData(job.data);
   if (!isObject(job.table)) throw bad('job.table', 'the table settings ({ target, ... })', job.table);
   const target = job.table.target;
-  if (!(typeof target === 'string' || (Array.isArray(target) && target.length > 0 && target.every((t) => typeof t === 'string')))) {
+  if (!(
+    typeof target === 'string' ||
+    (Array.isArray(target) && target.length > 0 && target.every((t) => typeof t === 'string'))
+  )) {
     throw bad('job.table.target', 'a column name or an array of column names', target);
   }
   if (job.kind === 'table-cross-validation') {
@@ -113,7 +136,8 @@ export function checkTableJob(job: Record<string, unknown>): TableJob | TableCro
     return job as unknown as TableCrossValidationJob;
   }
   const column = job.table.sampleWeightColumn;
-  if (column !== undefined && (typeof column !== 'string' || column === '')) throw bad('job.table.sampleWeightColumn', 'a column name', column);
+  if (column !== undefined && (typeof column !== 'string' || column === ''))
+    throw bad('job.table.sampleWeightColumn', 'a column name', column);
   return job as unknown as TableJob;
 }
 
@@ -121,27 +145,44 @@ export function checkTableJob(job: Record<string, unknown>): TableJob | TableCro
 const ENDINGS = { csv: '.csv', json: '.json', ndjson: '.ndjson' } as const;
 
 /** Downloads `url` into a temporary file (named so its format is read right); resolves with its path. */
-async function download(url: string, options: TableFileOptions, signal?: AbortSignal): Promise<{ file: string; dispose: () => Promise<void> }> {
+async function download(
+  url: string,
+  options: TableFileOptions,
+  signal?: AbortSignal,
+): Promise<{ file: string; dispose: () => Promise<void> }> {
   let response: Response;
   try {
     response = await fetch(url, { redirect: 'follow', ...(signal ? { signal } : {}) });
   } catch (error) {
     if (signal?.aborted) throw error;
-    throw new DataError('ERR_DATA_URL', `Cannot download job.data.url ${JSON.stringify(url)}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`, { cause: error });
+    throw new DataError(
+      'ERR_DATA_URL',
+      `Cannot download job.data.url ${JSON.stringify(url)}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
+      { cause: error },
+    );
   }
   if (!response.ok || response.body === null) {
     await response.body?.cancel().catch(() => undefined);
-    throw new DataError('ERR_DATA_URL_STATUS', `job.data.url ${JSON.stringify(url)} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}; expected 200`);
+    throw new DataError(
+      'ERR_DATA_URL_STATUS',
+      `job.data.url ${JSON.stringify(url)} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}; expected 200`,
+    );
   }
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > MAX_DOWNLOAD_BYTES) {
     await response.body.cancel().catch(() => undefined);
-    throw new DataError('ERR_DATA_URL_TOO_LARGE', `job.data.url ${JSON.stringify(url)} is ${declared} bytes; a job downloads at most ${MAX_DOWNLOAD_BYTES}`);
+    throw new DataError(
+      'ERR_DATA_URL_TOO_LARGE',
+      `job.data.url ${JSON.stringify(url)} is ${declared} bytes; a job downloads at most ${MAX_DOWNLOAD_BYTES}`,
+    );
   }
   const pathname = new URL(url).pathname.toLowerCase();
   const gz = pathname.endsWith('.gz');
   const bare = gz ? pathname.slice(0, -3) : pathname;
-  const ending = options.format !== undefined ? ENDINGS[options.format] : (Object.values(ENDINGS).find((e) => bare.endsWith(e)) ?? (bare.endsWith('.jsonl') ? '.jsonl' : '.csv'));
+  const ending =
+    options.format !== undefined
+      ? ENDINGS[options.format]
+      : (Object.values(ENDINGS).find((e) => bare.endsWith(e)) ?? (bare.endsWith('.jsonl') ? '.jsonl' : '.csv'));
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'blasnet-job-'));
   const file = path.join(dir, `data${ending}${gz ? '.gz' : ''}`);
   const dispose = () => fs.rm(dir, { recursive: true, force: true });
@@ -156,7 +197,10 @@ async function download(url: string, options: TableFileOptions, signal?: AbortSi
         bytes += value.byteLength;
         if (bytes > MAX_DOWNLOAD_BYTES) {
           await reader.cancel().catch(() => undefined);
-          throw new DataError('ERR_DATA_URL_TOO_LARGE', `job.data.url ${JSON.stringify(url)} sent more than ${MAX_DOWNLOAD_BYTES} bytes; a job downloads at most that`);
+          throw new DataError(
+            'ERR_DATA_URL_TOO_LARGE',
+            `job.data.url ${JSON.stringify(url)} sent more than ${MAX_DOWNLOAD_BYTES} bytes; a job downloads at most that`,
+          );
         }
         if (!out.write(value)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       }
@@ -176,10 +220,17 @@ async function download(url: string, options: TableFileOptions, signal?: AbortSi
  */
 export async function readTableJobRows(data: TableJobData, signal?: AbortSignal): Promise<TableRows> {
   if ('rows' in data) return data.rows as Row[];
-  const read = (file: string) => readAllRows(file, { ...(data.header ? { header: data.header } : {}), ...(data.delimiter ? { delimiter: data.delimiter } : {}) }).then((r) => r.rows);
+  const read = (file: string) =>
+    readAllRows(file, {
+      ...(data.header ? { header: data.header } : {}),
+      ...(data.delimiter ? { delimiter: data.delimiter } : {}),
+    }).then((r) => r.rows);
   if ('path' in data) {
     if (data.format !== undefined && !data.path.toLowerCase().replace(/\.gz$/, '').endsWith(ENDINGS[data.format])) {
-      throw new ValueError('ERR_INVALID_JOB', `job.data.format ${JSON.stringify(data.format)} does not match the file name ${JSON.stringify(data.path)}; name the file ${ENDINGS[data.format]} or leave out format`);
+      throw new ValueError(
+        'ERR_INVALID_JOB',
+        `job.data.format ${JSON.stringify(data.format)} does not match the file name ${JSON.stringify(data.path)}; name the file ${ENDINGS[data.format]} or leave out format`,
+      );
     }
     return read(data.path);
   }
@@ -196,13 +247,23 @@ export function tableJobOptions(settings: TableJobSettings, rows: TableRows): Ta
   const { sampleWeightColumn: column, ...rest } = settings;
   if (column === undefined) return rest;
   const source = rowSource(rows);
-  if (!source.has(column)) throw new ValueError('ERR_INVALID_JOB', `job.table.sampleWeightColumn names ${JSON.stringify(column)}, which no row has; the columns are ${source.columns.slice(0, 20).map((c) => JSON.stringify(c)).join(', ')}`);
+  if (!source.has(column))
+    throw new ValueError(
+      'ERR_INVALID_JOB',
+      `job.table.sampleWeightColumn names ${JSON.stringify(column)}, which no row has; the columns are ${source.columns
+        .slice(0, 20)
+        .map((c) => JSON.stringify(c))
+        .join(', ')}`,
+    );
   const missing = new Set(settings.missing ?? DEFAULT_MISSING);
   const weights = Array.from({ length: source.length }, (_, i) => {
     const cell = source.cell(i, column);
     const w = isMissing(cell, missing) ? undefined : numberOf(cell);
     if (w === undefined || !(w >= 0) || !Number.isFinite(w)) {
-      throw new ValueError('ERR_INVALID_JOB', `Row ${i}: job.table.sampleWeightColumn ${JSON.stringify(column)} holds ${JSON.stringify(cell) ?? String(cell)}; every row needs a finite weight >= 0`);
+      throw new ValueError(
+        'ERR_INVALID_JOB',
+        `Row ${i}: job.table.sampleWeightColumn ${JSON.stringify(column)} holds ${JSON.stringify(cell) ?? String(cell)}; every row needs a finite weight >= 0`,
+      );
     }
     return w;
   });
@@ -210,7 +271,10 @@ export function tableJobOptions(settings: TableJobSettings, rows: TableRows): Ta
 }
 
 /** Trains a table job's TableModel; the result's model is the table model's bytes. */
-export async function runTableJob(job: TableJob, options: { signal?: AbortSignal; onProgress?: (progress: TrainingProgress) => void } = {}): Promise<TrainingResult> {
+export async function runTableJob(
+  job: TableJob,
+  options: { signal?: AbortSignal; onProgress?: (progress: TrainingProgress) => void } = {},
+): Promise<TrainingResult> {
   const rows = await readTableJobRows(job.data, options.signal);
   const fit = tableJobOptions(job.table, rows);
   const report = options.onProgress;
@@ -233,13 +297,21 @@ export async function runTableJob(job: TableJob, options: { signal?: AbortSignal
       summaries.push(summary);
       report?.({ type: 'epoch', epoch, epochs, progress: epoch / epochs, ...summary });
     },
-    ...(report ? { onBatchEnd: (_batch: number, logs: { epoch: number; progress: number }) => report({ type: 'batch', epoch: logs.epoch, epochs, progress: logs.progress }) } : {}),
+    ...(report
+      ? {
+          onBatchEnd: (_batch: number, logs: { epoch: number; progress: number }) =>
+            report({ type: 'batch', epoch: logs.epoch, epochs, progress: logs.progress }),
+        }
+      : {}),
   });
   return { model: model.toBuffer(), history: history!, epochs: summaries };
 }
 
 /** Cross-validates a table trial job on its rows (each fold a table model, on this process's pool). */
-export async function runTableCrossValidationJob(job: TableCrossValidationJob, signal?: AbortSignal): Promise<CrossValidation> {
+export async function runTableCrossValidationJob(
+  job: TableCrossValidationJob,
+  signal?: AbortSignal,
+): Promise<CrossValidation> {
   const rows = await readTableJobRows(job.data, signal);
   return crossValidateTable(rows, job.table, job.settings, { ...job.validation, ...(signal ? { signal } : {}) });
 }

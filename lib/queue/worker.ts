@@ -68,7 +68,11 @@ export function startTrainingWorker(options: TrainingWorkerOptions): TrainingWor
   const queue = options.queue ?? DEFAULT_QUEUE;
   const { options: connection, owned } = connectionOf(options.connection);
 
-  const processor = async (job: Job, _token?: string, signal?: AbortSignal): Promise<StoredResult | CrossValidation> => {
+  const processor = async (
+    job: Job,
+    _token?: string,
+    signal?: AbortSignal,
+  ): Promise<StoredResult | CrossValidation> => {
     if ((job.data as { cancelled?: unknown }).cancelled === true) {
       throw new UnrecoverableError(errorReason(new AbortError('Training was cancelled before it started')));
     }
@@ -87,7 +91,8 @@ export function startTrainingWorker(options: TrainingWorkerOptions): TrainingWor
       return { model: result.model.toString('base64'), history: result.history, epochs: result.epochs };
     } catch (error) {
       if (retryable(error)) throw new Error(errorReason(error));
-      if (signal?.aborted) throw new UnrecoverableError(errorReason(new AbortError('Training was cancelled', { cause: signal.reason })));
+      if (signal?.aborted)
+        throw new UnrecoverableError(errorReason(new AbortError('Training was cancelled', { cause: signal.reason })));
       throw new UnrecoverableError(errorReason(error));
     }
   };

@@ -73,8 +73,18 @@ function score(task: Task, net: { predict(x: Matrix): Matrix }, x: Matrix, y: Ma
  * const cv = await crossValidate(x, oneHot(labels, 3), { hidden: [16], learningRate: 0.01 }, { folds: 5 });
  * console.log(cv.metric, cv.score); // accuracy 0.953...
  */
-export async function crossValidate(rows: TableRows, table: TableSearchData, settings?: Partial<TrialSettings>, options?: CrossValidateOptions): Promise<CrossValidation>;
-export async function crossValidate(x: MatrixLike, y: MatrixLike, settings?: Partial<TrialSettings>, options?: CrossValidateOptions): Promise<CrossValidation>;
+export async function crossValidate(
+  rows: TableRows,
+  table: TableSearchData,
+  settings?: Partial<TrialSettings>,
+  options?: CrossValidateOptions,
+): Promise<CrossValidation>;
+export async function crossValidate(
+  x: MatrixLike,
+  y: MatrixLike,
+  settings?: Partial<TrialSettings>,
+  options?: CrossValidateOptions,
+): Promise<CrossValidation>;
 export async function crossValidate(
   x: MatrixLike | TableRows,
   y: MatrixLike | TableSearchData,
@@ -88,17 +98,30 @@ export async function crossValidate(
   return crossValidateMatrix(x as MatrixLike, y, settings, options);
 }
 
-async function crossValidateMatrix(x: MatrixLike, y: MatrixLike, settings: Partial<TrialSettings>, options: CrossValidateOptions): Promise<CrossValidation> {
+async function crossValidateMatrix(
+  x: MatrixLike,
+  y: MatrixLike,
+  settings: Partial<TrialSettings>,
+  options: CrossValidateOptions,
+): Promise<CrossValidation> {
   const resolved = resolveSettings(settings);
   const xm = toMatrix(x, 'x');
   const ym = toMatrix(y, 'y');
-  if (xm.rows !== ym.rows) throw new ShapeError('ERR_SHAPE_MISMATCH', `Expected x and y to have the same rows but x has ${xm.rows} and y has ${ym.rows}`);
+  if (xm.rows !== ym.rows)
+    throw new ShapeError(
+      'ERR_SHAPE_MISMATCH',
+      `Expected x and y to have the same rows but x has ${xm.rows} and y has ${ym.rows}`,
+    );
   const task = options.task ?? inferTask(ym);
   const seed = options.seed ?? 0;
   const labels = task === 'classification' ? classesOf(ym) : undefined;
   let folds: Fold[];
   if (options.holdout !== undefined) {
-    if (!(options.holdout > 0 && options.holdout < 1)) throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.holdout to be a fraction in (0, 1) but received ${String(options.holdout)}`);
+    if (!(options.holdout > 0 && options.holdout < 1))
+      throw new ValueError(
+        'ERR_INVALID_ARGUMENT',
+        `Expected options.holdout to be a fraction in (0, 1) but received ${String(options.holdout)}`,
+      );
     folds = [trainTestSplit(xm.rows, { testFraction: options.holdout, seed, ...(labels ? { stratify: labels } : {}) })];
   } else {
     folds = kFolds(xm.rows, options.folds ?? 5, seed, labels);
@@ -125,5 +148,9 @@ async function crossValidateMatrix(x: MatrixLike, y: MatrixLike, settings: Parti
       return score(task, net, xTest, takeRows(ym, fold.test));
     }),
   );
-  return { metric: task === 'classification' ? 'accuracy' : 'mse', score: scores.reduce((a, b) => a + b, 0) / scores.length, scores };
+  return {
+    metric: task === 'classification' ? 'accuracy' : 'mse',
+    score: scores.reduce((a, b) => a + b, 0) / scores.length,
+    scores,
+  };
 }

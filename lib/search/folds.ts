@@ -19,7 +19,10 @@ export interface Fold {
  */
 export function kFolds(rows: number, folds: number, seed: number, labels?: ArrayLike<number>): Fold[] {
   if (!Number.isInteger(folds) || folds < 2 || folds > rows) {
-    throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.folds to be an integer from 2 to ${rows} (the rows) but received ${String(folds)}`);
+    throw new ValueError(
+      'ERR_INVALID_ARGUMENT',
+      `Expected options.folds to be an integer from 2 to ${rows} (the rows) but received ${String(folds)}`,
+    );
   }
   const random = new Random(seed);
   const foldOf = new Int32Array(rows);

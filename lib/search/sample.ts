@@ -43,7 +43,12 @@ function choice<T>(random: Random, values: readonly T[]): T {
  * others do not depend on which are fixed (every setting is drawn, then the fixed ones overwrite), so
  * fixing one setting leaves the others' values as they were.
  */
-export function sampleCandidates(count: number, seed: number, fixed: Partial<TrialSettings>, space: SearchSpace = DEFAULT_SPACE): TrialSettings[] {
+export function sampleCandidates(
+  count: number,
+  seed: number,
+  fixed: Partial<TrialSettings>,
+  space: SearchSpace = DEFAULT_SPACE,
+): TrialSettings[] {
   const random = new Random(seed);
   return Array.from({ length: count }, (_, i) => {
     const drawn: Partial<TrialSettings> = {

@@ -70,19 +70,31 @@ export function classesOf(y: Matrix): Int32Array {
 export function resolveSettings(given: Partial<TrialSettings>, name = 'settings'): TrialSettings {
   const s = { ...DEFAULT_SETTINGS, ...given };
   const fail = (field: string, expected: string, value: unknown) =>
-    new ValueError('ERR_INVALID_ARGUMENT', `Expected ${name}.${field} to be ${expected} but received ${JSON.stringify(value) ?? String(value)}`);
-  if (!Array.isArray(s.hidden) || !s.hidden.every((n) => Number.isInteger(n) && n >= 1)) throw fail('hidden', 'an array of positive integers', s.hidden);
+    new ValueError(
+      'ERR_INVALID_ARGUMENT',
+      `Expected ${name}.${field} to be ${expected} but received ${JSON.stringify(value) ?? String(value)}`,
+    );
+  if (!Array.isArray(s.hidden) || !s.hidden.every((n) => Number.isInteger(n) && n >= 1))
+    throw fail('hidden', 'an array of positive integers', s.hidden);
   if (!(s.activation in HIDDEN)) throw fail('activation', '"relu", "tanh" or "sigmoid"', s.activation);
   if (s.optimizer !== 'adam' && s.optimizer !== 'sgd') throw fail('optimizer', '"adam" or "sgd"', s.optimizer);
-  if (!(typeof s.learningRate === 'number' && s.learningRate > 0 && Number.isFinite(s.learningRate))) throw fail('learningRate', 'a positive number', s.learningRate);
+  if (!(typeof s.learningRate === 'number' && s.learningRate > 0 && Number.isFinite(s.learningRate)))
+    throw fail('learningRate', 'a positive number', s.learningRate);
   if (!(Number.isInteger(s.batchSize) && s.batchSize >= 1)) throw fail('batchSize', 'a positive integer', s.batchSize);
-  if (!(typeof s.weightDecay === 'number' && s.weightDecay >= 0 && Number.isFinite(s.weightDecay))) throw fail('weightDecay', 'a number of at least 0', s.weightDecay);
+  if (!(typeof s.weightDecay === 'number' && s.weightDecay >= 0 && Number.isFinite(s.weightDecay)))
+    throw fail('weightDecay', 'a number of at least 0', s.weightDecay);
   if (!(Number.isInteger(s.epochs) && s.epochs >= 1)) throw fail('epochs', 'a positive integer', s.epochs);
   return { ...s, hidden: [...s.hidden] };
 }
 
 /** The network, loss and optimizer for these settings, on x's inputs and y's outputs. */
-export function buildTrial(settings: TrialSettings, inputs: number, outputs: number, task: Task, seed: number): { net: Network; loss: Loss; optimizer: Optimizer } {
+export function buildTrial(
+  settings: TrialSettings,
+  inputs: number,
+  outputs: number,
+  task: Task,
+  seed: number,
+): { net: Network; loss: Loss; optimizer: Optimizer } {
   const hidden = settings.hidden.map(() => HIDDEN[settings.activation]);
   const output = task === 'regression' ? Identity : outputs === 1 ? Sigmoid : Softmax;
   const loss = task === 'regression' ? MSE : outputs === 1 ? BinaryCrossEntropy : CrossEntropy;

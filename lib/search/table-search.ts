@@ -27,34 +27,68 @@ import { resolveSettings, type Task, type TrialSettings } from './settings';
  */
 export type TableSearchData = Omit<
   TableFitOptions,
-  'hidden' | 'activation' | 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'weightDecay' | 'seed' | 'validationRows'
+  | 'hidden'
+  | 'activation'
+  | 'epochs'
+  | 'batchSize'
+  | 'learningRate'
+  | 'optimizer'
+  | 'weightDecay'
+  | 'seed'
+  | 'validationRows'
 >;
 
-const NETWORK_KEYS = ['hidden', 'activation', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'weightDecay', 'seed', 'validationRows'] as const;
+const NETWORK_KEYS = [
+  'hidden',
+  'activation',
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'optimizer',
+  'weightDecay',
+  'seed',
+  'validationRows',
+] as const;
 
 /** Whether crossValidate's or tune's second argument is a table's settings (`{ target, ... }`) rather than y. */
 export function isTableData(value: unknown): value is TableSearchData {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value) && 'target' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !ArrayBuffer.isView(value) &&
+    'target' in value
+  );
 }
 
 /** The rows as objects (a parsed CSV is turned into objects once, so folds can pick rows). */
 export function tableObjects(rows: TableRows): Row[] {
   if (Array.isArray(rows)) return rows as Row[];
   const source = rowSource(rows);
-  return Array.from({ length: source.length }, (_, i) => Object.fromEntries(source.columns.map((c) => [c, source.cell(i, c)])));
+  return Array.from({ length: source.length }, (_, i) =>
+    Object.fromEntries(source.columns.map((c) => [c, source.cell(i, c)])),
+  );
 }
 
 /** Checks the fixed table settings: the network's own settings belong to the trials, not here. */
 function checkTableData(table: TableSearchData): void {
   for (const key of NETWORK_KEYS) {
     if ((table as Record<string, unknown>)[key] !== undefined) {
-      throw new OptionError('ERR_TABLE_OPTION', `table.${key}`, 'absent: the search sets it (searched, or held fixed through options.fixed; the seed is options.seed)', describeValue((table as Record<string, unknown>)[key]));
+      throw new OptionError(
+        'ERR_TABLE_OPTION',
+        `table.${key}`,
+        'absent: the search sets it (searched, or held fixed through options.fixed; the seed is options.seed)',
+        describeValue((table as Record<string, unknown>)[key]),
+      );
     }
   }
 }
 
 /** The task and, for classes, each row's class (for stratified folds), from the target cells. */
-export function tableTask(rows: readonly Row[], table: TableSearchData): { task: Task; labels: Int32Array | undefined } {
+export function tableTask(
+  rows: readonly Row[],
+  table: TableSearchData,
+): { task: Task; labels: Int32Array | undefined } {
   const targets = typeof table.target === 'string' ? [table.target] : [...table.target];
   if (targets.length > 1 || table.task === 'regression') return { task: 'regression', labels: undefined };
   const missing = new Set(table.missing ?? DEFAULT_MISSING);
@@ -64,13 +98,24 @@ export function tableTask(rows: readonly Row[], table: TableSearchData): { task:
   if (table.task === 'classification') {
     // Told they are classes though they look like a quantity: stratify by the cells' class keys.
     const keys = new Map<string, number>();
-    return { task: 'classification', labels: Int32Array.from(cells, (c) => { const k = isMissing(c, missing) ? '' : classKey(c); if (!keys.has(k)) keys.set(k, keys.size); return keys.get(k)!; }) };
+    return {
+      task: 'classification',
+      labels: Int32Array.from(cells, (c) => {
+        const k = isMissing(c, missing) ? '' : classKey(c);
+        if (!keys.has(k)) keys.set(k, keys.size);
+        return keys.get(k)!;
+      }),
+    };
   }
   return { task: 'regression', labels: undefined };
 }
 
 /** The table model's options for one trial: the fixed table settings, the trial's network settings, the seed. */
-export function trialTableOptions(table: TableSearchData, settings: Partial<TrialSettings>, seed: number): TableFitOptions {
+export function trialTableOptions(
+  table: TableSearchData,
+  settings: Partial<TrialSettings>,
+  seed: number,
+): TableFitOptions {
   const { sampleWeight: _weights, ...rest } = table;
   return { ...rest, ...settings, ...(settings.hidden ? { hidden: [...settings.hidden] } : {}), seed };
 }
@@ -103,10 +148,20 @@ function heldOutScore(model: TableModel, rows: readonly Row[], table: TableSearc
 }
 
 /** The folds of rows (or the one held-out part), stratified by class for classification. */
-export function tableFolds(count: number, labels: Int32Array | undefined, options: Pick<CrossValidateOptions, 'folds' | 'holdout' | 'seed'>): Fold[] {
+export function tableFolds(
+  count: number,
+  labels: Int32Array | undefined,
+  options: Pick<CrossValidateOptions, 'folds' | 'holdout' | 'seed'>,
+): Fold[] {
   const seed = options.seed ?? 0;
   if (options.holdout !== undefined) {
-    if (!(options.holdout > 0 && options.holdout < 1)) throw new OptionError('ERR_INVALID_ARGUMENT', 'options.holdout', 'a fraction in (0, 1)', describeValue(options.holdout));
+    if (!(options.holdout > 0 && options.holdout < 1))
+      throw new OptionError(
+        'ERR_INVALID_ARGUMENT',
+        'options.holdout',
+        'a fraction in (0, 1)',
+        describeValue(options.holdout),
+      );
     return [trainTestSplit(count, { testFraction: options.holdout, seed, ...(labels ? { stratify: labels } : {}) })];
   }
   return kFolds(count, options.folds ?? 5, seed, labels);
@@ -144,5 +199,9 @@ export async function crossValidateTable(
       return heldOutScore(model, take(objects, fold.test), table, task);
     }),
   );
-  return { metric: task === 'classification' ? 'accuracy' : 'mse', score: scores.reduce((a, b) => a + b, 0) / scores.length, scores };
+  return {
+    metric: task === 'classification' ? 'accuracy' : 'mse',
+    score: scores.reduce((a, b) => a + b, 0) / scores.length,
+    scores,
+  };
 }

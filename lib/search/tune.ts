@@ -16,10 +16,18 @@ import { sampleCandidates, DEFAULT_SPACE, type SearchSpace } from './sample';
 import { buildTrial, inferTask, resolveSettings, type Task, type TrialSettings } from './settings';
 import { TableModel } from '../table/model';
 import type { TableRows } from '../table/rows';
-import { crossValidateTable, isTableData, tableObjects, tableTask, trialTableOptions, type TableSearchData } from './table-search';
+import {
+  crossValidateTable,
+  isTableData,
+  tableObjects,
+  tableTask,
+  trialTableOptions,
+  type TableSearchData,
+} from './table-search';
 
 /** How a trial is cross-validated: crossValidate's options, with every choice made. */
-export type TrialValidation = Required<Pick<CrossValidateOptions, 'seed' | 'standardize' | 'task'>> & Pick<CrossValidateOptions, 'folds' | 'holdout' | 'signal'>;
+export type TrialValidation = Required<Pick<CrossValidateOptions, 'seed' | 'standardize' | 'task'>> &
+  Pick<CrossValidateOptions, 'folds' | 'holdout' | 'signal'>;
 
 /** Runs one trial: cross-validates `settings` on the search's data. */
 export interface TrialRunner {
@@ -61,7 +69,11 @@ export interface TuneOptions extends Omit<CrossValidateOptions, 'task'> {
  * rungs, so the last rung holds the one or few best with the full epochs; `keep` is how many go on.
  */
 export function halvingRungs(n: number, epochs: number, eta: number): { epochs: number; keep: number }[] {
-  if (!(Number.isInteger(eta) && eta >= 2)) throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.eta to be an integer of at least 2 but received ${String(eta)}`);
+  if (!(Number.isInteger(eta) && eta >= 2))
+    throw new ValueError(
+      'ERR_INVALID_ARGUMENT',
+      `Expected options.eta to be an integer of at least 2 but received ${String(eta)}`,
+    );
   let rungs = 1;
   while (eta ** rungs <= n) rungs++;
   return Array.from({ length: rungs }, (_, i) => ({
@@ -94,7 +106,14 @@ export interface TuneResult {
    * the statistics its inputs need (`standardizer.transform(x)` before `network.predict`). A search on
    * rows refits a TableModel (`model`, its preprocessing inside; `network` is its network).
    */
-  best: { settings: TrialSettings; score: number; index: number; network?: Network; standardizer?: Standardizer; model?: TableModel };
+  best: {
+    settings: TrialSettings;
+    score: number;
+    index: number;
+    network?: Network;
+    standardizer?: Standardizer;
+    model?: TableModel;
+  };
   trials: Trial[];
 }
 
@@ -134,12 +153,23 @@ function reason(error: unknown): string {
  */
 export async function tune(rows: TableRows, table: TableSearchData, options?: TuneOptions): Promise<TuneResult>;
 export async function tune(x: MatrixLike, y: MatrixLike, options?: TuneOptions): Promise<TuneResult>;
-export async function tune(x: MatrixLike | TableRows, y: MatrixLike | TableSearchData, options: TuneOptions = {}): Promise<TuneResult> {
+export async function tune(
+  x: MatrixLike | TableRows,
+  y: MatrixLike | TableSearchData,
+  options: TuneOptions = {},
+): Promise<TuneResult> {
   const trialsWanted = options.trials ?? 20;
   if (options.strategy !== undefined && options.strategy !== 'random' && options.strategy !== 'halving') {
-    throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.strategy to be 'random' or 'halving' but received ${JSON.stringify(options.strategy)}`);
+    throw new ValueError(
+      'ERR_INVALID_ARGUMENT',
+      `Expected options.strategy to be 'random' or 'halving' but received ${JSON.stringify(options.strategy)}`,
+    );
   }
-  if (!(Number.isInteger(trialsWanted) && trialsWanted >= 1)) throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.trials to be a positive integer but received ${String(options.trials)}`);
+  if (!(Number.isInteger(trialsWanted) && trialsWanted >= 1))
+    throw new ValueError(
+      'ERR_INVALID_ARGUMENT',
+      `Expected options.trials to be a positive integer but received ${String(options.trials)}`,
+    );
   // Raw rows: each trial's folds are table models (table-search.ts); the refit is one on every row.
   let table: { rows: ReturnType<typeof tableObjects>; data: TableSearchData } | undefined;
   let xm: ReturnType<typeof toMatrix> | undefined;
@@ -181,10 +211,25 @@ export async function tune(x: MatrixLike | TableRows, y: MatrixLike | TableSearc
         try {
           if (options.signal?.aborted) throw options.signal.reason;
           const result = await runner.run(settings, { ...cv, ...(options.signal ? { signal: options.signal } : {}) });
-          trial = { index: index + 1, settings, score: result.score, scores: result.scores, status: 'ok', seconds: (performance.now() - started) / 1000 };
+          trial = {
+            index: index + 1,
+            settings,
+            score: result.score,
+            scores: result.scores,
+            status: 'ok',
+            seconds: (performance.now() - started) / 1000,
+          };
         } catch (error) {
           if (options.signal?.aborted) throw error;
-          trial = { index: index + 1, settings, score: NaN, scores: [], status: 'failed', error: reason(error), seconds: (performance.now() - started) / 1000 };
+          trial = {
+            index: index + 1,
+            settings,
+            score: NaN,
+            scores: [],
+            status: 'failed',
+            error: reason(error),
+            seconds: (performance.now() - started) / 1000,
+          };
         }
         if (rung !== undefined) trial.rung = rung;
         done[at] = trial;
@@ -206,7 +251,9 @@ export async function tune(x: MatrixLike | TableRows, y: MatrixLike | TableSearc
       rungTrials = await runAll(alive.map((c) => ({ ...c, settings: { ...c.settings, epochs }, rung })));
       trials.push(...rungTrials);
       // The best 1/eta go on, with eta times the epochs (failed trials score NaN and sort last).
-      const ranked = [...rungTrials].sort((a, b) => (better(metric, a.score, b.score) ? -1 : better(metric, b.score, a.score) ? 1 : a.index - b.index));
+      const ranked = [...rungTrials].sort((a, b) =>
+        better(metric, a.score, b.score) ? -1 : better(metric, b.score, a.score) ? 1 : a.index - b.index,
+      );
       alive = ranked.slice(0, keep).map((t) => ({ index: t.index - 1, settings: candidates[t.index - 1]! }));
     }
     finalists = rungTrials;
@@ -216,14 +263,26 @@ export async function tune(x: MatrixLike | TableRows, y: MatrixLike | TableSearc
   }
 
   let best: Trial | undefined;
-  for (const trial of finalists) if (trial.status === 'ok' && (best === undefined || better(metric, trial.score, best.score))) best = trial;
+  for (const trial of finalists)
+    if (trial.status === 'ok' && (best === undefined || better(metric, trial.score, best.score))) best = trial;
   if (best === undefined) {
-    throw new ValueError('ERR_TUNE_NO_TRIAL', `Every one of the ${trials.length} trials failed; the first: ${trials[0]!.error ?? 'unknown'}`);
+    throw new ValueError(
+      'ERR_TUNE_NO_TRIAL',
+      `Every one of the ${trials.length} trials failed; the first: ${trials[0]!.error ?? 'unknown'}`,
+    );
   }
-  const result: TuneResult = { metric, best: { settings: best.settings, score: best.score, index: best.index }, trials };
+  const result: TuneResult = {
+    metric,
+    best: { settings: best.settings, score: best.score, index: best.index },
+    trials,
+  };
   if ((options.refit ?? true) && table !== undefined) {
     const model = new TableModel();
-    await model.fitAsync(table.rows, { ...trialTableOptions(table.data, best.settings, seed), ...(table.data.sampleWeight ? { sampleWeight: table.data.sampleWeight } : {}), ...(options.signal ? { signal: options.signal as AbortSignal } : {}) });
+    await model.fitAsync(table.rows, {
+      ...trialTableOptions(table.data, best.settings, seed),
+      ...(table.data.sampleWeight ? { sampleWeight: table.data.sampleWeight } : {}),
+      ...(options.signal ? { signal: options.signal as AbortSignal } : {}),
+    });
     result.best.model = model;
     result.best.network = model.network as Network;
   } else if (options.refit ?? true) {
@@ -235,7 +294,15 @@ export async function tune(x: MatrixLike | TableRows, y: MatrixLike | TableSearc
       result.best.standardizer = Standardizer.fit(xm);
       xAll = result.best.standardizer.transform(xm);
     }
-    await net.fitAsync(xAll, ym, { loss, optimizer, epochs: best.settings.epochs, batchSize: best.settings.batchSize, logEvery: best.settings.epochs, log: null, ...(options.signal ? { signal: options.signal } : {}) });
+    await net.fitAsync(xAll, ym, {
+      loss,
+      optimizer,
+      epochs: best.settings.epochs,
+      batchSize: best.settings.batchSize,
+      logEvery: best.settings.epochs,
+      log: null,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     result.best.network = net;
   }
   return result;

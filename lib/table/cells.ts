@@ -61,7 +61,15 @@ export function timeOf(value: unknown): number | undefined {
   if (m === null) return undefined;
   const [year, month, day, hour, minute, second, fraction, zone] = [m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]];
   const ms = fraction === undefined ? 0 : Math.round(Number(`0.${fraction}`) * 1000);
-  const t = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour ?? 0), Number(minute ?? 0), Number(second ?? 0), ms);
+  const t = Date.UTC(
+    Number(year),
+    Number(month) - 1,
+    Number(day),
+    Number(hour ?? 0),
+    Number(minute ?? 0),
+    Number(second ?? 0),
+    ms,
+  );
   const check = new Date(t);
   // 2024-02-31 would silently become March 2nd: refuse dates that do not exist.
   if (check.getUTCMonth() !== Number(month) - 1 || check.getUTCDate() !== Number(day)) return undefined;

@@ -88,7 +88,11 @@ export function encodedNames(e: ColumnEncoder): string[] {
     case 'numeric':
       return e.indicator ? [e.column, `${e.column} (missing)`] : [e.column];
     case 'categorical':
-      return [...e.categories.map((c) => `${e.column}=${c}`), ...(e.missing ? [`${e.column} (missing)`] : []), ...(e.other ? [`${e.column} (other)`] : [])];
+      return [
+        ...e.categories.map((c) => `${e.column}=${c}`),
+        ...(e.missing ? [`${e.column} (missing)`] : []),
+        ...(e.other ? [`${e.column} (other)`] : []),
+      ];
     case 'date':
       return [...e.parts.map((p) => `${e.column}.${p}`), ...(e.indicator ? [`${e.column} (missing)`] : [])];
   }
@@ -130,7 +134,12 @@ function moments(values: ArrayLike<number>): { mean: number; scale: number } {
 }
 
 /** Fits a numeric column on rows `indices`. @throws {@link TableError} for a cell that is not a number */
-export function fitNumeric(source: RowSource, column: string, indices: ArrayLike<number>, missing: MissingSet): NumericEncoder {
+export function fitNumeric(
+  source: RowSource,
+  column: string,
+  indices: ArrayLike<number>,
+  missing: MissingSet,
+): NumericEncoder {
   const values = new Float64Array(indices.length);
   const present: number[] = [];
   const absent: number[] = [];
@@ -151,13 +160,23 @@ export function fitNumeric(source: RowSource, column: string, indices: ArrayLike
   const m = moments(values);
   // Values near the float64 limit overflow the mean (1e308 + 1e308 = Infinity): refuse rather than feed NaN.
   if (!Number.isFinite(m.mean) || !Number.isFinite(m.scale)) {
-    throw new TableError('ERR_TABLE_NOT_FINITE', `Column ${quote(column)}: its values are too large to standardise in float64 (their sum or spread overflows); rescale the column first`, { column });
+    throw new TableError(
+      'ERR_TABLE_NOT_FINITE',
+      `Column ${quote(column)}: its values are too large to standardise in float64 (their sum or spread overflows); rescale the column first`,
+      { column },
+    );
   }
   return { kind: 'numeric', column, median: med, ...m, indicator: absent.length > 0 };
 }
 
 /** Fits a categorical column on rows `indices`. */
-export function fitCategorical(source: RowSource, column: string, indices: ArrayLike<number>, missing: MissingSet, settings: CategorySettings): CategoricalEncoder {
+export function fitCategorical(
+  source: RowSource,
+  column: string,
+  indices: ArrayLike<number>,
+  missing: MissingSet,
+  settings: CategorySettings,
+): CategoricalEncoder {
   const counts = new Map<string, number>();
   let missingCount = 0;
   for (let k = 0; k < indices.length; k++) {
@@ -202,11 +221,22 @@ export function fitCategorical(source: RowSource, column: string, indices: Array
 /** The date parts of a time (ms since 1970, UTC). */
 function partsOf(t: number): Record<DatePart, number> {
   const d = new Date(t);
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), weekday: d.getUTCDay(), hour: d.getUTCHours() };
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    weekday: d.getUTCDay(),
+    hour: d.getUTCHours(),
+  };
 }
 
 /** Fits a date column on rows `indices`. @throws {@link TableError} for a cell that is not a date */
-export function fitDate(source: RowSource, column: string, indices: ArrayLike<number>, missing: MissingSet): DateEncoder {
+export function fitDate(
+  source: RowSource,
+  column: string,
+  indices: ArrayLike<number>,
+  missing: MissingSet,
+): DateEncoder {
   const times: (number | undefined)[] = [];
   for (let k = 0; k < indices.length; k++) {
     const value = source.cell(indices[k]!, column);
@@ -221,7 +251,15 @@ export function fitDate(source: RowSource, column: string, indices: ArrayLike<nu
   const present = times.filter((t): t is number => t !== undefined).map(partsOf);
   if (present.length === 0) throw emptyColumn(column, 'date');
   const parts = DATE_PARTS.filter((p) => present.some((v) => v[p] !== present[0]![p]));
-  const encoder: DateEncoder = { kind: 'date', column, parts, median: [], mean: [], scale: [], indicator: present.length < times.length };
+  const encoder: DateEncoder = {
+    kind: 'date',
+    column,
+    parts,
+    median: [],
+    mean: [],
+    scale: [],
+    indicator: present.length < times.length,
+  };
   for (const part of parts) {
     const med = median(present.map((v) => v[part]));
     const values = times.map((t) => (t === undefined ? med : partsOf(t)[part]));
@@ -251,7 +289,16 @@ export interface TransformCounts {
  * Writes row `row`'s encoding by `e` into `out` at `offset`. Numeric and date cells must parse (a wrong
  * type is an error naming the row); an unseen category writes zeros and is counted.
  */
-export function encodeCell(e: ColumnEncoder, value: unknown, row: number, missing: MissingSet, out: Float64Array, offset: number, counts: TransformCounts, lookup: Map<string, number> | undefined): void {
+export function encodeCell(
+  e: ColumnEncoder,
+  value: unknown,
+  row: number,
+  missing: MissingSet,
+  out: Float64Array,
+  offset: number,
+  counts: TransformCounts,
+  lookup: Map<string, number> | undefined,
+): void {
   const absent = isMissing(value, missing);
   if (absent) counts.missing.set(e.column, (counts.missing.get(e.column) ?? 0) + 1);
   switch (e.kind) {

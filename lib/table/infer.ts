@@ -40,7 +40,12 @@ export const ID_DISTINCT_FRACTION = 0.5;
 export const ID_MIN_ROWS = 10;
 
 /** Infers `column`'s kind from rows `indices` of `source`. */
-export function inferKind(source: RowSource, column: string, indices: ArrayLike<number>, missing: MissingSet): Inferred {
+export function inferKind(
+  source: RowSource,
+  column: string,
+  indices: ArrayLike<number>,
+  missing: MissingSet,
+): Inferred {
   const shapes: Record<CellShape, number> = { missing: 0, number: 0, boolean: 0, date: 0, text: 0 };
   const distinct = new Set<string>();
   let increasing = true;
@@ -65,10 +70,12 @@ export function inferKind(source: RowSource, column: string, indices: ArrayLike<
   if (distinct.size === 1 && shapes.missing === 0) return { kind: 'ignore', drop: 'constant', ...result };
   if (shapes.number === present) {
     const allDistinct = distinct.size === present;
-    if (integers && allDistinct && present >= ID_MIN_ROWS && (increasing || ID_NAME.test(column))) return { kind: 'ignore', drop: 'id', ...result };
+    if (integers && allDistinct && present >= ID_MIN_ROWS && (increasing || ID_NAME.test(column)))
+      return { kind: 'ignore', drop: 'id', ...result };
     return { kind: 'numeric', ...result };
   }
   if (shapes.date === present) return { kind: 'date', ...result };
-  if (present >= ID_MIN_ROWS && distinct.size > ID_DISTINCT_FRACTION * present) return { kind: 'ignore', drop: 'id', ...result };
+  if (present >= ID_MIN_ROWS && distinct.size > ID_DISTINCT_FRACTION * present)
+    return { kind: 'ignore', drop: 'id', ...result };
   return { kind: 'categorical', ...result };
 }

@@ -34,17 +34,42 @@ export function legacySpec(metadata: Record<string, unknown>, inputs: number, ou
   const targetName = info.target?.name ?? `column ${(info.target?.column ?? inputs) + 1}`;
   let target: TargetEncoder;
   if (info.task === 'classification') {
-    const classes = Array.isArray(info.classes) ? info.classes : Array.from({ length: Math.max(2, outputs) }, (_, k) => String(k));
-    target = { task: 'classification', column: targetName, classes, labelType: classes.every((c) => numberOf(c) !== undefined) ? 'number' : 'string' };
+    const classes = Array.isArray(info.classes)
+      ? info.classes
+      : Array.from({ length: Math.max(2, outputs) }, (_, k) => String(k));
+    target = {
+      task: 'classification',
+      column: targetName,
+      classes,
+      labelType: classes.every((c) => numberOf(c) !== undefined) ? 'number' : 'string',
+    };
   } else {
-    target = { task: 'regression', columns: [targetName], mean: [info.targetStandardize?.mean ?? 0], scale: [info.targetStandardize?.scale ?? 1] };
+    target = {
+      task: 'regression',
+      columns: [targetName],
+      mean: [info.targetStandardize?.mean ?? 0],
+      scale: [info.targetStandardize?.scale ?? 1],
+    };
   }
   // The training file's columns in order (features at their positions, the target at its own), so a
   // file read by position lines up as it did.
-  const columns: TableSpec['columns'] = encoders.map((e) => ({ column: e.column, kind: 'numeric', source: 'inferred', missing: 0, width: 1, note: 'numeric (a model saved before the table model)' }));
-  const positions = Array.isArray(info.featureColumns) && info.featureColumns.length === inputs ? info.featureColumns : encoders.map((_, j) => j);
+  const columns: TableSpec['columns'] = encoders.map((e) => ({
+    column: e.column,
+    kind: 'numeric',
+    source: 'inferred',
+    missing: 0,
+    width: 1,
+    note: 'numeric (a model saved before the table model)',
+  }));
+  const positions =
+    Array.isArray(info.featureColumns) && info.featureColumns.length === inputs
+      ? info.featureColumns
+      : encoders.map((_, j) => j);
   const ordered = columns.map((c, j) => ({ c, at: positions[j]! }));
-  ordered.push({ c: { column: targetName, kind: 'ignore', source: 'target', missing: 0, width: 0, note: 'the target' }, at: info.target?.column ?? inputs });
+  ordered.push({
+    c: { column: targetName, kind: 'ignore', source: 'target', missing: 0, width: 0, note: 'the target' },
+    at: info.target?.column ?? inputs,
+  });
   ordered.sort((a, b) => a.at - b.at);
   return {
     table: 1,

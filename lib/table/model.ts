@@ -18,13 +18,38 @@ import type { FitOptions } from '../train/options';
 import { closest, describeValue } from '../validate';
 import { quote, type MissingSet } from './cells';
 import { checkTableRecord } from './check-record';
-import { categoryLookup, encodeCell, encodedNames, encodedWidth, fitCategorical, fitDate, fitNumeric, type ColumnEncoder, type TransformCounts } from './encoders';
+import {
+  categoryLookup,
+  encodeCell,
+  encodedNames,
+  encodedWidth,
+  fitCategorical,
+  fitDate,
+  fitNumeric,
+  type ColumnEncoder,
+  type TransformCounts,
+} from './encoders';
 import { inferKind, type ColumnKind, type DropReason } from './infer';
 import { legacySpec } from './legacy';
 import { classTargets, planNetwork } from './network-plan';
-import { defaultBatchSize, resolveTableOptions, type ResolvedTableOptions, type TableFitAsyncOptions, type TableFitOptions } from './options';
+import {
+  defaultBatchSize,
+  resolveTableOptions,
+  type ResolvedTableOptions,
+  type TableFitAsyncOptions,
+  type TableFitOptions,
+} from './options';
 import { rowSource, type RowSource, type TableRows } from './rows';
-import { classIndices, fitTarget, labelOf, regressionValues, rowsWithTarget, type ClassTarget, type Label, type TargetEncoder } from './target';
+import {
+  classIndices,
+  fitTarget,
+  labelOf,
+  regressionValues,
+  rowsWithTarget,
+  type ClassTarget,
+  type Label,
+  type TargetEncoder,
+} from './target';
 
 /** What was done to one column, as {@link TableModel.describeColumns} reports it. */
 export interface ColumnSummary {
@@ -176,7 +201,13 @@ export class TableModel {
     if (options.onPrepared !== undefined) {
       const view = new TableModel();
       view.state = { spec: prepared.spec, net: prepared.net };
-      options.onPrepared({ columns: view.describeColumns(), inputNames: view.inputNames(), target: prepared.spec.target, network: prepared.net, loss: prepared.fit.loss! });
+      options.onPrepared({
+        columns: view.describeColumns(),
+        inputNames: view.inputNames(),
+        target: prepared.spec.target,
+        network: prepared.net,
+        loss: prepared.fit.loss!,
+      });
     }
     const fitOptions = {
       ...prepared.fit,
@@ -191,8 +222,17 @@ export class TableModel {
     }
     // Trained elsewhere (a queue worker): it must come back as the network that was sent, trained.
     const trained = await options.fitNetwork(prepared.net, prepared.x, prepared.y, fitOptions);
-    if (!(trained instanceof Network) || trained.dims.length !== prepared.net.dims.length || trained.dims.some((d, i) => d !== prepared.net.dims[i])) {
-      throw new OptionError('ERR_TABLE_OPTION', 'options.fitNetwork', `a promise of the trained network, of dims [${prepared.net.dims.join(', ')}]`, describeValue(trained));
+    if (
+      !(trained instanceof Network) ||
+      trained.dims.length !== prepared.net.dims.length ||
+      trained.dims.some((d, i) => d !== prepared.net.dims[i])
+    ) {
+      throw new OptionError(
+        'ERR_TABLE_OPTION',
+        'options.fitNetwork',
+        `a promise of the trained network, of dims [${prepared.net.dims.join(', ')}]`,
+        describeValue(trained),
+      );
     }
     trained.metadata = prepared.net.metadata;
     this.state = { spec: prepared.spec, net: trained };
@@ -210,7 +250,11 @@ export class TableModel {
   /** Each row's probability of every class (columns in {@link TableModel.classes}' order). */
   predictProba(rows: TableRows): number[][] {
     const { spec, net } = this.fitted();
-    if (spec.target.task !== 'classification') throw new TableError('ERR_TABLE_TASK', 'predictProba needs a classification model; this one is a regression model');
+    if (spec.target.task !== 'classification')
+      throw new TableError(
+        'ERR_TABLE_TASK',
+        'predictProba needs a classification model; this one is a regression model',
+      );
     const source = rowSource(rows);
     return probabilities(net.predict(this.encode(source, allRows(source)).x));
   }
@@ -241,7 +285,10 @@ export class TableModel {
         const row = kept[bad]!;
         throw new TableError(
           'ERR_TABLE_UNKNOWN_CLASS',
-          `Row ${row}: the label ${quote(source.cell(row, target.column))} is not one of the model's classes (${target.classes.slice(0, 12).map((c) => quote(c)).join(', ')}${target.classes.length > 12 ? ', ...' : ''})`,
+          `Row ${row}: the label ${quote(source.cell(row, target.column))} is not one of the model's classes (${target.classes
+            .slice(0, 12)
+            .map((c) => quote(c))
+            .join(', ')}${target.classes.length > 12 ? ', ...' : ''})`,
           { column: target.column, row },
         );
       }
@@ -271,12 +318,25 @@ export class TableModel {
       const p = Float64Array.from({ length: kept.length }, (_, i) => predicted[i * k + j]!);
       return { target: column, ...regressionMetrics(a, p) };
     });
-    return { task: 'regression', rows: kept.length, skipped, targets, unseen, missing: missingCounts, actual, predicted };
+    return {
+      task: 'regression',
+      rows: kept.length,
+      skipped,
+      targets,
+      unseen,
+      missing: missingCounts,
+      actual,
+      predicted,
+    };
   }
 
   /** What was done to each column: its kind, categories kept, missing cells, or why it was left out. */
   describeColumns(): ColumnSummary[] {
-    return this.fitted().spec.columns.map((c) => ({ ...c, ...(c.categories ? { categories: [...c.categories] } : {}), ...(c.parts ? { parts: [...c.parts] } : {}) }));
+    return this.fitted().spec.columns.map((c) => ({
+      ...c,
+      ...(c.categories ? { categories: [...c.categories] } : {}),
+      ...(c.parts ? { parts: [...c.parts] } : {}),
+    }));
   }
 
   /** The names of the network's inputs (`island=Biscoe`, `sex (missing)`, `date.month`). */
@@ -284,11 +344,13 @@ export class TableModel {
     // Names are labels for reports; encoders address their inputs by position, so a column literally
     // named "color=red" beside the category "red" of "color" cannot collide. Repeats get " #2", " #3".
     const seen = new Map<string, number>();
-    return this.fitted().spec.encoders.flatMap(encodedNames).map((name) => {
-      const count = (seen.get(name) ?? 0) + 1;
-      seen.set(name, count);
-      return count === 1 ? name : `${name} #${count}`;
-    });
+    return this.fitted()
+      .spec.encoders.flatMap(encodedNames)
+      .map((name) => {
+        const count = (seen.get(name) ?? 0) + 1;
+        seen.set(name, count);
+        return count === 1 ? name : `${name} #${count}`;
+      });
   }
 
   /** Saves the network with its preprocessing (atomically; see Network.save). */
@@ -332,21 +394,37 @@ export class TableModel {
     const metadata = net.metadata as Record<string, unknown>;
     // A saved record is data: checked field by field, so a damaged one is refused here by name.
     if (metadata.table !== undefined) {
-      checkTableRecord(metadata.table, net.inputs, net.outputs, (what) => new TableError('ERR_TABLE_RECORD', `${source} has a damaged table record (metadata.table): ${what}`));
+      checkTableRecord(
+        metadata.table,
+        net.inputs,
+        net.outputs,
+        (what) => new TableError('ERR_TABLE_RECORD', `${source} has a damaged table record (metadata.table): ${what}`),
+      );
     }
     const spec = (metadata.table as TableSpec | undefined) ?? legacySpec(metadata, net.inputs, net.outputs);
     if (spec === undefined || spec.table !== 1) {
-      throw new TableError('ERR_TABLE_NOT_TABLE_MODEL', `${source} holds a network without a table record (metadata.table), so there is no preprocessing to apply; load it with Network.load instead`);
+      throw new TableError(
+        'ERR_TABLE_NOT_TABLE_MODEL',
+        `${source} holds a network without a table record (metadata.table), so there is no preprocessing to apply; load it with Network.load instead`,
+      );
     }
     const width = spec.encoders.reduce((sum, e) => sum + encodedWidth(e), 0);
-    if (width !== net.inputs) throw new TableError('ERR_TABLE_NOT_TABLE_MODEL', `${source}: its table record makes ${width} inputs but the network takes ${net.inputs}`);
+    if (width !== net.inputs)
+      throw new TableError(
+        'ERR_TABLE_NOT_TABLE_MODEL',
+        `${source}: its table record makes ${width} inputs but the network takes ${net.inputs}`,
+      );
     const model = new TableModel();
     model.state = { spec, net };
     return model;
   }
 
   private fitted(): { spec: TableSpec; net: Network<Dtype> } {
-    if (this.state === undefined) throw new TableError('ERR_TABLE_NOT_FITTED', 'This TableModel has not been fitted or loaded yet: call fit, fitAsync or TableModel.load first');
+    if (this.state === undefined)
+      throw new TableError(
+        'ERR_TABLE_NOT_FITTED',
+        'This TableModel has not been fitted or loaded yet: call fit, fitAsync or TableModel.load first',
+      );
     return this.state;
   }
 
@@ -363,15 +441,34 @@ export class TableModel {
     const missing: MissingSet = new Set(o.missing);
     const { kept, skipped } = rowsWithTarget(source, o.targets, missing);
     if (kept.length < 2) {
-      throw new TableError('ERR_TABLE_TOO_FEW_ROWS', `Training needs at least 2 rows with a target; ${source.length} rows were given and ${skipped} of them have no ${o.targets.map((t) => quote(t)).join(' or ')}`);
+      throw new TableError(
+        'ERR_TABLE_TOO_FEW_ROWS',
+        `Training needs at least 2 rows with a target; ${source.length} rows were given and ${skipped} of them have no ${o.targets.map((t) => quote(t)).join(' or ')}`,
+      );
     }
     const target = fitTarget(source, o.targets, kept, o.task);
     const { encoders, summaries } = fitColumns(source, o, kept, missing);
     if (!o.standardize) unstandardize(target, encoders);
     if (encoders.length === 0) {
-      throw new TableError('ERR_TABLE_NO_FEATURES', `No column is left to learn from: ${summaries.filter((s) => s.source !== 'target').map((s) => `${quote(s.column)} (${s.note})`).join('; ') || 'the rows hold only the target'}`);
+      throw new TableError(
+        'ERR_TABLE_NO_FEATURES',
+        `No column is left to learn from: ${
+          summaries
+            .filter((s) => s.source !== 'target')
+            .map((s) => `${quote(s.column)} (${s.note})`)
+            .join('; ') || 'the rows hold only the target'
+        }`,
+      );
     }
-    const spec: TableSpec = { table: 1, target, encoders, columns: summaries, missing: o.missing, rows: kept.length, skipped };
+    const spec: TableSpec = {
+      table: 1,
+      target,
+      encoders,
+      columns: summaries,
+      missing: o.missing,
+      rows: kept.length,
+      skipped,
+    };
     const { x } = encodeRows(spec, source, kept);
     let y: Matrix;
     let classes = 0;
@@ -384,14 +481,28 @@ export class TableModel {
       y = new Matrix(kept.length, target.columns.length, regressionValues(source, target, kept));
     }
     const weights = rowWeights(o, kept, labels, target);
-    const plan = planNetwork(x.cols, o.hidden, o.activation, target.task, classes, target.task === 'regression' ? target.columns.length : 1);
-    const net = new Network(plan.dims, plan.activations, { seed: o.seed, backend: o.backend, initializer: plan.initializer });
+    const plan = planNetwork(
+      x.cols,
+      o.hidden,
+      o.activation,
+      target.task,
+      classes,
+      target.task === 'regression' ? target.columns.length : 1,
+    );
+    const net = new Network(plan.dims, plan.activations, {
+      seed: o.seed,
+      backend: o.backend,
+      initializer: plan.initializer,
+    });
     net.metadata = { table: JSON.parse(JSON.stringify(spec)) as JsonValue } as ModelMetadata;
     const fit: Prepared['fit'] = {
       loss: plan.loss,
       epochs: o.epochs,
       batchSize: o.batchSize ?? defaultBatchSize(kept.length),
-      optimizer: o.optimizer === 'adam' ? new Adam({ learningRate: o.learningRate, weightDecay: o.weightDecay }) : new SGD({ learningRate: o.learningRate, weightDecay: o.weightDecay }),
+      optimizer:
+        o.optimizer === 'adam'
+          ? new Adam({ learningRate: o.learningRate, weightDecay: o.weightDecay })
+          : new SGD({ learningRate: o.learningRate, weightDecay: o.weightDecay }),
       log: null,
       logEvery: o.epochs,
       ...(weights ? { sampleWeight: weights } : {}),
@@ -407,7 +518,10 @@ export class TableModel {
           const vLabels = classIndices(vs, target, vKept);
           const unknown = vLabels.indexOf(-1);
           if (unknown >= 0) {
-            throw new TableError('ERR_TABLE_UNKNOWN_CLASS', `options.validationRows[${vKept[unknown]}]: the label ${quote(vs.cell(vKept[unknown]!, target.column))} is not one of the training rows' classes`);
+            throw new TableError(
+              'ERR_TABLE_UNKNOWN_CLASS',
+              `options.validationRows[${vKept[unknown]}]: the label ${quote(vs.cell(vKept[unknown]!, target.column))} is not one of the training rows' classes`,
+            );
           }
           vy = classTargets(vLabels, classes);
         } else {
@@ -426,12 +540,21 @@ function allRows(source: RowSource): number[] {
 }
 
 function missingColumn(column: string, role: string): TableError {
-  return new TableError('ERR_TABLE_MISSING_COLUMN', `The rows have no column ${quote(column)} (${role}); every row lacks it`, { column });
+  return new TableError(
+    'ERR_TABLE_MISSING_COLUMN',
+    `The rows have no column ${quote(column)} (${role}); every row lacks it`,
+    { column },
+  );
 }
 
 /** The inputs for rows `indices`, and what the encoders met. */
-export function encodeRows(spec: TableSpec, source: RowSource, indices: readonly number[]): { x: Matrix; counts: TransformCounts } {
-  for (const e of spec.encoders) if (!source.has(e.column)) throw missingColumn(e.column, `a ${e.kind} feature of the model`);
+export function encodeRows(
+  spec: TableSpec,
+  source: RowSource,
+  indices: readonly number[],
+): { x: Matrix; counts: TransformCounts } {
+  for (const e of spec.encoders)
+    if (!source.has(e.column)) throw missingColumn(e.column, `a ${e.kind} feature of the model`);
   const missing: MissingSet = new Set(spec.missing);
   const widths = spec.encoders.map(encodedWidth);
   const width = widths.reduce((a, b) => a + b, 0);
@@ -454,16 +577,34 @@ function checkColumns(source: RowSource, o: ResolvedTableOptions): void {
   for (const t of o.targets) {
     if (!source.has(t)) {
       const near = closest(t, source.columns);
-      throw new OptionError('ERR_TABLE_TARGET', 'options.target', `a column of the rows${near ? ` (did you mean ${quote(near)}?)` : ''}; they have ${source.columns.slice(0, 20).map((c) => quote(c)).join(', ')}`, describeValue(t));
+      throw new OptionError(
+        'ERR_TABLE_TARGET',
+        'options.target',
+        `a column of the rows${near ? ` (did you mean ${quote(near)}?)` : ''}; they have ${source.columns
+          .slice(0, 20)
+          .map((c) => quote(c))
+          .join(', ')}`,
+        describeValue(t),
+      );
     }
     if (o.columns.has(t)) {
-      throw new OptionError('ERR_TABLE_TARGET_AS_FEATURE', `options.columns[${JSON.stringify(t)}]`, 'absent: a target column cannot also be a feature', describeValue(o.columns.get(t)));
+      throw new OptionError(
+        'ERR_TABLE_TARGET_AS_FEATURE',
+        `options.columns[${JSON.stringify(t)}]`,
+        'absent: a target column cannot also be a feature',
+        describeValue(o.columns.get(t)),
+      );
     }
   }
   for (const name of o.columns.keys()) {
     if (!source.has(name)) {
       const near = closest(name, source.columns);
-      throw new OptionError('ERR_TABLE_UNKNOWN_COLUMN', `options.columns[${JSON.stringify(name)}]`, `a column of the rows${near ? ` (did you mean ${quote(near)}?)` : ''}`, 'a name no row has');
+      throw new OptionError(
+        'ERR_TABLE_UNKNOWN_COLUMN',
+        `options.columns[${JSON.stringify(name)}]`,
+        `a column of the rows${near ? ` (did you mean ${quote(near)}?)` : ''}`,
+        'a name no row has',
+      );
     }
   }
 }
@@ -475,7 +616,12 @@ const DROP_NOTES: Record<DropReason, string> = {
 };
 
 /** Kinds, encoders and summaries for every column but the targets. */
-function fitColumns(source: RowSource, o: ResolvedTableOptions, kept: readonly number[], missing: MissingSet): { encoders: ColumnEncoder[]; summaries: ColumnSummary[] } {
+function fitColumns(
+  source: RowSource,
+  o: ResolvedTableOptions,
+  kept: readonly number[],
+  missing: MissingSet,
+): { encoders: ColumnEncoder[]; summaries: ColumnSummary[] } {
   const encoders: ColumnEncoder[] = [];
   const summaries: ColumnSummary[] = [];
   for (const column of source.columns) {
@@ -486,10 +632,22 @@ function fitColumns(source: RowSource, o: ResolvedTableOptions, kept: readonly n
     const inferred = inferKind(source, column, kept, missing);
     const forced = o.columns.get(column);
     const kind = forced ?? inferred.kind;
-    const base = { column, source: forced ? ('option' as const) : ('inferred' as const), missing: inferred.shapes.missing };
+    const base = {
+      column,
+      source: forced ? ('option' as const) : ('inferred' as const),
+      missing: inferred.shapes.missing,
+    };
     if (kind === 'ignore') {
-      const note = forced ? 'left out: options.columns says ignore' : `${DROP_NOTES[inferred.drop!]}; force it in with options.columns (CLI: --categorical or --numeric)`;
-      summaries.push({ ...base, kind, ...(inferred.drop && !forced ? { dropped: inferred.drop } : {}), width: 0, note });
+      const note = forced
+        ? 'left out: options.columns says ignore'
+        : `${DROP_NOTES[inferred.drop!]}; force it in with options.columns (CLI: --categorical or --numeric)`;
+      summaries.push({
+        ...base,
+        kind,
+        ...(inferred.drop && !forced ? { dropped: inferred.drop } : {}),
+        width: 0,
+        note,
+      });
       continue;
     }
     const missingNote = inferred.shapes.missing > 0 ? `, ${inferred.shapes.missing} missing` : '';
@@ -497,13 +655,27 @@ function fitColumns(source: RowSource, o: ResolvedTableOptions, kept: readonly n
     let summary: ColumnSummary;
     if (kind === 'numeric') {
       encoder = fitNumeric(source, column, kept, missing);
-      summary = { ...base, kind, width: encodedWidth(encoder), note: `numeric${o.standardize ? ', standardised' : ''}${encoder.indicator ? `${missingNote} (imputed with the median ${round(encoder.median)}, with a "was missing" column)` : ''}` };
+      summary = {
+        ...base,
+        kind,
+        width: encodedWidth(encoder),
+        note: `numeric${o.standardize ? ', standardised' : ''}${encoder.indicator ? `${missingNote} (imputed with the median ${round(encoder.median)}, with a "was missing" column)` : ''}`,
+      };
     } else if (kind === 'date') {
       encoder = fitDate(source, column, kept, missing);
-      summary = { ...base, kind, width: encodedWidth(encoder), parts: [...encoder.parts], note: `date: ${encoder.parts.join(', ') || 'no part varies'}${missingNote}` };
+      summary = {
+        ...base,
+        kind,
+        width: encodedWidth(encoder),
+        parts: [...encoder.parts],
+        note: `date: ${encoder.parts.join(', ') || 'no part varies'}${missingNote}`,
+      };
     } else {
       encoder = fitCategorical(source, column, kept, missing, o);
-      const shown = encoder.categories.slice(0, 8).map((c) => quote(c, 30)).join(', ');
+      const shown = encoder.categories
+        .slice(0, 8)
+        .map((c) => quote(c, 30))
+        .join(', ');
       const more = encoder.categories.length > 8 ? `, ... (${encoder.categories.length} in all)` : '';
       summary = {
         ...base,
@@ -542,23 +714,43 @@ function round(value: number): string {
 }
 
 /** Each training row's weight (sample weight x class weight), or undefined when all weigh the same. */
-function rowWeights(o: ResolvedTableOptions, kept: readonly number[], labels: Int32Array | undefined, target: TargetEncoder): Float64Array | undefined {
+function rowWeights(
+  o: ResolvedTableOptions,
+  kept: readonly number[],
+  labels: Int32Array | undefined,
+  target: TargetEncoder,
+): Float64Array | undefined {
   if (o.classWeight === undefined && o.sampleWeight === undefined) return undefined;
   const weights = new Float64Array(kept.length).fill(1);
   if (o.sampleWeight) kept.forEach((i, r) => (weights[r] = o.sampleWeight![i]!));
   if (o.classWeight !== undefined) {
     if (target.task !== 'classification' || labels === undefined) {
-      throw new OptionError('ERR_TABLE_OPTION', 'options.classWeight', 'absent for a regression target (use sampleWeight)', describeValue(o.classWeight === 'balanced' ? 'balanced' : 'an object'));
+      throw new OptionError(
+        'ERR_TABLE_OPTION',
+        'options.classWeight',
+        'absent for a regression target (use sampleWeight)',
+        describeValue(o.classWeight === 'balanced' ? 'balanced' : 'an object'),
+      );
     }
     const perClass = classWeightsOf(o.classWeight, target, labels);
     for (let r = 0; r < kept.length; r++) weights[r]! *= perClass[labels[r]!]!;
   }
-  if (!weights.some((w) => w > 0)) throw new OptionError('ERR_TABLE_OPTION', 'options.sampleWeight', 'weights with at least one greater than 0 among the rows with a target', 'all zero');
+  if (!weights.some((w) => w > 0))
+    throw new OptionError(
+      'ERR_TABLE_OPTION',
+      'options.sampleWeight',
+      'weights with at least one greater than 0 among the rows with a target',
+      'all zero',
+    );
   return weights;
 }
 
 /** One weight per class: 'balanced' is n / (classes x count), scikit-learn's formula. */
-export function classWeightsOf(spec: 'balanced' | Map<string, number>, target: ClassTarget, labels: Int32Array): number[] {
+export function classWeightsOf(
+  spec: 'balanced' | Map<string, number>,
+  target: ClassTarget,
+  labels: Int32Array,
+): number[] {
   const k = target.classes.length;
   if (spec === 'balanced') {
     const counts = new Array<number>(k).fill(0);
@@ -570,7 +762,15 @@ export function classWeightsOf(spec: 'balanced' | Map<string, number>, target: C
   for (const [label, w] of spec) {
     const j = index.get(label) ?? index.get(String(Number(label)));
     if (j === undefined) {
-      throw new OptionError('ERR_TABLE_OPTION', `options.classWeight[${JSON.stringify(label)}]`, `keyed by a class of the target (${target.classes.slice(0, 12).map((c) => quote(c)).join(', ')})`, quote(label));
+      throw new OptionError(
+        'ERR_TABLE_OPTION',
+        `options.classWeight[${JSON.stringify(label)}]`,
+        `keyed by a class of the target (${target.classes
+          .slice(0, 12)
+          .map((c) => quote(c))
+          .join(', ')})`,
+        quote(label),
+      );
     }
     weights[j] = w;
   }
@@ -603,7 +803,10 @@ function decode(target: TargetEncoder, outputs: Matrix): Prediction[] {
 }
 
 /** R², MAE, MSE and RMSE as sklearn.metrics defines them (R² of a constant target: 1 if exact, else 0). */
-export function regressionMetrics(actual: ArrayLike<number>, predicted: ArrayLike<number>): { r2: number; mae: number; mse: number; rmse: number } {
+export function regressionMetrics(
+  actual: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+): { r2: number; mae: number; mse: number; rmse: number } {
   const n = actual.length;
   if (n === 0) return { r2: 0, mae: 0, mse: 0, rmse: 0 };
   let mean = 0;

@@ -34,12 +34,36 @@ const HIDDEN: Record<HiddenActivation, Activation> = { relu: Relu, tanh: Tanh, s
  * The network for `inputs` features, the hidden sizes asked for, and the task (`classes`: 0 for
  * regression, which has `targets` identity outputs, one per target column).
  */
-export function planNetwork(inputs: number, hidden: readonly number[], activation: HiddenActivation, task: Task, classes: number, targets = 1): NetworkPlan {
+export function planNetwork(
+  inputs: number,
+  hidden: readonly number[],
+  activation: HiddenActivation,
+  task: Task,
+  classes: number,
+  targets = 1,
+): NetworkPlan {
   const hiddenActivations = hidden.map(() => HIDDEN[activation]);
   const initializer: InitializerName = activation === 'relu' ? 'he' : 'glorotUniform';
-  if (task === 'regression') return { dims: [inputs, ...hidden, targets], activations: [...hiddenActivations, Identity], loss: MSE, initializer };
-  if (classes === 2) return { dims: [inputs, ...hidden, 1], activations: [...hiddenActivations, Sigmoid], loss: BinaryCrossEntropy, initializer };
-  return { dims: [inputs, ...hidden, classes], activations: [...hiddenActivations, Softmax], loss: CrossEntropy, initializer };
+  if (task === 'regression')
+    return {
+      dims: [inputs, ...hidden, targets],
+      activations: [...hiddenActivations, Identity],
+      loss: MSE,
+      initializer,
+    };
+  if (classes === 2)
+    return {
+      dims: [inputs, ...hidden, 1],
+      activations: [...hiddenActivations, Sigmoid],
+      loss: BinaryCrossEntropy,
+      initializer,
+    };
+  return {
+    dims: [inputs, ...hidden, classes],
+    activations: [...hiddenActivations, Softmax],
+    loss: CrossEntropy,
+    initializer,
+  };
 }
 
 /** The training targets: one-hot rows for softmax, the 0/1 label for one sigmoid unit. */

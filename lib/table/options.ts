@@ -110,24 +110,60 @@ export interface TableFitAsyncOptions extends TableFitOptions {
   /** Aborting it stops training between two minibatches (fitAsync rejects with an AbortError). */
   signal?: AbortSignalLike;
   onEpochEnd?: (epoch: number, logs: { loss: number; valLoss?: number; valAccuracy?: number }) => void | Promise<void>;
-  onBatchEnd?: (batch: number, logs: { epoch: number; loss: number; size: number; progress: number }) => void | Promise<void>;
+  onBatchEnd?: (
+    batch: number,
+    logs: { epoch: number; loss: number; size: number; progress: number },
+  ) => void | Promise<void>;
   /**
    * Called once the columns are encoded and the network is built, before training starts: what was done
    * to each column, and the network (its dims, its loss), so a program can report them while it trains.
    */
-  onPrepared?: (prepared: { columns: ColumnSummary[]; inputNames: string[]; target: TargetEncoder; network: Network; loss: Loss }) => void;
+  onPrepared?: (prepared: {
+    columns: ColumnSummary[];
+    inputNames: string[];
+    target: TargetEncoder;
+    network: Network;
+    loss: Loss;
+  }) => void;
   /**
    * Trains the prepared network somewhere else instead of `network.fitAsync` (`blasnet train --redis`
    * trains it on a queue worker): given the untrained network, the encoded rows and fitAsync's options
    * (signal and callbacks included), it resolves with the trained network, of the same dims. Default:
    * `network.fitAsync(x, y, options)` on this process's pool.
    */
-  fitNetwork?: (network: Network, x: Matrix, y: Matrix, options: FitAsyncOptions & { validationData?: readonly [Matrix, Matrix] }) => Promise<Network>;
+  fitNetwork?: (
+    network: Network,
+    x: Matrix,
+    y: Matrix,
+    options: FitAsyncOptions & { validationData?: readonly [Matrix, Matrix] },
+  ) => Promise<Network>;
 }
 
 const KNOWN = [
-  'target', 'task', 'columns', 'missing', 'minFrequency', 'maxCategories', 'hidden', 'activation', 'epochs', 'batchSize',
-  'learningRate', 'optimizer', 'weightDecay', 'seed', 'backend', 'classWeight', 'sampleWeight', 'validationRows', 'standardize', 'signal', 'onEpochEnd', 'onBatchEnd', 'onPrepared', 'fitNetwork',
+  'target',
+  'task',
+  'columns',
+  'missing',
+  'minFrequency',
+  'maxCategories',
+  'hidden',
+  'activation',
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'optimizer',
+  'weightDecay',
+  'seed',
+  'backend',
+  'classWeight',
+  'sampleWeight',
+  'validationRows',
+  'standardize',
+  'signal',
+  'onEpochEnd',
+  'onBatchEnd',
+  'onPrepared',
+  'fitNetwork',
 ] as const;
 
 /** The options with defaults filled in. */
@@ -153,71 +189,101 @@ export interface ResolvedTableOptions {
   standardize: boolean;
 }
 
-const bad = (option: string, expected: string, value: unknown) => new OptionError('ERR_TABLE_OPTION', option, expected, describeValue(value));
+const bad = (option: string, expected: string, value: unknown) =>
+  new OptionError('ERR_TABLE_OPTION', option, expected, describeValue(value));
 
 function integer(option: string, value: unknown, fallback: number, min: number, max = 2 ** 31 - 1): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw bad(option, `an integer from ${min} to ${max}`, value);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw bad(option, `an integer from ${min} to ${max}`, value);
   return value;
 }
 
-function choice<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T | undefined): T | undefined {
+function choice<T extends string>(
+  option: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T | undefined,
+): T | undefined {
   if (value === undefined) return fallback;
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw bad(option, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
+    throw bad(option, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
   return value as T;
 }
 
 /** Checks fit's options; `rowCount` is the number of rows given (for sampleWeight's length). */
 export function resolveTableOptions(options: unknown, rowCount: number): ResolvedTableOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw bad('options', 'an object with at least a target', options);
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw bad('options', 'an object with at least a target', options);
   const given = options as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     if (!(KNOWN as readonly string[]).includes(key)) {
       const near = closest(key, KNOWN);
-      throw new OptionError('ERR_UNKNOWN_OPTION', `options.${key}`, `one of the known options`, describeValue(given[key]),
-        `Unknown option options.${key}${near ? ` (did you mean ${near}?)` : ''}; known options: ${KNOWN.join(', ')}`);
+      throw new OptionError(
+        'ERR_UNKNOWN_OPTION',
+        `options.${key}`,
+        `one of the known options`,
+        describeValue(given[key]),
+        `Unknown option options.${key}${near ? ` (did you mean ${near}?)` : ''}; known options: ${KNOWN.join(', ')}`,
+      );
     }
   }
   for (const key of ['onEpochEnd', 'onBatchEnd', 'onPrepared', 'fitNetwork'] as const) {
-    if (given[key] !== undefined && typeof given[key] !== 'function') throw bad(`options.${key}`, 'a function', given[key]);
+    if (given[key] !== undefined && typeof given[key] !== 'function')
+      throw bad(`options.${key}`, 'a function', given[key]);
   }
-  if (given.signal !== undefined && !(given.signal instanceof AbortSignal)) throw bad('options.signal', 'an AbortSignal', given.signal);
+  if (given.signal !== undefined && !(given.signal instanceof AbortSignal))
+    throw bad('options.signal', 'an AbortSignal', given.signal);
   const target = given.target;
-  const targets = typeof target === 'string' ? [target] : Array.isArray(target) && target.length > 0 && target.every((t) => typeof t === 'string') ? [...(target as string[])] : undefined;
+  const targets =
+    typeof target === 'string'
+      ? [target]
+      : Array.isArray(target) && target.length > 0 && target.every((t) => typeof t === 'string')
+        ? [...(target as string[])]
+        : undefined;
   if (targets === undefined) throw bad('options.target', 'a column name or a non-empty array of column names', target);
   if (new Set(targets).size !== targets.length) throw bad('options.target', 'distinct column names', target);
   const columns = new Map<string, ColumnKind>();
   if (given.columns !== undefined) {
-    if (typeof given.columns !== 'object' || given.columns === null || Array.isArray(given.columns)) throw bad('options.columns', 'an object of column name -> kind', given.columns);
+    if (typeof given.columns !== 'object' || given.columns === null || Array.isArray(given.columns))
+      throw bad('options.columns', 'an object of column name -> kind', given.columns);
     for (const [name, kind] of Object.entries(given.columns)) {
       columns.set(name, choice(`options.columns[${JSON.stringify(name)}]`, kind, COLUMN_KINDS, undefined)!);
     }
   }
   let missing = [...DEFAULT_MISSING];
   if (given.missing !== undefined) {
-    if (!Array.isArray(given.missing) || !given.missing.every((m) => typeof m === 'string')) throw bad('options.missing', 'an array of strings', given.missing);
+    if (!Array.isArray(given.missing) || !given.missing.every((m) => typeof m === 'string'))
+      throw bad('options.missing', 'an array of strings', given.missing);
     missing = (given.missing as string[]).map((m) => m.trim());
   }
   let hidden = [...DEFAULT_TABLE_HIDDEN];
   if (given.hidden !== undefined) {
-    if (!Array.isArray(given.hidden) || !given.hidden.every((h) => typeof h === 'number' && Number.isInteger(h) && h >= 1 && h <= 1_000_000)) {
+    if (
+      !Array.isArray(given.hidden) ||
+      !given.hidden.every((h) => typeof h === 'number' && Number.isInteger(h) && h >= 1 && h <= 1_000_000)
+    ) {
       throw bad('options.hidden', 'an array of layer sizes (integers from 1 to 1000000)', given.hidden);
     }
     hidden = [...(given.hidden as number[])];
   }
   const optimizer = choice('options.optimizer', given.optimizer, ['adam', 'sgd'] as const, 'adam')!;
   const rate = given.learningRate;
-  if (rate !== undefined && (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0)) throw bad('options.learningRate', 'a finite number greater than 0', rate);
+  if (rate !== undefined && (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0))
+    throw bad('options.learningRate', 'a finite number greater than 0', rate);
   const decay = given.weightDecay;
-  if (decay !== undefined && (typeof decay !== 'number' || !Number.isFinite(decay) || decay < 0)) throw bad('options.weightDecay', 'a finite number >= 0', decay);
+  if (decay !== undefined && (typeof decay !== 'number' || !Number.isFinite(decay) || decay < 0))
+    throw bad('options.weightDecay', 'a finite number >= 0', decay);
   let classWeight: ResolvedTableOptions['classWeight'];
   const cw = given.classWeight;
   if (cw === 'balanced') classWeight = 'balanced';
   else if (cw !== undefined) {
-    if (typeof cw !== 'object' || cw === null || Array.isArray(cw)) throw bad('options.classWeight', "'balanced' or an object of label -> weight", cw);
+    if (typeof cw !== 'object' || cw === null || Array.isArray(cw))
+      throw bad('options.classWeight', "'balanced' or an object of label -> weight", cw);
     classWeight = new Map();
     for (const [label, w] of Object.entries(cw)) {
-      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw bad(`options.classWeight[${JSON.stringify(label)}]`, 'a finite number >= 0', w);
+      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+        throw bad(`options.classWeight[${JSON.stringify(label)}]`, 'a finite number >= 0', w);
       classWeight.set(label, w);
     }
   }
@@ -227,11 +293,13 @@ export function resolveTableOptions(options: unknown, rowCount: number): Resolve
     const isArrayLike = Array.isArray(sw) || (ArrayBuffer.isView(sw) && !(sw instanceof DataView));
     if (!isArrayLike) throw bad('options.sampleWeight', `an array of ${rowCount} weights`, sw);
     const values = sw as ArrayLike<unknown>;
-    if (values.length !== rowCount) throw bad('options.sampleWeight', `an array of ${rowCount} weights (one per row)`, sw);
+    if (values.length !== rowCount)
+      throw bad('options.sampleWeight', `an array of ${rowCount} weights (one per row)`, sw);
     sampleWeight = new Float64Array(rowCount);
     for (let i = 0; i < rowCount; i++) {
       const w = values[i];
-      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw bad(`options.sampleWeight[${i}]`, 'a finite number >= 0', w);
+      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+        throw bad(`options.sampleWeight[${i}]`, 'a finite number >= 0', w);
       sampleWeight[i] = w;
     }
   }
@@ -245,7 +313,10 @@ export function resolveTableOptions(options: unknown, rowCount: number): Resolve
     hidden,
     activation: choice('options.activation', given.activation, HIDDEN_ACTIVATIONS, 'relu')!,
     epochs: integer('options.epochs', given.epochs, 200, 1, 1_000_000),
-    batchSize: given.batchSize === undefined ? undefined : integer('options.batchSize', given.batchSize, DEFAULT_TABLE_BATCH_SIZE, 1),
+    batchSize:
+      given.batchSize === undefined
+        ? undefined
+        : integer('options.batchSize', given.batchSize, DEFAULT_TABLE_BATCH_SIZE, 1),
     learningRate: (rate as number | undefined) ?? (optimizer === 'adam' ? 0.001 : 0.01),
     optimizer,
     weightDecay: (decay as number | undefined) ?? DEFAULT_TABLE_WEIGHT_DECAY,
@@ -253,6 +324,13 @@ export function resolveTableOptions(options: unknown, rowCount: number): Resolve
     backend: choice('options.backend', given.backend, ['native', 'js'] as const, 'native')!,
     classWeight,
     sampleWeight,
-    standardize: given.standardize === undefined ? true : typeof given.standardize === 'boolean' ? given.standardize : (() => { throw bad('options.standardize', 'a boolean', given.standardize); })(),
+    standardize:
+      given.standardize === undefined
+        ? true
+        : typeof given.standardize === 'boolean'
+          ? given.standardize
+          : (() => {
+              throw bad('options.standardize', 'a boolean', given.standardize);
+            })(),
   };
 }

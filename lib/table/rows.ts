@@ -38,10 +38,20 @@ export interface RowSource {
  */
 export function rowSource(rows: unknown, name = 'rows'): RowSource {
   if (Array.isArray(rows)) return objectSource(rows, name);
-  if (typeof rows === 'object' && rows !== null && Array.isArray((rows as ParsedTable).columns) && Array.isArray((rows as ParsedTable).rows)) {
+  if (
+    typeof rows === 'object' &&
+    rows !== null &&
+    Array.isArray((rows as ParsedTable).columns) &&
+    Array.isArray((rows as ParsedTable).rows)
+  ) {
     return tableSource(rows as ParsedTable, name);
   }
-  throw new OptionError('ERR_TABLE_ROWS', name, 'an array of objects or a parsed CSV ({ columns, rows })', describeValue(rows));
+  throw new OptionError(
+    'ERR_TABLE_ROWS',
+    name,
+    'an array of objects or a parsed CSV ({ columns, rows })',
+    describeValue(rows),
+  );
 }
 
 function objectSource(rows: readonly unknown[], name: string): RowSource {
@@ -50,7 +60,12 @@ function objectSource(rows: readonly unknown[], name: string): RowSource {
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     if (typeof row !== 'object' || row === null || Array.isArray(row) || row instanceof Date) {
-      throw new OptionError('ERR_TABLE_ROWS', `${name}[${i}]`, 'a plain object (column name -> cell)', describeValue(row));
+      throw new OptionError(
+        'ERR_TABLE_ROWS',
+        `${name}[${i}]`,
+        'a plain object (column name -> cell)',
+        describeValue(row),
+      );
     }
     for (const key of Object.keys(row)) {
       if (!seen.has(key)) {
@@ -71,16 +86,26 @@ function objectSource(rows: readonly unknown[], name: string): RowSource {
 function tableSource(table: ParsedTable, name: string): RowSource {
   const index = new Map<string, number>();
   table.columns.forEach((column, j) => {
-    if (typeof column !== 'string') throw new OptionError('ERR_TABLE_ROWS', `${name}.columns[${j}]`, 'a string', describeValue(column));
+    if (typeof column !== 'string')
+      throw new OptionError('ERR_TABLE_ROWS', `${name}.columns[${j}]`, 'a string', describeValue(column));
     if (index.has(column)) {
-      throw new TableError('ERR_TABLE_DUPLICATE_COLUMN', `${name} names the column ${quote(column)} twice (columns ${index.get(column)! + 1} and ${j + 1})`, { column });
+      throw new TableError(
+        'ERR_TABLE_DUPLICATE_COLUMN',
+        `${name} names the column ${quote(column)} twice (columns ${index.get(column)! + 1} and ${j + 1})`,
+        { column },
+      );
     }
     index.set(column, j);
   });
   table.rows.forEach((row, i) => {
-    if (!Array.isArray(row)) throw new OptionError('ERR_TABLE_ROWS', `${name}.rows[${i}]`, 'an array of cells', describeValue(row));
+    if (!Array.isArray(row))
+      throw new OptionError('ERR_TABLE_ROWS', `${name}.rows[${i}]`, 'an array of cells', describeValue(row));
     if (row.length !== table.columns.length) {
-      throw new TableError('ERR_TABLE_RAGGED', `${name}.rows[${i}] has ${row.length} cells but there are ${table.columns.length} columns`, { row: i });
+      throw new TableError(
+        'ERR_TABLE_RAGGED',
+        `${name}.rows[${i}] has ${row.length} cells but there are ${table.columns.length} columns`,
+        { row: i },
+      );
     }
   });
   return {

@@ -23,13 +23,28 @@ export interface SplitRowsOptions {
 export function splitRows(rows: TableRows, options: SplitRowsOptions = {}): { train: Row[]; test: Row[] } {
   const source = rowSource(rows);
   const missing = new Set(options.missing ?? DEFAULT_MISSING);
-  const objects: Row[] = Array.from({ length: source.length }, (_, i) => Object.fromEntries(source.columns.map((c) => [c, source.cell(i, c)])));
+  const objects: Row[] = Array.from({ length: source.length }, (_, i) =>
+    Object.fromEntries(source.columns.map((c) => [c, source.cell(i, c)])),
+  );
   let stratify: Int32Array | undefined;
   if (options.target !== undefined) {
-    if (!source.has(options.target)) throw new OptionError('ERR_TABLE_TARGET', 'options.target', 'a column of the rows', describeValue(options.target));
-    stratify = classLabels(objects.map((r) => r[options.target!]), missing);
+    if (!source.has(options.target))
+      throw new OptionError(
+        'ERR_TABLE_TARGET',
+        'options.target',
+        'a column of the rows',
+        describeValue(options.target),
+      );
+    stratify = classLabels(
+      objects.map((r) => r[options.target!]),
+      missing,
+    );
   }
-  const split = trainTestSplit(source.length, { testFraction: options.testFraction ?? 0.2, seed: options.seed ?? 1, ...(stratify ? { stratify } : {}) });
+  const split = trainTestSplit(source.length, {
+    testFraction: options.testFraction ?? 0.2,
+    seed: options.seed ?? 1,
+    ...(stratify ? { stratify } : {}),
+  });
   return { train: Array.from(split.train, (i) => objects[i]!), test: Array.from(split.test, (i) => objects[i]!) };
 }
 
@@ -41,7 +56,11 @@ export function splitRows(rows: TableRows, options: SplitRowsOptions = {}): { tr
 export function classLabels(cells: readonly unknown[], missing: ReadonlySet<string>): Int32Array | undefined {
   const numbers = cells.filter((c) => !isMissing(c, missing)).map(numberOf);
   const distinct = new Set(numbers);
-  const classes = numbers.some((n) => n === undefined) || (numbers.every((n) => Number.isInteger(n)) && distinct.size <= MAX_INTEGER_CLASSES && distinct.size * 2 <= numbers.length);
+  const classes =
+    numbers.some((n) => n === undefined) ||
+    (numbers.every((n) => Number.isInteger(n)) &&
+      distinct.size <= MAX_INTEGER_CLASSES &&
+      distinct.size * 2 <= numbers.length);
   if (!classes) return undefined;
   const keys = new Map<string, number>();
   return Int32Array.from(cells, (c) => {

@@ -49,7 +49,11 @@ export function labelOf(key: string, target: ClassTarget): Label {
 }
 
 /** The rows (of `indices`) whose every target cell is present. */
-export function rowsWithTarget(source: RowSource, columns: readonly string[], missing: MissingSet): { kept: number[]; skipped: number } {
+export function rowsWithTarget(
+  source: RowSource,
+  columns: readonly string[],
+  missing: MissingSet,
+): { kept: number[]; skipped: number } {
   const kept: number[] = [];
   for (let i = 0; i < source.length; i++) {
     if (columns.every((c) => !isMissing(source.cell(i, c), missing))) kept.push(i);
@@ -63,10 +67,20 @@ export function rowsWithTarget(source: RowSource, columns: readonly string[], mi
  *   (`ERR_TABLE_NOT_NUMERIC`) for a regression target cell that is not a number;
  *   {@link OptionError} (`ERR_TABLE_OPTION`) for `task: 'classification'` with several targets
  */
-export function fitTarget(source: RowSource, columns: readonly string[], indices: readonly number[], task: Task | undefined): TargetEncoder {
+export function fitTarget(
+  source: RowSource,
+  columns: readonly string[],
+  indices: readonly number[],
+  task: Task | undefined,
+): TargetEncoder {
   if (columns.length > 1) {
     if (task === 'classification') {
-      throw new OptionError('ERR_TABLE_OPTION', 'options.task', "'regression' (several targets are regression targets)", "'classification'");
+      throw new OptionError(
+        'ERR_TABLE_OPTION',
+        'options.task',
+        "'regression' (several targets are regression targets)",
+        "'classification'",
+      );
     }
     return fitRegression(source, columns, indices);
   }
@@ -81,7 +95,11 @@ export function fitTarget(source: RowSource, columns: readonly string[], indices
   if (allNumbers) keys.sort((a, b) => Number(a) - Number(b));
   else keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (keys.length < 2) {
-    throw new TableError('ERR_TABLE_ONE_CLASS', `The target ${quote(column)} holds one class (${quote(keys[0] ?? '')}) in every training row: there is nothing to learn`, { column });
+    throw new TableError(
+      'ERR_TABLE_ONE_CLASS',
+      `The target ${quote(column)} holds one class (${quote(keys[0] ?? '')}) in every training row: there is nothing to learn`,
+      { column },
+    );
   }
   const labelType = cells.every((c) => typeof c === 'boolean') ? 'boolean' : allNumbers ? 'number' : 'string';
   return { task: 'classification', column, classes: keys, labelType };
@@ -101,7 +119,11 @@ function fitRegression(source: RowSource, columns: readonly string[], indices: r
       const value = source.cell(i, column);
       const n = numberOf(value);
       if (n === undefined) {
-        throw new TableError('ERR_TABLE_NOT_NUMERIC', `Row ${i}, target ${quote(column)}: a regression target must be a number but found ${quote(value)}`, { column, row: i });
+        throw new TableError(
+          'ERR_TABLE_NOT_NUMERIC',
+          `Row ${i}, target ${quote(column)}: a regression target must be a number but found ${quote(value)}`,
+          { column, row: i },
+        );
       }
       sum += n;
       return n;
@@ -109,7 +131,11 @@ function fitRegression(source: RowSource, columns: readonly string[], indices: r
     const m = sum / values.length;
     const deviation = Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / values.length);
     if (!Number.isFinite(m) || !Number.isFinite(deviation)) {
-      throw new TableError('ERR_TABLE_NOT_FINITE', `The target ${quote(column)} holds values too large to standardise in float64 (their sum or spread overflows); rescale it first`, { column });
+      throw new TableError(
+        'ERR_TABLE_NOT_FINITE',
+        `The target ${quote(column)} holds values too large to standardise in float64 (their sum or spread overflows); rescale it first`,
+        { column },
+      );
     }
     mean.push(m);
     scale.push(deviation > 0 ? deviation : 1);
@@ -124,7 +150,12 @@ export function classIndices(source: RowSource, target: ClassTarget, indices: re
 }
 
 /** Regression targets, standardised (rows x targets), or raw with `raw`. */
-export function regressionValues(source: RowSource, target: RegressionTarget, indices: readonly number[], raw = false): Float64Array {
+export function regressionValues(
+  source: RowSource,
+  target: RegressionTarget,
+  indices: readonly number[],
+  raw = false,
+): Float64Array {
   const k = target.columns.length;
   const out = new Float64Array(indices.length * k);
   indices.forEach((i, r) => {
@@ -132,7 +163,11 @@ export function regressionValues(source: RowSource, target: RegressionTarget, in
       const value = source.cell(i, column);
       const n = numberOf(value);
       if (n === undefined) {
-        throw new TableError('ERR_TABLE_NOT_NUMERIC', `Row ${i}, target ${quote(column)}: a regression target must be a number but found ${quote(value)}`, { column, row: i });
+        throw new TableError(
+          'ERR_TABLE_NOT_NUMERIC',
+          `Row ${i}, target ${quote(column)}: a regression target must be a number but found ${quote(value)}`,
+          { column, row: i },
+        );
       }
       out[r * k + j] = raw ? n : (n - target.mean[j]!) / target.scale[j]!;
     });

@@ -19,7 +19,15 @@ import { whenAborted } from './abort-listeners';
 export type { RunSchedule } from './plan';
 import { startTraining, type TrainingThread } from './pool';
 import type { TrainingTarget } from './trainer';
-import { CONTROL_SLOTS, RATE_BLOCK, RESUME, reviveError, STOP, type WorkerJob, type WorkerMessage } from './worker-protocol';
+import {
+  CONTROL_SLOTS,
+  RATE_BLOCK,
+  RESUME,
+  reviveError,
+  STOP,
+  type WorkerJob,
+  type WorkerMessage,
+} from './worker-protocol';
 
 /** A matrix and whether blasnet made its array (converted from rows), so that detaching it harms nobody. */
 export interface Owned {
@@ -95,12 +103,17 @@ export async function trainInWorker(
   }
 
   // The worker's own copy of the weights, made like the data's: a megabyte per turn.
-  const parameters = (await handOver({ rows: 1, cols: target.parameters.length, data: target.parameters }, false, dtype)).matrix.data;
+  const parameters = (
+    await handOver({ rows: 1, cols: target.parameters.length, data: target.parameters }, false, dtype)
+  ).matrix.data;
   // The copy yields to the event loop, so look again.
   if (signal?.aborted) throw detached(new AbortError('Training was aborted', { cause: signal.reason }));
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
   // The schedule's rates travel in blocks: the first with the job, the next when the worker asks.
-  const rates = run.schedule === undefined ? undefined : new Float64Array(new SharedArrayBuffer(RATE_BLOCK * Float64Array.BYTES_PER_ELEMENT));
+  const rates =
+    run.schedule === undefined
+      ? undefined
+      : new Float64Array(new SharedArrayBuffer(RATE_BLOCK * Float64Array.BYTES_PER_ELEMENT));
   if (run.schedule !== undefined) fillRates(rates!, run.schedule, 1, settings.epochs);
   const job: WorkerJob = {
     backend,
@@ -162,7 +175,8 @@ function supervise(
   run: AsyncRun,
 ): Promise<History> {
   const { signal } = settings;
-  const aborted = (detail = ''): AbortError => new AbortError(`Training was aborted${detail}`, { cause: signal?.reason });
+  const aborted = (detail = ''): AbortError =>
+    new AbortError(`Training was aborted${detail}`, { cause: signal?.reason });
   return new Promise<History>((resolve, reject) => {
     /** Why the main thread asked the worker to stop: the signal, or a callback's error. */
     let stopReason: { abort: true } | { error: unknown } | undefined;
@@ -219,7 +233,8 @@ function supervise(
           return;
         case 'epoch':
           if (message.parameters !== undefined) target.parameters.set(message.parameters);
-          if (message.recorded !== undefined && stopReason === undefined) settings.log?.(logLine(message.recorded, settings.epochs));
+          if (message.recorded !== undefined && stopReason === undefined)
+            settings.log?.(logLine(message.recorded, settings.epochs));
           if (settings.onEpochEnd === undefined) return; // the worker did not wait for this one: no wake
           if (stopReason === undefined) await settings.onEpochEnd(message.epoch, message.logs);
           wake();
@@ -258,7 +273,12 @@ function supervise(
       let error: unknown;
       if (ending?.type === 'failed') error = reviveError(ending.error);
       else if (ending?.type === 'stopped') error = stoppedError(ending.batches, ending.queued === true);
-      else error = aborted(ending?.type === 'done' ? ' after its last minibatch, while a callback was still pending' : ' while a callback was still pending');
+      else
+        error = aborted(
+          ending?.type === 'done'
+            ? ' after its last minibatch, while a callback was still pending'
+            : ' while a callback was still pending',
+        );
       settle({ error });
     };
     const aborting = (): boolean => stopReason !== undefined && 'abort' in stopReason && inFlight > 0;
@@ -280,14 +300,23 @@ function supervise(
     });
     worker.on('error', (error) => {
       queue = queue.then(() =>
-        settle({ error: new BlasnetError('ERR_WORKER_FAILED', `The training worker failed: ${error.message}`, { cause: error }) }),
+        settle({
+          error: new BlasnetError('ERR_WORKER_FAILED', `The training worker failed: ${error.message}`, {
+            cause: error,
+          }),
+        }),
       );
     });
     worker.on('exit', (code) => {
       exited = true;
       if (aborting()) return abortNow();
       queue = queue.then(() =>
-        settle({ error: new BlasnetError('ERR_WORKER_FAILED', `The training worker exited (code ${code}) before training ended`) }),
+        settle({
+          error: new BlasnetError(
+            'ERR_WORKER_FAILED',
+            `The training worker exited (code ${code}) before training ended`,
+          ),
+        }),
       );
     });
   });

@@ -36,8 +36,9 @@ export interface HandedOver {
  */
 export async function handOver(matrix: FloatMatrix, owned: boolean, dtype: Dtype): Promise<HandedOver> {
   const { rows, cols, data } = matrix;
-  const sameType = (data instanceof Float32Array) === (dtype === 'float32');
-  if (sameType && data.buffer instanceof SharedArrayBuffer) return { matrix: { rows, cols, data }, how: 'shared', transfer: [] };
+  const sameType = data instanceof Float32Array === (dtype === 'float32');
+  if (sameType && data.buffer instanceof SharedArrayBuffer)
+    return { matrix: { rows, cols, data }, how: 'shared', transfer: [] };
   if (sameType && owned && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
     return { matrix: { rows, cols, data }, how: 'transferred', transfer: [data.buffer as ArrayBuffer] };
   }

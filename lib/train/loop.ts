@@ -72,8 +72,19 @@ export function runTraining(
   optimizer: Optimizer,
 ): LoopOutcome {
   const { epochs, logEvery } = settings;
-  const trainer = new Trainer(target, data.x, data.y, settings.loss, settings.batchSize, evaluation, optimizer, data.weights, settings.stopOnNonFinite);
-  const validation = data.validation && new Validation(target, data.validation.x, data.validation.y, settings.loss, trainer.evaluation);
+  const trainer = new Trainer(
+    target,
+    data.x,
+    data.y,
+    settings.loss,
+    settings.batchSize,
+    evaluation,
+    optimizer,
+    data.weights,
+    settings.stopOnNonFinite,
+  );
+  const validation =
+    data.validation && new Validation(target, data.validation.x, data.validation.y, settings.loss, trainer.evaluation);
   const guard = settings.stopOnNonFinite ? new DivergenceGuard(target.parameters, !trainer.fusedSgd) : undefined;
   const stopping = settings.earlyStopping ? new EarlyStopping(settings.earlyStopping, target.parameters) : undefined;
   const history: History = { epoch: [], loss: [] };
@@ -91,7 +102,7 @@ export function runTraining(
     if (settings.shuffle) trainer.shuffle(random);
     guard?.startEpoch(trainer);
     let lossSum = 0;
-    for (let batch = 0; batch < batches; ) {
+    for (let batch = 0; batch < batches;) {
       if (batch > 0 && hooks.shouldStop()) return { stopped: true, batches: done };
       const ran = runs.train(trainer, batch, batches - batch, learningRate);
       if (hooks.batchEnd === undefined && (guard === undefined || trainer.ranFinitely(ran))) {
@@ -177,7 +188,9 @@ class RunLength {
 
 /** Plain SGD reports an update it refused (one that would make a weight non-finite) as an infinite loss. */
 function nonFinite(loss: number, trainer: Trainer): string {
-  return loss === Infinity && trainer.fusedSgd ? 'The loss, or the update it implied, became infinite' : `The loss became ${loss}`;
+  return loss === Infinity && trainer.fusedSgd
+    ? 'The loss, or the update it implied, became infinite'
+    : `The loss became ${loss}`;
 }
 
 function keptWeights(epoch: number, kept: number): string {

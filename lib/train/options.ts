@@ -247,10 +247,18 @@ export const DEFAULT_YIELD_EVERY_MS = 125;
 /**
  * Checks fit's `options` and fills in defaults. `defaultLoss` is the network's last loss, if any.
  */
-export function resolveFitOptions(options: unknown, outputActivation: Activation, defaultLoss: Loss = MSE): ResolvedFitOptions {
+export function resolveFitOptions(
+  options: unknown,
+  outputActivation: Activation,
+  defaultLoss: Loss = MSE,
+): ResolvedFitOptions {
   // Name the method that has them, rather than a bare "unknown option", for options only fitAsync takes.
   if (typeof options === 'object' && options !== null) {
-    const asyncOnly = Object.keys(options).find((key) => !(FIT_OPTION_NAMES as readonly string[]).includes(key) && (FIT_ASYNC_OPTION_NAMES as readonly string[]).includes(key));
+    const asyncOnly = Object.keys(options).find(
+      (key) =>
+        !(FIT_OPTION_NAMES as readonly string[]).includes(key) &&
+        (FIT_ASYNC_OPTION_NAMES as readonly string[]).includes(key),
+    );
     if (asyncOnly !== undefined) {
       throw new ValueError(
         'ERR_UNKNOWN_OPTION',
@@ -262,11 +270,16 @@ export function resolveFitOptions(options: unknown, outputActivation: Activation
 }
 
 /** Checks fitAsync's `options` and fills in defaults. */
-export function resolveFitAsyncOptions(options: unknown, outputActivation: Activation, defaultLoss: Loss = MSE): ResolvedFitAsyncOptions {
+export function resolveFitAsyncOptions(
+  options: unknown,
+  outputActivation: Activation,
+  defaultLoss: Loss = MSE,
+): ResolvedFitAsyncOptions {
   const given = optionsObject('options', options, FIT_ASYNC_OPTION_NAMES);
   const callback = <K extends 'onEpochEnd' | 'onBatchEnd' | 'onTrainEnd'>(key: K): FitAsyncOptions[K] => {
     const value = given[key];
-    if (value !== undefined && typeof value !== 'function') throw invalid('ERR_INVALID_ARGUMENT', `options.${key}`, 'a function', value);
+    if (value !== undefined && typeof value !== 'function')
+      throw invalid('ERR_INVALID_ARGUMENT', `options.${key}`, 'a function', value);
     return value as FitAsyncOptions[K];
   };
   const signal = given.signal;
@@ -304,8 +317,16 @@ function resolveCommon(
     throw invalid('ERR_INVALID_ARGUMENT', 'options.stopOnNonFinite', 'a boolean', stopOnNonFinite);
   }
   const validationSplit = given.validationSplit;
-  if (validationSplit !== undefined && (typeof validationSplit !== 'number' || !(validationSplit > 0 && validationSplit < 1))) {
-    throw invalid('ERR_INVALID_ARGUMENT', 'options.validationSplit', 'a number between 0 and 1 (exclusive)', validationSplit);
+  if (
+    validationSplit !== undefined &&
+    (typeof validationSplit !== 'number' || !(validationSplit > 0 && validationSplit < 1))
+  ) {
+    throw invalid(
+      'ERR_INVALID_ARGUMENT',
+      'options.validationSplit',
+      'a number between 0 and 1 (exclusive)',
+      validationSplit,
+    );
   }
   const validationData = given.validationData;
   if (validationData !== undefined && !(Array.isArray(validationData) && validationData.length === 2)) {
@@ -313,7 +334,12 @@ function resolveCommon(
   }
   const optimizer = given.optimizer;
   if (optimizer !== undefined && !(optimizer instanceof Optimizer)) {
-    throw invalid('ERR_INVALID_ARGUMENT', 'options.optimizer', 'an optimizer (new SGD(), new Adam() or new AdamW())', optimizer);
+    throw invalid(
+      'ERR_INVALID_ARGUMENT',
+      'options.optimizer',
+      'an optimizer (new SGD(), new Adam() or new AdamW())',
+      optimizer,
+    );
   }
   if (optimizer !== undefined && given.learningRate !== undefined) {
     throw new ValueError(
@@ -336,7 +362,8 @@ function resolveCommon(
     epochs: integerIn('options.epochs', given.epochs ?? 10, 1, MAX_EPOCHS),
     batchSize: integerIn('options.batchSize', given.batchSize ?? 32, 1),
     optimizer: optimizer as Optimizer | undefined,
-    learningRate: given.learningRate === undefined ? undefined : positiveNumber('options.learningRate', given.learningRate),
+    learningRate:
+      given.learningRate === undefined ? undefined : positiveNumber('options.learningRate', given.learningRate),
     schedule: schedule as Schedule | undefined,
     logEvery: integerIn('options.logEvery', given.logEvery ?? 10, 1),
     log: log as ((line: string) => void) | null,

@@ -23,10 +23,17 @@ export function loopSettings(settings: ResolvedFitOptions, learningRate: number)
  * step's own workspace serves them (a minibatch at least as large as a pass would be; see
  * trainingWorkspaceServesEvaluation).
  */
-export function evaluationWorkspaceRows(layout: NetworkLayout, dtype: Dtype, batchSize: number, data: TrainingData): number | undefined {
+export function evaluationWorkspaceRows(
+  layout: NetworkLayout,
+  dtype: Dtype,
+  batchSize: number,
+  data: TrainingData,
+): number | undefined {
   const rows = Math.max(data.x.rows, data.validation?.x.rows ?? 0);
   const batchRows = Math.min(batchSize, data.x.rows);
-  return trainingWorkspaceServesEvaluation(layout, dtype, batchRows, rows) ? undefined : evaluationCapacity(layout, dtype, rows);
+  return trainingWorkspaceServesEvaluation(layout, dtype, batchRows, rows)
+    ? undefined
+    : evaluationCapacity(layout, dtype, rows);
 }
 
 /** A run's learning-rate schedule: the function, the network's epoch the run starts at, and its checked rate. */

@@ -88,8 +88,10 @@ function collectAll(): void {
  * models on one shared table of 1 MB ran a full collection every 14 jobs of 8 ms, 5 to 10 ms each).
  */
 function jobBytes(job: WorkerJob): number {
-  let bytes = job.x.data.byteLength + job.y.data.byteLength + job.parameters.byteLength + (job.weights?.byteLength ?? 0);
-  if (job.validation !== undefined && 'x' in job.validation) bytes += job.validation.x.data.byteLength + job.validation.y.data.byteLength;
+  let bytes =
+    job.x.data.byteLength + job.y.data.byteLength + job.parameters.byteLength + (job.weights?.byteLength ?? 0);
+  if (job.validation !== undefined && 'x' in job.validation)
+    bytes += job.validation.x.data.byteLength + job.validation.y.data.byteLength;
   return bytes - job.callerSharedBytes;
 }
 

@@ -138,7 +138,8 @@ function applyThreads(): void {
     appliedThreads = undefined;
     return;
   }
-  const wanted = settings.threadsPerWorker ?? Math.min(current, Math.max(1, Math.floor(os.availableParallelism() / settings.size)));
+  const wanted =
+    settings.threadsPerWorker ?? Math.min(current, Math.max(1, Math.floor(os.availableParallelism() / settings.size)));
   if (wanted !== current) setNumThreads(wanted);
   appliedThreads = wanted;
 }
@@ -157,14 +158,20 @@ export function configurePool(options: PoolOptions = {}): void {
   }
   for (const key of Object.keys(options)) {
     if (key !== 'size' && key !== 'threadsPerWorker' && key !== 'niceIncrement') {
-      throw new ValueError('ERR_INVALID_ARGUMENT', `Unknown option options.${key} for configurePool; expected size, threadsPerWorker or niceIncrement`);
+      throw new ValueError(
+        'ERR_INVALID_ARGUMENT',
+        `Unknown option options.${key} for configurePool; expected size, threadsPerWorker or niceIncrement`,
+      );
     }
   }
   const size = checkCount('size', options.size) ?? os.availableParallelism();
   const threadsPerWorker = checkCount('threadsPerWorker', options.threadsPerWorker);
   const nice = options.niceIncrement;
   if (nice !== undefined && !(typeof nice === 'number' && Number.isInteger(nice) && nice >= 0 && nice <= 19)) {
-    throw new ValueError('ERR_INVALID_ARGUMENT', `Expected options.niceIncrement to be an integer from 0 to 19 but received ${String(nice)}${typeof nice === 'number' ? '' : ` of type ${typeof nice}`}`);
+    throw new ValueError(
+      'ERR_INVALID_ARGUMENT',
+      `Expected options.niceIncrement to be an integer from 0 to 19 but received ${String(nice)}${typeof nice === 'number' ? '' : ` of type ${typeof nice}`}`,
+    );
   }
   settings = { size, threadsPerWorker, niceIncrement: nice ?? DEFAULT_NICE };
   const old = pool;
@@ -268,7 +275,15 @@ class PooledTraining extends EventEmitter implements TrainingThread {
       // Still waiting: it never starts. The answer holds the starting state, and not the data, so the
       // rejection keeps none of the data alive.
       const { parameters, random, optimizer } = this.job!;
-      const stopped: WorkerMessage = { type: 'stopped', batches: 0, queued: true, epochs: 0, parameters, random, optimizer: optimizer.state };
+      const stopped: WorkerMessage = {
+        type: 'stopped',
+        batches: 0,
+        queued: true,
+        epochs: 0,
+        parameters,
+        random,
+        optimizer: optimizer.state,
+      };
       this.end(false);
       setImmediate(() => this.emit('message', stopped));
     };
@@ -312,7 +327,11 @@ class PooledTraining extends EventEmitter implements TrainingThread {
         const cause = error instanceof Error ? error : new Error(String(error));
         this.emit(
           'error',
-          new BlasnetError('ERR_WORKER_FAILED', `The training thread died before training ended (${cause.message}); the pool replaces it`, { cause }),
+          new BlasnetError(
+            'ERR_WORKER_FAILED',
+            `The training thread died before training ended (${cause.message}); the pool replaces it`,
+            { cause },
+          ),
         );
       },
     );
@@ -359,6 +378,10 @@ class PooledTraining extends EventEmitter implements TrainingThread {
  * message (`queued: true`, nothing trained) and the job never starts; once it runs, the caller stops it
  * through the job's control block as before.
  */
-export function startTraining(job: WorkerJob, transfer: ArrayBuffer[], signal: AbortSignalLike | undefined): TrainingThread {
+export function startTraining(
+  job: WorkerJob,
+  transfer: ArrayBuffer[],
+  signal: AbortSignalLike | undefined,
+): TrainingThread {
   return new PooledTraining(job, transfer, signal);
 }

@@ -36,11 +36,19 @@ export function rowWeights(given: WeightOptions, y: Matrix | FloatMatrix): Float
   const rows = y.rows;
   const weights = new Float64Array(rows).fill(1);
   if (sampleWeight !== undefined) {
-    const arrayLike = Array.isArray(sampleWeight) || (ArrayBuffer.isView(sampleWeight) && !(sampleWeight instanceof DataView));
-    if (!arrayLike || sampleWeight.length !== rows) throw invalid('ERR_INVALID_ARGUMENT', 'options.sampleWeight', `an array of ${rows} weights (one per row)`, sampleWeight);
+    const arrayLike =
+      Array.isArray(sampleWeight) || (ArrayBuffer.isView(sampleWeight) && !(sampleWeight instanceof DataView));
+    if (!arrayLike || sampleWeight.length !== rows)
+      throw invalid(
+        'ERR_INVALID_ARGUMENT',
+        'options.sampleWeight',
+        `an array of ${rows} weights (one per row)`,
+        sampleWeight,
+      );
     for (let i = 0; i < rows; i++) {
       const w = sampleWeight[i];
-      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw invalid('ERR_INVALID_ARGUMENT', `options.sampleWeight[${i}]`, 'a finite number >= 0', w);
+      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+        throw invalid('ERR_INVALID_ARGUMENT', `options.sampleWeight[${i}]`, 'a finite number >= 0', w);
       weights[i] = w;
     }
   }
@@ -57,15 +65,31 @@ export function rowWeights(given: WeightOptions, y: Matrix | FloatMatrix): Float
       perClass = new Array<number>(classes).fill(1);
       for (const [key, w] of Object.entries(classWeight)) {
         const k = Number(key);
-        if (!Number.isInteger(k) || k < 0 || k >= classes) throw invalid('ERR_INVALID_ARGUMENT', `options.classWeight[${JSON.stringify(key)}]`, `keyed by a class index from 0 to ${classes - 1}`, key);
-        if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw invalid('ERR_INVALID_ARGUMENT', `options.classWeight[${k}]`, 'a finite number >= 0', w);
+        if (!Number.isInteger(k) || k < 0 || k >= classes)
+          throw invalid(
+            'ERR_INVALID_ARGUMENT',
+            `options.classWeight[${JSON.stringify(key)}]`,
+            `keyed by a class index from 0 to ${classes - 1}`,
+            key,
+          );
+        if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+          throw invalid('ERR_INVALID_ARGUMENT', `options.classWeight[${k}]`, 'a finite number >= 0', w);
         perClass[k] = w;
       }
     } else {
-      throw invalid('ERR_INVALID_ARGUMENT', 'options.classWeight', "'balanced', an array of weights per class or an object of class index -> weight", classWeight);
+      throw invalid(
+        'ERR_INVALID_ARGUMENT',
+        'options.classWeight',
+        "'balanced', an array of weights per class or an object of class index -> weight",
+        classWeight,
+      );
     }
     for (let i = 0; i < rows; i++) weights[i]! *= perClass[labels[i]!]!;
   }
-  if (!weights.some((w) => w > 0)) throw new ValueError('ERR_INVALID_ARGUMENT', 'Expected options.sampleWeight and options.classWeight to leave at least one row with a weight greater than 0 but every weight is 0');
+  if (!weights.some((w) => w > 0))
+    throw new ValueError(
+      'ERR_INVALID_ARGUMENT',
+      'Expected options.sampleWeight and options.classWeight to leave at least one row with a weight greater than 0 but every weight is 0',
+    );
   return weights;
 }

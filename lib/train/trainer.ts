@@ -94,7 +94,18 @@ export class Trainer {
     const { backend, encodedLayout, parameters } = this.net;
     const checked = this.checked;
     if (this.weights !== undefined) {
-      const value = weightedGradients(this.net, this.workspace, this.gradients, this.loss, this.x, this.y, this.weights, this.order, start, rows);
+      const value = weightedGradients(
+        this.net,
+        this.workspace,
+        this.gradients,
+        this.loss,
+        this.x,
+        this.y,
+        this.weights,
+        this.order,
+        start,
+        rows,
+      );
       if (checked && value - value !== 0) return value;
       this.optimizer.step(backend, parameters, this.gradients, learningRate);
       return value;
@@ -184,7 +195,8 @@ export class Trainer {
 
   /** The loss over every training row, with the current parameters. */
   fullLoss(): number {
-    if (this.weights !== undefined) return weightedDatasetLoss(this.net, this.evaluation, this.x, this.y, this.weights, this.loss);
+    if (this.weights !== undefined)
+      return weightedDatasetLoss(this.net, this.evaluation, this.x, this.y, this.weights, this.loss);
     return datasetLoss(this.net, this.evaluation, this.x, this.y, this.loss);
   }
 }

@@ -28,10 +28,16 @@ export type ValidationSource = { split: number } | { x: FloatMatrix; y: FloatMat
  * views, not copies.
  * @throws {@link ValueError} naming the first NaN or infinite number, or a split that leaves a part empty
  */
-export function prepareData(x: FloatMatrix, y: FloatMatrix, validation: ValidationSource, weights?: Float64Array): TrainingData {
+export function prepareData(
+  x: FloatMatrix,
+  y: FloatMatrix,
+  validation: ValidationSource,
+  weights?: Float64Array,
+): TrainingData {
   assertFinite(x, 'x');
   assertFinite(y, 'y');
-  const weighed = (data: TrainingData, rows: number): TrainingData => (weights === undefined ? data : { ...data, weights: weights.subarray(0, rows) });
+  const weighed = (data: TrainingData, rows: number): TrainingData =>
+    weights === undefined ? data : { ...data, weights: weights.subarray(0, rows) };
   if (validation === undefined) return weighed({ x, y }, x.rows);
   if ('split' in validation) {
     // The last rows, as Keras and tfjs take them: the same split every run, whatever the shuffling.
@@ -42,7 +48,14 @@ export function prepareData(x: FloatMatrix, y: FloatMatrix, validation: Validati
         `Expected options.validationSplit to leave at least one training and one validation row but ${validation.split} of ${x.rows} rows leaves ${trainRows} for training and ${x.rows - trainRows} for validation`,
       );
     }
-    return weighed({ x: rowsOf(x, 0, trainRows), y: rowsOf(y, 0, trainRows), validation: { x: rowsOf(x, trainRows, x.rows), y: rowsOf(y, trainRows, y.rows) } }, trainRows);
+    return weighed(
+      {
+        x: rowsOf(x, 0, trainRows),
+        y: rowsOf(y, 0, trainRows),
+        validation: { x: rowsOf(x, trainRows, x.rows), y: rowsOf(y, trainRows, y.rows) },
+      },
+      trainRows,
+    );
   }
   assertFinite(validation.x, 'validationData[0]');
   assertFinite(validation.y, 'validationData[1]');
@@ -78,7 +91,16 @@ export class Validation {
     const cols = y.cols;
     for (let start = 0; start < x.rows; start += workspace.capacity) {
       const rows = Math.min(workspace.capacity, x.rows - start);
-      net.backend.networkForward(net.encodedLayout, net.parameters, workspace.buffer, workspace.capacity, x.data, start, rows, outputs);
+      net.backend.networkForward(
+        net.encodedLayout,
+        net.parameters,
+        workspace.buffer,
+        workspace.capacity,
+        x.data,
+        start,
+        rows,
+        outputs,
+      );
       for (let r = 0; r < rows; r++) {
         if (predictedClass(outputs, r * cols, cols) === predictedClass(y.data, (start + r) * cols, cols)) correct++;
       }

@@ -34,14 +34,34 @@ function forward(net: TrainingTarget, workspace: Workspace, inputs: FloatArray, 
     const a = view(w, layout.a(c, i), rows * units);
     const bias = view(parameters, layout.biasOffsets[i]!, units);
     for (let r = 0; r < rows; r++) z.set(bias, r * units);
-    backend.gemm(false, false, rows, units, layout.units[i]!, 1, previous, view(parameters, layout.weightOffsets[i]!, layout.units[i]! * units), 1, z);
+    backend.gemm(
+      false,
+      false,
+      rows,
+      units,
+      layout.units[i]!,
+      1,
+      previous,
+      view(parameters, layout.weightOffsets[i]!, layout.units[i]! * units),
+      1,
+      z,
+    );
     backend.activationForward(layout.activations[i]!, rows, units, z, a);
     previous = a;
   }
 }
 
 /** Sum over the forward pass's rows of weight x row loss (the row losses from the backend's lossValue). */
-function weightedLossSum(net: TrainingTarget, workspace: Workspace, loss: Loss, targets: FloatArray, weights: ArrayLike<number>, weightOffset: number, indices: IndexArray | undefined, rows: number): number {
+function weightedLossSum(
+  net: TrainingTarget,
+  workspace: Workspace,
+  loss: Loss,
+  targets: FloatArray,
+  weights: ArrayLike<number>,
+  weightOffset: number,
+  indices: IndexArray | undefined,
+  rows: number,
+): number {
   const { layout, backend } = net;
   const c = workspace.capacity;
   const cols = layout.outputs;
@@ -53,7 +73,15 @@ function weightedLossSum(net: TrainingTarget, workspace: Workspace, loss: Loss, 
   for (let r = 0; r < rows; r++) {
     const weight = weights[indices ? indices[weightOffset + r]! : weightOffset + r]!;
     if (weight === 0) continue;
-    const rowLoss = backend.lossValue(loss.code, layout.activations[last]!, 1, cols, view(w, z + r * cols, cols), view(w, a + r * cols, cols), view(targets, r * cols, cols));
+    const rowLoss = backend.lossValue(
+      loss.code,
+      layout.activations[last]!,
+      1,
+      cols,
+      view(w, z + r * cols, cols),
+      view(w, a + r * cols, cols),
+      view(targets, r * cols, cols),
+    );
     sum += weight * rowLoss;
   }
   return sum;
@@ -93,7 +121,16 @@ export function weightedGradients(
 
   const last = l.layers - 1;
   const outputZ = view(w, l.outputZ(c), rows * l.outputs);
-  backend.outputDelta(loss.code, l.activations[last]!, rows, l.outputs, outputZ, view(w, l.a(c, last), rows * l.outputs), targets, outputZ);
+  backend.outputDelta(
+    loss.code,
+    l.activations[last]!,
+    rows,
+    l.outputs,
+    outputZ,
+    view(w, l.a(c, last), rows * l.outputs),
+    targets,
+    outputZ,
+  );
   // The unweighted delta carries 1/rows; row i's weighted delta carries w_i / sum(w).
   for (let r = 0; r < rows; r++) {
     const factor = (weights[indices[start + r]!]! * rows) / weightSum;
@@ -104,11 +141,33 @@ export function weightedGradients(
     const units = l.units[i + 1]!;
     const fanIn = l.units[i]!;
     const previous = i === 0 ? inputs : view(w, l.a(c, i - 1), rows * fanIn);
-    backend.gemm(true, false, fanIn, units, rows, 1, previous, delta, 0, view(gradients, l.weightOffsets[i]!, fanIn * units));
+    backend.gemm(
+      true,
+      false,
+      fanIn,
+      units,
+      rows,
+      1,
+      previous,
+      delta,
+      0,
+      view(gradients, l.weightOffsets[i]!, fanIn * units),
+    );
     backend.columnSums(rows, units, delta, view(gradients, l.biasOffsets[i]!, units));
     if (i > 0) {
       const scratch = view(w, l.scratch(c), rows * fanIn);
-      backend.gemm(false, true, rows, fanIn, units, 1, delta, view(parameters, l.weightOffsets[i]!, fanIn * units), 0, scratch);
+      backend.gemm(
+        false,
+        true,
+        rows,
+        fanIn,
+        units,
+        1,
+        delta,
+        view(parameters, l.weightOffsets[i]!, fanIn * units),
+        0,
+        scratch,
+      );
       backend.activationBackward(l.activations[i - 1]!, rows, fanIn, previous, previous, scratch, previous);
       delta = previous;
     }
@@ -117,14 +176,30 @@ export function weightedGradients(
 }
 
 /** The weighted loss of a whole data set (sum of weight x row loss over the sum of weights), in chunks. */
-export function weightedDatasetLoss(net: TrainingTarget, workspace: Workspace, x: FloatMatrix, y: FloatMatrix, weights: Float64Array, loss: Loss): number {
+export function weightedDatasetLoss(
+  net: TrainingTarget,
+  workspace: Workspace,
+  x: FloatMatrix,
+  y: FloatMatrix,
+  weights: Float64Array,
+  loss: Loss,
+): number {
   const { layout } = net;
   let total = 0;
   let weightSum = 0;
   for (let start = 0; start < x.rows; start += workspace.capacity) {
     const rows = Math.min(workspace.capacity, x.rows - start);
     forward(net, workspace, view(x.data, start * layout.inputs, rows * layout.inputs), rows);
-    total += weightedLossSum(net, workspace, loss, view(y.data, start * layout.outputs, rows * layout.outputs), weights, start, undefined, rows);
+    total += weightedLossSum(
+      net,
+      workspace,
+      loss,
+      view(y.data, start * layout.outputs, rows * layout.outputs),
+      weights,
+      start,
+      undefined,
+      rows,
+    );
     for (let r = 0; r < rows; r++) weightSum += weights[start + r]!;
   }
   return weightSum > 0 ? total / weightSum : 0;

@@ -8,7 +8,16 @@
  *   [RESUME]  bumped by the main thread when the callback the worker waits on has finished (or to wake it
  *             for a stop); the worker sleeps in Atomics.wait while it is unchanged
  */
-import { AbortError, BlasnetError, NativeLoadError, NonFiniteLossError, ShapeError, StateError, ValueError, type BlasnetErrorCode } from '../errors';
+import {
+  AbortError,
+  BlasnetError,
+  NativeLoadError,
+  NonFiniteLossError,
+  ShapeError,
+  StateError,
+  ValueError,
+  type BlasnetErrorCode,
+} from '../errors';
 import type { FloatArray } from '../backend/kernels';
 import type { Dtype } from '../matrix';
 import type { OptimizerConfig, OptimizerState } from '../optimizers';
@@ -82,7 +91,13 @@ export interface WorkerJob {
  */
 export type WorkerMessage =
   | { type: 'batch'; batch: number; logs: BatchLogs; parameters: FloatArray }
-  | { type: 'epoch'; epoch: number; logs: EpochLogs; recorded: EpochRecord | undefined; parameters: FloatArray | undefined }
+  | {
+      type: 'epoch';
+      epoch: number;
+      logs: EpochLogs;
+      recorded: EpochRecord | undefined;
+      parameters: FloatArray | undefined;
+    }
   /** The worker waits until the rates block holds the rates of the run's epochs from `from` (from 1). */
   | { type: 'rates'; from: number; parameters?: undefined }
   | ({ type: 'done'; history: History } & Final)
@@ -119,7 +134,8 @@ export function serializeError(error: unknown): SerializedError {
   if (error.stack !== undefined) out.stack = error.stack;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') out.code = code;
-  if (error instanceof NonFiniteLossError) Object.assign(out, { epoch: error.epoch, batch: error.batch, loss: error.loss });
+  if (error instanceof NonFiniteLossError)
+    Object.assign(out, { epoch: error.epoch, batch: error.batch, loss: error.loss });
   return out;
 }
 

@@ -59,14 +59,26 @@ export function run(job: WorkerJob, port: MessagePort | null = parentPort): void
   const optimizer = optimizerFromConfig(job.optimizer.config);
   if (job.optimizer.state !== undefined) optimizer.importState(job.optimizer.state);
   let completed = 0;
-  const final = () => ({ parameters, random: random.getState(), optimizer: optimizer.exportState(), epochs: completed });
+  const final = () => ({
+    parameters,
+    random: random.getState(),
+    optimizer: optimizer.exportState(),
+    epochs: completed,
+  });
   try {
     optimizer.attach(parameters);
     const layout = NetworkLayout.parse(job.layout, (message) => new Error(`Invalid network layout: ${message}`));
-    const target: TrainingTarget = { backend: resolveBackend(job.backend), layout, encodedLayout: job.layout, dtype: job.dtype, parameters };
+    const target: TrainingTarget = {
+      backend: resolveBackend(job.backend),
+      layout,
+      encodedLayout: job.layout,
+      dtype: job.dtype,
+      parameters,
+    };
     let validation: ValidationSource;
     if (job.validation !== undefined) {
-      validation = 'split' in job.validation ? job.validation : { x: matrix(job.validation.x), y: matrix(job.validation.y) };
+      validation =
+        'split' in job.validation ? job.validation : { x: matrix(job.validation.x), y: matrix(job.validation.y) };
     }
     const data = prepareData(matrix(job.x), matrix(job.y), validation, job.weights);
     // As fit chooses (plan.ts).
@@ -85,44 +97,62 @@ export function run(job: WorkerJob, port: MessagePort | null = parentPort): void
     let ratesFrom = 1;
     let lastReport = performance.now();
     let lastSnapshot = lastReport;
-    const outcome = runTraining(target, random, data, settings, evaluation, {
-      // Plain SGD trains in runs of minibatches, one native call each, sized to take about this long:
-      // a stop is seen within a few milliseconds, and a small network's minibatch (tens of
-      // microseconds) does not pay a check and a call of its own.
-      stopLatencyMs: STOP_LATENCY_MS,
-      shouldStop: () => Atomics.load(control, STOP) !== 0,
-      ...(rates && {
-        rate: (epoch: number) => {
-          if (epoch >= ratesFrom + rates.length) {
-            postAndWait({ type: 'rates', from: epoch });
-            ratesFrom = epoch;
-          }
-          // When the main thread stopped training instead (the schedule threw), the loop sees it next.
-          return rates[epoch - ratesFrom]!;
+    const outcome = runTraining(
+      target,
+      random,
+      data,
+      settings,
+      evaluation,
+      {
+        // Plain SGD trains in runs of minibatches, one native call each, sized to take about this long:
+        // a stop is seen within a few milliseconds, and a small network's minibatch (tens of
+        // microseconds) does not pay a check and a call of its own.
+        stopLatencyMs: STOP_LATENCY_MS,
+        shouldStop: () => Atomics.load(control, STOP) !== 0,
+        ...(rates && {
+          rate: (epoch: number) => {
+            if (epoch >= ratesFrom + rates.length) {
+              postAndWait({ type: 'rates', from: epoch });
+              ratesFrom = epoch;
+            }
+            // When the main thread stopped training instead (the schedule threw), the loop sees it next.
+            return rates[epoch - ratesFrom]!;
+          },
+        }),
+        batchEnd: job.reportBatches
+          ? (batch, logs) => {
+              if (performance.now() - lastReport < job.yieldEvery) return;
+              postAndWait({ type: 'batch', batch, logs, parameters: parameters.slice() });
+              // Counted from when the callback has finished, so calls are yieldEvery apart on the main thread too.
+              lastReport = lastSnapshot = performance.now();
+            }
+          : undefined,
+        epochEnd: (epoch, logs, recorded) => {
+          completed++;
+          // onEpochEnd sees that epoch's weights. Without it, snapshots come at most every yieldEvery ms, so
+          // many short epochs of a large network cannot flood the main thread with copies to apply.
+          const now = performance.now();
+          const snapshot = job.waitOnEpoch || now - lastSnapshot >= job.yieldEvery;
+          if (!snapshot && recorded === undefined) return;
+          if (snapshot) lastSnapshot = now;
+          const message: WorkerMessage = {
+            type: 'epoch',
+            epoch,
+            logs,
+            recorded,
+            parameters: snapshot ? parameters.slice() : undefined,
+          };
+          if (job.waitOnEpoch) postAndWait(message);
+          else post(message);
         },
-      }),
-      batchEnd: job.reportBatches
-        ? (batch, logs) => {
-            if (performance.now() - lastReport < job.yieldEvery) return;
-            postAndWait({ type: 'batch', batch, logs, parameters: parameters.slice() });
-            // Counted from when the callback has finished, so calls are yieldEvery apart on the main thread too.
-            lastReport = lastSnapshot = performance.now();
-          }
-        : undefined,
-      epochEnd: (epoch, logs, recorded) => {
-        completed++;
-        // onEpochEnd sees that epoch's weights. Without it, snapshots come at most every yieldEvery ms, so
-        // many short epochs of a large network cannot flood the main thread with copies to apply.
-        const now = performance.now();
-        const snapshot = job.waitOnEpoch || now - lastSnapshot >= job.yieldEvery;
-        if (!snapshot && recorded === undefined) return;
-        if (snapshot) lastSnapshot = now;
-        const message: WorkerMessage = { type: 'epoch', epoch, logs, recorded, parameters: snapshot ? parameters.slice() : undefined };
-        if (job.waitOnEpoch) postAndWait(message);
-        else post(message);
       },
-    }, optimizer);
-    post(outcome.stopped ? { type: 'stopped', batches: outcome.batches, ...final() } : { type: 'done', history: outcome.history, ...final() });
+      optimizer,
+    );
+    post(
+      outcome.stopped
+        ? { type: 'stopped', batches: outcome.batches, ...final() }
+        : { type: 'done', history: outcome.history, ...final() },
+    );
   } catch (error) {
     // The loop leaves the parameters consistent when it throws (rolled back on divergence).
     post({ type: 'failed', error: serializeError(error), ...final() });

@@ -45,7 +45,12 @@ export function evaluationCapacity(layout: NetworkLayout, dtype: Dtype, rows: nu
  * `evaluationRows`. Then one buffer serves both (784-512-512-10 at batch 256: 4.6 MB instead of 8.8), and
  * the passes go `batchRows` rows at a time.
  */
-export function trainingWorkspaceServesEvaluation(layout: NetworkLayout, dtype: Dtype, batchRows: number, evaluationRows: number): boolean {
+export function trainingWorkspaceServesEvaluation(
+  layout: NetworkLayout,
+  dtype: Dtype,
+  batchRows: number,
+  evaluationRows: number,
+): boolean {
   return batchRows >= evaluationCapacity(layout, dtype, evaluationRows);
 }
 
@@ -53,7 +58,13 @@ export function trainingWorkspaceServesEvaluation(layout: NetworkLayout, dtype: 
  * The loss of a whole data set, in chunks. Every loss is a mean over rows (times a constant over
  * columns), so chunk means weighted by chunk rows give the mean over all rows.
  */
-export function datasetLoss(net: TrainingTarget, workspace: Workspace, x: FloatMatrix, y: FloatMatrix, loss: Loss): number {
+export function datasetLoss(
+  net: TrainingTarget,
+  workspace: Workspace,
+  x: FloatMatrix,
+  y: FloatMatrix,
+  loss: Loss,
+): number {
   let total = 0;
   for (let start = 0; start < x.rows; start += workspace.capacity) {
     const rows = Math.min(workspace.capacity, x.rows - start);

@@ -148,8 +148,8 @@ bool Call::dimension(size_t index, const char* name, size_t* out) {
   }
   // The comparisons are written so that NaN fails them.
   if (!(value >= 0 && value <= kMaxDimension) || std::trunc(value) != value) {
-    return rangeError("%s: expected %s to be an integer from 0 to %.0f but received %s", kernel_, name,
-                      kMaxDimension, describe(index));
+    return rangeError("%s: expected %s to be an integer from 0 to %.0f but received %s", kernel_, name, kMaxDimension,
+                      describe(index));
   }
   *out = static_cast<size_t>(value);
   return true;
@@ -166,9 +166,10 @@ bool Call::scalar(size_t index, const char* name, double* out) {
 }
 
 bool Call::outsideFloat(size_t index, const char* name) {
-  return rangeError("%s: expected %s to be within float32's range (|x| <= 3.4028234663852886e+38) for Float32Array "
-                    "arguments but received %s",
-                    kernel_, name, describe(index));
+  return rangeError(
+      "%s: expected %s to be within float32's range (|x| <= 3.4028234663852886e+38) for Float32Array "
+      "arguments but received %s",
+      kernel_, name, describe(index));
 }
 
 bool Call::code(size_t index, const char* name, int count, int* out) {
@@ -207,10 +208,9 @@ bool Call::typedArray(size_t index, const char* name, napi_typedarray_type expec
                       void** data, size_t* length) {
   napi_typedarray_type type;
   // A failed call (not a typed array) leaves `type` unset; the status says so.
-  const napi_status status =
-      index == typedIndex_
-          ? napi_get_typedarray_info(env_, argv_[index], nullptr, length, data, nullptr, nullptr)
-          : napi_get_typedarray_info(env_, argv_[index], &type, length, data, nullptr, nullptr);
+  const napi_status status = index == typedIndex_
+                                 ? napi_get_typedarray_info(env_, argv_[index], nullptr, length, data, nullptr, nullptr)
+                                 : napi_get_typedarray_info(env_, argv_[index], &type, length, data, nullptr, nullptr);
   if (index == typedIndex_) type = typedType_;
   if (status != napi_ok || type != expected) {
     return typeError("%s: expected %s to be a %s but received %s", kernel_, name, expectedName, describe(index));
@@ -222,8 +222,8 @@ bool Call::typedArray(size_t index, const char* name, napi_typedarray_type expec
     bool detached = false;
     if (napi_get_typedarray_info(env_, argv_[index], &type, length, data, &buffer, nullptr) == napi_ok &&
         napi_is_detached_arraybuffer(env_, buffer, &detached) == napi_ok && detached) {
-      return typeError("%s: %s is a %s whose buffer is detached (transferred or structured-cloned away)", kernel_,
-                       name, expectedName);
+      return typeError("%s: %s is a %s whose buffer is detached (transferred or structured-cloned away)", kernel_, name,
+                       expectedName);
     }
   }
   return true;

@@ -2,8 +2,8 @@
 // a failed check leaves a pending TypeError or RangeError that names the kernel and the argument.
 //
 // The kernels use raw N-API callbacks rather than Napi::CallbackInfo: CallbackInfo keeps 6 arguments on the
-// stack and heap-allocates beyond that, and gemm takes 10 (networkSteps 14). Here the argument vector is a fixed stack array,
-// so a call allocates nothing. Messages are only formatted once a check has failed.
+// stack and heap-allocates beyond that, and gemm takes 10 (networkSteps 14). Here the argument vector is a fixed stack
+// array, so a call allocates nothing. Messages are only formatted once a check has failed.
 #pragma once
 
 #include <node_api.h>
@@ -23,12 +23,15 @@ constexpr double kMaxDimension = 2147483647.0;
 
 enum class ElementType { Float64, Float32 };
 
-template <typename T> struct ElementTraits;
-template <> struct ElementTraits<double> {
+template <typename T>
+struct ElementTraits;
+template <>
+struct ElementTraits<double> {
   static constexpr napi_typedarray_type kType = napi_float64_array;
   static constexpr const char* kName = "Float64Array";
 };
-template <> struct ElementTraits<float> {
+template <>
+struct ElementTraits<float> {
   static constexpr napi_typedarray_type kType = napi_float32_array;
   static constexpr const char* kName = "Float32Array";
 };

@@ -10,13 +10,9 @@
 
 namespace blasnet::binding {
 
-napi_value BlasConfig(napi_env env, napi_callback_info) {
-  return Napi::String::New(env, openblas_get_config());
-}
+napi_value BlasConfig(napi_env env, napi_callback_info) { return Napi::String::New(env, openblas_get_config()); }
 
-napi_value BlasCoreName(napi_env env, napi_callback_info) {
-  return Napi::String::New(env, openblas_get_corename());
-}
+napi_value BlasCoreName(napi_env env, napi_callback_info) { return Napi::String::New(env, openblas_get_corename()); }
 
 // Whether small float64 products skip OpenBLAS (kernels/small_gemm.h): "avx512" or "off: <reason>".
 napi_value SmallGemmPath(napi_env env, napi_callback_info) {
@@ -35,8 +31,7 @@ napi_value GetNumProcessors(napi_env env, napi_callback_info) {
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   Napi::CallbackInfo args(env, info);
   if (args.Length() != 1 || !args[0].IsNumber()) {
-    Napi::TypeError::New(env, "setNumThreads: expected threads to be a positive integer")
-        .ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, "setNumThreads: expected threads to be a positive integer").ThrowAsJavaScriptException();
     return nullptr;
   }
   const double threads = args[0].As<Napi::Number>().DoubleValue();

@@ -56,9 +56,9 @@ napi_value gatherRows(Call& call) {
   size_t rows = 0, cols = 0, offset = 0;
   Span<T> X, out;
   IndexSpan indices;
-  if (!call.dimension(0, "rows", &rows) || !call.dimension(1, "cols", &cols) ||
-      !call.array(2, "X", 0, "0", &X) || !call.indices(3, "indices", &indices) ||
-      !call.dimension(4, "indexOffset", &offset) || !call.array(5, "out", rows * cols, "rows*cols", &out)) {
+  if (!call.dimension(0, "rows", &rows) || !call.dimension(1, "cols", &cols) || !call.array(2, "X", 0, "0", &X) ||
+      !call.indices(3, "indices", &indices) || !call.dimension(4, "indexOffset", &offset) ||
+      !call.array(5, "out", rows * cols, "rows*cols", &out)) {
     return nullptr;
   }
   if (offset + rows > indices.length) {
@@ -71,7 +71,8 @@ napi_value gatherRows(Call& call) {
   X.needed = sourceRows * cols;
   if (!call.disjoint("out", out, "X", X, false)) return nullptr;
   withIndices(indices.data, indices.isSigned, offset, [&](auto index) {
-    if (checkIndices(call, index, rows, offset, sourceRows)) kernels::gatherRows<T>(rows, cols, X.data, index, out.data);
+    if (checkIndices(call, index, rows, offset, sourceRows))
+      kernels::gatherRows<T>(rows, cols, X.data, index, out.data);
     return 0;
   });
   return nullptr;

@@ -12,8 +12,7 @@ using kernels::ActivationCode;
 using kernels::LossCode;
 
 const char* lossName(int code) {
-  static constexpr const char* names[kernels::kLossCount] = {"meanSquaredError", "binaryCrossEntropy",
-                                                             "crossEntropy"};
+  static constexpr const char* names[kernels::kLossCount] = {"meanSquaredError", "binaryCrossEntropy", "crossEntropy"};
   return names[code];
 }
 
@@ -34,8 +33,9 @@ bool readLossArguments(Call& call, int* loss, int* activation, size_t* rows, siz
   const int required = kernels::requiredActivation(static_cast<LossCode>(*loss));
   if (required >= 0 && *activation != required) {
     return call.rangeError("%s: the %s loss needs the %s output activation (code %d) but received code %d (%s)",
-                           call.kernel(), lossName(*loss), kernels::activation<T>(static_cast<ActivationCode>(required)).name,
-                           required, *activation, kernels::activation<T>(static_cast<ActivationCode>(*activation)).name);
+                           call.kernel(), lossName(*loss),
+                           kernels::activation<T>(static_cast<ActivationCode>(required)).name, required, *activation,
+                           kernels::activation<T>(static_cast<ActivationCode>(*activation)).name);
   }
   const size_t count = *rows * *cols;
   return call.array(4, "Z", count, "rows*cols", Z) && call.array(5, "A", count, "rows*cols", A) &&

@@ -7,8 +7,8 @@
 #include <new>
 
 #include "args.h"
-#include "pointer_set.h"
 #include "bindings.h"
+#include "pointer_set.h"
 
 namespace blasnet::binding {
 
@@ -42,8 +42,8 @@ bool readLayout(Call& call, size_t index, NetworkLayout* layout) {
   for (size_t i = 0; i < layout->layers; ++i) {
     const int32_t code = data[2 + layout->layers + i];
     if (code < 0 || code >= kernels::kActivationCount) {
-      return call.rangeError("%s: expected layout activation code f_%zu to be from 0 to %d but it is %d",
-                             call.kernel(), i + 1, kernels::kActivationCount - 1, code);
+      return call.rangeError("%s: expected layout activation code f_%zu to be from 0 to %d but it is %d", call.kernel(),
+                             i + 1, kernels::kActivationCount - 1, code);
     }
     layout->activations[i] = static_cast<ActivationCode>(code);
   }
@@ -107,8 +107,8 @@ bool lossFits(Call& call, int loss, const NetworkLayout& layout) {
   const int required = kernels::requiredActivation(static_cast<LossCode>(loss));
   const int output = static_cast<int>(layout.activations[layout.layers - 1]);
   if (required < 0 || required == output) return true;
-  return call.rangeError("%s: loss code %d needs the output activation code %d but the layout's is %d",
-                         call.kernel(), loss, required, output);
+  return call.rangeError("%s: loss code %d needs the output activation code %d but the layout's is %d", call.kernel(),
+                         loss, required, output);
 }
 
 // networkForward(layout, params, workspace, capacity, X, rowOffset, rows, out)
@@ -160,8 +160,7 @@ napi_value networkLoss(Call& call) {
   kernels::networkForward<T>(net.layout, net.params.data, net.workspace.data, net.capacity,
                              X.data + rowOffset * net.layout.inputs(), rows, nullptr);
   const double value = kernels::networkLossOfForward<T>(net.layout, static_cast<LossCode>(loss), net.workspace.data,
-                                                        net.capacity, Y.data + rowOffset * net.layout.outputs(),
-                                                        rows);
+                                                        net.capacity, Y.data + rowOffset * net.layout.outputs(), rows);
   return call.number(value);
 }
 
@@ -194,7 +193,8 @@ struct TrainingArgs {
 template <typename T>
 bool readTrainingHead(Call& call, TrainingArgs<T>* args) {
   return readHead(call, 1, 3, 4, &args->net) &&
-         call.array(2, "gradients", args->net.layout.parameterCount, "the layout's parameter count", &args->gradients) &&
+         call.array(2, "gradients", args->net.layout.parameterCount, "the layout's parameter count",
+                    &args->gradients) &&
          call.code(5, "loss", kernels::kLossCount, &args->loss) && lossFits(call, args->loss, args->net.layout) &&
          call.array(6, "X", 0, "0", &args->X) && call.array(7, "Y", 0, "0", &args->Y) &&
          call.indices(8, "indices", &args->indices) && call.dimension(9, "indexOffset", &args->indexOffset);
@@ -250,8 +250,8 @@ napi_value networkGradients(Call& call) {
   const NetworkArgs<T>& net = args.net;
   const double value = withIndices(args.rowIndices, args.indices.isSigned, 0, [&](auto index) {
     return kernels::networkGradients<T>(net.layout, static_cast<LossCode>(args.loss), net.params.data,
-                                        args.gradients.data, net.workspace.data, net.capacity, args.X.data,
-                                        args.Y.data, index, rows, static_cast<T>(learningRate));
+                                        args.gradients.data, net.workspace.data, net.capacity, args.X.data, args.Y.data,
+                                        index, rows, static_cast<T>(learningRate));
   });
   return call.number(value);
 }
@@ -296,8 +296,8 @@ BLASNET_TYPED_ENTRY(NetworkGradients, networkGradients, "networkGradients", 12, 
 // ---- Prepared forward passes: networkPrepare(layout, params, workspace, capacity, X, out, handle) checks
 // everything networkForward checks once and binds the arrays to `handle`; networkRun(handle, rows) then runs
 // rows 0 .. rows of X into out (or, when one of their values is not finite, returns its index and writes
-// nothing: the check costs less here than in JavaScript) with no typed-array queries (each costs ~50 ns, a third of a small forward
-// pass). Safety of the kept pointers: the handle holds strong references to the arrays (they cannot be
+// nothing: the check costs less here than in JavaScript) with no typed-array queries (each costs ~50 ns, a third of a
+// small forward pass). Safety of the kept pointers: the handle holds strong references to the arrays (they cannot be
 // collected while it lives), and every call re-reads the byte length of each bound ArrayBuffer that could
 // change (a SharedArrayBuffer can be neither detached nor shrunk), so a buffer that was transferred,
 // structured-cloned away or resized since is a TypeError, never a read of freed memory.
@@ -434,11 +434,12 @@ bool stillBound(Call& call, const Prepared& prepared) {
     void* data = nullptr;
     size_t length = 0;
     if (napi_get_reference_value(call.env(), b.buffer, &buffer) != napi_ok || buffer == nullptr ||
-        napi_get_arraybuffer_info(call.env(), buffer, &data, &length) != napi_ok || data != b.base ||
-        length < b.end || (length == 0 && detached(call.env(), buffer))) {
-      return call.typeError("%s: %s's buffer was detached or resized after networkPrepare (transferred, "
-                            "structured-cloned away or shrunk); prepare again",
-                            call.kernel(), kBoundNames[slot]);
+        napi_get_arraybuffer_info(call.env(), buffer, &data, &length) != napi_ok || data != b.base || length < b.end ||
+        (length == 0 && detached(call.env(), buffer))) {
+      return call.typeError(
+          "%s: %s's buffer was detached or resized after networkPrepare (transferred, "
+          "structured-cloned away or shrunk); prepare again",
+          call.kernel(), kBoundNames[slot]);
     }
   }
   return true;
@@ -476,8 +477,9 @@ napi_value runPrepared(Call& call, const Prepared& prepared, size_t rows) {
   if (!allFinite<T>(X, count)) {
     return call.number(static_cast<double>(firstNonFinite<T>(X, count)));
   }
-  kernels::networkForward<T>(prepared.layout, static_cast<const T*>(prepared.data[0]), static_cast<T*>(prepared.data[1]),
-                             prepared.capacity, X, rows, static_cast<T*>(prepared.data[3]));
+  kernels::networkForward<T>(prepared.layout, static_cast<const T*>(prepared.data[0]),
+                             static_cast<T*>(prepared.data[1]), prepared.capacity, X, rows,
+                             static_cast<T*>(prepared.data[3]));
   return nullptr;
 }
 

@@ -41,9 +41,8 @@ napi_value adamStep(Call& call) {
   Span<T> params, gradients, m, v;
   if (!call.dimension(0, "n", &n) || !call.scalarFor<T>(1, "learningRate", &learningRate) ||
       !call.scalarFor<T>(2, "beta1", &beta1) || !call.scalarFor<T>(3, "beta2", &beta2) ||
-      !call.scalarFor<T>(4, "epsilon", &epsilon) ||
-      !call.scalarFor<T>(5, "weightDecay", &weightDecay) || !call.flag(6, "decoupled", &decoupled) ||
-      !call.dimension(7, "step", &step)) {
+      !call.scalarFor<T>(4, "epsilon", &epsilon) || !call.scalarFor<T>(5, "weightDecay", &weightDecay) ||
+      !call.flag(6, "decoupled", &decoupled) || !call.dimension(7, "step", &step)) {
     return nullptr;
   }
   // The bias corrections divide by 1 - beta^step: beta must be below 1 and step at least 1.
@@ -54,9 +53,10 @@ napi_value adamStep(Call& call) {
   }
   if (!call.array(8, "params", n, "n", &params) || !call.array(9, "gradients", n, "n", &gradients) ||
       !call.array(10, "m", n, "n", &m) || !call.array(11, "v", n, "n", &v) ||
-      !call.disjoint("params", params, "gradients", gradients, false) || !call.disjoint("m", m, "params", params, false) ||
-      !call.disjoint("m", m, "gradients", gradients, false) || !call.disjoint("v", v, "params", params, false) ||
-      !call.disjoint("v", v, "gradients", gradients, false) || !call.disjoint("v", v, "m", m, false)) {
+      !call.disjoint("params", params, "gradients", gradients, false) ||
+      !call.disjoint("m", m, "params", params, false) || !call.disjoint("m", m, "gradients", gradients, false) ||
+      !call.disjoint("v", v, "params", params, false) || !call.disjoint("v", v, "gradients", gradients, false) ||
+      !call.disjoint("v", v, "m", m, false)) {
     return nullptr;
   }
   kernels::adamStep<T>(n, static_cast<T>(learningRate), static_cast<T>(beta1), static_cast<T>(beta2),

@@ -32,38 +32,67 @@ inline T stableSigmoid(T z) {
 
 // Each activation: value(z), and backward(a, g) = g * f'(z) given a = f(z).
 struct Identity {
-  template <typename T> static T value(T z) { return z; }
-  template <typename T> static T backward(T, T g) { return g; }
+  template <typename T>
+  static T value(T z) {
+    return z;
+  }
+  template <typename T>
+  static T backward(T, T g) {
+    return g;
+  }
 };
 
 // The derivative at exactly 0 is taken as 0, as PyTorch does. a > 0 exactly when z > 0 (NaN included), so
 // testing a is testing z. Backward selects rather than multiplies, so an inactive unit passes 0 even when
 // the incoming gradient is infinite (PyTorch's threshold_backward).
 struct Relu {
-  template <typename T> static T value(T z) { return z > T(0) ? z : T(0); }
-  template <typename T> static T backward(T a, T g) { return a > T(0) ? g : T(0); }
+  template <typename T>
+  static T value(T z) {
+    return z > T(0) ? z : T(0);
+  }
+  template <typename T>
+  static T backward(T a, T g) {
+    return a > T(0) ? g : T(0);
+  }
 };
 
 // The derivative uses the activation a = sigmoid(z) that forward already computed: a(1 - a) is sigmoid'(z).
 // (The seed evaluated sigmoid' at a instead of z; that is the bug this form cannot have.)
 struct Sigmoid {
-  template <typename T> static T value(T z) { return stableSigmoid(z); }
-  template <typename T> static T backward(T a, T g) { return g * (a * (T(1) - a)); }
+  template <typename T>
+  static T value(T z) {
+    return stableSigmoid(z);
+  }
+  template <typename T>
+  static T backward(T a, T g) {
+    return g * (a * (T(1) - a));
+  }
 };
 
 struct Tanh {
-  template <typename T> static T value(T z) { return std::tanh(z); }
-  template <typename T> static T backward(T a, T g) { return g * (T(1) - a * a); }
+  template <typename T>
+  static T value(T z) {
+    return std::tanh(z);
+  }
+  template <typename T>
+  static T backward(T a, T g) {
+    return g * (T(1) - a * a);
+  }
 };
 
 // PyTorch's default negative slope. With a positive slope, a > 0 exactly when z > 0, as for Relu.
 struct LeakyRelu {
-  template <typename T> static constexpr T slope() { return T(0.01); }
-  template <typename T> static T value(T z) {
+  template <typename T>
+  static constexpr T slope() {
+    return T(0.01);
+  }
+  template <typename T>
+  static T value(T z) {
     const T scaled = slope<T>() * z;
     return z > T(0) ? z : scaled;
   }
-  template <typename T> static T backward(T a, T g) {
+  template <typename T>
+  static T backward(T a, T g) {
     const T scaled = slope<T>() * g;
     return a > T(0) ? g : scaled;
   }
@@ -132,12 +161,9 @@ constexpr ActivationOps<T> elementwise(const char* name) {
 template <typename T>
 const ActivationOps<T>& activation(ActivationCode code) {
   static constexpr ActivationOps<T> table[kActivationCount] = {
-      elementwise<Identity, T>("identity"),
-      elementwise<Relu, T>("relu"),
-      elementwise<Sigmoid, T>("sigmoid"),
-      elementwise<Tanh, T>("tanh"),
-      elementwise<LeakyRelu, T>("leakyRelu"),
-      {"softmax", &softmaxForward<T>, &softmaxBackward<T>},
+      elementwise<Identity, T>("identity"),   elementwise<Relu, T>("relu"),
+      elementwise<Sigmoid, T>("sigmoid"),     elementwise<Tanh, T>("tanh"),
+      elementwise<LeakyRelu, T>("leakyRelu"), {"softmax", &softmaxForward<T>, &softmaxBackward<T>},
   };
   return table[static_cast<int>(code)];
 }

@@ -6,21 +6,20 @@
 
 namespace blasnet::blas {
 
-inline void gemm(bool transA, bool transB, int m, int n, int k, double alpha, const double* A, int lda,
-                 const double* B, int ldb, double beta, double* C, int ldc) {
-  cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
-              alpha, A, lda, B, ldb, beta, C, ldc);
+inline void gemm(bool transA, bool transB, int m, int n, int k, double alpha, const double* A, int lda, const double* B,
+                 int ldb, double beta, double* C, int ldc) {
+  cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, alpha, A,
+              lda, B, ldb, beta, C, ldc);
 }
 
-inline void gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* A, int lda,
-                 const float* B, int ldb, float beta, float* C, int ldc) {
-  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
-              alpha, A, lda, B, ldb, beta, C, ldc);
+inline void gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* A, int lda, const float* B,
+                 int ldb, float beta, float* C, int ldc) {
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, alpha, A,
+              lda, B, ldb, beta, C, ldc);
 }
 
 // y = alpha * A^T x + beta * y for a row-major A of rows x cols (x has rows elements, y cols).
-inline void gemvTransposed(int rows, int cols, double alpha, const double* A, const double* x, double beta,
-                           double* y) {
+inline void gemvTransposed(int rows, int cols, double alpha, const double* A, const double* x, double beta, double* y) {
   cblas_dgemv(CblasRowMajor, CblasTrans, rows, cols, alpha, A, cols, x, 1, beta, y, 1);
 }
 inline void gemvTransposed(int rows, int cols, float alpha, const float* A, const float* x, float beta, float* y) {

@@ -53,8 +53,8 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, T alpha, const
   }
   const int lda = static_cast<int>(transA ? m : k);
   const int ldb = static_cast<int>(transB ? k : n);
-  blas::gemm(transA, transB, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, A, lda, B, ldb,
-             beta, C, static_cast<int>(n));
+  blas::gemm(transA, transB, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, A, lda, B, ldb, beta,
+             C, static_cast<int>(n));
 }
 
 }  // namespace blasnet::kernels

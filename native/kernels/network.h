@@ -19,8 +19,8 @@
 // is 4.6 MB instead of the 7.6 MB of keeping z, a and delta for every layer.
 #pragma once
 
-#include <cstddef>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -92,8 +92,8 @@ void networkForward(const NetworkLayout& layout, const T* params, T* workspace, 
 
 // The loss of the last forward pass (made without `out`) against `rows` rows of targets Y.
 template <typename T>
-double networkLossOfForward(const NetworkLayout& layout, LossCode loss, const T* workspace, size_t capacity,
-                            const T* Y, size_t rows) {
+double networkLossOfForward(const NetworkLayout& layout, LossCode loss, const T* workspace, size_t capacity, const T* Y,
+                            size_t rows) {
   return lossValue<T>(loss, rows, layout.outputs(), workspace + layout.outputZ(capacity),
                       workspace + layout.a(capacity, layout.layers - 1), Y);
 }
@@ -106,8 +106,7 @@ double networkLossOfForward(const NetworkLayout& layout, LossCode loss, const T*
 // reported as an infinite loss; either way params are left exactly as they were.
 template <typename T, typename Index>
 double networkGradients(const NetworkLayout& layout, LossCode loss, T* params, T* gradients, T* workspace,
-                        size_t capacity, const T* X, const T* Y, const Index* indices, size_t rows,
-                        T learningRate) {
+                        size_t capacity, const T* X, const T* Y, const Index* indices, size_t rows, T learningRate) {
   T* inputs = workspace + layout.gatheredInputs(capacity);
   T* targets = workspace + layout.gatheredTargets(capacity);
   gatherRows<T, Index>(rows, layout.inputs(), X, indices, inputs);
@@ -119,8 +118,8 @@ double networkGradients(const NetworkLayout& layout, LossCode loss, T* params, T
   T* scratch = workspace + layout.scratch(capacity);
   // delta_L over z_L, which the loss was the last to need.
   T* delta = workspace + layout.outputZ(capacity);
-  outputDelta<T>(loss, layout.activations[last], rows, layout.outputs(), workspace + layout.a(capacity, last),
-                 targets, delta);
+  outputDelta<T>(loss, layout.activations[last], rows, layout.outputs(), workspace + layout.a(capacity, last), targets,
+                 delta);
   for (size_t step = 0; step < layout.layers; ++step) {
     const size_t i = last - step;
     const size_t in = layout.units[i];

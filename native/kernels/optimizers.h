@@ -85,8 +85,8 @@ bool sgdStepIfFinite(size_t n, T learningRate, T* params, const T* gradients) {
 
 // `step` is the 1-based count of updates including this one (for the bias corrections).
 template <typename T>
-BLASNET_MULTIVERSION void adamStep(size_t n, T learningRate, T beta1, T beta2, T epsilon, T weightDecay,
-                                   bool decoupled, double step, T* params, const T* gradients, T* m, T* v) {
+BLASNET_MULTIVERSION void adamStep(size_t n, T learningRate, T beta1, T beta2, T epsilon, T weightDecay, bool decoupled,
+                                   double step, T* params, const T* gradients, T* m, T* v) {
   const T correction1 = T(1) - static_cast<T>(std::pow(static_cast<double>(beta1), step));
   const T correction2 = T(1) - static_cast<T>(std::pow(static_cast<double>(beta2), step));
   const T stepSize = learningRate / correction1;

@@ -23,7 +23,8 @@ const char* decide() {
   __builtin_cpu_init();
   // GCC's and Clang's checks include the OS's support for the register state (XGETBV).
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (forceAvx2) return avx2 ? "avx2 (BLASNET_SMALL_GEMM=avx2)" : "off: BLASNET_SMALL_GEMM=avx2 but the CPU has no AVX2 and FMA";
+  if (forceAvx2)
+    return avx2 ? "avx2 (BLASNET_SMALL_GEMM=avx2)" : "off: BLASNET_SMALL_GEMM=avx2 but the CPU has no AVX2 and FMA";
   if (__builtin_cpu_supports("avx512f")) return "avx512";
   if (avx2) return "avx2";
   return "off: the CPU has neither AVX-512 nor AVX2 and FMA";
@@ -52,8 +53,8 @@ Isa decideIsa() {
 // 2R independent accumulators: with R >= 4 the fused multiply-adds are not waiting on each other.
 template <bool TransA, int R>
 __attribute__((target("avx512f"), always_inline)) inline void rowBlock(size_t i0, size_t m, size_t n, size_t k,
-                                                                        double alpha, const double* A,
-                                                                        const double* B, double beta, double* C) {
+                                                                       double alpha, const double* A, const double* B,
+                                                                       double beta, double* C) {
   const __mmask8 high = static_cast<__mmask8>((1u << (n - 8)) - 1);
   const size_t lda = TransA ? m : k;
   __m512d low[R], upper[R];
@@ -128,7 +129,6 @@ __attribute__((target("avx512f"))) void product(size_t m, size_t n, size_t k, do
   }
 }
 
-
 // ---- The AVX2 clone: the same arithmetic (one running fused multiply-add sum per element, in k order,
 // then alpha * sum + beta * C) in 256-bit registers. A row of n <= 16 columns takes NC = ceil(n / lanes)
 // registers, the last one partly past n. Masked loads and stores (vmaskmov) are used only where lanes past
@@ -188,10 +188,10 @@ struct Float8 {
 
 template <typename Op, bool TransA, int R, int NC>
 __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size_t i0, size_t m, size_t n, size_t k,
-                                                                           typename Op::T alpha,
-                                                                           const typename Op::T* A,
-                                                                           const typename Op::T* B,
-                                                                           typename Op::T beta, typename Op::T* C) {
+                                                                            typename Op::T alpha,
+                                                                            const typename Op::T* A,
+                                                                            const typename Op::T* B,
+                                                                            typename Op::T beta, typename Op::T* C) {
   using T = typename Op::T;
   using V = typename Op::V;
   constexpr int L = Op::kLanes;
@@ -235,7 +235,8 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size
     }
   } else {
     for (int r = 0; r < R; ++r) {
-      for (int j = 0; j < NC; ++j) previous[r][j] = Op::zero();  // unread with beta == 0; set so GCC sees no garbage read
+      for (int j = 0; j < NC; ++j)
+        previous[r][j] = Op::zero();  // unread with beta == 0; set so GCC sees no garbage read
     }
   }
   const V scale = Op::set1(alpha);
@@ -243,10 +244,10 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size
   for (int r = 0; r < R; ++r) {
     T* out = C + (i0 + r) * n;
     // A masked store (vmaskmov) is microcoded on AMD's Zen cores: without one per row, float32 products
-    // ran 1.3-1.4x faster (64x15x15 A^T B 590 -> 447 ns, 15x10x15 145 -> 104). A row's last register is stored whole instead, its lanes past n
-    // landing on the head of the next row, which that row's own stores (later, rows go in order) overwrite.
-    // Only C's last row, and a block's last row when the next block still has to read C (beta != 0), keep
-    // the masked store. Every element of C still gets exactly the value computed for it.
+    // ran 1.3-1.4x faster (64x15x15 A^T B 590 -> 447 ns, 15x10x15 145 -> 104). A row's last register is stored whole
+    // instead, its lanes past n landing on the head of the next row, which that row's own stores (later, rows go in
+    // order) overwrite. Only C's last row, and a block's last row when the next block still has to read C (beta != 0),
+    // keep the masked store. Every element of C still gets exactly the value computed for it.
     const bool masked = i0 + r + 1 == m || (r + 1 == R && beta != T(0));
     for (int j = 0; j < NC; ++j) {
       V c = Op::mul(scale, acc[r][j]);
@@ -284,8 +285,8 @@ __attribute__((target("avx2,fma"))) void productAvx2(size_t m, size_t n, size_t 
 }
 
 template <typename Op, bool TransA>
-void dispatchAvx2(size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A,
-                  const typename Op::T* B, typename Op::T beta, typename Op::T* C) {
+void dispatchAvx2(size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A, const typename Op::T* B,
+                  typename Op::T beta, typename Op::T* C) {
   if constexpr (Op::kLanes == 8) {
     productAvx2<Op, TransA, 2, 6>(m, n, k, alpha, A, B, beta, C);  // 9-16 floats: 2 registers, 12 accumulators
   } else if (n <= 12) {

@@ -51,7 +51,8 @@ describe('the platform package name', () => {
 
   it("names this machine's libc from Node's report", () => {
     if (process.platform !== 'linux') return expect(linuxLibc()).toBeUndefined();
-    const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
+    const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header
+      .glibcVersionRuntime;
     expect(linuxLibc()).toBe(glibc ? 'gnu' : 'musl');
   });
 

@@ -16,7 +16,8 @@ type Floats = Float64Array | Float32Array;
 
 /** The forward pass one native kernel call at a time. */
 function layerByLayer(backend: Backend, layout: NetworkLayout, params: Floats, X: Floats, rows: number): Floats {
-  const make = (length: number) => (params instanceof Float32Array ? new Float32Array(length) : new Float64Array(length));
+  const make = (length: number) =>
+    params instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
   let input = X;
   for (let i = 0; i < layout.layers; i++) {
     const inputs = layout.units[i]!;
@@ -34,7 +35,8 @@ function layerByLayer(backend: Backend, layout: NetworkLayout, params: Floats, X
 }
 
 function forward(backend: Backend, layout: NetworkLayout, params: Floats, X: Floats, rows: number): Floats {
-  const make = (length: number) => (params instanceof Float32Array ? new Float32Array(length) : new Float64Array(length));
+  const make = (length: number) =>
+    params instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
   const out = make(rows * layout.outputs);
   backend.networkForward(layout.encode(), params, make(layout.workspaceSize(rows)), rows, X, 0, rows, out);
   return out;
@@ -42,7 +44,8 @@ function forward(backend: Backend, layout: NetworkLayout, params: Floats, X: Flo
 
 function expectSameBits(actual: Floats, expected: Floats, label: string): void {
   for (let i = 0; i < expected.length; i++) {
-    if (!Object.is(actual[i], expected[i])) throw new Error(`${label}: element ${i} is ${actual[i]}, one call at a time ${expected[i]}`);
+    if (!Object.is(actual[i], expected[i]))
+      throw new Error(`${label}: element ${i} is ${actual[i]}, one call at a time ${expected[i]}`);
   }
 }
 

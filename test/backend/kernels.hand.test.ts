@@ -179,7 +179,7 @@ describeBackends('activationBackward', (b) => {
 });
 
 describeBackends('lossValue and outputDelta', (b) => {
-  it('mean squared error: mean over all elements; delta 2 (a - y) / count times f\'(z)', () => {
+  it("mean squared error: mean over all elements; delta 2 (a - y) / count times f'(z)", () => {
     // ((1-0)^2 + (2-0)^2 + (0-1)^2 + (0-0)^2) / 4 = 1.5
     const A = f64([1, 2, 0, 0]);
     const Y = f64([0, 0, 1, 0]);

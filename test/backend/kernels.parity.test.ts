@@ -47,7 +47,12 @@ describe('native and js kernels agree in float32, to float32 tolerance', () => {
   const random = new Random(32);
   const f32 = (length: number, scale = 1) => Float32Array.from(randomArray(random, length, scale));
   it.each(SHAPES)('gemm, every transpose, at m=%i n=%i k=%i', (m, n, k) => {
-    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [transA, transB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const A = f32(m * k);
       const B = f32(k * n);
       const C = f32(m * n);
@@ -81,7 +86,9 @@ describe('native and js kernels agree in float32, to float32 tolerance', () => {
     const A = new Float32Array(rows * cols);
     backends.js.activationForward(Act.softmax, rows, cols, Z, A);
     const Y = Float32Array.from(f32(rows * cols), Math.abs);
-    const values = [backends.native, backends.js].map((b) => b.lossValue(Loss.crossEntropy, Act.softmax, rows, cols, Z, A, Y));
+    const values = [backends.native, backends.js].map((b) =>
+      b.lossValue(Loss.crossEntropy, Act.softmax, rows, cols, Z, A, Y),
+    );
     expect(Math.abs(values[0]! - values[1]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, values[1]!));
   });
 
@@ -109,7 +116,9 @@ describe('native and js kernels agree in float32, to float32 tolerance', () => {
       for (let i = 0; i < rows * cols; i++) {
         const difference = Math.abs(aNative![i]! - aJs![i]!);
         if (!(difference <= 3 * ulp(aJs![i]!))) {
-          throw new Error(`activation ${code} at z = ${Z[i]}: native ${aNative![i]}, js ${aJs![i]} (${difference / ulp(aJs![i]!)} ulp)`);
+          throw new Error(
+            `activation ${code} at z = ${Z[i]}: native ${aNative![i]}, js ${aJs![i]} (${difference / ulp(aJs![i]!)} ulp)`,
+          );
         }
       }
     }
@@ -142,9 +151,24 @@ describe('native and js kernels agree', () => {
 
   it.each(SHAPES)('axpy, addBias, columnSums at %i x %i', (rows, cols) => {
     const alpha = random.uniform() - 0.5;
-    compare(onBoth(() => [view(random, rows * cols), view(random, rows * cols)], (b, [X, Y]) => (b.axpy(rows * cols, alpha, X!, Y!), Y!)));
-    compare(onBoth(() => [view(random, cols), view(random, rows * cols)], (b, [bias, Z]) => (b.addBias(rows, cols, bias!, Z!), Z!)));
-    compare(onBoth(() => [view(random, rows * cols), view(random, cols)], (b, [A, out]) => (b.columnSums(rows, cols, A!, out!), out!)));
+    compare(
+      onBoth(
+        () => [view(random, rows * cols), view(random, rows * cols)],
+        (b, [X, Y]) => (b.axpy(rows * cols, alpha, X!, Y!), Y!),
+      ),
+    );
+    compare(
+      onBoth(
+        () => [view(random, cols), view(random, rows * cols)],
+        (b, [bias, Z]) => (b.addBias(rows, cols, bias!, Z!), Z!),
+      ),
+    );
+    compare(
+      onBoth(
+        () => [view(random, rows * cols), view(random, cols)],
+        (b, [A, out]) => (b.columnSums(rows, cols, A!, out!), out!),
+      ),
+    );
   });
 
   it.each(SHAPES)('gatherRows of %i rows x %i cols', (rows, cols) => {
@@ -179,7 +203,11 @@ describe('native and js kernels agree', () => {
   });
 
   const losses: [string, Loss, Act[]][] = [
-    ['meanSquaredError', Loss.meanSquaredError, [Act.identity, Act.relu, Act.sigmoid, Act.tanh, Act.leakyRelu, Act.softmax]],
+    [
+      'meanSquaredError',
+      Loss.meanSquaredError,
+      [Act.identity, Act.relu, Act.sigmoid, Act.tanh, Act.leakyRelu, Act.softmax],
+    ],
     ['binaryCrossEntropy', Loss.binaryCrossEntropy, [Act.sigmoid]],
     ['crossEntropy', Loss.crossEntropy, [Act.softmax]],
   ];
@@ -191,7 +219,12 @@ describe('native and js kernels agree', () => {
         backends.js.activationForward(activation, rows, cols, Z, A);
         const Y = view(random, rows * cols);
         for (let i = 0; i < Y.length; i++) Y[i] = Math.abs(Y[i]!);
-        compare(onBoth(() => [Z, A, Y], (b, [z, a, y]) => b.lossValue(loss, activation, rows, cols, z!, a!, y!)));
+        compare(
+          onBoth(
+            () => [Z, A, Y],
+            (b, [z, a, y]) => b.lossValue(loss, activation, rows, cols, z!, a!, y!),
+          ),
+        );
         compare(
           onBoth(
             () => [Z, A, Y, view(random, rows * cols)],

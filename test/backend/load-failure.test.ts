@@ -35,9 +35,13 @@ describe('the load failure message', () => {
     );
     const { message } = loadFailure(root, [{ candidate: platformPackage, error: tooOld }, { candidate: noBuild }], {});
     expect(message).toMatch(/^blasnet: the native addon could not be loaded \(/);
-    expect(message).toContain(`Tried, in order:\n- platform package ${packageFile}\n      /lib/x86_64-linux-gnu/libc.so.6: version`);
+    expect(message).toContain(
+      `Tried, in order:\n- platform package ${packageFile}\n      /lib/x86_64-linux-gnu/libc.so.6: version`,
+    );
     expect(message).toContain(`- local build: none at ${root}/build/Release/blasnet.node`);
-    expect(message).toMatch(/Possible solutions:\n- The platform package needs glibc 2\.99 or newer; this machine has /);
+    expect(message).toMatch(
+      /Possible solutions:\n- The platform package needs glibc 2\.99 or newer; this machine has /,
+    );
     expect(message).toContain('\n    npx blasnet build-from-source');
     expect(message).not.toMatch(/install-scripts|npm rebuild/);
     expect(message).toContain('apt-get install g++ make python3 libopenblas-dev');
@@ -51,13 +55,16 @@ describe('the load failure message', () => {
       fs.mkdirSync(path.join(modules, 'blasnet'), { recursive: true });
     });
     afterEach(() => fs.rmSync(path.dirname(modules), { recursive: true, force: true }));
-    const failure = () => loadFailure(path.join(modules, 'blasnet'), [{ candidate: noPackage }, { candidate: noBuild }], {}).message;
+    const failure = () =>
+      loadFailure(path.join(modules, 'blasnet'), [{ candidate: noPackage }, { candidate: noBuild }], {}).message;
 
     it('names the package and how an optional dependency gets left out', () => {
       const message = failure();
       expect(message).toContain(`- platform package: none at ${name} (not installed)`);
       if (PLATFORM_PACKAGES.includes(name)) {
-        expect(message).toContain(`- ${name} is not installed: it is an optional dependency of blasnet, so \`--omit=optional\``);
+        expect(message).toContain(
+          `- ${name} is not installed: it is an optional dependency of blasnet, so \`--omit=optional\``,
+        );
         expect(message).toContain('npm install --include=optional blasnet');
       } else {
         expect(message).toContain('No platform package is published for');
@@ -69,27 +76,34 @@ describe('the load failure message', () => {
       fs.mkdirSync(path.join(modules, other), { recursive: true });
       fs.writeFileSync(path.join(modules, other, 'blasnet.node'), '');
       if (!PLATFORM_PACKAGES.includes(name)) return;
-      expect(failure()).toContain(`- ${name} is not installed, but ${other} is: node_modules was installed on another machine`);
+      expect(failure()).toContain(
+        `- ${name} is not installed, but ${other} is: node_modules was installed on another machine`,
+      );
     });
   });
 
   it('for a git checkout: says it is not an installed package', () => {
     const { message } = loadFailure('/src/blasnet', [{ candidate: noPackage }, { candidate: noBuild }], {});
-    if (PLATFORM_PACKAGES.includes(name)) expect(message).toContain('- This copy of blasnet is not an installed package (a git checkout?)');
+    if (PLATFORM_PACKAGES.includes(name))
+      expect(message).toContain('- This copy of blasnet is not an installed package (a git checkout?)');
   });
 
   it('for a local build whose OpenBLAS is gone: says to install it again', () => {
     const build: AddonCandidate = { ...noBuild, file: noBuild.place };
     const error = new Error('libopenblas.so.0: cannot open shared object file: No such file or directory');
     const { message } = loadFailure(root, [{ candidate: build, error }], { BLASNET_ADDON: 'build' });
-    expect(message).toContain(`Tried:\n- local build ${root}/build/Release/blasnet.node\n      libopenblas.so.0: cannot open`);
+    expect(message).toContain(
+      `Tried:\n- local build ${root}/build/Release/blasnet.node\n      libopenblas.so.0: cannot open`,
+    );
     expect(message).toContain('- BLASNET_ADDON=build allows only the file above; unset it to try the platform package');
     expect(message).toContain('- A library the local build links against is missing: install OpenBLAS again');
   });
 
   it('keeps the first error as the cause', () => {
     const cause = new Error('boom');
-    expect(loadFailure(root, [{ candidate: noBuild }, { candidate: platformPackage, error: cause }], {}).cause).toBe(cause);
+    expect(loadFailure(root, [{ candidate: noBuild }, { candidate: platformPackage, error: cause }], {}).cause).toBe(
+      cause,
+    );
   });
 });
 
@@ -118,7 +132,9 @@ describe('the loader', () => {
       expect(() => freshLoader().loadAddon()).toThrow(
         expect.objectContaining({ name: 'NativeLoadError', code: 'ERR_NATIVE_UNAVAILABLE' }),
       );
-      expect(() => freshLoader().loadAddon()).toThrow(new RegExp(`Tried:\\n- BLASNET_ADDON file ${bogus}\\n      .*(ELF|too short)`));
+      expect(() => freshLoader().loadAddon()).toThrow(
+        new RegExp(`Tried:\\n- BLASNET_ADDON file ${bogus}\\n      .*(ELF|too short)`),
+      );
     } finally {
       fs.rmSync(path.dirname(bogus), { recursive: true, force: true });
     }

@@ -31,13 +31,43 @@ describeBackends('networkSteps', (b) => {
     const workspace = () => new Float64Array(layout.workspaceSize(capacity));
     const losses = new Float64Array(5);
     // Rows 1 .. 18 (offset 1) in batches of 4: 4 + 4 + 4 + 4 + 2.
-    const ran = b.networkSteps(code, many.params, new Float64Array(layout.parameterCount), workspace(), capacity, Loss.crossEntropy, many.X, many.Y, many.order, 1, 4, 18, 0.1, losses);
+    const ran = b.networkSteps(
+      code,
+      many.params,
+      new Float64Array(layout.parameterCount),
+      workspace(),
+      capacity,
+      Loss.crossEntropy,
+      many.X,
+      many.Y,
+      many.order,
+      1,
+      4,
+      18,
+      0.1,
+      losses,
+    );
     expect(ran).toBe(5);
     const ws = workspace();
     const grads = new Float64Array(layout.parameterCount);
     const single: number[] = [];
     for (let start = 0; start < 18; start += 4) {
-      single.push(b.networkGradients(code, one.params, grads, ws, capacity, Loss.crossEntropy, one.X, one.Y, one.order, 1 + start, Math.min(4, 18 - start), 0.1));
+      single.push(
+        b.networkGradients(
+          code,
+          one.params,
+          grads,
+          ws,
+          capacity,
+          Loss.crossEntropy,
+          one.X,
+          one.Y,
+          one.order,
+          1 + start,
+          Math.min(4, 18 - start),
+          0.1,
+        ),
+      );
     }
     expect(sameBits(many.params, one.params)).toBe(true);
     expect(Array.from(losses)).toEqual(single);
@@ -52,14 +82,42 @@ describeBackends('networkSteps', (b) => {
     Y[order[5]! * 3] = NaN;
     const before = params.slice();
     const losses = new Float64Array(5).fill(-1);
-    const ran = b.networkSteps(code, params, new Float64Array(layout.parameterCount), new Float64Array(layout.workspaceSize(capacity)), capacity, Loss.crossEntropy, X, Y, order, 0, 4, 20, 0.1, losses);
+    const ran = b.networkSteps(
+      code,
+      params,
+      new Float64Array(layout.parameterCount),
+      new Float64Array(layout.workspaceSize(capacity)),
+      capacity,
+      Loss.crossEntropy,
+      X,
+      Y,
+      order,
+      0,
+      4,
+      20,
+      0.1,
+      losses,
+    );
     expect(ran).toBe(2);
     expect(Number.isFinite(losses[0])).toBe(true);
     expect(Number.isNaN(losses[1]!) || !Number.isFinite(losses[1]!)).toBe(true);
     expect(losses[2]).toBe(-1); // never reached
     // Only the first batch's update was applied: redo it alone and compare.
     const replay = setup();
-    b.networkGradients(code, replay.params, new Float64Array(layout.parameterCount), new Float64Array(layout.workspaceSize(capacity)), capacity, Loss.crossEntropy, X, Y, order, 0, 4, 0.1);
+    b.networkGradients(
+      code,
+      replay.params,
+      new Float64Array(layout.parameterCount),
+      new Float64Array(layout.workspaceSize(capacity)),
+      capacity,
+      Loss.crossEntropy,
+      X,
+      Y,
+      order,
+      0,
+      4,
+      0.1,
+    );
     expect(sameBits(params, replay.params)).toBe(true);
     expect(sameBits(params, before)).toBe(false);
   });
@@ -75,20 +133,65 @@ describeBackends('networkSteps', (b) => {
     const grads = new Float64Array(linear.parameterCount);
     const ws = new Float64Array(linear.workspaceSize(capacity));
     // The same minibatch's gradients without an update, for the check below.
-    const loss = b.networkGradients(linearCode, params, grads, ws, capacity, Loss.meanSquaredError, X, Y, order, 0, 4, 0);
+    const loss = b.networkGradients(
+      linearCode,
+      params,
+      grads,
+      ws,
+      capacity,
+      Loss.meanSquaredError,
+      X,
+      Y,
+      order,
+      0,
+      4,
+      0,
+    );
     const expected = grads.slice();
     expect(expected.some((g) => Math.abs(g) > 1)).toBe(true);
-    expect(b.networkGradients(linearCode, params, grads, ws, capacity, Loss.meanSquaredError, X, Y, order, 0, 4, Number.MAX_VALUE)).toBe(Infinity);
+    expect(
+      b.networkGradients(
+        linearCode,
+        params,
+        grads,
+        ws,
+        capacity,
+        Loss.meanSquaredError,
+        X,
+        Y,
+        order,
+        0,
+        4,
+        Number.MAX_VALUE,
+      ),
+    ).toBe(Infinity);
     expect(sameBits(params, before)).toBe(true);
     expect(sameBits(grads, expected)).toBe(true);
     // A rate whose update stays finite is applied, and the loss is the batch's own.
-    expect(b.networkGradients(linearCode, params, grads, ws, capacity, Loss.meanSquaredError, X, Y, order, 0, 4, 1e-6)).toBe(loss);
+    expect(
+      b.networkGradients(linearCode, params, grads, ws, capacity, Loss.meanSquaredError, X, Y, order, 0, 4, 1e-6),
+    ).toBe(loss);
     expect(sameBits(params, before)).toBe(false);
 
     // networkSteps stops at the refused batch, recording it as Infinity.
     params.set(before);
     const losses = new Float64Array(5).fill(-1);
-    const ran = b.networkSteps(linearCode, params, grads, ws, capacity, Loss.meanSquaredError, X, Y, order, 0, 4, 20, Number.MAX_VALUE, losses);
+    const ran = b.networkSteps(
+      linearCode,
+      params,
+      grads,
+      ws,
+      capacity,
+      Loss.meanSquaredError,
+      X,
+      Y,
+      order,
+      0,
+      4,
+      20,
+      Number.MAX_VALUE,
+      losses,
+    );
     expect(ran).toBe(1);
     expect(losses[0]).toBe(Infinity);
     expect(losses[1]).toBe(-1);
@@ -98,9 +201,28 @@ describeBackends('networkSteps', (b) => {
   it('checks its own arguments: batch size within capacity, enough room for the losses', () => {
     const { params, X, Y, order } = setup();
     const args = (batchSize: number, losses: Float64Array) =>
-      b.networkSteps(code, params, new Float64Array(layout.parameterCount), new Float64Array(layout.workspaceSize(capacity)), capacity, Loss.crossEntropy, X, Y, order, 0, batchSize, 20, 0.1, losses);
-    expect(() => args(5, new Float64Array(4))).toThrow(/expected batchSize to be at most capacity \(4\) but received 5/);
+      b.networkSteps(
+        code,
+        params,
+        new Float64Array(layout.parameterCount),
+        new Float64Array(layout.workspaceSize(capacity)),
+        capacity,
+        Loss.crossEntropy,
+        X,
+        Y,
+        order,
+        0,
+        batchSize,
+        20,
+        0.1,
+        losses,
+      );
+    expect(() => args(5, new Float64Array(4))).toThrow(
+      /expected batchSize to be at most capacity \(4\) but received 5/,
+    );
     expect(() => args(0, new Float64Array(4))).toThrow(/expected batchSize to be at least 1/);
-    expect(() => args(4, new Float64Array(4))).toThrow(/expected losses to hold at least ceil\(rows\/batchSize\) = 5 elements/);
+    expect(() => args(4, new Float64Array(4))).toThrow(
+      /expected losses to hold at least ceil\(rows\/batchSize\) = 5 elements/,
+    );
   });
 });

@@ -25,7 +25,8 @@ describeBackends('sgdStep', (b) => {
       return seen;
     };
     const digits = Type === Float64Array ? 14 : 6;
-    const expectSteps = (actual: number[], expected: number[]) => expected.forEach((e, i) => expect(actual[i]).toBeCloseTo(e, digits));
+    const expectSteps = (actual: number[], expected: number[]) =>
+      expected.forEach((e, i) => expect(actual[i]).toBeCloseTo(e, digits));
     // p -= 0.1 * 0.5 twice
     expectSteps(run(0, false, 0), [0.95, 0.9]);
     // v = 0.5, p = 1 - 0.05 = 0.95; v = 0.9 * 0.5 + 0.5 = 0.95, p = 0.95 - 0.095 = 0.855

@@ -42,10 +42,25 @@ describe.each([2, 1])('the fused SGD update of a 67,587-parameter network at %i 
     it('writes params - learningRate * gradients', () => {
       const { params, X, Y, order } = setup();
       const g = grads();
-      const loss = b.networkGradients(code, params, g, workspace(), ROWS, Loss.meanSquaredError, X, Y, order, 0, ROWS, 0);
+      const loss = b.networkGradients(
+        code,
+        params,
+        g,
+        workspace(),
+        ROWS,
+        Loss.meanSquaredError,
+        X,
+        Y,
+        order,
+        0,
+        ROWS,
+        0,
+      );
       // Computed here, with a separate rounding for the product: equal to within one rounding of each value.
       const expected = params.map((p, i) => p - 0.1 * g[i]!);
-      expect(b.networkGradients(code, params, grads(), workspace(), ROWS, Loss.meanSquaredError, X, Y, order, 0, ROWS, 0.1)).toBe(loss);
+      expect(
+        b.networkGradients(code, params, grads(), workspace(), ROWS, Loss.meanSquaredError, X, Y, order, 0, ROWS, 0.1),
+      ).toBe(loss);
       expectClose(params, expected, 1e-15);
     });
 
@@ -56,11 +71,30 @@ describe.each([2, 1])('the fused SGD update of a 67,587-parameter network at %i 
       params[layout.weightOffsets[0]!] = 1e200;
       const before = params.slice();
       const g = grads();
-      const loss = b.networkGradients(code, params.slice(), g, workspace(), ROWS, Loss.meanSquaredError, X, Y, order, 0, ROWS, 0);
+      const loss = b.networkGradients(
+        code,
+        params.slice(),
+        g,
+        workspace(),
+        ROWS,
+        Loss.meanSquaredError,
+        X,
+        Y,
+        order,
+        0,
+        ROWS,
+        0,
+      );
       expect(Number.isFinite(loss)).toBe(true);
-      expect(b.networkGradients(code, params, grads(), workspace(), ROWS, Loss.meanSquaredError, X, Y, order, 0, ROWS, 0.1)).toBe(loss);
+      expect(
+        b.networkGradients(code, params, grads(), workspace(), ROWS, Loss.meanSquaredError, X, Y, order, 0, ROWS, 0.1),
+      ).toBe(loss);
       expect(params[layout.weightOffsets[0]!]).toBe(1e200);
-      expectClose(params, before.map((p, i) => p - 0.1 * g[i]!), 1e-15);
+      expectClose(
+        params,
+        before.map((p, i) => p - 0.1 * g[i]!),
+        1e-15,
+      );
     });
 
     it('refuses an update that would overflow while the loss is finite: Infinity, params untouched', () => {
@@ -68,11 +102,26 @@ describe.each([2, 1])('the fused SGD update of a 67,587-parameter network at %i 
       const { params, X, Y, order } = setup(1e150);
       const before = params.slice();
       const g = grads();
-      const loss = b.networkGradients(code, params, g, workspace(), ROWS, Loss.meanSquaredError, X, Y, order, 0, ROWS, 0);
+      const loss = b.networkGradients(
+        code,
+        params,
+        g,
+        workspace(),
+        ROWS,
+        Loss.meanSquaredError,
+        X,
+        Y,
+        order,
+        0,
+        ROWS,
+        0,
+      );
       expect(Number.isFinite(loss)).toBe(true);
       expect(g.every(Number.isFinite)).toBe(true);
       expect(g.some((v) => !Number.isFinite(v * 1e15))).toBe(true);
-      expect(b.networkGradients(code, params, grads(), workspace(), ROWS, Loss.meanSquaredError, X, Y, order, 0, ROWS, 1e15)).toBe(Infinity);
+      expect(
+        b.networkGradients(code, params, grads(), workspace(), ROWS, Loss.meanSquaredError, X, Y, order, 0, ROWS, 1e15),
+      ).toBe(Infinity);
       expect(sameBits(params, before)).toBe(true);
     });
   });

@@ -2,7 +2,15 @@
  * The argument parser: every flag a command knows parses, every mistake is a UsageError (exit 2) whose
  * message names the flag and what it wanted.
  */
-import { choiceValue, delimiterValue, helpText, integerValue, numberValue, parseCommand, type CommandSpec } from '../../lib/cli/args';
+import {
+  choiceValue,
+  delimiterValue,
+  helpText,
+  integerValue,
+  numberValue,
+  parseCommand,
+  type CommandSpec,
+} from '../../lib/cli/args';
 import { UsageError } from '../../lib/cli/errors';
 import { parseNumber } from '../../lib/cli/number';
 
@@ -32,13 +40,19 @@ function usage(argv: string[]): string {
 describe('parseCommand', () => {
   it('takes flags before and after the positional argument, --flag=value, short switches and --', () => {
     const args = parseCommand(SPEC, ['--epochs=5', 'data.csv', '-q', '--target', 'species', '--no-standardize']);
-    expect(args).toEqual({ positionals: ['data.csv'], values: { epochs: '5', quiet: true, target: 'species', 'no-standardize': true }, help: false });
+    expect(args).toEqual({
+      positionals: ['data.csv'],
+      values: { epochs: '5', quiet: true, target: 'species', 'no-standardize': true },
+      help: false,
+    });
     expect(parseCommand(SPEC, ['--', '--odd-name.csv']).positionals).toEqual(['--odd-name.csv']);
     expect(parseCommand(SPEC, ['--target', '-1', 'x.csv']).values.target).toBe('-1');
   });
 
   it('suggests the closest flag for an unknown one', () => {
-    expect(usage(['x.csv', '--epoch', '5'])).toBe('unknown option --epoch for train (did you mean --epochs?); see blasnet train --help');
+    expect(usage(['x.csv', '--epoch', '5'])).toBe(
+      'unknown option --epoch for train (did you mean --epochs?); see blasnet train --help',
+    );
     expect(usage(['x.csv', '--no-standardise'])).toMatch(/did you mean --no-standardize\?/);
     expect(usage(['x.csv', '--zzzzzzzz'])).toBe('unknown option --zzzzzzzz for train; see blasnet train --help');
     expect(usage(['x.csv', '-x'])).toMatch(/^unknown option -x for train;/);
@@ -53,7 +67,9 @@ describe('parseCommand', () => {
 
   it('counts the positional arguments, and --help skips that check', () => {
     expect(usage([])).toBe('train needs data.csv (the data); usage: blasnet train <data.csv> [options]');
-    expect(usage(['a.csv', 'b.csv'])).toBe('train takes 1 argument but was given 2 ("a.csv", "b.csv"); usage: blasnet train <data.csv> [options]');
+    expect(usage(['a.csv', 'b.csv'])).toBe(
+      'train takes 1 argument but was given 2 ("a.csv", "b.csv"); usage: blasnet train <data.csv> [options]',
+    );
     expect(parseCommand(SPEC, ['--help']).help).toBe(true);
     expect(parseCommand(SPEC, ['-h']).help).toBe(true);
   });
@@ -68,13 +84,26 @@ describe('parseCommand', () => {
   });
 
   it('a flag too long for its column gets a line of its own, never running into its description', () => {
-    const long: CommandSpec = { ...SPEC, options: { task: { type: 'string', value: '<auto|classification|regression>', description: 'what to learn', default: 'auto' } } };
+    const long: CommandSpec = {
+      ...SPEC,
+      options: {
+        task: {
+          type: 'string',
+          value: '<auto|classification|regression>',
+          description: 'what to learn',
+          default: 'auto',
+        },
+      },
+    };
     const lines = helpText(long).split('\n');
     const at = lines.indexOf('  --task <auto|classification|regression>');
     expect(at).toBeGreaterThan(0);
     expect(lines[at + 1]).toBe(`${' '.repeat(28)}what to learn (default: auto)`);
     // Every other entry keeps two spaces at least between the flag and its description.
-    for (const line of helpText(SPEC).split('\n').filter((l) => l.startsWith('  -'))) expect(line).toMatch(/^ {2}\S.{0,23} {2,}\S/);
+    for (const line of helpText(SPEC)
+      .split('\n')
+      .filter((l) => l.startsWith('  -')))
+      expect(line).toMatch(/^ {2}\S.{0,23} {2,}\S/);
   });
 });
 
@@ -94,8 +123,12 @@ describe('typed flag values', () => {
   it('whole numbers in range, or the default when absent', () => {
     expect(integerValue(args({}), 'epochs', 200, 1)).toBe(200);
     expect(integerValue(args({ epochs: '12' }), 'epochs', 200, 1)).toBe(12);
-    expect(message(() => integerValue(args({ epochs: '1.5' }), 'epochs', 200, 1))).toBe('--epochs expects a whole number >= 1 but was given "1.5"');
-    expect(message(() => integerValue(args({ epochs: '0' }), 'epochs', 200, 1, 10))).toBe('--epochs expects a whole number from 1 to 10 but was given "0"');
+    expect(message(() => integerValue(args({ epochs: '1.5' }), 'epochs', 200, 1))).toBe(
+      '--epochs expects a whole number >= 1 but was given "1.5"',
+    );
+    expect(message(() => integerValue(args({ epochs: '0' }), 'epochs', 200, 1, 10))).toBe(
+      '--epochs expects a whole number from 1 to 10 but was given "0"',
+    );
     expect(message(() => integerValue(args({ epochs: '1e3' }), 'epochs', 200, 1))).toMatch(/was given "1e3"/);
   });
 
@@ -103,7 +136,9 @@ describe('typed flag values', () => {
     const fraction = { min: 0, max: 1, minInclusive: true, maxInclusive: false, expected: 'a fraction from 0 up to 1' };
     expect(numberValue(args({ split: '0' }), 'split', 0.2, fraction)).toBe(0);
     expect(numberValue(args({ split: '.25' }), 'split', 0.2, fraction)).toBe(0.25);
-    expect(message(() => numberValue(args({ split: '1' }), 'split', 0.2, fraction))).toBe('--split expects a fraction from 0 up to 1 but was given "1"');
+    expect(message(() => numberValue(args({ split: '1' }), 'split', 0.2, fraction))).toBe(
+      '--split expects a fraction from 0 up to 1 but was given "1"',
+    );
     expect(message(() => numberValue(args({ split: 'NaN' }), 'split', 0.2, fraction))).toMatch(/was given "NaN"/);
   });
 
@@ -133,7 +168,10 @@ describe('parseNumber: decimal numbers only', () => {
     ['6.02E23', 6.02e23],
   ])('%j is %d', (text, value) => expect(parseNumber(text)).toBe(value));
 
-  it.each(['', '  ', 'abc', '0x1A', '0b11', 'Infinity', '-Infinity', 'NaN', '1,5', '1e400', '1 2', '.'])('%j is not a number', (text) => {
-    expect(parseNumber(text)).toBeUndefined();
-  });
+  it.each(['', '  ', 'abc', '0x1A', '0b11', 'Infinity', '-Infinity', 'NaN', '1,5', '1e400', '1 2', '.'])(
+    '%j is not a number',
+    (text) => {
+      expect(parseNumber(text)).toBeUndefined();
+    },
+  );
 });

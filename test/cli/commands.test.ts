@@ -32,7 +32,10 @@ function readIrisSpecies(): { x: Matrix; species: string[] } {
 }
 
 function expectFailure(result: CliResult, status: number, message: RegExp): void {
-  expect({ status: result.status, stderr: result.stderr.trimEnd() }).toEqual({ status, stderr: expect.stringMatching(message) });
+  expect({ status: result.status, stderr: result.stderr.trimEnd() }).toEqual({
+    status,
+    stderr: expect.stringMatching(message),
+  });
   // One line, no stack trace.
   expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
   expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -47,11 +50,17 @@ describe('blasnet train', () => {
   it('trains on iris with a header line and species names, and prints both classification reports', () => {
     expect(trained.status).toBe(0);
     expect(trained.stdout).toMatch(/^data: .*iris-species\.csv, 150 rows, 4 features, target column 5 \("species"\)$/m);
-    expect(trained.stdout).toMatch(/^task: classification into 3 classes \(setosa, versicolor, virginica\): the target holds words$/m);
+    expect(trained.stdout).toMatch(
+      /^task: classification into 3 classes \(setosa, versicolor, virginica\): the target holds words$/m,
+    );
     expect(trained.stdout).toMatch(/^split: 120 rows for training, 30 held out \(stratified, seed 1\)/m);
-    expect(trained.stdout).toMatch(/^network: 4-100-3 \(relu, softmax\), 803 parameters, cross-entropy, adam \(learning rate 0\.001, weight decay 0\.001\)/m);
+    expect(trained.stdout).toMatch(
+      /^network: 4-100-3 \(relu, softmax\), 803 parameters, cross-entropy, adam \(learning rate 0\.001, weight decay 0\.001\)/m,
+    );
     expect(trained.stdout).toMatch(/^fit: 150 epochs in \d+\.\d{3} s \(\d+ samples\/s\)$/m);
-    expect(trained.stdout).toMatch(/classification report, held-out \(30 rows\):\n\n {14}precision {4}recall {2}f1-score {3}support\n\n {6}setosa/);
+    expect(trained.stdout).toMatch(
+      /classification report, held-out \(30 rows\):\n\n {14}precision {4}recall {2}f1-score {3}support\n\n {6}setosa/,
+    );
     expect(trained.stdout).toMatch(/classification report, training \(120 rows\):/);
     const heldOut = Number(/^held-out accuracy: (\d\.\d{4})$/m.exec(trained.stdout)?.[1]);
     const training = Number(/^training accuracy: (\d\.\d{4})$/m.exec(trained.stdout)?.[1]);
@@ -64,8 +73,22 @@ describe('blasnet train', () => {
 
   it('shows progress on stderr as plain lines when it is not a terminal: the first epoch, every tenth, the last', () => {
     const lines = trained.stderr.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^epoch {3}1\/150 {2}loss \d\.\d+ {2}val loss \d\.\d+ {2}val accuracy \d\.\d{4} {2}\d+\.\d s$/);
-    expect(lines.map((l) => /^epoch +(\d+)\//.exec(l)?.[1])).toEqual(['1', '15', '30', '45', '60', '75', '90', '105', '120', '135', '150']);
+    expect(lines[0]).toMatch(
+      /^epoch {3}1\/150 {2}loss \d\.\d+ {2}val loss \d\.\d+ {2}val accuracy \d\.\d{4} {2}\d+\.\d s$/,
+    );
+    expect(lines.map((l) => /^epoch +(\d+)\//.exec(l)?.[1])).toEqual([
+      '1',
+      '15',
+      '30',
+      '45',
+      '60',
+      '75',
+      '90',
+      '105',
+      '120',
+      '135',
+      '150',
+    ]);
   });
 
   it('stores the preprocessing in the model: the table record (columns, standardisation, classes) and the run', async () => {
@@ -76,7 +99,11 @@ describe('blasnet train', () => {
       table: {
         table: 1,
         target: { task: 'classification', column: 'species', classes: ['setosa', 'versicolor', 'virginica'] },
-        encoders: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'].map((column) => ({ kind: 'numeric', column, indicator: false })),
+        encoders: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'].map((column) => ({
+          kind: 'numeric',
+          column,
+          indicator: false,
+        })),
       },
       training: { rows: 150, trainRows: 120, testRows: 30, epochs: 150 },
     });
@@ -94,10 +121,15 @@ describe('blasnet train', () => {
     expect(lines).toHaveLength(151);
 
     const net = await Network.load(out('iris.blasnet'));
-    const { encoders, target } = (net.metadata as { table: { encoders: { mean: number; scale: number }[]; target: { classes: string[] } } }).table;
+    const { encoders, target } = (
+      net.metadata as { table: { encoders: { mean: number; scale: number }[]; target: { classes: string[] } } }
+    ).table;
     const classes = target.classes;
     const { x, species } = readIrisSpecies();
-    const scaler = new Standardizer(Float64Array.from(encoders, (e) => e.mean), Float64Array.from(encoders, (e) => e.scale));
+    const scaler = new Standardizer(
+      Float64Array.from(encoders, (e) => e.mean),
+      Float64Array.from(encoders, (e) => e.scale),
+    );
     const expected = Array.from(argmaxRows(net.predict(scaler.transform(x))), (k) => classes[k]);
     expect(lines.slice(1)).toEqual(expected);
     // And it has learned something.
@@ -121,19 +153,31 @@ describe('blasnet train', () => {
 
   it('predict takes rows without the target column, in any column order when the header names them', () => {
     const { x } = readIrisSpecies();
-    const shuffled = ['petal_width,sepal_length,petal_length,sepal_width', ...x.toArray().slice(0, 5).map((r) => [r[3], r[0], r[2], r[1]].join(','))];
+    const shuffled = [
+      'petal_width,sepal_length,petal_length,sepal_width',
+      ...x
+        .toArray()
+        .slice(0, 5)
+        .map((r) => [r[3], r[0], r[2], r[1]].join(',')),
+    ];
     fs.writeFileSync(out('reordered.csv'), `${shuffled.join('\n')}\n`);
-    const plain = x.toArray().slice(0, 5).map((r) => r.join(',')).join('\n');
+    const plain = x
+      .toArray()
+      .slice(0, 5)
+      .map((r) => r.join(','))
+      .join('\n');
     const reordered = cli.run(['predict', out('iris.blasnet'), out('reordered.csv')]);
     const noHeader = cli.run(['predict', out('iris.blasnet'), '-'], { input: `${plain}\n` });
     expect(reordered.stdout).toBe('species\nsetosa\nsetosa\nsetosa\nsetosa\nsetosa\n');
     expect(noHeader.stdout).toBe(reordered.stdout);
   });
 
-  it('evaluate prints the report for new labelled rows; scikit-learn\'s iris.csv (labels 0..2 named by its first line) works too', () => {
+  it("evaluate prints the report for new labelled rows; scikit-learn's iris.csv (labels 0..2 named by its first line) works too", () => {
     const result = cli.run(['evaluate', out('iris.blasnet'), IRIS_SKLEARN]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^model: .*iris\.blasnet, 4-100-3 \(relu, softmax\), classification, trained on .*iris-species\.csv$/m);
+    expect(result.stdout).toMatch(
+      /^model: .*iris\.blasnet, 4-100-3 \(relu, softmax\), classification, trained on .*iris-species\.csv$/m,
+    );
     expect(result.stdout).toMatch(/classification report, iris\.csv \(150 rows\):\n\n.*precision[\s\S]*virginica/);
     const accuracy = Number(/^iris\.csv accuracy: (\d\.\d{4})$/m.exec(result.stdout)?.[1]);
     expect(accuracy).toBeGreaterThan(0.93);
@@ -150,7 +194,12 @@ describe('blasnet train', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).not.toMatch(/^task:/m);
     expect(result.stdout).toMatch(/^ {6}setosa +\d/m);
-    expect(cli.run(['predict', out('sklearn.blasnet'), IRIS_SKLEARN]).stdout.split('\n').slice(0, 2)).toEqual(['prediction', 'setosa']);
+    expect(
+      cli
+        .run(['predict', out('sklearn.blasnet'), IRIS_SKLEARN])
+        .stdout.split('\n')
+        .slice(0, 2),
+    ).toEqual(['prediction', 'setosa']);
   });
 
   it('trains on the digits (.csv.gz, no header, integer labels) and --json prints one parsable object', () => {
@@ -197,7 +246,7 @@ describe('blasnet train', () => {
     expect(Number(p0) + Number(p1)).toBeCloseTo(1, 5);
   });
 
-  it('a numeric target with many values is regression: MSE, MAE and R^2, in the target\'s units', () => {
+  it("a numeric target with many values is regression: MSE, MAE and R^2, in the target's units", () => {
     const rows = ['size,rooms,age,price'];
     for (let i = 0; i < 300; i++) {
       const [size, rooms, age] = [50 + ((i * 37) % 150), 1 + (i % 6), (i * 13) % 80];
@@ -216,23 +265,49 @@ describe('blasnet train', () => {
     expect(json.testR2).toBeGreaterThan(0.95);
     expect(json).toHaveProperty('trainMse');
     expect(json).toHaveProperty('testMse');
-    const predicted = cli.run(['predict', out('houses.blasnet'), out('houses.csv')]).stdout.trimEnd().split('\n');
+    const predicted = cli
+      .run(['predict', out('houses.blasnet'), out('houses.csv')])
+      .stdout.trimEnd()
+      .split('\n');
     expect(predicted[0]).toBe('price');
     // In the target's units (about 1.5e5), not standardised ones.
     expect(Number(predicted[1])).toBeGreaterThan(30000);
   });
 
   it('--task classification overrides the detection; --test-split 0 holds nothing out', () => {
-    const json = JSON.parse(cli.run(['train', out('houses.csv'), '--target', 'rooms', '--task', 'classification', '--test-split', '0', '--epochs', '5', '--json', '-q']).stdout);
-    expect(json).toMatchObject({ task: 'classification', classes: ['1', '2', '3', '4', '5', '6'], testRows: 0, testAccuracy: null, target: 'rooms' });
+    const json = JSON.parse(
+      cli.run([
+        'train',
+        out('houses.csv'),
+        '--target',
+        'rooms',
+        '--task',
+        'classification',
+        '--test-split',
+        '0',
+        '--epochs',
+        '5',
+        '--json',
+        '-q',
+      ]).stdout,
+    );
+    expect(json).toMatchObject({
+      task: 'classification',
+      classes: ['1', '2', '3', '4', '5', '6'],
+      testRows: 0,
+      testAccuracy: null,
+      target: 'rooms',
+    });
   });
 
   it('the same seed gives the same model file, and another seed another one', () => {
-    const run = (seed: string, file: string) => cli.run(['train', IRIS_SPECIES, '--epochs', '5', '--seed', seed, '--out', out(file), '-q']);
+    const run = (seed: string, file: string) =>
+      cli.run(['train', IRIS_SPECIES, '--epochs', '5', '--seed', seed, '--out', out(file), '-q']);
     run('7', 'a.blasnet');
     run('7', 'b.blasnet');
     run('8', 'c.blasnet');
-    const weights = async (file: string) => Buffer.from((await Network.load(out(file))).parameters.buffer).toString('base64');
+    const weights = async (file: string) =>
+      Buffer.from((await Network.load(out(file))).parameters.buffer).toString('base64');
     return Promise.all([weights('a.blasnet'), weights('b.blasnet'), weights('c.blasnet')]).then(([a, b, c]) => {
       expect(a).toBe(b);
       expect(a).not.toBe(c);
@@ -279,7 +354,9 @@ describe('blasnet info', () => {
     expect(result.status).toBe(0);
     const version = JSON.parse(fs.readFileSync(fixture('package.json'), 'utf8')).version;
     expect(result.stdout).toMatch(new RegExp(`^blasnet +${version.replace(/\./g, '\\.')}$`, 'm'));
-    expect(result.stdout).toMatch(new RegExp(`^node +${process.version.replace(/\./g, '\\.')} \\(${process.platform}-${process.arch}\\)$`, 'm'));
+    expect(result.stdout).toMatch(
+      new RegExp(`^node +${process.version.replace(/\./g, '\\.')} \\(${process.platform}-${process.arch}\\)$`, 'm'),
+    );
     expect(result.stdout).toMatch(/^backend +native/m);
     expect(result.stdout).toMatch(/^addon +.*blasnet\.node\n +BLASNET_ADDON/m);
     expect(result.stdout).toMatch(/^OpenBLAS +\d+\.\d+\.\d+$/m);
@@ -287,8 +364,16 @@ describe('blasnet info', () => {
     expect(result.stdout).toMatch(/^config +OpenBLAS /m);
     expect(result.stdout).toMatch(/^threads +1 \(of \d+ processors/m);
     const json = JSON.parse(cli.run(['info', '--json']).stdout);
-    expect(json).toMatchObject({ blasnet: version, node: process.version, backend: 'native', addonSource: 'BLASNET_ADDON', threads: 1 });
-    expect(Object.keys(json)).toEqual(expect.arrayContaining(['openblas', 'config', 'core', 'coreSource', 'smallGemm', 'addon', 'processors']));
+    expect(json).toMatchObject({
+      blasnet: version,
+      node: process.version,
+      backend: 'native',
+      addonSource: 'BLASNET_ADDON',
+      threads: 1,
+    });
+    expect(Object.keys(json)).toEqual(
+      expect.arrayContaining(['openblas', 'config', 'core', 'coreSource', 'smallGemm', 'addon', 'processors']),
+    );
   });
 
   it('--help lists the commands; each command has its own --help with every flag and default', () => {
@@ -298,7 +383,24 @@ describe('blasnet info', () => {
     expect(general.stdout).toMatch(/^ {2}build-from-source +Compile the native addon/m);
     const help = cli.run(['train', '--help']);
     expect(help.status).toBe(0);
-    for (const flag of ['--target <column>', '--header <auto|yes|no>', '--hidden <sizes>', '--epochs <n>', '--batch-size <n>', '--lr <rate>', '--optimizer <adam|sgd>', '--seed <n>', '--threads <n>', '--test-split <fraction>', '--no-standardize', '--out <model.blasnet>', '--report <report.html>', '--quiet', '--json', '--debug']) {
+    for (const flag of [
+      '--target <column>',
+      '--header <auto|yes|no>',
+      '--hidden <sizes>',
+      '--epochs <n>',
+      '--batch-size <n>',
+      '--lr <rate>',
+      '--optimizer <adam|sgd>',
+      '--seed <n>',
+      '--threads <n>',
+      '--test-split <fraction>',
+      '--no-standardize',
+      '--out <model.blasnet>',
+      '--report <report.html>',
+      '--quiet',
+      '--json',
+      '--debug',
+    ]) {
       expect(help.stdout).toContain(flag);
     }
     expect(cli.run(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
@@ -314,30 +416,151 @@ describe('errors, as a person meets them: one line on stderr, exit 2 for usage a
   });
 
   const cases: [string, () => string[], number, RegExp][] = [
-    ['a missing file', () => ['train', 'no-such.csv'], 1, /^blasnet: cannot read no-such\.csv: no such file or directory$/],
+    [
+      'a missing file',
+      () => ['train', 'no-such.csv'],
+      1,
+      /^blasnet: cannot read no-such\.csv: no such file or directory$/,
+    ],
     ['a directory instead of a file', () => ['train', cli.out], 1, /^blasnet: cannot read .*: it is a directory$/],
-    ['a ragged row', () => ['train', out('ragged.csv')], 1, /ragged\.csv, line 4: expected 3 cells \(as line 1 has\) but found 2$/],
-    ['a word in a column declared --numeric', () => ['train', out('text-cell.csv'), '--numeric', 'b'], 1, /text-cell\.csv, line 3, column 2 \("b"\): expected a number \(the column is numeric\) but found "four"; declare the column categorical/],
-    ['--categorical naming the target', () => ['train', out('text-cell.csv'), '--categorical', 'label'], 2, /--categorical "label" names the target/],
-    ['an unknown --class-weight', () => ['train', out('text-cell.csv'), '--class-weight', 'even'], 2, /--class-weight expects one of balanced but was given "even"/],
-    ['a target column that does not exist', () => ['train', IRIS_SPECIES, '--target', 'specis'], 2, /--target "specis" is not a column of .*iris-species\.csv \(did you mean "species"\?\); its columns: "sepal_length", "sepal_width", "petal_length", "petal_width", "species", or first or last$/],
-    ['a target column number beyond the last', () => ['train', DIGITS, '--target', '66'], 2, /--target "66" is not a column of .*digits\.csv\.gz; it has no header line, so give a column number from 1 to 65/],
-    ['a target with one class', () => ['train', out('one-class.csv')], 1, /holds one value \("x"\) on every row: there is nothing to learn$/],
-    ['an unknown flag', () => ['train', IRIS_SPECIES, '--epoch', '5'], 2, /^blasnet: unknown option --epoch for train \(did you mean --epochs\?\); see blasnet train --help$/],
-    ['an unknown command', () => ['trian', IRIS_SPECIES], 2, /^blasnet: unknown command "trian" \(did you mean train\?\)/],
-    ['a flag without its value', () => ['train', IRIS_SPECIES, '--target', '--epochs', '5'], 2, /^blasnet: --target needs a value: --target <column>$/],
-    ['a bad number', () => ['train', IRIS_SPECIES, '--epochs', 'ten'], 2, /^blasnet: --epochs expects a whole number from 1 to 1000000 but was given "ten"$/],
-    ['a bad choice', () => ['train', IRIS_SPECIES, '--optimizer', 'adma'], 2, /^blasnet: --optimizer expects one of adam, sgd but was given "adma" \(did you mean adam\?\)$/],
+    [
+      'a ragged row',
+      () => ['train', out('ragged.csv')],
+      1,
+      /ragged\.csv, line 4: expected 3 cells \(as line 1 has\) but found 2$/,
+    ],
+    [
+      'a word in a column declared --numeric',
+      () => ['train', out('text-cell.csv'), '--numeric', 'b'],
+      1,
+      /text-cell\.csv, line 3, column 2 \("b"\): expected a number \(the column is numeric\) but found "four"; declare the column categorical/,
+    ],
+    [
+      '--categorical naming the target',
+      () => ['train', out('text-cell.csv'), '--categorical', 'label'],
+      2,
+      /--categorical "label" names the target/,
+    ],
+    [
+      'an unknown --class-weight',
+      () => ['train', out('text-cell.csv'), '--class-weight', 'even'],
+      2,
+      /--class-weight expects one of balanced but was given "even"/,
+    ],
+    [
+      'a target column that does not exist',
+      () => ['train', IRIS_SPECIES, '--target', 'specis'],
+      2,
+      /--target "specis" is not a column of .*iris-species\.csv \(did you mean "species"\?\); its columns: "sepal_length", "sepal_width", "petal_length", "petal_width", "species", or first or last$/,
+    ],
+    [
+      'a target column number beyond the last',
+      () => ['train', DIGITS, '--target', '66'],
+      2,
+      /--target "66" is not a column of .*digits\.csv\.gz; it has no header line, so give a column number from 1 to 65/,
+    ],
+    [
+      'a target with one class',
+      () => ['train', out('one-class.csv')],
+      1,
+      /holds one value \("x"\) on every row: there is nothing to learn$/,
+    ],
+    [
+      'an unknown flag',
+      () => ['train', IRIS_SPECIES, '--epoch', '5'],
+      2,
+      /^blasnet: unknown option --epoch for train \(did you mean --epochs\?\); see blasnet train --help$/,
+    ],
+    [
+      'an unknown command',
+      () => ['trian', IRIS_SPECIES],
+      2,
+      /^blasnet: unknown command "trian" \(did you mean train\?\)/,
+    ],
+    [
+      'a flag without its value',
+      () => ['train', IRIS_SPECIES, '--target', '--epochs', '5'],
+      2,
+      /^blasnet: --target needs a value: --target <column>$/,
+    ],
+    [
+      'a bad number',
+      () => ['train', IRIS_SPECIES, '--epochs', 'ten'],
+      2,
+      /^blasnet: --epochs expects a whole number from 1 to 1000000 but was given "ten"$/,
+    ],
+    [
+      'a bad choice',
+      () => ['train', IRIS_SPECIES, '--optimizer', 'adma'],
+      2,
+      /^blasnet: --optimizer expects one of adam, sgd but was given "adma" \(did you mean adam\?\)$/,
+    ],
     ['a missing argument', () => ['predict', 'model.blasnet'], 2, /^blasnet: predict needs data\.csv/],
-    ['--task regression on words', () => ['train', IRIS_SPECIES, '--task', 'regression'], 2, /--task regression needs a numeric target but .*iris-species\.csv, line 2 has "setosa"$/],
-    ['a missing model', () => ['predict', 'no-such.blasnet', IRIS_SPECIES], 1, /^blasnet: cannot read the model no-such\.blasnet: no such file or directory$/],
-    ['a CSV file given as the model', () => ['predict', IRIS_SPECIES, IRIS_SPECIES], 1, /^blasnet: Cannot load the model ".*iris-species\.csv": it does not start with blasnet's magic bytes/],
-    ['a damaged model (one byte changed)', () => ['predict', damaged('flipped.blasnet', (b) => (b[b.length - 100]! ^= 1)), IRIS_SPECIES], 1, /Cannot load the model ".*flipped\.blasnet": its SHA-256 checksum does not match its contents: the file is damaged/],
-    ['a truncated model', () => ['predict', damaged('cut.blasnet', (b) => b.subarray(0, b.length - 40)), IRIS_SPECIES], 1, /Cannot load the model ".*cut\.blasnet": it is \d+ bytes long but its header describes \d+ bytes: truncated/],
-    ['a model of another format version', () => ['predict', damaged('future.blasnet', (b) => b.writeUInt32LE(99, 8)), IRIS_SPECIES], 1, /Cannot load the model ".*future\.blasnet": it is in model format version 99, and this blasnet reads versions 1 and 2/],
-    ['data without the model\'s columns', () => ['predict', modelFor('needs.blasnet'), out('ragged.csv')], 1, /ragged\.csv has no column "sepal_length" \(the model's feature\); its columns: "a", "b", "label"$/],
-    ['an unwritable --out folder', () => ['train', IRIS_SPECIES, '--out', path.join(cli.out, 'no-such-folder', 'm.blasnet')], 1, /^blasnet: cannot write --out .*m\.blasnet: the folder .*no-such-folder: no such file or directory$/],
-    ['training that diverges', () => ['train', out('houses.csv'), '--target', 'price', '--optimizer', 'sgd', '--lr', '1e6', '--no-standardize', '-q'], 1, /^blasnet: training diverged: the loss became (Infinity|NaN) in epoch \d+, so training stopped and nothing was written; try a smaller --lr/],
+    [
+      '--task regression on words',
+      () => ['train', IRIS_SPECIES, '--task', 'regression'],
+      2,
+      /--task regression needs a numeric target but .*iris-species\.csv, line 2 has "setosa"$/,
+    ],
+    [
+      'a missing model',
+      () => ['predict', 'no-such.blasnet', IRIS_SPECIES],
+      1,
+      /^blasnet: cannot read the model no-such\.blasnet: no such file or directory$/,
+    ],
+    [
+      'a CSV file given as the model',
+      () => ['predict', IRIS_SPECIES, IRIS_SPECIES],
+      1,
+      /^blasnet: Cannot load the model ".*iris-species\.csv": it does not start with blasnet's magic bytes/,
+    ],
+    [
+      'a damaged model (one byte changed)',
+      () => ['predict', damaged('flipped.blasnet', (b) => (b[b.length - 100]! ^= 1)), IRIS_SPECIES],
+      1,
+      /Cannot load the model ".*flipped\.blasnet": its SHA-256 checksum does not match its contents: the file is damaged/,
+    ],
+    [
+      'a truncated model',
+      () => ['predict', damaged('cut.blasnet', (b) => b.subarray(0, b.length - 40)), IRIS_SPECIES],
+      1,
+      /Cannot load the model ".*cut\.blasnet": it is \d+ bytes long but its header describes \d+ bytes: truncated/,
+    ],
+    [
+      'a model of another format version',
+      () => ['predict', damaged('future.blasnet', (b) => b.writeUInt32LE(99, 8)), IRIS_SPECIES],
+      1,
+      /Cannot load the model ".*future\.blasnet": it is in model format version 99, and this blasnet reads versions 1 and 2/,
+    ],
+    [
+      "data without the model's columns",
+      () => ['predict', modelFor('needs.blasnet'), out('ragged.csv')],
+      1,
+      /ragged\.csv has no column "sepal_length" \(the model's feature\); its columns: "a", "b", "label"$/,
+    ],
+    [
+      'an unwritable --out folder',
+      () => ['train', IRIS_SPECIES, '--out', path.join(cli.out, 'no-such-folder', 'm.blasnet')],
+      1,
+      /^blasnet: cannot write --out .*m\.blasnet: the folder .*no-such-folder: no such file or directory$/,
+    ],
+    [
+      'training that diverges',
+      () => [
+        'train',
+        out('houses.csv'),
+        '--target',
+        'price',
+        '--optimizer',
+        'sgd',
+        '--lr',
+        '1e6',
+        '--no-standardize',
+        '-q',
+      ],
+      1,
+      /^blasnet: training diverged: the loss became (Infinity|NaN) in epoch \d+, so training stopped and nothing was written; try a smaller --lr/,
+    ],
   ];
 
   /** A copy of a good model with `damage` applied (in place, or returning new bytes). */
@@ -356,7 +579,10 @@ describe('errors, as a person meets them: one line on stderr, exit 2 for usage a
   beforeAll(() => {
     // The regression data of the spec above, for the divergence case, in case this block runs alone.
     if (!fs.existsSync(out('houses.csv'))) {
-      const rows = ['size,rooms,price', ...Array.from({ length: 100 }, (_, i) => `${50 + i},${1 + (i % 5)},${1000 * (50 + i)}`)];
+      const rows = [
+        'size,rooms,price',
+        ...Array.from({ length: 100 }, (_, i) => `${50 + i},${1 + (i % 5)},${1000 * (50 + i)}`),
+      ];
       fs.writeFileSync(out('houses.csv'), `${rows.join('\n')}\n`);
     }
   });
@@ -370,13 +596,29 @@ describe('errors, as a person meets them: one line on stderr, exit 2 for usage a
   it('--debug adds the stack trace', () => {
     const result = cli.run(['train', 'no-such.csv', '--debug']);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^blasnet: cannot read no-such\.csv: no such file or directory\n.*Error[\s\S]*\n\s+at /);
+    expect(result.stderr).toMatch(
+      /^blasnet: cannot read no-such\.csv: no such file or directory\n.*Error[\s\S]*\n\s+at /,
+    );
   });
 
   it('nothing is written to --out (or --report) when training fails', () => {
     const model = out('never.blasnet');
     const report = out('never.html');
-    const result = cli.run(['train', out('houses.csv'), '--target', 'price', '--optimizer', 'sgd', '--lr', '1e6', '--no-standardize', '--out', model, '--report', report]);
+    const result = cli.run([
+      'train',
+      out('houses.csv'),
+      '--target',
+      'price',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '1e6',
+      '--no-standardize',
+      '--out',
+      model,
+      '--report',
+      report,
+    ]);
     expect(result.status).toBe(1);
     expect(fs.existsSync(model)).toBe(false);
     expect(fs.existsSync(report)).toBe(false);
@@ -404,14 +646,21 @@ describe('errors, as a person meets them: one line on stderr, exit 2 for usage a
 describe('progress on a terminal', () => {
   // util-linux's script(1) gives the command a pseudo-terminal, as a person's shell would.
   const hasScript = fs.existsSync('/usr/bin/script');
-  (hasScript ? it : it.skip)('is a live bar on stderr with the epoch, loss, held-out loss and ETA, redrawn in place', () => {
-    const command = [process.execPath, cli.main, 'train', DIGITS, '--epochs', '30', '>/dev/null'].join(' ');
-    const terminal = spawnSync('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: cli.out, env: cli.env, encoding: 'utf8' });
-    expect(terminal.status).toBe(0);
-    const screen = terminal.stdout;
-    // Redrawn with cursor controls, not one line per update.
-    expect(screen).toContain('\x1b[1G');
-    expect(screen).not.toMatch(/^epoch {1,2}\d+\/30 {2}loss/m);
-    expect(screen).toMatch(/epoch 30\/30 \u2588{24} 100% \| loss \d\.\d+ \| val loss \d\.\d+ \| ETA 0s/);
-  });
+  (hasScript ? it : it.skip)(
+    'is a live bar on stderr with the epoch, loss, held-out loss and ETA, redrawn in place',
+    () => {
+      const command = [process.execPath, cli.main, 'train', DIGITS, '--epochs', '30', '>/dev/null'].join(' ');
+      const terminal = spawnSync('/usr/bin/script', ['-qec', command, '/dev/null'], {
+        cwd: cli.out,
+        env: cli.env,
+        encoding: 'utf8',
+      });
+      expect(terminal.status).toBe(0);
+      const screen = terminal.stdout;
+      // Redrawn with cursor controls, not one line per update.
+      expect(screen).toContain('\x1b[1G');
+      expect(screen).not.toMatch(/^epoch {1,2}\d+\/30 {2}loss/m);
+      expect(screen).toMatch(/epoch 30\/30 \u2588{24} 100% \| loss \d\.\d+ \| val loss \d\.\d+ \| ETA 0s/);
+    },
+  );
 });

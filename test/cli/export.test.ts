@@ -19,7 +19,10 @@ beforeAll(() => {
 });
 
 function expectFailure(result: CliResult, status: number, message: RegExp): void {
-  expect({ status: result.status, stderr: result.stderr.trimEnd() }).toEqual({ status, stderr: expect.stringMatching(message) });
+  expect({ status: result.status, stderr: result.stderr.trimEnd() }).toEqual({
+    status,
+    stderr: expect.stringMatching(message),
+  });
   expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
 }
 
@@ -31,14 +34,25 @@ describe('blasnet export', () => {
     const result = cli.run(['export', 'program.blasnet', '--onnx', 'program.onnx']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^wrote program\.onnx: 4-6-3 network \(relu, softmax\), DOUBLE tensors, input "input" \[N, 4\], output "output" \[N, 3\], ONNX IR 7 opset 13, \d+ bytes\n$/);
+    expect(result.stdout).toMatch(
+      /^wrote program\.onnx: 4-6-3 network \(relu, softmax\), DOUBLE tensors, input "input" \[N, 4\], output "output" \[N, 3\], ONNX IR 7 opset 13, \d+ bytes\n$/,
+    );
     const back = Network.fromONNX(fs.readFileSync(out('program.onnx')), { backend: 'js' });
     expect(Array.from(back.parameters)).toEqual(Array.from(net.parameters));
     expect(back.metadata).toEqual({ source: 'a program' });
   });
 
   it('a model made by blasnet train: its whole pipeline, or with --network-only the network alone', () => {
-    const trained = cli.run(['train', fixture('examples', 'data', 'iris-species.csv'), '--target', 'species', '--epochs', '5', '--out', 'iris.blasnet']);
+    const trained = cli.run([
+      'train',
+      fixture('examples', 'data', 'iris-species.csv'),
+      '--target',
+      'species',
+      '--epochs',
+      '5',
+      '--out',
+      'iris.blasnet',
+    ]);
     expect(trained.status).toBe(0);
     const pipeline = cli.run(['export', 'iris.blasnet', '--onnx', 'iris-pipeline.onnx']);
     expect(pipeline.stderr).toBe('');
@@ -46,7 +60,9 @@ describe('blasnet export', () => {
       /^wrote iris-pipeline\.onnx: the classification pipeline, 4 inputs \[N, 1\], one per column \("sepal_length" double, "sepal_width" double, "petal_length" double, "petal_width" double\), outputs "label" string \[N\] and "probabilities" double \[N, 3\], network 4-\d+-3 \(float64\), ONNX IR 7 opset 13 \+ ai\.onnx\.ml 2, \d+ bytes\n$/,
     );
     // The pipeline reads four raw columns, not one matrix: not a bare network, so fromONNX refuses it by name.
-    expect(() => Network.fromONNX(fs.readFileSync(out('iris-pipeline.onnx')))).toThrow(expect.objectContaining({ code: 'ERR_ONNX_GRAPH' }));
+    expect(() => Network.fromONNX(fs.readFileSync(out('iris-pipeline.onnx')))).toThrow(
+      expect.objectContaining({ code: 'ERR_ONNX_GRAPH' }),
+    );
     const result = cli.run(['export', 'iris.blasnet', '--onnx', 'iris.onnx', '--network-only']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^wrote iris\.onnx: 4-\d+-3 network/);
@@ -54,10 +70,19 @@ describe('blasnet export', () => {
   });
 
   it('a feature column named like an output ("label"): the pipeline cannot be written and says why; --network-only can', () => {
-    const rows = Array.from({ length: 40 }, (_, i) => `${i % 7},${['a', 'b', 'c'][i % 3]},${i % 2 === 0 ? 'yes' : 'no'}`);
+    const rows = Array.from(
+      { length: 40 },
+      (_, i) => `${i % 7},${['a', 'b', 'c'][i % 3]},${i % 2 === 0 ? 'yes' : 'no'}`,
+    );
     fs.writeFileSync(out('named.csv'), `size,label,answer\n${rows.join('\n')}\n`);
-    expect(cli.run(['train', 'named.csv', '--target', 'answer', '--epochs', '2', '--out', 'named.blasnet', '-q']).status).toBe(0);
-    expectFailure(cli.run(['export', 'named.blasnet', '--onnx', 'named.onnx']), 1, /cannot export named\.blasnet: The feature column "label" has the name of the ONNX graph's output "label".*--network-only/);
+    expect(
+      cli.run(['train', 'named.csv', '--target', 'answer', '--epochs', '2', '--out', 'named.blasnet', '-q']).status,
+    ).toBe(0);
+    expectFailure(
+      cli.run(['export', 'named.blasnet', '--onnx', 'named.onnx']),
+      1,
+      /cannot export named\.blasnet: The feature column "label" has the name of the ONNX graph's output "label".*--network-only/,
+    );
     expect(fs.existsSync(out('named.onnx'))).toBe(false);
     expect(cli.run(['export', 'named.blasnet', '--onnx', 'named.onnx', '--network-only']).status).toBe(0);
   });
@@ -67,7 +92,11 @@ describe('blasnet export', () => {
     expectFailure(cli.run(['export', 'program.blasnet']), 2, /export needs --onnx <file\.onnx>/);
     expectFailure(cli.run(['export', 'missing.blasnet', '--onnx', 'x.onnx']), 1, /missing\.blasnet.*no such file/);
     expectFailure(cli.run(['export', 'damaged.blasnet', '--onnx', 'x.onnx']), 1, /damaged\.blasnet/);
-    expectFailure(cli.run(['export', 'program.blasnet', '--onnx', path.join('no-such-folder', 'x.onnx')]), 1, /cannot write --onnx/);
+    expectFailure(
+      cli.run(['export', 'program.blasnet', '--onnx', path.join('no-such-folder', 'x.onnx')]),
+      1,
+      /cannot write --onnx/,
+    );
     expectFailure(cli.run(['export', 'program.blasnet', '--onnx']), 2, /--onnx needs a value/);
   });
 

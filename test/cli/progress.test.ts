@@ -40,14 +40,28 @@ describe('progress', () => {
     expect(progressMode({ isTTY: true } as NodeJS.WriteStream, true)).toBe('none');
   });
 
-  it('lines: the first epoch, every tenth of the run and the last, in fit\'s log format', () => {
+  it("lines: the first epoch, every tenth of the run and the last, in fit's log format", () => {
     const screen = new Screen(false);
     const progress = createProgress('lines', screen, 25);
-    for (let epoch = 1; epoch <= 25; epoch++) progress.epoch(epoch, 1 / epoch, 2 / epoch, epoch === 25 ? 0.9 : undefined);
+    for (let epoch = 1; epoch <= 25; epoch++)
+      progress.epoch(epoch, 1 / epoch, 2 / epoch, epoch === 25 ? 0.9 : undefined);
     progress.stop();
     const lines = screen.text.trimEnd().split('\n');
-    expect(lines.map((l) => /^epoch +(\d+)\/25/.exec(l)?.[1])).toEqual(['1', '3', '6', '9', '12', '15', '18', '21', '24', '25']);
-    expect(lines.at(-1)).toMatch(/^epoch 25\/25 {2}loss 0\.0400000 {2}val loss 0\.0800000 {2}val accuracy 0\.9000 {2}\d+\.\d s$/);
+    expect(lines.map((l) => /^epoch +(\d+)\/25/.exec(l)?.[1])).toEqual([
+      '1',
+      '3',
+      '6',
+      '9',
+      '12',
+      '15',
+      '18',
+      '21',
+      '24',
+      '25',
+    ]);
+    expect(lines.at(-1)).toMatch(
+      /^epoch 25\/25 {2}loss 0\.0400000 {2}val loss 0\.0800000 {2}val accuracy 0\.9000 {2}\d+\.\d s$/,
+    );
   });
 
   it('bar: epoch, percentage, loss, held-out loss and ETA on one line redrawn in place', () => {
@@ -68,7 +82,9 @@ describe('progress', () => {
     const lines = new Screen(false);
     const progress = createProgress('lines', lines, 1, 'standardised target');
     progress.epoch(1, 0.5, 0.25, undefined);
-    expect(lines.text).toMatch(/^epoch 1\/1 {2}loss 0\.500000 {2}val loss 0\.250000 \(standardised target\) {2}\d+\.\d s\n$/);
+    expect(lines.text).toMatch(
+      /^epoch 1\/1 {2}loss 0\.500000 {2}val loss 0\.250000 \(standardised target\) {2}\d+\.\d s\n$/,
+    );
     const screen = new Screen(true);
     const bar = createProgress('bar', screen, 2, 'standardised target');
     bar.epoch(1, 0.5, 0.25, undefined);

@@ -19,7 +19,11 @@ const iris = fixture('examples', 'data', 'iris-species.csv');
 const settings = ['--target', 'species', '--epochs', '40', '--seed', '7', '--quiet'];
 
 /** Collects a child's output and resolves on a line matching `pattern`. */
-function watch(child: ChildProcess): { output: () => string; line: (pattern: RegExp) => Promise<string>; exit: Promise<number | null> } {
+function watch(child: ChildProcess): {
+  output: () => string;
+  line: (pattern: RegExp) => Promise<string>;
+  exit: Promise<number | null>;
+} {
   let text = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   const scan = () => {
@@ -55,7 +59,9 @@ describe('blasnet worker without --redis', () => {
     const result = cli.run(['worker']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/blasnet worker needs --redis <url>/);
-    expect(cli.run(['worker', '--redis', 'localhost:6379']).stderr).toMatch(/--redis expects a URL such as redis:\/\/127\.0\.0\.1:6379 but was given "localhost:6379"/);
+    expect(cli.run(['worker', '--redis', 'localhost:6379']).stderr).toMatch(
+      /--redis expects a URL such as redis:\/\/127\.0\.0\.1:6379 but was given "localhost:6379"/,
+    );
   });
 });
 
@@ -78,7 +84,17 @@ describeWithRedis('blasnet worker and blasnet train --redis', () => {
     const local = path.join(cli.out, 'local.blasnet');
     const remote = path.join(cli.out, 'remote.blasnet');
     expect(cli.run(['train', iris, ...settings, '--out', local]).status).toBe(0);
-    const run = cli.start(['train', iris, ...settings.filter((a) => a !== '--quiet'), '--out', remote, '--redis', redis.url, '--queue', 'cli']);
+    const run = cli.start([
+      'train',
+      iris,
+      ...settings.filter((a) => a !== '--quiet'),
+      '--out',
+      remote,
+      '--redis',
+      redis.url,
+      '--queue',
+      'cli',
+    ]);
     const trained = watch(run);
     expect(await trained.exit).toBe(0);
     expect(fs.readFileSync(remote).equals(fs.readFileSync(local))).toBe(true);
@@ -94,7 +110,19 @@ describeWithRedis('blasnet worker and blasnet train --redis', () => {
     const seen = watch(worker);
     await seen.line(/^worker: queue "cli-table"/);
     const penguins = fixture('examples', 'data', 'penguins.ndjson');
-    const flags = ['--target', 'Species', '--class-weight', 'balanced', '--epochs', '15', '--hidden', '8', '--seed', '4', '--quiet'];
+    const flags = [
+      '--target',
+      'Species',
+      '--class-weight',
+      'balanced',
+      '--epochs',
+      '15',
+      '--hidden',
+      '8',
+      '--seed',
+      '4',
+      '--quiet',
+    ];
     const local = path.join(cli.out, 'penguins-local.blasnet');
     const remote = path.join(cli.out, 'penguins-remote.blasnet');
     expect(cli.run(['train', penguins, ...flags, '--out', local]).status).toBe(0);
@@ -103,7 +131,10 @@ describeWithRedis('blasnet worker and blasnet train --redis', () => {
     expect(fs.readFileSync(remote).equals(fs.readFileSync(local))).toBe(true);
     // The weights mattered: the same run without them is another model.
     const plain = path.join(cli.out, 'penguins-plain.blasnet');
-    expect(cli.run(['train', penguins, ...flags.filter((f) => f !== '--class-weight' && f !== 'balanced'), '--out', plain]).status).toBe(0);
+    expect(
+      cli.run(['train', penguins, ...flags.filter((f) => f !== '--class-weight' && f !== 'balanced'), '--out', plain])
+        .status,
+    ).toBe(0);
     expect(fs.readFileSync(plain).equals(fs.readFileSync(local))).toBe(false);
     worker.kill('SIGTERM');
     expect(await seen.exit).toBe(0);
@@ -115,7 +146,23 @@ describeWithRedis('blasnet worker and blasnet train --redis', () => {
     const seen = watch(worker);
     await seen.line(/^worker: queue "graceful"/);
     const out = path.join(cli.out, 'graceful.blasnet');
-    const run = cli.start(['train', iris, '--target', 'species', '--epochs', '3000', '--batch-size', '4', '--quiet', '--out', out, '--redis', redis.url, '--queue', 'graceful']);
+    const run = cli.start([
+      'train',
+      iris,
+      '--target',
+      'species',
+      '--epochs',
+      '3000',
+      '--batch-size',
+      '4',
+      '--quiet',
+      '--out',
+      out,
+      '--redis',
+      redis.url,
+      '--queue',
+      'graceful',
+    ]);
     const trained = watch(run);
     await seen.line(/: training$/);
     worker.kill('SIGTERM');

@@ -14,21 +14,35 @@ import { compileCli, fixture, root, type Cli } from '../helpers/cli';
 
 // The callbacks given to page.$eval and page.evaluate run in the browser. This project type-checks without
 // the DOM library (lib/ runs in Node), so the few browser names they use are declared here.
-declare const document: { documentElement: { scrollWidth: number }; body: unknown; querySelector(selector: string): { getBoundingClientRect(): { width: number } } };
+declare const document: {
+  documentElement: { scrollWidth: number };
+  body: unknown;
+  querySelector(selector: string): { getBoundingClientRect(): { width: number } };
+};
 declare function getComputedStyle(element: unknown): { backgroundColor: string; paddingTop: string };
 type Polyline = { points: { numberOfItems: number } & Iterable<{ x: number }> };
 
 const CHROMIUM = '/usr/bin/chromium';
 // Without the background-networking flags chromium tries to reach Google's services, which this closed
 // network refuses, slowly.
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const EPOCHS = 60;
 const screenshots = path.join(root, 'test-output', 'cli-report');
 
 // CI installs chromium (.ci/run), so there a missing browser is a failure; elsewhere the suite says why it skips.
 const available = fs.existsSync(CHROMIUM);
 const describeWithBrowser = available || process.env.CI ? describe : describe.skip;
-if (!available && !process.env.CI) console.warn(`report.browser.test.ts skipped: no ${CHROMIUM} (apt-get install -y chromium)`);
+if (!available && !process.env.CI)
+  console.warn(`report.browser.test.ts skipped: no ${CHROMIUM} (apt-get install -y chromium)`);
 
 describeWithBrowser('the HTML report in headless chromium', () => {
   let cli: Cli;
@@ -39,13 +53,25 @@ describeWithBrowser('the HTML report in headless chromium', () => {
     cli = compileCli('cli-report-build');
     fs.rmSync(screenshots, { recursive: true, force: true });
     fs.mkdirSync(screenshots, { recursive: true });
-    const iris = cli.run(['train', fixture('examples', 'data', 'iris-species.csv'), '--epochs', String(EPOCHS), '--report', 'iris.html', '--json', '-q']);
+    const iris = cli.run([
+      'train',
+      fixture('examples', 'data', 'iris-species.csv'),
+      '--epochs',
+      String(EPOCHS),
+      '--report',
+      'iris.html',
+      '--json',
+      '-q',
+    ]);
     if (iris.status !== 0) throw new Error(iris.stderr);
     heldOutRows = JSON.parse(iris.stdout).testRows;
     // A file whose names and labels are markup, quotes and ampersands.
     const rows = ['"<b>width</b>",a&b,label'];
     const labels = ['<script>alert("x")</script>', 'Tom & Jerry', '"quoted"'];
-    for (let i = 0; i < 60; i++) rows.push(`${i % 3}.${i},${(i * 7) % 5},${labels[i % 3]!.includes('"') ? `"${labels[i % 3]!.replace(/"/g, '""')}"` : labels[i % 3]}`);
+    for (let i = 0; i < 60; i++)
+      rows.push(
+        `${i % 3}.${i},${(i * 7) % 5},${labels[i % 3]!.includes('"') ? `"${labels[i % 3]!.replace(/"/g, '""')}"` : labels[i % 3]}`,
+      );
     fs.writeFileSync(path.join(cli.out, 'hostile.csv'), `${rows.join('\n')}\n`);
     const hostile = cli.run(['train', 'hostile.csv', '--epochs', '5', '--report', 'hostile.html', '-q']);
     if (hostile.status !== 0) throw new Error(hostile.stderr);
@@ -80,7 +106,9 @@ describeWithBrowser('the HTML report in headless chromium', () => {
       ['held-out', EPOCHS],
     ]);
     // Drawn left to right, inside the chart.
-    const xs = await page.$eval('polyline[data-series="training"]', (line) => Array.from((line as unknown as Polyline).points, (p) => p.x));
+    const xs = await page.$eval('polyline[data-series="training"]', (line) =>
+      Array.from((line as unknown as Polyline).points, (p) => p.x),
+    );
     expect(xs.every((x, i) => i === 0 || x > xs[i - 1]!)).toBe(true);
     await page.close();
   });
@@ -94,7 +122,9 @@ describeWithBrowser('the HTML report in headless chromium', () => {
     const header = await page.$$eval('table.confusion thead th.predicted', (ths) => ths.map((th) => th.textContent));
     expect(header).toEqual(['setosa', 'versicolor', 'virginica']);
     // A heat map: the diagonal (most rows) is darker than an empty cell.
-    const shades = await page.$$eval('table.confusion td.cell', (tds) => tds.map((td) => getComputedStyle(td).backgroundColor));
+    const shades = await page.$$eval('table.confusion td.cell', (tds) =>
+      tds.map((td) => getComputedStyle(td).backgroundColor),
+    );
     expect(shades[0]).not.toBe(shades[1]);
     await page.close();
   });
@@ -102,7 +132,15 @@ describeWithBrowser('the HTML report in headless chromium', () => {
   it('has the per-class table, the network, the settings and the BLAS facts; fetches nothing', async () => {
     const { page, requests } = await open('iris.html');
     const text = await page.textContent('body');
-    for (const heading of ['Loss per epoch', 'Confusion matrix, held-out (30 rows)', 'Precision, recall and F1 per class', 'Network', 'Data', 'Settings', 'BLAS']) {
+    for (const heading of [
+      'Loss per epoch',
+      'Confusion matrix, held-out (30 rows)',
+      'Precision, recall and F1 per class',
+      'Network',
+      'Data',
+      'Settings',
+      'BLAS',
+    ]) {
       expect(await page.locator('h2', { hasText: heading }).count()).toBe(1);
     }
     expect(await page.$$eval('table.per-class[data-part="held-out"] tbody tr', (trs) => trs.length)).toBe(6);
@@ -117,7 +155,10 @@ describeWithBrowser('the HTML report in headless chromium', () => {
 
   it('reads on a phone: nothing wider than the screen, charts scaled down', async () => {
     const { page } = await open('iris.html', 390);
-    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, chart: document.querySelector('svg.chart').getBoundingClientRect().width }));
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      chart: document.querySelector('svg.chart').getBoundingClientRect().width,
+    }));
     expect(widths.page).toBeLessThanOrEqual(390);
     expect(widths.chart).toBeLessThanOrEqual(390);
     expect(widths.chart).toBeGreaterThan(300);

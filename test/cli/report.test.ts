@@ -13,7 +13,16 @@ const EVIL = ['<script>alert(1)</script>', 'a & b', '"quoted" \'single\''];
 function classificationPart(name: string): ClassificationPart {
   const truth = Int32Array.from([0, 1, 2, 2, 1, 0]);
   const predicted = Int32Array.from([0, 1, 2, 1, 1, 0]);
-  return { kind: 'classification', name, rows: 6, accuracy: 5 / 6, metrics: classificationMetrics(truth, predicted), confusion: confusionMatrix(truth, predicted, 3), truth, predicted };
+  return {
+    kind: 'classification',
+    name,
+    rows: 6,
+    accuracy: 5 / 6,
+    metrics: classificationMetrics(truth, predicted),
+    confusion: confusionMatrix(truth, predicted, 3),
+    truth,
+    predicted,
+  };
 }
 
 function report(overrides: Partial<ReportData> = {}): ReportData {
@@ -24,8 +33,23 @@ function report(overrides: Partial<ReportData> = {}): ReportData {
     task: 'classification',
     taskReason: 'the target holds words',
     classes: EVIL,
-    data: { file: '<evil>.csv', rows: 30, target: 'column 3 ("<b>label</b>")', features: ['<img src=x onerror=alert(1)>', 'ok'], trainRows: 24, testRows: 6, standardized: true },
-    network: { dims: [2, 4, 3], activations: ['relu', 'softmax'], loss: 'cross-entropy', optimizer: 'adam (learning rate 0.001)', parameters: 27, file: 'm.blasnet' },
+    data: {
+      file: '<evil>.csv',
+      rows: 30,
+      target: 'column 3 ("<b>label</b>")',
+      features: ['<img src=x onerror=alert(1)>', 'ok'],
+      trainRows: 24,
+      testRows: 6,
+      standardized: true,
+    },
+    network: {
+      dims: [2, 4, 3],
+      activations: ['relu', 'softmax'],
+      loss: 'cross-entropy',
+      optimizer: 'adam (learning rate 0.001)',
+      parameters: 27,
+      file: 'm.blasnet',
+    },
     settings: [['--target', '<b>label</b>']],
     settingsNote: 'Every flag.',
     history: { loss: [1, 0.5, 0.25, 0.2], valLoss: [1.1, 0.6, 0.4, 0.35], lossName: 'cross-entropy' },
@@ -41,8 +65,14 @@ function report(overrides: Partial<ReportData> = {}): ReportData {
 describe('html templates', () => {
   it('escape every interpolated value, for text and attributes alike', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
-    expect(html`<p title="${'"><script>'}">${'<b>'}${3}${null}${undefined}${false}</p>`.text).toBe('<p title="&quot;&gt;&lt;script&gt;">&lt;b&gt;3</p>');
-    expect(html`<ul>${['<1>', html`<li>${'<2>'}</li>`]}</ul>`.text).toBe('<ul>&lt;1&gt;<li>&lt;2&gt;</li></ul>');
+    expect(html`<p title="${'"><script>'}">${'<b>'}${3}${null}${undefined}${false}</p>`.text).toBe(
+      '<p title="&quot;&gt;&lt;script&gt;">&lt;b&gt;3</p>',
+    );
+    expect(
+      html`<ul>
+        ${['<1>', html`<li>${'<2>'}</li>`]}
+      </ul>`.text,
+    ).toBe('<ul>&lt;1&gt;<li>&lt;2&gt;</li></ul>');
     expect(html`${raw('<b>kept</b>')}`.text).toBe('<b>kept</b>');
   });
 });
@@ -71,7 +101,9 @@ describe('renderReport', () => {
   });
 
   it('has the loss curve with one point per epoch for each part, and the confusion matrix of the held-out part', () => {
-    const polylines = [...page.matchAll(/<polyline class="series (train|held-out)" data-series="([^"]+)" points="([^"]+)"/g)];
+    const polylines = [
+      ...page.matchAll(/<polyline class="series (train|held-out)" data-series="([^"]+)" points="([^"]+)"/g),
+    ];
     expect(polylines.map((m) => [m[2], m[3]!.trim().split(' ').length])).toEqual([
       ['training', 4],
       ['held-out', 4],
@@ -80,11 +112,23 @@ describe('renderReport', () => {
     expect(cells).toHaveLength(9);
     expect(cells.reduce((a, b) => a + b, 0)).toBe(6);
     expect(page).toContain('Confusion matrix, held-out (6 rows)');
-    expect([...page.matchAll(/<table class="per-class" data-part="([^"]+)"/g)].map((m) => m[1])).toEqual(['held-out', 'training']);
+    expect([...page.matchAll(/<table class="per-class" data-part="([^"]+)"/g)].map((m) => m[1])).toEqual([
+      'held-out',
+      'training',
+    ]);
   });
 
   it('a regression report has the metrics table and the predicted-against-actual chart, and no confusion matrix', () => {
-    const part: RegressionPart = { kind: 'regression', name: 'held-out', rows: 3, mse: 1, mae: 1, r2: 0.5, actual: Float64Array.from([1, 2, 3]), predicted: Float64Array.from([2, 1, 4]) };
+    const part: RegressionPart = {
+      kind: 'regression',
+      name: 'held-out',
+      rows: 3,
+      mse: 1,
+      mae: 1,
+      r2: 0.5,
+      actual: Float64Array.from([1, 2, 3]),
+      predicted: Float64Array.from([2, 1, 4]),
+    };
     const regression = renderReport(report({ task: 'regression', classes: null, parts: [part] }));
     expect(regression).toContain('<table class="regression">');
     expect(regression).toContain('predicted against actual');
@@ -99,11 +143,15 @@ describe('renderReport', () => {
 
 describe('charts', () => {
   it('niceStep picks 1, 2 or 5 times a power of ten', () => {
-    expect([niceStep(10, 5), niceStep(1, 5), niceStep(7, 5), niceStep(200, 8), niceStep(0.03, 5)]).toEqual([2, 0.2, 2, 50, 0.01]);
+    expect([niceStep(10, 5), niceStep(1, 5), niceStep(7, 5), niceStep(200, 8), niceStep(0.03, 5)]).toEqual([
+      2, 0.2, 2, 50, 0.01,
+    ]);
   });
 
   it('the loss chart switches to a log scale once the loss falls more than 30 times', () => {
-    expect(lossChart([{ name: 'training', className: 'train', values: [2, 1, 0.5] }], 'loss').text).not.toContain('log scale');
+    expect(lossChart([{ name: 'training', className: 'train', values: [2, 1, 0.5] }], 'loss').text).not.toContain(
+      'log scale',
+    );
     const log = lossChart([{ name: 'training', className: 'train', values: [2, 0.1, 0.01] }], 'loss').text;
     expect(log).toContain('loss (log scale)');
     expect(log).toMatch(/>0\.01<\/text>/);

@@ -9,7 +9,10 @@ import type { TableLayout } from '../../lib/cli/table';
 
 describe('detectHeader', () => {
   it('a first line with a word where the second line has a number holds names', () => {
-    expect(detectHeader(['a', 'b', 'species'], ['1', '2', 'setosa'], 'auto')).toEqual({ kind: 'names', names: ['a', 'b', 'species'] });
+    expect(detectHeader(['a', 'b', 'species'], ['1', '2', 'setosa'], 'auto')).toEqual({
+      kind: 'names',
+      names: ['a', 'b', 'species'],
+    });
   });
 
   it('string labels alone do not make a header: both lines have a word in that column', () => {
@@ -18,7 +21,9 @@ describe('detectHeader', () => {
   });
 
   it("recognises scikit-learn's 'n_samples,n_features,class names' line", () => {
-    expect(detectHeader(['150', '4', 'setosa', 'versicolor', 'virginica'], ['5.1', '3.5', '1.4', '0.2', '0'], 'auto')).toEqual({
+    expect(
+      detectHeader(['150', '4', 'setosa', 'versicolor', 'virginica'], ['5.1', '3.5', '1.4', '0.2', '0'], 'auto'),
+    ).toEqual({
       kind: 'sklearn',
       rows: 150,
       features: 4,
@@ -62,9 +67,14 @@ describe('columns', () => {
     expect(error).toBeInstanceOf(UsageError);
     expect(error).toMatchObject({
       code: 'ERR_CLI_TARGET',
-      message: '--target "Specie" is not a column of data.csv (did you mean "species"?); its columns: "a", "species", "c", or first or last',
+      message:
+        '--target "Specie" is not a column of data.csv (did you mean "species"?); its columns: "a", "species", "c", or first or last',
     });
-    expect(() => resolveTarget('4', layout(null))).toThrow('--target "4" is not a column of data.csv; it has no header line, so give a column number from 1 to 3, or first or last');
-    expect(() => resolveTarget('x', layout(['x', 'x', 'y']))).toThrow('--target "x" names 2 columns of data.csv (1, 2); pick one by number');
+    expect(() => resolveTarget('4', layout(null))).toThrow(
+      '--target "4" is not a column of data.csv; it has no header line, so give a column number from 1 to 3, or first or last',
+    );
+    expect(() => resolveTarget('x', layout(['x', 'x', 'y']))).toThrow(
+      '--target "x" names 2 columns of data.csv (1, 2); pick one by number',
+    );
   });
 });

@@ -10,7 +10,8 @@ import { chooseTask } from '../../lib/cli/task';
 
 const NONE: Header = { kind: 'none' };
 const lines = (n: number) => Array.from({ length: n }, (_, i) => i + 2);
-const choose = (targets: string[], forced?: 'classification' | 'regression', header: Header = NONE) => chooseTask(targets, lines(targets.length), header, forced, 'data.csv');
+const choose = (targets: string[], forced?: 'classification' | 'regression', header: Header = NONE) =>
+  chooseTask(targets, lines(targets.length), header, forced, 'data.csv');
 
 describe('chooseTask', () => {
   it('words are classes, in code-point order (as LabelEncoder sorts them)', () => {
@@ -24,40 +25,86 @@ describe('chooseTask', () => {
 
   it('a few distinct whole numbers are classes, in numeric order', () => {
     const targets = ['10', '2', '2', '10', '1', '1.0', '2', '1'];
-    expect(choose(targets)).toMatchObject({ task: 'classification', classes: ['1', '2', '10'], reason: 'the target holds 3 distinct whole numbers' });
+    expect(choose(targets)).toMatchObject({
+      task: 'classification',
+      classes: ['1', '2', '10'],
+      reason: 'the target holds 3 distinct whole numbers',
+    });
   });
 
   it('fractions, more than 20 distinct whole numbers, or as many distinct values as half the rows are regression', () => {
-    expect(choose(['1.5', '2', '2', '1.5'])).toMatchObject({ task: 'regression', classes: null, reason: 'the target holds fractional numbers' });
+    expect(choose(['1.5', '2', '2', '1.5'])).toMatchObject({
+      task: 'regression',
+      classes: null,
+      reason: 'the target holds fractional numbers',
+    });
     const many = Array.from({ length: 100 }, (_, i) => String(i % 25));
-    expect(choose(many)).toMatchObject({ task: 'regression', reason: expect.stringMatching(/^the target holds 25 distinct whole numbers/) });
+    expect(choose(many)).toMatchObject({
+      task: 'regression',
+      reason: expect.stringMatching(/^the target holds 25 distinct whole numbers/),
+    });
     expect(choose(['1', '2', '3', '4'])).toMatchObject({ task: 'regression' });
   });
 
   it('--task overrides, and regression on words is a usage error naming the line', () => {
-    expect(choose(['1', '2', '3', '4'], 'classification')).toMatchObject({ task: 'classification', classes: ['1', '2', '3', '4'], reason: '--task classification' });
-    expect(choose(['1', '1', '2', '2'], 'regression')).toMatchObject({ task: 'regression', reason: '--task regression' });
+    expect(choose(['1', '2', '3', '4'], 'classification')).toMatchObject({
+      task: 'classification',
+      classes: ['1', '2', '3', '4'],
+      reason: '--task classification',
+    });
+    expect(choose(['1', '1', '2', '2'], 'regression')).toMatchObject({
+      task: 'regression',
+      reason: '--task regression',
+    });
     expect(() => choose(['1', 'x'], 'regression')).toThrow(UsageError);
-    expect(() => choose(['1', 'x'], 'regression')).toThrow('--task regression needs a numeric target but data.csv, line 3 has "x"');
+    expect(() => choose(['1', 'x'], 'regression')).toThrow(
+      '--task regression needs a numeric target but data.csv, line 3 has "x"',
+    );
   });
 
-  it("a scikit-learn header names the integer labels", () => {
+  it('a scikit-learn header names the integer labels', () => {
     const header: Header = { kind: 'sklearn', rows: 4, features: 2, classes: ['setosa', 'versicolor', 'virginica'] };
-    expect(choose(['0', '2', '1', '0'], undefined, header)).toMatchObject({ task: 'classification', classes: ['setosa', 'versicolor', 'virginica'], labelsAreIndices: true });
+    expect(choose(['0', '2', '1', '0'], undefined, header)).toMatchObject({
+      task: 'classification',
+      classes: ['setosa', 'versicolor', 'virginica'],
+      labelsAreIndices: true,
+    });
   });
 
   it('one class is nothing to learn', () => {
     expect(() => choose(['x', 'x', 'x'])).toThrow(DataError);
-    expect(() => choose(['x', 'x', 'x'])).toThrow('the target of data.csv holds one value ("x") on every row: there is nothing to learn');
+    expect(() => choose(['x', 'x', 'x'])).toThrow(
+      'the target of data.csv holds one value ("x") on every row: there is nothing to learn',
+    );
   });
 });
 
 describe('the network plan', () => {
   it('the network fits the task: softmax for several classes, one sigmoid unit for two, identity for regression', () => {
-    const names = (plan: ReturnType<typeof planNetwork>) => [plan.dims, plan.activations.map((a) => a.name), plan.loss.name, plan.initializer];
-    expect(names(planNetwork(4, [32, 16], 'relu', 'classification', 3))).toEqual([[4, 32, 16, 3], ['relu', 'relu', 'softmax'], 'crossEntropy', 'he']);
-    expect(names(planNetwork(4, [8], 'tanh', 'classification', 2))).toEqual([[4, 8, 1], ['tanh', 'sigmoid'], 'binaryCrossEntropy', 'glorotUniform']);
-    expect(names(planNetwork(4, [], 'relu', 'regression', 0))).toEqual([[4, 1], ['identity'], 'meanSquaredError', 'he']);
+    const names = (plan: ReturnType<typeof planNetwork>) => [
+      plan.dims,
+      plan.activations.map((a) => a.name),
+      plan.loss.name,
+      plan.initializer,
+    ];
+    expect(names(planNetwork(4, [32, 16], 'relu', 'classification', 3))).toEqual([
+      [4, 32, 16, 3],
+      ['relu', 'relu', 'softmax'],
+      'crossEntropy',
+      'he',
+    ]);
+    expect(names(planNetwork(4, [8], 'tanh', 'classification', 2))).toEqual([
+      [4, 8, 1],
+      ['tanh', 'sigmoid'],
+      'binaryCrossEntropy',
+      'glorotUniform',
+    ]);
+    expect(names(planNetwork(4, [], 'relu', 'regression', 0))).toEqual([
+      [4, 1],
+      ['identity'],
+      'meanSquaredError',
+      'he',
+    ]);
     expect(classTargets(Int32Array.from([1, 0]), 2).toArray()).toEqual([[1], [0]]);
     expect(classTargets(Int32Array.from([2, 0]), 3).toArray()).toEqual([
       [0, 0, 1],

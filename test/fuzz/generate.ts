@@ -8,9 +8,45 @@ import { ACTIVATION_COUNT, LOSS_COUNT, REQUIRED_ACTIVATION } from '../../lib/bac
 import { Random } from '../../lib/random';
 import type { ArgSpec, CallSpec, ViewKind, ViewSpec } from './memory';
 
-const STRANGE_NUMBERS = [0, 1, -1, -0, 0.5, 1.5, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 31 - 1, 2 ** 32, 2 ** 53, -(2 ** 31), 1e300];
-const WRONG_TYPES: unknown[] = [undefined, null, true, false, 'a string', '3', {}, [], [1, 2, 3], () => 0, 10n, Symbol('s')];
-const WRONG_VIEWS: ViewKind[] = ['Float64Array', 'Float32Array', 'Int32Array', 'Uint8Array', 'BigInt64Array', 'Uint32Array'];
+const STRANGE_NUMBERS = [
+  0,
+  1,
+  -1,
+  -0,
+  0.5,
+  1.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 31,
+  2 ** 31 - 1,
+  2 ** 32,
+  2 ** 53,
+  -(2 ** 31),
+  1e300,
+];
+const WRONG_TYPES: unknown[] = [
+  undefined,
+  null,
+  true,
+  false,
+  'a string',
+  '3',
+  {},
+  [],
+  [1, 2, 3],
+  () => 0,
+  10n,
+  Symbol('s'),
+];
+const WRONG_VIEWS: ViewKind[] = [
+  'Float64Array',
+  'Float32Array',
+  'Int32Array',
+  'Uint8Array',
+  'BigInt64Array',
+  'Uint32Array',
+];
 
 class Builder {
   readonly buffers: ArrayBuffer[] = [];
@@ -26,7 +62,10 @@ class Builder {
   floats(length: number): ViewSpec {
     const before = this.random.integer(3);
     const after = this.random.integer(3);
-    const data = this.float === 'Float64Array' ? new Float64Array(before + length + after) : new Float32Array(before + length + after);
+    const data =
+      this.float === 'Float64Array'
+        ? new Float64Array(before + length + after)
+        : new Float32Array(before + length + after);
     for (let i = 0; i < data.length; i++) data[i] = (this.random.uniform() * 2 - 1) * 3;
     this.buffers.push(data.buffer as ArrayBuffer);
     this.kinds.push(this.float);
@@ -89,31 +128,56 @@ function layout(r: Random, output?: number): { code: number[]; units: number[]; 
 export const GENERATORS: Record<string, Generator> = {
   gemm(r, b) {
     const [m, n, k] = [small(r), small(r), small(r)];
-    b.value(r.uniform() < 0.5).value(r.uniform() < 0.5).value(m).value(n).value(k).value(r.uniform() * 2 - 1);
-    b.view(b.floats(m * k)).view(b.floats(k * n)).value(r.uniform() < 0.3 ? 0 : r.uniform() * 2 - 1).view(b.floats(m * n));
+    b.value(r.uniform() < 0.5)
+      .value(r.uniform() < 0.5)
+      .value(m)
+      .value(n)
+      .value(k)
+      .value(r.uniform() * 2 - 1);
+    b.view(b.floats(m * k))
+      .view(b.floats(k * n))
+      .value(r.uniform() < 0.3 ? 0 : r.uniform() * 2 - 1)
+      .view(b.floats(m * n));
   },
   axpy(r, b) {
     const n = small(r);
-    b.value(n).value(r.uniform() * 2 - 1).view(b.floats(n)).view(b.floats(n));
+    b.value(n)
+      .value(r.uniform() * 2 - 1)
+      .view(b.floats(n))
+      .view(b.floats(n));
   },
   addBias(r, b) {
     const [rows, cols] = [small(r), small(r)];
-    b.value(rows).value(cols).view(b.floats(cols)).view(b.floats(rows * cols));
+    b.value(rows)
+      .value(cols)
+      .view(b.floats(cols))
+      .view(b.floats(rows * cols));
   },
   columnSums(r, b) {
     const [rows, cols] = [small(r), small(r)];
-    b.value(rows).value(cols).view(b.floats(rows * cols)).view(b.floats(cols));
+    b.value(rows)
+      .value(cols)
+      .view(b.floats(rows * cols))
+      .view(b.floats(cols));
   },
   gatherRows(r, b) {
     const [rows, cols, source] = [small(r), positive(r), positive(r)];
     const offset = r.integer(3);
     const indices = Array.from({ length: offset + rows }, () => r.integer(source));
-    b.value(rows).value(cols).view(b.floats(source * cols));
-    b.view(b.int32(indices, r.uniform() < 0.5 ? 'Int32Array' : 'Uint32Array')).value(offset).view(b.floats(rows * cols));
+    b.value(rows)
+      .value(cols)
+      .view(b.floats(source * cols));
+    b.view(b.int32(indices, r.uniform() < 0.5 ? 'Int32Array' : 'Uint32Array'))
+      .value(offset)
+      .view(b.floats(rows * cols));
   },
   activationForward(r, b) {
     const [rows, cols] = [small(r), small(r)];
-    b.value(activationFor(r)).value(rows).value(cols).view(b.floats(rows * cols)).view(b.floats(rows * cols));
+    b.value(activationFor(r))
+      .value(rows)
+      .value(cols)
+      .view(b.floats(rows * cols))
+      .view(b.floats(rows * cols));
   },
   activationBackward(r, b) {
     const [rows, cols] = [small(r), small(r)];
@@ -139,7 +203,10 @@ export const GENERATORS: Record<string, Generator> = {
     const offset = r.integer(3);
     b.view(b.int32(net.code)).view(b.floats(net.params));
     b.view(b.floats(capacity * (3 * net.unitSum + net.units[0]! + net.units[net.units.length - 1]!))).value(capacity);
-    b.view(b.floats((offset + rows) * net.units[0]!)).value(offset).value(rows).view(b.floats(rows * net.units[net.units.length - 1]!));
+    b.view(b.floats((offset + rows) * net.units[0]!))
+      .value(offset)
+      .value(rows)
+      .view(b.floats(rows * net.units[net.units.length - 1]!));
   },
   networkPrepare(r, b) {
     const net = layout(r);
@@ -157,20 +224,36 @@ export const GENERATORS: Record<string, Generator> = {
     const rows = 1 + r.integer(capacity);
     const offset = r.integer(3);
     b.view(b.int32(net.code)).view(b.floats(net.params));
-    b.view(b.floats(capacity * (3 * net.unitSum + net.units[0]! + net.units[net.units.length - 1]!))).value(capacity).value(loss);
-    b.view(b.floats((offset + rows) * net.units[0]!)).view(b.floats((offset + rows) * net.units[net.units.length - 1]!));
+    b.view(b.floats(capacity * (3 * net.unitSum + net.units[0]! + net.units[net.units.length - 1]!)))
+      .value(capacity)
+      .value(loss);
+    b.view(b.floats((offset + rows) * net.units[0]!)).view(
+      b.floats((offset + rows) * net.units[net.units.length - 1]!),
+    );
     b.value(offset).value(rows);
   },
   sgdStep(r, b) {
     const n = small(r);
     const momentum = r.uniform() < 0.3 ? 0 : r.uniform();
-    b.value(n).value(r.uniform()).value(momentum).value(r.uniform() < 0.5).value(r.uniform() < 0.5 ? 0 : r.uniform() * 0.1);
-    b.view(b.floats(n)).view(b.floats(n)).view(b.floats(momentum === 0 && r.uniform() < 0.5 ? 0 : n));
+    b.value(n)
+      .value(r.uniform())
+      .value(momentum)
+      .value(r.uniform() < 0.5)
+      .value(r.uniform() < 0.5 ? 0 : r.uniform() * 0.1);
+    b.view(b.floats(n))
+      .view(b.floats(n))
+      .view(b.floats(momentum === 0 && r.uniform() < 0.5 ? 0 : n));
   },
   adamStep(r, b) {
     const n = small(r);
-    b.value(n).value(r.uniform() * 0.1).value(r.uniform()).value(r.uniform()).value(r.uniform() * 1e-3);
-    b.value(r.uniform() < 0.5 ? 0 : r.uniform() * 0.1).value(r.uniform() < 0.5).value(1 + r.integer(20));
+    b.value(n)
+      .value(r.uniform() * 0.1)
+      .value(r.uniform())
+      .value(r.uniform())
+      .value(r.uniform() * 1e-3);
+    b.value(r.uniform() < 0.5 ? 0 : r.uniform() * 0.1)
+      .value(r.uniform() < 0.5)
+      .value(1 + r.integer(20));
     b.view(b.floats(n)).view(b.floats(n));
     // Moments: m any value, v non-negative as it always is in use.
     b.view(b.floats(n));
@@ -186,9 +269,13 @@ export const GENERATORS: Record<string, Generator> = {
     const offset = r.integer(3);
     const indices = Array.from({ length: offset + rows }, () => r.integer(source));
     b.view(b.int32(net.code)).view(b.floats(net.params)).view(b.floats(net.params));
-    b.view(b.floats(capacity * (3 * net.unitSum + net.units[0]! + net.units[net.units.length - 1]!))).value(capacity).value(loss);
+    b.view(b.floats(capacity * (3 * net.unitSum + net.units[0]! + net.units[net.units.length - 1]!)))
+      .value(capacity)
+      .value(loss);
     b.view(b.floats(source * net.units[0]!)).view(b.floats(source * net.units[net.units.length - 1]!));
-    b.view(b.int32(indices, r.uniform() < 0.5 ? 'Int32Array' : 'Uint32Array')).value(offset).value(rows);
+    b.view(b.int32(indices, r.uniform() < 0.5 ? 'Int32Array' : 'Uint32Array'))
+      .value(offset)
+      .value(rows);
     b.value(r.uniform() < 0.5 ? 0 : r.uniform() * 0.1);
   },
   networkSteps(r, b) {
@@ -201,9 +288,14 @@ export const GENERATORS: Record<string, Generator> = {
     const offset = r.integer(3);
     const indices = Array.from({ length: offset + rows }, () => r.integer(source));
     b.view(b.int32(net.code)).view(b.floats(net.params)).view(b.floats(net.params));
-    b.view(b.floats(capacity * (3 * net.unitSum + net.units[0]! + net.units[net.units.length - 1]!))).value(capacity).value(loss);
+    b.view(b.floats(capacity * (3 * net.unitSum + net.units[0]! + net.units[net.units.length - 1]!)))
+      .value(capacity)
+      .value(loss);
     b.view(b.floats(source * net.units[0]!)).view(b.floats(source * net.units[net.units.length - 1]!));
-    b.view(b.int32(indices, r.uniform() < 0.5 ? 'Int32Array' : 'Uint32Array')).value(offset).value(batchSize).value(rows);
+    b.view(b.int32(indices, r.uniform() < 0.5 ? 'Int32Array' : 'Uint32Array'))
+      .value(offset)
+      .value(batchSize)
+      .value(rows);
     b.value(r.uniform() < 0.3 ? 0 : r.uniform() * 0.1);
     b.view(b.float64(Math.ceil(rows / batchSize)));
   },
@@ -230,7 +322,9 @@ function mutate(r: Random, b: Builder, detached: number[]): void {
     args[position] = { view: { buffer: arg.view.buffer, kind, offset: 0, length: Math.floor(bytes / size) } };
   } else if (choice === 4 && 'view' in arg) {
     // Alias onto another array argument: the same view, or a view shifted by one element.
-    const others = args.map((a, i) => ('view' in a && i !== position ? a.view : undefined)).filter((v): v is ViewSpec => !!v);
+    const others = args
+      .map((a, i) => ('view' in a && i !== position ? a.view : undefined))
+      .filter((v): v is ViewSpec => !!v);
     if (others.length > 0) {
       const target = others[r.integer(others.length)]!;
       const shift = r.uniform() < 0.5 ? 0 : 1;
@@ -244,7 +338,7 @@ function mutate(r: Random, b: Builder, detached: number[]): void {
     else args.push({ value: 1 });
   } else if (typeof ('value' in arg ? arg.value : undefined) === 'number') {
     // Nudge a dimension off by one in either direction.
-    args[position] = { value: ((arg as { value: number }).value) + (r.uniform() < 0.5 ? 1 : -1) };
+    args[position] = { value: (arg as { value: number }).value + (r.uniform() < 0.5 ? 1 : -1) };
   }
 }
 

@@ -34,7 +34,8 @@ function run(backend: Backend, spec: CallSpec): Outcome {
     const name = (error as Error)?.constructor?.name ?? typeof error;
     const after = snapshot(buffers, kinds);
     // A rejected call writes nothing.
-    if (!identical(after, before)) throw new Error(`${backend.name} ${spec.kernel} threw ${name} but wrote memory first`);
+    if (!identical(after, before))
+      throw new Error(`${backend.name} ${spec.kernel} threw ${name} but wrote memory first`);
     return { error: name, memory: after };
   }
 }
@@ -63,10 +64,12 @@ function close(a: unknown, b: unknown, tolerance: number): boolean {
 function sameMemory(a: Snapshot, b: Snapshot, tolerance: number): boolean {
   return a.every((bufferA, i) => {
     const bufferB = b[i];
-    if (bufferA === null || bufferB === null || bufferA === undefined || bufferB === undefined) return bufferA === bufferB;
+    if (bufferA === null || bufferB === null || bufferA === undefined || bufferB === undefined)
+      return bufferA === bufferB;
     if (bufferA.length !== bufferB.length) return false;
     let scale = 1;
-    for (let j = 0; j < bufferB.length; j++) if (Number.isFinite(bufferB[j]!)) scale = Math.max(scale, Math.abs(bufferB[j]!));
+    for (let j = 0; j < bufferB.length; j++)
+      if (Number.isFinite(bufferB[j]!)) scale = Math.max(scale, Math.abs(bufferB[j]!));
     for (let j = 0; j < bufferA.length; j++) {
       const x = bufferA[j]!;
       const y = bufferB[j]!;
@@ -179,15 +182,25 @@ describe(`networkRun under fuzzing (${ITERATIONS} calls, seed ${SEED})`, () => {
       while (spec.args.length !== 7 || spec.detached.length > 0);
       const capacity = (spec.args[3] as { value: unknown }).value;
       const pick = random.uniform();
-      const rows = pick < 0.1 ? ROWS[random.integer(ROWS.length)] : random.integer(typeof capacity === 'number' && capacity < 10 ? capacity + 2 : 3);
+      const rows =
+        pick < 0.1
+          ? ROWS[random.integer(ROWS.length)]
+          : random.integer(typeof capacity === 'number' && capacity < 10 ? capacity + 2 : 3);
       // The buffer of params, workspace, X or out (buffers 1 to 4; 0 is the layout's), or none.
       const change = random.uniform() < 0.3 ? 1 + random.integer(4) : 0;
       const outcomes = [backends.native, backends.js].map((backend) => {
-        const { args, buffers } = materialise({ ...spec, args: spec.args.map((a) => ('value' in a && typeof a.value === 'object' ? { value: {} } : a)) });
+        const { args, buffers } = materialise({
+          ...spec,
+          args: spec.args.map((a) => ('value' in a && typeof a.value === 'object' ? { value: {} } : a)),
+        });
         try {
           (backend.networkPrepare as (...a: unknown[]) => void)(...args);
         } catch (error) {
-          return { prepared: false, error: (error as Error).constructor.name, memory: snapshot(buffers, readKinds(spec)) };
+          return {
+            prepared: false,
+            error: (error as Error).constructor.name,
+            memory: snapshot(buffers, readKinds(spec)),
+          };
         }
         if (change > 0) structuredClone(buffers[change]!, { transfer: [buffers[change]!] });
         const kinds = readKinds(spec);
@@ -201,10 +214,19 @@ describe(`networkRun under fuzzing (${ITERATIONS} calls, seed ${SEED})`, () => {
           return { prepared: true, error: (error as Error).constructor.name, memory: after };
         }
       });
-      const [native, js] = outcomes as [{ prepared: boolean; error?: string; memory: Snapshot }, { prepared: boolean; error?: string; memory: Snapshot }];
+      const [native, js] = outcomes as [
+        { prepared: boolean; error?: string; memory: Snapshot },
+        { prepared: boolean; error?: string; memory: Snapshot },
+      ];
       const tolerance = TOLERANCE[readKinds(spec).includes('Float32Array') ? 'Float32Array' : 'Float64Array'];
-      if (native.prepared !== js.prepared || native.error !== js.error || (native.error === undefined && !sameMemory(native.memory, js.memory, tolerance))) {
-        throw new Error(`backends disagree on networkRun(${String(rows)}) after ${describeCall(spec)}, change ${change}: native ${native.error}, js ${js.error}\n  ${firstDifference(native.memory, js.memory, tolerance)}`);
+      if (
+        native.prepared !== js.prepared ||
+        native.error !== js.error ||
+        (native.error === undefined && !sameMemory(native.memory, js.memory, tolerance))
+      ) {
+        throw new Error(
+          `backends disagree on networkRun(${String(rows)}) after ${describeCall(spec)}, change ${change}: native ${native.error}, js ${js.error}\n  ${firstDifference(native.memory, js.memory, tolerance)}`,
+        );
       }
       if (native.prepared) tally[(native.error ?? 'succeeded') as keyof typeof tally]++;
     }

@@ -65,7 +65,11 @@ export type Snapshot = (Float64Array | Float32Array | Int32Array | Uint32Array |
 export function readKinds(spec: CallSpec): ViewKind[] {
   return spec.kinds.map((kind, i) => {
     for (const arg of spec.args) {
-      if ('view' in arg && arg.view.buffer === i && (arg.view.kind === 'Float32Array' || arg.view.kind === 'Float64Array')) {
+      if (
+        'view' in arg &&
+        arg.view.buffer === i &&
+        (arg.view.kind === 'Float32Array' || arg.view.kind === 'Float64Array')
+      ) {
         return arg.view.kind;
       }
     }
@@ -81,6 +85,10 @@ export function snapshot(buffers: ArrayBuffer[], kinds: ViewKind[]): Snapshot {
     // Whole elements only: a buffer made as float32 data may be read as float64s.
     const size = kind === 'Float64Array' ? 8 : kind === 'Float32Array' ? 4 : 1;
     const copy = b.slice(0, b.byteLength - (b.byteLength % size));
-    return kind === 'Float64Array' ? new Float64Array(copy) : kind === 'Float32Array' ? new Float32Array(copy) : new Uint8Array(copy);
+    return kind === 'Float64Array'
+      ? new Float64Array(copy)
+      : kind === 'Float32Array'
+        ? new Float32Array(copy)
+        : new Uint8Array(copy);
   });
 }

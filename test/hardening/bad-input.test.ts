@@ -52,7 +52,12 @@ describe('bad dims, activations and backends', () => {
   const dimsCases: [string, unknown, unknown[], RegExp][] = [
     ['empty dims', [], [], /Expected dims to be at least two layer sizes/],
     ['one entry', [4], [], /at least two layer sizes .* received an array of length 1/],
-    ['a zero', [4, 0, 2], [Relu, Sigmoid], /Expected dims\[1\] to be an integer from 1 to 2147483647 but received 0 \(number\)/],
+    [
+      'a zero',
+      [4, 0, 2],
+      [Relu, Sigmoid],
+      /Expected dims\[1\] to be an integer from 1 to 2147483647 but received 0 \(number\)/,
+    ],
     ['a negative', [4, -3], [Sigmoid], /dims\[1\] .* received -3/],
     ['a fraction', [4.5, 3], [Sigmoid], /dims\[0\] .* received 4.5/],
     ['NaN', [4, NaN], [Sigmoid], /dims\[1\] .* received NaN/],
@@ -66,15 +71,30 @@ describe('bad dims, activations and backends', () => {
   });
 
   it('refuses absurdly large networks before allocating anything', () => {
-    expectRejected(() => new Network([1e9, 1e9], [Sigmoid]), ValueError, 'ERR_TOO_LARGE', /Layer 0 would have 1000000000 x 1000000000/);
+    expectRejected(
+      () => new Network([1e9, 1e9], [Sigmoid]),
+      ValueError,
+      'ERR_TOO_LARGE',
+      /Layer 0 would have 1000000000 x 1000000000/,
+    );
     // Fits one array, but not in the memory available (test/reliability/memory.test.ts has the rest).
-    expectRejected(() => new Network([60000, 60000, 60000], [Relu, Sigmoid]), ValueError, 'ERR_TOO_LARGE', /more than the memory available now/);
+    expectRejected(
+      () => new Network([60000, 60000, 60000], [Relu, Sigmoid]),
+      ValueError,
+      'ERR_TOO_LARGE',
+      /more than the memory available now/,
+    );
   });
 
   it.each([
     ['too few', [3, 4, 2], [Relu], /one activation per non-input layer \(2\)/],
     ['too many', [3, 2], [Relu, Relu], /one activation per non-input layer \(1\)/],
-    ['an unknown name', [3, 2], ['gelu'], /activations\[0\] to be Relu, Sigmoid, Tanh, LeakyRelu, Identity or Softmax but received "gelu"/],
+    [
+      'an unknown name',
+      [3, 2],
+      ['gelu'],
+      /activations\[0\] to be Relu, Sigmoid, Tanh, LeakyRelu, Identity or Softmax but received "gelu"/,
+    ],
     ['a lookalike object', [3, 2], [{ name: 'relu', code: 9 }], /activations\[0\]/],
     ['softmax hidden', [3, 4, 2], [Softmax, Sigmoid], /allowed on the output layer only/],
   ])('rejects activations: %s', (_t, dims, activations, message) => {
@@ -82,28 +102,140 @@ describe('bad dims, activations and backends', () => {
   });
 
   it('rejects an unknown backend and unknown constructor options', () => {
-    expectRejected(() => new Network([2, 1], [Sigmoid], { backend: 'cuda' as never }), ValueError, 'ERR_UNKNOWN_BACKEND', /'native' or 'js' but received "cuda"/);
-    expectRejected(() => new Network([2, 1], [Sigmoid], { seeed: 1 } as never), ValueError, 'ERR_UNKNOWN_OPTION', /options.seeed \(did you mean seed\?\)/);
-    expectRejected(() => new Network([2, 1], [Sigmoid], { seed: -1 }), ValueError, 'ERR_INVALID_ARGUMENT', /options.seed to be an integer >= 0 but received -1/);
+    expectRejected(
+      () => new Network([2, 1], [Sigmoid], { backend: 'cuda' as never }),
+      ValueError,
+      'ERR_UNKNOWN_BACKEND',
+      /'native' or 'js' but received "cuda"/,
+    );
+    expectRejected(
+      () => new Network([2, 1], [Sigmoid], { seeed: 1 } as never),
+      ValueError,
+      'ERR_UNKNOWN_OPTION',
+      /options.seeed \(did you mean seed\?\)/,
+    );
+    expectRejected(
+      () => new Network([2, 1], [Sigmoid], { seed: -1 }),
+      ValueError,
+      'ERR_INVALID_ARGUMENT',
+      /options.seed to be an integer >= 0 but received -1/,
+    );
   });
 });
 
 describe('bad data', () => {
   const net = new Network([3, 4, 2], [Relu, Softmax], { seed: 5 });
-  const good = { x: [[1, 2, 3], [4, 5, 6]], y: [[1, 0], [0, 1]] };
+  const good = {
+    x: [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+    y: [
+      [1, 0],
+      [0, 1],
+    ],
+  };
 
   const cases: [string, unknown, unknown, ErrorClass, string, RegExp][] = [
-    ['ragged rows in x', [[1, 2, 3], [4, 5]], good.y, ShapeError, 'ERR_RAGGED_ROWS', /every row of x to have 3 values \(as row 0 does\) but row 1 has 2/],
-    ['the wrong feature count', [[1, 2], [3, 4]], good.y, ShapeError, 'ERR_SHAPE_MISMATCH', /x to have 3 columns \(the network's inputs, dims\[0\]\) but it has 2/],
-    ['labels of the wrong width', good.x, [[1, 0, 0], [0, 1, 0]], ShapeError, 'ERR_SHAPE_MISMATCH', /y to have 2 columns .* but it has 3/],
-    ['different row counts', good.x, [[1, 0]], ShapeError, 'ERR_SHAPE_MISMATCH', /same number of rows but x has 2 and y has 1/],
-    ['NaN in x', [[1, 2, 3], [4, NaN, 6]], good.y, ValueError, 'ERR_NON_FINITE', /x to hold finite numbers but row 1, column 1 is NaN/],
-    ['Infinity in y', good.x, [[1, 0], [0, Infinity]], ValueError, 'ERR_NON_FINITE', /y to hold finite numbers but row 1, column 1 is Infinity/],
+    [
+      'ragged rows in x',
+      [
+        [1, 2, 3],
+        [4, 5],
+      ],
+      good.y,
+      ShapeError,
+      'ERR_RAGGED_ROWS',
+      /every row of x to have 3 values \(as row 0 does\) but row 1 has 2/,
+    ],
+    [
+      'the wrong feature count',
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      good.y,
+      ShapeError,
+      'ERR_SHAPE_MISMATCH',
+      /x to have 3 columns \(the network's inputs, dims\[0\]\) but it has 2/,
+    ],
+    [
+      'labels of the wrong width',
+      good.x,
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+      ],
+      ShapeError,
+      'ERR_SHAPE_MISMATCH',
+      /y to have 2 columns .* but it has 3/,
+    ],
+    [
+      'different row counts',
+      good.x,
+      [[1, 0]],
+      ShapeError,
+      'ERR_SHAPE_MISMATCH',
+      /same number of rows but x has 2 and y has 1/,
+    ],
+    [
+      'NaN in x',
+      [
+        [1, 2, 3],
+        [4, NaN, 6],
+      ],
+      good.y,
+      ValueError,
+      'ERR_NON_FINITE',
+      /x to hold finite numbers but row 1, column 1 is NaN/,
+    ],
+    [
+      'Infinity in y',
+      good.x,
+      [
+        [1, 0],
+        [0, Infinity],
+      ],
+      ValueError,
+      'ERR_NON_FINITE',
+      /y to hold finite numbers but row 1, column 1 is Infinity/,
+    ],
     ['empty x', [], good.y, ValueError, 'ERR_EMPTY_DATA', /x to hold at least one row and one column but it is 0 x 0/],
-    ['a Float32Array Matrix', { rows: 2, cols: 3, data: new Float32Array(6) }, good.y, ValueError, 'ERR_INVALID_DATA', /x.data to be a Float64Array but received a Float32Array of length 6/],
-    ['a Matrix with the wrong data length', { rows: 2, cols: 3, data: new Float64Array(5) }, good.y, ShapeError, 'ERR_SHAPE_MISMATCH', /x.data to hold x.rows \* x.cols = 2 \* 3 = 6 numbers but it holds 5/],
-    ['a flat typed array', new Float64Array(6), good.y, ValueError, 'ERR_INVALID_DATA', /x to be a Matrix or an array of rows/],
-    ['strings in a row', [[1, '2', 3], [4, 5, 6]], good.y, ValueError, 'ERR_INVALID_DATA', /x\[0\]\[1\] to be a number but received "2" \(string\)/],
+    [
+      'a Float32Array Matrix',
+      { rows: 2, cols: 3, data: new Float32Array(6) },
+      good.y,
+      ValueError,
+      'ERR_INVALID_DATA',
+      /x.data to be a Float64Array but received a Float32Array of length 6/,
+    ],
+    [
+      'a Matrix with the wrong data length',
+      { rows: 2, cols: 3, data: new Float64Array(5) },
+      good.y,
+      ShapeError,
+      'ERR_SHAPE_MISMATCH',
+      /x.data to hold x.rows \* x.cols = 2 \* 3 = 6 numbers but it holds 5/,
+    ],
+    [
+      'a flat typed array',
+      new Float64Array(6),
+      good.y,
+      ValueError,
+      'ERR_INVALID_DATA',
+      /x to be a Matrix or an array of rows/,
+    ],
+    [
+      'strings in a row',
+      [
+        [1, '2', 3],
+        [4, 5, 6],
+      ],
+      good.y,
+      ValueError,
+      'ERR_INVALID_DATA',
+      /x\[0\]\[1\] to be a number but received "2" \(string\)/,
+    ],
   ];
 
   it.each(cases)('fit rejects %s and changes nothing', (_t, x, y, kind, code, message) => {
@@ -119,9 +251,24 @@ describe('bad data', () => {
   it('predict, gradients and evaluate check their data the same way', () => {
     expectRejected(() => net.predict([[1, 2, NaN]]), ValueError, 'ERR_NON_FINITE', /row 0, column 2 is NaN/);
     expectRejected(() => net.predict([[1, 2]]), ShapeError, 'ERR_SHAPE_MISMATCH', /3 columns/);
-    expectRejected(() => net.gradients(good.x, [[1, 0]], CrossEntropy), ShapeError, 'ERR_SHAPE_MISMATCH', /same number of rows/);
-    expectRejected(() => net.evaluate(good.x, [0, 5]), ValueError, 'ERR_INVALID_ARGUMENT', /labels\[1\] to be a class from 0 to 1 but received 5/);
-    expectRejected(() => net.evaluate(good.x, [0]), ShapeError, 'ERR_SHAPE_MISMATCH', /one label per row of x \(2\) but it holds 1/);
+    expectRejected(
+      () => net.gradients(good.x, [[1, 0]], CrossEntropy),
+      ShapeError,
+      'ERR_SHAPE_MISMATCH',
+      /same number of rows/,
+    );
+    expectRejected(
+      () => net.evaluate(good.x, [0, 5]),
+      ValueError,
+      'ERR_INVALID_ARGUMENT',
+      /labels\[1\] to be a class from 0 to 1 but received 5/,
+    );
+    expectRejected(
+      () => net.evaluate(good.x, [0]),
+      ShapeError,
+      'ERR_SHAPE_MISMATCH',
+      /one label per row of x \(2\) but it holds 1/,
+    );
   });
 });
 
@@ -145,21 +292,42 @@ describe('bad options', () => {
     ['an unknown loss', { loss: 'hinge' }, /options.loss to be a loss/],
   ])('rejects %s and changes nothing', (_t, options, message) => {
     const weights = net.parameters.slice();
-    expectRejected(() => net.fit(x, y, { loss: MSE, log: null, ...options } as never), ValueError, 'ERR_INVALID_ARGUMENT', message);
+    expectRejected(
+      () => net.fit(x, y, { loss: MSE, log: null, ...options } as never),
+      ValueError,
+      'ERR_INVALID_ARGUMENT',
+      message,
+    );
     expect(net.parameters).toEqual(weights);
   });
 
   it('rejects unknown option names, suggesting the closest', () => {
-    expectRejected(() => net.fit(x, y, { epoch: 3 } as never), ValueError, 'ERR_UNKNOWN_OPTION', /options.epoch \(did you mean epochs\?\)/);
-    expectRejected(() => net.fit(x, y, { batch_size: 3 } as never), ValueError, 'ERR_UNKNOWN_OPTION', /did you mean batchSize\?/);
+    expectRejected(
+      () => net.fit(x, y, { epoch: 3 } as never),
+      ValueError,
+      'ERR_UNKNOWN_OPTION',
+      /options.epoch \(did you mean epochs\?\)/,
+    );
+    expectRejected(
+      () => net.fit(x, y, { batch_size: 3 } as never),
+      ValueError,
+      'ERR_UNKNOWN_OPTION',
+      /did you mean batchSize\?/,
+    );
     expectRejected(() => net.fit(x, y, 'fast' as never), ValueError, 'ERR_INVALID_ARGUMENT', /options to be an object/);
   });
 
   it('accepts a batch size larger than the data (one batch of all rows)', () => {
     const a = new Network([3, 2], [Sigmoid], { seed: 1, backend: 'js' });
     const b = new Network([3, 2], [Sigmoid], { seed: 1, backend: 'js' });
-    const two = [[1, 2, 3], [3, 2, 1]];
-    const targets = [[1, 0], [0, 1]];
+    const two = [
+      [1, 2, 3],
+      [3, 2, 1],
+    ];
+    const targets = [
+      [1, 0],
+      [0, 1],
+    ];
     a.fit(two, targets, { loss: MSE, batchSize: 500, epochs: 2, log: null, shuffle: false });
     b.fit(two, targets, { loss: MSE, batchSize: 2, epochs: 2, log: null, shuffle: false });
     expect(a.parameters).toEqual(b.parameters);

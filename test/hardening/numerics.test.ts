@@ -92,20 +92,48 @@ describeBackends('extreme logits', (b) => {
 describeBackends('unscaled inputs', ({ name: backend }) => {
   // The digits' raw 0..16 pixels, and the same times 100 (values in the thousands), unstandardised.
   const { data } = readCsv(path.join(__dirname, '..', '..', 'examples', 'data', 'digits.csv.gz'));
-  const rows = takeRows(data, Array.from({ length: 300 }, (_, i) => i));
+  const rows = takeRows(
+    data,
+    Array.from({ length: 300 }, (_, i) => i),
+  );
   const { features: pixels, labels } = splitColumn(rows);
   const targets = oneHot(labels, 10);
-  const thousands = new Matrix(pixels.rows, pixels.cols, pixels.data.map((v) => v * 100));
+  const thousands = new Matrix(
+    pixels.rows,
+    pixels.cols,
+    pixels.data.map((v) => v * 100),
+  );
 
   // ReLU networks mostly survive large steps (units die rather than overflow); linear ones (identity
   // layers, squared error) overflow, which is the other outcome the check must meet.
   type Case = [string, Matrix, () => ReturnType<typeof optimizerOf>, typeof MSE, 'relu' | 'linear'];
   const cases: Case[] = [];
-  for (const [name, x] of [['0..16', pixels], ['0..1600', thousands]] as const) {
+  for (const [name, x] of [
+    ['0..16', pixels],
+    ['0..1600', thousands],
+  ] as const) {
     for (const learningRate of [0.01, 1, 100]) {
-      cases.push([`${name}, SGD ${learningRate}, cross-entropy`, x, () => optimizerOf('sgd', learningRate), CrossEntropy, 'relu']);
-      cases.push([`${name}, SGD ${learningRate}, squared error`, x, () => optimizerOf('sgd', learningRate), MSE, 'relu']);
-      cases.push([`${name}, SGD ${learningRate}, linear network`, x, () => optimizerOf('sgd', learningRate), MSE, 'linear']);
+      cases.push([
+        `${name}, SGD ${learningRate}, cross-entropy`,
+        x,
+        () => optimizerOf('sgd', learningRate),
+        CrossEntropy,
+        'relu',
+      ]);
+      cases.push([
+        `${name}, SGD ${learningRate}, squared error`,
+        x,
+        () => optimizerOf('sgd', learningRate),
+        MSE,
+        'relu',
+      ]);
+      cases.push([
+        `${name}, SGD ${learningRate}, linear network`,
+        x,
+        () => optimizerOf('sgd', learningRate),
+        MSE,
+        'linear',
+      ]);
     }
     cases.push([`${name}, SGD momentum 0.9 at 1`, x, () => optimizerOf('momentum', 1), CrossEntropy, 'relu']);
     cases.push([`${name}, SGD momentum 0.9 at 1, linear network`, x, () => optimizerOf('momentum', 1), MSE, 'linear']);
@@ -115,22 +143,25 @@ describeBackends('unscaled inputs', ({ name: backend }) => {
 
   let trained = 0;
   let diverged = 0;
-  it.each(cases)('%s: trains, or stops with NonFiniteLossError; the weights stay finite either way', (_name, x, optimizer, loss, kind) => {
-    const activations = kind === 'linear' ? [Identity, Identity] : [Relu, loss === CrossEntropy ? Softmax : Sigmoid];
-    const net = new Network([64, 32, 10], activations, { seed: 3, backend });
-    try {
-      const history = net.fit(x, targets, { loss, optimizer: optimizer(), epochs: 5, batchSize: 16, log: null });
-      expect(history.loss.every(Number.isFinite)).toBe(true);
-      expect(net.predict(x).data.every(Number.isFinite)).toBe(true);
-      trained++;
-    } catch (error) {
-      // The weights are the last finite ones; they may be large enough that predictions overflow, but the
-      // error said so.
-      expect(error).toBeInstanceOf(NonFiniteLossError);
-      diverged++;
-    }
-    expect(net.parameters.every(Number.isFinite)).toBe(true);
-  });
+  it.each(cases)(
+    '%s: trains, or stops with NonFiniteLossError; the weights stay finite either way',
+    (_name, x, optimizer, loss, kind) => {
+      const activations = kind === 'linear' ? [Identity, Identity] : [Relu, loss === CrossEntropy ? Softmax : Sigmoid];
+      const net = new Network([64, 32, 10], activations, { seed: 3, backend });
+      try {
+        const history = net.fit(x, targets, { loss, optimizer: optimizer(), epochs: 5, batchSize: 16, log: null });
+        expect(history.loss.every(Number.isFinite)).toBe(true);
+        expect(net.predict(x).data.every(Number.isFinite)).toBe(true);
+        trained++;
+      } catch (error) {
+        // The weights are the last finite ones; they may be large enough that predictions overflow, but the
+        // error said so.
+        expect(error).toBeInstanceOf(NonFiniteLossError);
+        diverged++;
+      }
+      expect(net.parameters.every(Number.isFinite)).toBe(true);
+    },
+  );
 
   it('saw both outcomes above', () => {
     expect(trained).toBeGreaterThan(0);

@@ -29,10 +29,22 @@ export function buildPackage(prefix: string, options: { runtime: boolean }): Bui
   const packageDir = path.join(project, 'node_modules', 'blasnet');
   fs.mkdirSync(packageDir, { recursive: true });
   fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(packageDir, 'package.json'));
-  execFileSync(process.execPath, [tscBin, '-p', path.join(repoRoot, 'tsconfig.build.json'), '--outDir', path.join(packageDir, 'dist'), '--sourceMap', 'false'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
+  execFileSync(
+    process.execPath,
+    [
+      tscBin,
+      '-p',
+      path.join(repoRoot, 'tsconfig.build.json'),
+      '--outDir',
+      path.join(packageDir, 'dist'),
+      '--sourceMap',
+      'false',
+    ],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    },
+  );
   // The ONNX schema protobufjs reads at run time, where package.json's `files` ships it.
   fs.mkdirSync(path.join(packageDir, 'lib', 'onnx'), { recursive: true });
   fs.copyFileSync(path.join(repoRoot, 'lib', 'onnx', 'onnx.proto'), path.join(packageDir, 'lib', 'onnx', 'onnx.proto'));
@@ -46,7 +58,10 @@ export function buildPackage(prefix: string, options: { runtime: boolean }): Bui
 /** Runs tsc in `project` with its tsconfig.json; returns its output and whether it passed. */
 export function typeCheck(project: string, tsconfig = 'tsconfig.json'): { ok: boolean; output: string } {
   try {
-    const output = execFileSync(process.execPath, [tscBin, '-p', path.join(project, tsconfig)], { cwd: project, encoding: 'utf8' });
+    const output = execFileSync(process.execPath, [tscBin, '-p', path.join(project, tsconfig)], {
+      cwd: project,
+      encoding: 'utf8',
+    });
     return { ok: true, output };
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };

@@ -66,7 +66,11 @@ export function compileCli(name: string): Cli {
       return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
     },
     start(args, options = {}) {
-      return spawn(process.execPath, [main, ...args], { cwd: options.cwd ?? out, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      return spawn(process.execPath, [main, ...args], {
+        cwd: options.cwd ?? out,
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
     },
   };
 }

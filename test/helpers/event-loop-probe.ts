@@ -7,8 +7,16 @@ import { AbortError, CrossEntropy, Matrix, Network, Relu, Softmax } from '../../
 
 async function main(): Promise<void> {
   // Made cheaply: what is learnt does not matter here, only that the worker is busy.
-  const x = new Matrix(4000, 256, new Float64Array(4000 * 256).map((_, i) => Math.sin(i * 0.37)));
-  const y = new Matrix(4000, 10, new Float64Array(4000 * 10).map((_, i) => (i % 10 === Math.floor(i / 10) % 10 ? 1 : 0)));
+  const x = new Matrix(
+    4000,
+    256,
+    new Float64Array(4000 * 256).map((_, i) => Math.sin(i * 0.37)),
+  );
+  const y = new Matrix(
+    4000,
+    10,
+    new Float64Array(4000 * 10).map((_, i) => (i % 10 === Math.floor(i / 10) % 10 ? 1 : 0)),
+  );
   const net = new Network([256, 256, 256, 10], [Relu, Relu, Softmax], { seed: 1 });
   const controller = new AbortController();
   const start = performance.now();
@@ -24,7 +32,15 @@ async function main(): Promise<void> {
   let epochs = 0;
   let aborted = false;
   try {
-    await net.fitAsync(x, y, { loss: CrossEntropy, batchSize: 64, learningRate: 0.1, epochs: 1000, log: null, signal: controller.signal, onEpochEnd: () => void epochs++ });
+    await net.fitAsync(x, y, {
+      loss: CrossEntropy,
+      batchSize: 64,
+      learningRate: 0.1,
+      epochs: 1000,
+      log: null,
+      signal: controller.signal,
+      onEpochEnd: () => void epochs++,
+    });
   } catch (error) {
     if (!(error instanceof AbortError)) throw error;
     aborted = true;

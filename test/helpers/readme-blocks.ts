@@ -28,10 +28,16 @@ export function readmeBlocks(markdown: string): Block[] {
     for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]!); i++) body.push(lines[i]!.slice(open[1]!.length));
     let previous = start - 1;
     while (previous >= 0 && lines[previous]!.trim() === '') previous--;
-    const marker = previous >= 0 ? /^\s*<!--\s*readme-test:\s*(\w+)\s*(?:\((.*)\))?\s*-->\s*$/.exec(lines[previous]!) : null;
+    const marker =
+      previous >= 0 ? /^\s*<!--\s*readme-test:\s*(\w+)\s*(?:\((.*)\))?\s*-->\s*$/.exec(lines[previous]!) : null;
     const mode = marker?.[1] ?? 'run';
-    blocks.push({ index: blocks.length + 1, line: start + 1, code: body.join('\n'), mode, reason: marker?.[2]?.trim() });
+    blocks.push({
+      index: blocks.length + 1,
+      line: start + 1,
+      code: body.join('\n'),
+      mode,
+      reason: marker?.[2]?.trim(),
+    });
   }
   return blocks;
 }
-

@@ -11,7 +11,9 @@ import * as path from 'node:path';
 
 /** The redis-server binary: REDIS_SERVER, else the one on PATH (Debian's package puts it in /usr/bin). */
 export function redisServerBinary(): string | undefined {
-  const candidates = [process.env.REDIS_SERVER, '/usr/bin/redis-server', '/usr/local/bin/redis-server'].filter((c): c is string => !!c);
+  const candidates = [process.env.REDIS_SERVER, '/usr/bin/redis-server', '/usr/local/bin/redis-server'].filter(
+    (c): c is string => !!c,
+  );
   for (const candidate of candidates) if (fs.existsSync(candidate)) return candidate;
   const which = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
   return which.status === 0 ? which.stdout.trim() || undefined : undefined;
@@ -23,7 +25,9 @@ export function describeWithRedis(name: string, body: () => void): void {
     describe(name, body);
     return;
   }
-  console.warn(`skipping "${name}": no redis-server on this machine (apt-get install redis-server, or set REDIS_SERVER); CI runs it`);
+  console.warn(
+    `skipping "${name}": no redis-server on this machine (apt-get install redis-server, or set REDIS_SERVER); CI runs it`,
+  );
   describe.skip(name, body);
 }
 
@@ -80,7 +84,20 @@ export class RedisServer {
   }
 
   private async launch(binary = redisServerBinary()!): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+    ];
     this.child = spawn(binary, args, { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     while (!(await ping(this.port))) {

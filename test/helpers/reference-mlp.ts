@@ -51,7 +51,8 @@ export function referencePass(net: Network, x: number[][], y: number[][], lossNa
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < layer.outputs; j++) {
         let sum = layer.biases[j]!;
-        for (let i = 0; i < layer.inputs; i++) sum += input[r * layer.inputs + i]! * layer.weights[i * layer.outputs + j]!;
+        for (let i = 0; i < layer.inputs; i++)
+          sum += input[r * layer.inputs + i]! * layer.weights[i * layer.outputs + j]!;
         z[r * layer.outputs + j] = sum;
       }
     }
@@ -71,7 +72,8 @@ export function referencePass(net: Network, x: number[][], y: number[][], lossNa
     out.forEach((v, i) => (loss -= target[i]! * Math.log(v) + (1 - target[i]!) * Math.log(1 - v)));
     loss /= out.length;
   } else {
-    for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) loss -= target[r * cols + j]! * Math.log(out[r * cols + j]!);
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < cols; j++) loss -= target[r * cols + j]! * Math.log(out[r * cols + j]!);
     loss /= rows;
   }
   return { z: zs, a: as, loss };
@@ -80,6 +82,10 @@ export function referencePass(net: Network, x: number[][], y: number[][], lossNa
 /** For every ReLU-like layer, which units are on: finite differences are invalid where this changes. */
 export function kinkPattern(net: Network, pass: ReferencePass): string {
   return net.layers
-    .map((layer, i) => (layer.activation.name === 'relu' || layer.activation.name === 'leakyRelu' ? pass.z[i]!.map((v) => (v > 0 ? '1' : '0')).join('') : ''))
+    .map((layer, i) =>
+      layer.activation.name === 'relu' || layer.activation.name === 'leakyRelu'
+        ? pass.z[i]!.map((v) => (v > 0 ? '1' : '0')).join('')
+        : '',
+    )
     .join('|');
 }

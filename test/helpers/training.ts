@@ -3,7 +3,12 @@ import { Matrix, Network, oneHot, type FitOptions } from '../../lib';
 import { Random } from '../../lib/random';
 
 /** `rows` rows of `inputs` normal numbers and one-hot labels of `classes` classes that depend on them. */
-export function classification(rows: number, inputs: number, classes: number, seed: number): { x: Matrix; y: Matrix; labels: number[] } {
+export function classification(
+  rows: number,
+  inputs: number,
+  classes: number,
+  seed: number,
+): { x: Matrix; y: Matrix; labels: number[] } {
   const random = new Random(seed);
   const x = new Matrix(rows, inputs);
   for (let i = 0; i < x.data.length; i++) x.data[i] = random.normal();
@@ -40,10 +45,16 @@ export function replayBatches(
 ): number {
   const { batchSize } = options;
   if (visit(0)) return 0;
-  for (let steps = 1; steps <= maxSteps; ) {
+  for (let steps = 1; steps <= maxSteps;) {
     for (let start = 0; start < x.rows && steps <= maxSteps; start += batchSize, steps++) {
       const end = Math.min(start + batchSize, x.rows);
-      net.fit(rowsOf(x, start, end), rowsOf(y, start, end), { ...options, epochs: 1, shuffle: false, log: null, logEvery: 1 });
+      net.fit(rowsOf(x, start, end), rowsOf(y, start, end), {
+        ...options,
+        epochs: 1,
+        shuffle: false,
+        log: null,
+        logEvery: 1,
+      });
       if (visit(steps)) return steps;
     }
   }

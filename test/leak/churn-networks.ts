@@ -14,7 +14,10 @@ if (!gc) throw new Error('run with --expose-gc');
 const random = new Random(1);
 const x = new Matrix(128, 64);
 for (let i = 0; i < x.data.length; i++) x.data[i] = random.normal();
-const y = oneHot(Array.from({ length: 128 }, () => random.integer(10)), 10);
+const y = oneHot(
+  Array.from({ length: 128 }, () => random.integer(10)),
+  10,
+);
 
 const fitOptions = { loss: CrossEntropy, epochs: 1, batchSize: 16, learningRate: 0.05 };
 

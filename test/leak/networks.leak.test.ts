@@ -14,7 +14,10 @@ function churn(count: number, mode: 'fit' | 'fitAsync'): { rss: number; heap: nu
     ['--expose-gc', '--require', 'tsx/cjs', path.join(__dirname, 'churn-networks.ts'), String(count), mode],
     { cwd: root, encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } },
   );
-  const { before, after } = JSON.parse(output) as { before: { rss: number; heap: number }; after: { rss: number; heap: number } };
+  const { before, after } = JSON.parse(output) as {
+    before: { rss: number; heap: number };
+    after: { rss: number; heap: number };
+  };
   const mb = (bytes: number) => bytes / 2 ** 20;
   return { rss: mb(after.rss - before.rss), heap: mb(after.heap - before.heap) };
 }

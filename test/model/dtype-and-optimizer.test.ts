@@ -11,7 +11,12 @@ import { Adam, CrossEntropy, Matrix, ModelFormatError, Network, oneHot, Relu, SG
 import { describeBackends } from '../helpers/backends';
 import { sameBits } from '../helpers/training';
 
-const x = Matrix.from([[0.5, -1, 2], [1, 1, -0.5], [-2, 0.25, 1], [0.1, 0.2, 0.3]]);
+const x = Matrix.from([
+  [0.5, -1, 2],
+  [1, 1, -0.5],
+  [-2, 0.25, 1],
+  [0.1, 0.2, 0.3],
+]);
 const y = oneHot([0, 1, 2, 1], 3);
 
 function reseal(bytes: Buffer): Buffer {
@@ -50,7 +55,10 @@ describeBackends('float32 models', (backend) => {
     const net = new Network([3, 5, 3], [Relu, Softmax], { backend, seed: 2, dtype: 'float32' });
     net.fit(x, y, { loss: CrossEntropy, epochs: 3, batchSize: 2, log: null });
     expect(headerOf(net.toBuffer()).dtype).toBe('float32');
-    for (const back of [Network.fromBuffer(net.toBuffer(), { backend, dtype: 'float32' }), Network.fromJSON(JSON.stringify(net), { backend, dtype: 'float32' })]) {
+    for (const back of [
+      Network.fromBuffer(net.toBuffer(), { backend, dtype: 'float32' }),
+      Network.fromJSON(JSON.stringify(net), { backend, dtype: 'float32' }),
+    ]) {
       expect(back.dtype).toBe('float32');
       expect(back.parameters).toBeInstanceOf(Float32Array);
       expect(sameBits(back.parameters, net.parameters)).toBe(true);
@@ -70,18 +78,26 @@ describeBackends('float32 models', (backend) => {
       "Cannot load the model from a buffer: it is a float32 model, and options.dtype asks for float64 (the default); pass { dtype: 'float32' } (or { dtype: 'any' } for either)",
     );
     expect(() => Network.fromJSON(JSON.stringify(float64), { backend, dtype: 'float32' })).toThrow(
-      expect.objectContaining({ code: 'ERR_MODEL_DTYPE', message: expect.stringContaining('it is a float64 model, and options.dtype asks for float32;') }),
+      expect.objectContaining({
+        code: 'ERR_MODEL_DTYPE',
+        message: expect.stringContaining('it is a float64 model, and options.dtype asks for float32;'),
+      }),
     );
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-dtype-')), 'm.bnet');
     await net.save(file);
-    await expect(Network.load(file)).rejects.toThrow(expect.objectContaining({ code: 'ERR_MODEL_DTYPE', message: expect.stringContaining(JSON.stringify(file)) }));
+    await expect(Network.load(file)).rejects.toThrow(
+      expect.objectContaining({ code: 'ERR_MODEL_DTYPE', message: expect.stringContaining(JSON.stringify(file)) }),
+    );
     expect((await Network.load(file, { backend, dtype: 'float32' })).parameters).toBeInstanceOf(Float32Array);
     fs.rmSync(path.dirname(file), { recursive: true });
     expect(Network.fromBuffer(bytes, { backend, dtype: 'any' }).dtype).toBe('float32');
     expect(Network.fromBuffer(float64.toBuffer(), { backend, dtype: 'any' }).dtype).toBe('float64');
     expect(Network.fromBuffer(float64.toBuffer()).parameters).toBeInstanceOf(Float64Array);
     expect(() => Network.fromBuffer(bytes, { backend, dtype: 'float16' as 'any' })).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining("options.dtype to be 'float64', 'float32' or 'any'") }),
+      expect.objectContaining({
+        code: 'ERR_INVALID_ARGUMENT',
+        message: expect.stringContaining("options.dtype to be 'float64', 'float32' or 'any'"),
+      }),
     );
   });
 
@@ -98,12 +114,22 @@ describeBackends('float32 models', (backend) => {
 
 describeBackends('optimizer state in model files (format version 2)', (backend) => {
   const net = new Network([3, 4, 3], [Relu, Softmax], { backend, seed: 3 });
-  net.fit(x, y, { loss: CrossEntropy, optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }), epochs: 2, batchSize: 2, log: null });
+  net.fit(x, y, {
+    loss: CrossEntropy,
+    optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }),
+    epochs: 2,
+    batchSize: 2,
+    log: null,
+  });
   const bytes = net.toBuffer({ withOptimizer: true });
 
   it('carries the kind, hyper-parameters, step count and state, exactly', () => {
     expect(bytes.readUInt32LE(8)).toBe(2);
-    expect(headerOf(bytes).optimizer).toEqual({ config: { kind: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0 }, step: 4, buffers: 1 });
+    expect(headerOf(bytes).optimizer).toEqual({
+      config: { kind: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0 },
+      step: 4,
+      buffers: 1,
+    });
     const back = Network.fromBuffer(bytes, { backend });
     expect(back.optimizer).toBeInstanceOf(SGD);
     expect(back.optimizer!.steps).toBe(4);
@@ -115,7 +141,9 @@ describeBackends('optimizer state in model files (format version 2)', (backend) 
     const wrongCount = rejected(withHeader(bytes, (h) => ((h.optimizer as { buffers: number }).buffers = 2)));
     expect(wrongCount.code).toBe('ERR_MODEL_HEADER');
     expect(wrongCount.message).toMatch(/optimizer.buffers to be 1 for that optimizer but it is 2/);
-    const unknown = rejected(withHeader(bytes, (h) => ((h.optimizer as { config: { kind: string } }).config.kind = 'sgx')));
+    const unknown = rejected(
+      withHeader(bytes, (h) => ((h.optimizer as { config: { kind: string } }).config.kind = 'sgx')),
+    );
     expect(unknown.code).toBe('ERR_MODEL_HEADER');
     expect(unknown.message).toMatch(/optimizer.config is not a valid optimizer/);
     const asVersionOne = Buffer.from(bytes);

@@ -25,10 +25,17 @@ afterAll(async () => {
 });
 
 /** Runs a TypeScript script in a child process; resolves with the signal that ended it (or null). */
-async function runChild(source: string, args: string[], killAfter?: (child: ReturnType<typeof spawn>) => void): Promise<NodeJS.Signals | null> {
+async function runChild(
+  source: string,
+  args: string[],
+  killAfter?: (child: ReturnType<typeof spawn>) => void,
+): Promise<NodeJS.Signals | null> {
   const script = path.join(dir, `child-${Math.random().toString(36).slice(2)}.ts`);
   await fs.writeFile(script, source);
-  const child = spawn(process.execPath, ['--require', tsxHook, script, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--require', tsxHook, script, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   killAfter?.(child);
   // Never leave a child behind, whatever happens to the test.
   const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -71,7 +78,9 @@ describe('an interrupted save', () => {
     const loaded = await Network.load(file);
     expect(sameBits(loaded.parameters, previous.parameters)).toBe(true);
     // The half-written file is the temporary one beside it, never the model.
-    const leftovers = (await fs.readdir(dir)).filter((name) => name.startsWith('.model.bnet.') && name.endsWith('.tmp'));
+    const leftovers = (await fs.readdir(dir)).filter(
+      (name) => name.startsWith('.model.bnet.') && name.endsWith('.tmp'),
+    );
     expect(leftovers).toHaveLength(1);
     const full = new Network([300, 400, 10], [Relu, Sigmoid], { seed: 5 }).toBuffer().length;
     expect((await fs.stat(path.join(dir, leftovers[0]!))).size).toBe(Math.floor(full / 2));

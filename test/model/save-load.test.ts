@@ -7,7 +7,18 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { backends, CrossEntropy, ModelFormatError, Network, Relu, Sigmoid, Softmax, Tanh, ValueError, type Backend } from '../../lib';
+import {
+  backends,
+  CrossEntropy,
+  ModelFormatError,
+  Network,
+  Relu,
+  Sigmoid,
+  Softmax,
+  Tanh,
+  ValueError,
+  type Backend,
+} from '../../lib';
 import { describeBackends } from '../helpers/backends';
 import { classification, sameBits } from '../helpers/training';
 
@@ -25,7 +36,13 @@ const settings = { loss: CrossEntropy, epochs: 3, batchSize: 10, learningRate: 0
 function trained(backend: Backend = backends.native): Network {
   const net = new Network([6, 9, 7, 3], [Tanh, Relu, Softmax], { seed: 12, backend });
   net.fit(x, y, settings);
-  net.metadata = { features: ['a', 'b', 'c', 'd', 'e', 'f'], standardize: { mean: [0.5, -1e-300], std: [2, 3] }, classes: ['x', 'y', 'z'], note: null, ok: true };
+  net.metadata = {
+    features: ['a', 'b', 'c', 'd', 'e', 'f'],
+    standardize: { mean: [0.5, -1e-300], std: [2, 3] },
+    classes: ['x', 'y', 'z'],
+    note: null,
+    ok: true,
+  };
   return net;
 }
 
@@ -83,7 +100,14 @@ describeBackends('round trip', (backend) => {
     const net = trained(backend);
     const text = JSON.stringify(net);
     const json = JSON.parse(text) as Record<string, unknown>;
-    expect(json).toMatchObject({ format: 'blasnet-model', version: 1, dims: [6, 9, 7, 3], activations: ['tanh', 'relu', 'softmax'], loss: 'crossEntropy', dtype: 'float64' });
+    expect(json).toMatchObject({
+      format: 'blasnet-model',
+      version: 1,
+      dims: [6, 9, 7, 3],
+      activations: ['tanh', 'relu', 'softmax'],
+      loss: 'crossEntropy',
+      dtype: 'float64',
+    });
     expect(typeof json.parameters).toBe('string');
     for (const back of [Network.fromJSON(text, { backend }), Network.fromJSON(net.toJSON(), { backend: 'js' })]) {
       expect(sameBits(back.parameters, net.parameters)).toBe(true);
@@ -120,7 +144,12 @@ describeBackends('round trip', (backend) => {
     expect(bytes.length).toBe(start + 8 * net.parameters.length + 32);
     expect(bytes.readDoubleLE(start)).toBe(net.parameters[0]);
     expect(bytes.readDoubleLE(start + 8 * (net.parameters.length - 1))).toBe(net.parameters.at(-1));
-    expect(createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest().equals(bytes.subarray(bytes.length - 32))).toBe(true);
+    expect(
+      createHash('sha256')
+        .update(bytes.subarray(0, bytes.length - 32))
+        .digest()
+        .equals(bytes.subarray(bytes.length - 32)),
+    ).toBe(true);
   });
 });
 
@@ -162,7 +191,9 @@ describe('damaged and foreign files are rejected, each with its own message', ()
     newer.writeUInt32LE(3, 8);
     const error = await loadError(newer);
     expect(error.code).toBe('ERR_MODEL_VERSION');
-    expect(error.message).toMatch(/model format version 3, and this blasnet reads versions 1 and 2 \(a newer blasnet wrote it: upgrade to load it\)/);
+    expect(error.message).toMatch(
+      /model format version 3, and this blasnet reads versions 1 and 2 \(a newer blasnet wrote it: upgrade to load it\)/,
+    );
   });
 
   it('a header whose parameter count does not fit its dims', async () => {
@@ -172,7 +203,11 @@ describe('damaged and foreign files are rejected, each with its own message', ()
   });
 
   it('weights of another shape (more bytes than its header describes)', async () => {
-    const longer = Buffer.concat([bytes.subarray(0, bytes.length - 32), Buffer.alloc(16), bytes.subarray(bytes.length - 32)]);
+    const longer = Buffer.concat([
+      bytes.subarray(0, bytes.length - 32),
+      Buffer.alloc(16),
+      bytes.subarray(bytes.length - 32),
+    ]);
     const error = await loadError(resealed(longer));
     expect(error.code).toBe('ERR_MODEL_LENGTH');
     expect(error.message).toMatch(/16 unexpected bytes at the end/);
@@ -198,19 +233,27 @@ describe('damaged and foreign files are rejected, each with its own message', ()
   ])('%s', async (_title, foreign) => {
     const error = await loadError(foreign);
     expect(error.code).toBe('ERR_MODEL_NOT_BLASNET');
-    expect(error.message).toMatch(/does not start with blasnet's magic bytes \(89 42 4C 41 53 4E 45 54\).*not a blasnet model file/);
+    expect(error.message).toMatch(
+      /does not start with blasnet's magic bytes \(89 42 4C 41 53 4E 45 54\).*not a blasnet model file/,
+    );
   });
 
   it('JSON that is not a model, of another version, or with damaged parameters', async () => {
     const json = trained().toJSON();
     expect((await loadError(Buffer.from('{"hello": 1}'), 'other.json')).code).toBe('ERR_MODEL_NOT_BLASNET');
-    expect((await loadError(Buffer.from('{"format": '), 'cut.json')).message).toMatch(/looks like JSON but does not parse/);
+    expect((await loadError(Buffer.from('{"format": '), 'cut.json')).message).toMatch(
+      /looks like JSON but does not parse/,
+    );
     expect(() => Network.fromJSON({ ...json, version: 7 })).toThrow(/model format version 7/);
     const damaged = { ...json, parameters: `B${json.parameters.slice(1)}` };
     expect(() => Network.fromJSON(damaged)).toThrow(expect.objectContaining({ code: 'ERR_MODEL_CHECKSUM' }));
-    expect(() => Network.fromJSON({ ...json, parameters: json.parameters.slice(8) })).toThrow(expect.objectContaining({ code: 'ERR_MODEL_TRUNCATED' }));
+    expect(() => Network.fromJSON({ ...json, parameters: json.parameters.slice(8) })).toThrow(
+      expect.objectContaining({ code: 'ERR_MODEL_TRUNCATED' }),
+    );
     expect(() => Network.fromJSON({ ...json, parameters: '#!' })).toThrow(/parameters to be a base64 string/);
-    expect(() => Network.fromJSON({ ...json, loss: 'crossEntropy', activations: ['tanh', 'relu', 'sigmoid'] })).toThrow(/loss crossEntropy needs a softmax output layer/);
+    expect(() => Network.fromJSON({ ...json, loss: 'crossEntropy', activations: ['tanh', 'relu', 'sigmoid'] })).toThrow(
+      /loss crossEntropy needs a softmax output layer/,
+    );
   });
 });
 

@@ -10,7 +10,11 @@ function nativeSources(dir = 'native'): string[] {
   return fs
     .readdirSync(path.join(root, dir), { withFileTypes: true })
     .flatMap((entry) =>
-      entry.isDirectory() ? nativeSources(`${dir}/${entry.name}`) : entry.name.endsWith('.cc') ? [`${dir}/${entry.name}`] : [],
+      entry.isDirectory()
+        ? nativeSources(`${dir}/${entry.name}`)
+        : entry.name.endsWith('.cc')
+          ? [`${dir}/${entry.name}`]
+          : [],
     )
     .sort();
 }

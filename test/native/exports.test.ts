@@ -13,6 +13,7 @@ describe('the native export table', () => {
 
   it('exports functions only', () => {
     const { addon } = loadAddon();
-    for (const name of Object.keys(addon)) expect(typeof (addon as unknown as Record<string, unknown>)[name]).toBe('function');
+    for (const name of Object.keys(addon))
+      expect(typeof (addon as unknown as Record<string, unknown>)[name]).toBe('function');
   });
 });

@@ -65,7 +65,8 @@ describe('the small-matrix path', () => {
   it('is the AVX-512 kernel on AVX-512 CPUs, the AVX2 clone on AVX2-only ones, and blasInfo says which', () => {
     const path = blasInfo().smallGemm;
     if (process.env.BLASNET_SMALL_GEMM === '0') expect(path).toBe('off: BLASNET_SMALL_GEMM=0');
-    else if (process.env.BLASNET_SMALL_GEMM === 'avx2' && cpuHasAvx2()) expect(path).toBe('avx2 (BLASNET_SMALL_GEMM=avx2)');
+    else if (process.env.BLASNET_SMALL_GEMM === 'avx2' && cpuHasAvx2())
+      expect(path).toBe('avx2 (BLASNET_SMALL_GEMM=avx2)');
     else if (cpuHasAvx512()) expect(path).toBe('avx512');
     else if (cpuHasAvx2()) expect(path).toBe('avx2');
     else expect(path).toMatch(/^off: /);
@@ -184,7 +185,11 @@ describe('one row through a large matrix (gemv)', () => {
           expectClose(view, expected, TOLERANCE);
           if (!sentinelsKept(buffer, n)) throw new Error(`wrote outside C at n=${n} k=${k}`);
 
-          const [A32, B32, C32] = [A, B, C].map((values) => Float32Array.from(values)) as [Float32Array, Float32Array, Float32Array];
+          const [A32, B32, C32] = [A, B, C].map((values) => Float32Array.from(values)) as [
+            Float32Array,
+            Float32Array,
+            Float32Array,
+          ];
           const expected32 = C32.slice();
           backends.js.gemm(transA, false, 1, n, k, alpha, A32, B32, beta, expected32);
           backends.native.gemm(transA, false, 1, n, k, alpha, A32, B32, beta, C32);
@@ -211,14 +216,17 @@ const AVX2_TRANSPOSES: [boolean, boolean][] = [
 function avx2Shapes(): [boolean, boolean, number, number, number][] {
   const shapes: [boolean, boolean, number, number, number][] = [];
   for (const [transA, transB] of AVX2_TRANSPOSES) {
-    for (const m of AVX2_ROWS) for (const n of AVX2_COLS) for (const k of AVX2_DEPTHS) if (!transB || k <= 17) shapes.push([transA, transB, m, n, k]);
+    for (const m of AVX2_ROWS)
+      for (const n of AVX2_COLS)
+        for (const k of AVX2_DEPTHS) if (!transB || k <= 17) shapes.push([transA, transB, m, n, k]);
   }
   return shapes;
 }
 
 /** Deterministic operands for shape number `index` (the same in every process). */
 function operands(index: number, m: number, n: number, k: number): [Float64Array, Float64Array, Float64Array] {
-  const fill = (length: number, salt: number) => Float64Array.from({ length }, (_, i) => Math.sin(i * 0.37 + index * 1.3 + salt));
+  const fill = (length: number, salt: number) =>
+    Float64Array.from({ length }, (_, i) => Math.sin(i * 0.37 + index * 1.3 + salt));
   return [fill(m * k, 1), fill(k * n, 2), fill(m * n, 3)];
 }
 
@@ -227,7 +235,11 @@ describe('the small-matrix path in float32', () => {
     let compared = 0;
     avx2Shapes().forEach(([transA, transB, m, n, k], index) => {
       const [alpha, beta] = SCALES[index % SCALES.length] as [number, number];
-      const [A, B, C] = operands(index, m, n, k).map((values) => Float32Array.from(values)) as [Float32Array, Float32Array, Float32Array];
+      const [A, B, C] = operands(index, m, n, k).map((values) => Float32Array.from(values)) as [
+        Float32Array,
+        Float32Array,
+        Float32Array,
+      ];
       const expected = C.slice();
       backends.js.gemm(transA, transB, m, n, k, alpha, A, B, beta, expected);
       const buffer = new Float32Array(m * n + 18).fill(-12345.5);
@@ -237,7 +249,8 @@ describe('the small-matrix path in float32', () => {
       // float32 rounding over up to 257 terms, some cancelling (float32's epsilon is 6e-8).
       expectClose(view, expected, 5e-5);
       for (let i = 0; i < 9; i++) {
-        if (buffer[i] !== -12345.5 || buffer[9 + m * n + i] !== -12345.5) throw new Error(`wrote outside C at m=${m} n=${n} k=${k}`);
+        if (buffer[i] !== -12345.5 || buffer[9 + m * n + i] !== -12345.5)
+          throw new Error(`wrote outside C at m=${m} n=${n} k=${k}`);
       }
       compared++;
     });
@@ -268,7 +281,11 @@ describe('the AVX2 clone, forced with BLASNET_SMALL_GEMM=avx2', () => {
   const run = (setting: string) => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-avx2-')), 'c.bin');
     const env = { ...process.env, BLASNET_SMALL_GEMM: setting, OPENBLAS_NUM_THREADS: '1' };
-    const kernel = execFileSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e', script(file)], { cwd: ROOT, env, encoding: 'utf8' });
+    const kernel = execFileSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e', script(file)], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
     const bytes = fs.readFileSync(file);
     fs.rmSync(path.dirname(file), { recursive: true });
     return { kernel, values: new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8) };
@@ -277,36 +294,46 @@ describe('the AVX2 clone, forced with BLASNET_SMALL_GEMM=avx2', () => {
   // The cores whose kernels were read bit for bit against the clone (an AMD EPYC: OpenBLAS names it Zen, or
   // Haswell when blasnet picks the core); elsewhere (SkylakeX on an AVX-512 CPU, unmeasured) to rounding.
   const EXACT_CORES = ['Haswell', 'Zen'];
-  (cpuHasAvx2() ? it : it.skip)('is reported by blasInfo, matches OpenBLAS bit for bit in float64 and the js backend in float32', () => {
-    const forced = run('avx2');
-    const openblas = run('0');
-    expect(forced.kernel).toBe('avx2 (BLASNET_SMALL_GEMM=avx2)');
-    expect(openblas.kernel).toBe('off: BLASNET_SMALL_GEMM=0');
-    let offset = 0;
-    let identical = 0;
-    avx2Shapes().forEach(([transA, transB, m, n, k], index) => {
-      const size = m * n;
-      const c64 = forced.values.subarray(offset, offset + size);
-      const blas64 = openblas.values.subarray(offset, offset + size);
-      // Bit for bit where OpenBLAS's main kernel computes: the clone sums each element in k order with fused
-      // multiply-adds, as OpenBLAS's Haswell kernel (also its Zen core's) does for rows in its 4-row blocks (alpha = 1, beta 0 or
-      // 1). Its 1-3-row edge kernels (m not a multiple of 4, A not transposed) sum in another order, within
-      // rounding of the same result.
-      if (m % 4 === 0 && EXACT_CORES.includes(blasInfo().core)) {
-        for (let i = 0; i < size; i++) {
-          if (!Object.is(c64[i], blas64[i])) throw new Error(`float64 differs from OpenBLAS at ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} m=${m} n=${n} k=${k}, element ${i}: ${c64[i]} vs ${blas64[i]}`);
+  (cpuHasAvx2() ? it : it.skip)(
+    'is reported by blasInfo, matches OpenBLAS bit for bit in float64 and the js backend in float32',
+    () => {
+      const forced = run('avx2');
+      const openblas = run('0');
+      expect(forced.kernel).toBe('avx2 (BLASNET_SMALL_GEMM=avx2)');
+      expect(openblas.kernel).toBe('off: BLASNET_SMALL_GEMM=0');
+      let offset = 0;
+      let identical = 0;
+      avx2Shapes().forEach(([transA, transB, m, n, k], index) => {
+        const size = m * n;
+        const c64 = forced.values.subarray(offset, offset + size);
+        const blas64 = openblas.values.subarray(offset, offset + size);
+        // Bit for bit where OpenBLAS's main kernel computes: the clone sums each element in k order with fused
+        // multiply-adds, as OpenBLAS's Haswell kernel (also its Zen core's) does for rows in its 4-row blocks (alpha = 1, beta 0 or
+        // 1). Its 1-3-row edge kernels (m not a multiple of 4, A not transposed) sum in another order, within
+        // rounding of the same result.
+        if (m % 4 === 0 && EXACT_CORES.includes(blasInfo().core)) {
+          for (let i = 0; i < size; i++) {
+            if (!Object.is(c64[i], blas64[i]))
+              throw new Error(
+                `float64 differs from OpenBLAS at ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} m=${m} n=${n} k=${k}, element ${i}: ${c64[i]} vs ${blas64[i]}`,
+              );
+          }
+          identical++;
+        } else {
+          expectClose(c64, blas64, TOLERANCE);
         }
-        identical++;
-      } else {
-        expectClose(c64, blas64, TOLERANCE);
-      }
-      const c32 = forced.values.subarray(offset + size, offset + 2 * size);
-      const [A, B, C] = operands(index, m, n, k).map((values) => Float32Array.from(values)) as [Float32Array, Float32Array, Float32Array];
-      backends.js.gemm(transA, transB, m, n, k, 1, A, B, index % 2, C);
-      expectClose(c32, C, 3e-4); // float32 over up to 257 cancelling terms
-      offset += 2 * size;
-    });
-    expect(offset).toBe(forced.values.length);
-    if (EXACT_CORES.includes(blasInfo().core)) expect(identical).toBeGreaterThan(avx2Shapes().length / 3);
-  });
+        const c32 = forced.values.subarray(offset + size, offset + 2 * size);
+        const [A, B, C] = operands(index, m, n, k).map((values) => Float32Array.from(values)) as [
+          Float32Array,
+          Float32Array,
+          Float32Array,
+        ];
+        backends.js.gemm(transA, transB, m, n, k, 1, A, B, index % 2, C);
+        expectClose(c32, C, 3e-4); // float32 over up to 257 cancelling terms
+        offset += 2 * size;
+      });
+      expect(offset).toBe(forced.values.length);
+      if (EXACT_CORES.includes(blasInfo().core)) expect(identical).toBeGreaterThan(avx2Shapes().length / 3);
+    },
+  );
 });

@@ -3,14 +3,30 @@
  * parameters; results within float32 tolerance of the float64 run, and native equal to js to float32
  * tolerance.
  */
-import { Adam, CrossEntropy, Matrix, MSE, Network, oneHot, Random, Relu, Sigmoid, Softmax, Tanh, ValueError } from '../../lib';
+import {
+  Adam,
+  CrossEntropy,
+  Matrix,
+  MSE,
+  Network,
+  oneHot,
+  Random,
+  Relu,
+  Sigmoid,
+  Softmax,
+  Tanh,
+  ValueError,
+} from '../../lib';
 import { normwiseError } from '../helpers/numbers';
 
 function data(rows: number, inputs: number, classes: number, seed: number) {
   const random = new Random(seed);
   const x = new Matrix(rows, inputs);
   for (let i = 0; i < x.data.length; i++) x.data[i] = random.normal();
-  const y = oneHot(Array.from({ length: rows }, () => random.integer(classes)), classes);
+  const y = oneHot(
+    Array.from({ length: rows }, () => random.integer(classes)),
+    classes,
+  );
   return { x, y };
 }
 
@@ -44,10 +60,19 @@ describe('float32 networks', () => {
   });
 
   it('train on native and js to the same weights, to float32 tolerance, and near the float64 run', () => {
-    const nets = (['native', 'js'] as const).map((backend) => new Network([20, 16, 5], [Relu, Softmax], { seed: 7, backend, dtype: 'float32' }));
+    const nets = (['native', 'js'] as const).map(
+      (backend) => new Network([20, 16, 5], [Relu, Softmax], { seed: 7, backend, dtype: 'float32' }),
+    );
     const f64 = new Network([20, 16, 5], [Relu, Softmax], { seed: 7 });
     f64.parameters.set(nets[0]!.parameters);
-    for (const net of [...nets, f64]) net.fit(x, y, { loss: CrossEntropy, optimizer: new Adam({ learningRate: 0.01 }), epochs: 3, batchSize: 16, log: null });
+    for (const net of [...nets, f64])
+      net.fit(x, y, {
+        loss: CrossEntropy,
+        optimizer: new Adam({ learningRate: 0.01 }),
+        epochs: 3,
+        batchSize: 16,
+        log: null,
+      });
     expect(normwiseError(nets[0]!.parameters, nets[1]!.parameters)).toBeLessThanOrEqual(1e-5);
     // Rounding differences grow over 18 Adam steps; the two runs stay within 1e-3 of each other.
     expect(normwiseError(nets[0]!.parameters, f64.parameters)).toBeLessThanOrEqual(1e-3);
@@ -64,7 +89,9 @@ describe('float32 networks', () => {
 
   it('reject data beyond float32 range, naming where', () => {
     const f32 = new Network([2, 1], [Sigmoid], { seed: 1, dtype: 'float32' });
-    expect(() => f32.fit([[1, 1e39]], [[1]], { loss: MSE, log: null })).toThrow(/within float32 range.*row 0, column 1 is Infinity/);
+    expect(() => f32.fit([[1, 1e39]], [[1]], { loss: MSE, log: null })).toThrow(
+      /within float32 range.*row 0, column 1 is Infinity/,
+    );
     expect(() => new Network([2, 1], [Sigmoid], { dtype: 'float16' as never })).toThrow(ValueError);
   });
 

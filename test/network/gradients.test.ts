@@ -9,7 +9,9 @@ import { Random } from '../../lib/random';
 import { kinkPattern, referencePass } from '../helpers/reference-mlp';
 import { normwiseError } from '../helpers/numbers';
 
-const HIDDEN: Activation[] = ['identity', 'relu', 'sigmoid', 'tanh', 'leakyRelu'].map((n) => ACTIVATIONS[n as Activation['name']]);
+const HIDDEN: Activation[] = ['identity', 'relu', 'sigmoid', 'tanh', 'leakyRelu'].map(
+  (n) => ACTIVATIONS[n as Activation['name']],
+);
 const PAIRS: [Loss, Activation][] = [
   ...Object.values(ACTIVATIONS).map((a): [Loss, Activation] => [LOSSES.meanSquaredError, a]),
   [LOSSES.binaryCrossEntropy, ACTIVATIONS.sigmoid],
@@ -45,7 +47,10 @@ function makeCases(): Case[] {
       activations.push(output);
       seed++;
       cases.push({
-        title: `${loss.name}/${output.name}, dims ${dims.join('-')}, hidden ${activations.slice(0, -1).map((a) => a.name).join(',')}, batch ${rows}`,
+        title: `${loss.name}/${output.name}, dims ${dims.join('-')}, hidden ${activations
+          .slice(0, -1)
+          .map((a) => a.name)
+          .join(',')}, batch ${rows}`,
         dims,
         activations,
         loss,

@@ -2,7 +2,19 @@
  * Construction: the numpy reference program's initialisation (lecunNormal), seeded and backend-independent, and clear errors for bad
  * arguments. (The full catalogue of bad inputs is the hardening suite's.)
  */
-import { BlasnetError, Identity, Network, Relu, Sigmoid, Softmax, Tanh, ValueError, ShapeError, MSE, CrossEntropy } from '../../lib';
+import {
+  BlasnetError,
+  Identity,
+  Network,
+  Relu,
+  Sigmoid,
+  Softmax,
+  Tanh,
+  ValueError,
+  ShapeError,
+  MSE,
+  CrossEntropy,
+} from '../../lib';
 
 describe('Network construction', () => {
   it('draws weights ~ N(0, 1) / sqrt(fan_in) and zero biases', () => {
@@ -61,14 +73,27 @@ describe('Network construction', () => {
 
   it('rejects an unknown backend and unknown options', () => {
     expect(() => new Network([2, 1], [Identity], { backend: 'gpu' as never })).toThrow(/'native' or 'js'/);
-    expect(() => new Network([2, 1], [Identity], { sed: 1 } as never)).toThrow(/Unknown option options.sed \(did you mean seed\?\)/);
+    expect(() => new Network([2, 1], [Identity], { sed: 1 } as never)).toThrow(
+      /Unknown option options.sed \(did you mean seed\?\)/,
+    );
   });
 
   it('rejects mismatched data and a loss the output cannot carry', () => {
     const net = new Network([2, 2], [Softmax], { seed: 1 });
     expect(() => net.predict([[1, 2, 3]])).toThrow(ShapeError);
-    expect(() => net.fit([[1, 2]], [[1, 0], [0, 1]], { log: null })).toThrow(/same number of rows/);
-    expect(() => net.fit([[1, 2]], [[1, 0]], { loss: MSE, learningrate: 0.1 } as never)).toThrow(/did you mean learningRate/);
+    expect(() =>
+      net.fit(
+        [[1, 2]],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        { log: null },
+      ),
+    ).toThrow(/same number of rows/);
+    expect(() => net.fit([[1, 2]], [[1, 0]], { loss: MSE, learningrate: 0.1 } as never)).toThrow(
+      /did you mean learningRate/,
+    );
     const sigmoidNet = new Network([2, 2], [Sigmoid], { seed: 1 });
     expect(() => sigmoidNet.fit([[1, 2]], [[1, 0]], { loss: CrossEntropy })).toThrow(/needs a softmax output layer/);
   });

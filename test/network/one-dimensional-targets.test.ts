@@ -51,16 +51,26 @@ describeBackends('1-D targets for a one-output network', (backend) => {
   it('rejects a 1-D target for a network with more outputs, wrong lengths and non-numbers, naming them', () => {
     const wide = new Network([3, 4, 2], [Relu, Softmax], { seed: 1, backend });
     expect(() => wide.fit(x, target, options)).toThrow(ShapeError);
-    expect(() => wide.fit(x, target, options)).toThrow(/Expected y to be rows of 2 numbers \(the network's outputs\) but received one number per row \(a Float64Array of length 12\); a 1-D target fits only a one-output network/);
+    expect(() => wide.fit(x, target, options)).toThrow(
+      /Expected y to be rows of 2 numbers \(the network's outputs\) but received one number per row \(a Float64Array of length 12\); a 1-D target fits only a one-output network/,
+    );
     const net = make();
     const before = Array.from(net.parameters);
-    expect(() => net.fit(x, target.subarray(1), options)).toThrow(/Expected x and y to have the same number of rows but x has 12 and y has 11/);
-    expect(() => net.fit(x, [1, 2, 'a' as unknown as number, ...Array.from(target.subarray(3))], options)).toThrow(ValueError);
-    expect(() => net.fit(x, [1, 2, 'a' as unknown as number, ...Array.from(target.subarray(3))], options)).toThrow(/y\[2\] to be a number/);
+    expect(() => net.fit(x, target.subarray(1), options)).toThrow(
+      /Expected x and y to have the same number of rows but x has 12 and y has 11/,
+    );
+    expect(() => net.fit(x, [1, 2, 'a' as unknown as number, ...Array.from(target.subarray(3))], options)).toThrow(
+      ValueError,
+    );
+    expect(() => net.fit(x, [1, 2, 'a' as unknown as number, ...Array.from(target.subarray(3))], options)).toThrow(
+      /y\[2\] to be a number/,
+    );
     const withNaN = Float64Array.from(target);
     withNaN[4] = NaN;
     expect(() => net.fit(x, withNaN, options)).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
-    expect(() => net.fit(x, target, { ...options, validationData: [x, target.subarray(2)] })).toThrow(/validationData\[0\] and validationData\[1\] to have the same number of rows/);
+    expect(() => net.fit(x, target, { ...options, validationData: [x, target.subarray(2)] })).toThrow(
+      /validationData\[0\] and validationData\[1\] to have the same number of rows/,
+    );
     expect(Array.from(net.parameters)).toEqual(before);
     expect(net.epochsTrained).toBe(0);
   });
@@ -78,7 +88,11 @@ describe('Matrix.column, and the hint where rows were wanted', () => {
   });
 
   it('Matrix.from(labels) says what to use instead', () => {
-    expect(() => Matrix.from(target as unknown as number[][])).toThrow(/for one number per row use Matrix\.column\(values\) but received a Float64Array of length 12/);
-    expect(() => Matrix.from([1, 2] as unknown as number[][])).toThrow(/rows\[0\] to be an array of numbers \(a row\); for one number per row use Matrix\.column\(values\)/);
+    expect(() => Matrix.from(target as unknown as number[][])).toThrow(
+      /for one number per row use Matrix\.column\(values\) but received a Float64Array of length 12/,
+    );
+    expect(() => Matrix.from([1, 2] as unknown as number[][])).toThrow(
+      /rows\[0\] to be an array of numbers \(a row\); for one number per row use Matrix\.column\(values\)/,
+    );
   });
 });

@@ -35,7 +35,14 @@ import { normwiseError } from '../helpers/numbers';
 interface OptimizerCase {
   name: string;
   optimizer: 'sgd' | 'adam' | 'adamw';
-  options: { lr: number; momentum?: number; nesterov?: boolean; weight_decay?: number; betas?: [number, number]; eps?: number };
+  options: {
+    lr: number;
+    momentum?: number;
+    nesterov?: boolean;
+    weight_decay?: number;
+    betas?: [number, number];
+    eps?: number;
+  };
   dtype: 'float64' | 'float32';
   steps: number;
   dims: number[];
@@ -46,7 +53,9 @@ interface OptimizerCase {
   after: { weights: number[][]; biases: number[][] };
 }
 
-const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'pytorch-reference.json'), 'utf8')) as {
+const fixture = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'pytorch-reference.json'), 'utf8'),
+) as {
   torch: string;
   optimizers: OptimizerCase[];
 };
@@ -54,10 +63,23 @@ const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures'
 /** The blasnet optimizer with the same hyper-parameters as the fixture's torch.optim one. */
 function optimizerFor(c: OptimizerCase): Optimizer {
   const o = c.options;
-  if (c.optimizer === 'sgd') return new SGD({ learningRate: o.lr, momentum: o.momentum ?? 0, nesterov: o.nesterov ?? false, weightDecay: o.weight_decay ?? 0 });
-  const options = { learningRate: o.lr, beta1: o.betas?.[0] ?? 0.9, beta2: o.betas?.[1] ?? 0.999, epsilon: o.eps ?? 1e-8 };
+  if (c.optimizer === 'sgd')
+    return new SGD({
+      learningRate: o.lr,
+      momentum: o.momentum ?? 0,
+      nesterov: o.nesterov ?? false,
+      weightDecay: o.weight_decay ?? 0,
+    });
+  const options = {
+    learningRate: o.lr,
+    beta1: o.betas?.[0] ?? 0.9,
+    beta2: o.betas?.[1] ?? 0.999,
+    epsilon: o.eps ?? 1e-8,
+  };
   // torch's AdamW defaults weight_decay to 0.01, as ours does.
-  return c.optimizer === 'adam' ? new Adam({ ...options, weightDecay: o.weight_decay ?? 0 }) : new AdamW({ ...options, weightDecay: o.weight_decay ?? 0.01 });
+  return c.optimizer === 'adam'
+    ? new Adam({ ...options, weightDecay: o.weight_decay ?? 0 })
+    : new AdamW({ ...options, weightDecay: o.weight_decay ?? 0.01 });
 }
 
 describeBackends(`optimizers agree with PyTorch ${fixture.torch}`, (backend) => {
@@ -68,7 +90,14 @@ describeBackends(`optimizers agree with PyTorch ${fixture.torch}`, (backend) => 
       layer.biases.set(c.biases[i]!);
     });
     // Full-batch steps in order: what torch.optim's loop did.
-    net.fit(c.x, c.y, { loss: CrossEntropy, optimizer: optimizerFor(c), epochs: c.steps, batchSize: c.x.length, shuffle: false, log: null });
+    net.fit(c.x, c.y, {
+      loss: CrossEntropy,
+      optimizer: optimizerFor(c),
+      epochs: c.steps,
+      batchSize: c.x.length,
+      shuffle: false,
+      log: null,
+    });
     const tolerance = c.dtype === 'float64' ? 1e-12 : 2e-6;
     net.layers.forEach((layer, i) => {
       expect(normwiseError(layer.weights, c.after.weights[i]!)).toBeLessThanOrEqual(tolerance);
@@ -155,15 +184,19 @@ describe('optimizer rules', () => {
   it('refuses a second network, both an optimizer and a learningRate, and bad hyper-parameters', () => {
     const adam = new Adam();
     new Network([2, 1], [Identity], { seed: 1 }).fit(x, y, { loss: MSE, optimizer: adam, log: null });
-    expect(() => new Network([2, 1], [Identity], { seed: 2 }).fit(x, y, { loss: MSE, optimizer: adam, log: null })).toThrow(
-      expect.objectContaining({ code: 'ERR_OPTIMIZER_IN_USE' }),
+    expect(() =>
+      new Network([2, 1], [Identity], { seed: 2 }).fit(x, y, { loss: MSE, optimizer: adam, log: null }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_OPTIMIZER_IN_USE' }));
+    expect(() => new Network([2, 1], [Identity]).fit(x, y, { optimizer: new Adam(), learningRate: 0.1 })).toThrow(
+      /optimizer or options.learningRate but received both/,
     );
-    expect(() => new Network([2, 1], [Identity]).fit(x, y, { optimizer: new Adam(), learningRate: 0.1 })).toThrow(/optimizer or options.learningRate but received both/);
     expect(() => new SGD({ nesterov: true })).toThrow(/Nesterov momentum needs options.momentum > 0/);
     expect(() => new Adam({ beta1: 1 })).toThrow(ValueError);
     expect(() => new Adam({ learningRate: -1 })).toThrow(/options.learningRate to be a finite number greater than 0/);
     expect(() => new SGD({ momentun: 0.9 } as never)).toThrow(/did you mean momentum/);
-    expect(() => new Network([2, 1], [Identity]).fit(x, y, { optimizer: {} as never })).toThrow(/options.optimizer to be an optimizer/);
+    expect(() => new Network([2, 1], [Identity]).fit(x, y, { optimizer: {} as never })).toThrow(
+      /options.optimizer to be an optimizer/,
+    );
   });
 });
 

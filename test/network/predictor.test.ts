@@ -4,7 +4,18 @@
  * after it was prepared, and refuses what predict refuses. Its kernels, networkPrepare and networkRun, are
  * checked on both backends, including a bound buffer that is detached or shrunk after preparing.
  */
-import { Matrix, Network, Relu, ShapeError, Sigmoid, Softmax, StateError, Tanh, ValueError, type Backend } from '../../lib';
+import {
+  Matrix,
+  Network,
+  Relu,
+  ShapeError,
+  Sigmoid,
+  Softmax,
+  StateError,
+  Tanh,
+  ValueError,
+  type Backend,
+} from '../../lib';
 import { NetworkLayout } from '../../lib/backend/layout';
 import { describeBackends, getTestBackend } from '../helpers/backends';
 
@@ -79,11 +90,15 @@ describeBackends('Network.predictor', ({ name: backend }) => {
         expect(() => run('1,2,3,4,5,6,7' as never)).toThrow(ValueError);
         const withNaN = rows(1, 7, 1);
         withNaN[4] = NaN;
-        expect(() => run(withNaN)).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE', message: expect.stringContaining('column 4') }));
+        expect(() => run(withNaN)).toThrow(
+          expect.objectContaining({ code: 'ERR_NON_FINITE', message: expect.stringContaining('column 4') }),
+        );
         expect(() => run([1, 2, 3, Infinity, 5, 6, 7])).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
         let called = false;
         const sneaky = { valueOf: () => ((called = true), 1) };
-        expect(() => run([1, 2, 3, sneaky, 5, 6, 7] as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+        expect(() => run([1, 2, 3, sneaky, 5, 6, 7] as never)).toThrow(
+          expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+        );
         expect(called).toBe(false);
         expect(() => run([1, 2, '3', 4, 5, 6, 7] as never)).toThrow(ValueError);
         if (dtype === 'float32') {
@@ -124,7 +139,16 @@ describeBackends('networkPrepare / networkRun', (backend: Backend) => {
       a.out.fill(7);
       backend.networkRun(handle, count);
       const expected = new Float64Array(count * 2);
-      getTestBackend('js').networkForward(code, a.params, new Float64Array(layout.workspaceSize(count)), count, a.X, 0, count, expected);
+      getTestBackend('js').networkForward(
+        code,
+        a.params,
+        new Float64Array(layout.workspaceSize(count)),
+        count,
+        a.X,
+        0,
+        count,
+        expected,
+      );
       expect(Array.from(a.out.subarray(0, count * 2))).toEqual(Array.from(expected).map((v) => expect.closeTo(v, 14)));
       // Rows past `count` are not written.
       expect(Array.from(a.out.subarray(count * 2))).toEqual(new Array((capacity - count) * 2).fill(7));
@@ -133,11 +157,21 @@ describeBackends('networkPrepare / networkRun', (backend: Backend) => {
 
   it('checks at prepare what networkForward checks, and refuses a handle twice', () => {
     const a = fresh();
-    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X.subarray(1), a.out, {})).toThrow(RangeError);
-    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out.subarray(1), {})).toThrow(RangeError);
-    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, new Float32Array(6), {})).toThrow(TypeError);
-    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.workspace.subarray(0, 6), {})).toThrow(RangeError);
-    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, 5 as never)).toThrow(TypeError);
+    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X.subarray(1), a.out, {})).toThrow(
+      RangeError,
+    );
+    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out.subarray(1), {})).toThrow(
+      RangeError,
+    );
+    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, new Float32Array(6), {})).toThrow(
+      TypeError,
+    );
+    expect(() =>
+      backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.workspace.subarray(0, 6), {}),
+    ).toThrow(RangeError);
+    expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, 5 as never)).toThrow(
+      TypeError,
+    );
     const handle = {};
     backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
     expect(() => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle)).toThrow(TypeError);
@@ -175,14 +209,19 @@ describeBackends('networkPrepare / networkRun', (backend: Backend) => {
       const handle = {};
       backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
       detach(a[name].buffer as ArrayBuffer);
-      expect(() => backend.networkRun(handle, 1)).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`${name}'s buffer`) }));
+      expect(() => backend.networkRun(handle, 1)).toThrow(
+        expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`${name}'s buffer`) }),
+      );
     });
   }
 
   it('throws once a resizable buffer is shrunk below what it bound', () => {
     const a = fresh();
     // Resizable ArrayBuffers (ES2024) are in Node 20; the compiler's lib predates them.
-    const Resizable = ArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => ArrayBuffer & { resize(bytes: number): void };
+    const Resizable = ArrayBuffer as unknown as new (
+      bytes: number,
+      options: { maxByteLength: number },
+    ) => ArrayBuffer & { resize(bytes: number): void };
     const resizable = new Resizable(a.X.byteLength, { maxByteLength: a.X.byteLength * 2 });
     const X = new Float64Array(resizable, 0, capacity * 4);
     X.set(a.X);
@@ -208,17 +247,21 @@ describeBackends('networkPrepare / networkRun', (backend: Backend) => {
 describe('Network.predictor keeps the js and native backends in agreement', () => {
   it('matches within rounding on a sigmoid network', () => {
     const x = rows(5, 6, 4);
-    const [a, b] = (['native', 'js'] as const).map((backend) => new Network([6, 9, 2], [Relu, Sigmoid], { seed: 2, backend }).predictor({ rows: 5 })(x).slice());
+    const [a, b] = (['native', 'js'] as const).map((backend) =>
+      new Network([6, 9, 2], [Relu, Sigmoid], { seed: 2, backend }).predictor({ rows: 5 })(x).slice(),
+    );
     for (let i = 0; i < a!.length; i++) expect(a![i]).toBeCloseTo(b![i]!, 12);
   });
 });
 
 describe('Network.predictor [native]: many prepared passes at once (the handle registry grows and forgets)', () => {
-  it('600 predictors, every other one dropped and collected, all the rest still give predict\'s bits', async () => {
+  it("600 predictors, every other one dropped and collected, all the rest still give predict's bits", async () => {
     const net = new Network([4, 6, 3], [Relu, Softmax], { seed: 3, backend: 'native' });
     const x = rows(2, 4, 11);
     const expected = net.predict(new Matrix(2, 4, x)).data;
-    let runs: (ReturnType<typeof net.predictor> | undefined)[] = Array.from({ length: 600 }, () => net.predictor({ rows: 2 }));
+    let runs: (ReturnType<typeof net.predictor> | undefined)[] = Array.from({ length: 600 }, () =>
+      net.predictor({ rows: 2 }),
+    );
     runs = runs.map((run, i) => (i % 2 === 0 ? undefined : run));
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc !== undefined) {

@@ -6,22 +6,47 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { Adam, CrossEntropy, Matrix, Network, oneHot, Random, Relu, schedules, SGD, Softmax, type Optimizer } from '../../lib';
+import {
+  Adam,
+  CrossEntropy,
+  Matrix,
+  Network,
+  oneHot,
+  Random,
+  Relu,
+  schedules,
+  SGD,
+  Softmax,
+  type Optimizer,
+} from '../../lib';
 import { sameBits } from '../helpers/training';
 
 const random = new Random(5);
 const x = new Matrix(120, 8);
 for (let i = 0; i < x.data.length; i++) x.data[i] = random.normal();
-const y = oneHot(Array.from({ length: 120 }, () => random.integer(3)), 3);
+const y = oneHot(
+  Array.from({ length: 120 }, () => random.integer(3)),
+  3,
+);
 
 const cases: [string, () => Optimizer, 'float64' | 'float32'][] = [
   ['Adam', () => new Adam({ learningRate: 0.01 }), 'float64'],
-  ['SGD with Nesterov momentum and weight decay', () => new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 }), 'float64'],
+  [
+    'SGD with Nesterov momentum and weight decay',
+    () => new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 }),
+    'float64',
+  ],
   ['Adam in float32', () => new Adam({ learningRate: 0.01 }), 'float32'],
 ];
 
 describe.each(cases)('resume with %s', (_name, makeOptimizer, dtype) => {
-  const settings = { loss: CrossEntropy, epochs: 10, batchSize: 16, log: null, schedule: schedules.cosine({ initial: 0.02, epochs: 20 }) };
+  const settings = {
+    loss: CrossEntropy,
+    epochs: 10,
+    batchSize: 16,
+    log: null,
+    schedule: schedules.cosine({ initial: 0.02, epochs: 20 }),
+  };
 
   function straight(): Network<'float64' | 'float32'> {
     const net = new Network([8, 12, 3], [Relu, Softmax], { seed: 11, dtype });
@@ -37,7 +62,10 @@ describe.each(cases)('resume with %s', (_name, makeOptimizer, dtype) => {
     try {
       const file = path.join(dir, 'model.bnet');
       await first.save(file, { withOptimizer: true });
-      for (const loaded of [await Network.load(file, { dtype }), Network.fromJSON(JSON.stringify(first.toJSON({ withOptimizer: true })), { dtype })]) {
+      for (const loaded of [
+        await Network.load(file, { dtype }),
+        Network.fromJSON(JSON.stringify(first.toJSON({ withOptimizer: true })), { dtype }),
+      ]) {
         expect(loaded.epochsTrained).toBe(10);
         expect(loaded.optimizer?.steps).toBe(first.optimizer?.steps);
         // No optimizer option: the loaded one continues, with its state, on the same schedule.
@@ -71,6 +99,8 @@ describe('saving without the optimizer', () => {
     expect(full.readUInt32LE(8)).toBe(2);
     expect(full.length).toBeGreaterThan(plain.length + 2 * 8 * net.parameters.length);
     expect(Network.fromBuffer(full).optimizer).toBeInstanceOf(Adam);
-    expect(() => new Network([8, 3], [Softmax]).toBuffer({ withOptimizer: true })).toThrow(expect.objectContaining({ code: 'ERR_NO_OPTIMIZER' }));
+    expect(() => new Network([8, 3], [Softmax]).toBuffer({ withOptimizer: true })).toThrow(
+      expect.objectContaining({ code: 'ERR_NO_OPTIMIZER' }),
+    );
   });
 });

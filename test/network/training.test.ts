@@ -30,28 +30,28 @@ import { describeBackends } from '../helpers/backends';
 describe('one SGD step on a 2-3-1 network, by hand', () => {
   describeBackends('a 2-3-1 network', ({ name: backend }) => {
     it('gives the loss and weights computed by hand', () => {
-    const net = new Network([2, 3, 1], [Relu, Identity], { seed: 0, backend });
-    net.layers[0]!.weights.set([1, 0, -1, 0, 1, 1]); // rows: input 0, input 1
-    net.layers[0]!.biases.set([0, 0, 0]);
-    net.layers[1]!.weights.set([1, 1, -1]);
-    net.layers[1]!.biases.set([0.5]);
-    // x = [1, 2]: z1 = [1, 2, 1], a1 = relu(z1) = [1, 2, 1]; z2 = 1 + 2 - 1 + 0.5 = 2.5 = output.
-    // y = 1: loss = (2.5 - 1)^2 = 2.25; d(loss)/dz2 = 2 (2.5 - 1) = 3.
-    // dW2 = a1^T 3 = [3, 6, 3], db2 = 3; delta1 = 3 W2^T * relu'(z1) = [3, 3, -3];
-    // dW1 = x^T delta1 = [[3, 3, -3], [6, 6, -6]], db1 = [3, 3, -3].
-    // With learning rate 0.1: W1 -= 0.1 dW1, and so on.
-    const history = net.fit([[1, 2]], [[1]], { loss: MSE, epochs: 1, batchSize: 1, learningRate: 0.1, log: null });
-    const close = (actual: Float64Array, expected: number[]) =>
-      expected.forEach((v, i) => expect(actual[i]).toBeCloseTo(v, 14));
-    close(net.layers[0]!.weights, [0.7, -0.3, -0.7, -0.6, 0.4, 1.6]);
-    close(net.layers[0]!.biases, [-0.3, -0.3, 0.3]);
-    close(net.layers[1]!.weights, [0.7, 0.4, -1.3]);
-    close(net.layers[1]!.biases, [0.2]);
-    // After the step: a1 = relu([0.7 - 1.2, -0.3 + 0.8, -0.7 + 3.2] + [-0.3, -0.3, 0.3]) = relu([-0.8, 0.2, 2.8])
-    // = [0, 0.2, 2.8]; output = 0.4 * 0.2 - 1.3 * 2.8 + 0.2 = -3.36; loss = (-3.36 - 1)^2 = 19.0096.
-    expect(history.epoch).toEqual([1]);
-    expect(history.loss[0]).toBeCloseTo(19.0096, 12);
-  });
+      const net = new Network([2, 3, 1], [Relu, Identity], { seed: 0, backend });
+      net.layers[0]!.weights.set([1, 0, -1, 0, 1, 1]); // rows: input 0, input 1
+      net.layers[0]!.biases.set([0, 0, 0]);
+      net.layers[1]!.weights.set([1, 1, -1]);
+      net.layers[1]!.biases.set([0.5]);
+      // x = [1, 2]: z1 = [1, 2, 1], a1 = relu(z1) = [1, 2, 1]; z2 = 1 + 2 - 1 + 0.5 = 2.5 = output.
+      // y = 1: loss = (2.5 - 1)^2 = 2.25; d(loss)/dz2 = 2 (2.5 - 1) = 3.
+      // dW2 = a1^T 3 = [3, 6, 3], db2 = 3; delta1 = 3 W2^T * relu'(z1) = [3, 3, -3];
+      // dW1 = x^T delta1 = [[3, 3, -3], [6, 6, -6]], db1 = [3, 3, -3].
+      // With learning rate 0.1: W1 -= 0.1 dW1, and so on.
+      const history = net.fit([[1, 2]], [[1]], { loss: MSE, epochs: 1, batchSize: 1, learningRate: 0.1, log: null });
+      const close = (actual: Float64Array, expected: number[]) =>
+        expected.forEach((v, i) => expect(actual[i]).toBeCloseTo(v, 14));
+      close(net.layers[0]!.weights, [0.7, -0.3, -0.7, -0.6, 0.4, 1.6]);
+      close(net.layers[0]!.biases, [-0.3, -0.3, 0.3]);
+      close(net.layers[1]!.weights, [0.7, 0.4, -1.3]);
+      close(net.layers[1]!.biases, [0.2]);
+      // After the step: a1 = relu([0.7 - 1.2, -0.3 + 0.8, -0.7 + 3.2] + [-0.3, -0.3, 0.3]) = relu([-0.8, 0.2, 2.8])
+      // = [0, 0.2, 2.8]; output = 0.4 * 0.2 - 1.3 * 2.8 + 0.2 = -3.36; loss = (-3.36 - 1)^2 = 19.0096.
+      expect(history.epoch).toEqual([1]);
+      expect(history.loss[0]).toBeCloseTo(19.0096, 12);
+    });
   });
 });
 
@@ -82,20 +82,34 @@ describe('training', () => {
 
   describeBackends('is bit-for-bit reproducible from the seed', ({ name: backend }) => {
     it('is bit-for-bit reproducible from the seed', () => {
-    const run = () => {
-      const net = new Network([12, 9, 4], [Relu, Softmax], { seed: 9, backend });
-      const history = net.fit(x, y, { loss: CrossEntropy, epochs: 5, batchSize: 10, learningRate: 0.1, logEvery: 1, log: null });
-      return { weights: net.layers.map((l) => Array.from(l.weights)), history };
-    };
-    expect(run()).toEqual(run());
-  });
+      const run = () => {
+        const net = new Network([12, 9, 4], [Relu, Softmax], { seed: 9, backend });
+        const history = net.fit(x, y, {
+          loss: CrossEntropy,
+          epochs: 5,
+          batchSize: 10,
+          learningRate: 0.1,
+          logEvery: 1,
+          log: null,
+        });
+        return { weights: net.layers.map((l) => Array.from(l.weights)), history };
+      };
+      expect(run()).toEqual(run());
+    });
   });
 
   it('trains the last, shorter batch instead of dropping it', () => {
     // Three rows, batch size 2, no shuffling: the second batch holds only the third row.
     const net = new Network([1, 1], [Identity], { seed: 0, backend: 'js' });
     net.layers[0]!.weights.set([0]);
-    net.fit([[1], [1], [2]], [[0], [0], [2]], { loss: MSE, epochs: 1, batchSize: 2, learningRate: 0.25, shuffle: false, log: null });
+    net.fit([[1], [1], [2]], [[0], [0], [2]], {
+      loss: MSE,
+      epochs: 1,
+      batchSize: 2,
+      learningRate: 0.25,
+      shuffle: false,
+      log: null,
+    });
     // Batch 1: outputs 0, targets 0: no change. Batch 2: output 0, target 2: d(loss)/dz = 2 (0 - 2) = -4,
     // so w = 0 + 0.25 * 4 * 2 = 2 and b = 0 + 0.25 * 4 = 1. Had the batch been dropped, both would be 0.
     expect(net.layers[0]!.weights[0]).toBe(2);
@@ -105,7 +119,13 @@ describe('training', () => {
   it('reports the loss every logEvery epochs and after the last, to the log function', () => {
     const lines: string[] = [];
     const net = new Network([12, 4], [Softmax], { seed: 1 });
-    const history = net.fit(x, y, { loss: CrossEntropy, epochs: 25, batchSize: 50, logEvery: 10, log: (l) => lines.push(l) });
+    const history = net.fit(x, y, {
+      loss: CrossEntropy,
+      epochs: 25,
+      batchSize: 50,
+      logEvery: 10,
+      log: (l) => lines.push(l),
+    });
     expect(history.epoch).toEqual([10, 20, 25]);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^epoch 10\/25 {2}loss \d\.\d+/);

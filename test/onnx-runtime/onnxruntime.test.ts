@@ -18,11 +18,15 @@ import { normwiseError } from '../helpers/numbers';
 
 const installed = fs.existsSync(path.join(__dirname, 'node_modules', 'onnxruntime-node', 'package.json'));
 if (!installed && process.env.CI) {
-  throw new Error('onnxruntime-node must be installed in CI: ONNXRUNTIME_NODE_INSTALL=skip npm ci --prefix test/onnx-runtime');
+  throw new Error(
+    'onnxruntime-node must be installed in CI: ONNXRUNTIME_NODE_INSTALL=skip npm ci --prefix test/onnx-runtime',
+  );
 }
 const describeOrt = installed ? describe : describe.skip;
 if (!installed) {
-  console.warn('test/onnx-runtime skipped: onnxruntime-node is not installed (ONNXRUNTIME_NODE_INSTALL=skip npm ci --prefix test/onnx-runtime)');
+  console.warn(
+    'test/onnx-runtime skipped: onnxruntime-node is not installed (ONNXRUNTIME_NODE_INSTALL=skip npm ci --prefix test/onnx-runtime)',
+  );
 }
 
 /** One model run in onnxruntime (run-models.js), and what its outputs must equal. */
@@ -84,7 +88,9 @@ interface Case {
   expected: number[][];
 }
 const fixtures = path.join(__dirname, '..', 'fixtures', 'onnx');
-const reference = JSON.parse(fs.readFileSync(path.join(fixtures, 'reference.json'), 'utf8')) as { cases: Record<string, Case> };
+const reference = JSON.parse(fs.readFileSync(path.join(fixtures, 'reference.json'), 'utf8')) as {
+  cases: Record<string, Case>;
+};
 const torchCases = Object.entries(reference.cases).filter(([name]) => name.startsWith('torch-'));
 const roundTrips: { name: string; c: Case; index: number }[] = [];
 const asWritten: { name: string; c: Case; index: number }[] = [];
@@ -115,7 +121,11 @@ if (installed) {
   }
   for (const [name, c] of torchCases) {
     const file = path.join(fixtures, c.file);
-    roundTrips.push({ name, c, index: queue(`${name} again`, Network.fromONNX(fs.readFileSync(file), { dtype: 'any' }).toONNX(), c.x, c.dtype) });
+    roundTrips.push({
+      name,
+      c,
+      index: queue(`${name} again`, Network.fromONNX(fs.readFileSync(file), { dtype: 'any' }).toONNX(), c.x, c.dtype),
+    });
     if (name.includes('leaky')) leakyAsWritten = queue(name, file, c.x, c.dtype);
     else asWritten.push({ name, c, index: queue(name, file, c.x, c.dtype) });
   }
@@ -155,10 +165,25 @@ function pipelineModel(): Uint8Array {
   const indicator = g.fresh('age/indicator');
   g.node('Cast', [missing], [indicator], { to: { int: 11 } });
   const index = g.fresh('color/index');
-  g.node('LabelEncoder', [color], [index], { keys_strings: { strings: COLORS }, values_int64s: { ints: [0, 1, 2] }, default_int64: { int: COLORS.length } }, { domain: 'ai.onnx.ml' });
+  g.node(
+    'LabelEncoder',
+    [color],
+    [index],
+    { keys_strings: { strings: COLORS }, values_int64s: { ints: [0, 1, 2] }, default_int64: { int: COLORS.length } },
+    { domain: 'ai.onnx.ml' },
+  );
   const hot = g.fresh('color/onehot3d');
   // onnxruntime's OneHot has float but no double values; 0 and 1 are exact in both.
-  g.node('OneHot', [index, g.int64Initializer('color/depth', [], [COLORS.length]), g.floatInitializer('color/values', [2], Float32Array.of(0, 1))], [hot], { axis: { int: -1 } });
+  g.node(
+    'OneHot',
+    [
+      index,
+      g.int64Initializer('color/depth', [], [COLORS.length]),
+      g.floatInitializer('color/values', [2], Float32Array.of(0, 1)),
+    ],
+    [hot],
+    { axis: { int: -1 } },
+  );
   const hot64 = g.fresh('color/onehot3d64');
   g.node('Cast', [hot], [hot64], { to: { int: 11 } });
   const flat = g.fresh('color/onehot');
@@ -168,17 +193,34 @@ function pipelineModel(): Uint8Array {
   addNetwork(g, pipelineNet, features, probabilities, 'network/');
   const best = g.fresh('best');
   g.node('ArgMax', [probabilities], [best], { axis: { int: 1 }, keepdims: { int: 0 } });
-  g.node('LabelEncoder', [best], [label], { keys_int64s: { ints: [0, 1, 2] }, values_strings: { strings: CLASSES }, default_string: { string: '' } }, { domain: 'ai.onnx.ml' });
+  g.node(
+    'LabelEncoder',
+    [best],
+    [label],
+    { keys_int64s: { ints: [0, 1, 2] }, values_strings: { strings: CLASSES }, default_string: { string: '' } },
+    { domain: 'ai.onnx.ml' },
+  );
   g.output(label, 'string', ['N']);
   g.output(probabilities, 'double', ['N', CLASSES.length]);
-  return g.toBytes({ producerName: 'test', producerVersion: '0', opsets: [{ domain: '', version: 13 }, { domain: 'ai.onnx.ml', version: 2 }] });
+  return g.toBytes({
+    producerName: 'test',
+    producerVersion: '0',
+    opsets: [
+      { domain: '', version: 13 },
+      { domain: 'ai.onnx.ml', version: 2 },
+    ],
+  });
 }
 
 /** The same preprocessing, by hand. */
 function pipelineByHand(): { labels: string[]; probabilities: Float64Array } {
   const features = rawRows.map(({ age, color }) => {
     const missing = Number.isNaN(age);
-    return [((missing ? AGE.fill : age) - AGE.mean) / AGE.scale, missing ? 1 : 0, ...COLORS.map((c) => (c === color ? 1 : 0))];
+    return [
+      ((missing ? AGE.fill : age) - AGE.mean) / AGE.scale,
+      missing ? 1 : 0,
+      ...COLORS.map((c) => (c === color ? 1 : 0)),
+    ];
   });
   const probabilities = pipelineNet.predict(features);
   const labels = probabilities.toArray().map((row) => CLASSES[row.indexOf(Math.max(...row))]!);
@@ -189,7 +231,11 @@ if (installed) {
   const model = path.join(out, 'pipeline.onnx');
   fs.writeFileSync(model, pipelineModel());
   const feeds: Job['feeds'] = {
-    age: { type: 'float64', shape: [rawRows.length, 1], data: rawRows.map((r) => (Number.isNaN(r.age) ? null : r.age)) },
+    age: {
+      type: 'float64',
+      shape: [rawRows.length, 1],
+      data: rawRows.map((r) => (Number.isNaN(r.age) ? null : r.age)),
+    },
     color: { type: 'string', shape: [rawRows.length, 1], data: rawRows.map((r) => r.color) },
   };
   jobs.push({ model, output: 'label', feeds }, { model, output: 'probabilities', feeds });
@@ -205,7 +251,9 @@ describeOrt('the graph builder writes what a pipeline exporter needs (ai.onnx.ml
     expect(probabilities.error).toBeUndefined();
     expect(labels.data).toEqual(expected.labels);
     expect(probabilities.dims).toEqual([rawRows.length, CLASSES.length]);
-    expect(normwiseError(Float64Array.from(probabilities.data as number[]), expected.probabilities)).toBeLessThanOrEqual(1e-12);
+    expect(
+      normwiseError(Float64Array.from(probabilities.data as number[]), expected.probabilities),
+    ).toBeLessThanOrEqual(1e-12);
   });
 });
 
@@ -213,7 +261,10 @@ beforeAll(() => {
   if (!installed) return;
   const jobsFile = path.join(out, 'jobs.json');
   fs.writeFileSync(jobsFile, JSON.stringify(jobs));
-  const child = spawnSync(process.execPath, [path.join(__dirname, 'run-models.js'), jobsFile], { encoding: 'utf8', maxBuffer: 512 * 2 ** 20 });
+  const child = spawnSync(process.execPath, [path.join(__dirname, 'run-models.js'), jobsFile], {
+    encoding: 'utf8',
+    maxBuffer: 512 * 2 ** 20,
+  });
   if (child.status !== 0) throw new Error(`run-models.js failed (${child.status}): ${child.stderr}`);
   const parsed = JSON.parse(child.stdout) as { onnxruntime: string; results: Result[] };
   results = parsed.results;
@@ -231,17 +282,23 @@ describeOrt('onnxruntime runs exported networks as predict does', () => {
 });
 
 describeOrt("PyTorch's exports, through blasnet and back, in onnxruntime", () => {
-  it.each(roundTrips.map((r) => [r.name, r] as const))("%s: export(import(file)) in onnxruntime gives PyTorch's outputs", (_name, { c, index }) => {
-    const error = normwiseError(outputOf(index), c.expected.flat());
-    if (c.dtype === 'float64') worst.torchRoundTrip = Math.max(worst.torchRoundTrip, error);
-    expect(error).toBeLessThanOrEqual(c.dtype === 'float64' ? 1e-12 : 1e-6);
-  });
+  it.each(roundTrips.map((r) => [r.name, r] as const))(
+    "%s: export(import(file)) in onnxruntime gives PyTorch's outputs",
+    (_name, { c, index }) => {
+      const error = normwiseError(outputOf(index), c.expected.flat());
+      if (c.dtype === 'float64') worst.torchRoundTrip = Math.max(worst.torchRoundTrip, error);
+      expect(error).toBeLessThanOrEqual(c.dtype === 'float64' ? 1e-12 : 1e-6);
+    },
+  );
 
-  it.each(asWritten.map((r) => [r.name, r] as const))('%s: the file as PyTorch wrote it, in onnxruntime, agrees with PyTorch (the fixture is sound)', (_name, { c, index }) => {
-    const error = normwiseError(outputOf(index), c.expected.flat());
-    if (c.dtype === 'float64') worst.torch = Math.max(worst.torch, error);
-    expect(error).toBeLessThanOrEqual(c.dtype === 'float64' ? 1e-12 : 1e-6);
-  });
+  it.each(asWritten.map((r) => [r.name, r] as const))(
+    '%s: the file as PyTorch wrote it, in onnxruntime, agrees with PyTorch (the fixture is sound)',
+    (_name, { c, index }) => {
+      const error = normwiseError(outputOf(index), c.expected.flat());
+      if (c.dtype === 'float64') worst.torch = Math.max(worst.torch, error);
+      expect(error).toBeLessThanOrEqual(c.dtype === 'float64' ? 1e-12 : 1e-6);
+    },
+  );
 
   // onnxruntime has no double LeakyRelu kernel, so PyTorch's float64 LeakyReLU export does not load there;
   // blasnet's re-export of the same model (above) does: it writes Where(z > 0, z, 0.01 z).

@@ -22,7 +22,12 @@ async function runJob(job) {
       for (const [name, feed] of Object.entries(job.feeds)) {
         // JSON has no NaN: null stands for it (a missing numeric cell).
         const number = (v) => (v === null ? NaN : v);
-        const data = feed.type === 'string' ? feed.data : feed.type === 'float32' ? Float32Array.from(feed.data, number) : Float64Array.from(feed.data, number);
+        const data =
+          feed.type === 'string'
+            ? feed.data
+            : feed.type === 'float32'
+              ? Float32Array.from(feed.data, number)
+              : Float64Array.from(feed.data, number);
         feeds[name] = new ort.Tensor(feed.type, data, feed.shape);
       }
     } else {
@@ -30,7 +35,8 @@ async function runJob(job) {
     }
     const outputs = await session.run(feeds);
     const output = outputs[job.output];
-    if (output === undefined) return { error: `no output ${JSON.stringify(job.output)} among ${Object.keys(outputs).join(', ')}` };
+    if (output === undefined)
+      return { error: `no output ${JSON.stringify(job.output)} among ${Object.keys(outputs).join(', ')}` };
     const data = output.type === 'string' ? Array.from(output.data) : Array.from(output.data, Number);
     return { dims: output.dims.map(Number), type: output.type, data };
   } catch (error) {

@@ -27,10 +27,15 @@ import { normwiseError } from '../helpers/numbers';
 
 const installed = fs.existsSync(path.join(__dirname, 'node_modules', 'onnxruntime-node', 'package.json'));
 if (!installed && process.env.CI) {
-  throw new Error('onnxruntime-node must be installed in CI: ONNXRUNTIME_NODE_INSTALL=skip npm ci --prefix test/onnx-runtime');
+  throw new Error(
+    'onnxruntime-node must be installed in CI: ONNXRUNTIME_NODE_INSTALL=skip npm ci --prefix test/onnx-runtime',
+  );
 }
 const describeOrt = installed ? describe : describe.skip;
-if (!installed) console.warn('test/onnx-runtime/table-models skipped: onnxruntime-node is not installed (ONNXRUNTIME_NODE_INSTALL=skip npm ci --prefix test/onnx-runtime)');
+if (!installed)
+  console.warn(
+    'test/onnx-runtime/table-models skipped: onnxruntime-node is not installed (ONNXRUNTIME_NODE_INSTALL=skip npm ci --prefix test/onnx-runtime)',
+  );
 
 type Cell = unknown;
 interface Feed {
@@ -81,7 +86,12 @@ function feedsOf(model: TableModel, rows: Record<string, Cell>[]): Record<string
   const feeds: Record<string, Feed> = {};
   for (const input of tableInputs(model.spec)) {
     const cells = rows.map((r) => r[input.name]);
-    const data = input.kind === 'numeric' ? cells.map(numberCell) : input.kind === 'date' ? cells.map(dateCell) : cells.map(categoryCell);
+    const data =
+      input.kind === 'numeric'
+        ? cells.map(numberCell)
+        : input.kind === 'date'
+          ? cells.map(dateCell)
+          : cells.map(categoryCell);
     feeds[input.name] = { type: input.type === 'string' ? 'string' : 'float64', shape: [rows.length, 1], data };
   }
   return feeds;
@@ -136,28 +146,62 @@ function syntheticRows(random: Random, count: number, unseen: boolean): Record<s
     const v = (random.uniform() * 5).toFixed(4);
     // Rare colours (a handful of rows each) are pooled into "other"; unseen ones only when predicting.
     const c = random.uniform();
-    const colour = c < 0.08 ? pick(MISSING_SPELLINGS) : c < 0.1 ? pick(['mauve', 'ochre', 'sepia', 'umber']) : unseen && c < 0.2 ? pick(['purple', 'Red', ' red']) : pick(COLOURS);
+    const colour =
+      c < 0.08
+        ? pick(MISSING_SPELLINGS)
+        : c < 0.1
+          ? pick(['mauve', 'ochre', 'sepia', 'umber'])
+          : unseen && c < 0.2
+            ? pick(['purple', 'Red', ' red'])
+            : pick(COLOURS);
     const zip = pick(['02139', '10001', '94105', unseen && random.uniform() < 0.3 ? '00000' : '02139']);
     const internal = pick(['a', 'b']);
     const w = random.uniform();
     // Dates from 1950 to 2040 (before 1970 too), with times, offsets, a leap day; some missing.
     const t = Date.UTC(1950, 0, 1) + Math.floor(random.uniform() * 90 * 365.25 * 86_400_000);
     const iso = new Date(t).toISOString();
-    const when = w < 0.08 ? pick(MISSING_SPELLINGS) : w < 0.12 ? '2024-02-29' : w < 0.2 ? `${iso.slice(0, 16)}+02:00` : w < 0.3 ? iso.slice(0, 10) : iso.slice(0, 19).replace('T', ' ');
+    const when =
+      w < 0.08
+        ? pick(MISSING_SPELLINGS)
+        : w < 0.12
+          ? '2024-02-29'
+          : w < 0.2
+            ? `${iso.slice(0, 16)}+02:00`
+            : w < 0.3
+              ? iso.slice(0, 10)
+              : iso.slice(0, 19).replace('T', ' ');
     const g = (random.uniform() * 3).toFixed(2);
     const xn = Number(x);
-    const base = (Number.isFinite(xn) && x !== '' ? xn : 2) * 0.3 + Number(v) + (colour === 'red' ? 2 : colour === 'blue' ? -1 : 0) + (zip === '10001' ? 1.5 : 0) + Number(g);
+    const base =
+      (Number.isFinite(xn) && x !== '' ? xn : 2) * 0.3 +
+      Number(v) +
+      (colour === 'red' ? 2 : colour === 'blue' ? -1 : 0) +
+      (zip === '10001' ? 1.5 : 0) +
+      Number(g);
     const y1 = (base + random.normal() * 0.3).toFixed(4);
     const y2 = (base * -2 + 100 + random.normal()).toFixed(3);
     const kind = base > 4 ? 'high' : base > 1.5 ? 'mid' : 'low';
     const flag = base > 2.5 ? 'yes' : 'no';
-    rows.push({ [NUM]: x, [INPUT]: v, [COLOUR]: colour, [ZIP]: zip, [INTERNAL]: internal, [WHEN]: when, [UNICODE]: g, y1, y2, kind, flag });
+    rows.push({
+      [NUM]: x,
+      [INPUT]: v,
+      [COLOUR]: colour,
+      [ZIP]: zip,
+      [INTERNAL]: internal,
+      [WHEN]: when,
+      [UNICODE]: g,
+      y1,
+      y2,
+      kind,
+      flag,
+    });
   }
   return rows;
 }
 
 function csvOf(rows: Record<string, string>[], columns: string[]): string {
-  const field = (text: string) => (/[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text);
+  const field = (text: string) =>
+    /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
   return `${columns.map(field).join(',')}\n${rows.map((r) => columns.map((c) => field(r[c]!)).join(',')).join('\n')}\n`;
 }
 
@@ -179,11 +223,35 @@ function cases(): TableCase[] {
   const columns = [NUM, INPUT, COLOUR, ZIP, INTERNAL, WHEN, UNICODE, 'y1', 'y2', 'kind', 'flag'];
   fs.writeFileSync(out('synthetic-train.csv'), csvOf(syntheticRows(random, 600, false), columns));
   fs.writeFileSync(out('synthetic-predict.csv'), csvOf(syntheticRows(random, 400, true), columns));
-  const synthetic = (target: string, ignore: string) => [out('synthetic-train.csv'), '--target', target, '--ignore', ignore, '--categorical', ZIP, '--epochs', '20', '--hidden', '16,8'];
+  const synthetic = (target: string, ignore: string) => [
+    out('synthetic-train.csv'),
+    '--target',
+    target,
+    '--ignore',
+    ignore,
+    '--categorical',
+    ZIP,
+    '--epochs',
+    '20',
+    '--hidden',
+    '16,8',
+  ];
   return [
-    { name: 'penguins', train: [fixture('examples', 'data', 'penguins.ndjson'), '--target', 'Species', '--epochs', '30'], data: fixture('examples', 'data', 'penguins.ndjson') },
-    { name: 'cars', train: [fixture('examples', 'data', 'cars.json'), '--target', 'Miles_per_Gallon', '--epochs', '30'], data: fixture('examples', 'data', 'cars.json') },
-    { name: 'birdstrikes', train: [fixture('examples', 'data', 'birdstrikes.csv'), '--target', 'Effect Amount of damage', '--epochs', '3'], data: fixture('examples', 'data', 'birdstrikes.csv') },
+    {
+      name: 'penguins',
+      train: [fixture('examples', 'data', 'penguins.ndjson'), '--target', 'Species', '--epochs', '30'],
+      data: fixture('examples', 'data', 'penguins.ndjson'),
+    },
+    {
+      name: 'cars',
+      train: [fixture('examples', 'data', 'cars.json'), '--target', 'Miles_per_Gallon', '--epochs', '30'],
+      data: fixture('examples', 'data', 'cars.json'),
+    },
+    {
+      name: 'birdstrikes',
+      train: [fixture('examples', 'data', 'birdstrikes.csv'), '--target', 'Effect Amount of damage', '--epochs', '3'],
+      data: fixture('examples', 'data', 'birdstrikes.csv'),
+    },
     { name: 'synthetic-classes', train: synthetic('kind', 'y1,y2,flag'), data: out('synthetic-predict.csv') },
     { name: 'synthetic-two-classes', train: synthetic('flag', 'y1,y2,kind'), data: out('synthetic-predict.csv') },
     { name: 'synthetic-regression', train: synthetic('y1,y2', 'kind,flag'), data: out('synthetic-predict.csv') },
@@ -195,8 +263,18 @@ function cases(): TableCase[] {
 async function legacyModel(file: string): Promise<void> {
   const net = new Network([4, 5, 3], [Tanh, Softmax], { seed: 3, backend: 'js' });
   net.metadata = {
-    cli: 1, task: 'classification', target: { name: 'species', column: 4 }, features: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'], featureColumns: [0, 1, 2, 3],
-    columns: 5, namedColumns: true, classes: ['setosa', 'versicolor', 'virginica'], labelsAreIndices: false, standardize: { mean: [5.8, 3, 3.7, 1.2], scale: [0.8, 0.4, 1.8, 0.8] }, targetStandardize: null, training: null,
+    cli: 1,
+    task: 'classification',
+    target: { name: 'species', column: 4 },
+    features: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'],
+    featureColumns: [0, 1, 2, 3],
+    columns: 5,
+    namedColumns: true,
+    classes: ['setosa', 'versicolor', 'virginica'],
+    labelsAreIndices: false,
+    standardize: { mean: [5.8, 3, 3.7, 1.2], scale: [0.8, 0.4, 1.8, 0.8] },
+    targetStandardize: null,
+    training: null,
   };
   await net.save(file);
 }
@@ -219,9 +297,22 @@ const dateTimes: number[] = [];
 let dateJobs: Record<string, number> = {};
 
 /** A graph of the pipeline's date arithmetic (t -> the five UTC parts), queued on times from 1600 to 2400. */
-function queueDateParts(jobs: { model: string; output: string; feeds: Record<string, Feed> }[]): Record<string, number> {
+function queueDateParts(
+  jobs: { model: string; output: string; feeds: Record<string, Feed> }[],
+): Record<string, number> {
   const random = new Random(29);
-  const edges = ['1969-12-31T23:59:59.999Z', '1970-01-01T00:00:00Z', '1600-02-29T12:00:00Z', '1900-02-28T23:00:00Z', '1900-03-01T00:00:00Z', '2000-02-29T05:00:00Z', '2100-03-01T00:00:00Z', '2024-12-31T23:59:59.999Z', '0001-01-01T00:00:00Z', '9999-12-31T23:00:00Z'];
+  const edges = [
+    '1969-12-31T23:59:59.999Z',
+    '1970-01-01T00:00:00Z',
+    '1600-02-29T12:00:00Z',
+    '1900-02-28T23:00:00Z',
+    '1900-03-01T00:00:00Z',
+    '2000-02-29T05:00:00Z',
+    '2100-03-01T00:00:00Z',
+    '2024-12-31T23:59:59.999Z',
+    '0001-01-01T00:00:00Z',
+    '9999-12-31T23:00:00Z',
+  ];
   dateTimes.push(...edges.map((e) => Date.parse(e)));
   const low = Date.UTC(1600, 0, 1);
   const high = Date.UTC(2400, 0, 1);
@@ -243,7 +334,11 @@ let results: Result[] = [];
 /** The same model with its network in float32 (a program may save one; the table model reads either). */
 function asFloat32(model: TableModel): TableModel {
   const net = model.network;
-  const net32 = new Network<'float32'>([...net.dims], net.layers.map((l) => l.activation), { dtype: 'float32', backend: 'js' });
+  const net32 = new Network<'float32'>(
+    [...net.dims],
+    net.layers.map((l) => l.activation),
+    { dtype: 'float32', backend: 'js' },
+  );
   net.layers.forEach((layer, i) => {
     net32.layers[i]!.weights.set(layer.weights);
     net32.layers[i]!.biases.set(layer.biases);
@@ -295,7 +390,10 @@ beforeAll(async () => {
   dateJobs = queueDateParts(jobs);
   const jobsFile = out('table-jobs.json');
   fs.writeFileSync(jobsFile, JSON.stringify(jobs));
-  const child = spawnSync(process.execPath, [path.join(__dirname, 'run-models.js'), jobsFile], { encoding: 'utf8', maxBuffer: 512 * 2 ** 20 });
+  const child = spawnSync(process.execPath, [path.join(__dirname, 'run-models.js'), jobsFile], {
+    encoding: 'utf8',
+    maxBuffer: 512 * 2 ** 20,
+  });
   if (child.status !== 0) throw new Error(`run-models.js failed (${child.status}): ${child.stderr}`);
   results = (JSON.parse(child.stdout) as { results: Result[] }).results;
 }, 600_000);
@@ -306,35 +404,46 @@ function result(index: number): Result {
   return r;
 }
 
-const NAMES = ['penguins', 'cars', 'birdstrikes', 'synthetic-classes', 'synthetic-two-classes', 'synthetic-regression', 'before-the-table-model'];
+const NAMES = [
+  'penguins',
+  'cars',
+  'birdstrikes',
+  'synthetic-classes',
+  'synthetic-two-classes',
+  'synthetic-regression',
+  'before-the-table-model',
+];
 
 describeOrt('table models exported whole run in onnxruntime as blasnet predicts', () => {
-  it.each(NAMES)('%s (float64): raw rows in, the labels of blasnet predict and the library\'s probabilities or values', (name) => {
-    const p = prepared.find((x) => x.c.name === name)!;
-    const label = result(p.jobs.float64.label);
-    const record: Record<string, number> = { rows: p.rows.length };
-    if (p.model.task === 'classification') {
-      expect(label.type).toBe('string');
-      expect(label.dims).toEqual([p.rows.length]);
-      expect(label.data).toEqual(p.cliLabels);
-      const probabilities = result(p.jobs.float64.probabilities!);
-      expect(probabilities.dims).toEqual([p.rows.length, p.model.classes.length]);
-      const expected = p.model.predictProba(p.rows as never).flat();
-      record.probabilities = maxRelative(probabilities.data as number[], expected);
-      expect(record.probabilities).toBeLessThanOrEqual(1e-6);
-    } else {
-      const targets = p.model.spec.target.task === 'regression' ? p.model.spec.target.columns.length : 0;
-      expect(label.type).toBe('float64');
-      expect(label.dims).toEqual([p.rows.length, targets]);
-      const expected = p.model.predict(p.rows as never).flat() as number[];
-      record.values = maxRelative(label.data as number[], expected);
-      expect(record.values).toBeLessThanOrEqual(1e-9);
-      // The CLI prints 8 significant digits: the same values, rounded.
-      const printed = p.cliLabels.length;
-      expect(printed).toBe(p.rows.length);
-    }
-    measured[`${name} float64`] = record;
-  });
+  it.each(NAMES)(
+    "%s (float64): raw rows in, the labels of blasnet predict and the library's probabilities or values",
+    (name) => {
+      const p = prepared.find((x) => x.c.name === name)!;
+      const label = result(p.jobs.float64.label);
+      const record: Record<string, number> = { rows: p.rows.length };
+      if (p.model.task === 'classification') {
+        expect(label.type).toBe('string');
+        expect(label.dims).toEqual([p.rows.length]);
+        expect(label.data).toEqual(p.cliLabels);
+        const probabilities = result(p.jobs.float64.probabilities!);
+        expect(probabilities.dims).toEqual([p.rows.length, p.model.classes.length]);
+        const expected = p.model.predictProba(p.rows as never).flat();
+        record.probabilities = maxRelative(probabilities.data as number[], expected);
+        expect(record.probabilities).toBeLessThanOrEqual(1e-6);
+      } else {
+        const targets = p.model.spec.target.task === 'regression' ? p.model.spec.target.columns.length : 0;
+        expect(label.type).toBe('float64');
+        expect(label.dims).toEqual([p.rows.length, targets]);
+        const expected = p.model.predict(p.rows as never).flat() as number[];
+        record.values = maxRelative(label.data as number[], expected);
+        expect(record.values).toBeLessThanOrEqual(1e-9);
+        // The CLI prints 8 significant digits: the same values, rounded.
+        const printed = p.cliLabels.length;
+        expect(printed).toBe(p.rows.length);
+      }
+      measured[`${name} float64`] = record;
+    },
+  );
 
   it.each(NAMES)('%s (float32 network): within 1e-5 of the float32 model', (name) => {
     const p = prepared.find((x) => x.c.name === name)!;
@@ -344,7 +453,10 @@ describeOrt('table models exported whole run in onnxruntime as blasnet predicts'
       const probabilities = result(p.jobs.float32.probabilities!);
       // Normwise (relative to the largest probability), as float32 networks are compared in
       // onnxruntime.test.ts: one float32 ulp of a sigmoid's p near 1 is a large part of 1 - p.
-      record.probabilities = normwiseError(probabilities.data as number[], p.model32.predictProba(p.rows as never).flat());
+      record.probabilities = normwiseError(
+        probabilities.data as number[],
+        p.model32.predictProba(p.rows as never).flat(),
+      );
       expect(record.probabilities).toBeLessThanOrEqual(1e-5);
       const labels = p.model32.predict(p.rows as never).map(String);
       record.labelMismatches = (label.data as string[]).filter((l, i) => l !== labels[i]).length;
@@ -368,7 +480,10 @@ describeOrt('table models exported whole run in onnxruntime as blasnet predicts'
       const got = result(dateJobs[name]!).data as number[];
       const want = dateTimes.map((t) => expected[name]!(new Date(t)));
       const wrong = got.map((v, i) => (v === want[i] ? -1 : i)).filter((i) => i >= 0);
-      expect({ name, wrong: wrong.slice(0, 5).map((i) => [new Date(dateTimes[i]!).toISOString(), got[i]]) }).toEqual({ name, wrong: [] });
+      expect({ name, wrong: wrong.slice(0, 5).map((i) => [new Date(dateTimes[i]!).toISOString(), got[i]]) }).toEqual({
+        name,
+        wrong: [],
+      });
     }
   });
 
@@ -391,11 +506,16 @@ describeOrt('table models exported whole run in onnxruntime as blasnet predicts'
 describeOrt('README "Table models: raw columns in, labels out"', () => {
   it('the commands print what the README shows, and its onnxruntime-node block prints what it promises', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-    const commands = /```sh\n\$ npx blasnet train examples\/data\/penguins\.ndjson (.*)\n\$ npx blasnet export (.*)\n(wrote penguins\.onnx: .*)\n```/.exec(readme);
+    const commands =
+      /```sh\n\$ npx blasnet train examples\/data\/penguins\.ndjson (.*)\n\$ npx blasnet export (.*)\n(wrote penguins\.onnx: .*)\n```/.exec(
+        readme,
+      );
     expect(commands).not.toBeNull();
     const dir = out('readme');
     fs.mkdirSync(dir, { recursive: true });
-    const trained = cli.run(['train', fixture('examples', 'data', 'penguins.ndjson'), ...commands![1]!.split(' ')], { cwd: dir });
+    const trained = cli.run(['train', fixture('examples', 'data', 'penguins.ndjson'), ...commands![1]!.split(' ')], {
+      cwd: dir,
+    });
     expect(trained.status).toBe(0);
     const exported = cli.run(['export', ...commands![2]!.split(' ')], { cwd: dir });
     expect(exported.stderr).toBe('');
@@ -408,7 +528,10 @@ describeOrt('README "Table models: raw columns in, labels out"', () => {
     const run = spawnSync(process.execPath, ['serve-penguins.mjs'], { cwd: dir, encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    const promised = block!.split('\n').map((line) => /^\s*console\.log\(.*\);\s*\/\/\s?(.*)$/.exec(line)?.[1]).filter((t): t is string => t !== undefined);
+    const promised = block!
+      .split('\n')
+      .map((line) => /^\s*console\.log\(.*\);\s*\/\/\s?(.*)$/.exec(line)?.[1])
+      .filter((t): t is string => t !== undefined);
     expect(promised).toHaveLength(3);
     expect(run.stdout.trimEnd().split('\n')).toEqual(promised);
   });

@@ -8,7 +8,17 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { BlasnetError, Identity, ModelFormatError, Network, Random, Relu, Softmax, ValueError, type Dtype } from '../../lib';
+import {
+  BlasnetError,
+  Identity,
+  ModelFormatError,
+  Network,
+  Random,
+  Relu,
+  Softmax,
+  ValueError,
+  type Dtype,
+} from '../../lib';
 import { DataType, encodeModel, type ModelProto, type NodeProto, type TensorProto } from '../../lib/onnx/proto';
 
 // --- hand-made graphs: the smallest files that show one problem each -----------------------------------
@@ -20,7 +30,15 @@ function doubles(name: string, dims: number[], values?: number[]): TensorProto {
 }
 
 function tensorInfo(name: string, elemType: number, dims: (number | string)[]) {
-  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
 }
 
 interface GraphParts {
@@ -49,14 +67,26 @@ function model({ nodes, initializers, inputs, outputs, opset = 13 }: GraphParts)
   return encodeModel(proto);
 }
 
-const gemm = (x: string, w: string, b: string | undefined, out: string, attribute: NodeProto['attribute'] = []): NodeProto => ({
+const gemm = (
+  x: string,
+  w: string,
+  b: string | undefined,
+  out: string,
+  attribute: NodeProto['attribute'] = [],
+): NodeProto => ({
   name: `${out}/Gemm`,
   opType: 'Gemm',
   input: b === undefined ? [x, w] : [x, w, b],
   output: [out],
   attribute,
 });
-const op = (opType: string, input: string[], out: string, attribute: NodeProto['attribute'] = [], domain?: string): NodeProto => ({
+const op = (
+  opType: string,
+  input: string[],
+  out: string,
+  attribute: NodeProto['attribute'] = [],
+  domain?: string,
+): NodeProto => ({
   name: `${out}/${opType}`,
   opType,
   input,
@@ -101,7 +131,11 @@ describe('other spellings of a layer that import', () => {
       initializers: [doubles('w', [3, 4], w), doubles('b', [3], [0.5, -0.5, 0.25])],
     });
     const viaTranspose = model({
-      nodes: [op('Transpose', ['w'], 'wt', [{ name: 'perm', type: 7, ints: [1, 0] }]), op('MatMul', ['input', 'wt'], 'm'), op('Add', ['m', 'b'], 'output')],
+      nodes: [
+        op('Transpose', ['w'], 'wt', [{ name: 'perm', type: 7, ints: [1, 0] }]),
+        op('MatMul', ['input', 'wt'], 'm'),
+        op('Add', ['m', 'b'], 'output'),
+      ],
       initializers: [doubles('w', [3, 4], w), doubles('b', [3], [0.5, -0.5, 0.25])],
     });
     const a = Network.fromONNX(viaGemm, { backend: 'js' });
@@ -110,28 +144,75 @@ describe('other spellings of a layer that import', () => {
     expect(Array.from(b.parameters)).toEqual(Array.from(a.parameters));
     // By hand: output j = sum_i x_i w[j][i] + b_j.
     const x = [1, 2, -1, 0.5];
-    const expected = [0, 1, 2].map((j) => x.reduce((sum, xi, i) => sum + xi * w[j * 4 + i]!, 0) + [0.5, -0.5, 0.25][j]!);
+    const expected = [0, 1, 2].map(
+      (j) => x.reduce((sum, xi, i) => sum + xi * w[j * 4 + i]!, 0) + [0.5, -0.5, 0.25][j]!,
+    );
     Array.from(b.predict([x]).data).forEach((v, j) => expect(v).toBeCloseTo(expected[j]!, 14));
   });
 });
 
 describe('unsupported operators and attributes: ERR_ONNX_UNSUPPORTED_OP / ERR_ONNX_ATTRIBUTE, naming the node', () => {
   it.each([
-    ['an operator outside an MLP (Elu)', (g: GraphParts) => (g.nodes[1] = op('Elu', ['z0'], 'a0')), 'ERR_ONNX_UNSUPPORTED_OP', /node "a0\/Elu" \(Elu\)/],
-    ['a Conv first', (g: GraphParts) => (g.nodes[0] = op('Conv', ['input', 'w0'], 'z0')), 'ERR_ONNX_UNSUPPORTED_OP', /node "z0\/Conv" \(Conv\)/],
+    [
+      'an operator outside an MLP (Elu)',
+      (g: GraphParts) => (g.nodes[1] = op('Elu', ['z0'], 'a0')),
+      'ERR_ONNX_UNSUPPORTED_OP',
+      /node "a0\/Elu" \(Elu\)/,
+    ],
+    [
+      'a Conv first',
+      (g: GraphParts) => (g.nodes[0] = op('Conv', ['input', 'w0'], 'z0')),
+      'ERR_ONNX_UNSUPPORTED_OP',
+      /node "z0\/Conv" \(Conv\)/,
+    ],
     [
       'two activations on one layer',
       (g: GraphParts) => g.nodes.splice(2, 1, op('Sigmoid', ['a0'], 'a0b'), gemm('a0b', 'w1', 'b1', 'output')),
       'ERR_ONNX_UNSUPPORTED_OP',
       /node "a0b\/Sigmoid" \(Sigmoid\): a second activation after node "a0\/Relu"/,
     ],
-    ['a Softmax on a hidden layer', (g: GraphParts) => (g.nodes[1] = op('Softmax', ['z0'], 'a0', [intAttr('axis', 1)])), 'ERR_ONNX_UNSUPPORTED_OP', /Softmax on hidden layer 0/],
-    ['a Softmax over axis 0', (g: GraphParts) => g.nodes.push(op('Softmax', ['output'], 'p', [intAttr('axis', 0)])), 'ERR_ONNX_UNSUPPORTED_OP', /axis 0/],
-    ['a LeakyRelu of slope 0.2', (g: GraphParts) => (g.nodes[1] = op('LeakyRelu', ['z0'], 'a0', [floatAttr('alpha', 0.2)])), 'ERR_ONNX_ATTRIBUTE', /alpha is 0\.2/],
-    ['a Gemm with alpha 2', (g: GraphParts) => (g.nodes[0] = gemm('input', 'w0', 'b0', 'z0', [floatAttr('alpha', 2)])), 'ERR_ONNX_ATTRIBUTE', /alpha is 2/],
-    ['a Gemm with transA', (g: GraphParts) => (g.nodes[0] = gemm('input', 'w0', 'b0', 'z0', [intAttr('transA', 1)])), 'ERR_ONNX_UNSUPPORTED_OP', /transA/],
-    ['an attribute of the wrong type', (g: GraphParts) => (g.nodes[0] = gemm('input', 'w0', 'b0', 'z0', [floatAttr('transB', 1)])), 'ERR_ONNX_ATTRIBUTE', /transB/],
-    ["another domain's operator", (g: GraphParts) => (g.nodes[1] = op('FusedGemm', ['z0'], 'a0', [], 'com.microsoft')), 'ERR_ONNX_UNSUPPORTED_OP', /com\.microsoft\.FusedGemm/],
+    [
+      'a Softmax on a hidden layer',
+      (g: GraphParts) => (g.nodes[1] = op('Softmax', ['z0'], 'a0', [intAttr('axis', 1)])),
+      'ERR_ONNX_UNSUPPORTED_OP',
+      /Softmax on hidden layer 0/,
+    ],
+    [
+      'a Softmax over axis 0',
+      (g: GraphParts) => g.nodes.push(op('Softmax', ['output'], 'p', [intAttr('axis', 0)])),
+      'ERR_ONNX_UNSUPPORTED_OP',
+      /axis 0/,
+    ],
+    [
+      'a LeakyRelu of slope 0.2',
+      (g: GraphParts) => (g.nodes[1] = op('LeakyRelu', ['z0'], 'a0', [floatAttr('alpha', 0.2)])),
+      'ERR_ONNX_ATTRIBUTE',
+      /alpha is 0\.2/,
+    ],
+    [
+      'a Gemm with alpha 2',
+      (g: GraphParts) => (g.nodes[0] = gemm('input', 'w0', 'b0', 'z0', [floatAttr('alpha', 2)])),
+      'ERR_ONNX_ATTRIBUTE',
+      /alpha is 2/,
+    ],
+    [
+      'a Gemm with transA',
+      (g: GraphParts) => (g.nodes[0] = gemm('input', 'w0', 'b0', 'z0', [intAttr('transA', 1)])),
+      'ERR_ONNX_UNSUPPORTED_OP',
+      /transA/,
+    ],
+    [
+      'an attribute of the wrong type',
+      (g: GraphParts) => (g.nodes[0] = gemm('input', 'w0', 'b0', 'z0', [floatAttr('transB', 1)])),
+      'ERR_ONNX_ATTRIBUTE',
+      /transB/,
+    ],
+    [
+      "another domain's operator",
+      (g: GraphParts) => (g.nodes[1] = op('FusedGemm', ['z0'], 'a0', [], 'com.microsoft')),
+      'ERR_ONNX_UNSUPPORTED_OP',
+      /com\.microsoft\.FusedGemm/,
+    ],
     [
       'a side branch off a hidden value',
       (g: GraphParts) => g.nodes.push(op('ArgMax', ['a0'], 'side')),
@@ -149,15 +230,51 @@ describe('unsupported operators and attributes: ERR_ONNX_UNSUPPORTED_OP / ERR_ON
 
 describe('shapes that do not chain: ERR_ONNX_SHAPE', () => {
   it.each([
-    ['weights for 5 inputs after a [N, 4] input', (g: GraphParts) => (g.initializers[0] = doubles('w0', [5, 3])), /\[5, 3\].*for 5 inputs.*4 columns/],
-    ['a layer that does not fit the previous one', (g: GraphParts) => (g.initializers[2] = doubles('w1', [4, 2])), /\[4, 2\].*3 columns/],
-    ['a bias of the wrong length', (g: GraphParts) => (g.initializers[1] = doubles('b0', [4])), /bias "b0" has shape \[4\]; expected \[3\]/],
-    ['raw_data shorter than the dims', (g: GraphParts) => (g.initializers[0] = { ...doubles('w0', [4, 3]), dims: [4, 4] }), /shape \[4, 4\].*128 bytes.*96 bytes/],
-    ['a weight tensor of rank 3', (g: GraphParts) => (g.initializers[0] = doubles('w0', [4, 3, 1])), /3.*expected 2 dimensions|\[4, 3, 1\]/],
-    ['a declared output width the network does not have', (g: GraphParts) => (g.outputs = [tensorInfo('output', DataType.DOUBLE, ['N', 5])]), /declared with 5 columns.*has 2/],
-    ['an input of rank 3', (g: GraphParts) => (g.inputs = [tensorInfo('input', DataType.DOUBLE, ['N', 4, 1])]), /3 dimensions/],
-    ['dims of 3.6e9 elements over 96 bytes (checked before allocating)', (g: GraphParts) => (g.initializers[0] = { ...doubles('w0', [4, 3]), dims: [60000, 60000] }), /shape \[60000, 60000\].*96 bytes/],
-    ['a negative dimension', (g: GraphParts) => (g.initializers[1] = { ...doubles('b0', [3]), dims: [-3] }), /dimension -3/],
+    [
+      'weights for 5 inputs after a [N, 4] input',
+      (g: GraphParts) => (g.initializers[0] = doubles('w0', [5, 3])),
+      /\[5, 3\].*for 5 inputs.*4 columns/,
+    ],
+    [
+      'a layer that does not fit the previous one',
+      (g: GraphParts) => (g.initializers[2] = doubles('w1', [4, 2])),
+      /\[4, 2\].*3 columns/,
+    ],
+    [
+      'a bias of the wrong length',
+      (g: GraphParts) => (g.initializers[1] = doubles('b0', [4])),
+      /bias "b0" has shape \[4\]; expected \[3\]/,
+    ],
+    [
+      'raw_data shorter than the dims',
+      (g: GraphParts) => (g.initializers[0] = { ...doubles('w0', [4, 3]), dims: [4, 4] }),
+      /shape \[4, 4\].*128 bytes.*96 bytes/,
+    ],
+    [
+      'a weight tensor of rank 3',
+      (g: GraphParts) => (g.initializers[0] = doubles('w0', [4, 3, 1])),
+      /3.*expected 2 dimensions|\[4, 3, 1\]/,
+    ],
+    [
+      'a declared output width the network does not have',
+      (g: GraphParts) => (g.outputs = [tensorInfo('output', DataType.DOUBLE, ['N', 5])]),
+      /declared with 5 columns.*has 2/,
+    ],
+    [
+      'an input of rank 3',
+      (g: GraphParts) => (g.inputs = [tensorInfo('input', DataType.DOUBLE, ['N', 4, 1])]),
+      /3 dimensions/,
+    ],
+    [
+      'dims of 3.6e9 elements over 96 bytes (checked before allocating)',
+      (g: GraphParts) => (g.initializers[0] = { ...doubles('w0', [4, 3]), dims: [60000, 60000] }),
+      /shape \[60000, 60000\].*96 bytes/,
+    ],
+    [
+      'a negative dimension',
+      (g: GraphParts) => (g.initializers[1] = { ...doubles('b0', [3]), dims: [-3] }),
+      /dimension -3/,
+    ],
   ] as const)('%s', (_what, change, message) => {
     const parts = good();
     change(parts);
@@ -169,12 +286,49 @@ describe('shapes that do not chain: ERR_ONNX_SHAPE', () => {
 
 describe('tensors that are not float: ERR_ONNX_DTYPE', () => {
   it.each([
-    ['an INT64 input', (g: GraphParts) => (g.inputs = [tensorInfo('input', DataType.INT64, ['N', 4])]), /holds INT64 values/],
-    ['a STRING input', (g: GraphParts) => (g.inputs = [tensorInfo('input', DataType.STRING, ['N', 4])]), /holds STRING values/],
-    ['FLOAT16 weights', (g: GraphParts) => (g.initializers[0] = { name: 'w0', dims: [4, 3], dataType: DataType.FLOAT16, int32Data: new Array(12).fill(0) }), /"w0".*FLOAT16/],
-    ['FLOAT weights in a DOUBLE graph', (g: GraphParts) => (g.initializers[0] = { name: 'w0', dims: [4, 3], dataType: DataType.FLOAT, floatData: new Array(12).fill(0.5) }), /"w0" is FLOAT but the values it multiplies are DOUBLE/],
-    ['INT32 weights', (g: GraphParts) => (g.initializers[0] = { name: 'w0', dims: [4, 3], dataType: DataType.INT32, int32Data: new Array(12).fill(1) }), /"w0" holds INT32/],
-    ['a Cast to INT64 inside the network', (g: GraphParts) => g.nodes.splice(2, 0, op('Cast', ['a0'], 'a0c', [intAttr('to', DataType.INT64)])), /Cast to INT64/],
+    [
+      'an INT64 input',
+      (g: GraphParts) => (g.inputs = [tensorInfo('input', DataType.INT64, ['N', 4])]),
+      /holds INT64 values/,
+    ],
+    [
+      'a STRING input',
+      (g: GraphParts) => (g.inputs = [tensorInfo('input', DataType.STRING, ['N', 4])]),
+      /holds STRING values/,
+    ],
+    [
+      'FLOAT16 weights',
+      (g: GraphParts) =>
+        (g.initializers[0] = {
+          name: 'w0',
+          dims: [4, 3],
+          dataType: DataType.FLOAT16,
+          int32Data: new Array(12).fill(0),
+        }),
+      /"w0".*FLOAT16/,
+    ],
+    [
+      'FLOAT weights in a DOUBLE graph',
+      (g: GraphParts) =>
+        (g.initializers[0] = {
+          name: 'w0',
+          dims: [4, 3],
+          dataType: DataType.FLOAT,
+          floatData: new Array(12).fill(0.5),
+        }),
+      /"w0" is FLOAT but the values it multiplies are DOUBLE/,
+    ],
+    [
+      'INT32 weights',
+      (g: GraphParts) =>
+        (g.initializers[0] = { name: 'w0', dims: [4, 3], dataType: DataType.INT32, int32Data: new Array(12).fill(1) }),
+      /"w0" holds INT32/,
+    ],
+    [
+      'a Cast to INT64 inside the network',
+      (g: GraphParts) => g.nodes.splice(2, 0, op('Cast', ['a0'], 'a0c', [intAttr('to', DataType.INT64)])),
+      /Cast to INT64/,
+    ],
   ] as const)('%s', (_what, change, message) => {
     const parts = good();
     change(parts);
@@ -187,17 +341,78 @@ describe('tensors that are not float: ERR_ONNX_DTYPE', () => {
 
 describe('graphs that are not one network', () => {
   it.each([
-    ['two data inputs', (g: GraphParts) => (g.inputs = [tensorInfo('input', DataType.DOUBLE, ['N', 4]), tensorInfo('extra', DataType.DOUBLE, ['N', 4])]), 'ERR_ONNX_GRAPH', /2 data inputs \("input", "extra"\)/],
-    ['weights fed as a graph input', (g: GraphParts) => { g.initializers.shift(); g.inputs = [tensorInfo('input', DataType.DOUBLE, ['N', 4]), tensorInfo('w0', DataType.DOUBLE, [4, 3])]; }, 'ERR_ONNX_GRAPH', /2 data inputs/],
-    ['weights computed by a node', (g: GraphParts) => { g.initializers.shift(); g.nodes.unshift(op('Relu', ['b0'], 'w0')); }, 'ERR_ONNX_UNSUPPORTED_GRAPH', /weight matrix "w0" is not an initializer/],
-    ['a hidden value among the outputs', (g: GraphParts) => (g.outputs = [tensorInfo('output', DataType.DOUBLE, ['N', 2]), tensorInfo('a0', DataType.DOUBLE, ['N', 3])]), 'ERR_ONNX_GRAPH', /outputs "a0"/],
-    ['no layer at all', (g: GraphParts) => { g.nodes = [op('Relu', ['input'], 'output')]; }, 'ERR_ONNX_UNSUPPORTED_OP', /Relu.*an activation before any layer/],
-    ['an Add with no output after a MatMul', (g: GraphParts) => (g.nodes = [op('MatMul', ['input', 'w0'], 'm'), { name: 'add', opType: 'Add', input: ['m', 'b0'], output: [] }]), 'ERR_ONNX_UNSUPPORTED_OP', /node "add" \(Add\)/],
-    ['a value produced twice', (g: GraphParts) => g.nodes.push(op('Relu', ['z0'], 'a0')), 'ERR_ONNX_GRAPH', /"a0" is produced twice/],
-    ['non-finite weights', (g: GraphParts) => (g.initializers[2] = doubles('w1', [3, 2], [0, 1, NaN, 0, 0, 0])), 'ERR_ONNX_NON_FINITE', /"w1" holds NaN at index 2/],
+    [
+      'two data inputs',
+      (g: GraphParts) =>
+        (g.inputs = [tensorInfo('input', DataType.DOUBLE, ['N', 4]), tensorInfo('extra', DataType.DOUBLE, ['N', 4])]),
+      'ERR_ONNX_GRAPH',
+      /2 data inputs \("input", "extra"\)/,
+    ],
+    [
+      'weights fed as a graph input',
+      (g: GraphParts) => {
+        g.initializers.shift();
+        g.inputs = [tensorInfo('input', DataType.DOUBLE, ['N', 4]), tensorInfo('w0', DataType.DOUBLE, [4, 3])];
+      },
+      'ERR_ONNX_GRAPH',
+      /2 data inputs/,
+    ],
+    [
+      'weights computed by a node',
+      (g: GraphParts) => {
+        g.initializers.shift();
+        g.nodes.unshift(op('Relu', ['b0'], 'w0'));
+      },
+      'ERR_ONNX_UNSUPPORTED_GRAPH',
+      /weight matrix "w0" is not an initializer/,
+    ],
+    [
+      'a hidden value among the outputs',
+      (g: GraphParts) =>
+        (g.outputs = [tensorInfo('output', DataType.DOUBLE, ['N', 2]), tensorInfo('a0', DataType.DOUBLE, ['N', 3])]),
+      'ERR_ONNX_GRAPH',
+      /outputs "a0"/,
+    ],
+    [
+      'no layer at all',
+      (g: GraphParts) => {
+        g.nodes = [op('Relu', ['input'], 'output')];
+      },
+      'ERR_ONNX_UNSUPPORTED_OP',
+      /Relu.*an activation before any layer/,
+    ],
+    [
+      'an Add with no output after a MatMul',
+      (g: GraphParts) =>
+        (g.nodes = [
+          op('MatMul', ['input', 'w0'], 'm'),
+          { name: 'add', opType: 'Add', input: ['m', 'b0'], output: [] },
+        ]),
+      'ERR_ONNX_UNSUPPORTED_OP',
+      /node "add" \(Add\)/,
+    ],
+    [
+      'a value produced twice',
+      (g: GraphParts) => g.nodes.push(op('Relu', ['z0'], 'a0')),
+      'ERR_ONNX_GRAPH',
+      /"a0" is produced twice/,
+    ],
+    [
+      'non-finite weights',
+      (g: GraphParts) => (g.initializers[2] = doubles('w1', [3, 2], [0, 1, NaN, 0, 0, 0])),
+      'ERR_ONNX_NON_FINITE',
+      /"w1" holds NaN at index 2/,
+    ],
     [
       'values in an external file',
-      (g: GraphParts) => (g.initializers[0] = { name: 'w0', dims: [4, 3], dataType: DataType.DOUBLE, dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }] }),
+      (g: GraphParts) =>
+        (g.initializers[0] = {
+          name: 'w0',
+          dims: [4, 3],
+          dataType: DataType.DOUBLE,
+          dataLocation: 1,
+          externalData: [{ key: 'location', value: 'weights.bin' }],
+        }),
       'ERR_ONNX_EXTERNAL_DATA',
       /initializer "w0".*"weights\.bin"/,
     ],
@@ -253,7 +468,9 @@ describe('bytes that are not an ONNX model', () => {
   it('what is not bytes: ValueError ERR_INVALID_ARGUMENT', () => {
     for (const value of ['model.onnx', null, [1, 2, 3], new Float64Array(3), {}]) {
       expect(() => Network.fromONNX(value as unknown as Uint8Array)).toThrow(ValueError);
-      expect(() => Network.fromONNX(value as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+      expect(() => Network.fromONNX(value as unknown as Uint8Array)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      );
     }
   });
 

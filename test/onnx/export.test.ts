@@ -3,7 +3,17 @@
  * shapes, versions and metadata, the leaky ReLU in the form that keeps float64 exact, and a lossless round
  * trip through fromONNX. (That onnxruntime computes the same numbers as predict is test/onnx-runtime/.)
  */
-import { ACTIVATIONS, CrossEntropy, MSE, Network, ONNX_IR_VERSION, ONNX_OPSET_VERSION, ValueError, type Activation, type Dtype } from '../../lib';
+import {
+  ACTIVATIONS,
+  CrossEntropy,
+  MSE,
+  Network,
+  ONNX_IR_VERSION,
+  ONNX_OPSET_VERSION,
+  ValueError,
+  type Activation,
+  type Dtype,
+} from '../../lib';
 import { packageVersion } from '../../lib/cli/version';
 import { DataType, decodeModel } from '../../lib/onnx/proto';
 import { readTensor } from '../../lib/onnx/tensor';
@@ -14,32 +24,59 @@ const x = [
 ];
 
 function build(dims: number[], names: Activation['name'][], dtype: Dtype = 'float64'): Network<Dtype> {
-  return new Network<Dtype>(dims, names.map((n) => ACTIVATIONS[n]), { seed: 11, backend: 'js', dtype });
+  return new Network<Dtype>(
+    dims,
+    names.map((n) => ACTIVATIONS[n]),
+    { seed: 11, backend: 'js', dtype },
+  );
 }
 
 describe('the graph toONNX writes', () => {
-  it.each(['float64', 'float32'] as const)('%s: input "input" [N, inputs], output "output" [N, outputs], in the network\'s element type', (dtype) => {
-    const net = build([4, 6, 3], ['tanh', 'softmax'], dtype);
-    const model = decodeModel(net.toONNX(), 'test');
-    const type = dtype === 'float64' ? DataType.DOUBLE : DataType.FLOAT;
-    expect([model.irVersion, ONNX_IR_VERSION]).toEqual([7, 7]);
-    expect(model.opsetImport).toEqual([{ domain: '', version: 13 }]);
-    expect(ONNX_OPSET_VERSION).toBe(13);
-    expect(model.producerName).toBe('blasnet');
-    const graph = model.graph!;
-    expect(graph.input).toEqual([{ name: 'input', type: { tensorType: { elemType: type, shape: { dim: [{ dimParam: 'N' }, { dimValue: 4 }] } } } }]);
-    expect(graph.output).toEqual([{ name: 'output', type: { tensorType: { elemType: type, shape: { dim: [{ dimParam: 'N' }, { dimValue: 3 }] } } } }]);
-    expect(graph.node!.map((n) => n.opType)).toEqual(['Gemm', 'Tanh', 'Gemm', 'Softmax']);
-    for (const tensor of graph.initializer!) expect(tensor.dataType).toBe(type);
-    // The weights are the network's, exactly, in its inputs x outputs layout.
-    const w0 = readTensor(graph.initializer!.find((t) => t.name === 'layers.0.weights')!, 'w0');
-    expect(w0.dims).toEqual([4, 6]);
-    expect(Array.from(w0.values)).toEqual(Array.from(net.layers[0]!.weights));
-  });
+  it.each(['float64', 'float32'] as const)(
+    '%s: input "input" [N, inputs], output "output" [N, outputs], in the network\'s element type',
+    (dtype) => {
+      const net = build([4, 6, 3], ['tanh', 'softmax'], dtype);
+      const model = decodeModel(net.toONNX(), 'test');
+      const type = dtype === 'float64' ? DataType.DOUBLE : DataType.FLOAT;
+      expect([model.irVersion, ONNX_IR_VERSION]).toEqual([7, 7]);
+      expect(model.opsetImport).toEqual([{ domain: '', version: 13 }]);
+      expect(ONNX_OPSET_VERSION).toBe(13);
+      expect(model.producerName).toBe('blasnet');
+      const graph = model.graph!;
+      expect(graph.input).toEqual([
+        {
+          name: 'input',
+          type: { tensorType: { elemType: type, shape: { dim: [{ dimParam: 'N' }, { dimValue: 4 }] } } },
+        },
+      ]);
+      expect(graph.output).toEqual([
+        {
+          name: 'output',
+          type: { tensorType: { elemType: type, shape: { dim: [{ dimParam: 'N' }, { dimValue: 3 }] } } },
+        },
+      ]);
+      expect(graph.node!.map((n) => n.opType)).toEqual(['Gemm', 'Tanh', 'Gemm', 'Softmax']);
+      for (const tensor of graph.initializer!) expect(tensor.dataType).toBe(type);
+      // The weights are the network's, exactly, in its inputs x outputs layout.
+      const w0 = readTensor(
+        graph.initializer!.find((t) => t.name === 'layers.0.weights')!,
+        'w0',
+      );
+      expect(w0.dims).toEqual([4, 6]);
+      expect(Array.from(w0.values)).toEqual(Array.from(net.layers[0]!.weights));
+    },
+  );
 
   it('metadata_props: blasnet version, dims, activations, dtype, loss, epochs, and the metadata', () => {
     const net = build([4, 5, 2], ['relu', 'sigmoid']);
-    net.fit(x, [[1, 0], [0, 1]], { loss: MSE, epochs: 3, log: null });
+    net.fit(
+      x,
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      { loss: MSE, epochs: 3, log: null },
+    );
     net.metadata = { classes: ['no', 'yes'], note: 'é "quoted" <b>' };
     const props = Object.fromEntries(decodeModel(net.toONNX(), 'test').metadataProps!.map((p) => [p.key, p.value]));
     expect(props).toEqual({
@@ -80,7 +117,12 @@ describe('toONNX -> fromONNX', () => {
       for (let depth = 0; depth <= 4; depth++) {
         const hidden = name === 'softmax' ? 'tanh' : name;
         const dims = [4, ...Array.from({ length: depth }, (_, i) => 3 + i), 3];
-        cases.push([`${name}, ${depth} hidden, ${dtype}`, dims, [...new Array<Activation['name']>(depth).fill(hidden), name], dtype]);
+        cases.push([
+          `${name}, ${depth} hidden, ${dtype}`,
+          dims,
+          [...new Array<Activation['name']>(depth).fill(hidden), name],
+          dtype,
+        ]);
       }
     }
   }
@@ -100,13 +142,27 @@ describe('toONNX -> fromONNX', () => {
 
   it('keeps the loss, epochs and metadata, so an imported blasnet model trains on with its own loss', () => {
     const net = build([4, 5, 2], ['relu', 'softmax']);
-    net.fit(x, [[1, 0], [0, 1]], { loss: CrossEntropy, epochs: 4, log: null });
+    net.fit(
+      x,
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      { loss: CrossEntropy, epochs: 4, log: null },
+    );
     net.metadata = { classes: ['a', 'b'] };
     const back = Network.fromONNX(net.toONNX(), { backend: 'js' });
     expect(back.loss).toBe(CrossEntropy);
     expect(back.epochsTrained).toBe(4);
     expect(back.metadata).toEqual({ classes: ['a', 'b'] });
-    back.fit(x, [[1, 0], [0, 1]], { epochs: 1, log: null });
+    back.fit(
+      x,
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      { epochs: 1, log: null },
+    );
     expect(back.epochsTrained).toBe(5);
   });
 

@@ -24,17 +24,43 @@ describe('GraphBuilder', () => {
     const x = g.input('x', 'string', ['N', 1]);
     const y = g.reserve('y');
     const a = g.fresh('a');
-    g.node('LabelEncoder', [x], [a], { keys_strings: { strings: ['é', 'b'] }, values_int64s: { ints: [0, 1] }, default_int64: { int: 2 } }, { domain: 'ai.onnx.ml', prefix: 'color' });
+    g.node(
+      'LabelEncoder',
+      [x],
+      [a],
+      { keys_strings: { strings: ['é', 'b'] }, values_int64s: { ints: [0, 1] }, default_int64: { int: 2 } },
+      { domain: 'ai.onnx.ml', prefix: 'color' },
+    );
     g.node('Cast', [a], [y], { to: { int: DataType.DOUBLE } }, { prefix: 'color' });
     g.output(y, 'double', ['N', 1]);
     g.floatInitializer('w', [2], Float32Array.of(0.1, 0.2));
     g.int64Initializer('shape', [2], [-1, 3]);
     g.stringInitializer('classes', [2], ['a', 'ü']);
-    const model = decodeModel(g.toBytes({ producerName: 'p', producerVersion: '1', opsets: [{ domain: 'ai.onnx', version: 13 }, { domain: 'ai.onnx.ml', version: 2 }], metadata: { k: 'v' } }), 't');
-    expect(model.opsetImport).toEqual([{ domain: '', version: 13 }, { domain: 'ai.onnx.ml', version: 2 }]);
+    const model = decodeModel(
+      g.toBytes({
+        producerName: 'p',
+        producerVersion: '1',
+        opsets: [
+          { domain: 'ai.onnx', version: 13 },
+          { domain: 'ai.onnx.ml', version: 2 },
+        ],
+        metadata: { k: 'v' },
+      }),
+      't',
+    );
+    expect(model.opsetImport).toEqual([
+      { domain: '', version: 13 },
+      { domain: 'ai.onnx.ml', version: 2 },
+    ]);
     expect(model.metadataProps).toEqual([{ key: 'k', value: 'v' }]);
     const [encoder, cast] = model.graph!.node!;
-    expect(encoder).toMatchObject({ name: 'color/LabelEncoder', opType: 'LabelEncoder', domain: 'ai.onnx.ml', input: ['x'], output: ['a'] });
+    expect(encoder).toMatchObject({
+      name: 'color/LabelEncoder',
+      opType: 'LabelEncoder',
+      domain: 'ai.onnx.ml',
+      input: ['x'],
+      output: ['a'],
+    });
     expect(cast).toMatchObject({ name: 'color/Cast', input: ['a'], output: ['y'] });
     expect(cast!.domain ?? '').toBe('');
     const attributes = Object.fromEntries(encoder!.attribute!.map((at) => [at.name, at]));

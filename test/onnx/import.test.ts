@@ -20,7 +20,10 @@ interface Case {
 }
 
 const dir = path.join(__dirname, '..', 'fixtures', 'onnx');
-const reference = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) as { torch: string; cases: Record<string, Case> };
+const reference = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) as {
+  torch: string;
+  cases: Record<string, Case>;
+};
 const importable = Object.entries(reference.cases).filter(([name]) => !name.startsWith('unsupported'));
 const bytesOf = (c: Case) => fs.readFileSync(path.join(dir, c.file));
 
@@ -41,7 +44,9 @@ describeBackends(`Network.fromONNX (fixtures from PyTorch ${reference.torch} and
     const net = Network.fromONNX(bytesOf(reference.cases['torch-relu-tanh-softmax-f64']!), { backend: backend.name });
     expect(net.dims).toEqual([4, 8, 6, 3]);
     expect(net.layers.map((l) => l.activation.name)).toEqual(['relu', 'tanh', 'softmax']);
-    expect(net.metadata).toEqual({ onnx: { producer: expect.stringMatching(/^pytorch 1\./), input: 'input', output: 'output' } });
+    expect(net.metadata).toEqual({
+      onnx: { producer: expect.stringMatching(/^pytorch 1\./), input: 'input', output: 'output' },
+    });
   });
 
   it("keeps an skl2onnx classifier's class labels and leaves out its label decoding", () => {
@@ -87,10 +92,13 @@ describeBackends(`Network.fromONNX (fixtures from PyTorch ${reference.torch} and
 });
 
 describe('what fromONNX refuses among the fixtures', () => {
-  it("a FLOAT model where float64 is expected (the default, as for load): ERR_MODEL_DTYPE, saying what to pass", () => {
+  it('a FLOAT model where float64 is expected (the default, as for load): ERR_MODEL_DTYPE, saying what to pass', () => {
     const bytes = bytesOf(reference.cases['torch-tanh-relu-f32']!);
     expect(() => Network.fromONNX(bytes)).toThrow(
-      expect.objectContaining({ code: 'ERR_MODEL_DTYPE', message: expect.stringMatching(/float32 model.*pass \{ dtype: 'float32' \}/) }),
+      expect.objectContaining({
+        code: 'ERR_MODEL_DTYPE',
+        message: expect.stringMatching(/float32 model.*pass \{ dtype: 'float32' \}/),
+      }),
     );
     expect(Network.fromONNX(bytes, { dtype: 'float32' }).dtype).toBe('float32');
   });
@@ -98,13 +106,21 @@ describe('what fromONNX refuses among the fixtures', () => {
   it("PyTorch's ELU: the Elu node, named", () => {
     const bytes = fs.readFileSync(path.join(dir, 'unsupported-elu.onnx'));
     expect(() => Network.fromONNX(bytes)).toThrow(ModelFormatError);
-    expect(() => Network.fromONNX(bytes)).toThrow(expect.objectContaining({ code: 'ERR_ONNX_UNSUPPORTED_OP', message: expect.stringMatching(/node "\/1\/Elu" \(Elu\)/) }));
+    expect(() => Network.fromONNX(bytes)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_ONNX_UNSUPPORTED_OP',
+        message: expect.stringMatching(/node "\/1\/Elu" \(Elu\)/),
+      }),
+    );
   });
 
   it('weights in an external file (onnx.save_model with save_as_external_data)', () => {
     const bytes = fs.readFileSync(path.join(dir, 'external-data.onnx'));
     expect(() => Network.fromONNX(bytes)).toThrow(
-      expect.objectContaining({ code: 'ERR_ONNX_EXTERNAL_DATA', message: expect.stringMatching(/"external-data\.weights"/) }),
+      expect.objectContaining({
+        code: 'ERR_ONNX_EXTERNAL_DATA',
+        message: expect.stringMatching(/"external-data\.weights"/),
+      }),
     );
   });
 });

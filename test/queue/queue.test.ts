@@ -10,7 +10,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { AbortError, CrossEntropy, Matrix, Network, oneHot, Relu, ShapeError, Softmax, ValueError } from '../../lib';
-import { startTrainingWorker, TrainingQueue, type NetworkJob, type TrainingProgress, type TrainingWorker } from '../../lib/queue';
+import {
+  startTrainingWorker,
+  TrainingQueue,
+  type NetworkJob,
+  type TrainingProgress,
+  type TrainingWorker,
+} from '../../lib/queue';
 import { describeWithRedis, RedisServer } from '../helpers/redis';
 import { classification, sameBits } from '../helpers/training';
 
@@ -32,9 +38,14 @@ function twin(seed: number, x: Matrix, y: Matrix, options: Partial<typeof LOCAL_
   return net;
 }
 
-function workerProcess(url: string, queue: string): { child: ChildProcess; lines: string[]; next: (pattern: RegExp) => Promise<string> } {
+function workerProcess(
+  url: string,
+  queue: string,
+): { child: ChildProcess; lines: string[]; next: (pattern: RegExp) => Promise<string> } {
   const script = path.join(__dirname, 'fixtures', 'worker-process.ts');
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), script, url, queue, '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), script, url, queue, '1'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   let buffer = '';
@@ -45,7 +56,7 @@ function workerProcess(url: string, queue: string): { child: ChildProcess; lines
       const line = buffer.slice(0, end);
       buffer = buffer.slice(end + 1);
       lines.push(line);
-      for (const waiter of waiters.splice(0)) (waiter.pattern.test(line) ? waiter.resolve(line) : waiters.push(waiter));
+      for (const waiter of waiters.splice(0)) waiter.pattern.test(line) ? waiter.resolve(line) : waiters.push(waiter);
     }
   });
   const next = (pattern: RegExp) =>
@@ -94,7 +105,10 @@ describeWithRedis('blasnet/queue on Redis', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-queue-'));
     const file = path.join(dir, 'train.csv');
     const labels = Array.from({ length: x.rows }, (_, i) => y.toArray()[i]!.indexOf(1));
-    const lines = ['a,b,label,c,d,e,f', ...x.toArray().map((row, i) => [row[0], row[1], labels[i], ...row.slice(2)].join(','))];
+    const lines = [
+      'a,b,label,c,d,e,f',
+      ...x.toArray().map((row, i) => [row[0], row[1], labels[i], ...row.slice(2)].join(',')),
+    ];
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
     const job: NetworkJob = { ...inlineJob(6, x, y), data: { path: file, targets: ['label'], classes: 3 } };
     const { model } = await (await queue.submit(job)).finished();
@@ -116,7 +130,9 @@ describeWithRedis('blasnet/queue on Redis', () => {
   });
 
   it('rejects a malformed job before it is queued', async () => {
-    await expect(queue.submit({ ...inlineJob(1, x, y), kind: 'tables' } as never)).rejects.toMatchObject({ code: 'ERR_JOB_KIND' });
+    await expect(queue.submit({ ...inlineJob(1, x, y), kind: 'tables' } as never)).rejects.toMatchObject({
+      code: 'ERR_JOB_KIND',
+    });
     const job = inlineJob(1, x, y);
     (job.data as { x: number[][] }).x[3]![2] = Number.NaN;
     await expect(queue.submit(job)).rejects.toThrow(ValueError);
@@ -167,7 +183,10 @@ describeWithRedis('blasnet/queue on Redis', () => {
     };
     beforeAll(() => {
       const header = [...Array.from({ length: 64 }, (_, j) => `x${j}`), 'label'].join(',');
-      fs.writeFileSync(file, `${[header, ...big.x.toArray().map((row, i) => [...row, labels[i]].join(','))].join('\n')}\n`);
+      fs.writeFileSync(
+        file,
+        `${[header, ...big.x.toArray().map((row, i) => [...row, labels[i]].join(','))].join('\n')}\n`,
+      );
     });
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -184,7 +203,9 @@ describeWithRedis('blasnet/queue on Redis', () => {
         const killedJob = (await doomed.next(/^active /)).split(' ')[1]!;
         doomed.child.kill('SIGKILL');
         const results = await Promise.all(handles.map((h) => h.finished()));
-        results.forEach(({ model }, i) => expect(sameBits(Network.fromBuffer(model).parameters, bigTwin(seeds[i]!).parameters)).toBe(true));
+        results.forEach(({ model }, i) =>
+          expect(sameBits(Network.fromBuffer(model).parameters, bigTwin(seeds[i]!).parameters)).toBe(true),
+        );
         // The killed worker's job was finished by the other one (its line may come after the result).
         await survivor.next(new RegExp(`^completed ${killedJob}$`));
         expect(doomed.lines).not.toContain(`completed ${killedJob}`);
@@ -205,7 +226,9 @@ describeWithRedis('blasnet/queue on Redis', () => {
         await training.next(/^active /);
         await redis.restart(800);
         const results = await Promise.all(handles.map((h) => h.finished()));
-        results.forEach(({ model }, i) => expect(sameBits(Network.fromBuffer(model).parameters, bigTwin(seeds[i]!).parameters)).toBe(true));
+        results.forEach(({ model }, i) =>
+          expect(sameBits(Network.fromBuffer(model).parameters, bigTwin(seeds[i]!).parameters)).toBe(true),
+        );
         training.child.kill('SIGTERM');
       } finally {
         await submitter.close();

@@ -38,7 +38,10 @@ describeBackends('Network.load of what is not a model file', (backend) => {
     const before = process.memoryUsage().arrayBuffers;
     const error = await Network.load(file, { backend }).catch((e: unknown) => e);
     const grown = process.memoryUsage().arrayBuffers - before;
-    expect(error).toMatchObject({ code: 'ERR_MODEL_LENGTH', message: expect.stringMatching(/536870912 unexpected bytes at the end/) });
+    expect(error).toMatchObject({
+      code: 'ERR_MODEL_LENGTH',
+      message: expect.stringMatching(/536870912 unexpected bytes at the end/),
+    });
     expect(grown).toBeLessThan(64 * 2 ** 20);
     // The same bytes without the tail load, bit for bit.
     await fs.truncate(file, bytes.length);
@@ -49,7 +52,10 @@ describeBackends('Network.load of what is not a model file', (backend) => {
     const file = path.join(dir, `huge-${backend.name}.bnet`);
     await fs.writeFile(file, '');
     await fs.truncate(file, 2 ** 32 + 1);
-    await expect(Network.load(file, { backend })).rejects.toMatchObject({ code: 'ERR_MODEL_TOO_LARGE', message: expect.stringMatching(/more than the 4294967296 bytes/) });
+    await expect(Network.load(file, { backend })).rejects.toMatchObject({
+      code: 'ERR_MODEL_TOO_LARGE',
+      message: expect.stringMatching(/more than the 4294967296 bytes/),
+    });
     await fs.rm(file);
   });
 });
@@ -57,16 +63,23 @@ describeBackends('Network.load of what is not a model file', (backend) => {
 describe('readCsv of what is not a CSV file', () => {
   it.each(['/dev/zero', os.tmpdir()])('%s: ERR_NOT_A_FILE at once', (file) => {
     expect(() => readCsv(file)).toThrow(ValueError);
-    expect(() => readCsv(file)).toThrow(expect.objectContaining({ code: 'ERR_NOT_A_FILE', message: expect.stringMatching(/not a regular file/) }));
+    expect(() => readCsv(file)).toThrow(
+      expect.objectContaining({ code: 'ERR_NOT_A_FILE', message: expect.stringMatching(/not a regular file/) }),
+    );
   });
 
   it('a gzip bomb (100 MB of rows in ~100 kB) is ERR_FILE_TOO_LARGE; an ordinary .gz reads', async () => {
     const bomb = path.join(dir, 'bomb.csv.gz');
     await fs.writeFile(bomb, gzipSync(Buffer.alloc(100 * 2 ** 20, '1,2\n'), { level: 9 }));
-    expect(() => readCsv(bomb)).toThrow(expect.objectContaining({ code: 'ERR_FILE_TOO_LARGE', message: expect.stringMatching(/gzip bomb/) }));
+    expect(() => readCsv(bomb)).toThrow(
+      expect.objectContaining({ code: 'ERR_FILE_TOO_LARGE', message: expect.stringMatching(/gzip bomb/) }),
+    );
     const fine = path.join(dir, 'fine.csv.gz');
     await fs.writeFile(fine, gzipSync(Buffer.from('a,b\n1,2\n3,4\n')));
-    expect(readCsv(fine).data.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(readCsv(fine).data.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 });
 
@@ -76,7 +89,11 @@ describe('temporary files of interrupted saves', () => {
     const dead = 2 ** 22 + 12345; // above Linux's default pid_max: no such process
     const stale = [`.model.bnet.blasnet-${dead}-0123456789ab.tmp`, `.model.bnet.${dead}.0123456789ab.tmp`];
     // A live process's (perhaps saving right now), another file's, and a name that only looks similar.
-    const kept = [`.model.bnet.blasnet-${process.ppid}-0123456789ab.tmp`, `.other.bnet.blasnet-${dead}-0123456789ab.tmp`, '.model.bnet.notes.tmp'];
+    const kept = [
+      `.model.bnet.blasnet-${process.ppid}-0123456789ab.tmp`,
+      `.other.bnet.blasnet-${dead}-0123456789ab.tmp`,
+      '.model.bnet.notes.tmp',
+    ];
     for (const name of [...stale, ...kept]) await fs.writeFile(path.join(dir, name), 'half a model');
     await new Network([2, 1], [Sigmoid], { seed: 1 }).save(file);
     const left = (await fs.readdir(dir)).filter((name) => name.endsWith('.tmp')).sort();

@@ -13,7 +13,11 @@ import { describeBackends } from '../helpers/backends';
 const fixtures = path.join(__dirname, 'fixtures');
 const tsx = require.resolve('tsx/cjs');
 
-function runScript(script: string, args: string[], nodeFlags: string[] = []): { status: number | null; stdout: string; stderr: string } {
+function runScript(
+  script: string,
+  args: string[],
+  nodeFlags: string[] = [],
+): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [...nodeFlags, '--require', tsx, path.join(fixtures, script), ...args], {
     encoding: 'utf8',
     timeout: 90_000,
@@ -23,23 +27,38 @@ function runScript(script: string, args: string[], nodeFlags: string[] = []): { 
 }
 
 describeBackends('abort with a callback that never settles', ({ name: backend }) => {
-  it.each(['onEpochEnd', 'onBatchEnd'])('%s: fitAsync rejects with the AbortError and the process exits on its own', (which) => {
-    const result = runScript('stuck-callback.ts', [backend, which]);
-    expect(result.stderr).toBe('');
-    expect(result.stdout).toBe('rejected AbortError ABORT_ERR enough\n');
-    // Killed by the timeout (status null) when the promise or the worker hangs.
-    expect(result.status).toBe(0);
-  });
+  it.each(['onEpochEnd', 'onBatchEnd'])(
+    '%s: fitAsync rejects with the AbortError and the process exits on its own',
+    (which) => {
+      const result = runScript('stuck-callback.ts', [backend, which]);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe('rejected AbortError ABORT_ERR enough\n');
+      // Killed by the timeout (status null) when the promise or the worker hangs.
+      expect(result.status).toBe(0);
+    },
+  );
 
   it('the network holds the weights of the last report, and the callback’s late result is ignored', async () => {
-    const x = new Matrix(32, 4, Float64Array.from({ length: 128 }, (_, i) => Math.cos(i)));
-    const y = new Matrix(32, 2, Float64Array.from({ length: 64 }, (_, i) => (i + (i >> 1)) % 2));
+    const x = new Matrix(
+      32,
+      4,
+      Float64Array.from({ length: 128 }, (_, i) => Math.cos(i)),
+    );
+    const y = new Matrix(
+      32,
+      2,
+      Float64Array.from({ length: 64 }, (_, i) => (i + (i >> 1)) % 2),
+    );
     const net = new Network([4, 6, 2], [Relu, Softmax], { seed: 2, backend });
     const controller = new AbortController();
     let seen: Float64Array | undefined;
     let release: (() => void) | undefined;
     const promise = net.fitAsync(x, y, {
-      loss: CrossEntropy, epochs: 100, batchSize: 8, log: null, signal: controller.signal,
+      loss: CrossEntropy,
+      epochs: 100,
+      batchSize: 8,
+      log: null,
+      signal: controller.signal,
       onEpochEnd: (epoch) => {
         if (epoch < 3) return undefined;
         seen = net.parameters.slice();

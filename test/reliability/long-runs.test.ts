@@ -8,7 +8,12 @@ import { Matrix, MSE, Network, Sigmoid, ValueError, type Schedule } from '../../
 import { describeBackends } from '../helpers/backends';
 import { sameBits } from '../helpers/training';
 
-const x = Matrix.from([[0, 1], [1, 0], [1, 1], [0, 0]]);
+const x = Matrix.from([
+  [0, 1],
+  [1, 0],
+  [1, 1],
+  [0, 0],
+]);
 const y = Matrix.from([[1], [1], [0], [0]]);
 const base = { loss: MSE, batchSize: 4, log: null } as const;
 
@@ -34,7 +39,9 @@ describeBackends('many epochs', (backend) => {
       const before = net.parameters.slice();
       expect(() => net.fit(x, y, { ...base, epochs, schedule: () => 0.01 })).toThrow(ValueError);
       expect(() => net.fit(x, y, { ...base, epochs })).toThrow(/options\.epochs to be an integer from 1 to 10000000/);
-      await expect(net.fitAsync(x, y, { ...base, epochs, schedule: () => 0.01 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      await expect(net.fitAsync(x, y, { ...base, epochs, schedule: () => 0.01 })).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARGUMENT',
+      });
       expect(sameBits(net.parameters, before)).toBe(true);
     }
   });

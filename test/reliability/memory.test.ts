@@ -23,9 +23,22 @@ function withLimit<T>(limit: string | undefined, body: () => T): T {
 describeBackends('the memory guard', (backend) => {
   it('refuses [50000, 50000, 10] (20 GB of parameters) and [2^31 - 1, 1] at once, naming the need and the override', () => {
     withLimit(undefined, () => {
-      for (const dims of [[50000, 50000, 10], [2 ** 31 - 1, 1]]) {
-        expect(() => new Network(dims, dims.slice(1).map(() => Sigmoid), { backend })).toThrow(
-          expect.objectContaining({ code: 'ERR_TOO_LARGE', message: expect.stringMatching(/needs about \d+\.\d GiB .*BLASNET_MEMORY_LIMIT/) }),
+      for (const dims of [
+        [50000, 50000, 10],
+        [2 ** 31 - 1, 1],
+      ]) {
+        expect(
+          () =>
+            new Network(
+              dims,
+              dims.slice(1).map(() => Sigmoid),
+              { backend },
+            ),
+        ).toThrow(
+          expect.objectContaining({
+            code: 'ERR_TOO_LARGE',
+            message: expect.stringMatching(/needs about \d+\.\d GiB .*BLASNET_MEMORY_LIMIT/),
+          }),
         );
       }
     });
@@ -34,7 +47,9 @@ describeBackends('the memory guard', (backend) => {
   it('counts parameters and gradients at construction: 640,800 float64 parameters need 9.8 MiB', () => {
     withLimit('8M', () => {
       expect(() => new Network([800, 800], [Sigmoid], { backend })).toThrow(ValueError);
-      expect(() => new Network([800, 800], [Sigmoid], { backend })).toThrow(/needs about 9\.8 MiB .*BLASNET_MEMORY_LIMIT=8M \(8\.0 MiB\)/);
+      expect(() => new Network([800, 800], [Sigmoid], { backend })).toThrow(
+        /needs about 9\.8 MiB .*BLASNET_MEMORY_LIMIT=8M \(8\.0 MiB\)/,
+      );
       // float32 halves it.
       expect(new Network([800, 800], [Sigmoid], { backend, dtype: 'float32' }).parameters.length).toBe(640_800);
     });
@@ -49,10 +64,17 @@ describeBackends('the memory guard', (backend) => {
     const ys = new Matrix(2, 500, new Float64Array(1000).fill(1));
     withLimit('5M', () => {
       expect(() => net.fit(xs, ys, { loss: MSE, epochs: 1, log: null, optimizer: new Adam() })).toThrow(
-        expect.objectContaining({ code: 'ERR_TOO_LARGE', message: expect.stringMatching(/^Training dims \[500,500\] with batchSize 32 needs about 7\.\d MiB/) }),
+        expect.objectContaining({
+          code: 'ERR_TOO_LARGE',
+          message: expect.stringMatching(/^Training dims \[500,500\] with batchSize 32 needs about 7\.\d MiB/),
+        }),
       );
     });
-    await withLimit('5M', () => expect(net.fitAsync(xs, ys, { loss: MSE, epochs: 1, log: null, optimizer: new Adam() })).rejects.toMatchObject({ code: 'ERR_TOO_LARGE' }));
+    await withLimit('5M', () =>
+      expect(net.fitAsync(xs, ys, { loss: MSE, epochs: 1, log: null, optimizer: new Adam() })).rejects.toMatchObject({
+        code: 'ERR_TOO_LARGE',
+      }),
+    );
     expect(sameBits(net.parameters, before)).toBe(true);
     expect(net.optimizer).toBeUndefined();
     withLimit('5M', () => net.fit(xs, ys, { loss: MSE, epochs: 1, log: null, optimizer: new SGD() }));
@@ -61,7 +83,12 @@ describeBackends('the memory guard', (backend) => {
 
   it('refuses a BLASNET_MEMORY_LIMIT it cannot read', () => {
     withLimit('lots', () =>
-      expect(() => new Network([2, 1], [Sigmoid], { backend })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringMatching(/BLASNET_MEMORY_LIMIT .* "lots"/) })),
+      expect(() => new Network([2, 1], [Sigmoid], { backend })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_INVALID_ARGUMENT',
+          message: expect.stringMatching(/BLASNET_MEMORY_LIMIT .* "lots"/),
+        }),
+      ),
     );
   });
 });

@@ -22,7 +22,16 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const inherited = ['constructor', 'toString', '__proto__', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString'];
+const inherited = [
+  'constructor',
+  'toString',
+  '__proto__',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+];
 
 describeBackends('names are own properties', (backend) => {
   it.each(inherited)('activation %j (and { name: %j }) is refused by the constructor', (name) => {
@@ -39,7 +48,9 @@ describeBackends('names are own properties', (backend) => {
     const before = net.parameters.slice();
     const x = [[1, 2]];
     const y = [[1]];
-    expect(() => net.fit(x, y, { loss: name as never, log: null })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => net.fit(x, y, { loss: name as never, log: null })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
     expect(() => net.fit(x, y, { loss: { name } as never, log: null })).toThrow(ValueError);
     expect(() => net.gradients(x, y, name as never)).toThrow(ValueError);
     await expect(net.fitAsync(x, y, { loss: name as never, log: null })).rejects.toBeInstanceOf(ValueError);
@@ -48,23 +59,35 @@ describeBackends('names are own properties', (backend) => {
 });
 
 describeBackends('what save accepts loads back', (backend) => {
-  const x = Matrix.from([[0, 1], [1, 0], [1, 1]]);
+  const x = Matrix.from([
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ]);
   const y = Matrix.from([[1], [0], [1]]);
 
-  it.each([NaN, Infinity, -Infinity])('a weight of %p is refused by save, toBuffer and toJSON, and the good file stays', async (bad) => {
-    const file = path.join(dir, `good-${backend.name}-${String(bad)}.bnet`);
-    const net = new Network([2, 3, 1], [Relu, Sigmoid], { seed: 4, backend });
-    await net.save(file);
-    const good = await fs.readFile(file);
-    net.layers[1]!.weights[2] = bad;
-    for (const call of [() => net.toBuffer(), () => net.toJSON()]) {
-      expect(call).toThrow(ValueError);
-      expect(call).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE', message: expect.stringMatching(/layer 1 weights\[2\]\) is -?(NaN|Infinity)/) }));
-    }
-    await expect(net.save(file)).rejects.toMatchObject({ code: 'ERR_NON_FINITE' });
-    expect((await fs.readFile(file)).equals(good)).toBe(true);
-    expect((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  });
+  it.each([NaN, Infinity, -Infinity])(
+    'a weight of %p is refused by save, toBuffer and toJSON, and the good file stays',
+    async (bad) => {
+      const file = path.join(dir, `good-${backend.name}-${String(bad)}.bnet`);
+      const net = new Network([2, 3, 1], [Relu, Sigmoid], { seed: 4, backend });
+      await net.save(file);
+      const good = await fs.readFile(file);
+      net.layers[1]!.weights[2] = bad;
+      for (const call of [() => net.toBuffer(), () => net.toJSON()]) {
+        expect(call).toThrow(ValueError);
+        expect(call).toThrow(
+          expect.objectContaining({
+            code: 'ERR_NON_FINITE',
+            message: expect.stringMatching(/layer 1 weights\[2\]\) is -?(NaN|Infinity)/),
+          }),
+        );
+      }
+      await expect(net.save(file)).rejects.toMatchObject({ code: 'ERR_NON_FINITE' });
+      expect((await fs.readFile(file)).equals(good)).toBe(true);
+      expect((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    },
+  );
 
   it('optimizer state that diverged (stopOnNonFinite: false) is refused withOptimizer', () => {
     const net = new Network([2, 1], [Sigmoid], { seed: 4, backend });
@@ -72,7 +95,9 @@ describeBackends('what save accepts loads back', (backend) => {
     const state = net.optimizer!.exportState()!;
     state.buffers[1]![0] = Infinity;
     net.optimizer!.restoreState(state);
-    expect(() => net.toBuffer({ withOptimizer: true })).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE', message: expect.stringMatching(/optimizer state value/) }));
+    expect(() => net.toBuffer({ withOptimizer: true })).toThrow(
+      expect.objectContaining({ code: 'ERR_NON_FINITE', message: expect.stringMatching(/optimizer state value/) }),
+    );
     // Without the optimizer the model is fine.
     expect(sameBits(Network.fromBuffer(net.toBuffer(), { backend }).parameters, net.parameters)).toBe(true);
   });
@@ -84,7 +109,9 @@ describeBackends('what save accepts loads back', (backend) => {
     for (let i = 0; i < 5000; i++) deep = (deep.next = {}) as Record<string, unknown>;
     net.metadata = root as never;
     for (const call of [() => net.toBuffer(), () => net.toJSON(), () => JSON.stringify(net)]) {
-      expect(call).toThrow(expect.objectContaining({ code: 'ERR_INVALID_METADATA', message: expect.stringMatching(/at most 100 levels/) }));
+      expect(call).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_METADATA', message: expect.stringMatching(/at most 100 levels/) }),
+      );
     }
     // 99 levels below the metadata object: 100 in all, which saves and loads back.
     let ok: Record<string, unknown> = {};
@@ -112,16 +139,36 @@ describeBackends('the 256-layer limit', (backend) => {
 
   it('a model file with 257 layers is a ModelFormatError (ERR_MODEL_HEADER), not a kernel RangeError later', () => {
     const d = dims(257);
-    const bytes = forgeModel({ dims: d, activations: Array(257).fill('relu'), loss: null, dtype: 'float64', parameterCount: parametersOf(d).length }, parametersOf(d));
+    const bytes = forgeModel(
+      {
+        dims: d,
+        activations: Array(257).fill('relu'),
+        loss: null,
+        dtype: 'float64',
+        parameterCount: parametersOf(d).length,
+      },
+      parametersOf(d),
+    );
     expect(() => Network.fromBuffer(bytes, { backend })).toThrow(ModelFormatError);
-    expect(() => Network.fromBuffer(bytes, { backend })).toThrow(expect.objectContaining({ code: 'ERR_MODEL_HEADER', message: expect.stringMatching(/at most 257 layer sizes/) }));
+    expect(() => Network.fromBuffer(bytes, { backend })).toThrow(
+      expect.objectContaining({ code: 'ERR_MODEL_HEADER', message: expect.stringMatching(/at most 257 layer sizes/) }),
+    );
   });
 });
 
 describeBackends('forged model files', (backend) => {
   it('softmax on a hidden layer is a ModelFormatError (ERR_MODEL_HEADER)', () => {
     const d = [2, 3, 2];
-    const bytes = forgeModel({ dims: d, activations: ['softmax', 'softmax'], loss: null, dtype: 'float64', parameterCount: parametersOf(d).length }, parametersOf(d));
+    const bytes = forgeModel(
+      {
+        dims: d,
+        activations: ['softmax', 'softmax'],
+        loss: null,
+        dtype: 'float64',
+        parameterCount: parametersOf(d).length,
+      },
+      parametersOf(d),
+    );
     const error = (() => {
       try {
         Network.fromBuffer(bytes, { backend });
@@ -143,8 +190,13 @@ describeBackends('forged model files', (backend) => {
     // Written as text: JSON.stringify itself overflows the stack on 5,000 levels.
     const deepText = `{"dims":[2,1],"activations":["sigmoid"],"loss":null,"dtype":"float64","parameterCount":3,"metadata":${'{"a":'.repeat(4999)}{}${'}'.repeat(4999)}}`;
     const deep = forgeModel(deepText, parametersOf(d));
-    expect(() => Network.fromBuffer(deep, { backend })).toThrow(expect.objectContaining({ code: 'ERR_MODEL_HEADER', message: expect.stringMatching(/deeper than 100 levels/) }));
-    const fine = forgeModel({ dims: d, activations: ['sigmoid'], loss: null, dtype: 'float64', parameterCount: 3, metadata: nest(100) }, parametersOf(d));
+    expect(() => Network.fromBuffer(deep, { backend })).toThrow(
+      expect.objectContaining({ code: 'ERR_MODEL_HEADER', message: expect.stringMatching(/deeper than 100 levels/) }),
+    );
+    const fine = forgeModel(
+      { dims: d, activations: ['sigmoid'], loss: null, dtype: 'float64', parameterCount: 3, metadata: nest(100) },
+      parametersOf(d),
+    );
     const net = Network.fromBuffer(fine, { backend });
     expect(Network.fromBuffer(net.toBuffer(), { backend }).metadata).toEqual(net.metadata);
   });

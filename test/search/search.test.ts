@@ -2,7 +2,23 @@
  * k-fold splits, crossValidate and tune. Scores are checked against models trained independently with
  * `fit` on the same rows and scored by hand; splits against hand-counted sizes and class proportions.
  */
-import { CrossEntropy, crossValidate, kFolds, Matrix, MSE, Network, Relu, Identity, Softmax, Adam, ShapeError, ValueError, tune, sampleCandidates, argmaxRows } from '../../lib';
+import {
+  CrossEntropy,
+  crossValidate,
+  kFolds,
+  Matrix,
+  MSE,
+  Network,
+  Relu,
+  Identity,
+  Softmax,
+  Adam,
+  ShapeError,
+  ValueError,
+  tune,
+  sampleCandidates,
+  argmaxRows,
+} from '../../lib';
 import { takeRows } from '../../lib/data';
 import { classification, sameBits } from '../helpers/training';
 
@@ -43,7 +59,13 @@ describe('crossValidate', () => {
     const folds = kFolds(150, 3, 4, labels);
     folds.forEach((fold, i) => {
       const net = new Network([5, 8, 3], [Relu, Softmax], { seed: 4, initializer: 'he' });
-      net.fit(takeRows(x, fold.train), takeRows(y, fold.train), { loss: CrossEntropy, optimizer: new Adam({ learningRate: 0.01 }), epochs: 6, batchSize: 16, log: null });
+      net.fit(takeRows(x, fold.train), takeRows(y, fold.train), {
+        loss: CrossEntropy,
+        optimizer: new Adam({ learningRate: 0.01 }),
+        epochs: 6,
+        batchSize: 16,
+        log: null,
+      });
       const predicted = argmaxRows(net.predict(takeRows(x, fold.test)));
       const correct = [...fold.test].filter((row, k) => labels[row] === predicted[k]).length;
       expect(cv.scores[i]).toBe(correct / fold.test.length);
@@ -52,14 +74,24 @@ describe('crossValidate', () => {
   });
 
   it('scores regression by mean squared error on the held-out part', async () => {
-    const target = new Matrix(150, 1, Float64Array.from({ length: 150 }, (_, i) => x.data[i * 5]! * 2 - x.data[i * 5 + 1]!));
+    const target = new Matrix(
+      150,
+      1,
+      Float64Array.from({ length: 150 }, (_, i) => x.data[i * 5]! * 2 - x.data[i * 5 + 1]!),
+    );
     const cv = await crossValidate(x, target, settings, { holdout: 0.2, seed: 3 });
     expect(cv.metric).toBe('mse');
     expect(cv.scores).toHaveLength(1);
     const { trainTestSplit } = await import('../../lib');
     const split = trainTestSplit(150, { testFraction: 0.2, seed: 3 });
     const net = new Network([5, 8, 1], [Relu, Identity], { seed: 3, initializer: 'he' });
-    net.fit(takeRows(x, split.train), takeRows(target, split.train), { loss: MSE, optimizer: new Adam({ learningRate: 0.01 }), epochs: 6, batchSize: 16, log: null });
+    net.fit(takeRows(x, split.train), takeRows(target, split.train), {
+      loss: MSE,
+      optimizer: new Adam({ learningRate: 0.01 }),
+      epochs: 6,
+      batchSize: 16,
+      log: null,
+    });
     const out = net.predict(takeRows(x, split.test));
     const truth = takeRows(target, split.test);
     let sum = 0;
@@ -68,9 +100,13 @@ describe('crossValidate', () => {
   });
 
   it('rejects bad settings and mismatched rows, naming them', async () => {
-    await expect(crossValidate(x, y, { batchSize: 0 })).rejects.toThrow(/settings\.batchSize to be a positive integer but received 0/);
+    await expect(crossValidate(x, y, { batchSize: 0 })).rejects.toThrow(
+      /settings\.batchSize to be a positive integer but received 0/,
+    );
     await expect(crossValidate(x, takeRows(y, [0, 1]))).rejects.toThrow(ShapeError);
-    await expect(crossValidate(x, y, settings, { holdout: 1 })).rejects.toThrow(/options\.holdout to be a fraction in \(0, 1\)/);
+    await expect(crossValidate(x, y, settings, { holdout: 1 })).rejects.toThrow(
+      /options\.holdout to be a fraction in \(0, 1\)/,
+    );
   });
 });
 
@@ -93,8 +129,17 @@ describe('tune', () => {
     expect(first.best.index).toBe(first.trials.find((t) => t.score === bestScore)!.index);
     // The refit: the best settings trained on every row.
     const s = first.best.settings;
-    const net = new Network([4, ...s.hidden, 3], [...s.hidden.map(() => Relu), Softmax], { seed: 9, initializer: 'he' });
-    net.fit(x, y, { loss: CrossEntropy, optimizer: new Adam({ learningRate: s.learningRate, weightDecay: s.weightDecay }), epochs: 4, batchSize: 32, log: null });
+    const net = new Network([4, ...s.hidden, 3], [...s.hidden.map(() => Relu), Softmax], {
+      seed: 9,
+      initializer: 'he',
+    });
+    net.fit(x, y, {
+      loss: CrossEntropy,
+      optimizer: new Adam({ learningRate: s.learningRate, weightDecay: s.weightDecay }),
+      epochs: 4,
+      batchSize: 32,
+      log: null,
+    });
     expect(sameBits(first.best.network!.parameters, net.parameters)).toBe(true);
     // Seeded: the same search again gives the same trials.
     const again = await tune(x, y, { ...options, refit: false });
@@ -102,7 +147,14 @@ describe('tune', () => {
   });
 
   it('successive halving: 9 candidates at 1 epoch, the best 3 at 3, the best one at 9; each score crossValidate’s', async () => {
-    const options = { trials: 9, folds: 2, seed: 4, fixed: { epochs: 9, batchSize: 32 }, strategy: 'halving' as const, refit: false };
+    const options = {
+      trials: 9,
+      folds: 2,
+      seed: 4,
+      fixed: { epochs: 9, batchSize: 32 },
+      strategy: 'halving' as const,
+      refit: false,
+    };
     const result = await tune(x, y, options);
     const candidates = sampleCandidates(9, 4, { epochs: 9, batchSize: 32 });
     const rung = (r: number) => result.trials.filter((t) => t.rung === r);
@@ -113,8 +165,17 @@ describe('tune', () => {
       expect(trial.score).toBe((await crossValidate(x, y, trial.settings, { folds: 2, seed: 4 })).score);
     }
     // Who goes on: the best third by score (ties to the earlier candidate), by hand.
-    const byScore = (ts: typeof result.trials) => [...ts].sort((a, b) => b.score - a.score || a.index - b.index).map((t) => t.index);
-    expect(rung(1).map((t) => t.index).sort((a, b) => a - b)).toEqual(byScore(rung(0)).slice(0, 3).sort((a, b) => a - b));
+    const byScore = (ts: typeof result.trials) =>
+      [...ts].sort((a, b) => b.score - a.score || a.index - b.index).map((t) => t.index);
+    expect(
+      rung(1)
+        .map((t) => t.index)
+        .sort((a, b) => a - b),
+    ).toEqual(
+      byScore(rung(0))
+        .slice(0, 3)
+        .sort((a, b) => a - b),
+    );
     expect(rung(2).map((t) => t.index)).toEqual(byScore(rung(1)).slice(0, 1));
     expect(result.best.index).toBe(rung(2)[0]!.index);
     expect(result.best.settings.epochs).toBe(9);
@@ -135,16 +196,28 @@ describe('tune', () => {
     const runner = {
       concurrency: 1,
       run: (settings: Parameters<typeof crossValidate>[2], cv: Parameters<typeof crossValidate>[3]) =>
-        calls++ === 1 ? Promise.reject(new ValueError('ERR_SOMETHING' as never, 'trial two broke') /* a runner's own error: any code */) : crossValidate(x, y, settings, cv),
+        calls++ === 1
+          ? Promise.reject(
+              new ValueError('ERR_SOMETHING' as never, 'trial two broke') /* a runner's own error: any code */,
+            )
+          : crossValidate(x, y, settings, cv),
     };
-    const result = await tune(x, y, { trials: 3, folds: 2, fixed: { epochs: 2 }, refit: false, runner: runner as never });
+    const result = await tune(x, y, {
+      trials: 3,
+      folds: 2,
+      fixed: { epochs: 2 },
+      refit: false,
+      runner: runner as never,
+    });
     expect(result.trials.map((t) => t.status)).toEqual(['ok', 'failed', 'ok']);
     expect(result.trials[1]).toMatchObject({ error: 'ValueError [ERR_SOMETHING]: trial two broke', scores: [] });
     expect(result.trials[1]!.score).toBeNaN();
     expect(result.best.index).not.toBe(2);
     const diverging = tune(x, y, { trials: 2, folds: 2, fixed: { learningRate: 1e300, epochs: 2 } });
     await expect(diverging).rejects.toMatchObject({ code: 'ERR_TUNE_NO_TRIAL' });
-    await expect(tune(x, y, { trials: 2, folds: 2, fixed: { learningRate: 1e300, epochs: 2 } })).rejects.toThrow(/Every one of the 2 trials failed; the first: NonFiniteLossError \[ERR_NON_FINITE_LOSS\]/);
+    await expect(tune(x, y, { trials: 2, folds: 2, fixed: { learningRate: 1e300, epochs: 2 } })).rejects.toThrow(
+      /Every one of the 2 trials failed; the first: NonFiniteLossError \[ERR_NON_FINITE_LOSS\]/,
+    );
     await expect(tune(x, y, { trials: 0 })).rejects.toThrow(/options\.trials to be a positive integer but received 0/);
   });
 });

@@ -24,7 +24,10 @@ for (const backend of BACKEND_NAMES) {
   describe(`crossValidate on rows [${backend}]`, () => {
     it('fits each fold’s table model on that fold’s training rows only and scores its held-out rows by hand', async () => {
       const cv = await crossValidate(penguins, { target: 'Species', backend }, settings, { folds: 3, seed: 4 });
-      const labels = classLabels(penguins.map((r) => r.Species), new Set(DEFAULT_MISSING))!;
+      const labels = classLabels(
+        penguins.map((r) => r.Species),
+        new Set(DEFAULT_MISSING),
+      )!;
       const expected: number[] = [];
       for (const fold of kFolds(penguins.length, 3, 4, labels)) {
         const train = Array.from(fold.train, (i) => penguins[i]!);
@@ -51,20 +54,41 @@ for (const backend of BACKEND_NAMES) {
 
 describe('tune on rows', () => {
   it('scores every trial as crossValidate does and refits the best as a table model of raw rows', async () => {
-    const result = await tune(penguins, { target: 'Species' }, { trials: 3, folds: 2, seed: 3, fixed: { epochs: 3, hidden: [5] } });
+    const result = await tune(
+      penguins,
+      { target: 'Species' },
+      { trials: 3, folds: 2, seed: 3, fixed: { epochs: 3, hidden: [5] } },
+    );
     expect(result.metric).toBe('accuracy');
     expect(result.trials.every((t) => t.status === 'ok' && t.settings.epochs === 3)).toBe(true);
     const second = result.trials[1]!;
-    expect((await crossValidate(penguins, { target: 'Species' }, second.settings, { folds: 2, seed: 3 })).scores).toEqual(second.scores);
+    expect(
+      (await crossValidate(penguins, { target: 'Species' }, second.settings, { folds: 2, seed: 3 })).scores,
+    ).toEqual(second.scores);
     const model = result.best.model!;
     expect(model).toBeInstanceOf(TableModel);
     const twin = new TableModel().fit(penguins, { target: 'Species', ...result.best.settings, seed: 3 });
     expect(model.network.toBuffer().equals(twin.network.toBuffer())).toBe(true);
-    expect(model.predict([{ Island: 'Biscoe', 'Beak Length (mm)': 47.3, 'Beak Depth (mm)': 13.8, 'Flipper Length (mm)': 216, 'Body Mass (g)': null, Sex: null }])).toHaveLength(1);
+    expect(
+      model.predict([
+        {
+          Island: 'Biscoe',
+          'Beak Length (mm)': 47.3,
+          'Beak Depth (mm)': 13.8,
+          'Flipper Length (mm)': 216,
+          'Body Mass (g)': null,
+          Sex: null,
+        },
+      ]),
+    ).toHaveLength(1);
   });
 
   it('refuses network settings among the table settings: the search owns them', async () => {
-    await expect(crossValidate(penguins, { target: 'Species', epochs: 3 } as never, settings)).rejects.toThrow(OptionError);
-    await expect(crossValidate(penguins, { target: 'Species', epochs: 3 } as never, settings)).rejects.toThrow(/table\.epochs/);
+    await expect(crossValidate(penguins, { target: 'Species', epochs: 3 } as never, settings)).rejects.toThrow(
+      OptionError,
+    );
+    await expect(crossValidate(penguins, { target: 'Species', epochs: 3 } as never, settings)).rejects.toThrow(
+      /table\.epochs/,
+    );
   });
 });

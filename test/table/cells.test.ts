@@ -10,13 +10,16 @@ const missing = new Set(DEFAULT_MISSING);
 
 describe('cells', () => {
   it('missing: the spellings (trimmed, case-sensitive), null, undefined, NaN, an invalid Date', () => {
-    for (const m of ['', '  ', 'NA', 'N/A', 'NaN', '?', 'null', 'none', ' NA ']) expect(isMissing(m, missing)).toBe(true);
+    for (const m of ['', '  ', 'NA', 'N/A', 'NaN', '?', 'null', 'none', ' NA '])
+      expect(isMissing(m, missing)).toBe(true);
     for (const m of [null, undefined, NaN, new Date('nope')]) expect(isMissing(m, missing)).toBe(true);
     for (const v of ['None', 'na', '0', 0, false, 'n/a']) expect(isMissing(v, missing)).toBe(false);
   });
 
   it('numbers: decimal notation only', () => {
-    expect([numberOf('3.5'), numberOf(' -2e3 '), numberOf('.5'), numberOf(7), numberOf(10n)]).toEqual([3.5, -2000, 0.5, 7, 10]);
+    expect([numberOf('3.5'), numberOf(' -2e3 '), numberOf('.5'), numberOf(7), numberOf(10n)]).toEqual([
+      3.5, -2000, 0.5, 7, 10,
+    ]);
     for (const v of ['0x1A', 'Infinity', '', '1,5', Infinity, true]) expect(numberOf(v)).toBeUndefined();
   });
 
@@ -31,14 +34,30 @@ describe('cells', () => {
   });
 
   it('shapes and category keys', () => {
-    expect(['4', 'x', true, '2024-01-01', 'NA'].map((v) => shapeOf(v, missing))).toEqual(['number', 'text', 'boolean', 'date', 'missing']);
-    expect([categoryOf(1), categoryOf(1.0), categoryOf(true), categoryOf('true'), categoryOf('1.0')]).toEqual(['1', '1', 'true', 'true', '1.0']);
+    expect(['4', 'x', true, '2024-01-01', 'NA'].map((v) => shapeOf(v, missing))).toEqual([
+      'number',
+      'text',
+      'boolean',
+      'date',
+      'missing',
+    ]);
+    expect([categoryOf(1), categoryOf(1.0), categoryOf(true), categoryOf('true'), categoryOf('1.0')]).toEqual([
+      '1',
+      '1',
+      'true',
+      'true',
+      '1.0',
+    ]);
     expect(quote('a"\n\u0007')).toBe('"a\\"\\n\\u0007"');
     expect(quote('x'.repeat(100), 10)).toBe(JSON.stringify(`${'x'.repeat(7)}...`));
   });
 
   it('kinds: Date objects are dates, a numeric key named user_id is an ID, a few integers stay numeric', () => {
-    const rows = Array.from({ length: 20 }, (_, i) => ({ when: new Date(Date.UTC(2020, i % 12, 1)), user_id: 900 - i * 3, stars: i % 5 }));
+    const rows = Array.from({ length: 20 }, (_, i) => ({
+      when: new Date(Date.UTC(2020, i % 12, 1)),
+      user_id: 900 - i * 3,
+      stars: i % 5,
+    }));
     const source = rowSource(rows);
     const all = rows.map((_, i) => i);
     expect(inferKind(source, 'when', all, missing).kind).toBe('date');

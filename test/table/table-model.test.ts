@@ -7,7 +7,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { Adam, DEFAULT_MISSING, Network, OptionError, Sigmoid, Relu, TableError, TableModel, type Row } from '../../lib';
+import {
+  Adam,
+  DEFAULT_MISSING,
+  Network,
+  OptionError,
+  Sigmoid,
+  Relu,
+  TableError,
+  TableModel,
+  type Row,
+} from '../../lib';
 import { encodeRows } from '../../lib/table/model';
 import { rowSource } from '../../lib/table/rows';
 import { describeBackends } from '../helpers/backends';
@@ -41,7 +51,12 @@ describeBackends('TableModel', (backend) => {
     expect(byName.id!.note).toMatch(/looks like an ID.*force it in with options\.columns/);
     expect(byName.joined).toMatchObject({ kind: 'date', parts: ['month', 'day', 'weekday', 'hour'] });
     // The year is 2020 in every row: a part that never varies is left out.
-    expect(byName.color).toMatchObject({ kind: 'categorical', categories: ['blue', 'green', 'red'], pooled: 2, missing: 6 });
+    expect(byName.color).toMatchObject({
+      kind: 'categorical',
+      categories: ['blue', 'green', 'red'],
+      pooled: 2,
+      missing: 6,
+    });
     expect(byName.height).toMatchObject({ kind: 'numeric', missing: 7, width: 2 });
     expect(byName.member).toMatchObject({ kind: 'categorical', categories: ['false', 'true'] });
     expect(byName.label).toMatchObject({ source: 'target' });
@@ -52,7 +67,10 @@ describeBackends('TableModel', (backend) => {
   it('encodes by hand-computed statistics: median imputation + indicator, one-hot, other, missing', () => {
     const rows = people();
     const model = new TableModel().fit(rows, { target: 'label', ...fast, ...b });
-    const heights = rows.map((r) => r.height).filter((h): h is number => typeof h === 'number').sort((a, c) => a - c);
+    const heights = rows
+      .map((r) => r.height)
+      .filter((h): h is number => typeof h === 'number')
+      .sort((a, c) => a - c);
     const mid = heights.length >> 1;
     const median = heights.length % 2 === 1 ? heights[mid]! : (heights[mid - 1]! + heights[mid]!) / 2;
     const imputed = rows.map((r) => (typeof r.height === 'number' ? r.height : median));
@@ -83,14 +101,17 @@ describeBackends('TableModel', (backend) => {
     expect(model.predict(odd)).toHaveLength(10);
   });
 
-  it.each(DEFAULT_MISSING.map((m) => [JSON.stringify(m), m] as const))('reads %s as a missing cell (numeric and categorical)', (_label, spelling) => {
-    const rows = people().map((r, i) => (i % 5 === 0 ? { ...r, height: spelling, color: spelling } : r));
-    const model = new TableModel().fit(rows, { target: 'label', ...fast, ...b });
-    const byName = Object.fromEntries(model.describeColumns().map((c) => [c.column, c]));
-    expect(byName.height).toMatchObject({ kind: 'numeric' });
-    expect(byName.height!.missing).toBeGreaterThanOrEqual(12);
-    expect(byName.color!.missing).toBeGreaterThanOrEqual(12);
-  });
+  it.each(DEFAULT_MISSING.map((m) => [JSON.stringify(m), m] as const))(
+    'reads %s as a missing cell (numeric and categorical)',
+    (_label, spelling) => {
+      const rows = people().map((r, i) => (i % 5 === 0 ? { ...r, height: spelling, color: spelling } : r));
+      const model = new TableModel().fit(rows, { target: 'label', ...fast, ...b });
+      const byName = Object.fromEntries(model.describeColumns().map((c) => [c.column, c]));
+      expect(byName.height).toMatchObject({ kind: 'numeric' });
+      expect(byName.height!.missing).toBeGreaterThanOrEqual(12);
+      expect(byName.color!.missing).toBeGreaterThanOrEqual(12);
+    },
+  );
 
   it.each([
     ['null', null],
@@ -126,9 +147,18 @@ describeBackends('TableModel', (backend) => {
 
   it('honours kind overrides: a number column as categorical, a word as ignore, the ID forced in', () => {
     const rows = people().map((r, i) => ({ ...r, zip: [10115, 20095, 80331][i % 3] }));
-    const model = new TableModel().fit(rows, { target: 'label', columns: { zip: 'categorical', color: 'ignore', id: 'numeric' }, ...fast, ...b });
+    const model = new TableModel().fit(rows, {
+      target: 'label',
+      columns: { zip: 'categorical', color: 'ignore', id: 'numeric' },
+      ...fast,
+      ...b,
+    });
     const byName = Object.fromEntries(model.describeColumns().map((c) => [c.column, c]));
-    expect(byName.zip).toMatchObject({ kind: 'categorical', source: 'option', categories: ['10115', '20095', '80331'] });
+    expect(byName.zip).toMatchObject({
+      kind: 'categorical',
+      source: 'option',
+      categories: ['10115', '20095', '80331'],
+    });
     expect(byName.color).toMatchObject({ kind: 'ignore', source: 'option' });
     expect(byName.id).toMatchObject({ kind: 'numeric', source: 'option' });
   });
@@ -137,12 +167,14 @@ describeBackends('TableModel', (backend) => {
     const rows = people();
     const model = new TableModel().fit(rows, { target: 'label', ...fast, ...b });
     const withoutHeight = rows.map(({ height: _h, ...rest }) => rest);
-    expect(() => model.predict(withoutHeight)).toThrow(expect.objectContaining({ code: 'ERR_TABLE_MISSING_COLUMN', column: 'height' }));
+    expect(() => model.predict(withoutHeight)).toThrow(
+      expect.objectContaining({ code: 'ERR_TABLE_MISSING_COLUMN', column: 'height' }),
+    );
     expect(() => model.predict(withoutHeight)).toThrow(/no column "height"/);
     expect(model.predict([{ ...rows[0]!, height: null }])).toHaveLength(1);
   });
 
-  it('predicts labels in the target\'s own terms, and probabilities that sum to 1', () => {
+  it("predicts labels in the target's own terms, and probabilities that sum to 1", () => {
     const rows = people().map((r, i) => ({ ...r, label: i % 3 }));
     const model = new TableModel().fit(rows, { target: 'label', task: 'classification', ...fast, ...b });
     expect(model.classes).toEqual([0, 1, 2]);
@@ -153,7 +185,15 @@ describeBackends('TableModel', (backend) => {
 
   it('regresses several targets, each standardised, reported per target', () => {
     const rows = people().map((r, i) => ({ ...r, label: undefined, a: i * 2 + 1, b: 100 - i }));
-    const model = new TableModel().fit(rows, { target: ['a', 'b'], columns: { label: 'ignore' }, epochs: 150, hidden: [16], seed: 1, learningRate: 0.01, ...b });
+    const model = new TableModel().fit(rows, {
+      target: ['a', 'b'],
+      columns: { label: 'ignore' },
+      epochs: 150,
+      hidden: [16],
+      seed: 1,
+      learningRate: 0.01,
+      ...b,
+    });
     const evaluation = model.evaluate(rows);
     if (evaluation.task !== 'regression') throw new Error('expected regression');
     expect(evaluation.targets.map((t) => t.target)).toEqual(['a', 'b']);
@@ -170,19 +210,33 @@ describeBackends('TableModel', (backend) => {
     const loaded = await TableModel.load(file, b);
     expect(loaded.predict(rows)).toEqual(model.predict(rows));
     expect(loaded.describeColumns()).toEqual(model.describeColumns());
-    expect(TableModel.fromBuffer(model.toBuffer(), b).predictProba(rows.slice(0, 3))).toEqual(model.predictProba(rows.slice(0, 3)));
+    expect(TableModel.fromBuffer(model.toBuffer(), b).predictProba(rows.slice(0, 3))).toEqual(
+      model.predictProba(rows.slice(0, 3)),
+    );
   });
 
   it('loads a model saved by blasnet train before the table model (cli: 1 metadata)', () => {
     const net = new Network([2, 1], [Sigmoid], { seed: 1, backend: backend.name });
     net.metadata = {
-      cli: 1, task: 'classification', target: { name: 'y', column: 2 }, features: ['a', 'b'], featureColumns: [0, 1], columns: 3, namedColumns: true,
-      classes: ['no', 'yes'], labelsAreIndices: false, standardize: { mean: [1, 2], scale: [2, 4] }, targetStandardize: null, training: null,
+      cli: 1,
+      task: 'classification',
+      target: { name: 'y', column: 2 },
+      features: ['a', 'b'],
+      featureColumns: [0, 1],
+      columns: 3,
+      namedColumns: true,
+      classes: ['no', 'yes'],
+      labelsAreIndices: false,
+      standardize: { mean: [1, 2], scale: [2, 4] },
+      targetStandardize: null,
+      training: null,
     };
     const model = TableModel.fromBuffer(net.toBuffer(), b);
     const expected = net.predict([[(3 - 1) / 2, (6 - 2) / 4]]).data[0]! >= 0.5 ? 'yes' : 'no';
     expect(model.predict([{ a: 3, b: 6 }])).toEqual([expected]);
-    expect(() => TableModel.fromBuffer(new Network([2, 1], [Relu], { seed: 1 }).toBuffer(), b)).toThrow(expect.objectContaining({ code: 'ERR_TABLE_NOT_TABLE_MODEL' }));
+    expect(() => TableModel.fromBuffer(new Network([2, 1], [Relu], { seed: 1 }).toBuffer(), b)).toThrow(
+      expect.objectContaining({ code: 'ERR_TABLE_NOT_TABLE_MODEL' }),
+    );
   });
 
   it('a damaged table record is ERR_TABLE_RECORD naming the field, never a crash later', () => {
@@ -195,22 +249,44 @@ describeBackends('TableModel', (backend) => {
       return () => TableModel.fromBuffer(net.toBuffer(), b);
     };
     expect(forge(() => undefined)()).toBeInstanceOf(TableModel);
-    expect(forge((t) => void (t.encoders = 'x'))).toThrow(expect.objectContaining({ code: 'ERR_TABLE_RECORD', message: expect.stringContaining('encoders is not an array') }));
-    expect(forge((t) => void ((t.target as Record<string, unknown>).classes = [1, 2]))).toThrow(expect.objectContaining({ code: 'ERR_TABLE_RECORD', message: expect.stringContaining('target.classes') }));
-    expect(forge((t) => void ((t.encoders as Record<string, unknown>[])[0]!.kind = 'words'))).toThrow(expect.objectContaining({ code: 'ERR_TABLE_RECORD', message: expect.stringContaining('encoders[0] has an unknown kind') }));
+    expect(forge((t) => void (t.encoders = 'x'))).toThrow(
+      expect.objectContaining({
+        code: 'ERR_TABLE_RECORD',
+        message: expect.stringContaining('encoders is not an array'),
+      }),
+    );
+    expect(forge((t) => void ((t.target as Record<string, unknown>).classes = [1, 2]))).toThrow(
+      expect.objectContaining({ code: 'ERR_TABLE_RECORD', message: expect.stringContaining('target.classes') }),
+    );
+    expect(forge((t) => void ((t.encoders as Record<string, unknown>[])[0]!.kind = 'words'))).toThrow(
+      expect.objectContaining({
+        code: 'ERR_TABLE_RECORD',
+        message: expect.stringContaining('encoders[0] has an unknown kind'),
+      }),
+    );
     expect(forge((t) => void (t.columns = null))).toThrow(expect.objectContaining({ code: 'ERR_TABLE_RECORD' }));
   });
 
-  it('weightDecay is the optimizer\'s: the same weights as Network.fit with Adam({ weightDecay }) on the encoded rows', async () => {
+  it("weightDecay is the optimizer's: the same weights as Network.fit with Adam({ weightDecay }) on the encoded rows", async () => {
     // fitNetwork hands over the prepared network and encoded rows; training them here with an
     // independently built optimizer must give what the table model's own training gives.
     let sent: { x: unknown; y: unknown; loss: unknown; dims: number[] } | undefined;
     const decayed = await new TableModel().fitAsync(people(), {
-      target: 'label', ...fast, ...b, weightDecay: 0.05, batchSize: 32,
+      target: 'label',
+      ...fast,
+      ...b,
+      weightDecay: 0.05,
+      batchSize: 32,
       fitNetwork: async (net, x, y, options) => {
         sent = { x, y, loss: options.loss, dims: [...net.dims] };
         const copy = Network.fromBuffer(net.toBuffer(), b) as Network;
-        copy.fit(x, y, { loss: options.loss!, epochs: fast.epochs, batchSize: 32, optimizer: new Adam({ learningRate: 0.001, weightDecay: 0.05 }), log: null });
+        copy.fit(x, y, {
+          loss: options.loss!,
+          epochs: fast.epochs,
+          batchSize: 32,
+          optimizer: new Adam({ learningRate: 0.001, weightDecay: 0.05 }),
+          log: null,
+        });
         return copy;
       },
     });
@@ -220,18 +296,36 @@ describeBackends('TableModel', (backend) => {
     expect(Array.from(decayed.network.parameters)).toEqual(Array.from(local.network.parameters));
     expect(Array.from(plain.network.parameters)).not.toEqual(Array.from(local.network.parameters));
     // The trained network carries the table record: it saves and loads as a table model.
-    expect(TableModel.fromBuffer(decayed.toBuffer(), b).predict(people().slice(0, 5))).toEqual(local.predict(people().slice(0, 5)));
-    await expect(new TableModel().fitAsync(people(), { target: 'label', ...fast, ...b, fitNetwork: async () => new Network([1, 1], [Sigmoid]) as Network })).rejects.toMatchObject({ code: 'ERR_TABLE_OPTION', option: 'options.fitNetwork' });
+    expect(TableModel.fromBuffer(decayed.toBuffer(), b).predict(people().slice(0, 5))).toEqual(
+      local.predict(people().slice(0, 5)),
+    );
+    await expect(
+      new TableModel().fitAsync(people(), {
+        target: 'label',
+        ...fast,
+        ...b,
+        fitNetwork: async () => new Network([1, 1], [Sigmoid]) as Network,
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_TABLE_OPTION', option: 'options.fitNetwork' });
   });
 
-  it('class weights: balanced lifts the rare class\'s recall', () => {
+  it("class weights: balanced lifts the rare class's recall", () => {
     const rows = Array.from({ length: 300 }, (_, i) => {
       const x = Math.sin(i * 12.9898) * 43758.5453;
       const u = x - Math.floor(x);
       return { u, v: (i * 7919) % 97, label: u > 0.9 ? 'rare' : 'common' };
     });
     // The mechanism alone: fit's batch size and no weight decay, as before the table defaults changed.
-    const settings = { target: 'label', epochs: 40, hidden: [4], seed: 2, learningRate: 0.003, batchSize: 32, weightDecay: 0, ...b } as const;
+    const settings = {
+      target: 'label',
+      epochs: 40,
+      hidden: [4],
+      seed: 2,
+      learningRate: 0.003,
+      batchSize: 32,
+      weightDecay: 0,
+      ...b,
+    } as const;
     const plain = new TableModel().fit(rows, settings);
     const balanced = new TableModel().fit(rows, { ...settings, classWeight: 'balanced' });
     const p = plain.evaluate(rows);
@@ -271,22 +365,57 @@ describe('TableModel bad input', () => {
 
   it.each([
     ['no target', {}, 'ERR_TABLE_OPTION', 'options.target'],
-    ['an unknown kind', { target: 'label', columns: { color: 'words' } }, 'ERR_TABLE_OPTION', 'options.columns["color"]'],
+    [
+      'an unknown kind',
+      { target: 'label', columns: { color: 'words' } },
+      'ERR_TABLE_OPTION',
+      'options.columns["color"]',
+    ],
     ['minFrequency 0', { target: 'label', minFrequency: 0 }, 'ERR_TABLE_OPTION', 'options.minFrequency'],
     ['maxCategories 1', { target: 'label', maxCategories: 1 }, 'ERR_TABLE_OPTION', 'options.maxCategories'],
     ['missing not strings', { target: 'label', missing: [1] }, 'ERR_TABLE_OPTION', 'options.missing'],
     ['hidden [0]', { target: 'label', hidden: [0] }, 'ERR_TABLE_OPTION', 'options.hidden'],
-    ['a bad class weight', { target: 'label', classWeight: { tall: -1 } }, 'ERR_TABLE_OPTION', 'options.classWeight["tall"]'],
+    [
+      'a bad class weight',
+      { target: 'label', classWeight: { tall: -1 } },
+      'ERR_TABLE_OPTION',
+      'options.classWeight["tall"]',
+    ],
     ['a short sampleWeight', { target: 'label', sampleWeight: [1, 2] }, 'ERR_TABLE_OPTION', 'options.sampleWeight'],
     ['a bad backend', { target: 'label', backend: 'gpu' }, 'ERR_TABLE_OPTION', 'options.backend'],
-    ['a callback that is not a function', { target: 'label', onPrepared: 'print' }, 'ERR_TABLE_OPTION', 'options.onPrepared'],
+    [
+      'a callback that is not a function',
+      { target: 'label', onPrepared: 'print' },
+      'ERR_TABLE_OPTION',
+      'options.onPrepared',
+    ],
     ['standardize not a boolean', { target: 'label', standardize: 'yes' }, 'ERR_TABLE_OPTION', 'options.standardize'],
     ['a negative weightDecay', { target: 'label', weightDecay: -0.1 }, 'ERR_TABLE_OPTION', 'options.weightDecay'],
-    ['a fitNetwork that is not a function', { target: 'label', fitNetwork: {} }, 'ERR_TABLE_OPTION', 'options.fitNetwork'],
+    [
+      'a fitNetwork that is not a function',
+      { target: 'label', fitNetwork: {} },
+      'ERR_TABLE_OPTION',
+      'options.fitNetwork',
+    ],
     ['an unknown task', { target: 'label', task: 'ranking' }, 'ERR_TABLE_OPTION', 'options.task'],
-    ['classification with two targets', { target: ['height', 'id'], task: 'classification' }, 'ERR_TABLE_OPTION', 'options.task'],
-    ['the target as a feature', { target: 'label', columns: { label: 'categorical' } }, 'ERR_TABLE_TARGET_AS_FEATURE', 'options.columns["label"]'],
-    ['an unknown column', { target: 'label', columns: { colour: 'categorical' } }, 'ERR_TABLE_UNKNOWN_COLUMN', 'options.columns["colour"]'],
+    [
+      'classification with two targets',
+      { target: ['height', 'id'], task: 'classification' },
+      'ERR_TABLE_OPTION',
+      'options.task',
+    ],
+    [
+      'the target as a feature',
+      { target: 'label', columns: { label: 'categorical' } },
+      'ERR_TABLE_TARGET_AS_FEATURE',
+      'options.columns["label"]',
+    ],
+    [
+      'an unknown column',
+      { target: 'label', columns: { colour: 'categorical' } },
+      'ERR_TABLE_UNKNOWN_COLUMN',
+      'options.columns["colour"]',
+    ],
     ['an unknown target', { target: 'lable' }, 'ERR_TABLE_TARGET', 'options.target'],
   ])('%s: a coded OptionError with the option, expected and actual', (_name, options, code, option) => {
     let error: unknown;
@@ -302,30 +431,82 @@ describe('TableModel bad input', () => {
   });
 
   it('an unknown option suggests the near one', () => {
-    expect(() => new TableModel().fit(rows, { target: 'label', epoch: 3 } as never)).toThrow(/options\.epoch \(did you mean epochs\?\)/);
+    expect(() => new TableModel().fit(rows, { target: 'label', epoch: 3 } as never)).toThrow(
+      /options\.epoch \(did you mean epochs\?\)/,
+    );
   });
 
   it('a one-class target, a word in a numeric column, an all-missing declared column, no features', () => {
-    expect(codeOf(() => new TableModel().fit(rows.map((r) => ({ ...r, label: 'x' })), { target: 'label' }))).toBe('ERR_TABLE_ONE_CLASS');
-    expect(codeOf(() => new TableModel().fit(rows.map((r, i) => ({ ...r, height: i === 3 ? 'tall' : r.height })), { target: 'label', columns: { height: 'numeric' } }))).toBe('ERR_TABLE_NOT_NUMERIC');
-    expect(codeOf(() => new TableModel().fit(rows.map((r) => ({ ...r, height: null })), { target: 'label', columns: { height: 'numeric' } }))).toBe('ERR_TABLE_EMPTY_COLUMN');
-    expect(codeOf(() => new TableModel().fit(rows.map((r) => ({ id: r.id, label: r.label })), { target: 'label' }))).toBe('ERR_TABLE_NO_FEATURES');
+    expect(
+      codeOf(() =>
+        new TableModel().fit(
+          rows.map((r) => ({ ...r, label: 'x' })),
+          { target: 'label' },
+        ),
+      ),
+    ).toBe('ERR_TABLE_ONE_CLASS');
+    expect(
+      codeOf(() =>
+        new TableModel().fit(
+          rows.map((r, i) => ({ ...r, height: i === 3 ? 'tall' : r.height })),
+          { target: 'label', columns: { height: 'numeric' } },
+        ),
+      ),
+    ).toBe('ERR_TABLE_NOT_NUMERIC');
+    expect(
+      codeOf(() =>
+        new TableModel().fit(
+          rows.map((r) => ({ ...r, height: null })),
+          { target: 'label', columns: { height: 'numeric' } },
+        ),
+      ),
+    ).toBe('ERR_TABLE_EMPTY_COLUMN');
+    expect(
+      codeOf(() =>
+        new TableModel().fit(
+          rows.map((r) => ({ id: r.id, label: r.label })),
+          { target: 'label' },
+        ),
+      ),
+    ).toBe('ERR_TABLE_NO_FEATURES');
     expect(codeOf(() => new TableModel().predict(rows))).toBe('ERR_TABLE_NOT_FITTED');
     expect(codeOf(() => new TableModel().fit('rows' as never, { target: 'label' }))).toBe('ERR_TABLE_ROWS');
   });
 
   it('values too large to standardise are refused, never fed as NaN', () => {
-    expect(codeOf(() => new TableModel().fit(rows.map((r, i) => ({ ...r, height: i % 2 ? 1e308 : -1e308 + i })), { target: 'label', epochs: 1 }))).toBe('ERR_TABLE_NOT_FINITE');
+    expect(
+      codeOf(() =>
+        new TableModel().fit(
+          rows.map((r, i) => ({ ...r, height: i % 2 ? 1e308 : -1e308 + i })),
+          { target: 'label', epochs: 1 },
+        ),
+      ),
+    ).toBe('ERR_TABLE_NOT_FINITE');
   });
 
   it('an all-missing inferred column is dropped with a note, not an error', () => {
-    const model = new TableModel().fit(rows.map((r) => ({ ...r, empty: 'NA' })), { target: 'label', epochs: 2 });
-    expect(model.describeColumns().find((c) => c.column === 'empty')).toMatchObject({ kind: 'ignore', dropped: 'empty' });
+    const model = new TableModel().fit(
+      rows.map((r) => ({ ...r, empty: 'NA' })),
+      { target: 'label', epochs: 2 },
+    );
+    expect(model.describeColumns().find((c) => c.column === 'empty')).toMatchObject({
+      kind: 'ignore',
+      dropped: 'empty',
+    });
   });
 
   it('10,000+ categories in one column: pooled to the cap (or dropped as ID-like), never unbounded', () => {
-    const many = Array.from({ length: 24000 }, (_, i) => ({ code: `c${i % 12000}`, v: i % 7, label: i % 2 === 0 ? 'a' : 'b' }));
-    const model = new TableModel().fit(many, { target: 'label', columns: { code: 'categorical' }, epochs: 1, hidden: [2] });
+    const many = Array.from({ length: 24000 }, (_, i) => ({
+      code: `c${i % 12000}`,
+      v: i % 7,
+      label: i % 2 === 0 ? 'a' : 'b',
+    }));
+    const model = new TableModel().fit(many, {
+      target: 'label',
+      columns: { code: 'categorical' },
+      epochs: 1,
+      hidden: [2],
+    });
     const code = model.describeColumns().find((c) => c.column === 'code')!;
     expect(code.width).toBeLessThanOrEqual(50);
     expect(code.note).toMatch(/other \(\d+ rare categories pooled\)/);

@@ -32,14 +32,22 @@ describeBackends('fitAsync with one signal shared by many trainings', (backend) 
       const y = Matrix.from(Array.from({ length: 64 }, (_, r) => (Math.sin(r) > 0 ? [1, 0] : [0, 1])));
       const finished = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
-          new Network([2, 4, 2], [Relu, Softmax], { seed: i + 1, backend }).fitAsync(x, y, { loss: CrossEntropy, epochs: 3, log: null, signal: new AbortController().signal }),
+          new Network([2, 4, 2], [Relu, Softmax], { seed: i + 1, backend }).fitAsync(x, y, {
+            loss: CrossEntropy,
+            epochs: 3,
+            log: null,
+            signal: new AbortController().signal,
+          }),
         ),
       );
       expect(finished).toHaveLength(12);
       const controller = new AbortController();
       const runs = Array.from({ length: 12 }, (_, i) =>
         new Network([2, 4, 2], [Relu, Softmax], { seed: i + 1, backend }).fitAsync(x, y, {
-          loss: CrossEntropy, epochs: 100_000, log: null, signal: controller.signal,
+          loss: CrossEntropy,
+          epochs: 100_000,
+          log: null,
+          signal: controller.signal,
         }),
       );
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -47,7 +55,9 @@ describeBackends('fitAsync with one signal shared by many trainings', (backend) 
       expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
       controller.abort();
       const outcomes = await Promise.allSettled(runs);
-      expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).name : o.status))).toEqual(Array(12).fill('AbortError'));
+      expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).name : o.status))).toEqual(
+        Array(12).fill('AbortError'),
+      );
       await new Promise((resolve) => setImmediate(resolve));
       expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
     } finally {

@@ -41,7 +41,11 @@ describe('fitAsync from compiled JavaScript', () => {
     const file = path.join(out, 'check.js');
     fs.writeFileSync(file, script);
     // A plain node: no tsx anywhere in the process, so a worker started from a .ts file could not load.
-    const output = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    const output = execFileSync(process.execPath, [file], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     expect(JSON.parse(output.trim())).toEqual({ same: true, loaders: 0 });
   });
 });

@@ -27,26 +27,33 @@ import { classification, replayBatches, sameBits } from '../helpers/training';
 import { describeBackends } from '../helpers/backends';
 
 const settings = { loss: CrossEntropy, batchSize: 16, learningRate: 0.1, log: null } as const;
-const network = (backend: 'native' | 'js' = 'native') => new Network([10, 12, 4], [Relu, Softmax], { seed: 21, backend });
+const network = (backend: 'native' | 'js' = 'native') =>
+  new Network([10, 12, 4], [Relu, Softmax], { seed: 21, backend });
 
 describe('fitAsync gives fit’s results', () => {
   const { x, y } = classification(203, 10, 4, 7); // 203 rows: a short last batch
 
   describeBackends('bit for bit, history and generator included', ({ name: backend }) => {
     it('bit for bit, history and generator included', async () => {
-    const options = { ...settings, epochs: 6, logEvery: 2, validationSplit: 0.2, earlyStopping: { patience: 10, restoreBest: true } };
-    const sync = network(backend);
-    const expected = sync.fit(x, y, options);
-    const async = network(backend);
-    const history = await async.fitAsync(x, y, options);
-    expect(sameBits(async.parameters, sync.parameters)).toBe(true);
-    expect(history).toEqual(expected);
-    // The generator continues where fit's did: a second round of training agrees too.
-    sync.fit(x, y, { ...settings, epochs: 2 });
-    await async.fitAsync(x, y, { ...settings, epochs: 2 });
-    expect(sameBits(async.parameters, sync.parameters)).toBe(true);
-    expect(async.loss).toBe(CrossEntropy);
-  });
+      const options = {
+        ...settings,
+        epochs: 6,
+        logEvery: 2,
+        validationSplit: 0.2,
+        earlyStopping: { patience: 10, restoreBest: true },
+      };
+      const sync = network(backend);
+      const expected = sync.fit(x, y, options);
+      const async = network(backend);
+      const history = await async.fitAsync(x, y, options);
+      expect(sameBits(async.parameters, sync.parameters)).toBe(true);
+      expect(history).toEqual(expected);
+      // The generator continues where fit's did: a second round of training agrees too.
+      sync.fit(x, y, { ...settings, epochs: 2 });
+      await async.fitAsync(x, y, { ...settings, epochs: 2 });
+      expect(sameBits(async.parameters, sync.parameters)).toBe(true);
+      expect(async.loss).toBe(CrossEntropy);
+    });
   });
 
   it('takes data in every form without changing or detaching it: rows, a Matrix, shared memory, validationData', async () => {
@@ -84,12 +91,21 @@ describe('the event loop during fitAsync', () => {
     // In a process of its own (test/helpers/event-loop-probe.ts), as a server would run it: inside jest,
     // the runner's own garbage collection of its large heap can stall the loop whatever the training does.
     const probe = path.join(__dirname, '..', 'helpers', 'event-loop-probe.ts');
-    const output = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), probe], { encoding: 'utf8' });
-    const result = JSON.parse(output) as { largestGap: number; at: number; epochs: number; aborted: boolean; elapsed: number };
+    const output = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), probe], {
+      encoding: 'utf8',
+    });
+    const result = JSON.parse(output) as {
+      largestGap: number;
+      at: number;
+      epochs: number;
+      aborted: boolean;
+      elapsed: number;
+    };
     expect(result.aborted).toBe(true);
     expect(result.elapsed).toBeGreaterThanOrEqual(2500);
     expect(result.epochs).toBeGreaterThan(0);
-    if (result.largestGap >= 100) throw new Error(`the timer stalled ${result.largestGap.toFixed(1)} ms, ${result.at.toFixed(0)} ms into training`);
+    if (result.largestGap >= 100)
+      throw new Error(`the timer stalled ${result.largestGap.toFixed(1)} ms, ${result.at.toFixed(0)} ms into training`);
   });
 });
 
@@ -145,7 +161,14 @@ describe('callbacks', () => {
       if (times.length === 6) controller.abort();
     };
     await expect(
-      network().fitAsync(bx, by, { ...settings, batchSize: 4, epochs: 100_000, yieldEvery: 50, signal: controller.signal, onBatchEnd }),
+      network().fitAsync(bx, by, {
+        ...settings,
+        batchSize: 4,
+        epochs: 100_000,
+        yieldEvery: 50,
+        signal: controller.signal,
+        onBatchEnd,
+      }),
     ).rejects.toThrow(AbortError);
     expect(times).toHaveLength(6);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(49);
@@ -206,7 +229,12 @@ describe('callbacks', () => {
 
   it('reports validation figures to onEpochEnd', async () => {
     const logs: { valLoss?: number; valAccuracy?: number }[] = [];
-    await network().fitAsync(x, y, { ...settings, epochs: 2, validationSplit: 0.25, onEpochEnd: (_epoch, l) => void logs.push(l) });
+    await network().fitAsync(x, y, {
+      ...settings,
+      epochs: 2,
+      validationSplit: 0.25,
+      onEpochEnd: (_epoch, l) => void logs.push(l),
+    });
     expect(logs).toHaveLength(2);
     for (const l of logs) {
       expect(l.valLoss).toBeGreaterThan(0);
@@ -324,7 +352,9 @@ describe('errors from the worker', () => {
     const { x, y } = classification(50, 10, 4, 1);
     const bad = new Matrix(50, 10, x.data.slice());
     bad.data[3 * 10 + 7] = NaN;
-    const error = await network().fitAsync(bad, y, settings).catch((e: unknown) => e);
+    const error = await network()
+      .fitAsync(bad, y, settings)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValueError);
     expect((error as ValueError).code).toBe('ERR_NON_FINITE');
     expect((error as Error).message).toMatch(/Expected x to hold finite numbers but row 3, column 7 is NaN/);
@@ -347,7 +377,12 @@ describe('errors from the worker', () => {
     const async = make();
     const asyncError = await async.fitAsync(x, y, options).catch((e: unknown) => e as NonFiniteLossError);
     expect(asyncError).toBeInstanceOf(NonFiniteLossError);
-    expect(asyncError).toMatchObject({ code: 'ERR_NON_FINITE_LOSS', epoch: syncError!.epoch, batch: syncError!.batch, message: syncError!.message });
+    expect(asyncError).toMatchObject({
+      code: 'ERR_NON_FINITE_LOSS',
+      epoch: syncError!.epoch,
+      batch: syncError!.batch,
+      message: syncError!.message,
+    });
     expect(sameBits(async.parameters, sync.parameters)).toBe(true);
   });
 
@@ -366,8 +401,12 @@ describe('errors from the worker', () => {
     await expect(net.fitAsync([[0]], [[0]], { onEpochEnd: 3 } as unknown as FitAsyncOptions)).rejects.toThrow(
       /Expected options.onEpochEnd to be a function but received 3 \(number\)/,
     );
-    await expect(net.fitAsync([[0]], [[0]], { signal: {} } as unknown as FitAsyncOptions)).rejects.toThrow(/options.signal to be an AbortSignal/);
+    await expect(net.fitAsync([[0]], [[0]], { signal: {} } as unknown as FitAsyncOptions)).rejects.toThrow(
+      /options.signal to be an AbortSignal/,
+    );
     await expect(net.fitAsync([[0]], [[0]], { yieldEvery: -1 })).rejects.toThrow(/options.yieldEvery/);
-    await expect(net.fitAsync([[0]], [[0]], { epoch: 3 } as unknown as FitAsyncOptions)).rejects.toThrow(/did you mean epochs/);
+    await expect(net.fitAsync([[0]], [[0]], { epoch: 3 } as unknown as FitAsyncOptions)).rejects.toThrow(
+      /did you mean epochs/,
+    );
   });
 });

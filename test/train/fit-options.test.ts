@@ -2,7 +2,18 @@
  * fit's training options beyond plain SGD: validation rows, early stopping, and the divergence guard. The
  * same loop runs fitAsync, so these hold there too (fit-async.test.ts checks that the two agree).
  */
-import { CrossEntropy, Identity, Matrix, MSE, Network, NonFiniteLossError, Relu, SGD, Softmax, ValueError } from '../../lib';
+import {
+  CrossEntropy,
+  Identity,
+  Matrix,
+  MSE,
+  Network,
+  NonFiniteLossError,
+  Relu,
+  SGD,
+  Softmax,
+  ValueError,
+} from '../../lib';
 import { classification, replayBatches, rowsOf, sameBits } from '../helpers/training';
 import { describeBackends } from '../helpers/backends';
 
@@ -22,7 +33,10 @@ describe('validation rows', () => {
     expect(history.valLoss).toHaveLength(2);
     expect(history.valAccuracy).toHaveLength(2);
     // The last entry describes the final weights.
-    expect(history.valLoss![1]).toBeCloseTo(split.gradients(rowsOf(x, 75, 100), rowsOf(y, 75, 100), CrossEntropy).loss, 12);
+    expect(history.valLoss![1]).toBeCloseTo(
+      split.gradients(rowsOf(x, 75, 100), rowsOf(y, 75, 100), CrossEntropy).loss,
+      12,
+    );
     expect(history.valAccuracy![1]).toBe(split.evaluate(rowsOf(x, 75, 100), labels.slice(75)).accuracy);
   });
 
@@ -41,12 +55,28 @@ describe('validation rows', () => {
   });
 
   it.each([
-    ['both kinds', { validationSplit: 0.2, validationData: [x, y] }, /validationSplit or options.validationData but received both/],
+    [
+      'both kinds',
+      { validationSplit: 0.2, validationData: [x, y] },
+      /validationSplit or options.validationData but received both/,
+    ],
     ['a split of 1', { validationSplit: 1 }, /options.validationSplit to be a number between 0 and 1/],
-    ['a split that leaves no training row', { validationSplit: 0.995 }, /0.995 of 100 rows leaves 0 for training and 100 for validation/],
+    [
+      'a split that leaves no training row',
+      { validationSplit: 0.995 },
+      /0.995 of 100 rows leaves 0 for training and 100 for validation/,
+    ],
     ['a single matrix as validationData', { validationData: x }, /options.validationData to be a pair \[x, y\]/],
-    ['validationData of the wrong width', { validationData: [rowsOf(y, 0, 5), rowsOf(y, 0, 5)] }, /validationData\[0\] to have 6 columns/],
-    ['NaN in validationData', { validationData: [[[0, 0, 0, NaN, 0, 0]], [[1, 0, 0]]] }, /validationData\[0\] to hold finite numbers but row 0, column 3 is NaN/],
+    [
+      'validationData of the wrong width',
+      { validationData: [rowsOf(y, 0, 5), rowsOf(y, 0, 5)] },
+      /validationData\[0\] to have 6 columns/,
+    ],
+    [
+      'NaN in validationData',
+      { validationData: [[[0, 0, 0, NaN, 0, 0]], [[1, 0, 0]]] },
+      /validationData\[0\] to hold finite numbers but row 0, column 3 is NaN/,
+    ],
   ])('rejects %s', (_title, options, message) => {
     expect(() => network().fit(x, y, { ...settings, ...(options as object) })).toThrow(message);
   });
@@ -56,7 +86,8 @@ describe('early stopping', () => {
   const { x, y } = classification(60, 6, 3, 2);
   // Validation targets that disagree with the training ones, so the validation loss soon rises.
   const wrong = classification(60, 6, 3, 2);
-  for (let i = 0; i < wrong.y.data.length; i += 3) wrong.y.data.set([wrong.y.data[i + 2]!, wrong.y.data[i]!, wrong.y.data[i + 1]!], i);
+  for (let i = 0; i < wrong.y.data.length; i += 3)
+    wrong.y.data.set([wrong.y.data[i + 2]!, wrong.y.data[i]!, wrong.y.data[i + 1]!], i);
 
   it('stops once the validation loss has not improved for more than `patience` epochs', () => {
     const net = network();
@@ -80,7 +111,12 @@ describe('early stopping', () => {
 
   it('restoreBest ends with the best epoch weights, exactly those of a run that stopped there', () => {
     const net = network();
-    const history = net.fit(x, y, { ...settings, epochs: 50, validationData: [x, wrong.y], earlyStopping: { restoreBest: true } });
+    const history = net.fit(x, y, {
+      ...settings,
+      epochs: 50,
+      validationData: [x, wrong.y],
+      earlyStopping: { restoreBest: true },
+    });
     const replay = network();
     replay.fit(x, y, { ...settings, epochs: history.bestEpoch! });
     expect(history.stoppedEpoch).toBe(history.bestEpoch! + 1);
@@ -94,8 +130,12 @@ describe('early stopping', () => {
   });
 
   it('rejects unknown and bad early-stopping options', () => {
-    expect(() => network().fit(x, y, { ...settings, earlyStopping: { patient: 2 } as never })).toThrow(/Unknown option options.earlyStopping.patient \(did you mean patience\?\)/);
-    expect(() => network().fit(x, y, { ...settings, earlyStopping: { patience: -1 } })).toThrow(/options.earlyStopping.patience to be an integer >= 0/);
+    expect(() => network().fit(x, y, { ...settings, earlyStopping: { patient: 2 } as never })).toThrow(
+      /Unknown option options.earlyStopping.patient \(did you mean patience\?\)/,
+    );
+    expect(() => network().fit(x, y, { ...settings, earlyStopping: { patience: -1 } })).toThrow(
+      /options.earlyStopping.patience to be an integer >= 0/,
+    );
     expect(() => network().fit(x, y, { ...settings, earlyStopping: { minDelta: NaN } })).toThrow(ValueError);
   });
 });
@@ -122,14 +162,23 @@ describe('divergence', () => {
     // Plain SGD refuses the update that would overflow the weights (reported as an infinite loss) before
     // the loss itself overflows.
     expect(error.message).toMatch(
-      new RegExp(`^(The loss became (NaN|Infinity)|The loss, or the update it implied, became infinite) at epoch ${error.epoch}, batch ${error.batch}, so training stopped`),
+      new RegExp(
+        `^(The loss became (NaN|Infinity)|The loss, or the update it implied, became infinite) at epoch ${error.epoch}, batch ${error.batch}, so training stopped`,
+      ),
     );
     expect(Number.isFinite(error.loss)).toBe(false);
     expect(net.parameters.every(Number.isFinite)).toBe(true);
     // Replaying the steps before the failing one gives exactly these weights.
     const completed = (error.epoch - 1) * 10 + error.batch;
     const replay = makeNet();
-    const found = replayBatches(replay, x, new Matrix(40, 1, y.data), diverging, completed, (steps) => steps === completed);
+    const found = replayBatches(
+      replay,
+      x,
+      new Matrix(40, 1, y.data),
+      diverging,
+      completed,
+      (steps) => steps === completed,
+    );
     expect(found).toBe(completed);
     expect(sameBits(replay.parameters, net.parameters)).toBe(true);
   });
@@ -143,21 +192,21 @@ describe('divergence', () => {
 
   describeBackends('refuses a plain SGD update that would overflow while its loss was finite', ({ name: backend }) => {
     it('refuses a plain SGD update that would overflow while its loss was finite', () => {
-    const net = new Network([2, 3, 2], [Identity, Softmax], { seed: 5, backend });
-    const before = net.parameters.slice();
-    let thrown: unknown;
-    try {
-      net.fit(huge, labels, { ...overflowing, learningRate: 1e160 });
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(NonFiniteLossError);
-    expect((thrown as NonFiniteLossError).message).toMatch(
-      /^The loss, or the update it implied, became infinite at epoch 1, batch 0, so training stopped; the weights are those from the start of epoch 1/,
-    );
-    expect((thrown as NonFiniteLossError).loss).toBe(Infinity);
-    expect(sameBits(net.parameters, before)).toBe(true);
-  });
+      const net = new Network([2, 3, 2], [Identity, Softmax], { seed: 5, backend });
+      const before = net.parameters.slice();
+      let thrown: unknown;
+      try {
+        net.fit(huge, labels, { ...overflowing, learningRate: 1e160 });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(NonFiniteLossError);
+      expect((thrown as NonFiniteLossError).message).toMatch(
+        /^The loss, or the update it implied, became infinite at epoch 1, batch 0, so training stopped; the weights are those from the start of epoch 1/,
+      );
+      expect((thrown as NonFiniteLossError).loss).toBe(Infinity);
+      expect(sameBits(net.parameters, before)).toBe(true);
+    });
   });
 
   it('rolls back an overflowing update of a stateful optimizer by replaying the epoch', () => {

@@ -47,13 +47,18 @@ afterEach(() => {
 });
 
 describe('the pool under fitAsync', () => {
-  it("carries no generator state from one job to the next on a thread (each thread reuses one generator)", async () => {
+  it('carries no generator state from one job to the next on a thread (each thread reuses one generator)', async () => {
     configurePool({ size: 1 });
     // Networks of different sizes leave their generators in different states (an odd count of normal
     // draws keeps a spare normal, an even count none), and each job's state must be the network's alone:
     // a later `fit` on the main thread continues from the generator the worker handed back.
-    const dims = [[10, 12, 4], [10, 7, 3, 4], [10, 5, 4]];
-    const make = (i: number) => new Network(dims[i % 3]!, dims[i % 3]!.length === 4 ? [Relu, Relu, Softmax] : [Relu, Softmax], { seed: 40 + i });
+    const dims = [
+      [10, 12, 4],
+      [10, 7, 3, 4],
+      [10, 5, 4],
+    ];
+    const make = (i: number) =>
+      new Network(dims[i % 3]!, dims[i % 3]!.length === 4 ? [Relu, Relu, Softmax] : [Relu, Softmax], { seed: 40 + i });
     const nets = Array.from({ length: 6 }, (_, i) => make(i));
     const twins = Array.from({ length: 6 }, (_, i) => make(i));
     await Promise.all(nets.map((net) => net.fitAsync(x, y, { ...settings, epochs: 2 })));
@@ -178,14 +183,22 @@ describe('the pool under fitAsync', () => {
     expect(poolInfo().size).toBe(before);
   });
 
-  (process.platform === 'linux' ? it : it.skip)('lowers the training threads’ priority by niceIncrement, and only theirs (Linux)', async () => {
-    const nice = () => fs.readdirSync('/proc/self/task').map((tid: string) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
-    configurePool({ size: 1, niceIncrement: 7 });
-    let during: number[] = [];
-    await network(1).fitAsync(x, y, { ...settings, epochs: 2, onEpochEnd: () => void (during = nice()) });
-    expect(during.filter((n: number) => n === 7)).toHaveLength(1);
-    expect(os.getPriority(0)).toBe(0);
-  });
+  (process.platform === 'linux' ? it : it.skip)(
+    'lowers the training threads’ priority by niceIncrement, and only theirs (Linux)',
+    async () => {
+      const nice = () =>
+        fs
+          .readdirSync('/proc/self/task')
+          .map((tid: string) =>
+            Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]),
+          );
+      configurePool({ size: 1, niceIncrement: 7 });
+      let during: number[] = [];
+      await network(1).fitAsync(x, y, { ...settings, epochs: 2, onEpochEnd: () => void (during = nice()) });
+      expect(during.filter((n: number) => n === 7)).toHaveLength(1);
+      expect(os.getPriority(0)).toBe(0);
+    },
+  );
 
   it('does not keep the process alive once its trainings are done', () => {
     const script = `
@@ -198,7 +211,10 @@ describe('the pool under fitAsync', () => {
         .then(() => console.log(JSON.stringify(poolInfo())));
     `;
     const started = Date.now();
-    const output = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const output = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     const info = JSON.parse(output.trim()) as { workers: number; running: number };
     // The process exited by itself, well before the pool's 30 s idle timeout, with its threads still alive.
     expect(Date.now() - started).toBeLessThan(25_000);

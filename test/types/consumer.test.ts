@@ -16,21 +16,29 @@ let built: BuiltPackage;
 
 beforeAll(() => {
   built = buildPackage('types', { runtime: false });
-  for (const file of fs.readdirSync(consumer)) fs.copyFileSync(path.join(consumer, file), path.join(built.project, file));
+  for (const file of fs.readdirSync(consumer))
+    fs.copyFileSync(path.join(consumer, file), path.join(built.project, file));
 }, 180000);
 
 afterAll(() => built?.remove());
 
 function declarationFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.d.ts')).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.d.ts'))
+    .map((f) => path.join(dir, f));
 }
 
 describe("the published types, in a user's strict project", () => {
-  it('no .d.ts file refers to Node\'s types (no reference directive, no NodeJS namespace, no Buffer)', () => {
+  it("no .d.ts file refers to Node's types (no reference directive, no NodeJS namespace, no Buffer)", () => {
     const offending = declarationFiles(path.join(built.packageDir, 'dist'))
       // Internals that 'blasnet' does not reach (the compile checks below prove it): the CLI, the file codec.
-      .filter((file) => !file.includes(`${path.sep}cli${path.sep}`) && !file.endsWith(path.join('model', 'binary.d.ts')))
-      .filter((file) => /\/\/\/ <reference types="node"|\bNodeJS\.|: Buffer\b|<Buffer>/.test(fs.readFileSync(file, 'utf8')));
+      .filter(
+        (file) => !file.includes(`${path.sep}cli${path.sep}`) && !file.endsWith(path.join('model', 'binary.d.ts')),
+      )
+      .filter((file) =>
+        /\/\/\/ <reference types="node"|\bNodeJS\.|: Buffer\b|<Buffer>/.test(fs.readFileSync(file, 'utf8')),
+      );
     expect(offending.map((f) => path.relative(built.packageDir, f))).toEqual([]);
   });
 

@@ -28,7 +28,8 @@ function isHidden(node: ts.Node): boolean {
 test('no public signature names a type the package does not export', () => {
   const program = ts.createProgram(ENTRIES, { strict: true, noEmit: true, types: ['node'], skipLibCheck: true });
   const checker = program.getTypeChecker();
-  const resolve = (symbol: ts.Symbol): ts.Symbol => (symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol);
+  const resolve = (symbol: ts.Symbol): ts.Symbol =>
+    symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
 
   const exported = new Set<ts.Symbol>();
   for (const entry of ENTRIES) {

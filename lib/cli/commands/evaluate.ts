@@ -13,11 +13,28 @@ import { HEADER_MODES } from '../header';
 import type { ReportData } from '../html-report';
 import { describeLayers, parameterCount } from '../network-plan';
 import { readAllRows } from '../rows';
-import { alignPositional, checkModelColumns, loadTableModel, nameSklearnLabels, partsOf, withLines } from '../table-data';
+import {
+  alignPositional,
+  checkModelColumns,
+  loadTableModel,
+  nameSklearnLabels,
+  partsOf,
+  withLines,
+} from '../table-data';
 import type { TableEvaluation } from '../../table/model';
 import { resultsText } from '../text-report';
 import { packageVersion } from '../version';
-import { BACKENDS, blasFacts, checkWritable, lossLabel, refuseSameFile, settingsFlags, write, writeReport, type Io } from './shared';
+import {
+  BACKENDS,
+  blasFacts,
+  checkWritable,
+  lossLabel,
+  refuseSameFile,
+  settingsFlags,
+  write,
+  writeReport,
+  type Io,
+} from './shared';
 
 /** evaluate's arguments and flags. */
 export const EVALUATE: CommandSpec = {
@@ -28,12 +45,22 @@ export const EVALUATE: CommandSpec = {
     { name: 'data.csv', description: 'labelled rows, with the columns the model was trained on' },
   ],
   options: {
-    header: { type: 'string', value: '<auto|yes|no>', description: 'whether the first line holds column names', default: 'auto' },
+    header: {
+      type: 'string',
+      value: '<auto|yes|no>',
+      description: 'whether the first line holds column names',
+      default: 'auto',
+    },
     delimiter: { type: 'string', value: '<char>', description: 'the field separator', default: ',' },
     report: { type: 'string', value: '<report.html>', description: 'write an HTML report here' },
     json: { type: 'boolean', description: 'print one JSON object with the results instead of text' },
     threads: { type: 'string', value: '<n>', description: 'OpenBLAS threads' },
-    backend: { type: 'string', value: '<native|js>', description: 'native (OpenBLAS) or js (pure TypeScript)', default: 'native' },
+    backend: {
+      type: 'string',
+      value: '<native|js>',
+      description: 'native (OpenBLAS) or js (pure TypeScript)',
+      default: 'native',
+    },
   },
 };
 
@@ -45,7 +72,8 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
   const backend = choiceValue(args, 'backend', BACKENDS, 'native');
   const reportFile = stringValue(args, 'report');
   const json = args.values.json === true;
-  if (args.values.threads !== undefined && backend === 'native') setNumThreads(integerValue(args, 'threads', 1, 1, 1024));
+  if (args.values.threads !== undefined && backend === 'native')
+    setNumThreads(integerValue(args, 'threads', 1, 1, 1024));
   if (reportFile !== undefined) checkWritable(reportFile, '--report');
   // --report naming the model or the data file would overwrite what this command reads.
   refuseSameFile([
@@ -82,14 +110,38 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
       command: io.commandLine,
       created: new Date(),
       task,
-      taskReason: training ? `as trained on ${training.file}` : 'from the model\'s output layer',
+      taskReason: training ? `as trained on ${training.file}` : "from the model's output layer",
       classes,
-      data: { file: name, rows: evaluation.rows, target: targetColumns.join(', '), features: model.inputNames(), standardized: spec.encoders.some((e) => e.kind !== 'categorical') },
+      data: {
+        file: name,
+        rows: evaluation.rows,
+        target: targetColumns.join(', '),
+        features: model.inputNames(),
+        standardized: spec.encoders.some((e) => e.kind !== 'categorical'),
+      },
       columns: model.describeColumns(),
-      network: { dims: net.dims, activations, loss: lossLabel(net.loss?.name), optimizer: training ? `${String(training.settings.optimizer)} (learning rate ${String(training.settings.lr)})` : 'not recorded', parameters: parameterCount(net.dims), file: modelFile },
+      network: {
+        dims: net.dims,
+        activations,
+        loss: lossLabel(net.loss?.name),
+        optimizer: training
+          ? `${String(training.settings.optimizer)} (learning rate ${String(training.settings.lr)})`
+          : 'not recorded',
+        parameters: parameterCount(net.dims),
+        file: modelFile,
+      },
       settings: training ? settingsFlags(training.settings) : [],
-      settingsNote: training ? `The flags the model was trained with (blasnet train ${training.file}), defaults included.` : 'The model was not trained by blasnet train: no settings recorded.',
-      history: training ? { loss: training.loss, valLoss: training.valLoss, lossName: lossLabel(net.loss?.name), recorded: `Recorded when the model was trained on ${training.file} (${training.trainRows} rows, ${training.testRows} held out)` } : null,
+      settingsNote: training
+        ? `The flags the model was trained with (blasnet train ${training.file}), defaults included.`
+        : 'The model was not trained by blasnet train: no settings recorded.',
+      history: training
+        ? {
+            loss: training.loss,
+            valLoss: training.valLoss,
+            lossName: lossLabel(net.loss?.name),
+            recorded: `Recorded when the model was trained on ${training.file} (${training.trainRows} rows, ${training.testRows} held out)`,
+          }
+        : null,
       parts,
       timing: null,
       backend,
@@ -102,22 +154,48 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
   if (json) {
     const metrics =
       evaluation.task === 'classification'
-        ? { accuracy: evaluation.accuracy, balancedAccuracy: evaluation.balancedAccuracy, macroF1: evaluation.macroF1, weightedF1: evaluation.metrics.weighted.f1, confusion: evaluation.confusion }
+        ? {
+            accuracy: evaluation.accuracy,
+            balancedAccuracy: evaluation.balancedAccuracy,
+            macroF1: evaluation.macroF1,
+            weightedF1: evaluation.metrics.weighted.f1,
+            confusion: evaluation.confusion,
+          }
         : part.kind === 'regression'
           ? { mse: part.mse, mae: part.mae, r2: part.r2, targets: evaluation.targets }
           : {};
-    await write(io.stdout, `${JSON.stringify({ command: 'evaluate', model: modelFile, file: dataFile, task, classes, rows: evaluation.rows, skippedRows: evaluation.skipped, unseen: evaluation.unseen, missing: evaluation.missing, ...metrics, report: reportFile ?? null })}\n`);
+    await write(
+      io.stdout,
+      `${JSON.stringify({ command: 'evaluate', model: modelFile, file: dataFile, task, classes, rows: evaluation.rows, skippedRows: evaluation.skipped, unseen: evaluation.unseen, missing: evaluation.missing, ...metrics, report: reportFile ?? null })}\n`,
+    );
     return 0;
   }
   // File names, classes, column names and the training record come from files: control characters are shown escaped.
-  io.stdout.write(printable(`model: ${modelFile}, ${describeLayers(net.dims, activations)}, ${task}${training ? `, trained on ${training.file}` : ''}\n`));
-  io.stdout.write(printable(`data: ${name}, ${evaluation.rows} rows${evaluation.skipped > 0 ? ` (${evaluation.skipped} without a target left out)` : ''}\n`));
+  io.stdout.write(
+    printable(
+      `model: ${modelFile}, ${describeLayers(net.dims, activations)}, ${task}${training ? `, trained on ${training.file}` : ''}\n`,
+    ),
+  );
+  io.stdout.write(
+    printable(
+      `data: ${name}, ${evaluation.rows} rows${evaluation.skipped > 0 ? ` (${evaluation.skipped} without a target left out)` : ''}\n`,
+    ),
+  );
   await write(io.stdout, printable(resultsText(parts, classes)));
   if (evaluation.task === 'classification') {
-    io.stdout.write(printable(`${partName} balanced accuracy: ${evaluation.balancedAccuracy.toFixed(4)}\n${partName} macro F1: ${evaluation.macroF1.toFixed(4)}\n`));
+    io.stdout.write(
+      printable(
+        `${partName} balanced accuracy: ${evaluation.balancedAccuracy.toFixed(4)}\n${partName} macro F1: ${evaluation.macroF1.toFixed(4)}\n`,
+      ),
+    );
   }
   const unseen = Object.entries(evaluation.unseen);
-  if (unseen.length > 0) io.stdout.write(printable(`categories never seen in training (encoded as all zeros): ${unseen.map(([c, n]) => `${JSON.stringify(c)} ${n}`).join(', ')}\n`));
+  if (unseen.length > 0)
+    io.stdout.write(
+      printable(
+        `categories never seen in training (encoded as all zeros): ${unseen.map(([c, n]) => `${JSON.stringify(c)} ${n}`).join(', ')}\n`,
+      ),
+    );
   if (reportFile !== undefined) io.stdout.write(printable(`report written to ${reportFile}\n`));
   return 0;
 }

@@ -22,7 +22,8 @@ export const EXPORT: CommandSpec = {
     onnx: { type: 'string', value: '<file.onnx>', description: 'the ONNX file to write (required)' },
     'network-only': {
       type: 'boolean',
-      description: "export the network alone (input \"input\": the model's prepared inputs, standardised and one-hot encoded) instead of the whole pipeline (one input per raw column)",
+      description:
+        'export the network alone (input "input": the model\'s prepared inputs, standardised and one-hot encoded) instead of the whole pipeline (one input per raw column)',
     },
   },
 };
@@ -31,7 +32,11 @@ export const EXPORT: CommandSpec = {
 export async function exportModel(args: ParsedArgs, io: Io): Promise<number> {
   const [modelFile] = args.positionals as [string];
   const out = stringValue(args, 'onnx');
-  if (out === undefined) throw new UsageError('ERR_CLI_USAGE', 'export needs --onnx <file.onnx>, the file to write; usage: blasnet export <model> --onnx <file.onnx>');
+  if (out === undefined)
+    throw new UsageError(
+      'ERR_CLI_USAGE',
+      'export needs --onnx <file.onnx>, the file to write; usage: blasnet export <model> --onnx <file.onnx>',
+    );
   checkWritable(out, '--onnx');
   // Exporting computes nothing, so it needs no native addon.
   const { net, model } = await loadTableModel(modelFile, 'js');
@@ -53,7 +58,10 @@ export async function exportModel(args: ParsedArgs, io: Io): Promise<number> {
   const versions = `ONNX IR ${IR_VERSION} opset ${OPSET_VERSION}${pipeline ? ` + ai.onnx.ml ${ML_OPSET_VERSION}` : ''}, ${bytes.length} bytes`;
   if (pipeline) {
     const inputs = tableInputs(model.spec);
-    const shown = inputs.slice(0, 6).map((i) => `${printable(JSON.stringify(i.name))} ${i.type}`).join(', ');
+    const shown = inputs
+      .slice(0, 6)
+      .map((i) => `${printable(JSON.stringify(i.name))} ${i.type}`)
+      .join(', ');
     const target = model.spec.target;
     const outputs =
       target.task === 'classification'

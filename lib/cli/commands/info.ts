@@ -12,7 +12,7 @@ import { write, type Io } from './shared';
 /** info's flags. */
 export const INFO: CommandSpec = {
   name: 'info',
-  summary: 'Print blasnet\'s version, the backend, and the OpenBLAS build and core in use (for bug reports).',
+  summary: "Print blasnet's version, the backend, and the OpenBLAS build and core in use (for bug reports).",
   positionals: [],
   options: {
     json: { type: 'boolean', description: 'print one JSON object' },
@@ -51,19 +51,16 @@ export async function info(args: ParsedArgs, io: Io): Promise<number> {
     await write(io.stdout, `${JSON.stringify(facts)}\n`);
     return 0;
   }
-  const lines = [
-    `blasnet   ${facts.blasnet}`,
-    `node      ${facts.node} (${facts.platform})`,
-  ];
+  const lines = [`blasnet   ${facts.blasnet}`, `node      ${facts.node} (${facts.platform})`];
   if (blas) {
     lines.push(
       `backend   native (OpenBLAS through the addon; --backend js is the pure-TypeScript fallback)`,
       `addon     ${blas.addon}`,
-      `          ${blas.addonSource === 'package' ? 'package: the platform package\'s binary, OpenBLAS linked in' : blas.addonSource === 'build' ? 'build: compiled on this machine against its OpenBLAS' : 'BLASNET_ADDON: the file that variable names'}`,
+      `          ${blas.addonSource === 'package' ? "package: the platform package's binary, OpenBLAS linked in" : blas.addonSource === 'build' ? 'build: compiled on this machine against its OpenBLAS' : 'BLASNET_ADDON: the file that variable names'}`,
       `OpenBLAS  ${blas.version}`,
       `core      ${blas.core} (chosen by ${blas.coreSource})`,
       `config    ${blas.config}`,
-      `small     ${blas.smallGemm === 'avx512' ? 'avx512: blasnet\'s own kernel for small float64 products, its AVX2 clone for float32 (BLASNET_SMALL_GEMM=0 to turn off)' : blas.smallGemm.startsWith('avx2') ? `${blas.smallGemm}: blasnet's own kernel for small float64 and float32 products (BLASNET_SMALL_GEMM=0 to turn off)` : blas.smallGemm}`,
+      `small     ${blas.smallGemm === 'avx512' ? "avx512: blasnet's own kernel for small float64 products, its AVX2 clone for float32 (BLASNET_SMALL_GEMM=0 to turn off)" : blas.smallGemm.startsWith('avx2') ? `${blas.smallGemm}: blasnet's own kernel for small float64 and float32 products (BLASNET_SMALL_GEMM=0 to turn off)` : blas.smallGemm}`,
       `threads   ${blas.threads} (of ${blas.processors} processors; --threads or OPENBLAS_NUM_THREADS to change)`,
     );
   } else {

@@ -30,13 +30,27 @@ export const PREDICT: CommandSpec = {
     { name: 'data.csv', description: 'rows to predict (.csv, .csv.gz, or - for stdin); a target column is ignored' },
   ],
   options: {
-    proba: { type: 'boolean', description: 'add each class\'s probability (classification)' },
+    proba: { type: 'boolean', description: "add each class's probability (classification)" },
     output: { type: 'string', short: 'o', value: '<file>', description: 'write the CSV here instead of stdout' },
-    'no-formula-escape': { type: 'boolean', description: "write labels starting with = + - @ as they are (default: a leading ' so spreadsheets do not run them)" },
-    header: { type: 'string', value: '<auto|yes|no>', description: 'whether the input\'s first line holds column names', default: 'auto' },
-    delimiter: { type: 'string', value: '<char>', description: 'the input\'s field separator', default: ',' },
+    'no-formula-escape': {
+      type: 'boolean',
+      description:
+        "write labels starting with = + - @ as they are (default: a leading ' so spreadsheets do not run them)",
+    },
+    header: {
+      type: 'string',
+      value: '<auto|yes|no>',
+      description: "whether the input's first line holds column names",
+      default: 'auto',
+    },
+    delimiter: { type: 'string', value: '<char>', description: "the input's field separator", default: ',' },
     threads: { type: 'string', value: '<n>', description: 'OpenBLAS threads' },
-    backend: { type: 'string', value: '<native|js>', description: 'native (OpenBLAS) or js (pure TypeScript)', default: 'native' },
+    backend: {
+      type: 'string',
+      value: '<native|js>',
+      description: 'native (OpenBLAS) or js (pure TypeScript)',
+      default: 'native',
+    },
   },
 };
 
@@ -88,7 +102,8 @@ export async function predict(args: ParsedArgs, io: Io): Promise<number> {
   const delimiter = delimiterValue(args);
   const header = choiceValue(args, 'header', HEADER_MODES, 'auto');
   const backend = choiceValue(args, 'backend', BACKENDS, 'native');
-  if (args.values.threads !== undefined && backend === 'native') setNumThreads(integerValue(args, 'threads', 1, 1, 1024));
+  if (args.values.threads !== undefined && backend === 'native')
+    setNumThreads(integerValue(args, 'threads', 1, 1, 1024));
   const { model } = await loadTableModel(modelFile, backend);
   const target = model.spec.target;
   if (proba && target.task !== 'classification') {
@@ -116,7 +131,9 @@ export async function predict(args: ParsedArgs, io: Io): Promise<number> {
     let first = true;
     for await (const raw of chunks) {
       // The first chunk fixes which columns the file has; later JSON chunks may leave a sparse key out.
-      const chunk = first ? alignPositional(raw, layout!, model) : fillAbsentKeys(alignPositional(raw, layout!, model), model);
+      const chunk = first
+        ? alignPositional(raw, layout!, model)
+        : fillAbsentKeys(alignPositional(raw, layout!, model), model);
       first = false;
       let text = '';
       try {
@@ -145,7 +162,11 @@ export async function predict(args: ParsedArgs, io: Io): Promise<number> {
       await write(out, text);
     }
     if (temporary !== undefined) {
-      await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((error?: Error | null) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        (out as ReturnType<typeof createWriteStream>).end((error?: Error | null) =>
+          error ? reject(error) : resolve(),
+        ),
+      );
       await rename(temporary, output!).catch((error) => Promise.reject(fileError(error, output!, 'cannot write')));
       io.stderr.write(printable(`${rows} predictions written to ${output}\n`));
     }

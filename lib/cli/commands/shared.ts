@@ -51,7 +51,10 @@ export function checkWritable(file: string, flag: string): void {
   try {
     accessSync(directory, constants.W_OK);
   } catch (error) {
-    throw new DataError('ERR_CLI_FILE', `cannot write ${flag} ${file}: ${(fileError(error, directory, 'the folder') as Error).message}`);
+    throw new DataError(
+      'ERR_CLI_FILE',
+      `cannot write ${flag} ${file}: ${(fileError(error, directory, 'the folder') as Error).message}`,
+    );
   }
 }
 
@@ -75,7 +78,10 @@ export function refuseSameFile(files: readonly (readonly [role: string, file: st
       const [first, a] = named[i]!;
       const [second, b] = named[j]!;
       if (path.resolve(a) === path.resolve(b) || identity(a) === identity(b)) {
-        throw new UsageError('ERR_CLI_SAME_FILE', `${second} ${b} is ${first} (${a}): writing it would destroy it; give another file name`);
+        throw new UsageError(
+          'ERR_CLI_SAME_FILE',
+          `${second} ${b} is ${first} (${a}): writing it would destroy it; give another file name`,
+        );
       }
     }
   }
@@ -103,7 +109,15 @@ export async function writeReport(file: string, data: ReportData): Promise<void>
 
 /** `cross-entropy`, for people, from the library's loss name. */
 export function lossLabel(name: string | undefined): string {
-  return { crossEntropy: 'cross-entropy', binaryCrossEntropy: 'binary cross-entropy', meanSquaredError: 'mean squared error' }[name ?? ''] ?? name ?? 'unknown';
+  return (
+    {
+      crossEntropy: 'cross-entropy',
+      binaryCrossEntropy: 'binary cross-entropy',
+      meanSquaredError: 'mean squared error',
+    }[name ?? ''] ??
+    name ??
+    'unknown'
+  );
 }
 
 /**
@@ -128,5 +142,8 @@ export async function write(stream: NodeJS.WritableStream, text: string): Promis
 
 /** A training record's flags as the report lists them: `--batch-size 32`. */
 export function settingsFlags(record: Record<string, JsonValue>): [string, string][] {
-  return Object.entries(record).map(([flag, value]) => [`--${flag}`, flag === 'delimiter' ? JSON.stringify(value) : String(value)]);
+  return Object.entries(record).map(([flag, value]) => [
+    `--${flag}`,
+    flag === 'delimiter' ? JSON.stringify(value) : String(value),
+  ]);
 }

@@ -14,11 +14,25 @@ import type { Network } from '../../network';
 import { categoryOf, DEFAULT_MISSING, isMissing } from '../../table/cells';
 import { formatColumns } from '../../table/describe';
 import { TableModel, type ColumnSummary, type TableEvaluation } from '../../table/model';
-import { DEFAULT_TABLE_BATCH_SIZE, DEFAULT_TABLE_HIDDEN, DEFAULT_TABLE_WEIGHT_DECAY, defaultBatchSize, type TableFitAsyncOptions } from '../../table/options';
+import {
+  DEFAULT_TABLE_BATCH_SIZE,
+  DEFAULT_TABLE_HIDDEN,
+  DEFAULT_TABLE_WEIGHT_DECAY,
+  defaultBatchSize,
+  type TableFitAsyncOptions,
+} from '../../table/options';
 import type { TargetEncoder } from '../../table/target';
 import type { Loss } from '../../losses';
 import { splitRows } from '../../table/split';
-import { choiceValue, delimiterValue, integerValue, numberValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
+import {
+  choiceValue,
+  delimiterValue,
+  integerValue,
+  numberValue,
+  stringValue,
+  type CommandSpec,
+  type ParsedArgs,
+} from '../args';
 import { displayName } from '../csv';
 import { printable } from '../terminal';
 import { DataError, UsageError } from '../errors';
@@ -39,7 +53,18 @@ import { resultsText } from '../text-report';
 import type { TrainingProgress } from '../../queue/job';
 import type { FitAsyncOptions } from '../../train/options';
 import { packageVersion } from '../version';
-import { BACKENDS, blasFacts, checkWritable, describeBlas, lossLabel, refuseSameFile, settingsFlags, write, writeReport, type Io } from './shared';
+import {
+  BACKENDS,
+  blasFacts,
+  checkWritable,
+  describeBlas,
+  lossLabel,
+  refuseSameFile,
+  settingsFlags,
+  write,
+  writeReport,
+  type Io,
+} from './shared';
 
 const OPTIMIZERS = ['adam', 'sgd'] as const;
 /** The optimizers' usual first rates: Adam's paper and Keras; SGD as blasnet's fit. */
@@ -47,32 +72,93 @@ const DEFAULT_RATE: Record<(typeof OPTIMIZERS)[number], number> = { adam: 0.001,
 
 /** The flags that say what the data is (train and tune read data the same way, so they share them). */
 export const DATA_FLAGS = {
-  target: { type: 'string', value: '<column>', description: 'the label column: last, first, a number from 1, or a header name; a,b for several (regression)', default: 'last' },
-  categorical: { type: 'string', value: '<columns>', description: 'treat these columns (comma separated) as categories, e.g. a zip code' },
-  numeric: { type: 'string', value: '<columns>', description: 'treat these columns as numbers (also forces in an ID-like column)' },
+  target: {
+    type: 'string',
+    value: '<column>',
+    description: 'the label column: last, first, a number from 1, or a header name; a,b for several (regression)',
+    default: 'last',
+  },
+  categorical: {
+    type: 'string',
+    value: '<columns>',
+    description: 'treat these columns (comma separated) as categories, e.g. a zip code',
+  },
+  numeric: {
+    type: 'string',
+    value: '<columns>',
+    description: 'treat these columns as numbers (also forces in an ID-like column)',
+  },
   ignore: { type: 'string', value: '<columns>', description: 'leave these columns out' },
-  missing: { type: 'string', value: '<spellings>', description: 'what a missing cell looks like, comma separated (empty, null, NaN and an absent key always are)', default: ',NA,N/A,NaN,?,null,none' },
-  'class-weight': { type: 'string', value: '<balanced>', description: 'weigh each class by n / (classes x its rows), for imbalanced classes' },
-  header: { type: 'string', value: '<auto|yes|no>', description: 'whether the first line holds column names', default: 'auto' },
+  missing: {
+    type: 'string',
+    value: '<spellings>',
+    description: 'what a missing cell looks like, comma separated (empty, null, NaN and an absent key always are)',
+    default: ',NA,N/A,NaN,?,null,none',
+  },
+  'class-weight': {
+    type: 'string',
+    value: '<balanced>',
+    description: 'weigh each class by n / (classes x its rows), for imbalanced classes',
+  },
+  header: {
+    type: 'string',
+    value: '<auto|yes|no>',
+    description: 'whether the first line holds column names',
+    default: 'auto',
+  },
   delimiter: { type: 'string', value: '<char>', description: 'the field separator', default: ',' },
-  task: { type: 'string', value: '<auto|classification|regression>', description: 'what to learn; auto: words or few whole numbers are classes', default: 'auto' },
+  task: {
+    type: 'string',
+    value: '<auto|classification|regression>',
+    description: 'what to learn; auto: words or few whole numbers are classes',
+    default: 'auto',
+  },
 } as const satisfies CommandSpec['options'];
 
 /** The network's and training's flags (tune holds the ones given fixed and searches the rest). */
 export const NETWORK_FLAGS = {
-  hidden: { type: 'string', value: '<sizes>', description: 'hidden layer sizes, e.g. 32,16 (none: no hidden layer)', default: '100' },
-  activation: { type: 'string', value: '<relu|tanh|sigmoid>', description: 'the hidden layers\' activation', default: 'relu' },
+  hidden: {
+    type: 'string',
+    value: '<sizes>',
+    description: 'hidden layer sizes, e.g. 32,16 (none: no hidden layer)',
+    default: '100',
+  },
+  activation: {
+    type: 'string',
+    value: '<relu|tanh|sigmoid>',
+    description: "the hidden layers' activation",
+    default: 'relu',
+  },
   epochs: { type: 'string', value: '<n>', description: 'passes over the training rows', default: '200' },
-  'batch-size': { type: 'string', value: '<n>', description: 'rows per update', default: '200, or a fifth of the training rows when fewer' },
+  'batch-size': {
+    type: 'string',
+    value: '<n>',
+    description: 'rows per update',
+    default: '200, or a fifth of the training rows when fewer',
+  },
   lr: { type: 'string', value: '<rate>', description: 'learning rate', default: '0.001 for adam, 0.01 for sgd' },
   optimizer: { type: 'string', value: '<adam|sgd>', description: 'the optimizer', default: 'adam' },
-  'weight-decay': { type: 'string', value: '<l2>', description: 'L2 penalty added to the gradients (the optimizer\'s weightDecay)', default: '0.001' },
-  seed: { type: 'string', value: '<n>', description: 'seeds the split, the initial weights and the shuffles', default: '1' },
+  'weight-decay': {
+    type: 'string',
+    value: '<l2>',
+    description: "L2 penalty added to the gradients (the optimizer's weightDecay)",
+    default: '0.001',
+  },
+  seed: {
+    type: 'string',
+    value: '<n>',
+    description: 'seeds the split, the initial weights and the shuffles',
+    default: '1',
+  },
 } as const satisfies CommandSpec['options'];
 
 /** The queue's flags (train and tune). */
 export const QUEUE_FLAGS = {
-  redis: { type: 'string', value: '<url>', description: 'train on a queue worker (blasnet worker) through this Redis server; the same model as a local run' },
+  redis: {
+    type: 'string',
+    value: '<url>',
+    description: 'train on a queue worker (blasnet worker) through this Redis server; the same model as a local run',
+  },
   queue: { type: 'string', value: '<name>', description: 'the queue, with --redis', default: 'blasnet-training' },
 } as const satisfies CommandSpec['options'];
 
@@ -80,13 +166,34 @@ export const QUEUE_FLAGS = {
 export const TRAIN: CommandSpec = {
   name: 'train',
   summary: 'Train a network on a table (CSV, JSON or NDJSON), report how well it does, and save it.',
-  positionals: [{ name: 'data.csv', description: 'the training data: a CSV file (or .csv.gz), a .json array of objects, or .ndjson/.jsonl; one row per sample' }],
+  positionals: [
+    {
+      name: 'data.csv',
+      description:
+        'the training data: a CSV file (or .csv.gz), a .json array of objects, or .ndjson/.jsonl; one row per sample',
+    },
+  ],
   options: {
     ...DATA_FLAGS,
     ...NETWORK_FLAGS,
-    threads: { type: 'string', value: '<n>', description: 'OpenBLAS threads', default: 'OPENBLAS_NUM_THREADS, else every core' },
-    backend: { type: 'string', value: '<native|js>', description: 'native (OpenBLAS) or js (pure TypeScript)', default: 'native' },
-    'test-split': { type: 'string', value: '<fraction>', description: 'fraction of rows held out for testing, 0 for none (stratified for classes)', default: '0.2' },
+    threads: {
+      type: 'string',
+      value: '<n>',
+      description: 'OpenBLAS threads',
+      default: 'OPENBLAS_NUM_THREADS, else every core',
+    },
+    backend: {
+      type: 'string',
+      value: '<native|js>',
+      description: 'native (OpenBLAS) or js (pure TypeScript)',
+      default: 'native',
+    },
+    'test-split': {
+      type: 'string',
+      value: '<fraction>',
+      description: 'fraction of rows held out for testing, 0 for none (stratified for classes)',
+      default: '0.2',
+    },
     'no-standardize': { type: 'boolean', description: 'feed the features as they are, not centred and scaled' },
     out: { type: 'string', value: '<model.blasnet>', description: 'save the model (with its preprocessing) here' },
     report: { type: 'string', value: '<report.html>', description: 'write an HTML report here' },
@@ -116,9 +223,21 @@ export function dataSettings(args: ParsedArgs): DataSettings {
     target: stringValue(args, 'target') ?? 'last',
     header: choiceValue(args, 'header', HEADER_MODES, 'auto'),
     delimiter: delimiterValue(args),
-    kinds: Object.fromEntries((['categorical', 'numeric', 'ignore'] as const).flatMap((k) => (stringValue(args, k) === undefined ? [] : [[k, stringValue(args, k)!]]))),
-    missing: stringValue(args, 'missing') === undefined ? [...DEFAULT_MISSING] : stringValue(args, 'missing')!.split(',').map((m) => m.trim()),
-    classWeight: args.values['class-weight'] === undefined ? undefined : choiceValue(args, 'class-weight', ['balanced'] as const, 'balanced'),
+    kinds: Object.fromEntries(
+      (['categorical', 'numeric', 'ignore'] as const).flatMap((k) =>
+        stringValue(args, k) === undefined ? [] : [[k, stringValue(args, k)!]],
+      ),
+    ),
+    missing:
+      stringValue(args, 'missing') === undefined
+        ? [...DEFAULT_MISSING]
+        : stringValue(args, 'missing')!
+            .split(',')
+            .map((m) => m.trim()),
+    classWeight:
+      args.values['class-weight'] === undefined
+        ? undefined
+        : choiceValue(args, 'class-weight', ['balanced'] as const, 'balanced'),
     task: task === 'auto' ? undefined : task,
   };
 }
@@ -155,19 +274,36 @@ export async function readLabelledRows(s: DataSettings): Promise<LabelledRows> {
   const missing = new Set(s.missing);
   const labelled = objects.flatMap((row, i) => (targets.every((t) => !isMissing(row[t], missing)) ? [i] : []));
   const skipped = objects.length - labelled.length;
-  if (labelled.length < 2) throw new DataError('ERR_CSV_EMPTY', `${name} holds ${labelled.length} data row${labelled.length === 1 ? '' : 's'} with a target; training needs at least 2`);
+  if (labelled.length < 2)
+    throw new DataError(
+      'ERR_CSV_EMPTY',
+      `${name} holds ${labelled.length} data row${labelled.length === 1 ? '' : 's'} with a target; training needs at least 2`,
+    );
   // The task, decided (and worded) as before the table model: words or few whole numbers are classes.
   let task: Task;
   let reason: string;
   if (targets.length > 1) {
-    if (s.task === 'classification') throw new UsageError('ERR_CLI_TASK', `--task classification takes one target, but --target names ${targets.length}`);
+    if (s.task === 'classification')
+      throw new UsageError(
+        'ERR_CLI_TASK',
+        `--task classification takes one target, but --target names ${targets.length}`,
+      );
     task = 'regression';
     reason = `${targets.length} targets: regression, one output each`;
   } else {
     const cells = labelled.map((i) => categoryOf(objects[i]![targets[0]!]));
-    const choice = chooseTask(cells, labelled.map((i) => read.lines[i]!), layout.header.kind === 'sklearn' ? { kind: 'none' } : layout.header, s.task, name);
+    const choice = chooseTask(
+      cells,
+      labelled.map((i) => read.lines[i]!),
+      layout.header.kind === 'sklearn' ? { kind: 'none' } : layout.header,
+      s.task,
+      name,
+    );
     task = choice.task;
-    reason = layout.header.kind === 'sklearn' && task === 'classification' ? `the header line names ${layout.header.classes.length} classes (scikit-learn's form)` : choice.reason;
+    reason =
+      layout.header.kind === 'sklearn' && task === 'classification'
+        ? `the header line names ${layout.header.classes.length} classes (scikit-learn's form)`
+        : choice.reason;
   }
   return { read, layout, targets, kinds, objects, labelled, skipped, task, reason };
 }
@@ -201,11 +337,17 @@ export function hiddenSizes(raw: string): number[] {
   if (raw === 'none' || raw === '0' || raw === '') return [];
   const sizes = raw.split(',').map((part) => part.trim());
   if (!sizes.every((s) => /^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 1_000_000)) {
-    throw new UsageError('ERR_CLI_INVALID_OPTION', `--hidden expects layer sizes such as 32 or 64,32 (or none) but was given ${JSON.stringify(printable(raw.slice(0, 80)))}`);
+    throw new UsageError(
+      'ERR_CLI_INVALID_OPTION',
+      `--hidden expects layer sizes such as 32 or 64,32 (or none) but was given ${JSON.stringify(printable(raw.slice(0, 80)))}`,
+    );
   }
   // With the output layer, at most the kernels' MAX_LAYERS layers.
   if (sizes.length > MAX_LAYERS - 1) {
-    throw new UsageError('ERR_CLI_INVALID_OPTION', `--hidden gives ${sizes.length} hidden layers; at most ${MAX_LAYERS - 1} (with the output layer, ${MAX_LAYERS} layers)`);
+    throw new UsageError(
+      'ERR_CLI_INVALID_OPTION',
+      `--hidden gives ${sizes.length} hidden layers; at most ${MAX_LAYERS - 1} (with the output layer, ${MAX_LAYERS} layers)`,
+    );
   }
   return sizes.map(Number);
 }
@@ -220,14 +362,33 @@ export function trainSettings(args: ParsedArgs): TrainSettings {
     hidden: hiddenSizes(stringValue(args, 'hidden') ?? DEFAULT_TABLE_HIDDEN.join(',')),
     activation: choiceValue(args, 'activation', HIDDEN_ACTIVATIONS, 'relu'),
     epochs: integerValue(args, 'epochs', 200, 1, 1_000_000),
-    batchSize: args.values['batch-size'] === undefined ? 'auto' : integerValue(args, 'batch-size', DEFAULT_TABLE_BATCH_SIZE, 1),
+    batchSize:
+      args.values['batch-size'] === undefined ? 'auto' : integerValue(args, 'batch-size', DEFAULT_TABLE_BATCH_SIZE, 1),
     optimizer,
-    learningRate: numberValue(args, 'lr', DEFAULT_RATE[optimizer], { min: 0, max: Infinity, minInclusive: false, maxInclusive: false, expected: 'a number greater than 0' })!,
-    weightDecay: numberValue(args, 'weight-decay', DEFAULT_TABLE_WEIGHT_DECAY, { min: 0, max: Infinity, minInclusive: true, maxInclusive: false, expected: 'a number of at least 0' })!,
+    learningRate: numberValue(args, 'lr', DEFAULT_RATE[optimizer], {
+      min: 0,
+      max: Infinity,
+      minInclusive: false,
+      maxInclusive: false,
+      expected: 'a number greater than 0',
+    })!,
+    weightDecay: numberValue(args, 'weight-decay', DEFAULT_TABLE_WEIGHT_DECAY, {
+      min: 0,
+      max: Infinity,
+      minInclusive: true,
+      maxInclusive: false,
+      expected: 'a number of at least 0',
+    })!,
     seed: integerValue(args, 'seed', 1, 0, 2 ** 48 - 1),
     threads: args.values.threads === undefined ? undefined : integerValue(args, 'threads', 1, 1, 1024),
     backend: choiceValue(args, 'backend', BACKENDS, 'native'),
-    testSplit: numberValue(args, 'test-split', 0.2, { min: 0, max: 1, minInclusive: true, maxInclusive: false, expected: 'a fraction from 0 up to (not including) 1' })!,
+    testSplit: numberValue(args, 'test-split', 0.2, {
+      min: 0,
+      max: 1,
+      minInclusive: true,
+      maxInclusive: false,
+      expected: 'a fraction from 0 up to (not including) 1',
+    })!,
     standardize: args.values['no-standardize'] !== true,
     out,
     report,
@@ -286,7 +447,15 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   const { read, layout, targets, kinds, objects, labelled, skipped, task, reason } = await readLabelledRows(s);
   const split =
     s.testSplit > 0
-      ? splitRows(labelled.map((i) => objects[i]!), { testFraction: s.testSplit, seed: s.seed, missing: s.missing, ...(task === 'classification' ? { target: targets[0]! } : {}) })
+      ? splitRows(
+          labelled.map((i) => objects[i]!),
+          {
+            testFraction: s.testSplit,
+            seed: s.seed,
+            missing: s.missing,
+            ...(task === 'classification' ? { target: targets[0]! } : {}),
+          },
+        )
       : { train: labelled.map((i) => objects[i]!), test: [] };
   // The batch size the table model would choose, made explicit: shown, and recorded in the model.
   if (s.batchSize === 'auto') s.batchSize = defaultBatchSize(split.train.length);
@@ -309,7 +478,9 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     ...(split.test.length > 0 ? { validationRows: split.test } : {}),
   };
   const featureCount = layout.names.length - targets.length;
-  say(`data: ${name}, ${objects.length} rows, ${featureCount} features, target ${targets.map((t) => describeTarget(layout, t)).join(', ')}${skipped > 0 ? `; ${skipped} rows without a target left out` : ''}`);
+  say(
+    `data: ${name}, ${objects.length} rows, ${featureCount} features, target ${targets.map((t) => describeTarget(layout, t)).join(', ')}${skipped > 0 ? `; ${skipped} rows without a target left out` : ''}`,
+  );
 
   // --- training ----------------------------------------------------------------------------------------
   // A regression trains on the standardised target; its results table is in the target's units: say which.
@@ -334,17 +505,32 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
         (s.standardize ? `; inputs standardised with the training part's statistics` : ''),
     );
     say(
-      `network: ${describeLayers(net.dims, net.layers.map((l) => l.activation.name))}, ${parameterCount(net.dims)} parameters, ${lossLabel(loss.name)}, ` +
+      `network: ${describeLayers(
+        net.dims,
+        net.layers.map((l) => l.activation.name),
+      )}, ${parameterCount(net.dims)} parameters, ${lossLabel(loss.name)}, ` +
         `${optimizerText}, batch ${s.batchSize}, ${s.epochs} epochs, seed ${s.seed}${s.classWeight !== undefined ? ', class weights balanced' : ''}`,
     );
     say(`backend: ${s.backend}, ${describeBlas(blas)}`);
   };
   // --redis: the same fitAsync on a queue worker (remote-fit.ts), its progress driving the same bar and
   // its epochs the same curve; the trained network comes back as bytes, the same as a local run's.
-  const onQueue = async (net: Network, x: Matrix, y: Matrix, fitOptions: FitAsyncOptions & { validationData?: readonly [Matrix, Matrix] }): Promise<Network> => {
+  const onQueue = async (
+    net: Network,
+    x: Matrix,
+    y: Matrix,
+    fitOptions: FitAsyncOptions & { validationData?: readonly [Matrix, Matrix] },
+  ): Promise<Network> => {
     const onProgress = (p: TrainingProgress) =>
-      p.type === 'epoch' ? progress.epoch(p.epoch, p.loss, p.valLoss, task === 'classification' ? p.valAccuracy : undefined) : progress.batch(p.epoch, p.progress);
-    const remote = await fitOnQueue(net, x, y, fitOptions, { url: s.redis!, queue: s.queue, signal: controller.signal, onProgress });
+      p.type === 'epoch'
+        ? progress.epoch(p.epoch, p.loss, p.valLoss, task === 'classification' ? p.valAccuracy : undefined)
+        : progress.batch(p.epoch, p.progress);
+    const remote = await fitOnQueue(net, x, y, fitOptions, {
+      url: s.redis!,
+      queue: s.queue,
+      signal: controller.signal,
+      onProgress,
+    });
     curve.loss.push(...remote.epochs.map((e) => e.loss));
     curve.valLoss.push(...remote.epochs.flatMap((e) => (e.valLoss === undefined ? [] : [e.valLoss])));
     return remote.net;
@@ -412,9 +598,24 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     task,
     taskReason: reason,
     classes,
-    data: { file: name, rows: objects.length, target: targets.map((t) => describeTarget(layout, t)).join(', '), features: model.inputNames(), trainRows: split.train.length, testRows: split.test.length, standardized: s.standardize },
+    data: {
+      file: name,
+      rows: objects.length,
+      target: targets.map((t) => describeTarget(layout, t)).join(', '),
+      features: model.inputNames(),
+      trainRows: split.train.length,
+      testRows: split.test.length,
+      standardized: s.standardize,
+    },
     columns,
-    network: { dims: net.dims, activations: activationNames, loss: lossLabel(net.loss?.name), optimizer: optimizerText, parameters: parameterCount(net.dims), file: s.out ?? null },
+    network: {
+      dims: net.dims,
+      activations: activationNames,
+      loss: lossLabel(net.loss?.name),
+      optimizer: optimizerText,
+      parameters: parameterCount(net.dims),
+      file: s.out ?? null,
+    },
     settings: [...settingsFlags(settingsRecord(s)), ['--out', s.out ?? '(not saved)']],
     settingsNote: 'Every flag of this run, defaults included.',
     history: {
@@ -431,17 +632,32 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   if (s.report !== undefined) await writeReport(s.report, reportData);
 
   if (s.json) {
-    await write(io.stdout, `${JSON.stringify(jsonResult(s, task, classes, targets, featureCount, training, parts, evaluations, columns, skipped, net, seconds, samplesPerSecond, curve, optimizerText))}\n`);
+    await write(
+      io.stdout,
+      `${JSON.stringify(jsonResult(s, task, classes, targets, featureCount, training, parts, evaluations, columns, skipped, net, seconds, samplesPerSecond, curve, optimizerText))}\n`,
+    );
     return 0;
   }
-  if (!s.quiet) io.stdout.write(`fit: ${s.epochs} epochs in ${seconds.toFixed(3)} s (${Math.round(samplesPerSecond)} samples/s)\n`);
+  if (!s.quiet)
+    io.stdout.write(`fit: ${s.epochs} epochs in ${seconds.toFixed(3)} s (${Math.round(samplesPerSecond)} samples/s)\n`);
   await write(io.stdout, printable(resultsText(parts, classes)));
   for (const [partName, evaluation] of Object.entries(evaluations)) {
-    if (evaluation.task === 'classification') io.stdout.write(printable(`${partName} balanced accuracy: ${evaluation.balancedAccuracy.toFixed(4)}, macro F1: ${evaluation.macroF1.toFixed(4)}\n`));
+    if (evaluation.task === 'classification')
+      io.stdout.write(
+        printable(
+          `${partName} balanced accuracy: ${evaluation.balancedAccuracy.toFixed(4)}, macro F1: ${evaluation.macroF1.toFixed(4)}\n`,
+        ),
+      );
   }
   const unseen = evaluations['held-out']?.unseen ?? {};
   if (Object.keys(unseen).length > 0) {
-    io.stdout.write(printable(`held-out categories never seen in training (encoded as all zeros): ${Object.entries(unseen).map(([c, n]) => `${JSON.stringify(c)} ${n}`).join(', ')}\n`));
+    io.stdout.write(
+      printable(
+        `held-out categories never seen in training (encoded as all zeros): ${Object.entries(unseen)
+          .map(([c, n]) => `${JSON.stringify(c)} ${n}`)
+          .join(', ')}\n`,
+      ),
+    );
   }
   if (s.out !== undefined) say(`model saved to ${s.out}`);
   if (s.report !== undefined) say(`report written to ${s.report}`);
@@ -523,7 +739,12 @@ function jsonResult(
     loss: curve.loss.at(-1) ?? null,
     valLoss: curve.valLoss.at(-1) ?? null,
     ...metrics,
-    network: { dims: net.dims, activations: net.layers.map((l) => l.activation.name), parameters: parameterCount(net.dims), optimizer },
+    network: {
+      dims: net.dims,
+      activations: net.layers.map((l) => l.activation.name),
+      parameters: parameterCount(net.dims),
+      optimizer,
+    },
     seed: s.seed,
     backend: s.backend,
     model: s.out ?? null,

@@ -12,37 +12,90 @@ import { Writable } from 'node:stream';
 import { tune as search, type Trial, type TrialRunner, type TuneResult } from '../../search/tune';
 import type { TableSearchData } from '../../search/table-search';
 import type { TrialSettings } from '../../search/settings';
-import { choiceValue, integerValue, numberValue, parseCommand, stringValue, type CommandSpec, type ParsedArgs } from '../args';
+import {
+  choiceValue,
+  integerValue,
+  numberValue,
+  parseCommand,
+  stringValue,
+  type CommandSpec,
+  type ParsedArgs,
+} from '../args';
 import { displayName } from '../csv';
 import { DataError } from '../errors';
 import { HIDDEN_ACTIVATIONS } from '../network-plan';
 import { BACKENDS, checkWritable, write, type Io } from './shared';
-import { DATA_FLAGS, dataSettings, hiddenSizes, NETWORK_FLAGS, QUEUE_FLAGS, readLabelledRows, TRAIN, train } from './train';
+import {
+  DATA_FLAGS,
+  dataSettings,
+  hiddenSizes,
+  NETWORK_FLAGS,
+  QUEUE_FLAGS,
+  readLabelledRows,
+  TRAIN,
+  train,
+} from './train';
 
 export const TUNE: CommandSpec = {
   name: 'tune',
-  summary: 'Search for good network settings on a table (CSV, JSON or NDJSON) by cross-validation; save the best model.',
-  positionals: [{ name: 'data.csv', description: 'the training data: a CSV file (or .csv.gz), a .json array of objects, or .ndjson/.jsonl; one row per sample' }],
+  summary:
+    'Search for good network settings on a table (CSV, JSON or NDJSON) by cross-validation; save the best model.',
+  positionals: [
+    {
+      name: 'data.csv',
+      description:
+        'the training data: a CSV file (or .csv.gz), a .json array of objects, or .ndjson/.jsonl; one row per sample',
+    },
+  ],
   options: {
     // What the data is: read exactly as train reads it (the same flags).
     ...DATA_FLAGS,
     trials: { type: 'string', value: '<n>', description: 'candidates to try', default: '20' },
-    strategy: { type: 'string', value: '<random|halving>', description: 'random search, or successive halving (few epochs for all, more for the best third)', default: 'random' },
-    folds: { type: 'string', value: '<k>', description: 'k-fold cross-validation (stratified for classes)', default: '3' },
-    holdout: { type: 'string', value: '<fraction>', description: 'score on one held-out part of this fraction instead of k folds' },
+    strategy: {
+      type: 'string',
+      value: '<random|halving>',
+      description: 'random search, or successive halving (few epochs for all, more for the best third)',
+      default: 'random',
+    },
+    folds: {
+      type: 'string',
+      value: '<k>',
+      description: 'k-fold cross-validation (stratified for classes)',
+      default: '3',
+    },
+    holdout: {
+      type: 'string',
+      value: '<fraction>',
+      description: 'score on one held-out part of this fraction instead of k folds',
+    },
     epochs: { ...NETWORK_FLAGS.epochs, description: 'epochs per training (held fixed)', default: '50' },
     hidden: { ...NETWORK_FLAGS.hidden, description: 'hold the hidden sizes fixed, e.g. 32,16', default: 'searched' },
     lr: { ...NETWORK_FLAGS.lr, description: 'hold the learning rate fixed', default: 'searched, 1e-4 to 0.1' },
-    'batch-size': { ...NETWORK_FLAGS['batch-size'], description: 'hold the batch size fixed', default: 'searched, 16 to 128' },
-    'weight-decay': { ...NETWORK_FLAGS['weight-decay'], description: 'hold the weight decay fixed', default: 'searched, 0 or 1e-6 to 0.01' },
+    'batch-size': {
+      ...NETWORK_FLAGS['batch-size'],
+      description: 'hold the batch size fixed',
+      default: 'searched, 16 to 128',
+    },
+    'weight-decay': {
+      ...NETWORK_FLAGS['weight-decay'],
+      description: 'hold the weight decay fixed',
+      default: 'searched, 0 or 1e-6 to 0.01',
+    },
     activation: NETWORK_FLAGS.activation,
     optimizer: NETWORK_FLAGS.optimizer,
     seed: { ...NETWORK_FLAGS.seed, description: 'seeds the candidates, the folds, the weights and the shuffles' },
     backend: TRAIN.options.backend!,
     'no-standardize': TRAIN.options['no-standardize']!,
     ...QUEUE_FLAGS,
-    redis: { ...QUEUE_FLAGS.redis, description: 'run each trial as a job on this Redis server\'s queue (blasnet worker)' },
-    out: { type: 'string', value: '<model.blasnet>', description: 'train the best settings on every row and save the model here' },
+    redis: {
+      ...QUEUE_FLAGS.redis,
+      description: "run each trial as a job on this Redis server's queue (blasnet worker)",
+    },
+    out: {
+      type: 'string',
+      value: '<model.blasnet>',
+      description: 'train the best settings on every row and save the model here',
+    },
     quiet: { type: 'boolean', short: 'q', description: 'no progress, only the table' },
     json: { type: 'boolean', description: 'print one JSON object { best, trials } instead of the table' },
   },
@@ -57,11 +110,21 @@ function fixedSettings(args: ParsedArgs): Partial<TrialSettings> {
   };
   const hidden = stringValue(args, 'hidden');
   if (hidden !== undefined) fixed.hidden = hiddenSizes(hidden);
-  const positive = { min: 0, max: Infinity, minInclusive: false, maxInclusive: false, expected: 'a number greater than 0' };
+  const positive = {
+    min: 0,
+    max: Infinity,
+    minInclusive: false,
+    maxInclusive: false,
+    expected: 'a number greater than 0',
+  };
   if (args.values.lr !== undefined) fixed.learningRate = numberValue(args, 'lr', undefined, positive)!;
   if (args.values['batch-size'] !== undefined) fixed.batchSize = integerValue(args, 'batch-size', 32, 1);
   if (args.values['weight-decay'] !== undefined) {
-    fixed.weightDecay = numberValue(args, 'weight-decay', undefined, { ...positive, minInclusive: true, expected: 'a number of at least 0' })!;
+    fixed.weightDecay = numberValue(args, 'weight-decay', undefined, {
+      ...positive,
+      minInclusive: true,
+      expected: 'a number of at least 0',
+    })!;
   }
   return fixed;
 }
@@ -74,11 +137,27 @@ function trialsTable(result: TuneResult): string {
   const halving = result.trials.some((t) => t.rung !== undefined);
   // Best first; with halving, the last rung first (its trials had the full epochs).
   const rows = [...result.trials].sort((a, b) =>
-    a.status !== b.status ? (a.status === 'ok' ? -1 : 1) : (b.rung ?? 0) - (a.rung ?? 0) || (result.metric === 'accuracy' ? b.score - a.score : a.score - b.score),
+    a.status !== b.status
+      ? a.status === 'ok'
+        ? -1
+        : 1
+      : (b.rung ?? 0) - (a.rung ?? 0) || (result.metric === 'accuracy' ? b.score - a.score : a.score - b.score),
   );
-  const header = ['trial', 'hidden', 'lr', 'batch', 'weight decay', ...(halving ? ['epochs'] : []), metric, '± (folds)', 'seconds', 'status'];
+  const header = [
+    'trial',
+    'hidden',
+    'lr',
+    'batch',
+    'weight decay',
+    ...(halving ? ['epochs'] : []),
+    metric,
+    '± (folds)',
+    'seconds',
+    'status',
+  ];
   const body = rows.map((t) => {
-    const spread = t.scores.length > 1 ? Math.sqrt(t.scores.reduce((s, v) => s + (v - t.score) ** 2, 0) / t.scores.length) : NaN;
+    const spread =
+      t.scores.length > 1 ? Math.sqrt(t.scores.reduce((s, v) => s + (v - t.score) ** 2, 0) / t.scores.length) : NaN;
     return [
       `${t.index}${t.index === result.best.index && t.settings.epochs === result.best.settings.epochs ? ' *' : ''}`,
       t.settings.hidden.length === 0 ? 'none' : t.settings.hidden.join(','),
@@ -94,7 +173,11 @@ function trialsTable(result: TuneResult): string {
   });
   const widths = header.map((h, j) => Math.max(h.length, ...body.map((r) => r[j]!.length)));
   const last = halving ? 8 : 7;
-  const line = (cells: string[]) => cells.map((c, j) => (j >= 2 && j <= last ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, j) => (j >= 2 && j <= last ? c.padStart(widths[j]!) : c.padEnd(widths[j]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...body.map(line)].join('\n');
 }
 
@@ -104,7 +187,16 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
   const file = data.file;
   const trials = integerValue(args, 'trials', 20, 1, 100_000);
   const strategy = choiceValue(args, 'strategy', ['random', 'halving'] as const, 'random');
-  const holdout = args.values.holdout === undefined ? undefined : numberValue(args, 'holdout', undefined, { min: 0, max: 1, minInclusive: false, maxInclusive: false, expected: 'a fraction in (0, 1)' });
+  const holdout =
+    args.values.holdout === undefined
+      ? undefined
+      : numberValue(args, 'holdout', undefined, {
+          min: 0,
+          max: 1,
+          minInclusive: false,
+          maxInclusive: false,
+          expected: 'a fraction in (0, 1)',
+        });
   const folds = integerValue(args, 'folds', 3, 2, 1000);
   const seed = integerValue(args, 'seed', 1, 0, 2 ** 48 - 1);
   const backend = choiceValue(args, 'backend', BACKENDS, 'native');
@@ -122,7 +214,11 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
   // The data, read as train reads it; every fold's table model fits its preprocessing on its own training rows.
   const { objects, labelled, targets, kinds, task, skipped } = await readLabelledRows(data);
   const rows = labelled.map((i) => objects[i]!);
-  if (rows.length < 4) throw new DataError('ERR_CSV_EMPTY', `${name} holds ${rows.length} data rows with a target; tuning needs at least 4`);
+  if (rows.length < 4)
+    throw new DataError(
+      'ERR_CSV_EMPTY',
+      `${name} holds ${rows.length} data rows with a target; tuning needs at least 4`,
+    );
   const table: TableSearchData = {
     target: targets.length === 1 ? targets[0]! : targets,
     task,
@@ -133,7 +229,9 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
     ...(data.classWeight !== undefined ? { classWeight: data.classWeight } : {}),
   };
   say(`data: ${name}, ${rows.length} rows${skipped > 0 ? ` (${skipped} without a target left out)` : ''}, ${task}`);
-  say(`search: ${trials} random candidates${strategy === 'halving' ? ' by successive halving (eta 3)' : ''}, ${holdout !== undefined ? `a held-out part of ${holdout}` : `${folds}-fold cross-validation${task === 'classification' ? ' (stratified)' : ''}`}, seed ${seed}${redis ? `, trials on the queue` : ''}; the columns prepared on each training part`);
+  say(
+    `search: ${trials} random candidates${strategy === 'halving' ? ' by successive halving (eta 3)' : ''}, ${holdout !== undefined ? `a held-out part of ${holdout}` : `${folds}-fold cross-validation${task === 'classification' ? ' (stratified)' : ''}`}, seed ${seed}${redis ? `, trials on the queue` : ''}; the columns prepared on each training part`,
+  );
 
   let runner: TrialRunner | undefined;
   let close = async (): Promise<void> => undefined;
@@ -165,7 +263,10 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
       signal: controller.signal,
       ...(holdout !== undefined ? { holdout } : { folds }),
       ...(runner ? { runner } : {}),
-      onTrial: (t: Trial) => say(`trial ${++done}${strategy === 'halving' ? '' : `/${trials}`} (#${t.index}${t.rung !== undefined ? `, rung ${t.rung}, ${t.settings.epochs} epochs` : ''}): ${t.status === 'ok' ? `${fmt(t.score)} in ${t.seconds.toFixed(2)} s` : `failed: ${t.error}`}`),
+      onTrial: (t: Trial) =>
+        say(
+          `trial ${++done}${strategy === 'halving' ? '' : `/${trials}`} (#${t.index}${t.rung !== undefined ? `, rung ${t.rung}, ${t.settings.epochs} epochs` : ''}): ${t.status === 'ok' ? `${fmt(t.score)} in ${t.seconds.toFixed(2)} s` : `failed: ${t.error}`}`,
+        ),
     });
   } finally {
     process.off('SIGINT', interrupt);
@@ -175,24 +276,68 @@ export async function tune(args: ParsedArgs, io: Io): Promise<number> {
   if (out !== undefined) {
     const b = result.best.settings;
     // The data flags as given (train reads the data the same way), then the best settings.
-    const dataFlags = Object.keys(DATA_FLAGS).flatMap((flag) => (typeof args.values[flag] === 'string' ? [`--${flag}`, args.values[flag] as string] : []));
+    const dataFlags = Object.keys(DATA_FLAGS).flatMap((flag) =>
+      typeof args.values[flag] === 'string' ? [`--${flag}`, args.values[flag] as string] : [],
+    );
     const argv = [
-      file, ...dataFlags,
-      '--hidden', b.hidden.length === 0 ? 'none' : b.hidden.join(','), '--activation', b.activation, '--optimizer', b.optimizer,
-      '--lr', String(b.learningRate), '--batch-size', String(b.batchSize), '--weight-decay', String(b.weightDecay),
-      '--epochs', String(b.epochs), '--seed', String(seed), '--backend', backend, ...(standardize ? [] : ['--no-standardize']),
-      '--test-split', '0', '--out', out, '--quiet',
+      file,
+      ...dataFlags,
+      '--hidden',
+      b.hidden.length === 0 ? 'none' : b.hidden.join(','),
+      '--activation',
+      b.activation,
+      '--optimizer',
+      b.optimizer,
+      '--lr',
+      String(b.learningRate),
+      '--batch-size',
+      String(b.batchSize),
+      '--weight-decay',
+      String(b.weightDecay),
+      '--epochs',
+      String(b.epochs),
+      '--seed',
+      String(seed),
+      '--backend',
+      backend,
+      ...(standardize ? [] : ['--no-standardize']),
+      '--test-split',
+      '0',
+      '--out',
+      out,
+      '--quiet',
     ];
-    say(`best: trial ${result.best.index}; training it on every row: blasnet train ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`);
+    say(
+      `best: trial ${result.best.index}; training it on every row: blasnet train ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`,
+    );
     const discard = new Writable({ write: (_chunk, _encoding, done) => done() }) as unknown as NodeJS.WriteStream;
-    await train(parseCommand(TRAIN, argv), { stdout: discard, stderr: discard, commandLine: `blasnet train ${argv.join(' ')}` });
+    await train(parseCommand(TRAIN, argv), {
+      stdout: discard,
+      stderr: discard,
+      commandLine: `blasnet train ${argv.join(' ')}`,
+    });
   }
 
   if (json) {
-    const record = (t: Trial) => ({ index: t.index, ...(t.rung !== undefined ? { rung: t.rung } : {}), settings: t.settings, score: Number.isFinite(t.score) ? t.score : null, scores: t.scores, status: t.status, seconds: t.seconds, ...(t.error ? { error: t.error } : {}) });
-    await write(io.stdout, `${JSON.stringify({ metric: result.metric, best: { index: result.best.index, settings: result.best.settings, score: result.best.score }, trials: result.trials.map(record), model: out ?? null })}\n`);
+    const record = (t: Trial) => ({
+      index: t.index,
+      ...(t.rung !== undefined ? { rung: t.rung } : {}),
+      settings: t.settings,
+      score: Number.isFinite(t.score) ? t.score : null,
+      scores: t.scores,
+      status: t.status,
+      seconds: t.seconds,
+      ...(t.error ? { error: t.error } : {}),
+    });
+    await write(
+      io.stdout,
+      `${JSON.stringify({ metric: result.metric, best: { index: result.best.index, settings: result.best.settings, score: result.best.score }, trials: result.trials.map(record), model: out ?? null })}\n`,
+    );
     return 0;
   }
-  await write(io.stdout, `${trialsTable(result)}\n\nbest (*): trial ${result.best.index}, ${result.metric} ${fmt(result.best.score)}${out !== undefined ? `; model saved to ${out}` : ''}\n`);
+  await write(
+    io.stdout,
+    `${trialsTable(result)}\n\nbest (*): trial ${result.best.index}, ${result.metric} ${fmt(result.best.score)}${out !== undefined ? `; model saved to ${out}` : ''}\n`,
+  );
   return 0;
 }

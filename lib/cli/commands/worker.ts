@@ -18,7 +18,12 @@ export const WORKER: CommandSpec = {
   options: {
     redis: { type: 'string', value: '<url>', description: 'the Redis server, e.g. redis://127.0.0.1:6379 (required)' },
     queue: { type: 'string', value: '<name>', description: 'the queue to take jobs from', default: DEFAULT_QUEUE },
-    concurrency: { type: 'string', value: '<n>', description: 'jobs trained at once (each on a thread of the pool)', default: 'the cores' },
+    concurrency: {
+      type: 'string',
+      value: '<n>',
+      description: 'jobs trained at once (each on a thread of the pool)',
+      default: 'the cores',
+    },
   },
 };
 
@@ -36,13 +41,25 @@ function shown(url: string): string {
 /** Runs `blasnet worker`; resolves with the exit code once it has stopped. */
 export async function worker(args: ParsedArgs, io: Io): Promise<number> {
   const url = stringValue(args, 'redis');
-  if (url === undefined) throw new UsageError('ERR_CLI_MISSING_OPTION', 'blasnet worker needs --redis <url>, the Redis server its queue is on');
-  if (!/^rediss?:\/\//.test(url)) throw new UsageError('ERR_CLI_INVALID_OPTION', `--redis expects a URL such as redis://127.0.0.1:6379 but was given ${JSON.stringify(url)}`);
+  if (url === undefined)
+    throw new UsageError(
+      'ERR_CLI_MISSING_OPTION',
+      'blasnet worker needs --redis <url>, the Redis server its queue is on',
+    );
+  if (!/^rediss?:\/\//.test(url))
+    throw new UsageError(
+      'ERR_CLI_INVALID_OPTION',
+      `--redis expects a URL such as redis://127.0.0.1:6379 but was given ${JSON.stringify(url)}`,
+    );
   const queue = stringValue(args, 'queue') ?? DEFAULT_QUEUE;
   const concurrency = args.values.concurrency === undefined ? undefined : integerValue(args, 'concurrency', 1, 1, 1024);
   // As many threads as jobs at once (OpenBLAS's threads are then set to fit the cores).
   if (concurrency !== undefined) configurePool({ size: concurrency });
-  const training = startTrainingWorker({ connection: url, queue, ...(concurrency !== undefined ? { concurrency } : {}) });
+  const training = startTrainingWorker({
+    connection: url,
+    queue,
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  });
   const say = (line: string) => io.stdout.write(`${line}\n`);
   const started = new Map<string, number>();
   training.worker.on('active', (job) => {
@@ -59,11 +76,15 @@ export async function worker(args: ParsedArgs, io: Io): Promise<number> {
     say(`job ${JSON.stringify(job?.id ?? '?')}: failed: ${error.message.split('\n')[0]}`);
   });
   await training.worker.waitUntilReady();
-  say(`worker: queue ${JSON.stringify(queue)} on ${shown(url)}, ${concurrency ?? training.worker.opts.concurrency} at a time; SIGTERM stops it`);
+  say(
+    `worker: queue ${JSON.stringify(queue)} on ${shown(url)}, ${concurrency ?? training.worker.opts.concurrency} at a time; SIGTERM stops it`,
+  );
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      say(`worker: ${signal}: finishing ${started.size} running job${started.size === 1 ? '' : 's'}, taking no new ones (again to stop at once)`);
+      say(
+        `worker: ${signal}: finishing ${started.size} running job${started.size === 1 ? '' : 's'}, taking no new ones (again to stop at once)`,
+      );
       const force = () => {
         say('worker: stopping now; the running jobs go back to the queue when their locks expire');
         void training.close({ force: true }).finally(() => process.exit(130));

@@ -20,12 +20,21 @@ import {
 } from 'blasnet';
 
 declare const rows: number[][];
-declare const signal: { readonly aborted: boolean; readonly reason: unknown; addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void; removeEventListener(type: 'abort', listener: () => void): void };
+declare const signal: {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+};
 
 export async function main(): Promise<void> {
   const { features, labels } = splitColumn(Matrix.from(rows));
   const net = new Network([features.cols, 8, 3], [Relu, Softmax], { seed: 1 });
-  const history: History = net.fit(features, oneHot(labels), { loss: CrossEntropy, epochs: 5, schedule: schedules.cosine({ initial: 0.1, epochs: 5 }) });
+  const history: History = net.fit(features, oneHot(labels), {
+    loss: CrossEntropy,
+    epochs: 5,
+    schedule: schedules.cosine({ initial: 0.1, epochs: 5 }),
+  });
   void history.valLoss;
   const weights: Float64Array = net.layers[0]!.weights;
   void weights;
