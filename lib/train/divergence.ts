@@ -39,12 +39,7 @@ export class DivergenceGuard {
 
   /** Whether every weight is finite. */
   finite(): boolean {
-    const p = this.parameters;
-    for (let i = 0; i < p.length; i++) {
-      const v = p[i]!;
-      if (v - v !== 0) return false;
-    }
-    return true;
+    return allFinite(this.parameters);
   }
 
   /**
@@ -73,4 +68,17 @@ export class DivergenceGuard {
     }
     return applied;
   }
+}
+
+/**
+ * Whether every element is finite. A module-level function of the array rather than a method: its optimised
+ * code then checks only the typed array's map, which outlives a pool thread's per-job guards (see the
+ * comment at the end of trainer.ts), so V8 does not throw it away after every job.
+ */
+function allFinite(p: FloatArray): boolean {
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i]!;
+    if (v - v !== 0) return false;
+  }
+  return true;
 }

@@ -53,8 +53,7 @@ export class Trainer {
     this.rows = x.rows;
     this.batchSize = Math.min(batchSize, x.rows);
     this.batchesPerEpoch = Math.ceil(this.rows / this.batchSize);
-    this.order = new Uint32Array(this.rows);
-    for (let i = 0; i < this.rows; i++) this.order[i] = i;
+    this.order = identityOrder(this.rows);
     this.workspace = new Workspace(net.layout, this.batchSize, net.dtype);
     this.evaluation = evaluation ?? this.workspace;
     const count = net.layout.parameterCount;
@@ -181,13 +180,11 @@ export class Trainer {
    * minibatch `first`), added one by one in their order, as a loop over single minibatches adds them (so
    * any split of an epoch into runs gives the same bits). A method of its own: the training loop runs a
    * few hundred times at most, so V8 may leave it unoptimised, where every double a statement makes is a
-   * heap allocation (30 bytes per minibatch).
+   * heap allocation (30 bytes per minibatch). The loop itself is a module-level function (see
+   * {@link addLosses}).
    */
   addLosses(sum: number, first: number, ran: number): number {
-    for (let i = 0; i < ran; i++) {
-      sum += this.losses[i]! * Math.min(this.batchSize, this.rows - (first + i) * this.batchSize);
-    }
-    return sum;
+    return addLosses(this.losses, this.batchSize, this.rows, sum, first, ran);
   }
 
   /** The losses of the last {@link Trainer.train} call. */
@@ -199,4 +196,35 @@ export class Trainer {
       return weightedDatasetLoss(this.net, this.evaluation, this.x, this.y, this.weights, this.loss);
     return datasetLoss(this.net, this.evaluation, this.x, this.y, this.loss);
   }
+}
+
+/*
+ * The hot loops below are module-level functions of typed arrays and numbers, not methods, on purpose. A
+ * pool thread (lib/train/worker.ts) makes a Trainer and a divergence guard per job; once a job's objects
+ * die, a full collection can free the maps they had (V8 holds map transitions weakly), and optimised code
+ * that checked those maps is thrown away ("weak objects" deopts under --trace-deopt) and compiled again,
+ * once per job. Code that only sees typed arrays and numbers checks the typed arrays' maps, which live as
+ * long as the thread, so it is optimised once. Same arithmetic in the same order as the methods had.
+ */
+
+/** The identity order 0 .. rows - 1. */
+function identityOrder(rows: number): Uint32Array {
+  const order = new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  return order;
+}
+
+/** See Trainer.addLosses. */
+function addLosses(
+  losses: Float64Array,
+  batchSize: number,
+  rows: number,
+  sum: number,
+  first: number,
+  ran: number,
+): number {
+  for (let i = 0; i < ran; i++) {
+    sum += losses[i]! * Math.min(batchSize, rows - (first + i) * batchSize);
+  }
+  return sum;
 }
