@@ -22,29 +22,18 @@ import {
   REQUIRED_ACTIVATION,
   type FloatArray,
   type IndexArray,
-  type Kernels,
   type LossCode,
   type NetworkKernels,
 } from './kernels';
 import { NetworkLayout, WORKSPACE_RULE } from './layout';
-
-/** The layer kernels the passes are built from (the js backend's own). */
-/** The layer kernels the network kernels are built from (the contract's own signatures, lib/backend/kernels.ts). */
-export type LayerKernels = Pick<
-  Kernels,
-  'gemm' | 'columnSums' | 'gatherRows' | 'activationForward' | 'activationBackward' | 'lossValue' | 'outputDelta'
->;
+import { backward, forward, outputDelta, view, type LayerKernels, type PassTarget } from './passes';
 
 function readLayout(kernel: string, value: unknown): NetworkLayout {
   return NetworkLayout.parse(int32Array(kernel, 'layout', value), (message) => rangeError(`${kernel}: ${message}`));
 }
 
-interface Head {
+interface Head extends PassTarget {
   tag: FloatTag;
-  layout: NetworkLayout;
-  params: FloatArray;
-  workspace: FloatArray;
-  capacity: number;
 }
 
 function readHead(kernel: string, layout: unknown, params: unknown, workspace: unknown, capacity: unknown): Head {
@@ -71,32 +60,6 @@ function lossFits(kernel: string, loss: LossCode, layout: NetworkLayout): void {
     throw rangeError(
       `${kernel}: loss code ${loss} needs the output activation code ${required} but the layout's is ${output}`,
     );
-  }
-}
-
-/** A view of `length` elements at `offset`. */
-function view(array: FloatArray, offset: number, length: number): FloatArray {
-  return array.subarray(offset, offset + length);
-}
-
-/**
- * z = bias broadcast, then z += input W, then a = f(z), layer by layer; a hidden layer's z is computed in
- * its a buffer and activated in place (layout.ts).
- */
-function forward(k: LayerKernels, net: Head, input: FloatArray, rows: number, out: FloatArray | undefined): void {
-  const { layout, params, workspace, capacity } = net;
-  const last = layout.layers - 1;
-  let previous = input;
-  for (let i = 0; i < layout.layers; i++) {
-    const units = layout.units[i + 1]!;
-    const z = view(workspace, i === last ? layout.outputZ(capacity) : layout.a(capacity, i), rows * units);
-    const a = out !== undefined && i === last ? out : view(workspace, layout.a(capacity, i), rows * units);
-    const bias = view(params, layout.biasOffsets[i]!, units);
-    for (let r = 0; r < rows; r++) z.set(bias, r * units);
-    const weights = view(params, layout.weightOffsets[i]!, layout.units[i]! * units);
-    k.gemm(false, false, rows, units, layout.units[i]!, 1, previous, weights, 1, z);
-    k.activationForward(layout.activations[i]!, rows, units, z, a);
-    previous = a;
   }
 }
 
@@ -211,44 +174,8 @@ function gradientStep(k: LayerKernels, run: TrainingRun, start: number, rows: nu
   forward(k, net, inputs, rows, undefined);
   const value = lossOfForward(k, net, loss, targets, rows);
 
-  const last = l.layers - 1;
-  const w = net.workspace;
-  const outputZ = view(w, l.outputZ(c), rows * l.outputs);
-  k.outputDelta(
-    loss,
-    l.activations[last]!,
-    rows,
-    l.outputs,
-    outputZ,
-    view(w, l.a(c, last), rows * l.outputs),
-    targets,
-    outputZ,
-  );
-  let delta = outputZ;
-  for (let i = last; i >= 0; i--) {
-    const units = l.units[i + 1]!;
-    const fanIn = l.units[i]!;
-    const previous = i === 0 ? inputs : view(w, l.a(c, i - 1), rows * fanIn);
-    k.gemm(true, false, fanIn, units, rows, 1, previous, delta, 0, view(gradients, l.weightOffsets[i]!, fanIn * units));
-    k.columnSums(rows, units, delta, view(gradients, l.biasOffsets[i]!, units));
-    if (i > 0) {
-      const scratch = view(w, l.scratch(c), rows * fanIn);
-      k.gemm(
-        false,
-        true,
-        rows,
-        fanIn,
-        units,
-        1,
-        delta,
-        view(net.params, l.weightOffsets[i]!, fanIn * units),
-        0,
-        scratch,
-      );
-      k.activationBackward(l.activations[i - 1]!, rows, fanIn, previous, previous, scratch, previous);
-      delta = previous;
-    }
-  }
+  outputDelta(k, net, loss, targets, rows);
+  backward(k, net, inputs, rows, gradients);
   if (
     learningRate > 0 &&
     Number.isFinite(value) &&
