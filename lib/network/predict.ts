@@ -43,6 +43,27 @@ export class PassBuffers {
   }
 }
 
+/** One networkForward call: rows `rowOffset ..` of `x` (within the workspace's capacity) to `out`. */
+function forwardChunk(
+  net: ForwardSource,
+  workspace: Workspace,
+  x: Float64Array | Float32Array,
+  rowOffset: number,
+  rows: number,
+  out: Float64Array | Float32Array,
+): void {
+  net.backend.networkForward(
+    net.encodedLayout,
+    net.parameters,
+    workspace.buffer,
+    workspace.capacity,
+    x,
+    rowOffset,
+    rows,
+    out,
+  );
+}
+
 /** Writes the outputs of every row of `input` into `out` (rows x outputs). */
 export function forwardRows(
   net: ForwardSource,
@@ -59,16 +80,7 @@ export function forwardRows(
     const rows = Math.min(workspace.capacity, input.rows - start);
     // One chunk (the common case) writes straight into the result, with no view to allocate.
     const target = start === 0 ? out.data : out.data.subarray(start * net.outputs);
-    net.backend.networkForward(
-      net.encodedLayout,
-      net.parameters,
-      workspace.buffer,
-      workspace.capacity,
-      input.data,
-      start,
-      rows,
-      target,
-    );
+    forwardChunk(net, workspace, input.data, start, rows, target);
   }
 }
 
@@ -98,16 +110,7 @@ function forwardFloat32(
       probe += buffers.x[i]! * 0;
     }
     if (probe !== 0) assertFinite({ rows, cols: inputs, data: buffers.x.subarray(0, count) }, 'x', start);
-    net.backend.networkForward(
-      net.encodedLayout,
-      net.parameters,
-      workspace.buffer,
-      capacity,
-      buffers.x,
-      0,
-      rows,
-      buffers.y,
-    );
+    forwardChunk(net, workspace, buffers.x, 0, rows, buffers.y);
     const outBase = start * outputs;
     const produced = rows * outputs;
     for (let i = 0; i < produced; i++) out.data[outBase + i] = buffers.y[i]!;
