@@ -51,8 +51,10 @@ export type {
   IndexArray,
   KernelName,
   Kernels,
+  LossArguments,
   NetworkKernels,
   OptimizerKernels,
+  TrainingArguments,
 } from './backend/kernels';
 
 export type { BlasnetErrorCode } from './errors';

@@ -89,18 +89,10 @@ interface TrainingRun {
   indexOffset: number;
 }
 
+/** The checks of the arguments networkGradients and networkSteps begin with (TrainingArguments). */
 function readTraining(
   kernel: string,
-  layout: unknown,
-  params: unknown,
-  gradients: unknown,
-  workspace: unknown,
-  capacity: unknown,
-  loss: unknown,
-  X: unknown,
-  Y: unknown,
-  indices: unknown,
-  indexOffset: unknown,
+  [layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset]: readonly unknown[],
 ): TrainingRun {
   const net = readHead(kernel, layout, params, workspace, capacity);
   const g = floatArray(
@@ -242,35 +234,12 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       return lossOfForward(k, net, loss, view(Y, rowOffset * outputs, rows * outputs), rows);
     },
 
-    networkGradients(
-      layout,
-      params,
-      gradients,
-      workspace,
-      capacity,
-      loss,
-      X,
-      Y,
-      indices,
-      indexOffset,
-      rows,
-      learningRate,
-    ) {
+    networkGradients(...args) {
       const kernel = 'networkGradients';
-      expectCount(kernel, 12, arguments.length);
-      const run = readTraining(
-        kernel,
-        layout,
-        params,
-        gradients,
-        workspace,
-        capacity,
-        loss,
-        X,
-        Y,
-        indices,
-        indexOffset,
-      );
+      expectCount(kernel, 12, args.length);
+      const run = readTraining(kernel, args);
+      const rows = args[10];
+      const learningRate = args[11];
       dimension(kernel, 'rows', rows);
       rowsWithin(kernel, rows, run.net.capacity);
       learningRateOf(kernel, learningRate, run.net.tag);
@@ -278,37 +247,14 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       return gradientStep(k, run, run.indexOffset, rows, learningRate);
     },
 
-    networkSteps(
-      layout,
-      params,
-      gradients,
-      workspace,
-      capacity,
-      loss,
-      X,
-      Y,
-      indices,
-      indexOffset,
-      batchSize,
-      rows,
-      learningRate,
-      losses,
-    ) {
+    networkSteps(...args) {
       const kernel = 'networkSteps';
-      expectCount(kernel, 14, arguments.length);
-      const run = readTraining(
-        kernel,
-        layout,
-        params,
-        gradients,
-        workspace,
-        capacity,
-        loss,
-        X,
-        Y,
-        indices,
-        indexOffset,
-      );
+      expectCount(kernel, 14, args.length);
+      const run = readTraining(kernel, args);
+      const batchSize = args[10];
+      const rows = args[11];
+      const learningRate = args[12];
+      const losses = args[13];
       dimension(kernel, 'batchSize', batchSize);
       if (batchSize === 0) throw rangeError(`${kernel}: expected batchSize to be at least 1`);
       rowsWithin(kernel, batchSize, run.net.capacity, 'batchSize');
