@@ -73,7 +73,7 @@ export function forwardRows(
   scratch: Float32Scratch,
 ): void {
   if (net.parameters instanceof Float32Array) {
-    forwardFloat32(net, input, out, workspace, scratch);
+    forwardFloat32(net, input, out, workspace, scratch.get(workspace.capacity, net.inputs, net.outputs));
     return;
   }
   for (let start = 0; start < input.rows; start += workspace.capacity) {
@@ -87,7 +87,7 @@ export function forwardRows(
 /**
  * predict for a float32 network, which computes in float32: each chunk of rows is converted into a kept
  * float32 buffer (and checked, since a number beyond float32's range becomes infinite), run, and its
- * outputs copied back. Plain loops rather than Float32Array.from or views: a one-row predict allocates
+ * outputs copied back (`buffers` hold a chunk: Float32Scratch's). Plain loops rather than Float32Array.from or views: a one-row predict allocates
  * nothing but its result.
  */
 function forwardFloat32(
@@ -95,11 +95,10 @@ function forwardFloat32(
   input: Matrix,
   out: Matrix,
   workspace: Workspace,
-  scratch: Float32Scratch,
+  buffers: { x: Float32Array; y: Float32Array },
 ): void {
   const { inputs, outputs } = net;
   const capacity = workspace.capacity;
-  const buffers = scratch.get(capacity, inputs, outputs);
   for (let start = 0; start < input.rows; start += capacity) {
     const rows = Math.min(capacity, input.rows - start);
     const count = rows * inputs;
