@@ -33,11 +33,14 @@ function splitmix32(state: number): [number, number] {
 
 /** A seeded generator. Not for cryptography. */
 export class Random {
-  // xoshiro's four words, in one Int32Array that nextWord steps: an array's representation never changes
-  // (a field that began as a small integer changed its representation the first time it held a word
-  // beyond 2^30, replacing the object's hidden class and throwing away optimised code mid-network), and
-  // every draw goes through the one step function, written once.
-  private readonly s = new Int32Array(4);
+  // xoshiro's words, as doubles from the start (NaN until the constructor sets them): a field that began
+  // as a small integer changes its representation the first time it holds a word beyond 2^30, which
+  // replaces the object's hidden class and leaves optimised code that saw the old one (the fill methods'
+  // write-back) without feedback, so V8 threw it away mid-network.
+  private s0 = Number.NaN;
+  private s1 = Number.NaN;
+  private s2 = Number.NaN;
+  private s3 = Number.NaN;
   // The spare normal and whether there is one, rather than `number | undefined`: a field that may be
   // undefined holds each number as a fresh heap object, one per pair of weights drawn; initialising a
   // 784-512-512-10 network allocated 14.6 MB of them, 4.9 MB with this field (bench/README.md).
@@ -54,15 +57,15 @@ export class Random {
       state = next;
       words.push(value);
     }
-    this.s.set(words);
+    [this.s0, this.s1, this.s2, this.s3] = words as [number, number, number, number];
     // xoshiro's state must not be all zero; splitmix32 makes that practically impossible, but be sure.
-    if ((this.s[0]! | this.s[1]! | this.s[2]! | this.s[3]!) === 0) this.s[0] = 1;
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
   /** A copy of the generator's state: `new Random(0).setState(r.getState())` continues r's sequence. */
   getState(): RandomState {
     return {
-      state: [this.s[0]! >>> 0, this.s[1]! >>> 0, this.s[2]! >>> 0, this.s[3]! >>> 0],
+      state: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0],
       spareNormal: this.hasSpareNormal ? this.spareNormal : null,
     };
   }
@@ -86,7 +89,7 @@ export class Random {
       );
     }
     // The arithmetic treats the words as 32-bit patterns, so signed or unsigned storage gives the same sequence.
-    this.s.set((words as number[]).map((w) => w | 0));
+    [this.s0, this.s1, this.s2, this.s3] = (words as number[]).map((w) => w | 0) as [number, number, number, number];
     this.hasSpareNormal = spare !== null;
     this.spareNormal = spare ?? Number.NaN;
     return this;
@@ -94,7 +97,15 @@ export class Random {
 
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
-    return nextWord(this.s);
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
   }
 
   /** A uniform number in [0, 1) with 53 random bits. */
@@ -146,9 +157,9 @@ export class Random {
    * Fills `target` with `normal() * scale`, the same numbers in the same order (a spare normal first,
    * one left over at an odd end), bit for bit. Why not a loop over `normal()`: V8 kept that loop's
    * numbers boxed (the optimised code still allocated ~20 bytes a weight, 13 MB of short-lived heap
-   * numbers for workload B's 670,000 weights, whose young-generation pages stay in RSS). Here every number
-   * stays in the loop: the words come from nextWord, which V8 inlines, so once it optimises the loop (early
-   * in the first large layer) nothing is allocated. Keep its arithmetic in step with uniform and normal.
+   * numbers for workload B's 670,000 weights, whose young-generation pages stay in RSS). Here the state
+   * lives in locals and xoshiro128** is written out in line, so once V8 optimises the loop (early in the
+   * first large layer) nothing is allocated. Keep its arithmetic in step with nextUint32, uniform and normal.
    */
   fillNormal(target: Float64Array | Float32Array, scale: number): void {
     const n = target.length;
@@ -157,12 +168,47 @@ export class Random {
       this.hasSpareNormal = false;
       target[i++] = this.spareNormal * scale;
     }
-    const s = this.s;
+    let s0 = this.s0 | 0;
+    let s1 = this.s1 | 0;
+    let s2 = this.s2 | 0;
+    let s3 = this.s3 | 0;
     while (i < n) {
-      const r0 = nextWord(s);
-      const r1 = nextWord(s);
-      const r2 = nextWord(s);
-      const r3 = nextWord(s);
+      let x = Math.imul(s1, 5);
+      const r0 = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      x = Math.imul(s1, 5);
+      const r1 = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      x = Math.imul(s1, 5);
+      const r2 = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      x = Math.imul(s1, 5);
+      const r3 = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
       const u0 = ((r0 >>> 5) * 67108864 + (r1 >>> 6)) / TWO_POW_53;
       const u1 = ((r2 >>> 5) * 67108864 + (r3 >>> 6)) / TWO_POW_53;
       const radius = Math.sqrt(-2 * Math.log(1 - u0));
@@ -175,6 +221,10 @@ export class Random {
         this.hasSpareNormal = true;
       }
     }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
   }
 
   /**
@@ -183,12 +233,35 @@ export class Random {
    */
   fillSymmetricUniform(target: Float64Array | Float32Array, limit: number): void {
     const n = target.length;
-    const s = this.s;
+    let s0 = this.s0 | 0;
+    let s1 = this.s1 | 0;
+    let s2 = this.s2 | 0;
+    let s3 = this.s3 | 0;
     for (let i = 0; i < n; i++) {
-      const r0 = nextWord(s);
-      const r1 = nextWord(s);
+      let x = Math.imul(s1, 5);
+      const r0 = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      x = Math.imul(s1, 5);
+      const r1 = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
       target[i] = (2 * (((r0 >>> 5) * 67108864 + (r1 >>> 6)) / TWO_POW_53) - 1) * limit;
     }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
   }
 
   /**
@@ -231,22 +304,6 @@ export class Random {
   }
 }
 
-/**
- * One xoshiro128** step on the four words in `s`: returns the next 32-bit output (unsigned) and advances
- * the state. Module-level and over a typed array, so V8 inlines it into the fill loops and keeps its
- * numbers unboxed there; the one place its arithmetic is written.
- */
-function nextWord(s: Int32Array): number {
-  const s0 = s[0]!;
-  const s1 = s[1]!;
-  const x = Math.imul(s1, 5);
-  const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
-  const t = s1 << 9;
-  const s2 = s[2]! ^ s0;
-  const s3 = s[3]! ^ s1;
-  s[1] = s1 ^ s2;
-  s[0] = s0 ^ s3;
-  s[2] = s2 ^ t;
-  s[3] = (s3 << 11) | (s3 >>> 21);
-  return result;
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
 }
