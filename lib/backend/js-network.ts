@@ -89,11 +89,10 @@ interface TrainingRun {
   indexOffset: number;
 }
 
-/** The checks of the arguments networkGradients and networkSteps begin with (TrainingArguments). */
-function readTraining(
-  kernel: string,
-  [layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset]: readonly unknown[],
-): TrainingRun {
+/** The argument count, then the checks of the arguments networkGradients and networkSteps begin with (TrainingArguments). */
+function readTraining(kernel: string, expected: number, args: readonly unknown[]): TrainingRun {
+  expectCount(kernel, expected, args.length);
+  const [layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset] = args;
   const net = readHead(kernel, layout, params, workspace, capacity);
   const g = floatArray(
     kernel,
@@ -236,8 +235,7 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
 
     networkGradients(...args) {
       const kernel = 'networkGradients';
-      expectCount(kernel, 12, args.length);
-      const run = readTraining(kernel, args);
+      const run = readTraining(kernel, 12, args);
       const rows = args[10];
       const learningRate = args[11];
       dimension(kernel, 'rows', rows);
@@ -249,8 +247,7 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
 
     networkSteps(...args) {
       const kernel = 'networkSteps';
-      expectCount(kernel, 14, args.length);
-      const run = readTraining(kernel, args);
+      const run = readTraining(kernel, 14, args);
       const batchSize = args[10];
       const rows = args[11];
       const learningRate = args[12];
