@@ -46,12 +46,22 @@ export const ACTIVATIONS: Readonly<Record<Activation['name'], Activation>> = Obj
  * `'constructor'` or `{ name: 'toString' }` are not activations (they used to find Object's methods).
  */
 export function findActivation(value: unknown): Activation | undefined {
-  const table = ACTIVATIONS as Record<string, Activation>;
+  return findNamed(ACTIVATIONS, value);
+}
+
+/**
+ * The entry of `table` that `value` names: a name (an own property), or a descriptor `{ name, code }`
+ * whose code is that entry's too. findActivation and findLoss look up with it.
+ */
+export function findNamed<T extends { readonly name: string; readonly code: number }>(
+  table: Readonly<Record<string, T>>,
+  value: unknown,
+): T | undefined {
   if (typeof value === 'string') return Object.hasOwn(table, value) ? table[value] : undefined;
   if (typeof value === 'object' && value !== null && 'name' in value) {
     const name = (value as { name: unknown }).name;
     const known = typeof name === 'string' && Object.hasOwn(table, name) ? table[name] : undefined;
-    return known && known.code === (value as Activation).code ? known : undefined;
+    return known && known.code === (value as T).code ? known : undefined;
   }
   return undefined;
 }

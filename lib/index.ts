@@ -51,8 +51,10 @@ export type {
   IndexArray,
   KernelName,
   Kernels,
+  LossArguments,
   NetworkKernels,
   OptimizerKernels,
+  TrainingArguments,
 } from './backend/kernels';
 
 export type { BlasnetErrorCode } from './errors';
@@ -70,73 +72,12 @@ export {
   ValueError,
 } from './errors';
 
-export {
-  DEFAULT_MAX_CATEGORIES,
-  DEFAULT_MIN_FREQUENCY,
-  DEFAULT_TABLE_BATCH_SIZE,
-  DEFAULT_TABLE_HIDDEN,
-  DEFAULT_TABLE_WEIGHT_DECAY,
-  DEFAULT_MISSING,
-  defaultBatchSize,
-  formatColumns,
-  regressionMetrics,
-  splitRows,
-  TableModel,
-} from './table';
-export type {
-  ClassificationEvaluation,
-  CategoricalEncoder,
-  ClassTarget,
-  ColumnEncoder,
-  DateEncoder,
-  DatePart,
-  ColumnKind,
-  DropReason,
-  HiddenActivation,
-  ColumnSummary,
-  Label,
-  ParsedTable,
-  NumericEncoder,
-  Prediction,
-  RegressionTarget,
-  RegressionEvaluation,
-  Row,
-  TableEvaluation,
-  TableFitAsyncOptions,
-  TableFitOptions,
-  TableLoadOptions,
-  TableRows,
-  TableSpec,
-  SplitRowsOptions,
-  TargetEncoder,
-  TargetMetrics,
-} from './table';
+// The table layer's public surface, listed once in lib/table/index.ts.
+export * from './table';
 export type { ClassWeight, WeightOptions } from './train/sample-weights';
 
 export { configurePool, poolInfo } from './train/pool';
 export type { PoolInfo, PoolOptions } from './train/pool';
 
-export {
-  crossValidate,
-  DEFAULT_SETTINGS,
-  DEFAULT_SPACE,
-  kFolds,
-  localTableTrialRunner,
-  localTrialRunner,
-  sampleCandidates,
-  tune,
-} from './search';
-export type {
-  CrossValidateOptions,
-  CrossValidation,
-  Fold,
-  SearchSpace,
-  TableSearchData,
-  Task,
-  Trial,
-  TrialRunner,
-  TrialSettings,
-  TrialValidation,
-  TuneOptions,
-  TuneResult,
-} from './search';
+// Search and cross-validation, listed once in lib/search/index.ts.
+export * from './search';

@@ -3,7 +3,7 @@
  * and learning rates carry over between the two. `Network.gradients` returns the exact gradient of the
  * value reported here.
  */
-import { Sigmoid, Softmax, type Activation } from './activations';
+import { findNamed, Sigmoid, Softmax, type Activation } from './activations';
 import { LossCode } from './backend/kernels';
 import { ValueError } from './errors';
 import { invalid } from './validate';
@@ -50,14 +50,7 @@ export const LOSSES: Readonly<Record<Loss['name'], Loss>> = Object.freeze({
 
 /** The loss with that name or descriptor, or undefined; names are own properties only (see findActivation). */
 export function findLoss(value: unknown): Loss | undefined {
-  const table = LOSSES as Record<string, Loss>;
-  if (typeof value === 'string') return Object.hasOwn(table, value) ? table[value] : undefined;
-  if (typeof value === 'object' && value !== null && 'name' in value) {
-    const name = (value as { name: unknown }).name;
-    const known = typeof name === 'string' && Object.hasOwn(table, name) ? table[name] : undefined;
-    return known && known.code === (value as Loss).code ? known : undefined;
-  }
-  return undefined;
+  return findNamed(LOSSES, value);
 }
 
 /**

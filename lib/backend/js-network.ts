@@ -22,29 +22,18 @@ import {
   REQUIRED_ACTIVATION,
   type FloatArray,
   type IndexArray,
-  type Kernels,
   type LossCode,
   type NetworkKernels,
 } from './kernels';
 import { NetworkLayout, WORKSPACE_RULE } from './layout';
-
-/** The layer kernels the passes are built from (the js backend's own). */
-/** The layer kernels the network kernels are built from (the contract's own signatures, lib/backend/kernels.ts). */
-export type LayerKernels = Pick<
-  Kernels,
-  'gemm' | 'columnSums' | 'gatherRows' | 'activationForward' | 'activationBackward' | 'lossValue' | 'outputDelta'
->;
+import { backward, forward, outputDelta, view, type LayerKernels, type PassTarget } from './passes';
 
 function readLayout(kernel: string, value: unknown): NetworkLayout {
   return NetworkLayout.parse(int32Array(kernel, 'layout', value), (message) => rangeError(`${kernel}: ${message}`));
 }
 
-interface Head {
+interface Head extends PassTarget {
   tag: FloatTag;
-  layout: NetworkLayout;
-  params: FloatArray;
-  workspace: FloatArray;
-  capacity: number;
 }
 
 function readHead(kernel: string, layout: unknown, params: unknown, workspace: unknown, capacity: unknown): Head {
@@ -74,32 +63,6 @@ function lossFits(kernel: string, loss: LossCode, layout: NetworkLayout): void {
   }
 }
 
-/** A view of `length` elements at `offset`. */
-function view(array: FloatArray, offset: number, length: number): FloatArray {
-  return array.subarray(offset, offset + length);
-}
-
-/**
- * z = bias broadcast, then z += input W, then a = f(z), layer by layer; a hidden layer's z is computed in
- * its a buffer and activated in place (layout.ts).
- */
-function forward(k: LayerKernels, net: Head, input: FloatArray, rows: number, out: FloatArray | undefined): void {
-  const { layout, params, workspace, capacity } = net;
-  const last = layout.layers - 1;
-  let previous = input;
-  for (let i = 0; i < layout.layers; i++) {
-    const units = layout.units[i + 1]!;
-    const z = view(workspace, i === last ? layout.outputZ(capacity) : layout.a(capacity, i), rows * units);
-    const a = out !== undefined && i === last ? out : view(workspace, layout.a(capacity, i), rows * units);
-    const bias = view(params, layout.biasOffsets[i]!, units);
-    for (let r = 0; r < rows; r++) z.set(bias, r * units);
-    const weights = view(params, layout.weightOffsets[i]!, layout.units[i]! * units);
-    k.gemm(false, false, rows, units, layout.units[i]!, 1, previous, weights, 1, z);
-    k.activationForward(layout.activations[i]!, rows, units, z, a);
-    previous = a;
-  }
-}
-
 function lossOfForward(k: LayerKernels, net: Head, loss: LossCode, targets: FloatArray, rows: number): number {
   const { layout, workspace, capacity } = net;
   const last = layout.layers - 1;
@@ -126,19 +89,10 @@ interface TrainingRun {
   indexOffset: number;
 }
 
-function readTraining(
-  kernel: string,
-  layout: unknown,
-  params: unknown,
-  gradients: unknown,
-  workspace: unknown,
-  capacity: unknown,
-  loss: unknown,
-  X: unknown,
-  Y: unknown,
-  indices: unknown,
-  indexOffset: unknown,
-): TrainingRun {
+/** The argument count, then the checks of the arguments networkGradients and networkSteps begin with (TrainingArguments). */
+function readTraining(kernel: string, expected: number, args: readonly unknown[]): TrainingRun {
+  expectCount(kernel, expected, args.length);
+  const [layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset] = args;
   const net = readHead(kernel, layout, params, workspace, capacity);
   const g = floatArray(
     kernel,
@@ -211,44 +165,8 @@ function gradientStep(k: LayerKernels, run: TrainingRun, start: number, rows: nu
   forward(k, net, inputs, rows, undefined);
   const value = lossOfForward(k, net, loss, targets, rows);
 
-  const last = l.layers - 1;
-  const w = net.workspace;
-  const outputZ = view(w, l.outputZ(c), rows * l.outputs);
-  k.outputDelta(
-    loss,
-    l.activations[last]!,
-    rows,
-    l.outputs,
-    outputZ,
-    view(w, l.a(c, last), rows * l.outputs),
-    targets,
-    outputZ,
-  );
-  let delta = outputZ;
-  for (let i = last; i >= 0; i--) {
-    const units = l.units[i + 1]!;
-    const fanIn = l.units[i]!;
-    const previous = i === 0 ? inputs : view(w, l.a(c, i - 1), rows * fanIn);
-    k.gemm(true, false, fanIn, units, rows, 1, previous, delta, 0, view(gradients, l.weightOffsets[i]!, fanIn * units));
-    k.columnSums(rows, units, delta, view(gradients, l.biasOffsets[i]!, units));
-    if (i > 0) {
-      const scratch = view(w, l.scratch(c), rows * fanIn);
-      k.gemm(
-        false,
-        true,
-        rows,
-        fanIn,
-        units,
-        1,
-        delta,
-        view(net.params, l.weightOffsets[i]!, fanIn * units),
-        0,
-        scratch,
-      );
-      k.activationBackward(l.activations[i - 1]!, rows, fanIn, previous, previous, scratch, previous);
-      delta = previous;
-    }
-  }
+  outputDelta(k, net, loss, targets, rows);
+  backward(k, net, inputs, rows, gradients);
   if (
     learningRate > 0 &&
     Number.isFinite(value) &&
@@ -315,35 +233,11 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       return lossOfForward(k, net, loss, view(Y, rowOffset * outputs, rows * outputs), rows);
     },
 
-    networkGradients(
-      layout,
-      params,
-      gradients,
-      workspace,
-      capacity,
-      loss,
-      X,
-      Y,
-      indices,
-      indexOffset,
-      rows,
-      learningRate,
-    ) {
+    networkGradients(...args) {
       const kernel = 'networkGradients';
-      expectCount(kernel, 12, arguments.length);
-      const run = readTraining(
-        kernel,
-        layout,
-        params,
-        gradients,
-        workspace,
-        capacity,
-        loss,
-        X,
-        Y,
-        indices,
-        indexOffset,
-      );
+      const run = readTraining(kernel, 12, args);
+      const rows = args[10];
+      const learningRate = args[11];
       dimension(kernel, 'rows', rows);
       rowsWithin(kernel, rows, run.net.capacity);
       learningRateOf(kernel, learningRate, run.net.tag);
@@ -351,37 +245,13 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       return gradientStep(k, run, run.indexOffset, rows, learningRate);
     },
 
-    networkSteps(
-      layout,
-      params,
-      gradients,
-      workspace,
-      capacity,
-      loss,
-      X,
-      Y,
-      indices,
-      indexOffset,
-      batchSize,
-      rows,
-      learningRate,
-      losses,
-    ) {
+    networkSteps(...args) {
       const kernel = 'networkSteps';
-      expectCount(kernel, 14, arguments.length);
-      const run = readTraining(
-        kernel,
-        layout,
-        params,
-        gradients,
-        workspace,
-        capacity,
-        loss,
-        X,
-        Y,
-        indices,
-        indexOffset,
-      );
+      const run = readTraining(kernel, 14, args);
+      const batchSize = args[10];
+      const rows = args[11];
+      const learningRate = args[12];
+      const losses = args[13];
       dimension(kernel, 'batchSize', batchSize);
       if (batchSize === 0) throw rangeError(`${kernel}: expected batchSize to be at least 1`);
       rowsWithin(kernel, batchSize, run.net.capacity, 'batchSize');

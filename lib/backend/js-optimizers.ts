@@ -2,17 +2,48 @@
  * The optimizer kernels of the js backend: the same PyTorch formulas in the same order as
  * native/kernels/optimizers.h, with the same argument checks as native/bindings/optimizers.cc.
  */
-import { dimension, dispatchType, disjoint, expectCount, flag, floatArray, rangeError, scalar } from './arguments';
+import {
+  dimension,
+  dispatchType,
+  disjoint,
+  expectCount,
+  flag,
+  floatArray,
+  rangeError,
+  scalar,
+  type FloatTag,
+} from './arguments';
 import type { OptimizerKernels } from './kernels';
+
+/**
+ * The checks every optimizer kernel begins with, in the native order: the argument count, the element
+ * type (params'), n and the learning rate. Returns the element type.
+ */
+function checkStart(
+  kernel: string,
+  expected: number,
+  received: number,
+  params: unknown,
+  n: unknown,
+  learningRate: unknown,
+): FloatTag {
+  expectCount(kernel, expected, received);
+  const t = dispatchType(kernel, 'params', params);
+  dimension(kernel, 'n', n);
+  scalar(kernel, 'learningRate', learningRate, t);
+  return t;
+}
+
+/** Rounds each result to the element type: Math.fround for float32, nothing for float64. */
+function rounding(t: FloatTag): (x: number) => number {
+  return t === 'Float32Array' ? Math.fround : (x: number) => x;
+}
 
 /** Stores into a Float32Array round each result, as float arithmetic does natively. */
 export const optimizerKernels: OptimizerKernels = {
   sgdStep(n, learningRate, momentum, nesterov, weightDecay, params, gradients, velocity) {
     const kernel = 'sgdStep';
-    expectCount(kernel, 8, arguments.length);
-    const t = dispatchType(kernel, 'params', params);
-    dimension(kernel, 'n', n);
-    scalar(kernel, 'learningRate', learningRate, t);
+    const t = checkStart(kernel, 8, arguments.length, params, n, learningRate);
     scalar(kernel, 'momentum', momentum, t);
     flag(kernel, 'nesterov', nesterov);
     scalar(kernel, 'weightDecay', weightDecay, t);
@@ -23,7 +54,7 @@ export const optimizerKernels: OptimizerKernels = {
     disjoint(kernel, 'params', params, n, 'gradients', gradients, n, false);
     disjoint(kernel, 'velocity', velocity, stateful ? n : 0, 'params', params, n, false);
     disjoint(kernel, 'velocity', velocity, stateful ? n : 0, 'gradients', gradients, n, false);
-    const round = t === 'Float32Array' ? Math.fround : (x: number) => x;
+    const round = rounding(t);
     const lr = round(learningRate);
     const mu = round(momentum);
     const wd = round(weightDecay);
@@ -41,10 +72,7 @@ export const optimizerKernels: OptimizerKernels = {
 
   adamStep(n, learningRate, beta1, beta2, epsilon, weightDecay, decoupled, step, params, gradients, m, v) {
     const kernel = 'adamStep';
-    expectCount(kernel, 12, arguments.length);
-    const t = dispatchType(kernel, 'params', params);
-    dimension(kernel, 'n', n);
-    scalar(kernel, 'learningRate', learningRate, t);
+    const t = checkStart(kernel, 12, arguments.length, params, n, learningRate);
     scalar(kernel, 'beta1', beta1, t);
     scalar(kernel, 'beta2', beta2, t);
     scalar(kernel, 'epsilon', epsilon, t);
@@ -66,7 +94,7 @@ export const optimizerKernels: OptimizerKernels = {
     disjoint(kernel, 'v', v, n, 'params', params, n, false);
     disjoint(kernel, 'v', v, n, 'gradients', gradients, n, false);
     disjoint(kernel, 'v', v, n, 'm', m, n, false);
-    const round = t === 'Float32Array' ? Math.fround : (x: number) => x;
+    const round = rounding(t);
     const lr = round(learningRate);
     const b1 = round(beta1);
     const b2 = round(beta2);

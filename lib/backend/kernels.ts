@@ -55,6 +55,20 @@ export type IndexArray = Uint32Array | Int32Array;
 /** The element types kernels compute in: float64, or float32 (`cblas_sgemm` and float loops). */
 export type FloatArray = Float64Array | Float32Array;
 
+/**
+ * The arguments {@link Kernels.lossValue} and {@link Kernels.outputDelta} begin with: the loss, the
+ * output layer's activation, and its rows x cols pre-activations `Z`, outputs `A = f(Z)` and targets `Y`.
+ */
+export type LossArguments = [
+  loss: LossCode,
+  activation: ActivationCode,
+  rows: number,
+  cols: number,
+  Z: FloatArray,
+  A: FloatArray,
+  Y: FloatArray,
+];
+
 /** The kernels every backend implements. */
 export interface Kernels {
   /**
@@ -122,31 +136,33 @@ export interface Kernels {
    * PyTorch's default mean reduction. The cross-entropies are computed from `Z` in overflow-free forms and
    * require their activation (see {@link REQUIRED_ACTIVATION}).
    */
-  lossValue(
-    loss: LossCode,
-    activation: ActivationCode,
-    rows: number,
-    cols: number,
-    Z: FloatArray,
-    A: FloatArray,
-    Y: FloatArray,
-  ): number;
+  lossValue(...args: LossArguments): number;
 
   /**
    * `delta = d(loss)/dZ` for the output layer, the mean factor included, so weight gradients are plain
    * products. `delta` may be `Z` itself (only `A` and `Y` are read) but must not overlap `A` or `Y`.
    */
-  outputDelta(
-    loss: LossCode,
-    activation: ActivationCode,
-    rows: number,
-    cols: number,
-    Z: FloatArray,
-    A: FloatArray,
-    Y: FloatArray,
-    delta: FloatArray,
-  ): void;
+  outputDelta(...args: [...LossArguments, delta: FloatArray]): void;
 }
+
+/**
+ * The arguments {@link NetworkKernels.networkGradients} and {@link NetworkKernels.networkSteps} begin
+ * with, in this order: the network (`layout`, `params`), where the gradients go, the workspace and its
+ * row `capacity`, the loss, the data (`X`, `Y`, rows of d_0 and d_L) and the minibatch order (rows
+ * `indices[indexOffset ..]`).
+ */
+export type TrainingArguments = [
+  layout: Int32Array,
+  params: FloatArray,
+  gradients: FloatArray,
+  workspace: FloatArray,
+  capacity: number,
+  loss: LossCode,
+  X: FloatArray,
+  Y: FloatArray,
+  indices: IndexArray,
+  indexOffset: number,
+];
 
 /**
  * The whole-network passes: each runs every layer in one call, so crossing into native code is paid once
@@ -195,20 +211,7 @@ export interface NetworkKernels {
    * is refused, `params` are left exactly as they were, and the return value is `Infinity` (the update
    * the loss implied was infinite). 0 leaves `params` alone.
    */
-  networkGradients(
-    layout: Int32Array,
-    params: FloatArray,
-    gradients: FloatArray,
-    workspace: FloatArray,
-    capacity: number,
-    loss: LossCode,
-    X: FloatArray,
-    Y: FloatArray,
-    indices: IndexArray,
-    indexOffset: number,
-    rows: number,
-    learningRate: number,
-  ): number;
+  networkGradients(...args: [...TrainingArguments, rows: number, learningRate: number]): number;
 
   /**
    * Consecutive minibatches of plain SGD in one call (Keras's `steps_per_execution`: one crossing into
@@ -219,20 +222,7 @@ export interface NetworkKernels {
    * that batch's update skipped, and returns how many batches it ran, that one included.
    */
   networkSteps(
-    layout: Int32Array,
-    params: FloatArray,
-    gradients: FloatArray,
-    workspace: FloatArray,
-    capacity: number,
-    loss: LossCode,
-    X: FloatArray,
-    Y: FloatArray,
-    indices: IndexArray,
-    indexOffset: number,
-    batchSize: number,
-    rows: number,
-    learningRate: number,
-    losses: Float64Array,
+    ...args: [...TrainingArguments, batchSize: number, rows: number, learningRate: number, losses: Float64Array]
   ): number;
 
   /**

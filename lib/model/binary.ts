@@ -23,6 +23,7 @@ import { endianness } from 'node:os';
 import {
   checkHeader,
   checkPayload,
+  checkVersion,
   describe,
   failure,
   FORMAT_VERSIONS,
@@ -32,6 +33,7 @@ import {
   versionOf,
   type Fail,
   type ModelDescription,
+  type ModelHeader,
 } from './description';
 
 /** The first eight bytes of every model file. */
@@ -82,13 +84,7 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelDescription
     );
   }
   const version = data.readUInt32LE(8);
-  if (!(FORMAT_VERSIONS as readonly number[]).includes(version)) {
-    fail(
-      'ERR_MODEL_VERSION',
-      `it is in model format version ${version}, and this blasnet reads versions ${FORMAT_VERSIONS.join(' and ')}` +
-        (version > FORMAT_VERSION ? ' (a newer blasnet wrote it: upgrade to load it)' : ''),
-    );
-  }
+  checkVersion(version, fail);
   const headerLength = data.readUInt32LE(12);
   if (PREAMBLE + headerLength > data.length) {
     fail(
@@ -123,7 +119,15 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelDescription
       'its SHA-256 checksum does not match its contents: the file is damaged (changed bytes or a partial overwrite)',
     );
   }
-  const payload = readFloat64LE(data, start, count);
+  return modelOf(header, data, start, fail);
+}
+
+/**
+ * The model a checked header and its payload (the header's payloadCount float64s, little-endian, at
+ * `offset` in `source`) describe, once every parameter is checked finite: the last step of both readers.
+ */
+export function modelOf(header: ModelHeader, source: Buffer, offset: number, fail: Fail): ModelDescription {
+  const payload = readFloat64LE(source, offset, payloadCount(header));
   checkPayload(payload, header, fail);
   return describe(header, payload);
 }

@@ -130,6 +130,21 @@ export function failure(source: string): Fail {
 }
 
 /**
+ * Refuses a format version this blasnet does not read (the binary preamble's number, or the JSON form's
+ * `version` field as it stands), saying when a newer blasnet wrote it.
+ */
+export function checkVersion(version: unknown, fail: Fail): void {
+  if (!(FORMAT_VERSIONS as readonly unknown[]).includes(version)) {
+    const newest = FORMAT_VERSIONS[FORMAT_VERSIONS.length - 1]!;
+    fail(
+      'ERR_MODEL_VERSION',
+      `it is in model format version ${JSON.stringify(version)}, and this blasnet reads versions ${FORMAT_VERSIONS.join(' and ')}` +
+        (typeof version === 'number' && version > newest ? ' (a newer blasnet wrote it: upgrade to load it)' : ''),
+    );
+  }
+}
+
+/**
  * Checks a parsed header field by field and returns it typed. Everything a network is built from is
  * checked here or by the caller's length and checksum checks, so no bad file half-builds a network.
  */

@@ -10,13 +10,11 @@
  */
 import { createHash } from 'node:crypto';
 
-import { readFloat64LE, writeFloat64LE, FORMAT_VERSION } from './binary';
+import { modelOf, writeFloat64LE } from './binary';
 import {
   checkHeader,
-  checkPayload,
-  describe,
+  checkVersion,
   failure,
-  FORMAT_VERSIONS,
   headerOf,
   payloadCount,
   payloadOf,
@@ -69,15 +67,7 @@ export function decodeModelJSON(value: unknown, source: string): ModelDescriptio
       `expected an object with format "${JSON_FORMAT}" but its format is ${JSON.stringify(json.format) ?? 'missing'}: not a blasnet model`,
     );
   }
-  if (!(FORMAT_VERSIONS as readonly unknown[]).includes(json.version)) {
-    fail(
-      'ERR_MODEL_VERSION',
-      `it is in model format version ${JSON.stringify(json.version)}, and this blasnet reads versions ${FORMAT_VERSIONS.join(' and ')}` +
-        (typeof json.version === 'number' && json.version > FORMAT_VERSION
-          ? ' (a newer blasnet wrote it: upgrade to load it)'
-          : ''),
-    );
-  }
+  checkVersion(json.version, fail);
   const header = checkHeader(json, fail, json.version as number);
   const encoded = json.parameters;
   if (typeof encoded !== 'string' || encoded.length % 4 !== 0 || !BASE64.test(encoded)) {
@@ -104,7 +94,5 @@ export function decodeModelJSON(value: unknown, source: string): ModelDescriptio
   ) {
     fail('ERR_MODEL_CHECKSUM', "its parameters' SHA-256 does not match its sha256 field: damaged");
   }
-  const payload = readFloat64LE(bytes, 0, count);
-  checkPayload(payload, header, fail);
-  return describe(header, payload);
+  return modelOf(header, bytes, 0, fail);
 }

@@ -43,6 +43,27 @@ export class PassBuffers {
   }
 }
 
+/** One networkForward call: rows `rowOffset ..` of `x` (within the workspace's capacity) to `out`. */
+function forwardChunk(
+  net: ForwardSource,
+  workspace: Workspace,
+  x: Float64Array | Float32Array,
+  rowOffset: number,
+  rows: number,
+  out: Float64Array | Float32Array,
+): void {
+  net.backend.networkForward(
+    net.encodedLayout,
+    net.parameters,
+    workspace.buffer,
+    workspace.capacity,
+    x,
+    rowOffset,
+    rows,
+    out,
+  );
+}
+
 /** Writes the outputs of every row of `input` into `out` (rows x outputs). */
 export function forwardRows(
   net: ForwardSource,
@@ -52,30 +73,21 @@ export function forwardRows(
   scratch: Float32Scratch,
 ): void {
   if (net.parameters instanceof Float32Array) {
-    forwardFloat32(net, input, out, workspace, scratch);
+    forwardFloat32(net, input, out, workspace, scratch.get(workspace.capacity, net.inputs, net.outputs));
     return;
   }
   for (let start = 0; start < input.rows; start += workspace.capacity) {
     const rows = Math.min(workspace.capacity, input.rows - start);
     // One chunk (the common case) writes straight into the result, with no view to allocate.
     const target = start === 0 ? out.data : out.data.subarray(start * net.outputs);
-    net.backend.networkForward(
-      net.encodedLayout,
-      net.parameters,
-      workspace.buffer,
-      workspace.capacity,
-      input.data,
-      start,
-      rows,
-      target,
-    );
+    forwardChunk(net, workspace, input.data, start, rows, target);
   }
 }
 
 /**
  * predict for a float32 network, which computes in float32: each chunk of rows is converted into a kept
  * float32 buffer (and checked, since a number beyond float32's range becomes infinite), run, and its
- * outputs copied back. Plain loops rather than Float32Array.from or views: a one-row predict allocates
+ * outputs copied back (`buffers` hold a chunk: Float32Scratch's). Plain loops rather than Float32Array.from or views: a one-row predict allocates
  * nothing but its result.
  */
 function forwardFloat32(
@@ -83,11 +95,10 @@ function forwardFloat32(
   input: Matrix,
   out: Matrix,
   workspace: Workspace,
-  scratch: Float32Scratch,
+  buffers: { x: Float32Array; y: Float32Array },
 ): void {
   const { inputs, outputs } = net;
   const capacity = workspace.capacity;
-  const buffers = scratch.get(capacity, inputs, outputs);
   for (let start = 0; start < input.rows; start += capacity) {
     const rows = Math.min(capacity, input.rows - start);
     const count = rows * inputs;
@@ -98,16 +109,7 @@ function forwardFloat32(
       probe += buffers.x[i]! * 0;
     }
     if (probe !== 0) assertFinite({ rows, cols: inputs, data: buffers.x.subarray(0, count) }, 'x', start);
-    net.backend.networkForward(
-      net.encodedLayout,
-      net.parameters,
-      workspace.buffer,
-      capacity,
-      buffers.x,
-      0,
-      rows,
-      buffers.y,
-    );
+    forwardChunk(net, workspace, buffers.x, 0, rows, buffers.y);
     const outBase = start * outputs;
     const produced = rows * outputs;
     for (let i = 0; i < produced; i++) out.data[outBase + i] = buffers.y[i]!;

@@ -38,6 +38,9 @@ function scalar(dtype: Dtype, value: number): Float64Array | Float32Array {
   return dtype === 'float32' ? Float32Array.of(value) : Float64Array.of(value);
 }
 
+/** The ONNX operator of each activation that is one elementwise node without attributes. */
+const ELEMENTWISE_OPS = { identity: 'Identity', relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh' } as const;
+
 /** Writes `activation` of `z` into `out`. Identity writes an Identity node, so `out` is always produced. */
 function addActivation(
   graph: GraphBuilder,
@@ -49,16 +52,10 @@ function addActivation(
 ): void {
   switch (activation.name) {
     case 'identity':
-      graph.node('Identity', [z], [out], {}, { prefix });
-      return;
     case 'relu':
-      graph.node('Relu', [z], [out], {}, { prefix });
-      return;
     case 'sigmoid':
-      graph.node('Sigmoid', [z], [out], {}, { prefix });
-      return;
     case 'tanh':
-      graph.node('Tanh', [z], [out], {}, { prefix });
+      graph.node(ELEMENTWISE_OPS[activation.name], [z], [out], {}, { prefix });
       return;
     case 'softmax':
       graph.node('Softmax', [z], [out], { axis: { int: 1 } }, { prefix });

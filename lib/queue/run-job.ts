@@ -131,6 +131,35 @@ export function jobFitOptions(job: NetworkJob): FitAsyncOptions {
 }
 
 /**
+ * The fitAsync callbacks a job trains with: each epoch's summary is kept in `summaries`, and with `report`
+ * each epoch and minibatch is reported as progress (no onBatchEnd without it, so fitAsync does not time
+ * minibatches for nobody). `epochs` is asked at each report: a table job learns it only once its network
+ * is prepared.
+ */
+export function progressCallbacks(
+  summaries: EpochSummary[],
+  epochs: () => number,
+  report: ((progress: TrainingProgress) => void) | undefined,
+): Pick<FitAsyncOptions, 'onEpochEnd' | 'onBatchEnd'> {
+  return {
+    onEpochEnd: (epoch, logs) => {
+      const summary: EpochSummary = { loss: logs.loss };
+      if (logs.valLoss !== undefined) summary.valLoss = logs.valLoss;
+      if (logs.valAccuracy !== undefined) summary.valAccuracy = logs.valAccuracy;
+      summaries.push(summary);
+      const total = epochs();
+      report?.({ type: 'epoch', epoch, epochs: total, progress: epoch / total, ...summary });
+    },
+    ...(report
+      ? {
+          onBatchEnd: (_batch, logs) =>
+            report({ type: 'batch', epoch: logs.epoch, epochs: epochs(), progress: logs.progress }),
+        }
+      : {}),
+  };
+}
+
+/**
  * Trains a job's network on its data and returns the model's bytes and the history.
  * @param onProgress - called after each epoch, and after minibatches at most every 125 ms
  * @throws the job's and the data's errors; an `AbortError` when `signal` aborts
@@ -149,22 +178,12 @@ export async function runTrainingJob(
   const data = jobData(checked);
   const fit = jobFitOptions(checked);
   const epochs = fit.epochs ?? 1;
-  const report = options.onProgress;
   const summaries: EpochSummary[] = [];
   const history = await net.fitAsync(data.x, data.y, {
     ...fit,
     ...(data.validation ? { validationData: data.validation } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-    onEpochEnd: (epoch, logs) => {
-      const summary: EpochSummary = { loss: logs.loss };
-      if (logs.valLoss !== undefined) summary.valLoss = logs.valLoss;
-      if (logs.valAccuracy !== undefined) summary.valAccuracy = logs.valAccuracy;
-      summaries.push(summary);
-      report?.({ type: 'epoch', epoch, epochs, progress: epoch / epochs, ...summary });
-    },
-    ...(report
-      ? { onBatchEnd: (_batch, logs) => report({ type: 'batch', epoch: logs.epoch, epochs, progress: logs.progress }) }
-      : {}),
+    ...progressCallbacks(summaries, () => epochs, options.onProgress),
   } satisfies FitAsyncOptions);
   return { model: net.toBuffer({ withOptimizer: true }), history, epochs: summaries };
 }

@@ -11,7 +11,8 @@ import type { Job, JobsOptions, Queue, QueueEvents, QueueEventsProducer } from '
 import { AbortError, BlasnetError, ShapeError, StateError, ValueError, type BlasnetErrorCode } from '../errors';
 import { toMatrix, type MatrixLike } from '../matrix';
 import type { CrossValidation } from '../search/cross-validate';
-import type { TrialRunner } from '../search/tune';
+import type { TrialSettings } from '../search/settings';
+import type { TrialRunner, TrialValidation } from '../search/tune';
 import { tableObjects, type TableSearchData } from '../search/table-search';
 import type { TableRows } from '../table/rows';
 import { checkJob, type StoredResult, type TrainingJob, type TrainingProgress, type TrainingResult } from './job';
@@ -227,11 +228,28 @@ export function submitTraining(
  */
 export function queueTrialRunner(queue: TrainingQueue, x: MatrixLike, y: MatrixLike, concurrency = 64): TrialRunner {
   const data = { x: toMatrix(x, 'x').toArray(), y: toMatrix(y, 'y').toArray() };
+  return trialRunner(queue, concurrency, (settings, validation) => ({
+    kind: 'cross-validation',
+    data,
+    settings,
+    validation,
+  }));
+}
+
+/**
+ * A runner whose trials are queue jobs (`jobOf` words each trial as one); a trial resolves with its job's
+ * cross-validation and is cancelled on the queue when the search's signal aborts.
+ */
+function trialRunner(
+  queue: TrainingQueue,
+  concurrency: number,
+  jobOf: (settings: TrialSettings, validation: Omit<TrialValidation, 'signal'>) => TrainingJob,
+): TrialRunner {
   return {
     concurrency,
     async run(settings, cv) {
       const { signal, ...validation } = cv;
-      const handle = await queue.submit({ kind: 'cross-validation', data, settings, validation });
+      const handle = await queue.submit(jobOf(settings, validation));
       const cancel = () => void handle.cancel('the search was aborted').catch(() => undefined);
       // Every trial of a search shares the search's signal: one listener on it, not one per trial.
       const stopListening = signal === undefined ? undefined : whenAborted(signal, cancel);
@@ -261,24 +279,11 @@ export function queueTableTrialRunner(
   const data = { rows: tableObjects(rows) as Record<string, unknown>[] };
   const { sampleWeight, ...rest } = table;
   const tableJson = { ...rest, ...(sampleWeight !== undefined ? { sampleWeight: Array.from(sampleWeight) } : {}) };
-  return {
-    concurrency,
-    async run(settings, cv) {
-      const { signal, ...validation } = cv;
-      const handle = await queue.submit({
-        kind: 'table-cross-validation',
-        data,
-        table: tableJson,
-        settings,
-        validation,
-      });
-      const cancel = () => void handle.cancel('the search was aborted').catch(() => undefined);
-      const stopListening = signal === undefined ? undefined : whenAborted(signal, cancel);
-      try {
-        return (await handle.result()) as CrossValidation;
-      } finally {
-        stopListening?.();
-      }
-    },
-  };
+  return trialRunner(queue, concurrency, (settings, validation) => ({
+    kind: 'table-cross-validation',
+    data,
+    table: tableJson,
+    settings,
+    validation,
+  }));
 }

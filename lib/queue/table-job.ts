@@ -27,6 +27,7 @@ import { crossValidateTable, type TableSearchData } from '../search/table-search
 import type { TrialSettings } from '../search/settings';
 import type { TrialValidation } from '../search/tune';
 import type { EpochSummary, TrainingProgress, TrainingResult } from './job';
+import { progressCallbacks } from './run-job';
 
 /** The most bytes a worker downloads for one job's data (1 GiB): a larger body fails the job, coded. */
 export const MAX_DOWNLOAD_BYTES = 2 ** 30;
@@ -277,7 +278,6 @@ export async function runTableJob(
 ): Promise<TrainingResult> {
   const rows = await readTableJobRows(job.data, options.signal);
   const fit = tableJobOptions(job.table, rows);
-  const report = options.onProgress;
   const summaries: EpochSummary[] = [];
   let history: History | undefined;
   let epochs = 1;
@@ -290,19 +290,7 @@ export async function runTableJob(
       history = await net.fitAsync(x, y, o);
       return net;
     },
-    onEpochEnd: (epoch, logs) => {
-      const summary: EpochSummary = { loss: logs.loss };
-      if (logs.valLoss !== undefined) summary.valLoss = logs.valLoss;
-      if (logs.valAccuracy !== undefined) summary.valAccuracy = logs.valAccuracy;
-      summaries.push(summary);
-      report?.({ type: 'epoch', epoch, epochs, progress: epoch / epochs, ...summary });
-    },
-    ...(report
-      ? {
-          onBatchEnd: (_batch: number, logs: { epoch: number; progress: number }) =>
-            report({ type: 'batch', epoch: logs.epoch, epochs, progress: logs.progress }),
-        }
-      : {}),
+    ...progressCallbacks(summaries, () => epochs, options.onProgress),
   });
   return { model: model.toBuffer(), history: history!, epochs: summaries };
 }

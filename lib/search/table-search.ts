@@ -9,7 +9,7 @@ import { trainTestSplit } from '../data';
 import { OptionError } from '../errors';
 import { DEFAULT_MISSING, isMissing } from '../table/cells';
 import { TableModel } from '../table/model';
-import type { TableFitOptions } from '../table/options';
+import { NETWORK_OPTION_KEYS, type TableFitOptions } from '../table/options';
 import { rowSource, type Row, type TableRows } from '../table/rows';
 import { classLabels } from '../table/split';
 import { classKey } from '../table/target';
@@ -25,30 +25,10 @@ import { resolveSettings, type Task, type TrialSettings } from './settings';
  * (hidden, learningRate, batchSize, weightDecay, epochs, activation, optimizer) are the trial's, the seed
  * the search's.
  */
-export type TableSearchData = Omit<
-  TableFitOptions,
-  | 'hidden'
-  | 'activation'
-  | 'epochs'
-  | 'batchSize'
-  | 'learningRate'
-  | 'optimizer'
-  | 'weightDecay'
-  | 'seed'
-  | 'validationRows'
->;
+export type TableSearchData = Omit<TableFitOptions, (typeof NETWORK_KEYS)[number]>;
 
-const NETWORK_KEYS = [
-  'hidden',
-  'activation',
-  'epochs',
-  'batchSize',
-  'learningRate',
-  'optimizer',
-  'weightDecay',
-  'seed',
-  'validationRows',
-] as const;
+/** The options a search's trial sets: the network's, and validationRows (folds hold rows out themselves). */
+const NETWORK_KEYS = [...NETWORK_OPTION_KEYS, 'validationRows'] as const;
 
 /** Whether crossValidate's or tune's second argument is a table's settings (`{ target, ... }`) rather than y. */
 export function isTableData(value: unknown): value is TableSearchData {

@@ -133,6 +133,32 @@ function moments(values: ArrayLike<number>): { mean: number; scale: number } {
   return { mean, scale: deviation > 0 || Number.isNaN(deviation) ? deviation : 1 };
 }
 
+/**
+ * The cells of `column` in rows `indices`, each parsed by `parse` (a number or a time), undefined where
+ * missing. The first present cell that does not parse is refused with `refuse`'s error, naming its row.
+ */
+function parsedCells(
+  source: RowSource,
+  column: string,
+  indices: ArrayLike<number>,
+  missing: MissingSet,
+  parse: (value: unknown) => number | undefined,
+  refuse: (column: string, row: number, value: unknown) => TableError,
+): (number | undefined)[] {
+  const cells: (number | undefined)[] = [];
+  for (let k = 0; k < indices.length; k++) {
+    const value = source.cell(indices[k]!, column);
+    if (isMissing(value, missing)) {
+      cells.push(undefined);
+      continue;
+    }
+    const parsed = parse(value);
+    if (parsed === undefined) throw refuse(column, indices[k]!, value);
+    cells.push(parsed);
+  }
+  return cells;
+}
+
 /** Fits a numeric column on rows `indices`. @throws {@link TableError} for a cell that is not a number */
 export function fitNumeric(
   source: RowSource,
@@ -140,20 +166,17 @@ export function fitNumeric(
   indices: ArrayLike<number>,
   missing: MissingSet,
 ): NumericEncoder {
-  const values = new Float64Array(indices.length);
+  const cells = parsedCells(source, column, indices, missing, numberOf, notNumeric);
+  const values = new Float64Array(cells.length);
   const present: number[] = [];
   const absent: number[] = [];
-  for (let k = 0; k < indices.length; k++) {
-    const value = source.cell(indices[k]!, column);
-    if (isMissing(value, missing)) {
-      absent.push(k);
-      continue;
+  cells.forEach((n, k) => {
+    if (n === undefined) absent.push(k);
+    else {
+      values[k] = n;
+      present.push(n);
     }
-    const n = numberOf(value);
-    if (n === undefined) throw notNumeric(column, indices[k]!, value);
-    values[k] = n;
-    present.push(n);
-  }
+  });
   if (present.length === 0) throw emptyColumn(column, 'numeric');
   const med = median(present);
   for (const k of absent) values[k] = med;
@@ -237,17 +260,7 @@ export function fitDate(
   indices: ArrayLike<number>,
   missing: MissingSet,
 ): DateEncoder {
-  const times: (number | undefined)[] = [];
-  for (let k = 0; k < indices.length; k++) {
-    const value = source.cell(indices[k]!, column);
-    if (isMissing(value, missing)) {
-      times.push(undefined);
-      continue;
-    }
-    const t = timeOf(value);
-    if (t === undefined) throw notDate(column, indices[k]!, value);
-    times.push(t);
-  }
+  const times = parsedCells(source, column, indices, missing, timeOf, notDate);
   const present = times.filter((t): t is number => t !== undefined).map(partsOf);
   if (present.length === 0) throw emptyColumn(column, 'date');
   const parts = DATE_PARTS.filter((p) => present.some((v) => v[p] !== present[0]![p]));

@@ -139,13 +139,8 @@ export interface TableFitAsyncOptions extends TableFitOptions {
   ) => Promise<Network>;
 }
 
-const KNOWN = [
-  'target',
-  'task',
-  'columns',
-  'missing',
-  'minFrequency',
-  'maxCategories',
+/** The options that set up the network and its training (a search's trials set these: lib/search/table-search.ts). */
+export const NETWORK_OPTION_KEYS = [
   'hidden',
   'activation',
   'epochs',
@@ -154,6 +149,16 @@ const KNOWN = [
   'optimizer',
   'weightDecay',
   'seed',
+] as const;
+
+const KNOWN = [
+  'target',
+  'task',
+  'columns',
+  'missing',
+  'minFrequency',
+  'maxCategories',
+  ...NETWORK_OPTION_KEYS,
   'backend',
   'classWeight',
   'sampleWeight',

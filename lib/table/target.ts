@@ -110,21 +110,27 @@ function fewWholeNumbers(numbers: number[]): boolean {
   return numbers.every(Number.isInteger) && distinct <= MAX_INTEGER_CLASSES && distinct * 2 <= numbers.length;
 }
 
+/** Row i's regression target in `column`, as a number; a cell that is not one is refused. */
+function targetNumber(source: RowSource, i: number, column: string): number {
+  const value = source.cell(i, column);
+  const n = numberOf(value);
+  if (n === undefined) {
+    throw new TableError(
+      'ERR_TABLE_NOT_NUMERIC',
+      `Row ${i}, target ${quote(column)}: a regression target must be a number but found ${quote(value)}`,
+      { column, row: i },
+    );
+  }
+  return n;
+}
+
 function fitRegression(source: RowSource, columns: readonly string[], indices: readonly number[]): RegressionTarget {
   const mean: number[] = [];
   const scale: number[] = [];
   for (const column of columns) {
     let sum = 0;
     const values = indices.map((i) => {
-      const value = source.cell(i, column);
-      const n = numberOf(value);
-      if (n === undefined) {
-        throw new TableError(
-          'ERR_TABLE_NOT_NUMERIC',
-          `Row ${i}, target ${quote(column)}: a regression target must be a number but found ${quote(value)}`,
-          { column, row: i },
-        );
-      }
+      const n = targetNumber(source, i, column);
       sum += n;
       return n;
     });
@@ -160,15 +166,7 @@ export function regressionValues(
   const out = new Float64Array(indices.length * k);
   indices.forEach((i, r) => {
     target.columns.forEach((column, j) => {
-      const value = source.cell(i, column);
-      const n = numberOf(value);
-      if (n === undefined) {
-        throw new TableError(
-          'ERR_TABLE_NOT_NUMERIC',
-          `Row ${i}, target ${quote(column)}: a regression target must be a number but found ${quote(value)}`,
-          { column, row: i },
-        );
-      }
+      const n = targetNumber(source, i, column);
       out[r * k + j] = raw ? n : (n - target.mean[j]!) / target.scale[j]!;
     });
   });

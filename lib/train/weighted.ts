@@ -16,39 +16,11 @@ import type { Loss } from '../losses';
 import type { FloatMatrix } from '../matrix';
 import type { TrainingTarget } from './trainer';
 import type { Workspace } from './workspace';
+import { backward, forward, outputDelta, view, type PassTarget } from '../backend/passes';
 
-function view(array: FloatArray, offset: number, length: number): FloatArray {
-  return array.subarray(offset, offset + length);
-}
-
-/** Forward pass of `rows` gathered inputs into the workspace (hidden a's, output z and a). */
-function forward(net: TrainingTarget, workspace: Workspace, inputs: FloatArray, rows: number): void {
-  const { layout, parameters, backend } = net;
-  const c = workspace.capacity;
-  const w = workspace.buffer;
-  const last = layout.layers - 1;
-  let previous = inputs;
-  for (let i = 0; i < layout.layers; i++) {
-    const units = layout.units[i + 1]!;
-    const z = view(w, i === last ? layout.outputZ(c) : layout.a(c, i), rows * units);
-    const a = view(w, layout.a(c, i), rows * units);
-    const bias = view(parameters, layout.biasOffsets[i]!, units);
-    for (let r = 0; r < rows; r++) z.set(bias, r * units);
-    backend.gemm(
-      false,
-      false,
-      rows,
-      units,
-      layout.units[i]!,
-      1,
-      previous,
-      view(parameters, layout.weightOffsets[i]!, layout.units[i]! * units),
-      1,
-      z,
-    );
-    backend.activationForward(layout.activations[i]!, rows, units, z, a);
-    previous = a;
-  }
+/** The passes' view of the network being trained and its workspace. */
+function passTarget(net: TrainingTarget, workspace: Workspace): PassTarget {
+  return { layout: net.layout, params: net.parameters, workspace: workspace.buffer, capacity: workspace.capacity };
 }
 
 /** Sum over the forward pass's rows of weight x row loss (the row losses from the backend's lossValue). */
@@ -103,14 +75,15 @@ export function weightedGradients(
   start: number,
   rows: number,
 ): number {
-  const { layout: l, backend, parameters } = net;
+  const { layout: l, backend } = net;
+  const pass = passTarget(net, workspace);
   const c = workspace.capacity;
   const w = workspace.buffer;
   const inputs = view(w, l.gatheredInputs(c), rows * l.inputs);
   const targets = view(w, l.gatheredTargets(c), rows * l.outputs);
   backend.gatherRows(rows, l.inputs, x.data, indices, start, inputs);
   backend.gatherRows(rows, l.outputs, y.data, indices, start, targets);
-  forward(net, workspace, inputs, rows);
+  forward(backend, pass, inputs, rows, undefined);
   let weightSum = 0;
   for (let r = 0; r < rows; r++) weightSum += weights[indices[start + r]!]!;
   if (!(weightSum > 0)) {
@@ -119,59 +92,14 @@ export function weightedGradients(
   }
   const value = weightedLossSum(net, workspace, loss, targets, weights, start, indices, rows) / weightSum;
 
-  const last = l.layers - 1;
+  outputDelta(backend, pass, loss.code, targets, rows);
   const outputZ = view(w, l.outputZ(c), rows * l.outputs);
-  backend.outputDelta(
-    loss.code,
-    l.activations[last]!,
-    rows,
-    l.outputs,
-    outputZ,
-    view(w, l.a(c, last), rows * l.outputs),
-    targets,
-    outputZ,
-  );
   // The unweighted delta carries 1/rows; row i's weighted delta carries w_i / sum(w).
   for (let r = 0; r < rows; r++) {
     const factor = (weights[indices[start + r]!]! * rows) / weightSum;
     for (let j = 0; j < l.outputs; j++) outputZ[r * l.outputs + j]! *= factor;
   }
-  let delta = outputZ;
-  for (let i = last; i >= 0; i--) {
-    const units = l.units[i + 1]!;
-    const fanIn = l.units[i]!;
-    const previous = i === 0 ? inputs : view(w, l.a(c, i - 1), rows * fanIn);
-    backend.gemm(
-      true,
-      false,
-      fanIn,
-      units,
-      rows,
-      1,
-      previous,
-      delta,
-      0,
-      view(gradients, l.weightOffsets[i]!, fanIn * units),
-    );
-    backend.columnSums(rows, units, delta, view(gradients, l.biasOffsets[i]!, units));
-    if (i > 0) {
-      const scratch = view(w, l.scratch(c), rows * fanIn);
-      backend.gemm(
-        false,
-        true,
-        rows,
-        fanIn,
-        units,
-        1,
-        delta,
-        view(parameters, l.weightOffsets[i]!, fanIn * units),
-        0,
-        scratch,
-      );
-      backend.activationBackward(l.activations[i - 1]!, rows, fanIn, previous, previous, scratch, previous);
-      delta = previous;
-    }
-  }
+  backward(backend, pass, inputs, rows, gradients);
   return value;
 }
 
@@ -184,12 +112,13 @@ export function weightedDatasetLoss(
   weights: Float64Array,
   loss: Loss,
 ): number {
-  const { layout } = net;
+  const { layout, backend } = net;
+  const pass = passTarget(net, workspace);
   let total = 0;
   let weightSum = 0;
   for (let start = 0; start < x.rows; start += workspace.capacity) {
     const rows = Math.min(workspace.capacity, x.rows - start);
-    forward(net, workspace, view(x.data, start * layout.inputs, rows * layout.inputs), rows);
+    forward(backend, pass, view(x.data, start * layout.inputs, rows * layout.inputs), rows, undefined);
     total += weightedLossSum(
       net,
       workspace,

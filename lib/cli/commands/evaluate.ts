@@ -5,13 +5,12 @@
  */
 import * as path from 'node:path';
 
-import { setNumThreads } from '../../backend';
-import { choiceValue, delimiterValue, integerValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
+import { choiceValue, delimiterValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
 import { displayName } from '../csv';
 import { printable } from '../terminal';
 import { HEADER_MODES } from '../header';
 import type { ReportData } from '../html-report';
-import { describeLayers, parameterCount } from '../network-plan';
+import { describeLayers } from '../network-plan';
 import { readAllRows } from '../rows';
 import {
   alignPositional,
@@ -23,14 +22,19 @@ import {
 } from '../table-data';
 import type { TableEvaluation } from '../../table/model';
 import { resultsText } from '../text-report';
-import { packageVersion } from '../version';
 import {
-  BACKENDS,
+  BACKEND_FLAGS,
   blasFacts,
   checkWritable,
+  chooseBackend,
+  CSV_FLAGS,
   lossLabel,
+  MODEL_POSITIONAL,
+  networkFacts,
   refuseSameFile,
+  runFacts,
   settingsFlags,
+  unseenLine,
   write,
   writeReport,
   type Io,
@@ -41,26 +45,14 @@ export const EVALUATE: CommandSpec = {
   name: 'evaluate',
   summary: 'Measure a trained model on labelled rows: the same report as after training.',
   positionals: [
-    { name: 'model', description: 'a model file written by blasnet train --out' },
+    MODEL_POSITIONAL,
     { name: 'data.csv', description: 'labelled rows, with the columns the model was trained on' },
   ],
   options: {
-    header: {
-      type: 'string',
-      value: '<auto|yes|no>',
-      description: 'whether the first line holds column names',
-      default: 'auto',
-    },
-    delimiter: { type: 'string', value: '<char>', description: 'the field separator', default: ',' },
+    ...CSV_FLAGS,
     report: { type: 'string', value: '<report.html>', description: 'write an HTML report here' },
     json: { type: 'boolean', description: 'print one JSON object with the results instead of text' },
-    threads: { type: 'string', value: '<n>', description: 'OpenBLAS threads' },
-    backend: {
-      type: 'string',
-      value: '<native|js>',
-      description: 'native (OpenBLAS) or js (pure TypeScript)',
-      default: 'native',
-    },
+    ...BACKEND_FLAGS,
   },
 };
 
@@ -69,11 +61,9 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
   const [modelFile, dataFile] = args.positionals as [string, string];
   const delimiter = delimiterValue(args);
   const header = choiceValue(args, 'header', HEADER_MODES, 'auto');
-  const backend = choiceValue(args, 'backend', BACKENDS, 'native');
+  const backend = chooseBackend(args);
   const reportFile = stringValue(args, 'report');
   const json = args.values.json === true;
-  if (args.values.threads !== undefined && backend === 'native')
-    setNumThreads(integerValue(args, 'threads', 1, 1, 1024));
   if (reportFile !== undefined) checkWritable(reportFile, '--report');
   // --report naming the model or the data file would overwrite what this command reads.
   refuseSameFile([
@@ -104,11 +94,8 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
 
   const activations = net.layers.map((l) => l.activation.name);
   if (reportFile !== undefined) {
-    const blas = blasFacts(backend);
     const data: ReportData = {
       title: `blasnet evaluate ${name}`,
-      command: io.commandLine,
-      created: new Date(),
       task,
       taskReason: training ? `as trained on ${training.file}` : "from the model's output layer",
       classes,
@@ -120,16 +107,13 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
         standardized: spec.encoders.some((e) => e.kind !== 'categorical'),
       },
       columns: model.describeColumns(),
-      network: {
-        dims: net.dims,
-        activations,
-        loss: lossLabel(net.loss?.name),
-        optimizer: training
+      network: networkFacts(
+        net,
+        training
           ? `${String(training.settings.optimizer)} (learning rate ${String(training.settings.lr)})`
           : 'not recorded',
-        parameters: parameterCount(net.dims),
-        file: modelFile,
-      },
+        modelFile,
+      ),
       settings: training ? settingsFlags(training.settings) : [],
       settingsNote: training
         ? `The flags the model was trained with (blasnet train ${training.file}), defaults included.`
@@ -144,9 +128,7 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
         : null,
       parts,
       timing: null,
-      backend,
-      blas,
-      versions: { blasnet: packageVersion(), node: process.versions.node },
+      ...runFacts(io, backend, blasFacts(backend)),
     };
     await writeReport(reportFile, data);
   }
@@ -189,13 +171,7 @@ export async function evaluate(args: ParsedArgs, io: Io): Promise<number> {
       ),
     );
   }
-  const unseen = Object.entries(evaluation.unseen);
-  if (unseen.length > 0)
-    io.stdout.write(
-      printable(
-        `categories never seen in training (encoded as all zeros): ${unseen.map(([c, n]) => `${JSON.stringify(c)} ${n}`).join(', ')}\n`,
-      ),
-    );
+  if (Object.keys(evaluation.unseen).length > 0) io.stdout.write(printable(unseenLine(evaluation.unseen)));
   if (reportFile !== undefined) io.stdout.write(printable(`report written to ${reportFile}\n`));
   return 0;
 }

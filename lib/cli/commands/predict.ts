@@ -9,24 +9,32 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 
-import { setNumThreads } from '../../backend';
 import type { TableModel } from '../../table/model';
 import { releaseTemporary, removeStaleTemporaries, temporaryPath } from '../../model/atomic-write';
-import { choiceValue, delimiterValue, integerValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
+import { choiceValue, delimiterValue, stringValue, type CommandSpec, type ParsedArgs } from '../args';
 import { fileError, UsageError } from '../errors';
 import { HEADER_MODES } from '../header';
 import { readRowChunks } from '../rows';
 import type { TableLayout } from '../table';
 import { alignPositional, checkModelColumns, fillAbsentKeys, loadTableModel, withLines } from '../table-data';
 import { printable } from '../terminal';
-import { BACKENDS, checkWritable, refuseSameFile, write, type Io } from './shared';
+import {
+  BACKEND_FLAGS,
+  checkWritable,
+  chooseBackend,
+  CSV_FLAGS,
+  MODEL_POSITIONAL,
+  refuseSameFile,
+  write,
+  type Io,
+} from './shared';
 
 /** predict's arguments and flags. */
 export const PREDICT: CommandSpec = {
   name: 'predict',
   summary: 'Predict the label (or value) of every row of a CSV file with a trained model; CSV out.',
   positionals: [
-    { name: 'model', description: 'a model file written by blasnet train --out' },
+    MODEL_POSITIONAL,
     { name: 'data.csv', description: 'rows to predict (.csv, .csv.gz, or - for stdin); a target column is ignored' },
   ],
   options: {
@@ -37,20 +45,9 @@ export const PREDICT: CommandSpec = {
       description:
         "write labels starting with = + - @ as they are (default: a leading ' so spreadsheets do not run them)",
     },
-    header: {
-      type: 'string',
-      value: '<auto|yes|no>',
-      description: "whether the input's first line holds column names",
-      default: 'auto',
-    },
-    delimiter: { type: 'string', value: '<char>', description: "the input's field separator", default: ',' },
-    threads: { type: 'string', value: '<n>', description: 'OpenBLAS threads' },
-    backend: {
-      type: 'string',
-      value: '<native|js>',
-      description: 'native (OpenBLAS) or js (pure TypeScript)',
-      default: 'native',
-    },
+    header: { ...CSV_FLAGS.header, description: "whether the input's first line holds column names" },
+    delimiter: { ...CSV_FLAGS.delimiter, description: "the input's field separator" },
+    ...BACKEND_FLAGS,
   },
 };
 
@@ -101,9 +98,7 @@ export async function predict(args: ParsedArgs, io: Io): Promise<number> {
   const output = stringValue(args, 'output');
   const delimiter = delimiterValue(args);
   const header = choiceValue(args, 'header', HEADER_MODES, 'auto');
-  const backend = choiceValue(args, 'backend', BACKENDS, 'native');
-  if (args.values.threads !== undefined && backend === 'native')
-    setNumThreads(integerValue(args, 'threads', 1, 1, 1024));
+  const backend = chooseBackend(args);
   const { model } = await loadTableModel(modelFile, backend);
   const target = model.spec.target;
   if (proba && target.task !== 'classification') {

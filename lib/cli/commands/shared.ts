@@ -5,15 +5,18 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { blasInfo, type BlasInfo } from '../../backend';
+import { blasInfo, setNumThreads, type BlasInfo } from '../../backend';
 import type { BackendName } from '../../backend/backend';
 import type { Dtype } from '../../matrix';
 import type { JsonValue } from '../../model/description';
 import { writeFileAtomic } from '../../model/atomic-write';
 import { Network } from '../../network';
+import { choiceValue, integerValue, type CommandSpec, type ParsedArgs } from '../args';
 import { DataError, fileError, UsageError } from '../errors';
 import { renderReport, type ReportData } from '../html-report';
 import { readModelInfo, type ModelInfo } from '../model-info';
+import { parameterCount } from '../network-plan';
+import { packageVersion } from '../version';
 
 /** Where a command writes: its results on stdout, its progress and warnings on stderr. */
 export interface Io {
@@ -25,6 +28,39 @@ export interface Io {
 
 /** The backends `--backend` offers. */
 export const BACKENDS: readonly BackendName[] = ['native', 'js'];
+
+/** The positional argument of the commands that read a trained model (evaluate, predict). */
+export const MODEL_POSITIONAL = { name: 'model', description: 'a model file written by blasnet train --out' };
+
+/** How a table file is split into cells (train, tune, evaluate; predict words them for its input). */
+export const CSV_FLAGS = {
+  header: {
+    type: 'string',
+    value: '<auto|yes|no>',
+    description: 'whether the first line holds column names',
+    default: 'auto',
+  },
+  delimiter: { type: 'string', value: '<char>', description: 'the field separator', default: ',' },
+} as const satisfies CommandSpec['options'];
+
+/** Which backend runs the network, and OpenBLAS's threads for the native one (train states its default). */
+export const BACKEND_FLAGS = {
+  threads: { type: 'string', value: '<n>', description: 'OpenBLAS threads' },
+  backend: {
+    type: 'string',
+    value: '<native|js>',
+    description: 'native (OpenBLAS) or js (pure TypeScript)',
+    default: 'native',
+  },
+} as const satisfies CommandSpec['options'];
+
+/** The --backend chosen; --threads, when given, is applied to OpenBLAS if that is the native backend. */
+export function chooseBackend(args: ParsedArgs): BackendName {
+  const backend = choiceValue(args, 'backend', BACKENDS, 'native');
+  if (args.values.threads !== undefined && backend === 'native')
+    setNumThreads(integerValue(args, 'threads', 1, 1, 1024));
+  return backend;
+}
 
 /**
  * The model in `file` and its command-line record.
@@ -105,6 +141,39 @@ export async function writeReport(file: string, data: ReportData): Promise<void>
   } catch (error) {
     throw fileError(error, file, 'cannot write the report');
   }
+}
+
+/** What a report says about the run itself: its command line, when, the backend and BLAS, the versions. */
+export function runFacts(
+  io: Io,
+  backend: BackendName,
+  blas: BlasInfo | null,
+): Pick<ReportData, 'command' | 'created' | 'backend' | 'blas' | 'versions'> {
+  return {
+    command: io.commandLine,
+    created: new Date(),
+    backend,
+    blas,
+    versions: { blasnet: packageVersion(), node: process.versions.node },
+  };
+}
+
+/** What a report says about the network: its layers, loss, optimizer (as `optimizer` words it) and file. */
+export function networkFacts(net: Network<Dtype>, optimizer: string, file: string | null): ReportData['network'] {
+  return {
+    dims: net.dims,
+    activations: net.layers.map((l) => l.activation.name),
+    loss: lossLabel(net.loss?.name),
+    optimizer,
+    parameters: parameterCount(net.dims),
+    file,
+  };
+}
+
+/** The line naming the categories the model never saw in training, with how often each came. */
+export function unseenLine(unseen: Record<string, number>): string {
+  const counts = Object.entries(unseen).map(([c, n]) => `${JSON.stringify(c)} ${n}`);
+  return `categories never seen in training (encoded as all zeros): ${counts.join(', ')}\n`;
 }
 
 /** `cross-entropy`, for people, from the library's loss name. */

@@ -52,15 +52,19 @@ import { fitOnQueue } from '../remote-fit';
 import { resultsText } from '../text-report';
 import type { TrainingProgress } from '../../queue/job';
 import type { FitAsyncOptions } from '../../train/options';
-import { packageVersion } from '../version';
 import {
+  BACKEND_FLAGS,
   BACKENDS,
   blasFacts,
   checkWritable,
+  CSV_FLAGS,
   describeBlas,
   lossLabel,
+  networkFacts,
   refuseSameFile,
+  runFacts,
   settingsFlags,
+  unseenLine,
   write,
   writeReport,
   type Io,
@@ -100,13 +104,7 @@ export const DATA_FLAGS = {
     value: '<balanced>',
     description: 'weigh each class by n / (classes x its rows), for imbalanced classes',
   },
-  header: {
-    type: 'string',
-    value: '<auto|yes|no>',
-    description: 'whether the first line holds column names',
-    default: 'auto',
-  },
-  delimiter: { type: 'string', value: '<char>', description: 'the field separator', default: ',' },
+  ...CSV_FLAGS,
   task: {
     type: 'string',
     value: '<auto|classification|regression>',
@@ -162,32 +160,23 @@ export const QUEUE_FLAGS = {
   queue: { type: 'string', value: '<name>', description: 'the queue, with --redis', default: 'blasnet-training' },
 } as const satisfies CommandSpec['options'];
 
+/** The data file train and tune read. */
+export const DATA_POSITIONAL = {
+  name: 'data.csv',
+  description:
+    'the training data: a CSV file (or .csv.gz), a .json array of objects, or .ndjson/.jsonl; one row per sample',
+};
+
 /** train's arguments and flags (the help prints this table). */
 export const TRAIN: CommandSpec = {
   name: 'train',
   summary: 'Train a network on a table (CSV, JSON or NDJSON), report how well it does, and save it.',
-  positionals: [
-    {
-      name: 'data.csv',
-      description:
-        'the training data: a CSV file (or .csv.gz), a .json array of objects, or .ndjson/.jsonl; one row per sample',
-    },
-  ],
+  positionals: [DATA_POSITIONAL],
   options: {
     ...DATA_FLAGS,
     ...NETWORK_FLAGS,
-    threads: {
-      type: 'string',
-      value: '<n>',
-      description: 'OpenBLAS threads',
-      default: 'OPENBLAS_NUM_THREADS, else every core',
-    },
-    backend: {
-      type: 'string',
-      value: '<native|js>',
-      description: 'native (OpenBLAS) or js (pure TypeScript)',
-      default: 'native',
-    },
+    threads: { ...BACKEND_FLAGS.threads, default: 'OPENBLAS_NUM_THREADS, else every core' },
+    backend: BACKEND_FLAGS.backend,
     'test-split': {
       type: 'string',
       value: '<fraction>',
@@ -563,7 +552,6 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   const net = model.network;
   const spec = model.spec;
   const classes = spec.target.task === 'classification' ? spec.target.classes : null;
-  const activationNames = net.layers.map((l) => l.activation.name);
 
   // --- results ------------------------------------------------------------------------------------------
   const parts: PartResult[] = [];
@@ -593,8 +581,6 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   const columns = model.describeColumns();
   const reportData: ReportData = {
     title: `blasnet train ${name}`,
-    command: io.commandLine,
-    created: new Date(),
     task,
     taskReason: reason,
     classes,
@@ -608,14 +594,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
       standardized: s.standardize,
     },
     columns,
-    network: {
-      dims: net.dims,
-      activations: activationNames,
-      loss: lossLabel(net.loss?.name),
-      optimizer: optimizerText,
-      parameters: parameterCount(net.dims),
-      file: s.out ?? null,
-    },
+    network: networkFacts(net, optimizerText, s.out ?? null),
     settings: [...settingsFlags(settingsRecord(s)), ['--out', s.out ?? '(not saved)']],
     settingsNote: 'Every flag of this run, defaults included.',
     history: {
@@ -625,9 +604,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     },
     parts,
     timing: { seconds, samplesPerSecond },
-    backend: s.backend,
-    blas,
-    versions: { blasnet: packageVersion(), node: process.versions.node },
+    ...runFacts(io, s.backend, blas),
   };
   if (s.report !== undefined) await writeReport(s.report, reportData);
 
@@ -651,13 +628,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
   }
   const unseen = evaluations['held-out']?.unseen ?? {};
   if (Object.keys(unseen).length > 0) {
-    io.stdout.write(
-      printable(
-        `held-out categories never seen in training (encoded as all zeros): ${Object.entries(unseen)
-          .map(([c, n]) => `${JSON.stringify(c)} ${n}`)
-          .join(', ')}\n`,
-      ),
-    );
+    io.stdout.write(printable(`held-out ${unseenLine(unseen)}`));
   }
   if (s.out !== undefined) say(`model saved to ${s.out}`);
   if (s.report !== undefined) say(`report written to ${s.report}`);

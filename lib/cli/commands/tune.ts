@@ -27,6 +27,7 @@ import { HIDDEN_ACTIVATIONS } from '../network-plan';
 import { BACKENDS, checkWritable, write, type Io } from './shared';
 import {
   DATA_FLAGS,
+  DATA_POSITIONAL,
   dataSettings,
   hiddenSizes,
   NETWORK_FLAGS,
@@ -40,13 +41,7 @@ export const TUNE: CommandSpec = {
   name: 'tune',
   summary:
     'Search for good network settings on a table (CSV, JSON or NDJSON) by cross-validation; save the best model.',
-  positionals: [
-    {
-      name: 'data.csv',
-      description:
-        'the training data: a CSV file (or .csv.gz), a .json array of objects, or .ndjson/.jsonl; one row per sample',
-    },
-  ],
+  positionals: [DATA_POSITIONAL],
   options: {
     // What the data is: read exactly as train reads it (the same flags).
     ...DATA_FLAGS,
