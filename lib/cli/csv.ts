@@ -5,6 +5,7 @@
  * fast as records are used).
  */
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -39,6 +40,15 @@ export interface CsvOptions {
 /** The file name as messages show it. */
 export function displayName(file: string): string {
   return file === '-' ? 'stdin' : file;
+}
+
+/**
+ * The data file's name as a model file records it: the base name only. The directory would make a model's
+ * bytes depend on where it was trained (the same seed must give the same file), and a shared model (or its
+ * ONNX export, which copies the metadata) would reveal the trainer's paths.
+ */
+export function recordedName(file: string): string {
+  return path.basename(file);
 }
 
 /**

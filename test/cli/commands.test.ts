@@ -315,6 +315,24 @@ describe('blasnet train', () => {
   });
 });
 
+describe('the model file records the data file by its base name', () => {
+  it('gives the same bytes from two directories, and holds neither directory', () => {
+    const files = ['first-place', 'second-place'].map((dir) => {
+      fs.mkdirSync(out(dir), { recursive: true });
+      const data = path.join(out(dir), 'flowers.csv');
+      fs.copyFileSync(IRIS_SPECIES, data);
+      const model = path.join(out(dir), 'model.blasnet');
+      expect(cli.run(['train', data, '--epochs', '3', '--seed', '5', '--out', model, '-q']).status).toBe(0);
+      return fs.readFileSync(model);
+    });
+    expect(files[0]!.equals(files[1]!)).toBe(true);
+    const text = files[0]!.toString('latin1');
+    expect(text).toContain('flowers.csv');
+    expect(text).not.toContain('first-place');
+    expect(text).not.toContain(cli.out);
+  });
+});
+
 describe('predict streams its input', () => {
   it('answers the first chunk of rows before the input has ended (stdin), so a file larger than memory works', async () => {
     const model = out('stream.blasnet');

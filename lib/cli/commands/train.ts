@@ -33,7 +33,7 @@ import {
   type CommandSpec,
   type ParsedArgs,
 } from '../args';
-import { displayName } from '../csv';
+import { displayName, recordedName } from '../csv';
 import { printable } from '../terminal';
 import { DataError, UsageError } from '../errors';
 import type { PartResult } from '../evaluation';
@@ -566,7 +566,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     parts.push(...partsOf(partName, evaluation));
   }
   const training: TrainingRecord = {
-    file: s.file,
+    file: recordedName(s.file),
     rows: objects.length,
     trainRows: split.train.length,
     testRows: split.test.length,
@@ -576,7 +576,7 @@ export async function train(args: ParsedArgs, io: Io): Promise<number> {
     loss: curve.loss.map(round),
     valLoss: split.test.length > 0 ? curve.valLoss.map(round) : null,
   };
-  net.metadata = { ...net.metadata, cli: 2, file: s.file, training } as unknown as ModelMetadata;
+  net.metadata = { ...net.metadata, cli: 2, file: recordedName(s.file), training } as unknown as ModelMetadata;
   if (s.out !== undefined) await model.save(s.out);
   const columns = model.describeColumns();
   const reportData: ReportData = {
