@@ -44,8 +44,13 @@ function setup(layout: NetworkLayout, dtype: 'float64' | 'float32', seed = 5) {
   const random = new Random(seed);
   const inputs = layout.units[0]!;
   const outputs = layout.outputs;
-  const params = F.from({ length: layout.parameterCount }, () => random.normal() * 0.3);
-  const X = F.from({ length: 60 * inputs }, () => random.normal());
+  const filled = (length: number, value: () => number) => {
+    const array = new F(length);
+    for (let i = 0; i < length; i++) array[i] = value();
+    return array;
+  };
+  const params = filled(layout.parameterCount, () => random.normal() * 0.3);
+  const X = filled(60 * inputs, () => random.normal());
   const Y = new F(60 * outputs);
   for (let i = 0; i < 60; i++) Y[i * outputs + random.integer(outputs)] = 1;
   const order = Uint32Array.from({ length: 60 }, () => random.integer(60));
@@ -123,8 +128,8 @@ describeBackends('networkSteps with a layer scratch', (b) => {
     // that wrote as it went would have changed the upper layers before finding the bottom one's overflow.
     const layout = new NetworkLayout([5, 4, 3], [Act.identity, Act.identity]);
     const s = setup(layout, 'float64');
-    for (let i = 0; i < layout.biasOffsets[0]!; i++) s.params[i] *= 1e-200;
-    for (let i = 0; i < s.X.length; i++) s.X[i] *= 1e200;
+    for (let i = 0; i < layout.biasOffsets[0]!; i++) s.params[i]! *= 1e-200;
+    for (let i = 0; i < s.X.length; i++) s.X[i]! *= 1e200;
     const reference = setup(layout, 'float64');
     reference.params.set(s.params);
     reference.X.set(s.X);
