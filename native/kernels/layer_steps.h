@@ -151,9 +151,10 @@ BLASNET_MULTIVERSION void sgdApply(size_t n, T learningRate, T* params, const T*
   for (size_t j = 0; j < n; ++j) params[j] -= learningRate * gradients[j];
 }
 
-// sgdStepIfFinite's threaded route (OpenBLAS's axpy), taken on the whole vector's size as it does, so that
-// each parameter gets the same rounding as there: axpy and the loop agree where the loop's clone has
-// fused multiply-adds, not where it has none (the AVX2 clone is compiled without FMA).
+// sgdStepIfFinite's threaded route (OpenBLAS's axpy), decided on the whole vector's size as there. Where it
+// is taken the bits can differ from the gradient vector path's in a few weights: OpenBLAS rounds the last
+// few elements of each thread's share without a fused multiply-add, and a call per layer splits each layer
+// instead of the whole vector (so fit keeps the vector when OpenBLAS runs several threads, trainer.ts).
 template <typename T>
 bool threadedRoute(const NetworkLayout& layout, T learningRate) {
   constexpr size_t kThreadedFrom = size_t(1) << 16;  // as sgdStepIfFinite
