@@ -89,19 +89,18 @@ interface TrainingRun {
   indexOffset: number;
 }
 
-/** The argument count, then the checks of the arguments networkGradients and networkSteps begin with (TrainingArguments). */
-function readTraining(kernel: string, expected: number, args: readonly unknown[]): TrainingRun {
+/**
+ * The argument count, then the checks of the arguments networkGradients and networkSteps begin with
+ * (TrainingArguments). With `layerScratch`, `gradients` may be a scratch of the largest layer's size
+ * (networkSteps' plain SGD without a whole-network gradient vector) rather than the whole vector.
+ */
+function readTraining(kernel: string, expected: number, args: readonly unknown[], layerScratch = false): TrainingRun {
   expectCount(kernel, expected, args.length);
   const [layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset] = args;
   const net = readHead(kernel, layout, params, workspace, capacity);
-  const g = floatArray(
-    kernel,
-    'gradients',
-    gradients,
-    net.layout.parameterCount,
-    "the layout's parameter count",
-    net.tag,
-  );
+  const g = layerScratch
+    ? stepGradients(kernel, gradients, net)
+    : floatArray(kernel, 'gradients', gradients, net.layout.parameterCount, "the layout's parameter count", net.tag);
   const lossCode = code(kernel, 'loss', loss, LOSS_COUNT) as LossCode;
   lossFits(kernel, lossCode, net.layout);
   const x = floatArray(kernel, 'X', X, 0, '0', net.tag);
@@ -111,6 +110,24 @@ function readTraining(kernel: string, expected: number, args: readonly unknown[]
   return { net, loss: lossCode, gradients: g, X: x, Y: y, indices: index, indexOffset: offset };
 }
 
+/**
+ * networkSteps' gradients, as native readStepGradients takes them: the parameter count, or at least the
+ * largest layer's (the lean path). This backend computes the lean path as the other, in a gradient vector
+ * of its own (the same numbers: the native lean path's bits are networkGradients' bits), and leaves the
+ * caller's scratch untouched.
+ */
+function stepGradients(kernel: string, gradients: unknown, net: Head): FloatArray {
+  const l = net.layout;
+  const g = floatArray(kernel, 'gradients', gradients, 0, '0', net.tag);
+  if (g.length >= l.parameterCount) return g;
+  if (g.length < l.largestLayerSize) {
+    throw rangeError(
+      `${kernel}: expected gradients to hold the layout's parameter count (${l.parameterCount}) or at least its largest layer's (${l.largestLayerSize}, max of d_{i-1}*d_i+d_i) but it holds ${g.length}`,
+    );
+  }
+  return g;
+}
+
 function learningRateOf(kernel: string, learningRate: unknown, tag: FloatTag): void {
   scalar(kernel, 'learningRate', learningRate, tag);
   if ((learningRate as number) < 0) {
@@ -118,6 +135,12 @@ function learningRateOf(kernel: string, learningRate: unknown, tag: FloatTag): v
       `${kernel}: expected learningRate to be 0 (no update) or more but received ${learningRate as number}`,
     );
   }
+}
+
+/** The elements of `gradients` a call touches: the parameter count, or networkSteps' layer scratch. */
+function gradientsNeed(run: TrainingRun): number {
+  const l = run.net.layout;
+  return run.gradients.length >= l.parameterCount ? l.parameterCount : l.largestLayerSize;
 }
 
 /** The row checks of native checkTrainingRows: count, index range, overlaps, then every index. */
@@ -133,10 +156,11 @@ function checkTrainingRows(kernel: string, run: TrainingRun, rows: number): void
   const xRows = Math.floor(X.length / l.inputs);
   const yRows = Math.floor(Y.length / l.outputs);
   const need = l.workspaceSize(net.capacity);
-  disjoint(kernel, 'gradients', gradients, l.parameterCount, 'params', net.params, l.parameterCount, false);
-  disjoint(kernel, 'gradients', gradients, l.parameterCount, 'workspace', net.workspace, need, false);
-  disjoint(kernel, 'gradients', gradients, l.parameterCount, 'X', X, xRows * l.inputs, false);
-  disjoint(kernel, 'gradients', gradients, l.parameterCount, 'Y', Y, yRows * l.outputs, false);
+  const g = gradientsNeed(run);
+  disjoint(kernel, 'gradients', gradients, g, 'params', net.params, l.parameterCount, false);
+  disjoint(kernel, 'gradients', gradients, g, 'workspace', net.workspace, need, false);
+  disjoint(kernel, 'gradients', gradients, g, 'X', X, xRows * l.inputs, false);
+  disjoint(kernel, 'gradients', gradients, g, 'Y', Y, yRows * l.outputs, false);
   disjoint(kernel, 'workspace', net.workspace, need, 'X', X, xRows * l.inputs, false);
   disjoint(kernel, 'workspace', net.workspace, need, 'Y', Y, yRows * l.outputs, false);
   for (let i = 0; i < rows; i++) {
@@ -247,7 +271,7 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
 
     networkSteps(...args) {
       const kernel = 'networkSteps';
-      const run = readTraining(kernel, 14, args);
+      const run = readTraining(kernel, 14, args, true);
       const batchSize = args[10];
       const rows = args[11];
       const learningRate = args[12];
@@ -264,13 +288,17 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       const l = net.layout;
       for (const [name, other, length] of [
         ['params', net.params, l.parameterCount],
-        ['gradients', g, l.parameterCount],
+        ['gradients', g, gradientsNeed(run)],
         ['workspace', net.workspace, l.workspaceSize(net.capacity)],
         ['X', x, Math.floor(x.length / l.inputs) * l.inputs],
         ['Y', y, Math.floor(y.length / l.outputs) * l.outputs],
       ] as const) {
         disjoint(kernel, 'losses', losses, batches, name, other, length, false);
       }
+      // The lean path's numbers are the full path's: computed here in a gradient vector of this call's own.
+      if (g.length < l.parameterCount)
+        run.gradients =
+          g instanceof Float32Array ? new Float32Array(l.parameterCount) : new Float64Array(l.parameterCount);
       let batch = 0;
       for (let start = 0; start < rows; start += batchSize, batch++) {
         const value = gradientStep(k, run, run.indexOffset + start, Math.min(batchSize, rows - start), learningRate);

@@ -220,6 +220,13 @@ export interface NetworkKernels {
    * `learningRate`, each batch's loss written to `losses[b]`. It stops after the first batch whose loss is
    * NaN or infinite, or whose update was refused (as networkGradients refuses it, recorded as `Infinity`),
    * that batch's update skipped, and returns how many batches it ran, that one included.
+   *
+   * `gradients` holds the parameter count (the last batch's gradients are left in it), or, with fewer, at
+   * least {@link NetworkLayout.largestLayerSize} (`max of d_{i-1} d_i + d_i`): then no gradient vector is
+   * kept, each layer's gradient is formed there in turn and applied (native/kernels/layer_steps.h; what the
+   * scratch holds afterwards is unspecified). The parameters, losses and refusals are the same, bit for bit,
+   * except with several OpenBLAS threads and 65,536 parameters or more, where the update then goes to
+   * OpenBLAS's axpy one layer at a time and a few weights may round differently.
    */
   networkSteps(
     ...args: [...TrainingArguments, batchSize: number, rows: number, learningRate: number, losses: Float64Array]

@@ -24,6 +24,11 @@ export class NetworkLayout {
   readonly unitSum: number;
   /** max(d_1, ..., d_{L-1}), 0 for one layer: the scratch region's width */
   readonly widestHidden: number;
+  /**
+   * The most parameters one layer has, max of d_{i-1} d_i + d_i: the least `gradients` networkSteps takes
+   * (its lean path, native/kernels/layer_steps.h, forms one layer's gradient at a time).
+   */
+  readonly largestLayerSize: number;
 
   constructor(units: readonly number[], activations: readonly ActivationCode[]) {
     this.layers = units.length - 1;
@@ -40,6 +45,7 @@ export class NetworkLayout {
     this.weightOffsets = weightOffsets;
     this.biasOffsets = biasOffsets;
     this.parameterCount = total;
+    this.largestLayerSize = Math.max(...biasOffsets.map((bias, i) => bias + units[i + 1]! - weightOffsets[i]!));
     this.unitSum = units.slice(1).reduce((sum, d) => sum + d, 0);
     this.widestHidden = Math.max(0, ...units.slice(1, this.layers));
   }

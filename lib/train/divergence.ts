@@ -13,6 +13,7 @@
  */
 import type { FloatArray } from '../backend/kernels';
 import { StateError } from '../errors';
+import { allExponentsFinite } from '../matrix';
 import type { OptimizerState } from '../optimizers';
 import type { Trainer } from './trainer';
 
@@ -76,9 +77,7 @@ export class DivergenceGuard {
  * comment at the end of trainer.ts), so V8 does not throw it away after every job.
  */
 function allFinite(p: FloatArray): boolean {
-  for (let i = 0; i < p.length; i++) {
-    const v = p[i]!;
-    if (v - v !== 0) return false;
-  }
-  return true;
+  // From the exponent bits (see allExponentsFinite): a loop over the floats boxed each one it read until V8
+  // optimised it, 0.1-0.4 MB of heap numbers per check of B's 670,730 weights.
+  return allExponentsFinite(p);
 }

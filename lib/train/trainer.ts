@@ -4,6 +4,7 @@
  * call, the update fused into the gradient kernel; otherwise one gradient call and one optimizer update
  * call per minibatch), and measure the loss over all rows. Nothing in a step allocates.
  */
+import { getNumThreads } from '../backend';
 import type { Backend } from '../backend/backend';
 import type { FloatArray } from '../backend/kernels';
 import type { NetworkLayout } from '../backend/layout';
@@ -56,10 +57,10 @@ export class Trainer {
     this.order = identityOrder(this.rows);
     this.workspace = new Workspace(net.layout, this.batchSize, net.dtype);
     this.evaluation = evaluation ?? this.workspace;
-    const count = net.layout.parameterCount;
-    this.gradients = net.dtype === 'float32' ? new Float32Array(count) : new Float64Array(count);
     this.losses = new Float64Array(this.batchesPerEpoch);
     this.fusedSgd = checked && optimizer.plain && weights === undefined;
+    const count = gradientLength(net, this.fusedSgd);
+    this.gradients = net.dtype === 'float32' ? new Float32Array(count) : new Float64Array(count);
   }
 
   /**
@@ -109,7 +110,12 @@ export class Trainer {
       this.optimizer.step(backend, parameters, this.gradients, learningRate);
       return value;
     }
-    const fused = this.fusedSgd;
+    // The fused path's gradients are a layer scratch (see the constructor): one batch of networkSteps,
+    // which is networkGradients with the update, bit for bit.
+    if (this.fusedSgd) {
+      this.train(batch, 1, learningRate);
+      return this.losses[0]!;
+    }
     const loss = backend.networkGradients(
       encodedLayout,
       parameters,
@@ -122,12 +128,11 @@ export class Trainer {
       this.order,
       start,
       rows,
-      fused ? learningRate : 0,
+      0,
     );
     // loss - loss is 0 for finite numbers and NaN for NaN and +-Infinity.
     if (checked && loss - loss !== 0) return loss;
-    if (fused) this.optimizer.countStep(parameters);
-    else this.optimizer.step(backend, parameters, this.gradients, learningRate);
+    this.optimizer.step(backend, parameters, this.gradients, learningRate);
     return loss;
   }
 
@@ -206,6 +211,36 @@ export class Trainer {
  * once per job. Code that only sees typed arrays and numbers checks the typed arrays' maps, which live as
  * long as the thread, so it is optimised once. Same arithmetic in the same order as the methods had.
  */
+
+/** The update's threaded route starts here (native/kernels/optimizers.h, sgdStepIfFinite). */
+const THREADED_UPDATE_FROM = 2 ** 16;
+
+/**
+ * The least saving (elements) for which the lean path is taken. Its bound costs a pass over each
+ * minibatch's activations (about 1 ns an element), which on a small network is most of what it saves:
+ * workload A (64-15-10, 1,135 parameters, batch 15) took 25% longer on it. From 65,536 elements (0.5 MB in
+ * float64) the products dominate a step (B's speed was unchanged).
+ */
+const LEAN_FROM = 2 ** 16;
+
+/**
+ * The gradient vector's length. The fused path on the native backend needs none: networkSteps then forms
+ * one layer's gradient at a time in a scratch of the largest layer's size (784-512-512-10: 3.1 MB instead of
+ * 5.4; native/kernels/layer_steps.h), with the same bits, except where the update would take OpenBLAS's
+ * threaded axpy (several OpenBLAS threads, 65,536 parameters or more): axpy rounds the last few elements of
+ * each thread's share without a fused multiply-add, so a call per layer would round a few weights otherwise
+ * than one call over the whole vector does; and not on small networks (LEAN_FROM). The js backend would only
+ * allocate a vector of its own.
+ */
+function gradientLength(net: TrainingTarget, fused: boolean): number {
+  const { layout } = net;
+  const lean =
+    fused &&
+    net.backend.name === 'native' &&
+    layout.parameterCount - layout.largestLayerSize >= LEAN_FROM &&
+    (layout.parameterCount < THREADED_UPDATE_FROM || getNumThreads() === 1);
+  return lean ? layout.largestLayerSize : layout.parameterCount;
+}
 
 /** The identity order 0 .. rows - 1. */
 function identityOrder(rows: number): Uint32Array {

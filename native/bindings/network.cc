@@ -2,6 +2,8 @@
 // and every size derived from it is overflow-checked before any buffer is touched.
 #include "../kernels/network.h"
 
+#include "../kernels/layer_steps.h"
+
 #include <cmath>
 #include <cstdint>
 #include <new>
@@ -188,13 +190,35 @@ struct TrainingArgs {
   const void* rowIndices = nullptr;  // indices.data advanced to indexOffset
 };
 
-// layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset at 0..9; `rows` (read by
-// the caller, at least 1) rows from indexOffset are used.
+// networkSteps' gradients: a vector of the layout's parameter count, or (the lean path, layer_steps.h) a
+// scratch of at least the largest layer's parameter count.
 template <typename T>
-bool readTrainingHead(Call& call, TrainingArgs<T>* args) {
+bool readStepGradients(Call& call, const NetworkLayout& layout, Span<T>* gradients) {
+  if (!call.array(2, "gradients", 0, "0", gradients)) return false;
+  if (gradients->length >= layout.parameterCount) {
+    gradients->needed = layout.parameterCount;
+    return true;
+  }
+  const size_t largest = kernels::largestLayer(layout);
+  if (gradients->length < largest) {
+    return call.rangeError(
+        "%s: expected gradients to hold the layout's parameter count (%zu) or at least its largest layer's "
+        "(%zu, max of d_{i-1}*d_i+d_i) but it holds %zu",
+        call.kernel(), layout.parameterCount, largest, gradients->length);
+  }
+  gradients->needed = largest;
+  return true;
+}
+
+// layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset at 0..9; `rows` (read by
+// the caller, at least 1) rows from indexOffset are used. `layerScratch`: gradients may be networkSteps'
+// layer scratch.
+template <typename T>
+bool readTrainingHead(Call& call, TrainingArgs<T>* args, bool layerScratch = false) {
   return readHead(call, 1, 3, 4, &args->net) &&
-         call.array(2, "gradients", args->net.layout.parameterCount, "the layout's parameter count",
-                    &args->gradients) &&
+         (layerScratch ? readStepGradients(call, args->net.layout, &args->gradients)
+                       : call.array(2, "gradients", args->net.layout.parameterCount, "the layout's parameter count",
+                                    &args->gradients)) &&
          call.code(5, "loss", kernels::kLossCount, &args->loss) && lossFits(call, args->loss, args->net.layout) &&
          call.array(6, "X", 0, "0", &args->X) && call.array(7, "Y", 0, "0", &args->Y) &&
          call.indices(8, "indices", &args->indices) && call.dimension(9, "indexOffset", &args->indexOffset);
@@ -257,14 +281,15 @@ napi_value networkGradients(Call& call) {
 }
 
 // networkSteps(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, batchSize,
-//              rows, learningRate, losses) -> number of batches run
+//              rows, learningRate, losses) -> number of batches run. A gradients array shorter than the parameter
+// count (but holding the largest layer) takes the lean path (kernels/layer_steps.h).
 template <typename T>
 napi_value networkSteps(Call& call) {
   TrainingArgs<T> args;
   size_t batchSize = 0, rows = 0;
   double learningRate = 0;
   Span<double> losses;
-  if (!readTrainingHead(call, &args) || !call.dimension(10, "batchSize", &batchSize)) return nullptr;
+  if (!readTrainingHead(call, &args, true) || !call.dimension(10, "batchSize", &batchSize)) return nullptr;
   if (batchSize == 0) {
     call.rangeError("networkSteps: expected batchSize to be at least 1");
     return nullptr;
@@ -279,7 +304,13 @@ napi_value networkSteps(Call& call) {
     return nullptr;
   }
   const NetworkArgs<T>& net = args.net;
+  const bool lean = args.gradients.needed < net.layout.parameterCount;
   const size_t batches = withIndices(args.rowIndices, args.indices.isSigned, 0, [&](auto index) {
+    if (lean) {
+      return kernels::layerSteps<T>(net.layout, static_cast<LossCode>(args.loss), net.params.data, args.gradients.data,
+                                    net.workspace.data, net.capacity, args.X.data, args.Y.data, index, batchSize, rows,
+                                    static_cast<T>(learningRate), losses.data);
+    }
     return kernels::networkSteps<T>(net.layout, static_cast<LossCode>(args.loss), net.params.data, args.gradients.data,
                                     net.workspace.data, net.capacity, args.X.data, args.Y.data, index, batchSize, rows,
                                     static_cast<T>(learningRate), losses.data);

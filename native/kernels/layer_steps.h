@@ -1,0 +1,273 @@
+// Plain SGD without a whole-network gradient vector: networkSteps' lean path (issue 20, B's peak RSS).
+//
+// networkSteps (network.h) forms every layer's gradient into a vector as large as the parameters, checks
+// the whole update and only then writes it, so that a refused update leaves the parameters as they were.
+// Here each layer's gradient is formed in turn in a scratch as large as the largest layer (784-512-512-10:
+// 401,920 elements instead of 670,730, 2.1 MB less) and applied at once, which is only safe if no later
+// layer's update can be refused. So before anything is written, a bound on every layer's update is
+// computed from the largest |activation| entering it, the largest |delta| leaving the output layer (and
+// an upper bound on the deltas below, through each layer's largest |parameter|) and the learning rate:
+// when it shows every result finite, the update is written layer by layer; when it cannot (values near
+// overflow, or parameters that are not finite), the exact path runs: a backward pass that checks every
+// layer's update and writes nothing, then, if it passed, the minibatch again with the writes.
+//
+// The bits are networkGradients' bits: the same products with the same shapes and the same operands, in
+// the same order (the weight gradient of a layer, its column sums, the delta below it, the activation's
+// derivative), only the weight gradient lands in the scratch instead of the vector, and each element's
+// update is the same `p - learningRate * g` (test/backend/network-steps.test.ts compares both paths bit
+// for bit). Tiling a layer's product into smaller blocks was measured and not taken: OpenBLAS's edge
+// kernels and its split over threads make a row block of A^T B differ from the whole product in the last
+// bits (bench/README.md, "What we tried").
+#pragma once
+
+#include <climits>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+
+#include "blas.h"
+#include "network.h"
+#include "optimizers.h"
+#include "simd.h"
+
+namespace blasnet::kernels {
+
+// The most parameters one layer has (W_i and b_i): the lean path's scratch.
+inline size_t largestLayer(const NetworkLayout& layout) {
+  size_t largest = 0;
+  for (size_t i = 0; i < layout.layers; ++i) {
+    const size_t size = layout.units[i] * layout.units[i + 1] + layout.units[i + 1];
+    if (size > largest) largest = size;
+  }
+  return largest;
+}
+
+// The largest |value|, or infinity if any value is NaN or infinite (v * 0 is NaN exactly then).
+template <typename T>
+BLASNET_MULTIVERSION double maxAbsOrInfinity(size_t n, const T* values) {
+  constexpr size_t kLanes = 16;
+  T largest[kLanes] = {};
+  T poison[kLanes] = {};
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+      const T v = values[i + lane];
+      const T a = v < T(0) ? -v : v;
+      largest[lane] = a > largest[lane] ? a : largest[lane];
+      poison[lane] += v * T(0);
+    }
+  }
+  for (; i < n; ++i) {
+    const T v = values[i];
+    const T a = v < T(0) ? -v : v;
+    largest[0] = a > largest[0] ? a : largest[0];
+    poison[0] += v * T(0);
+  }
+  double result = 0;
+  for (size_t lane = 0; lane < kLanes; ++lane) {
+    if (poison[lane] != T(0)) return std::numeric_limits<double>::infinity();
+    if (double(largest[lane]) > result) result = double(largest[lane]);
+  }
+  return result;
+}
+
+// How much an activation's backward can enlarge the incoming gradient: |f'| <= 1 for the elementwise
+// ones (ReLU, leaky ReLU, identity, tanh, sigmoid's 1/4), and softmax's a * (g - sum g a) at most 2|g|
+// with a in [0, 1] summing to 1 (4 leaves room for rounding).
+inline double backwardGain(ActivationCode code) { return code == ActivationCode::Softmax ? 4.0 : 1.0; }
+
+// Per call: an upper bound on each layer's |parameters| (infinity when unknown or not finite), and the
+// current step's bound on each layer's |learningRate * gradient|.
+struct LayerBounds {
+  double parameters[kMaxLayers];
+  double update[kMaxLayers];
+};
+
+template <typename T>
+void measureParameters(const NetworkLayout& layout, const T* params, LayerBounds* bounds) {
+  for (size_t i = 0; i < layout.layers; ++i) {
+    const size_t size = layout.units[i] * layout.units[i + 1] + layout.units[i + 1];
+    bounds->parameters[i] = maxAbsOrInfinity<T>(size, params + layout.weightOffset[i]);
+  }
+}
+
+// Whether every layer's update, as networkGradients would compute it from the current forward pass and
+// delta_L (over z_L), is certainly finite; fills bounds->update. Rounding: with n * eps <= 1/8 a computed
+// sum of n products is within a factor 1.15 of the exact sum of their magnitudes, so each factor 2 or 4
+// below covers a product's or an operation's rounding. Also false when the two sums of squares that
+// sgdStepIfFinite's threaded route takes could overflow, so that the route taken below is its route.
+template <typename T>
+bool updateIsBounded(const NetworkLayout& layout, const T* workspace, size_t capacity, const T* inputs, size_t rows,
+                     T learningRate, LayerBounds* bounds) {
+  constexpr double eps = std::numeric_limits<T>::epsilon();
+  constexpr double max = double(std::numeric_limits<T>::max());
+  constexpr double limit = max / 16;
+  if (double(rows) * eps > 0.125) return false;
+  const size_t last = layout.layers - 1;
+  double delta = maxAbsOrInfinity<T>(rows * layout.outputs(), workspace + layout.outputZ(capacity));
+  double gradientSquares = 0, parameterSquares = 0;
+  for (size_t step = 0; step < layout.layers; ++step) {
+    const size_t i = last - step;
+    const size_t in = layout.units[i];
+    const size_t units = layout.units[i + 1];
+    if (double(in) * eps > 0.125 || double(units) * eps > 0.125) return false;
+    const T* previous = i == 0 ? inputs : workspace + layout.a(capacity, i - 1);
+    // The bias gradient is a column sum of delta: as if its input were 1.
+    const double input = std::fmax(1.0, maxAbsOrInfinity<T>(rows * in, previous));
+    const double gradient = 2.0 * double(rows) * input * delta;
+    const double update = 2.0 * double(learningRate) * gradient;
+    // NaN compares false: a NaN or infinite bound is no bound.
+    if (!(bounds->parameters[i] + update <= limit)) return false;
+    bounds->update[i] = update;
+    const double size = double(in * units + units);
+    gradientSquares += size * gradient * gradient;
+    parameterSquares += size * bounds->parameters[i] * bounds->parameters[i];
+    if (i > 0) delta = 4.0 * double(units) * delta * bounds->parameters[i] * backwardGain(layout.activations[i - 1]);
+  }
+  return gradientSquares <= max / 2 && parameterSquares <= max / 2;
+}
+
+// Whether params - learningRate * gradients is finite everywhere: sgdStepIfFiniteInOnePass's check, alone.
+template <typename T>
+BLASNET_MULTIVERSION bool sgdStaysFinite(size_t n, T learningRate, const T* params, const T* gradients) {
+  constexpr size_t kLanes = 32;
+  T poison[kLanes] = {};
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+      poison[lane] += (params[i + lane] - learningRate * gradients[i + lane]) * T(0);
+    }
+  }
+  for (; i < n; ++i) poison[0] += (params[i] - learningRate * gradients[i]) * T(0);
+  for (size_t lane = 0; lane < kLanes; ++lane) {
+    if (poison[lane] != T(0)) return false;
+  }
+  return true;
+}
+
+// params -= learningRate * gradients, unchecked: sgdStepIfFiniteInOnePass's write loop.
+template <typename T>
+BLASNET_MULTIVERSION void sgdApply(size_t n, T learningRate, T* params, const T* gradients) {
+  for (size_t j = 0; j < n; ++j) params[j] -= learningRate * gradients[j];
+}
+
+// sgdStepIfFinite's threaded route (OpenBLAS's axpy), decided on the whole vector's size as there. Where it
+// is taken the bits can differ from the gradient vector path's in a few weights: OpenBLAS rounds the last
+// few elements of each thread's share without a fused multiply-add, and a call per layer splits each layer
+// instead of the whole vector (so fit keeps the vector when OpenBLAS runs several threads, trainer.ts).
+template <typename T>
+bool threadedRoute(const NetworkLayout& layout, T learningRate) {
+  constexpr size_t kThreadedFrom = size_t(1) << 16;  // as sgdStepIfFinite
+  const size_t n = layout.parameterCount;
+  return n >= kThreadedFrom && n <= size_t(INT_MAX) && blas::threads() > 1 && std::abs(learningRate) <= T(1e15);
+}
+
+enum class LayerPass { Check, Write };
+
+// networkGradients' backward pass from delta_L (over z_L), layer by layer, each layer's gradient formed in
+// `scratch`. Check: returns whether every layer's update stays finite, writing no parameter (and adds each
+// layer's sums of squares to *squares when it is given). Write: applies each layer's update once the
+// delta below it has been formed from the old weights (with OpenBLAS's axpy when `threaded`).
+template <typename T>
+bool layerBackward(const NetworkLayout& layout, T* params, T* scratch, T* workspace, size_t capacity, T* inputs,
+                   size_t rows, T learningRate, LayerPass pass, bool threaded, double* squares) {
+  const size_t last = layout.layers - 1;
+  T* deltaScratch = workspace + layout.scratch(capacity);
+  T* delta = workspace + layout.outputZ(capacity);
+  for (size_t step = 0; step < layout.layers; ++step) {
+    const size_t i = last - step;
+    const size_t in = layout.units[i];
+    const size_t units = layout.units[i + 1];
+    const size_t size = in * units + units;
+    T* layer = params + layout.weightOffset[i];
+    T* previous = i == 0 ? inputs : workspace + layout.a(capacity, i - 1);
+    gemm<T>(true, false, in, units, rows, T(1), previous, delta, T(0), scratch);
+    columnSums<T>(rows, units, delta, scratch + in * units);
+    if (pass == LayerPass::Check) {
+      if (!sgdStaysFinite<T>(size, learningRate, layer, scratch)) return false;
+      if (squares != nullptr && size <= size_t(INT_MAX)) {
+        squares[0] += double(blas::dot(static_cast<int>(size), scratch, scratch));
+        squares[1] += double(blas::dot(static_cast<int>(size), layer, layer));
+      }
+    }
+    if (i > 0) {
+      gemm<T>(false, true, rows, in, units, T(1), delta, layer, T(0), deltaScratch);
+      activation<T>(layout.activations[i - 1]).backward(rows, in, previous, deltaScratch, previous);
+      delta = previous;
+    }
+    if (pass == LayerPass::Write) {
+      if (threaded) {
+        blas::axpy(static_cast<int>(size), -learningRate, scratch, layer);
+      } else {
+        sgdApply<T>(size, learningRate, layer, scratch);
+      }
+    }
+  }
+  return true;
+}
+
+// One minibatch of networkSteps' lean path: networkGradients with learningRate, `scratch` holding
+// largestLayer(layout) elements instead of a gradient vector. The same loss, the same refusals (Infinity,
+// params untouched) and the same parameters afterwards, bit for bit.
+template <typename T, typename Index>
+double layerStep(const NetworkLayout& layout, LossCode loss, T* params, T* scratch, T* workspace, size_t capacity,
+                 const T* X, const T* Y, const Index* indices, size_t rows, T learningRate, LayerBounds* bounds) {
+  T* inputs = workspace + layout.gatheredInputs(capacity);
+  T* targets = workspace + layout.gatheredTargets(capacity);
+  const size_t last = layout.layers - 1;
+  auto forwardAndDelta = [&]() {
+    gatherRows<T, Index>(rows, layout.inputs(), X, indices, inputs);
+    gatherRows<T, Index>(rows, layout.outputs(), Y, indices, targets);
+    networkForward<T>(layout, params, workspace, capacity, inputs, rows, nullptr);
+    const double value = networkLossOfForward<T>(layout, loss, workspace, capacity, targets, rows);
+    outputDelta<T>(loss, layout.activations[last], rows, layout.outputs(), workspace + layout.a(capacity, last),
+                   targets, workspace + layout.outputZ(capacity));
+    return value;
+  };
+  const double value = forwardAndDelta();
+  // No update, nothing to compute: the lean path leaves no gradients behind.
+  if (!(learningRate > T(0)) || !std::isfinite(value)) return value;
+  const bool threaded = threadedRoute<T>(layout, learningRate);
+  constexpr double grow = 1 + 4 * double(std::numeric_limits<T>::epsilon());
+  if (updateIsBounded<T>(layout, workspace, capacity, inputs, rows, learningRate, bounds)) {
+    layerBackward<T>(layout, params, scratch, workspace, capacity, inputs, rows, learningRate, LayerPass::Write,
+                     threaded, nullptr);
+    for (size_t i = 0; i < layout.layers; ++i)
+      bounds->parameters[i] = (bounds->parameters[i] + bounds->update[i]) * grow;
+    return value;
+  }
+  // The exact path: check every layer's update without writing, then redo the minibatch (the check pass
+  // wrote each delta over the activations it replaces) and write. The threaded route's condition on the
+  // sums of squares is taken from the layers' sums, which agree with the whole vector's dot products
+  // except within rounding of overflow.
+  double squares[2] = {0, 0};
+  if (!layerBackward<T>(layout, params, scratch, workspace, capacity, inputs, rows, learningRate, LayerPass::Check,
+                        false, threaded ? squares : nullptr)) {
+    return std::numeric_limits<double>::infinity();
+  }
+  forwardAndDelta();
+  layerBackward<T>(layout, params, scratch, workspace, capacity, inputs, rows, learningRate, LayerPass::Write,
+                   threaded && std::isfinite(squares[0]) && std::isfinite(squares[1]), nullptr);
+  measureParameters<T>(layout, params, bounds);
+  return value;
+}
+
+// networkSteps with a layer scratch instead of a gradient vector: the same batches, losses and stops.
+template <typename T, typename Index>
+size_t layerSteps(const NetworkLayout& layout, LossCode loss, T* params, T* scratch, T* workspace, size_t capacity,
+                  const T* X, const T* Y, const Index* indices, size_t batchSize, size_t rows, T learningRate,
+                  double* losses) {
+  LayerBounds bounds;
+  measureParameters<T>(layout, params, &bounds);
+  size_t batch = 0;
+  for (size_t start = 0; start < rows; start += batchSize, ++batch) {
+    const size_t count = rows - start < batchSize ? rows - start : batchSize;
+    const double value = layerStep<T, Index>(layout, loss, params, scratch, workspace, capacity, X, Y, indices + start,
+                                             count, learningRate, &bounds);
+    losses[batch] = value;
+    if (!std::isfinite(value)) return batch + 1;
+  }
+  return batch;
+}
+
+}  // namespace blasnet::kernels
