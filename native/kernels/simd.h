@@ -145,6 +145,22 @@ using Int32x8 = int __attribute__((vector_size(32)));
 using Double4Unaligned = double __attribute__((vector_size(32), aligned(8), may_alias));
 using Float8Unaligned = float __attribute__((vector_size(32), aligned(4), may_alias));
 
+// The same, with no target of their own, for code that every clone of a BLASNET_MULTIVERSION function
+// inlines (each lowers the vector to its own registers: two SSE2 ones in the baseline clone). Through
+// pointers, not by value: the baseline clone has no ABI for passing 32-byte vectors (GCC's -Wpsabi).
+__attribute__((always_inline)) inline void loadAnyTarget(Double4* v, const double* p) {
+  *v = *reinterpret_cast<const Double4Unaligned*>(p);
+}
+__attribute__((always_inline)) inline void loadAnyTarget(Float8* v, const float* p) {
+  *v = *reinterpret_cast<const Float8Unaligned*>(p);
+}
+__attribute__((always_inline)) inline void storeAnyTarget(double* p, const Double4* v) {
+  *reinterpret_cast<Double4Unaligned*>(p) = *v;
+}
+__attribute__((always_inline)) inline void storeAnyTarget(float* p, const Float8* v) {
+  *reinterpret_cast<Float8Unaligned*>(p) = *v;
+}
+
 BLASNET_AVX2 Double4 loadVector(const double* p) { return *reinterpret_cast<const Double4Unaligned*>(p); }
 BLASNET_AVX2 Float8 loadVector(const float* p) { return *reinterpret_cast<const Float8Unaligned*>(p); }
 BLASNET_AVX2 void storeVector(double* p, Double4 v) { *reinterpret_cast<Double4Unaligned*>(p) = v; }
