@@ -20,6 +20,8 @@ export interface Implementation {
   notes: string[];
   /** The kinds of task it is measured on, when not all (a predict-only variant). */
   tasks?: readonly ('train' | 'predict')[];
+  /** The training workloads it is measured on, when not all. */
+  workloads?: readonly ('A' | 'B')[];
   /** Environment variables its worker gets on top of the bench's own. */
   env?: Readonly<Record<string, string>>;
   /** Why it cannot run on this machine, when it cannot. */
@@ -53,6 +55,9 @@ function python(name: string): Implementation['start'] {
 }
 
 const available = () => undefined;
+
+/** The environment variable naming a copy of the seed's blog post, for the `seed` row. */
+export const SEED_MARKDOWN = 'BLASNET_SEED_MARKDOWN';
 
 export const IMPLEMENTATIONS: Implementation[] = [
   {
@@ -120,6 +125,26 @@ export const IMPLEMENTATIONS: Implementation[] = [
     notes: ["bench/python/numpy_mlp.py: the numpy reference program's algorithm with blasnet's conventions, float64"],
     unavailable: available,
     start: python('numpy'),
+  },
+  {
+    id: 'seed',
+    label: "the seed's numpy code",
+    threaded: true,
+    reducedB: false,
+    notes: [
+      `bench/python/seed_mlp.py: the seed post's own Network, read from ${SEED_MARKDOWN} at run time (it has no licence, so the repository has no copy)`,
+      'A only, timing only: its MSE.delta bug changes what it learns, not what a step costs; whole batches only (119 steps an epoch)',
+    ],
+    tasks: ['train'],
+    workloads: ['A'],
+    unavailable: () => {
+      const file = process.env[SEED_MARKDOWN];
+      if (!file) {
+        return `${SEED_MARKDOWN} is not set: point it at a copy of the seed's blog post (a Markdown file) to time its numpy code`;
+      }
+      return fs.existsSync(file) ? undefined : `${SEED_MARKDOWN} names ${JSON.stringify(file)}, which does not exist`;
+    },
+    start: python('seed'),
   },
   {
     id: 'torch',

@@ -98,6 +98,7 @@ const ORDER = [
   'native-f32',
   'js',
   'numpy',
+  'seed',
   'torch',
   'tfjs-cpu',
   'tfjs-wasm',
@@ -107,6 +108,7 @@ const LABELS: Record<string, string> = {
   native: 'blasnet native',
   js: 'blasnet js backend',
   numpy: 'numpy baseline',
+  seed: "the seed's numpy code",
   torch: 'PyTorch CPU',
   'tfjs-cpu': 'tfjs cpu',
   'tfjs-wasm': 'tfjs wasm',
@@ -378,6 +380,13 @@ export function targets(results: Results): Target[] {
     const x = (value: number | undefined) => (value === undefined ? 'n/a' : `native ${value.toFixed(2)}x faster`);
     const numpyA = vs('A', 'numpy');
     t('A: native >= 10x faster than numpy', x(numpyA), numpyA === undefined ? null : numpyA >= 10);
+    t('A: native >= 16x faster than numpy (issue 20)', x(numpyA), numpyA === undefined ? null : numpyA >= 16);
+    const seedA = vs('A', 'seed');
+    t(
+      "A: native >= 27x faster than the seed's numpy code (issue 20)",
+      seedA === undefined ? `n/a${pass.skipped.seed ? ` (${pass.skipped.seed.split(':')[0]})` : ''}` : x(seedA),
+      seedA === undefined ? null : seedA >= 27,
+    );
     const float32B = vs('B', 'native-f32');
     t(
       'B: float32 >= 1.7x the float64 throughput',

@@ -57,7 +57,7 @@ function parseOptions(): Options {
   });
   if (values.help) {
     process.stdout.write(
-      'usage: npm run bench -- [--threads 1,2] [--runs N] [--smoke] [--only native,native-f32,js,numpy,torch,tfjs-cpu,tfjs-wasm,brain.js,dgemm,D]\n' +
+      'usage: npm run bench -- [--threads 1,2] [--runs N] [--smoke] [--only native,native-f32,js,numpy,seed,torch,tfjs-cpu,tfjs-wasm,brain.js,dgemm,D]\n' +
         '                        [--out FILE] [--update-readme] [--from RESULTS.json]\n',
     );
     process.exit(0);
@@ -245,6 +245,13 @@ async function measure(ctx: Context, threads: number, workers: Map<string, Worke
     for (const implementation of ctx.implementations) {
       if (!workers.has(implementation.id)) continue;
       if (implementation.tasks !== undefined && !implementation.tasks.includes(task.kind)) continue;
+      const workload = task.workload.id;
+      if (
+        task.kind === 'train' &&
+        implementation.workloads !== undefined &&
+        !implementation.workloads.includes(workload)
+      )
+        continue;
       const figure = newFigure(ctx, task, implementation.id, implementation.label, []);
       if (task.kind === 'train' && task.workload.id === 'B' && implementation.reducedB) {
         figure.notes.unshift(

@@ -10,6 +10,8 @@
  */
 
 const TWO_POW_32 = 4294967296;
+/** integer(n) takes one 32-bit draw up to this n (see there). */
+const LEMIRE_LIMIT = 2097152;
 
 /**
  * A generator's whole state, as plain data: enough to continue its sequence exactly elsewhere (a worker
@@ -121,7 +123,7 @@ export class Random {
    * a 53-bit uniform scaled (its bias, at most n / 2^53, is immaterial). Shuffling uses it once per row.
    */
   integer(n: number): number {
-    if (n <= 2097152) {
+    if (n <= LEMIRE_LIMIT) {
       let product = this.nextUint32() * n;
       let high = Math.floor(product / TWO_POW_32);
       let low = product - high * TWO_POW_32;
@@ -270,12 +272,58 @@ export class Random {
    */
   permutation(order: Uint32Array): void {
     for (let i = 0; i < order.length; i++) order[i] = i;
-    for (let i = order.length - 1; i > 0; i--) {
+    let i = order.length - 1;
+    // Beyond 2^21 rows, integer() takes its 53-bit path: rare, left to the method.
+    for (; i >= LEMIRE_LIMIT; i--) {
       const j = this.integer(i + 1);
       const swap = order[i]!;
       order[i] = order[j]!;
       order[j] = swap;
     }
+    // integer(i + 1) with xoshiro128** in locals, written out in line as fillNormal does: the same draws and
+    // the same results, bit for bit, without a field load and store per word (the shuffle was 4.6% of
+    // workload A's fit). Keep it in step with nextUint32 and integer.
+    let s0 = this.s0 | 0;
+    let s1 = this.s1 | 0;
+    let s2 = this.s2 | 0;
+    let s3 = this.s3 | 0;
+    for (; i > 0; i--) {
+      const bound = i + 1;
+      let x = Math.imul(s1, 5);
+      let product = (Math.imul((x << 7) | (x >>> 25), 9) >>> 0) * bound;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      let high = Math.floor(product / TWO_POW_32);
+      let low = product - high * TWO_POW_32;
+      if (low < bound) {
+        const threshold = (TWO_POW_32 - bound) % bound;
+        while (low < threshold) {
+          x = Math.imul(s1, 5);
+          product = (Math.imul((x << 7) | (x >>> 25), 9) >>> 0) * bound;
+          t = s1 << 9;
+          s2 ^= s0;
+          s3 ^= s1;
+          s1 ^= s2;
+          s0 ^= s3;
+          s2 ^= t;
+          s3 = (s3 << 11) | (s3 >>> 21);
+          high = Math.floor(product / TWO_POW_32);
+          low = product - high * TWO_POW_32;
+        }
+      }
+      const swap = order[i]!;
+      order[i] = order[high]!;
+      order[high] = swap;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
   }
 
   /** Shuffles `values` in place (Fisher-Yates), uniformly over all orders. */

@@ -32,6 +32,7 @@ inline T stableSigmoid(T z) {
 
 // Each activation: value(z), and backward(a, g) = g * f'(z) given a = f(z).
 struct Identity {
+  static constexpr bool kChained = false;
   template <typename T>
   static T value(T z) {
     return z;
@@ -46,6 +47,7 @@ struct Identity {
 // testing a is testing z. Backward selects rather than multiplies, so an inactive unit passes 0 even when
 // the incoming gradient is infinite (PyTorch's threshold_backward).
 struct Relu {
+  static constexpr bool kChained = false;
   template <typename T>
   static T value(T z) {
     return z > T(0) ? z : T(0);
@@ -59,6 +61,7 @@ struct Relu {
 // The derivative uses the activation a = sigmoid(z) that forward already computed: a(1 - a) is sigmoid'(z).
 // (The seed evaluated sigmoid' at a instead of z; that is the bug this form cannot have.)
 struct Sigmoid {
+  static constexpr bool kChained = true;  // elementwiseForward runs it on several registers at once
   template <typename T>
   static T value(T z) {
     return stableSigmoid(z);
@@ -70,6 +73,7 @@ struct Sigmoid {
 };
 
 struct Tanh {
+  static constexpr bool kChained = false;
   template <typename T>
   static T value(T z) {
     return std::tanh(z);
@@ -82,6 +86,7 @@ struct Tanh {
 
 // PyTorch's default negative slope. With a positive slope, a > 0 exactly when z > 0, as for Relu.
 struct LeakyRelu {
+  static constexpr bool kChained = false;
   template <typename T>
   static constexpr T slope() {
     return T(0.01);
@@ -98,10 +103,51 @@ struct LeakyRelu {
   }
 };
 
+#ifdef BLASNET_AVX2_CHAINS
+// stableSigmoid on kChains AVX2 registers at once (simd.h's vexpChains, which says why): the same operations
+// on each value in the same order as the AVX2 clone of the loop below, so the same bits. Returns how many
+// values it did (a multiple of its block); the loop does the rest.
+template <typename V, typename T>
+__attribute__((target("avx2"), noinline)) size_t sigmoidChainsAvx2(size_t count, const T* Z, T* A) {
+  constexpr size_t kLanes = sizeof(V) / sizeof(T);
+  constexpr size_t kBlock = kLanes * kChains;
+  const V zero = V{};
+  size_t i = 0;
+  for (; i + kBlock <= count; i += kBlock) {
+    V z[kChains], x[kChains], e[kChains], a[kChains];
+    for (int c = 0; c < kChains; ++c) {
+      z[c] = loadVector(Z + i + c * kLanes);
+      x[c] = z[c] >= zero ? -z[c] : z[c];
+    }
+    vexpChains(x, e);
+    for (int c = 0; c < kChains; ++c) {
+      const V positive = T(1) / (T(1) + e[c]);
+      const V negative = e[c] * positive;
+      a[c] = z[c] >= zero ? positive : negative;
+    }
+    stepTogether(a);
+    for (int c = 0; c < kChains; ++c) storeVector(A + i + c * kLanes, a[c]);
+  }
+  return i;
+}
+#endif
+
 template <typename Fn, typename T>
 BLASNET_MULTIVERSION void elementwiseForward(size_t rows, size_t cols, const T* Z, T* A) {
   const size_t count = rows * cols;
-  for (size_t i = 0; i < count; ++i) A[i] = Fn::value(Z[i]);
+  size_t i = 0;
+#ifdef BLASNET_AVX2_CHAINS
+  if constexpr (Fn::kChained) {
+    if (avx2CloneChosen()) {
+      if constexpr (sizeof(T) == 8) {
+        i = sigmoidChainsAvx2<Double4>(count, Z, A);
+      } else {
+        i = sigmoidChainsAvx2<Float8>(count, Z, A);
+      }
+    }
+  }
+#endif
+  for (; i < count; ++i) A[i] = Fn::value(Z[i]);
 }
 
 // out = G * f'(Z), from A = f(Z). Each element reads its inputs before writing, so out may be G or A itself.

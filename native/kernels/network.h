@@ -82,9 +82,12 @@ void networkForward(const NetworkLayout& layout, const T* params, T* workspace, 
     // Hidden layers compute z where a goes and apply the activation in place (see the file comment).
     T* z = workspace + (i == last ? layout.outputZ(capacity) : layout.a(capacity, i));
     T* a = (out != nullptr && i == last) ? out : workspace + layout.a(capacity, i);
-    // z = bias broadcast, then z += input W: one pass over z fewer than adding the bias afterwards.
-    broadcastRows<T>(rows, units, params + layout.biasOffset[i], z);
-    gemm<T>(false, false, rows, units, in, T(1), input, params + layout.weightOffset[i], T(1), z);
+    // z = bias broadcast, then z += input W: one pass over z fewer than adding the bias afterwards; or, where
+    // the small kernel's AVX2 clone takes the shape, the bias added in its stores (the same bits).
+    if (!small::gemmBias(rows, units, in, input, params + layout.weightOffset[i], params + layout.biasOffset[i], z)) {
+      broadcastRows<T>(rows, units, params + layout.biasOffset[i], z);
+      gemm<T>(false, false, rows, units, in, T(1), input, params + layout.weightOffset[i], T(1), z);
+    }
     activation<T>(layout.activations[i]).forward(rows, units, z, a);
     input = a;
   }

@@ -120,4 +120,140 @@ inline float vexp(float x) {
   return p * powerOfTwo(half) * powerOfTwo(k - half);
 }
 
+// ---- vexp on four AVX2 registers side by side, for the sigmoid on AVX2-only CPUs (activations.h).
+//
+// The vectorised loop over vexp runs one register's chain of ~40 dependent operations (Horner's 13 steps,
+// the scaling, then the sigmoid's division) at a time: on AMD's Zen cores the floating-point scheduler
+// fills with that chain's waiting operations, so the loop ran at the chain's latency, not the core's
+// throughput. vexpChains takes each step for kChains registers before the next step; an empty asm after
+// every step holds the compiler to that order (GCC otherwise regrouped the work chain by chain). Each
+// element gets exactly vexp's operations, in its order, in the instructions of the AVX2 clone of a
+// BLASNET_MULTIVERSION loop (target "avx2", so no fused multiply-adds there or here): the same bits,
+// checked value by value against the loop (test/backend/sigmoid-bits.test.ts). AVX-512 CPUs keep the loop:
+// its clone contracts a * b + c into fused multiply-adds, and that clone was not timed or checked here.
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__GLIBC__) && !defined(BLASNET_NO_MULTIVERSION) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define BLASNET_AVX2_CHAINS 1
+#define BLASNET_AVX2 __attribute__((target("avx2"), always_inline)) inline
+constexpr int kChains = 4;
+using Double4 = double __attribute__((vector_size(32)));
+using Int64x4 = long long __attribute__((vector_size(32)));
+using Float8 = float __attribute__((vector_size(32)));
+using Int32x8 = int __attribute__((vector_size(32)));
+// The same vectors at any element-aligned address, for loads and stores (a memcpy into a vector was compiled
+// as two 16-byte stores and a 32-byte load, which the store buffer cannot forward: a stall per register).
+using Double4Unaligned = double __attribute__((vector_size(32), aligned(8), may_alias));
+using Float8Unaligned = float __attribute__((vector_size(32), aligned(4), may_alias));
+
+// The same, with no target of their own, for code that every clone of a BLASNET_MULTIVERSION function
+// inlines (each lowers the vector to its own registers: two SSE2 ones in the baseline clone). Through
+// pointers, not by value: the baseline clone has no ABI for passing 32-byte vectors (GCC's -Wpsabi).
+__attribute__((always_inline)) inline void loadAnyTarget(Double4* v, const double* p) {
+  *v = *reinterpret_cast<const Double4Unaligned*>(p);
+}
+__attribute__((always_inline)) inline void loadAnyTarget(Float8* v, const float* p) {
+  *v = *reinterpret_cast<const Float8Unaligned*>(p);
+}
+__attribute__((always_inline)) inline void storeAnyTarget(double* p, const Double4* v) {
+  *reinterpret_cast<Double4Unaligned*>(p) = *v;
+}
+__attribute__((always_inline)) inline void storeAnyTarget(float* p, const Float8* v) {
+  *reinterpret_cast<Float8Unaligned*>(p) = *v;
+}
+
+BLASNET_AVX2 Double4 loadVector(const double* p) { return *reinterpret_cast<const Double4Unaligned*>(p); }
+BLASNET_AVX2 Float8 loadVector(const float* p) { return *reinterpret_cast<const Float8Unaligned*>(p); }
+BLASNET_AVX2 void storeVector(double* p, Double4 v) { *reinterpret_cast<Double4Unaligned*>(p) = v; }
+BLASNET_AVX2 void storeVector(float* p, Float8 v) { *reinterpret_cast<Float8Unaligned*>(p) = v; }
+
+// Every chain's value computed before any chain's next step (see above).
+template <typename V>
+BLASNET_AVX2 void stepTogether(V* v) {
+  static_assert(kChains == 4);
+  asm("" : "+x"(v[0]), "+x"(v[1]), "+x"(v[2]), "+x"(v[3]));
+}
+
+template <typename V, typename I>
+BLASNET_AVX2 V vectorPowerOfTwo(V k, V shift, I bias, int mantissaBits) {
+  const I integer = reinterpret_cast<I>(k + shift) - reinterpret_cast<I>(shift);
+  return reinterpret_cast<V>((integer + bias) << mantissaBits);
+}
+
+// out[c] = vexp(x[c]) for c < kChains, element by element, as vexp(double) computes it.
+BLASNET_AVX2 void vexpChains(const Double4* x, Double4* out) {
+  const Double4 kLog2e = Double4{} + 1.4426950408889634;
+  const Double4 kLn2Hi = Double4{} + 6.93147180369123816490e-01;
+  const Double4 kLn2Lo = Double4{} + 1.90821492927058770002e-10;
+  const Double4 kShift = Double4{} + 0x1.8p52;
+  const Double4 low = Double4{} - 746.0, high = Double4{} + 710.0;
+  const Int64x4 kBias = Int64x4{} + 1023;
+  Double4 k[kChains], r[kChains], p[kChains];
+  for (int c = 0; c < kChains; ++c) {
+    const Double4 clamped = x[c] < low ? low : (x[c] > high ? high : x[c]);
+    k[c] = (clamped * kLog2e + kShift) - kShift;
+    r[c] = (clamped - k[c] * kLn2Hi) - k[c] * kLn2Lo;
+  }
+  stepTogether(r);
+  constexpr double kCoefficients[] = {1.0 / 479001600.0,
+                                      1.0 / 39916800.0,
+                                      1.0 / 3628800.0,
+                                      1.0 / 362880.0,
+                                      1.0 / 40320.0,
+                                      1.0 / 5040.0,
+                                      1.0 / 720.0,
+                                      1.0 / 120.0,
+                                      1.0 / 24.0,
+                                      1.0 / 6.0,
+                                      0.5,
+                                      1.0,
+                                      1.0};
+  for (int c = 0; c < kChains; ++c) p[c] = Double4{} + 1.0 / 6227020800.0;
+  for (double coefficient : kCoefficients) {
+    const Double4 add = Double4{} + coefficient;
+    for (int c = 0; c < kChains; ++c) p[c] = p[c] * r[c] + add;
+    stepTogether(p);
+  }
+  for (int c = 0; c < kChains; ++c) {
+    const Double4 half = (k[c] * 0.5 + kShift) - kShift;
+    out[c] = p[c] * vectorPowerOfTwo(half, kShift, kBias, 52) * vectorPowerOfTwo(k[c] - half, kShift, kBias, 52);
+  }
+  stepTogether(out);
+}
+
+// out[c] = vexp(x[c]) for c < kChains, element by element, as vexp(float) computes it.
+BLASNET_AVX2 void vexpChains(const Float8* x, Float8* out) {
+  const Float8 kLog2e = Float8{} + 1.44269504f;
+  const Float8 kLn2Hi = Float8{} + 0.693359375f;
+  const Float8 kLn2Lo = Float8{} - 2.12194440e-4f;
+  const Float8 kShift = Float8{} + 0x1.8p23f;
+  const Float8 low = Float8{} - 104.0f, high = Float8{} + 89.0f;
+  const Int32x8 kBias = Int32x8{} + 127;
+  Float8 k[kChains], r[kChains], p[kChains];
+  for (int c = 0; c < kChains; ++c) {
+    const Float8 clamped = x[c] < low ? low : (x[c] > high ? high : x[c]);
+    k[c] = (clamped * kLog2e + kShift) - kShift;
+    r[c] = (clamped - k[c] * kLn2Hi) - k[c] * kLn2Lo;
+  }
+  stepTogether(r);
+  constexpr float kCoefficients[] = {1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f, 1.0f};
+  for (int c = 0; c < kChains; ++c) p[c] = Float8{} + 1.0f / 5040.0f;
+  for (float coefficient : kCoefficients) {
+    const Float8 add = Float8{} + coefficient;
+    for (int c = 0; c < kChains; ++c) p[c] = p[c] * r[c] + add;
+    stepTogether(p);
+  }
+  for (int c = 0; c < kChains; ++c) {
+    const Float8 half = (k[c] * 0.5f + kShift) - kShift;
+    out[c] = p[c] * vectorPowerOfTwo(half, kShift, kBias, 23) * vectorPowerOfTwo(k[c] - half, kShift, kBias, 23);
+  }
+  stepTogether(out);
+}
+
+// Whether the BLASNET_MULTIVERSION dispatcher picked the AVX2 clone on this CPU (it tries AVX-512F first).
+inline bool avx2CloneChosen() {
+  static const bool value = __builtin_cpu_supports("avx2") && !__builtin_cpu_supports("avx512f");
+  return value;
+}
+#endif
+
 }  // namespace blasnet::kernels

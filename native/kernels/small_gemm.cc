@@ -159,6 +159,7 @@ struct Double4 {
     return _mm256_fmadd_pd(a, b, c);
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V add(V a, V b) { return _mm256_add_pd(a, b); }
 };
 
 struct Float8 {
@@ -184,14 +185,13 @@ struct Float8 {
     return _mm256_fmadd_ps(a, b, c);
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V add(V a, V b) { return _mm256_add_ps(a, b); }
 };
 
 template <typename Op, bool TransA, int R, int NC>
-__attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size_t i0, size_t m, size_t n, size_t k,
-                                                                            typename Op::T alpha,
-                                                                            const typename Op::T* A,
-                                                                            const typename Op::T* B,
-                                                                            typename Op::T beta, typename Op::T* C) {
+__attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
+    size_t i0, size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A, const typename Op::T* B,
+    typename Op::T beta, typename Op::T* C, const typename Op::T* bias) {
   using T = typename Op::T;
   using V = typename Op::V;
   constexpr int L = Op::kLanes;
@@ -252,6 +252,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size
     for (int j = 0; j < NC; ++j) {
       V c = Op::mul(scale, acc[r][j]);
       if (beta != T(0)) c = Op::fmadd(keep, previous[r][j], c);
+      if (bias != nullptr) c = Op::add(c, Op::load(bias + j * L));  // bias padded to NC * L (gemmBias)
       if (j + 1 < NC || !masked) {
         Op::store(out + j * L, c);
       } else {
@@ -266,19 +267,20 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(size
 template <typename Op, bool TransA, int NC, int MaxR>
 __attribute__((target("avx2,fma"))) void productAvx2(size_t m, size_t n, size_t k, typename Op::T alpha,
                                                      const typename Op::T* A, const typename Op::T* B,
-                                                     typename Op::T beta, typename Op::T* C) {
+                                                     typename Op::T beta, typename Op::T* C,
+                                                     const typename Op::T* bias) {
   const size_t blocks = (m + MaxR - 1) / MaxR;
   const size_t base = m / blocks, extra = m % blocks;
   size_t i0 = 0;
   for (size_t block = 0; block < blocks; ++block) {
     const size_t rows = base + (block < extra ? 1 : 0);
     switch (rows) {
-      case 1: rowBlockAvx2<Op, TransA, 1, NC>(i0, m, n, k, alpha, A, B, beta, C); break;
-      case 2: rowBlockAvx2<Op, TransA, (MaxR >= 2 ? 2 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
-      case 3: rowBlockAvx2<Op, TransA, (MaxR >= 3 ? 3 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
-      case 4: rowBlockAvx2<Op, TransA, (MaxR >= 4 ? 4 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
-      case 5: rowBlockAvx2<Op, TransA, (MaxR >= 5 ? 5 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
-      default: rowBlockAvx2<Op, TransA, (MaxR >= 6 ? 6 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C); break;
+      case 1: rowBlockAvx2<Op, TransA, 1, NC>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
+      case 2: rowBlockAvx2<Op, TransA, (MaxR >= 2 ? 2 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
+      case 3: rowBlockAvx2<Op, TransA, (MaxR >= 3 ? 3 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
+      case 4: rowBlockAvx2<Op, TransA, (MaxR >= 4 ? 4 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
+      case 5: rowBlockAvx2<Op, TransA, (MaxR >= 5 ? 5 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
+      default: rowBlockAvx2<Op, TransA, (MaxR >= 6 ? 6 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
     }
     i0 += rows;
   }
@@ -286,13 +288,13 @@ __attribute__((target("avx2,fma"))) void productAvx2(size_t m, size_t n, size_t 
 
 template <typename Op, bool TransA>
 void dispatchAvx2(size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A, const typename Op::T* B,
-                  typename Op::T beta, typename Op::T* C) {
+                  typename Op::T beta, typename Op::T* C, const typename Op::T* bias = nullptr) {
   if constexpr (Op::kLanes == 8) {
-    productAvx2<Op, TransA, 2, 6>(m, n, k, alpha, A, B, beta, C);  // 9-16 floats: 2 registers, 12 accumulators
+    productAvx2<Op, TransA, 2, 6>(m, n, k, alpha, A, B, beta, C, bias);  // 9-16 floats: 2 registers, 12 accumulators
   } else if (n <= 12) {
-    productAvx2<Op, TransA, 3, 3>(m, n, k, alpha, A, B, beta, C);  // 9-12 doubles: 3 registers, 9 accumulators
+    productAvx2<Op, TransA, 3, 3>(m, n, k, alpha, A, B, beta, C, bias);  // 9-12 doubles: 3 registers, 9 accumulators
   } else {
-    productAvx2<Op, TransA, 4, 3>(m, n, k, alpha, A, B, beta, C);  // 13-16 doubles: 4 registers, 12 accumulators
+    productAvx2<Op, TransA, 4, 3>(m, n, k, alpha, A, B, beta, C, bias);  // 13-16 doubles: 4 registers, 12 accumulators
   }
 }
 
@@ -356,6 +358,41 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, float alpha, c
 #else
   (void)transA, (void)transB, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)B, (void)beta, (void)C;
   std::abort();  // unreachable: available() is false in this build
+#endif
+}
+
+#ifdef BLASNET_SMALL_GEMM_AVX512
+namespace {
+template <typename Op>
+void gemmBiasAvx2(size_t m, size_t n, size_t k, const typename Op::T* A, const typename Op::T* B,
+                  const typename Op::T* bias, typename Op::T* C) {
+  // The bias padded to whole registers, so the stores' epilogue loads it unmasked.
+  alignas(32) typename Op::T padded[16] = {};
+  for (size_t j = 0; j < n; ++j) padded[j] = bias[j];
+  dispatchAvx2<Op, false>(m, n, k, typename Op::T(1), A, B, typename Op::T(0), C, padded);
+}
+}  // namespace
+#endif
+
+bool gemmBias(size_t m, size_t n, size_t k, const double* A, const double* B, const double* bias, double* C) {
+#ifdef BLASNET_SMALL_GEMM_AVX512
+  if (isa() != Isa::Avx2 || !fitsAvx2(false, false, m, n, k)) return false;
+  gemmBiasAvx2<Double4>(m, n, k, A, B, bias, C);
+  return true;
+#else
+  (void)m, (void)n, (void)k, (void)A, (void)B, (void)bias, (void)C;
+  return false;
+#endif
+}
+
+bool gemmBias(size_t m, size_t n, size_t k, const float* A, const float* B, const float* bias, float* C) {
+#ifdef BLASNET_SMALL_GEMM_AVX512
+  if (isa() == Isa::Off || !fitsAvx2Float(false, false, m, n, k)) return false;
+  gemmBiasAvx2<Float8>(m, n, k, A, B, bias, C);
+  return true;
+#else
+  (void)m, (void)n, (void)k, (void)A, (void)B, (void)bias, (void)C;
+  return false;
 #endif
 }
 

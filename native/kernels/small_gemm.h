@@ -91,4 +91,11 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, double alpha, 
 void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, float alpha, const float* A, const float* B,
           float beta, float* C);
 
+// C = A B + bias (each row), the forward product of a layer, where the AVX2 clone takes the shape (and, in
+// float64, runs: the AVX-512 kernel has no such epilogue): the bias added in the stores' epilogue instead of
+// broadcast into C beforehand and read back with beta = 1. round(sum + bias) either way, so the same bits.
+// Returns false, touching nothing, where it does not apply.
+bool gemmBias(size_t m, size_t n, size_t k, const double* A, const double* B, const double* bias, double* C);
+bool gemmBias(size_t m, size_t n, size_t k, const float* A, const float* B, const float* bias, float* C);
+
 }  // namespace blasnet::kernels::small
