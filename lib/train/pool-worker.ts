@@ -7,9 +7,9 @@
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import type { MessagePort } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
 
-import type { WorkerJob } from './worker-protocol';
+import { JOB_ENDED, JOB_STARTED, JOB_WAITING, STATE, THREAD, type WorkerJob } from './worker-protocol';
 import { JobCollections } from './job-collections';
 import { run } from './worker';
 
@@ -95,11 +95,18 @@ function jobBytes(job: WorkerJob): number {
 }
 
 export default function train(task: PoolTask): void {
+  const { control } = task.job;
+  // The job may have waited in this thread's queue behind the previous one (pool.ts): it runs unless it
+  // was aborted meanwhile, which the main thread has already answered.
+  Atomics.store(control, THREAD, threadId);
+  if (Atomics.compareExchange(control, STATE, JOB_WAITING, JOB_STARTED) !== JOB_WAITING) return;
   collections.started(jobBytes(task.job));
   lowerPriority(task.niceIncrement);
   try {
     run(task.job, task.port);
   } finally {
+    // No longer running here (poolInfo counts it out), even before the main thread reads its last message.
+    Atomics.store(control, STATE, JOB_ENDED);
     // Once the job has let go of its data (after this call returns): an idle thread would otherwise keep
     // the last job's rows alive until its next job, held by nobody but an uncollected heap.
     setImmediate(afterJob);
