@@ -268,22 +268,40 @@ let dispatched = 0;
  * How many jobs a thread holds at most: the one it runs and one waiting behind it, in the thread's own
  * message queue. When a job ends, its thread takes the next one at once instead of waiting for the main
  * thread to hear of the end and send another (measured: 1.3 to 2.5 ms idle per job of 8 ms on each
- * thread, 10 to 15% of a burst's wall time). Only jobs that can be sent again wait there (see
- * {@link PooledTraining.resendable}): a job that waits behind another must survive the death of that
- * other job's thread.
+ * thread, 10 to 15% of a burst's wall time). Only small jobs wait there, and only behind small jobs (see
+ * {@link PooledTraining.mayWaitOnThread}): a job waiting behind a long training would wait for all of it
+ * while another thread may have come free; and it must survive the death of the other job's thread.
  */
 const JOBS_PER_THREAD = 2;
 
 /**
- * Hands waiting trainings to piscina, oldest first: while fewer than `size` are there, or fewer than
- * `size × JOBS_PER_THREAD` for jobs that may wait in a thread's queue.
+ * What counts as a small job: rows × epochs × parameters (multiply-adds of the forward pass, about a
+ * third of the work) up to this; 2^28 is about 0.1 s of training for a small network on one core here,
+ * so a job waits at most that long behind another in a thread's queue. Workload D's jobs: 2.4 × 10^7.
+ */
+const SMALL_JOB_WORK = 2 ** 28;
+
+/** Dispatched jobs that may not have another waiting behind them (not small, see SMALL_JOB_WORK). */
+let dispatchedLarge = 0;
+
+/**
+ * Hands waiting trainings to piscina, oldest first: while fewer than `size` are there, or, while only
+ * small jobs are there, fewer than `size × JOBS_PER_THREAD` small ones.
  */
 function dispatch(): void {
   while (waiting.length > 0) {
-    const limit = waiting[0]!.resendable ? settings.size * JOBS_PER_THREAD : settings.size;
+    const next = waiting[0]!;
+    const limit = next.mayWaitOnThread && dispatchedLarge === 0 ? settings.size * JOBS_PER_THREAD : settings.size;
     if (dispatched >= limit) return;
     waiting.shift()!.begin();
   }
+}
+
+/** Whether a job may wait in a thread's queue (see PooledTraining.mayWaitOnThread). */
+function mayWait(job: WorkerJob, transfer: ArrayBuffer[]): boolean {
+  // A job that waits on the main thread's callbacks lasts as long as they do, whatever its size.
+  if (transfer.length > 0 || job.reportBatches || job.waitOnEpoch) return false;
+  return job.x.rows * job.settings.epochs * job.parameters.length <= SMALL_JOB_WORK;
 }
 
 /** A job's starting state: what an aborted job that never started answers with. */
@@ -296,7 +314,7 @@ interface StartingState {
 class PooledTraining extends EventEmitter implements TrainingThread {
   private port!: MessagePort;
   private workerPort: MessagePort | undefined;
-  /** The job, kept while it may have to be sent again (resendable jobs, until they end). */
+  /** The job, kept while it may have to be sent again (jobs that may wait on a thread, until they end). */
   private job: WorkerJob | undefined;
   private readonly starting: StartingState;
   private readonly control: Int32Array;
@@ -305,12 +323,12 @@ class PooledTraining extends EventEmitter implements TrainingThread {
   private readonly onAbort: () => void;
   private readonly stopListening: (() => void) | undefined;
   /**
-   * Whether the job can be sent to a thread again: nothing in it is transferred (its data is shared,
-   * or copied into shared memory), so the main thread still holds all of it. Only such a job waits in a
-   * thread's queue behind another: if that thread dies first (the other job crashed, or was ended), the
-   * job goes back to the front of the queue instead of failing.
+   * Whether the job may wait in a thread's queue behind another small one: it is small (SMALL_JOB_WORK),
+   * waits on no callback, and nothing in it is transferred (its data is shared, or copied into shared
+   * memory), so the main thread still holds all of it and can send it again: if the thread dies first
+   * (the other job crashed, or was ended), the job goes back to the front of the queue instead of failing.
    */
-  readonly resendable: boolean;
+  readonly mayWaitOnThread: boolean;
   pool: Piscina | undefined;
 
   constructor(job: WorkerJob, transfer: ArrayBuffer[], signal: AbortSignalLike | undefined) {
@@ -318,7 +336,7 @@ class PooledTraining extends EventEmitter implements TrainingThread {
     this.job = job;
     this.control = job.control;
     this.transfer = transfer;
-    this.resendable = transfer.length === 0;
+    this.mayWaitOnThread = mayWait(job, transfer);
     this.starting = { parameters: job.parameters, random: job.random, optimizer: job.optimizer.state };
     this.openPort();
     this.onAbort = () => {
@@ -371,7 +389,10 @@ class PooledTraining extends EventEmitter implements TrainingThread {
     dispatched++;
     const task: PoolTask = { job: this.job!, port: this.workerPort!, niceIncrement: settings.niceIncrement };
     const transferList = [this.workerPort!, ...this.transfer];
-    if (!this.resendable) this.job = undefined;
+    if (!this.mayWaitOnThread) {
+      this.job = undefined;
+      dispatchedLarge++;
+    }
     this.workerPort = undefined;
     this.transfer = [];
     // No AbortSignal for piscina: its balancer never queues a task that has one behind another, and it
@@ -381,15 +402,21 @@ class PooledTraining extends EventEmitter implements TrainingThread {
     // run; settling frees the place.
     pool_.run(task, { transferList }).then(
       () => {
-        dispatched--;
+        this.release();
         dispatch();
       },
       (error: unknown) => {
-        dispatched--;
+        this.release();
         this.threadFailed(pool_, error);
         dispatch();
       },
     );
+  }
+
+  /** Frees the job's place, once piscina has settled its task. */
+  private release(): void {
+    dispatched--;
+    if (!this.mayWaitOnThread) dispatchedLarge--;
   }
 
   /** Piscina rejected the task: its thread died (or was ended for the job before it). */

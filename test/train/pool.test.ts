@@ -156,27 +156,53 @@ describe('the pool under fitAsync', () => {
     expect(sameBits(next.parameters, twin(2, { ...settings, epochs: 3 }).parameters)).toBe(true);
   });
 
-  it('runs a job whose data is transferred (arrays of rows) even when the thread it would wait on dies', async () => {
-    // Such a job cannot be sent twice (its buffers go with it), so it never waits in a thread's queue
-    // behind another job: it waits in the pool's queue, and starts on the replacement thread.
+  it('sends a job that waited behind a running one again when their thread dies: it still trains', async () => {
+    // Small jobs without callbacks wait in their thread's own queue behind the running one (pool.ts).
     configurePool({ size: 1 });
-    const doomed = network(1).fitAsync(x, y, {
-      ...settings,
-      epochs: 5,
-      onEpochEnd: async (epoch) => {
-        if (epoch === 2) await poolThreads()[0]!.terminate();
-      },
-    });
-    const rows = (m: typeof x) =>
-      Array.from({ length: m.rows }, (_, i) => [...m.data.subarray(i * m.cols, (i + 1) * m.cols)]);
+    const doomed = network(1).fitAsync(x, y, { ...settings, epochs: 3000 });
     const next = network(2);
-    const waiting = next.fitAsync(rows(x), rows(y), { ...settings, epochs: 3 });
+    const waiting = next.fitAsync(x, y, { ...settings, epochs: 3 });
+    await until(() => poolInfo().running === 1 && poolInfo().queued === 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await poolThreads()[0]!.terminate();
     await expect(doomed).rejects.toMatchObject({ code: 'ERR_WORKER_FAILED' });
     await waiting;
     expect(sameBits(next.parameters, twin(2, { ...settings, epochs: 3 }).parameters)).toBe(true);
   });
 
-  it('ends only the thread of an aborted training stuck in a callback, not the job waiting behind it', async () => {
+  it('runs a job whose data is transferred (arrays of rows) even when the thread before it dies', async () => {
+    // Such a job cannot be sent twice (its buffers go with it), so it never waits in a thread's queue.
+    configurePool({ size: 1 });
+    const doomed = network(1).fitAsync(x, y, { ...settings, epochs: 3000 });
+    const rows = (m: typeof x) =>
+      Array.from({ length: m.rows }, (_, i) => [...m.data.subarray(i * m.cols, (i + 1) * m.cols)]);
+    const next = network(2);
+    const waiting = next.fitAsync(rows(x), rows(y), { ...settings, epochs: 3 });
+    await until(() => poolInfo().running === 1 && poolInfo().queued === 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await poolThreads()[0]!.terminate();
+    await expect(doomed).rejects.toMatchObject({ code: 'ERR_WORKER_FAILED' });
+    await waiting;
+    expect(sameBits(next.parameters, twin(2, { ...settings, epochs: 3 }).parameters)).toBe(true);
+  });
+
+  it('never makes a small job wait behind a long one while another thread is free', async () => {
+    configurePool({ size: 2 });
+    const order: string[] = [];
+    // 160 rows x 700 epochs x 3,004 parameters: above the pool's small-job bound.
+    const long = new Network([10, 200, 4], [Relu, Softmax], { seed: 9 })
+      .fitAsync(x, y, { ...settings, epochs: 700 })
+      .then(() => order.push('long'));
+    const small = [1, 2, 3, 4].map((seed) =>
+      network(seed)
+        .fitAsync(x, y, { ...settings, epochs: 3 })
+        .then(() => order.push(`small ${seed}`)),
+    );
+    await Promise.all([long, ...small]);
+    expect(order.at(-1)).toBe('long');
+  });
+
+  it('ends only the thread of an aborted training stuck in a callback, not the next job', async () => {
     configurePool({ size: 1 });
     const controller = new AbortController();
     // A callback that never settles: the abort settles the training at once and ends its thread.
