@@ -69,6 +69,40 @@ describe('the pool under fitAsync', () => {
     nets.forEach((net, i) => expect(sameBits(net.parameters, twins[i]!.parameters)).toBe(true));
   });
 
+  it.each(['native', 'js'] as const)(
+    'gives each job on a thread the losses fit gives, whatever the jobs before it (evaluation workspace reuse, %s)',
+    async (backend) => {
+      // One thread keeps its evaluation workspace while layout, element type and capacity stay the same;
+      // a job of another row count (another capacity: 1,100 rows pass in chunks of 1,024) or shape must
+      // not see the previous one's. The losses (over the whole set, through that workspace) are compared
+      // bit for bit with fit's, and so are the weights.
+      configurePool({ size: 1 });
+      const large = classification(1100, 10, 4, 5);
+      const jobs = [
+        { dims: [10, 12, 4], data: { x, y } },
+        { dims: [10, 12, 4], data: large },
+        { dims: [10, 12, 4], data: { x, y } },
+        { dims: [10, 7, 4], data: { x, y } },
+        { dims: [10, 64, 4], data: { x, y } },
+      ];
+      const options = { ...settings, epochs: 3, logEvery: 1, validationSplit: 0.25 };
+      // The js backend reads and writes the workspace through typed arrays, so a workspace too small for
+      // its job shows as wrong losses there rather than as writes past its end.
+      const make = (i: number) => new Network(jobs[i]!.dims, [Relu, Softmax], { seed: 60 + i, backend });
+      const nets = jobs.map((_, i) => make(i));
+      const histories = await Promise.all(
+        nets.map((net, i) => net.fitAsync(jobs[i]!.data.x, jobs[i]!.data.y, options)),
+      );
+      jobs.forEach((job, i) => {
+        const twin = make(i);
+        const history = twin.fit(job.data.x, job.data.y, options);
+        expect(sameBits(Float64Array.from(histories[i]!.loss), Float64Array.from(history.loss))).toBe(true);
+        expect(sameBits(Float64Array.from(histories[i]!.valLoss!), Float64Array.from(history.valLoss!))).toBe(true);
+        expect(sameBits(nets[i]!.parameters, twin.parameters)).toBe(true);
+      });
+    },
+  );
+
   it('runs many trainings on at most `size` reused threads, each bit-identical to fit', async () => {
     configurePool({ size: 2 });
     const seen: number[] = [];
