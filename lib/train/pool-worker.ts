@@ -7,9 +7,10 @@
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import type { MessagePort } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
 
-import type { WorkerJob } from './worker-protocol';
+import { JOB_ENDED, JOB_STARTED, JOB_WAITING, STATE, THREAD, type WorkerJob } from './worker-protocol';
+import { JobCollections } from './job-collections';
 import { run } from './worker';
 
 // Declared here rather than in pool.ts, whose declarations are public: they need Node's worker types.
@@ -74,13 +75,11 @@ const FULL_AFTER_BYTES = 16 * 2 ** 20;
 /** How long a thread waits for its next job before a full collection. */
 const IDLE_FULL_MS = 250;
 
-let bytesSinceFull = 0;
-let idleCollection: ReturnType<typeof setTimeout> | undefined;
-
-function collectAll(): void {
-  bytesSinceFull = 0;
-  collector?.();
-}
+const collections = new JobCollections(
+  (kind) => collector?.(kind === 'minor' ? { type: 'minor' } : undefined),
+  FULL_AFTER_BYTES,
+  IDLE_FULL_MS,
+);
 
 /**
  * The bytes of the buffers a job brought (shared or transferred) which only a collection here lets go of:
@@ -96,13 +95,18 @@ function jobBytes(job: WorkerJob): number {
 }
 
 export default function train(task: PoolTask): void {
-  if (idleCollection !== undefined) clearTimeout(idleCollection);
-  idleCollection = undefined;
-  bytesSinceFull += jobBytes(task.job);
+  const { control } = task.job;
+  // The job may have waited in this thread's queue behind the previous one (pool.ts): it runs unless it
+  // was aborted meanwhile, which the main thread has already answered.
+  Atomics.store(control, THREAD, threadId);
+  if (Atomics.compareExchange(control, STATE, JOB_WAITING, JOB_STARTED) !== JOB_WAITING) return;
+  collections.started(jobBytes(task.job));
   lowerPriority(task.niceIncrement);
   try {
     run(task.job, task.port);
   } finally {
+    // No longer running here (poolInfo counts it out), even before the main thread reads its last message.
+    Atomics.store(control, STATE, JOB_ENDED);
     // Once the job has let go of its data (after this call returns): an idle thread would otherwise keep
     // the last job's rows alive until its next job, held by nobody but an uncollected heap.
     setImmediate(afterJob);
@@ -110,9 +114,5 @@ export default function train(task: PoolTask): void {
 }
 
 function afterJob(): void {
-  if (bytesSinceFull >= FULL_AFTER_BYTES) collectAll();
-  else collector?.({ type: 'minor' });
-  idleCollection = setTimeout(collectAll, IDLE_FULL_MS);
-  // An idle thread must not keep the process alive for its collection.
-  idleCollection.unref();
+  collections.ended();
 }

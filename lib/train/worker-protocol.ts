@@ -7,6 +7,11 @@
  *   [STOP]    0, or 1 once the main thread wants training to stop before the next minibatch
  *   [RESUME]  bumped by the main thread when the callback the worker waits on has finished (or to wake it
  *             for a stop); the worker sleeps in Atomics.wait while it is unchanged
+ *   [STATE]   a pooled job's start: JOB_WAITING while it sits in a pool thread's queue, then either
+ *             JOB_STARTED (the thread took it) or JOB_CANCELLED (aborted first: the thread skips it),
+ *             set by compare-and-exchange so that exactly one of the two wins; JOB_ENDED once the thread
+ *             is done with it (it may still be posting its last message)
+ *   [THREAD]  the threadId of the pool thread that started it (so that thread alone can be ended)
  */
 import {
   AbortError,
@@ -29,7 +34,14 @@ import type { BatchLogs, EpochLogs } from './options';
 /** The control block's slots (see the file comment) and its length. */
 export const STOP = 0;
 export const RESUME = 1;
-export const CONTROL_SLOTS = 2;
+export const STATE = 2;
+export const THREAD = 3;
+export const CONTROL_SLOTS = 4;
+/** The values of the control block's STATE slot. */
+export const JOB_WAITING = 0;
+export const JOB_STARTED = 1;
+export const JOB_CANCELLED = 2;
+export const JOB_ENDED = 3;
 
 /**
  * Schedule rates per block: the job brings the first epochs' and the worker asks for the next block when
