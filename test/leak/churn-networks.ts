@@ -61,13 +61,26 @@ function settle(): { rss: number; heap: number } {
   return { rss, heap };
 }
 
+/**
+ * With fitAsync, waits until the pool's threads have run the full collection they make once idle for
+ * 250 ms (lib/train/pool-worker.ts): until then a thread's heap may still hold its last jobs' objects and
+ * buffers (it scavenges after each job and collects fully only when idle or after many bytes), which the
+ * main thread's gc() cannot reach. Without the wait the growth over 100 runs was about 0 or 11-15 MB from
+ * run to run (6 runs), depending on what the threads still held at each of the two measurements.
+ */
+async function poolIdle(): Promise<void> {
+  if (mode === 'fitAsync') await new Promise((resolve) => setTimeout(resolve, 600));
+}
+
 async function main(): Promise<void> {
   const run = mode === 'fitAsync' ? churnAsync : async (n: number) => churn(n);
   // Warm up: JIT, allocator arenas, OpenBLAS buffers (and for fitAsync, worker start-up) reach their
   // steady state.
   await run(mode === 'fitAsync' ? 30 : 1000);
+  await poolIdle();
   const before = settle();
   await run(count);
+  await poolIdle();
   const after = settle();
   process.stdout.write(JSON.stringify({ count, mode, before, after }));
 }
