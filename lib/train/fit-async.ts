@@ -133,6 +133,11 @@ export async function trainInWorker(
     yieldEvery: settings.yieldEvery,
     waitOnEpoch: settings.onEpochEnd !== undefined,
     control,
+    quiet:
+      settings.onBatchEnd === undefined &&
+      settings.onEpochEnd === undefined &&
+      settings.log === null &&
+      (run.schedule === undefined || settings.epochs <= RATE_BLOCK),
     callerSharedBytes,
   };
   // A thread of the process-wide pool (pool.ts): it may wait in the pool's queue first.

@@ -7,17 +7,30 @@
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { threadId, type MessagePort } from 'node:worker_threads';
+import { parentPort, threadId, type MessagePort } from 'node:worker_threads';
 
-import { JOB_ENDED, JOB_STARTED, JOB_WAITING, STATE, THREAD, type WorkerJob } from './worker-protocol';
+import {
+  JOB_ENDED,
+  JOB_STARTED,
+  JOB_WAITING,
+  STATE,
+  THREAD,
+  type WorkerJob,
+  type WorkerMessage,
+} from './worker-protocol';
 import { JobCollections } from './job-collections';
-import { run } from './worker';
+import { run, type SnapshotSink } from './worker';
 
 // Declared here rather than in pool.ts, whose declarations are public: they need Node's worker types.
-/** What the pool's worker (pool-worker.ts) receives: the job and the port its messages go to. */
+/**
+ * What the pool's worker (pool-worker.ts) receives: the job and the port its messages go to, or, for a
+ * quiet job (WorkerJob.quiet), no port: its ending message is the task's result, and its snapshots go
+ * over the thread's own channel to the pool (piscina's 'message' event), tagged with `id`.
+ */
 export interface PoolTask {
   job: WorkerJob;
-  port: MessagePort;
+  port: MessagePort | undefined;
+  id: number;
   /** How much lower than the process's the training thread's scheduling priority is (nice values, Linux). */
   niceIncrement: number;
 }
@@ -94,16 +107,32 @@ function jobBytes(job: WorkerJob): number {
   return bytes - job.callerSharedBytes;
 }
 
-export default function train(task: PoolTask): void {
+/** A quiet job's snapshot as it travels over the thread's own channel. */
+export interface TaggedSnapshot {
+  blasnetJob: number;
+  message: WorkerMessage;
+}
+
+/** Posts a quiet job's snapshots, tagged with its id, to the pool (see PoolTask). */
+function sinkFor(id: number): SnapshotSink {
+  return {
+    postMessage: (message, transfer) =>
+      parentPort!.postMessage({ blasnetJob: id, message } satisfies TaggedSnapshot, transfer),
+  };
+}
+
+export default function train(task: PoolTask): WorkerMessage | undefined {
   const { control } = task.job;
   // The job may have waited in this thread's queue behind the previous one (pool.ts): it runs unless it
   // was aborted meanwhile, which the main thread has already answered.
   Atomics.store(control, THREAD, threadId);
-  if (Atomics.compareExchange(control, STATE, JOB_WAITING, JOB_STARTED) !== JOB_WAITING) return;
+  if (Atomics.compareExchange(control, STATE, JOB_WAITING, JOB_STARTED) !== JOB_WAITING) return undefined;
   collections.started(jobBytes(task.job));
   lowerPriority(task.niceIncrement);
   try {
+    if (task.port === undefined) return run(task.job, sinkFor(task.id), true);
     run(task.job, task.port);
+    return undefined;
   } finally {
     // No longer running here (poolInfo counts it out), even before the main thread reads its last message.
     Atomics.store(control, STATE, JOB_ENDED);

@@ -14,7 +14,11 @@
  * as shared memory; the job's own buffers go in the transfer list; the worker's synchronous loop, steered
  * through Atomics on the control block, is simply a long synchronous task; and the messages a training
  * sends while it runs (snapshots, callback requests) go over a MessagePort that travels with the task,
- * since piscina's own channel only carries the final result. See docs/design.md, "A pool of training threads".
+ * since piscina's own channel only carries the final result. A quiet job (no callback, log or schedule
+ * block waits on its messages: WorkerJob.quiet) needs no port: its ending message is the task's result,
+ * and its snapshots, which nothing waits on, come over the thread's own channel to the pool (piscina's
+ * 'message' event), tagged with the job's id; a MessageChannel per job was a measurable part of a small
+ * job's cost. See docs/design.md, "A pool of training threads".
  *
  * fitAsync talks to a pooled training through {@link TrainingThread}, the subset of `Worker` it used
  * before (message, error and exit events; terminate), so fit-async.ts barely changed.
@@ -30,7 +34,7 @@ import { getNumThreads, setNumThreads } from '../backend';
 import { BlasnetError, ValueError } from '../errors';
 import { whenAborted } from './abort-listeners';
 import type { AbortSignalLike } from './options';
-import type { PoolTask } from './pool-worker';
+import type { PoolTask, TaggedSnapshot } from './pool-worker';
 import {
   JOB_CANCELLED,
   JOB_STARTED,
@@ -240,6 +244,8 @@ function thePool(): Piscina {
     // A thread that fails with no task (it never does: every task's failure is that task's) would
     // otherwise be an unhandled 'error' event, which ends the process.
     pool.on('error', () => undefined);
+    // A quiet job's snapshots, over its thread's own channel (see PoolTask).
+    pool.on('message', (tagged: TaggedSnapshot) => quietJobs.get(tagged.blasnetJob)?.deliver(tagged.message));
   }
   return pool;
 }
@@ -253,6 +259,14 @@ export function poolThreads(): readonly { terminate(): Promise<number> }[] {
 function isFinal(message: WorkerMessage): boolean {
   return message.type === 'done' || message.type === 'stopped' || message.type === 'failed';
 }
+
+/**
+ * Quiet jobs handed to a thread, by id (see PoolTask): their snapshots come over the thread's channel.
+ * A snapshot that arrives after its job's end (the result travels on piscina's own port, so the two are
+ * not ordered) finds no job and is dropped: the ending message holds newer weights.
+ */
+const quietJobs = new Map<number, PooledTraining>();
+let nextJobId = 0;
 
 /** Trainings waiting for a thread, oldest first. */
 const waiting: PooledTraining[] = [];
@@ -312,7 +326,8 @@ interface StartingState {
 }
 
 class PooledTraining extends EventEmitter implements TrainingThread {
-  private port!: MessagePort;
+  /** The job's own channel; none for a quiet job (see PoolTask). */
+  private port: MessagePort | undefined;
   private workerPort: MessagePort | undefined;
   /** The job, kept while it may have to be sent again (jobs that may wait on a thread, until they end). */
   private job: WorkerJob | undefined;
@@ -329,6 +344,9 @@ class PooledTraining extends EventEmitter implements TrainingThread {
    * (the other job crashed, or was ended), the job goes back to the front of the queue instead of failing.
    */
   readonly mayWaitOnThread: boolean;
+  /** No port: the ending message is the task's result, snapshots come tagged with `id` (see PoolTask). */
+  private readonly quiet: boolean;
+  private readonly id = nextJobId++;
   pool: Piscina | undefined;
 
   constructor(job: WorkerJob, transfer: ArrayBuffer[], signal: AbortSignalLike | undefined) {
@@ -338,7 +356,8 @@ class PooledTraining extends EventEmitter implements TrainingThread {
     this.transfer = transfer;
     this.mayWaitOnThread = mayWait(job, transfer);
     this.starting = { parameters: job.parameters, random: job.random, optimizer: job.optimizer.state };
-    this.openPort();
+    this.quiet = job.quiet;
+    if (!this.quiet) this.openPort();
     this.onAbort = () => {
       if (this.state === 'ended') return;
       // Handed to a thread: unless it still waits in the thread's queue (then the thread will skip it),
@@ -359,13 +378,16 @@ class PooledTraining extends EventEmitter implements TrainingThread {
   /** The job's message channel (a new one when the job is sent again: the old end went with the task). */
   private openPort(): void {
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (message: WorkerMessage) => {
-      if (this.state === 'ended') return;
-      if (isFinal(message)) this.end(false);
-      this.emit('message', message);
-    });
+    port1.on('message', (message: WorkerMessage) => this.deliver(message));
     this.port = port1;
     this.workerPort = port2;
+  }
+
+  /** A message of the training's (over its port, its thread's channel, or as the task's result). */
+  deliver(message: WorkerMessage): void {
+    if (this.state === 'ended') return;
+    if (isFinal(message)) this.end(false);
+    this.emit('message', message);
   }
 
   /** Marks a job that waits in a thread's queue as cancelled; false once the thread has started it. */
@@ -387,8 +409,14 @@ class PooledTraining extends EventEmitter implements TrainingThread {
     this.state = 'dispatched';
     this.pool = pool_;
     dispatched++;
-    const task: PoolTask = { job: this.job!, port: this.workerPort!, niceIncrement: settings.niceIncrement };
-    const transferList = [this.workerPort!, ...this.transfer];
+    const task: PoolTask = {
+      job: this.job!,
+      port: this.workerPort,
+      id: this.id,
+      niceIncrement: settings.niceIncrement,
+    };
+    const transferList = this.workerPort === undefined ? this.transfer : [this.workerPort, ...this.transfer];
+    if (this.quiet) quietJobs.set(this.id, this);
     if (!this.mayWaitOnThread) {
       this.job = undefined;
       dispatchedLarge++;
@@ -399,10 +427,11 @@ class PooledTraining extends EventEmitter implements TrainingThread {
     // would end the thread for it. A training is stopped through its control block, and its thread
     // ended, when it must be, through the thread id the job records (end()).
     // The final message travels on the port, and may deliver after piscina settles: that message ends the
-    // run; settling frees the place.
+    // run; settling frees the place. A quiet job's final message is the task's result.
     pool_.run(task, { transferList }).then(
-      () => {
+      (result: WorkerMessage | undefined) => {
         this.release();
+        if (result !== undefined) this.deliver(result);
         dispatch();
       },
       (error: unknown) => {
@@ -415,6 +444,7 @@ class PooledTraining extends EventEmitter implements TrainingThread {
 
   /** Frees the job's place, once piscina has settled its task. */
   private release(): void {
+    quietJobs.delete(this.id);
     dispatched--;
     if (!this.mayWaitOnThread) dispatchedLarge--;
   }
@@ -426,8 +456,10 @@ class PooledTraining extends EventEmitter implements TrainingThread {
       // It never started: back to the front of the queue, on a new channel, as if it had never left.
       this.state = 'queued';
       this.pool = undefined;
-      this.port.close();
-      this.openPort();
+      if (!this.quiet) {
+        this.port!.close();
+        this.openPort();
+      }
       waiting.unshift(this);
       retire(from);
       return;
@@ -458,7 +490,7 @@ class PooledTraining extends EventEmitter implements TrainingThread {
     this.workerPort = undefined;
     live.delete(this);
     this.stopListening?.();
-    this.port.close();
+    this.port?.close();
     if (was === 'queued') {
       const at = waiting.indexOf(this);
       if (at >= 0) waiting.splice(at, 1);

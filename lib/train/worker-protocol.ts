@@ -90,6 +90,12 @@ export interface WorkerJob {
   waitOnEpoch: boolean;
   control: Int32Array;
   /**
+   * Nothing on the main thread waits on the run's messages: no callback, no log, no schedule block to ask
+   * for. In the pool, such a job's ending message is the task's result and its snapshots go over the
+   * thread's own channel, so it needs no port of its own (pool.ts).
+   */
+  quiet: boolean;
+  /**
    * Bytes of x, y and the validation matrices that were the caller's own shared memory, shared as they were
    * (handover.ts): the caller keeps them alive anyway, so the pool thread's collections free none of
    * them and they do not count toward its next full collection (pool-worker.ts).

@@ -30,7 +30,7 @@ function matrix(value: MatrixData): FloatMatrix {
 }
 
 /** Where the messages go: the pool's port for the job (pool-worker.ts), or the parent of a worker of its own. */
-let out: MessagePort | null = parentPort;
+let out: MessagePort | SnapshotSink | null = parentPort;
 
 function post(message: WorkerMessage): void {
   // A snapshot is the worker's own fresh copy: transfer it rather than copy it again. The trained
@@ -82,8 +82,24 @@ function evaluationWorkspace(
   return workspace;
 }
 
-/** Runs one training, reporting to `port`. */
-export function run(job: WorkerJob, port: MessagePort | null = parentPort): void {
+/**
+ * Where a quiet pooled job's snapshots go (pool-worker.ts): the thread's own long-lived channel to the
+ * main thread, tagged with the job, instead of a port of the job's own.
+ */
+export interface SnapshotSink {
+  postMessage(message: WorkerMessage, transfer: ArrayBuffer[]): void;
+}
+
+/**
+ * Runs one training, reporting to `port`, and returns its ending message. With `quiet` (a job that no
+ * callback, log or schedule block waits on: see WorkerJob.quiet), only the epoch snapshots are posted,
+ * and the ending message is not: the caller returns it as the pool task's result.
+ */
+export function run(
+  job: WorkerJob,
+  port: MessagePort | SnapshotSink | null = parentPort,
+  quiet = false,
+): WorkerMessage {
   out = port;
   const { control } = job;
   const parameters = job.parameters;
@@ -97,6 +113,7 @@ export function run(job: WorkerJob, port: MessagePort | null = parentPort): void
     optimizer: optimizer.exportState(),
     epochs: completed,
   });
+  let ending: WorkerMessage;
   try {
     optimizer.attach(parameters);
     const layout = NetworkLayout.parse(job.layout, (message) => new Error(`Invalid network layout: ${message}`));
@@ -166,13 +183,14 @@ export function run(job: WorkerJob, port: MessagePort | null = parentPort): void
           // many short epochs of a large network cannot flood the main thread with copies to apply.
           const now = performance.now();
           const snapshot = job.waitOnEpoch || now - lastSnapshot >= job.yieldEvery;
-          if (!snapshot && recorded === undefined) return;
+          // A quiet job's records serve no log on the main thread (the history has them): snapshots only.
+          if (!snapshot && (quiet || recorded === undefined)) return;
           if (snapshot) lastSnapshot = now;
           const message: WorkerMessage = {
             type: 'epoch',
             epoch,
             logs,
-            recorded,
+            recorded: quiet ? undefined : recorded,
             parameters: snapshot ? parameters.slice() : undefined,
           };
           if (job.waitOnEpoch) postAndWait(message);
@@ -181,15 +199,15 @@ export function run(job: WorkerJob, port: MessagePort | null = parentPort): void
       },
       optimizer,
     );
-    post(
-      outcome.stopped
-        ? { type: 'stopped', batches: outcome.batches, ...final() }
-        : { type: 'done', history: outcome.history, ...final() },
-    );
+    ending = outcome.stopped
+      ? { type: 'stopped', batches: outcome.batches, ...final() }
+      : { type: 'done', history: outcome.history, ...final() };
   } catch (error) {
     // The loop leaves the parameters consistent when it throws (rolled back on divergence).
-    post({ type: 'failed', error: serializeError(error), ...final() });
+    ending = { type: 'failed', error: serializeError(error), ...final() };
   }
+  if (!quiet) post(ending);
+  return ending;
 }
 
 // Started as a worker of its own (workerData is the job); in the pool, pool-worker.ts calls run per job.

@@ -192,6 +192,27 @@ describe('callbacks', () => {
     expect(sameBits(net.parameters, expected.parameters)).toBe(true);
   });
 
+  it('with no callback and no log, the network’s weights are still updated while it trains', async () => {
+    // Such a job has no port of its own in the pool: its snapshots travel over its thread's own channel,
+    // its last weights as the pool task's result (pool.ts).
+    const { x: bx, y: by } = classification(2000, 10, 4, 6);
+    const net = network();
+    const initial = net.parameters.slice();
+    const options = { ...settings, epochs: 60 };
+    let changedWhileTraining = false;
+    let training = true;
+    const poll = setInterval(() => (changedWhileTraining ||= training && !sameBits(net.parameters, initial)), 1);
+    try {
+      await net.fitAsync(bx, by, { ...options, yieldEvery: 0 }).finally(() => (training = false));
+    } finally {
+      clearInterval(poll);
+    }
+    expect(changedWhileTraining).toBe(true);
+    const expected = network();
+    expected.fit(bx, by, options);
+    expect(sameBits(net.parameters, expected.parameters)).toBe(true);
+  });
+
   it('stop training when one throws, which fitAsync rejects with', async () => {
     const net = network();
     const failure = new Error('disk full');
