@@ -127,30 +127,6 @@ bool updateIsBounded(const NetworkLayout& layout, const T* workspace, size_t cap
   return gradientSquares <= max / 2 && parameterSquares <= max / 2;
 }
 
-// Whether params - learningRate * gradients is finite everywhere: sgdStepIfFiniteInOnePass's check, alone.
-template <typename T>
-BLASNET_MULTIVERSION bool sgdStaysFinite(size_t n, T learningRate, const T* params, const T* gradients) {
-  constexpr size_t kLanes = 32;
-  T poison[kLanes] = {};
-  size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (size_t lane = 0; lane < kLanes; ++lane) {
-      poison[lane] += (params[i + lane] - learningRate * gradients[i + lane]) * T(0);
-    }
-  }
-  for (; i < n; ++i) poison[0] += (params[i] - learningRate * gradients[i]) * T(0);
-  for (size_t lane = 0; lane < kLanes; ++lane) {
-    if (poison[lane] != T(0)) return false;
-  }
-  return true;
-}
-
-// params -= learningRate * gradients, unchecked: sgdStepIfFiniteInOnePass's write loop.
-template <typename T>
-BLASNET_MULTIVERSION void sgdApply(size_t n, T learningRate, T* params, const T* gradients) {
-  for (size_t j = 0; j < n; ++j) params[j] -= learningRate * gradients[j];
-}
-
 // sgdStepIfFinite's threaded route (OpenBLAS's axpy), decided on the whole vector's size as there. Where it
 // is taken the bits can differ from the gradient vector path's in a few weights: OpenBLAS rounds the last
 // few elements of each thread's share without a fused multiply-add, and a call per layer splits each layer

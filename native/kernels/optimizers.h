@@ -36,13 +36,12 @@ BLASNET_MULTIVERSION void sgdStep(size_t n, T learningRate, T momentum, bool nes
   }
 }
 
-// sgdStepIfFinite (below) on this thread: params -= learningRate * gradients, applied only if every result
-// is finite. The check is its own pass, before any write, so a refused update leaves params as they were.
-// (v * 0 is 0 for finite v and NaN otherwise; summed, one NaN or infinity poisons the sum. 32
-// independent sums, so the loop vectorises into four AVX-512 accumulators: with one, each addition
-// waited for the last and the check cost more than the update itself, 8% of a 64-15-10 step.)
+// Whether params - learningRate * gradients is finite everywhere, written nowhere. (v * 0 is 0 for finite v
+// and NaN otherwise; summed, one NaN or infinity poisons the sum. 32 independent sums, so the loop
+// vectorises into four AVX-512 accumulators: with one, each addition waited for the last and the check
+// cost more than the update itself, 8% of a 64-15-10 step.)
 template <typename T>
-BLASNET_MULTIVERSION bool sgdStepIfFiniteInOnePass(size_t n, T learningRate, T* params, const T* gradients) {
+BLASNET_MULTIVERSION bool sgdStaysFinite(size_t n, T learningRate, const T* params, const T* gradients) {
   constexpr size_t kLanes = 32;
   T poison[kLanes] = {};
   size_t i = 0;
@@ -55,7 +54,22 @@ BLASNET_MULTIVERSION bool sgdStepIfFiniteInOnePass(size_t n, T learningRate, T* 
   for (size_t lane = 0; lane < kLanes; ++lane) {
     if (poison[lane] != T(0)) return false;
   }
+  return true;
+}
+
+// params -= learningRate * gradients, unchecked.
+template <typename T>
+BLASNET_MULTIVERSION void sgdApply(size_t n, T learningRate, T* params, const T* gradients) {
   for (size_t j = 0; j < n; ++j) params[j] -= learningRate * gradients[j];
+}
+
+// sgdStepIfFinite (below) on this thread: params -= learningRate * gradients, applied only if every result
+// is finite. The check is its own pass, before any write, so a refused update leaves params as they were.
+// layer_steps.h runs the two passes apart, a layer at a time.
+template <typename T>
+bool sgdStepIfFiniteInOnePass(size_t n, T learningRate, T* params, const T* gradients) {
+  if (!sgdStaysFinite<T>(n, learningRate, params, gradients)) return false;
+  sgdApply<T>(n, learningRate, params, gradients);
   return true;
 }
 
