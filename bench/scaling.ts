@@ -13,7 +13,7 @@
  * minibatches of 32 with plain SGD and MSE, the loss over all rows once at the end. So that every point
  * costs about the same, a point trains on at most as many rows as ~0.4 GFLOP of training allows (a
  * 2048-wide network on 10^4 rows would take a minute a run): the figure is a rate, microseconds per
- * sample, best of 5 runs (2 at 10^6 rows). Each point is also shown as the GFLOP/s of its products, where a path switch
+ * sample, best of 5 runs (2 at 10^6 rows), a series's points timed in turn each round. Each point is also shown as the GFLOP/s of its products, where a path switch
  * would show as a step: a point whose cost per FLOP is more than 1.3x off the geometric mean of its two
  * neighbours' is flagged.
  */
@@ -65,41 +65,74 @@ function uniform(): number {
   return seed / 2147483648;
 }
 
-const dataCache = new Map<number, { x: Matrix; y: Matrix }>();
+let dataCache: { rows: number; x: Matrix; y: Matrix } | undefined;
+/**
+ * The first `rows` rows of one data set, made as large as the largest request so far, so that the points
+ * of a series (timed in turn, each on its own number of rows) train on the same rows without remaking them.
+ */
 function data(rows: number): { x: Matrix; y: Matrix } {
-  let d = dataCache.get(rows);
-  if (!d) {
+  if (!dataCache || dataCache.rows < rows) {
+    dataCache = undefined; // one set at a time: 10^6 rows are 600 MB of inputs and targets
     const x = new Matrix(rows, INPUTS, Float64Array.from({ length: rows * INPUTS }, uniform));
     const y = new Matrix(rows, OUTPUTS);
     for (let r = 0; r < rows; r++) y.data[r * OUTPUTS + Math.floor(uniform() * OUTPUTS)] = 1;
-    dataCache.clear(); // one size at a time: 10^6 rows are 600 MB of inputs and targets
-    d = { x, y };
-    dataCache.set(rows, d);
+    dataCache = { rows, x, y };
   }
-  return d;
+  const { x, y } = dataCache;
+  if (rows === dataCache.rows) return { x, y };
+  return {
+    x: new Matrix(rows, INPUTS, x.data.subarray(0, rows * INPUTS)),
+    y: new Matrix(rows, OUTPUTS, y.data.subarray(0, rows * OUTPUTS)),
+  };
 }
 
-function measure(
+/** A point to be timed: one fit on its data, and what to record of it. */
+interface Trial {
+  point: Omit<Point, 'usPerSample' | 'gflops'>;
+  flops: number;
+  fit: () => void;
+}
+
+function trial(
   slice: Point['slice'],
   width: number,
   depth: number,
   rows: number,
   dtype: Point['dtype'],
   threads: number,
-): Point {
+): Trial {
   const dims = [INPUTS, ...new Array<number>(depth).fill(width), OUTPUTS];
   const flops = flopsPerSample(dims);
-  const trainedRows = Math.max(BATCH * 8, Math.min(rows, Math.round(FLOP_BUDGET / flops)));
-  const { x, y } = data(trainedRows);
-  let best = Infinity;
-  for (let run = 0; run < RUNS; run++) {
+  // The rows slice trains on all the rows: no budget cap, so the data's size is what varies.
+  const trainedRows = slice === 'rows' ? rows : Math.max(BATCH * 8, Math.min(rows, Math.round(FLOP_BUDGET / flops)));
+  const fit = (): void => {
+    const { x, y } = data(trainedRows);
     const net = new Network(dims, [...new Array(depth).fill(Relu), Sigmoid], { seed: 1, dtype });
-    const start = process.hrtime.bigint();
     net.fit(x, y, { loss: MSE, epochs: 1, batchSize: BATCH, learningRate: 0.01, log: () => {} });
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e3);
+  };
+  return { point: { slice, width, depth, rows, dtype, threads, trainedRows }, flops, fit };
+}
+
+/**
+ * Times a series' points in rounds, one fit of each point a round, and keeps each point's best. A slow
+ * spell of this shared VM (its neighbours, a busy second core at 2 threads) then costs every point of the
+ * round alike instead of all the runs of one point: measured point after point, two quiet runs of the map
+ * each flagged one different point, 1.37x and 1.39x, where the other run had it on the trend.
+ */
+function measureSeries(trials: Trial[], runs: number): Point[] {
+  const best = trials.map(() => Infinity);
+  for (let run = 0; run < runs; run++) {
+    trials.forEach((t, i) => {
+      data(t.point.trainedRows); // made outside the timing
+      const start = process.hrtime.bigint();
+      t.fit();
+      best[i] = Math.min(best[i]!, Number(process.hrtime.bigint() - start) / 1e3);
+    });
   }
-  const usPerSample = best / trainedRows;
-  return { slice, width, depth, rows, dtype, threads, trainedRows, usPerSample, gflops: flops / (usPerSample * 1e3) };
+  return trials.map((t, i) => {
+    const usPerSample = best[i]! / t.point.trainedRows;
+    return { ...t.point, usPerSample, gflops: t.flops / (usPerSample * 1e3) };
+  });
 }
 
 const GRID = smoke
@@ -135,41 +168,27 @@ function main(): void {
   const points: Point[] = [];
   const started = Date.now();
   // A warm-up, so the first point does not pay for compiling fit's loops and touching its pages.
-  for (const dtype of GRID.dtypes) measure('width', 32, 2, 4096, dtype, 1);
+  for (const dtype of GRID.dtypes) measureSeries([trial('width', 32, 2, 4096, dtype, 1)], 1);
   for (const threads of GRID.threads) {
     setNumThreads(threads);
     for (const dtype of GRID.dtypes) {
-      const widthSeries = GRID.widths.map((width) => measure('width', width, 2, 1e4, dtype, threads));
+      const widthSeries = measureSeries(
+        GRID.widths.map((width) => trial('width', width, 2, 1e4, dtype, threads)),
+        RUNS,
+      );
       flagCliffs(widthSeries, 'width');
       for (const depthWidth of GRID.depthWidths) {
-        const depthSeries = GRID.depths.map((depth) => measure('depth', depthWidth, depth, 1e4, dtype, threads));
+        const depthSeries = measureSeries(
+          GRID.depths.map((depth) => trial('depth', depthWidth, depth, 1e4, dtype, threads)),
+          RUNS,
+        );
         flagCliffs(depthSeries, 'depth');
         points.push(...depthSeries);
       }
-      // The rows slice trains on all the rows: no budget cap, so the data's size is what varies.
-      const rowsSeries = GRID.rows.map((rows) => {
-        const dims = [INPUTS, 32, 32, OUTPUTS];
-        const { x, y } = data(rows);
-        let best = Infinity;
-        for (let run = 0; run < (rows >= 1e6 ? 2 : RUNS); run++) {
-          const net = new Network(dims, [Relu, Relu, Sigmoid], { seed: 1, dtype });
-          const start = process.hrtime.bigint();
-          net.fit(x, y, { loss: MSE, epochs: 1, batchSize: BATCH, learningRate: 0.01, log: () => {} });
-          best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e3);
-        }
-        const usPerSample = best / rows;
-        return {
-          slice: 'rows',
-          width: 32,
-          depth: 2,
-          rows,
-          dtype,
-          threads,
-          trainedRows: rows,
-          usPerSample,
-          gflops: flopsPerSample(dims) / (usPerSample * 1e3),
-        } as Point;
-      });
+      // Point after point here: each size of data is built once (10^6 rows take seconds to make).
+      const rowsSeries = GRID.rows.flatMap((rows) =>
+        measureSeries([trial('rows', 32, 2, rows, dtype, threads)], rows >= 1e6 ? 2 : RUNS),
+      );
       flagCliffs(rowsSeries, 'rows');
       points.push(...widthSeries, ...rowsSeries);
       process.stderr.write(
