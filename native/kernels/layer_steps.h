@@ -94,8 +94,7 @@ void measureParameters(const NetworkLayout& layout, const T* params, LayerBounds
 // Whether every layer's update, as networkGradients would compute it from the current forward pass and
 // delta_L (over z_L), is certainly finite; fills bounds->update. Rounding: with n * eps <= 1/8 a computed
 // sum of n products is within a factor 1.15 of the exact sum of their magnitudes, so each factor 2 or 4
-// below covers a product's or an operation's rounding. Also false when the two sums of squares that
-// sgdStepIfFinite's threaded route takes could overflow, so that the route taken below is its route.
+// below covers a product's or an operation's rounding.
 template <typename T>
 bool updateIsBounded(const NetworkLayout& layout, const T* workspace, size_t capacity, const T* inputs, size_t rows,
                      T learningRate, LayerBounds* bounds) {
@@ -105,7 +104,6 @@ bool updateIsBounded(const NetworkLayout& layout, const T* workspace, size_t cap
   if (double(rows) * eps > 0.125) return false;
   const size_t last = layout.layers - 1;
   double delta = maxAbsOrInfinity<T>(rows * layout.outputs(), workspace + layout.outputZ(capacity));
-  double gradientSquares = 0, parameterSquares = 0;
   for (size_t step = 0; step < layout.layers; ++step) {
     const size_t i = last - step;
     const size_t in = layout.units[i];
@@ -119,34 +117,20 @@ bool updateIsBounded(const NetworkLayout& layout, const T* workspace, size_t cap
     // NaN compares false: a NaN or infinite bound is no bound.
     if (!(bounds->parameters[i] + update <= limit)) return false;
     bounds->update[i] = update;
-    const double size = double(in * units + units);
-    gradientSquares += size * gradient * gradient;
-    parameterSquares += size * bounds->parameters[i] * bounds->parameters[i];
     if (i > 0) delta = 4.0 * double(units) * delta * bounds->parameters[i] * backwardGain(layout.activations[i - 1]);
   }
-  return gradientSquares <= max / 2 && parameterSquares <= max / 2;
-}
-
-// sgdStepIfFinite's threaded route (OpenBLAS's axpy), decided on the whole vector's size as there. Where it
-// is taken the bits can differ from the gradient vector path's in a few weights: OpenBLAS rounds the last
-// few elements of each thread's share without a fused multiply-add, and a call per layer splits each layer
-// instead of the whole vector (so fit keeps the vector when OpenBLAS runs several threads, trainer.ts).
-template <typename T>
-bool threadedRoute(const NetworkLayout& layout, T learningRate) {
-  constexpr size_t kThreadedFrom = size_t(1) << 16;  // as sgdStepIfFinite
-  const size_t n = layout.parameterCount;
-  return n >= kThreadedFrom && n <= size_t(INT_MAX) && blas::threads() > 1 && std::abs(learningRate) <= T(1e15);
+  return true;
 }
 
 enum class LayerPass { Check, Write };
 
 // networkGradients' backward pass from delta_L (over z_L), layer by layer, each layer's gradient formed in
-// `scratch`. Check: returns whether every layer's update stays finite, writing no parameter (and adds each
-// layer's sums of squares to *squares when it is given). Write: applies each layer's update once the
-// delta below it has been formed from the old weights (with OpenBLAS's axpy when `threaded`).
+// `scratch`. Check: returns whether every layer's update stays finite, writing no parameter. Write: applies
+// each layer's update once the delta below it has been formed from the old weights (split over blasnet's
+// second thread where that pays, with the one-thread loop's bits: optimizers.h, sgdApplySplit).
 template <typename T>
 bool layerBackward(const NetworkLayout& layout, T* params, T* scratch, T* workspace, size_t capacity, T* inputs,
-                   size_t rows, T learningRate, LayerPass pass, bool threaded, double* squares) {
+                   size_t rows, T learningRate, LayerPass pass) {
   const size_t last = layout.layers - 1;
   T* deltaScratch = workspace + layout.scratch(capacity);
   T* delta = workspace + layout.outputZ(capacity);
@@ -159,25 +143,13 @@ bool layerBackward(const NetworkLayout& layout, T* params, T* scratch, T* worksp
     T* previous = i == 0 ? inputs : workspace + layout.a(capacity, i - 1);
     gemm<T>(true, false, in, units, rows, T(1), previous, delta, T(0), scratch);
     columnSums<T>(rows, units, delta, scratch + in * units);
-    if (pass == LayerPass::Check) {
-      if (!sgdStaysFinite<T>(size, learningRate, layer, scratch)) return false;
-      if (squares != nullptr && size <= size_t(INT_MAX)) {
-        squares[0] += double(blas::dot(static_cast<int>(size), scratch, scratch));
-        squares[1] += double(blas::dot(static_cast<int>(size), layer, layer));
-      }
-    }
+    if (pass == LayerPass::Check && !sgdStaysFinite<T>(size, learningRate, layer, scratch)) return false;
     if (i > 0) {
       gemm<T>(false, true, rows, in, units, T(1), delta, layer, T(0), deltaScratch);
       activation<T>(layout.activations[i - 1]).backward(rows, in, previous, deltaScratch, previous);
       delta = previous;
     }
-    if (pass == LayerPass::Write) {
-      if (threaded) {
-        blas::axpy(static_cast<int>(size), -learningRate, scratch, layer);
-      } else {
-        sgdApply<T>(size, learningRate, layer, scratch);
-      }
-    }
+    if (pass == LayerPass::Write) sgdApplySplit<T>(size, learningRate, layer, scratch);
   }
   return true;
 }
@@ -203,27 +175,20 @@ double layerStep(const NetworkLayout& layout, LossCode loss, T* params, T* scrat
   const double value = forwardAndDelta();
   // No update, nothing to compute: the lean path leaves no gradients behind.
   if (!(learningRate > T(0)) || !std::isfinite(value)) return value;
-  const bool threaded = threadedRoute<T>(layout, learningRate);
   constexpr double grow = 1 + 4 * double(std::numeric_limits<T>::epsilon());
   if (updateIsBounded<T>(layout, workspace, capacity, inputs, rows, learningRate, bounds)) {
-    layerBackward<T>(layout, params, scratch, workspace, capacity, inputs, rows, learningRate, LayerPass::Write,
-                     threaded, nullptr);
+    layerBackward<T>(layout, params, scratch, workspace, capacity, inputs, rows, learningRate, LayerPass::Write);
     for (size_t i = 0; i < layout.layers; ++i)
       bounds->parameters[i] = (bounds->parameters[i] + bounds->update[i]) * grow;
     return value;
   }
   // The exact path: check every layer's update without writing, then redo the minibatch (the check pass
-  // wrote each delta over the activations it replaces) and write. The threaded route's condition on the
-  // sums of squares is taken from the layers' sums, which agree with the whole vector's dot products
-  // except within rounding of overflow.
-  double squares[2] = {0, 0};
-  if (!layerBackward<T>(layout, params, scratch, workspace, capacity, inputs, rows, learningRate, LayerPass::Check,
-                        false, threaded ? squares : nullptr)) {
+  // wrote each delta over the activations it replaces) and write.
+  if (!layerBackward<T>(layout, params, scratch, workspace, capacity, inputs, rows, learningRate, LayerPass::Check)) {
     return std::numeric_limits<double>::infinity();
   }
   forwardAndDelta();
-  layerBackward<T>(layout, params, scratch, workspace, capacity, inputs, rows, learningRate, LayerPass::Write,
-                   threaded && std::isfinite(squares[0]) && std::isfinite(squares[1]), nullptr);
+  layerBackward<T>(layout, params, scratch, workspace, capacity, inputs, rows, learningRate, LayerPass::Write);
   measureParameters<T>(layout, params, bounds);
   return value;
 }
