@@ -54,12 +54,19 @@ export class Trainer {
     this.batchSize = Math.min(batchSize, x.rows);
     this.batchesPerEpoch = Math.ceil(this.rows / this.batchSize);
     this.order = identityOrder(this.rows);
-    this.workspace = new Workspace(net.layout, this.batchSize, net.dtype);
+    this.fusedSgd = checked && optimizer.plain && weights === undefined;
+    // The lean path's layer scratch lies right before the workspace (see leanPath).
+    const lean = leanPath(net, this.fusedSgd);
+    const scratch = lean ? net.layout.leanScratchSize(this.batchSize, true) : 0;
+    this.workspace = new Workspace(net.layout, this.batchSize, net.dtype, scratch);
     this.evaluation = evaluation ?? this.workspace;
     this.losses = new Float64Array(this.batchesPerEpoch);
-    this.fusedSgd = checked && optimizer.plain && weights === undefined;
-    const count = gradientLength(net, this.fusedSgd);
-    this.gradients = net.dtype === 'float32' ? new Float32Array(count) : new Float64Array(count);
+    const count = net.layout.parameterCount;
+    this.gradients = lean
+      ? this.workspace.leading
+      : net.dtype === 'float32'
+        ? new Float32Array(count)
+        : new Float64Array(count);
   }
 
   /**
@@ -220,16 +227,17 @@ export class Trainer {
 const LEAN_FROM = 2 ** 16;
 
 /**
- * The gradient vector's length. The fused path on the native backend needs none: networkSteps then forms
- * one layer's gradient at a time in a scratch of the largest layer's size (784-512-512-10: 3.1 MB instead of
- * 5.4; native/kernels/layer_steps.h), with the same bits, at any thread count (the update's split over two
- * threads is blasnet's own and rounds as the one-thread loop does: native/kernels/second_thread.h); but not
- * on small networks (LEAN_FROM). The js backend would only allocate a vector of its own.
+ * Whether fit needs no gradient vector. The fused path on the native backend forms one layer's gradient at
+ * a time in a layer scratch (native/kernels/layer_steps.h), with the same bits, at any thread count (the
+ * update's split over two threads is blasnet's own and rounds as the one-thread loop does:
+ * native/kernels/second_thread.h); the scratch lies right before the workspace, so that the first layer's
+ * gradient, formed last, runs on into the workspace regions dead by then (784-512-512-10 at batch 256:
+ * 2.1 MB instead of the gradient vector's 5.4). Not on small networks (LEAN_FROM). The js backend would only
+ * allocate a vector of its own.
  */
-function gradientLength(net: TrainingTarget, fused: boolean): number {
+function leanPath(net: TrainingTarget, fused: boolean): boolean {
   const { layout } = net;
-  const lean = fused && net.backend.name === 'native' && layout.parameterCount - layout.largestLayerSize >= LEAN_FROM;
-  return lean ? layout.largestLayerSize : layout.parameterCount;
+  return fused && net.backend.name === 'native' && layout.parameterCount - layout.largestLayerSize >= LEAN_FROM;
 }
 
 /** The identity order 0 .. rows - 1. */
