@@ -13,12 +13,9 @@
 #include <cstdint>
 #include <mutex>
 
-#include "blas.h"
-
 namespace blasnet::kernels {
 namespace {
 
-constexpr size_t kSplitFrom = size_t(1) << 15;
 // How long either side spins before it sleeps.
 constexpr std::chrono::microseconds kSpin(50);
 
@@ -139,7 +136,5 @@ SecondThread& secondThread() {
 }  // namespace
 
 bool runOnTwoThreads(size_t n, SplitBody body, void* context) { return secondThread().run(n, body, context); }
-
-bool splitPays(size_t n) { return n >= kSplitFrom && blas::threads() > 1; }
 
 }  // namespace blasnet::kernels

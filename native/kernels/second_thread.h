@@ -16,6 +16,8 @@
 
 #include <cstddef>
 
+#include "blas.h"
+
 namespace blasnet::kernels {
 
 // body(context, begin, end) over [0, n): [0, split) on the calling thread and [split, n) on the second
@@ -26,7 +28,9 @@ bool runOnTwoThreads(size_t n, SplitBody body, void* context);
 
 // Whether an update over n elements is worth splitting: OpenBLAS set to several threads (setNumThreads,
 // OPENBLAS_NUM_THREADS), and enough elements that the handover (a few microseconds) is small beside the
-// loop's half (below 32,768 float64 elements the one-thread loop takes ~20 us).
-bool splitPays(size_t n);
+// loop's half (below 32,768 float64 elements the one-thread loop takes ~20 us). Inline: small networks ask
+// it every step.
+constexpr size_t kSplitFrom = size_t(1) << 15;
+inline bool splitPays(size_t n) { return n >= kSplitFrom && blas::threads() > 1; }
 
 }  // namespace blasnet::kernels
