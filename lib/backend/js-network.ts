@@ -112,20 +112,30 @@ function readTraining(kernel: string, expected: number, args: readonly unknown[]
 
 /**
  * networkSteps' gradients, as native readStepGradients takes them: the parameter count, or at least the
- * largest layer's (the lean path). This backend computes the lean path as the other, in a gradient vector
- * of its own (the same numbers: the native lean path's bits are networkGradients' bits), and leaves the
- * caller's scratch untouched.
+ * largest layer's (the lean path), or {@link NetworkLayout.leanScratchSize}'s shorter length when the
+ * scratch ends where the workspace begins in the same buffer. This backend computes the lean path as the
+ * other, in a gradient vector of its own (the same numbers: the native lean path's bits are
+ * networkGradients' bits), and leaves the caller's scratch (and the workspace's dead regions) untouched.
  */
 function stepGradients(kernel: string, gradients: unknown, net: Head): FloatArray {
   const l = net.layout;
   const g = floatArray(kernel, 'gradients', gradients, 0, '0', net.tag);
   if (g.length >= l.parameterCount) return g;
-  if (g.length < l.largestLayerSize) {
+  const adjacent = adjacentBefore(g, net.workspace);
+  const least = l.leanScratchSize(net.capacity, adjacent);
+  if (g.length < least) {
     throw rangeError(
-      `${kernel}: expected gradients to hold the layout's parameter count (${l.parameterCount}) or at least its largest layer's (${l.largestLayerSize}, max of d_{i-1}*d_i+d_i) but it holds ${g.length}`,
+      adjacent
+        ? `${kernel}: expected gradients to hold the layout's parameter count (${l.parameterCount}) or, right before the workspace, at least ${least} (the largest layer above the first, or the first's beyond the workspace dead by then) but it holds ${g.length}`
+        : `${kernel}: expected gradients to hold the layout's parameter count (${l.parameterCount}) or at least its largest layer's (${l.largestLayerSize}, max of d_{i-1}*d_i+d_i) but it holds ${g.length}`,
     );
   }
   return g;
+}
+
+/** Whether `a` ends where `b` begins, in one buffer. */
+function adjacentBefore(a: FloatArray, b: FloatArray): boolean {
+  return a.buffer === b.buffer && a.byteOffset + a.byteLength === b.byteOffset;
 }
 
 function learningRateOf(kernel: string, learningRate: unknown, tag: FloatTag): void {
@@ -140,7 +150,9 @@ function learningRateOf(kernel: string, learningRate: unknown, tag: FloatTag): v
 /** The elements of `gradients` a call touches: the parameter count, or networkSteps' layer scratch. */
 function gradientsNeed(run: TrainingRun): number {
   const l = run.net.layout;
-  return run.gradients.length >= l.parameterCount ? l.parameterCount : l.largestLayerSize;
+  return run.gradients.length >= l.parameterCount
+    ? l.parameterCount
+    : Math.min(run.gradients.length, l.largestLayerSize);
 }
 
 /** The row checks of native checkTrainingRows: count, index range, overlaps, then every index. */

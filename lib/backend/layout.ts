@@ -112,6 +112,21 @@ export class NetworkLayout {
   workspaceSize(capacity: number): number {
     return this.gatheredTargets(capacity) + capacity * this.outputs;
   }
+
+  /**
+   * The least layer scratch networkSteps' lean path takes (native/kernels/layer_steps.h, leanScratchSize):
+   * {@link largestLayerSize}; or, for a scratch that ends where the workspace begins (one buffer, the
+   * scratch first: `adjacent`), the largest layer above the first, or what layer 0's gradient (formed last)
+   * needs beyond the workspace regions dead by then (every a_i, z_L and a_L: {@link scratch}'s offset),
+   * whichever is more. 784-512-512-10 at 256 rows: 262,656 elements instead of 401,920.
+   */
+  leanScratchSize(capacity: number, adjacent: boolean): number {
+    if (!adjacent || this.layers < 2) return this.largestLayerSize;
+    const size = (i: number) => this.units[i]! * this.units[i + 1]! + this.units[i + 1]!;
+    let least = Math.max(0, size(0) - this.scratch(capacity));
+    for (let i = 1; i < this.layers; i++) least = Math.max(least, size(i));
+    return least;
+  }
 }
 
 /** How an error message words {@link NetworkLayout.workspaceSize}, as native/bindings/network.cc does. */

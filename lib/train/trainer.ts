@@ -4,7 +4,6 @@
  * call, the update fused into the gradient kernel; otherwise one gradient call and one optimizer update
  * call per minibatch), and measure the loss over all rows. Nothing in a step allocates.
  */
-import { getNumThreads } from '../backend';
 import type { Backend } from '../backend/backend';
 import type { FloatArray } from '../backend/kernels';
 import type { NetworkLayout } from '../backend/layout';
@@ -55,12 +54,19 @@ export class Trainer {
     this.batchSize = Math.min(batchSize, x.rows);
     this.batchesPerEpoch = Math.ceil(this.rows / this.batchSize);
     this.order = identityOrder(this.rows);
-    this.workspace = new Workspace(net.layout, this.batchSize, net.dtype);
+    this.fusedSgd = checked && optimizer.plain && weights === undefined;
+    // The lean path's layer scratch lies right before the workspace (see leanPath).
+    const lean = leanPath(net, this.fusedSgd);
+    const scratch = lean ? net.layout.leanScratchSize(this.batchSize, true) : 0;
+    this.workspace = new Workspace(net.layout, this.batchSize, net.dtype, scratch);
     this.evaluation = evaluation ?? this.workspace;
     this.losses = new Float64Array(this.batchesPerEpoch);
-    this.fusedSgd = checked && optimizer.plain && weights === undefined;
-    const count = gradientLength(net, this.fusedSgd);
-    this.gradients = net.dtype === 'float32' ? new Float32Array(count) : new Float64Array(count);
+    const count = net.layout.parameterCount;
+    this.gradients = lean
+      ? this.workspace.leading
+      : net.dtype === 'float32'
+        ? new Float32Array(count)
+        : new Float64Array(count);
   }
 
   /**
@@ -212,9 +218,6 @@ export class Trainer {
  * long as the thread, so it is optimised once. Same arithmetic in the same order as the methods had.
  */
 
-/** The update's threaded route starts here (native/kernels/optimizers.h, sgdStepIfFinite). */
-const THREADED_UPDATE_FROM = 2 ** 16;
-
 /**
  * The least saving (elements) for which the lean path is taken. Its bound costs a pass over each
  * minibatch's activations (about 1 ns an element), which on a small network is most of what it saves:
@@ -224,22 +227,17 @@ const THREADED_UPDATE_FROM = 2 ** 16;
 const LEAN_FROM = 2 ** 16;
 
 /**
- * The gradient vector's length. The fused path on the native backend needs none: networkSteps then forms
- * one layer's gradient at a time in a scratch of the largest layer's size (784-512-512-10: 3.1 MB instead of
- * 5.4; native/kernels/layer_steps.h), with the same bits, except where the update would take OpenBLAS's
- * threaded axpy (several OpenBLAS threads, 65,536 parameters or more): axpy rounds the last few elements of
- * each thread's share without a fused multiply-add, so a call per layer would round a few weights otherwise
- * than one call over the whole vector does; and not on small networks (LEAN_FROM). The js backend would only
+ * Whether fit needs no gradient vector. The fused path on the native backend forms one layer's gradient at
+ * a time in a layer scratch (native/kernels/layer_steps.h), with the same bits, at any thread count (the
+ * update's split over two threads is blasnet's own and rounds as the one-thread loop does:
+ * native/kernels/second_thread.h); the scratch lies right before the workspace, so that the first layer's
+ * gradient, formed last, runs on into the workspace regions dead by then (784-512-512-10 at batch 256:
+ * 2.1 MB instead of the gradient vector's 5.4). Not on small networks (LEAN_FROM). The js backend would only
  * allocate a vector of its own.
  */
-function gradientLength(net: TrainingTarget, fused: boolean): number {
+function leanPath(net: TrainingTarget, fused: boolean): boolean {
   const { layout } = net;
-  const lean =
-    fused &&
-    net.backend.name === 'native' &&
-    layout.parameterCount - layout.largestLayerSize >= LEAN_FROM &&
-    (layout.parameterCount < THREADED_UPDATE_FROM || getNumThreads() === 1);
-  return lean ? layout.largestLayerSize : layout.parameterCount;
+  return fused && net.backend.name === 'native' && layout.parameterCount - layout.largestLayerSize >= LEAN_FROM;
 }
 
 /** The identity order 0 .. rows - 1. */

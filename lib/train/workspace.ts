@@ -11,14 +11,23 @@ import type { TrainingTarget } from './trainer';
 
 export class Workspace {
   readonly buffer: Float64Array | Float32Array;
+  /**
+   * `leading` elements right before {@link buffer} in the same allocation (empty by default): the fused
+   * SGD path's layer scratch, which networkSteps then lets run on into the workspace regions that are dead
+   * when the first layer's gradient is formed (native/kernels/layer_steps.h, leanScratchSize).
+   */
+  readonly leading: Float64Array | Float32Array;
 
   constructor(
     layout: NetworkLayout,
     readonly capacity: number,
     dtype: Dtype = 'float64',
+    leading = 0,
   ) {
     const size = layout.workspaceSize(capacity);
-    this.buffer = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+    const whole = dtype === 'float32' ? new Float32Array(leading + size) : new Float64Array(leading + size);
+    this.leading = whole.subarray(0, leading);
+    this.buffer = whole.subarray(leading);
   }
 }
 

@@ -191,22 +191,32 @@ struct TrainingArgs {
 };
 
 // networkSteps' gradients: a vector of the layout's parameter count, or (the lean path, layer_steps.h) a
-// scratch of at least the largest layer's parameter count.
+// scratch of at least the largest layer's parameter count; or of leanScratchSize's shorter length when it
+// ends where the workspace begins (one buffer, the scratch first).
 template <typename T>
-bool readStepGradients(Call& call, const NetworkLayout& layout, Span<T>* gradients) {
+bool readStepGradients(Call& call, const NetworkLayout& layout, const NetworkArgs<T>& net, Span<T>* gradients) {
   if (!call.array(2, "gradients", 0, "0", gradients)) return false;
   if (gradients->length >= layout.parameterCount) {
     gradients->needed = layout.parameterCount;
     return true;
   }
   const size_t largest = kernels::largestLayer(layout);
-  if (gradients->length < largest) {
+  const bool adjacent = gradients->data + gradients->length == net.workspace.data;
+  const size_t least = kernels::leanScratchSize(layout, net.capacity, adjacent);
+  if (gradients->length < least) {
+    if (adjacent) {
+      return call.rangeError(
+          "%s: expected gradients to hold the layout's parameter count (%zu) or, right before the workspace, at "
+          "least %zu (the largest layer above the first, or the first's beyond the workspace dead by then) but it "
+          "holds %zu",
+          call.kernel(), layout.parameterCount, least, gradients->length);
+    }
     return call.rangeError(
         "%s: expected gradients to hold the layout's parameter count (%zu) or at least its largest layer's "
         "(%zu, max of d_{i-1}*d_i+d_i) but it holds %zu",
         call.kernel(), layout.parameterCount, largest, gradients->length);
   }
-  gradients->needed = largest;
+  gradients->needed = gradients->length < largest ? gradients->length : largest;
   return true;
 }
 
@@ -216,7 +226,7 @@ bool readStepGradients(Call& call, const NetworkLayout& layout, Span<T>* gradien
 template <typename T>
 bool readTrainingHead(Call& call, TrainingArgs<T>* args, bool layerScratch = false) {
   return readHead(call, 1, 3, 4, &args->net) &&
-         (layerScratch ? readStepGradients(call, args->net.layout, &args->gradients)
+         (layerScratch ? readStepGradients(call, args->net.layout, args->net, &args->gradients)
                        : call.array(2, "gradients", args->net.layout.parameterCount, "the layout's parameter count",
                                     &args->gradients)) &&
          call.code(5, "loss", kernels::kLossCount, &args->loss) && lossFits(call, args->loss, args->net.layout) &&
@@ -282,7 +292,8 @@ napi_value networkGradients(Call& call) {
 
 // networkSteps(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, batchSize,
 //              rows, learningRate, losses) -> number of batches run. A gradients array shorter than the parameter
-// count (but holding the largest layer) takes the lean path (kernels/layer_steps.h).
+// count (but holding the largest layer, or leanScratchSize's length right before the workspace) takes the
+// lean path (kernels/layer_steps.h).
 template <typename T>
 napi_value networkSteps(Call& call) {
   TrainingArgs<T> args;
@@ -308,8 +319,8 @@ napi_value networkSteps(Call& call) {
   const size_t batches = withIndices(args.rowIndices, args.indices.isSigned, 0, [&](auto index) {
     if (lean) {
       return kernels::layerSteps<T>(net.layout, static_cast<LossCode>(args.loss), net.params.data, args.gradients.data,
-                                    net.workspace.data, net.capacity, args.X.data, args.Y.data, index, batchSize, rows,
-                                    static_cast<T>(learningRate), losses.data);
+                                    args.gradients.needed, net.workspace.data, net.capacity, args.X.data, args.Y.data,
+                                    index, batchSize, rows, static_cast<T>(learningRate), losses.data);
     }
     return kernels::networkSteps<T>(net.layout, static_cast<LossCode>(args.loss), net.params.data, args.gradients.data,
                                     net.workspace.data, net.capacity, args.X.data, args.Y.data, index, batchSize, rows,

@@ -3,7 +3,9 @@
 // networkSteps (network.h) forms every layer's gradient into a vector as large as the parameters, checks
 // the whole update and only then writes it, so that a refused update leaves the parameters as they were.
 // Here each layer's gradient is formed in turn in a scratch as large as the largest layer (784-512-512-10:
-// 401,920 elements instead of 670,730, 2.1 MB less) and applied at once, which is only safe if no later
+// 401,920 elements instead of 669,706, 2.1 MB less; or 262,656 when the scratch lies right before the
+// workspace, since layer 0's gradient, the last, can then run on into the workspace regions dead by then:
+// leanScratchSize) and applied at once, which is only safe if no later
 // layer's update can be refused. So before anything is written, a bound on every layer's update is
 // computed from the largest |activation| entering it, the largest |delta| leaving the output layer (and
 // an upper bound on the deltas below, through each layer's largest |parameter|) and the learning rate:
@@ -32,14 +34,34 @@
 
 namespace blasnet::kernels {
 
+inline size_t layerSize(const NetworkLayout& layout, size_t i) {
+  return layout.units[i] * layout.units[i + 1] + layout.units[i + 1];
+}
+
 // The most parameters one layer has (W_i and b_i): the lean path's scratch.
 inline size_t largestLayer(const NetworkLayout& layout) {
   size_t largest = 0;
-  for (size_t i = 0; i < layout.layers; ++i) {
-    const size_t size = layout.units[i] * layout.units[i + 1] + layout.units[i + 1];
-    if (size > largest) largest = size;
-  }
+  for (size_t i = 0; i < layout.layers; ++i) largest = layerSize(layout, i) > largest ? layerSize(layout, i) : largest;
   return largest;
+}
+
+// The workspace elements that are dead when layer 0's gradient is formed, last of the backward pass, in a
+// network of two layers or more: every a_i, z_L and a_L, [0, scratch(capacity)). (delta_0 is formed in
+// the scratch region and stays there, and layer 0's input is the gathered rows after it.)
+inline size_t deadAtLayerZero(const NetworkLayout& layout, size_t capacity) {
+  return layout.layers >= 2 ? layout.scratch(capacity) : 0;
+}
+
+// The least layer scratch the lean path takes: the largest layer's size; or, for a scratch that ends where
+// the workspace begins (one buffer, the scratch first: `adjacent`), the largest of the layers above the
+// first, and of what layer 0's gradient needs beyond the dead workspace it then runs on into
+// (784-512-512-10 at 256 rows: 262,656 elements instead of 401,920).
+inline size_t leanScratchSize(const NetworkLayout& layout, size_t capacity, bool adjacent) {
+  const size_t dead = deadAtLayerZero(layout, capacity);
+  if (!adjacent || dead == 0) return largestLayer(layout);
+  size_t least = layerSize(layout, 0) > dead ? layerSize(layout, 0) - dead : 0;
+  for (size_t i = 1; i < layout.layers; ++i) least = layerSize(layout, i) > least ? layerSize(layout, i) : least;
+  return least;
 }
 
 // The largest |value|, or infinity if any value is NaN or infinite (v * 0 is NaN exactly then).
@@ -94,8 +116,7 @@ void measureParameters(const NetworkLayout& layout, const T* params, LayerBounds
 // Whether every layer's update, as networkGradients would compute it from the current forward pass and
 // delta_L (over z_L), is certainly finite; fills bounds->update. Rounding: with n * eps <= 1/8 a computed
 // sum of n products is within a factor 1.15 of the exact sum of their magnitudes, so each factor 2 or 4
-// below covers a product's or an operation's rounding. Also false when the two sums of squares that
-// sgdStepIfFinite's threaded route takes could overflow, so that the route taken below is its route.
+// below covers a product's or an operation's rounding.
 template <typename T>
 bool updateIsBounded(const NetworkLayout& layout, const T* workspace, size_t capacity, const T* inputs, size_t rows,
                      T learningRate, LayerBounds* bounds) {
@@ -105,7 +126,6 @@ bool updateIsBounded(const NetworkLayout& layout, const T* workspace, size_t cap
   if (double(rows) * eps > 0.125) return false;
   const size_t last = layout.layers - 1;
   double delta = maxAbsOrInfinity<T>(rows * layout.outputs(), workspace + layout.outputZ(capacity));
-  double gradientSquares = 0, parameterSquares = 0;
   for (size_t step = 0; step < layout.layers; ++step) {
     const size_t i = last - step;
     const size_t in = layout.units[i];
@@ -119,34 +139,21 @@ bool updateIsBounded(const NetworkLayout& layout, const T* workspace, size_t cap
     // NaN compares false: a NaN or infinite bound is no bound.
     if (!(bounds->parameters[i] + update <= limit)) return false;
     bounds->update[i] = update;
-    const double size = double(in * units + units);
-    gradientSquares += size * gradient * gradient;
-    parameterSquares += size * bounds->parameters[i] * bounds->parameters[i];
     if (i > 0) delta = 4.0 * double(units) * delta * bounds->parameters[i] * backwardGain(layout.activations[i - 1]);
   }
-  return gradientSquares <= max / 2 && parameterSquares <= max / 2;
-}
-
-// sgdStepIfFinite's threaded route (OpenBLAS's axpy), decided on the whole vector's size as there. Where it
-// is taken the bits can differ from the gradient vector path's in a few weights: OpenBLAS rounds the last
-// few elements of each thread's share without a fused multiply-add, and a call per layer splits each layer
-// instead of the whole vector (so fit keeps the vector when OpenBLAS runs several threads, trainer.ts).
-template <typename T>
-bool threadedRoute(const NetworkLayout& layout, T learningRate) {
-  constexpr size_t kThreadedFrom = size_t(1) << 16;  // as sgdStepIfFinite
-  const size_t n = layout.parameterCount;
-  return n >= kThreadedFrom && n <= size_t(INT_MAX) && blas::threads() > 1 && std::abs(learningRate) <= T(1e15);
+  return true;
 }
 
 enum class LayerPass { Check, Write };
 
 // networkGradients' backward pass from delta_L (over z_L), layer by layer, each layer's gradient formed in
-// `scratch`. Check: returns whether every layer's update stays finite, writing no parameter (and adds each
-// layer's sums of squares to *squares when it is given). Write: applies each layer's update once the
-// delta below it has been formed from the old weights (with OpenBLAS's axpy when `threaded`).
+// `scratch` (layer 0's at `first`, which may lie over the dead workspace: leanScratchSize). Check: returns
+// whether every layer's update stays finite, writing no parameter. Write: applies each layer's update once
+// the delta below it has been formed from the old weights (split over blasnet's second thread where that
+// pays, with the one-thread loop's bits: optimizers.h, sgdApplySplit).
 template <typename T>
-bool layerBackward(const NetworkLayout& layout, T* params, T* scratch, T* workspace, size_t capacity, T* inputs,
-                   size_t rows, T learningRate, LayerPass pass, bool threaded, double* squares) {
+bool layerBackward(const NetworkLayout& layout, T* params, T* scratch, T* first, T* workspace, size_t capacity,
+                   T* inputs, size_t rows, T learningRate, LayerPass pass) {
   const size_t last = layout.layers - 1;
   T* deltaScratch = workspace + layout.scratch(capacity);
   T* delta = workspace + layout.outputZ(capacity);
@@ -157,37 +164,30 @@ bool layerBackward(const NetworkLayout& layout, T* params, T* scratch, T* worksp
     const size_t size = in * units + units;
     T* layer = params + layout.weightOffset[i];
     T* previous = i == 0 ? inputs : workspace + layout.a(capacity, i - 1);
-    gemm<T>(true, false, in, units, rows, T(1), previous, delta, T(0), scratch);
-    columnSums<T>(rows, units, delta, scratch + in * units);
-    if (pass == LayerPass::Check) {
-      if (!sgdStaysFinite<T>(size, learningRate, layer, scratch)) return false;
-      if (squares != nullptr && size <= size_t(INT_MAX)) {
-        squares[0] += double(blas::dot(static_cast<int>(size), scratch, scratch));
-        squares[1] += double(blas::dot(static_cast<int>(size), layer, layer));
-      }
-    }
+    T* gradient = i == 0 ? first : scratch;
+    gemm<T>(true, false, in, units, rows, T(1), previous, delta, T(0), gradient);
+    columnSums<T>(rows, units, delta, gradient + in * units);
+    if (pass == LayerPass::Check && !sgdStaysFinite<T>(size, learningRate, layer, gradient)) return false;
     if (i > 0) {
       gemm<T>(false, true, rows, in, units, T(1), delta, layer, T(0), deltaScratch);
-      activation<T>(layout.activations[i - 1]).backward(rows, in, previous, deltaScratch, previous);
-      delta = previous;
+      // delta_{i-1} over a_{i-1} (its last use was the product above), but delta_0 stays in the scratch
+      // region, so that every activation is dead when layer 0's gradient is formed (the same values).
+      T* below = i == 1 ? deltaScratch : previous;
+      activation<T>(layout.activations[i - 1]).backward(rows, in, previous, deltaScratch, below);
+      delta = below;
     }
-    if (pass == LayerPass::Write) {
-      if (threaded) {
-        blas::axpy(static_cast<int>(size), -learningRate, scratch, layer);
-      } else {
-        sgdApply<T>(size, learningRate, layer, scratch);
-      }
-    }
+    if (pass == LayerPass::Write) sgdApplySplit<T>(size, learningRate, layer, gradient);
   }
   return true;
 }
 
-// One minibatch of networkSteps' lean path: networkGradients with learningRate, `scratch` holding
-// largestLayer(layout) elements instead of a gradient vector. The same loss, the same refusals (Infinity,
-// params untouched) and the same parameters afterwards, bit for bit.
+// One minibatch of networkSteps' lean path: networkGradients with learningRate, `scratch` of
+// leanScratchSize elements instead of a gradient vector (layer 0's gradient at `first`). The same loss,
+// the same refusals (Infinity, params untouched) and the same parameters afterwards, bit for bit.
 template <typename T, typename Index>
-double layerStep(const NetworkLayout& layout, LossCode loss, T* params, T* scratch, T* workspace, size_t capacity,
-                 const T* X, const T* Y, const Index* indices, size_t rows, T learningRate, LayerBounds* bounds) {
+double layerStep(const NetworkLayout& layout, LossCode loss, T* params, T* scratch, T* first, T* workspace,
+                 size_t capacity, const T* X, const T* Y, const Index* indices, size_t rows, T learningRate,
+                 LayerBounds* bounds) {
   T* inputs = workspace + layout.gatheredInputs(capacity);
   T* targets = workspace + layout.gatheredTargets(capacity);
   const size_t last = layout.layers - 1;
@@ -203,43 +203,42 @@ double layerStep(const NetworkLayout& layout, LossCode loss, T* params, T* scrat
   const double value = forwardAndDelta();
   // No update, nothing to compute: the lean path leaves no gradients behind.
   if (!(learningRate > T(0)) || !std::isfinite(value)) return value;
-  const bool threaded = threadedRoute<T>(layout, learningRate);
   constexpr double grow = 1 + 4 * double(std::numeric_limits<T>::epsilon());
   if (updateIsBounded<T>(layout, workspace, capacity, inputs, rows, learningRate, bounds)) {
-    layerBackward<T>(layout, params, scratch, workspace, capacity, inputs, rows, learningRate, LayerPass::Write,
-                     threaded, nullptr);
+    layerBackward<T>(layout, params, scratch, first, workspace, capacity, inputs, rows, learningRate, LayerPass::Write);
     for (size_t i = 0; i < layout.layers; ++i)
       bounds->parameters[i] = (bounds->parameters[i] + bounds->update[i]) * grow;
     return value;
   }
   // The exact path: check every layer's update without writing, then redo the minibatch (the check pass
-  // wrote each delta over the activations it replaces) and write. The threaded route's condition on the
-  // sums of squares is taken from the layers' sums, which agree with the whole vector's dot products
-  // except within rounding of overflow.
-  double squares[2] = {0, 0};
-  if (!layerBackward<T>(layout, params, scratch, workspace, capacity, inputs, rows, learningRate, LayerPass::Check,
-                        false, threaded ? squares : nullptr)) {
+  // wrote each delta over the activations it replaces) and write.
+  if (!layerBackward<T>(layout, params, scratch, first, workspace, capacity, inputs, rows, learningRate,
+                        LayerPass::Check)) {
     return std::numeric_limits<double>::infinity();
   }
   forwardAndDelta();
-  layerBackward<T>(layout, params, scratch, workspace, capacity, inputs, rows, learningRate, LayerPass::Write,
-                   threaded && std::isfinite(squares[0]) && std::isfinite(squares[1]), nullptr);
+  layerBackward<T>(layout, params, scratch, first, workspace, capacity, inputs, rows, learningRate, LayerPass::Write);
   measureParameters<T>(layout, params, bounds);
   return value;
 }
 
 // networkSteps with a layer scratch instead of a gradient vector: the same batches, losses and stops.
+// `scratchLength` is at least leanScratchSize(layout, capacity, scratch + scratchLength == workspace).
 template <typename T, typename Index>
-size_t layerSteps(const NetworkLayout& layout, LossCode loss, T* params, T* scratch, T* workspace, size_t capacity,
-                  const T* X, const T* Y, const Index* indices, size_t batchSize, size_t rows, T learningRate,
-                  double* losses) {
+size_t layerSteps(const NetworkLayout& layout, LossCode loss, T* params, T* scratch, size_t scratchLength, T* workspace,
+                  size_t capacity, const T* X, const T* Y, const Index* indices, size_t batchSize, size_t rows,
+                  T learningRate, double* losses) {
+  // Layer 0's gradient: in the scratch where it fits, else ending where the dead workspace ends (and
+  // beginning in the scratch, which then lies right before the workspace).
+  const size_t size0 = layerSize(layout, 0);
+  T* first = scratchLength >= size0 ? scratch : scratch + (scratchLength + deadAtLayerZero(layout, capacity) - size0);
   LayerBounds bounds;
   measureParameters<T>(layout, params, &bounds);
   size_t batch = 0;
   for (size_t start = 0; start < rows; start += batchSize, ++batch) {
     const size_t count = rows - start < batchSize ? rows - start : batchSize;
-    const double value = layerStep<T, Index>(layout, loss, params, scratch, workspace, capacity, X, Y, indices + start,
-                                             count, learningRate, &bounds);
+    const double value = layerStep<T, Index>(layout, loss, params, scratch, first, workspace, capacity, X, Y,
+                                             indices + start, count, learningRate, &bounds);
     losses[batch] = value;
     if (!std::isfinite(value)) return batch + 1;
   }

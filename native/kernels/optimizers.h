@@ -10,7 +10,7 @@
 #include <cmath>
 #include <cstddef>
 
-#include "blas.h"
+#include "second_thread.h"
 #include "simd.h"
 
 namespace blasnet::kernels {
@@ -73,28 +73,52 @@ bool sgdStepIfFiniteInOnePass(size_t n, T learningRate, T* params, const T* grad
   return true;
 }
 
+// sgdStaysFinite and sgdApply over [begin, end) of a job, as second_thread.h runs them.
+template <typename T>
+struct SgdJob {
+  T learningRate;
+  T* params;
+  const T* gradients;
+};
+
+template <typename T>
+bool sgdStaysFiniteOver(void* job, size_t begin, size_t end) {
+  const auto* sgd = static_cast<const SgdJob<T>*>(job);
+  return sgdStaysFinite<T>(end - begin, sgd->learningRate, sgd->params + begin, sgd->gradients + begin);
+}
+
+template <typename T>
+bool sgdApplyOver(void* job, size_t begin, size_t end) {
+  const auto* sgd = static_cast<const SgdJob<T>*>(job);
+  sgdApply<T>(end - begin, sgd->learningRate, sgd->params + begin, sgd->gradients + begin);
+  return true;
+}
+
+// sgdApply, split over blasnet's second thread where that pays (OpenBLAS at several threads, a large
+// vector): each half is sgdApply over its elements, so the bits are the one-thread loop's.
+template <typename T>
+void sgdApplySplit(size_t n, T learningRate, T* params, const T* gradients) {
+  if (!splitPays(n)) return sgdApply<T>(n, learningRate, params, gradients);
+  SgdJob<T> job{learningRate, params, gradients};
+  runOnTwoThreads(n, &sgdApplyOver<T>, &job);
+}
+
 // Plain SGD, params -= learningRate * gradients (sgdStep's arithmetic without momentum or decay), applied
 // only if every result is finite; returns whether it was. A refused update leaves params exactly as they
 // were, so the caller needs no copy to roll back.
 //
-// Large vectors with OpenBLAS running several threads take OpenBLAS's threaded level-1 routines instead
-// of the one-thread pass above (B's 670,000 parameters at 2 threads: 0.44 ms instead of 0.84): if both
-// sums of squares are finite, every |gradient| and |param| is below sqrt(max) (about 1.3e154 in float64,
-// 1.8e19 in float32), so with |learningRate| <= 1e15 every result is finite and axpy may write without a
-// check. A NaN, an infinity or a huge value makes a sum non-finite, and the exact check above decides.
-// axpy computes params + (-learningRate) * gradients with one rounding, as the pass above does where the
-// CPU has fused multiply-adds: the same bits (checked on the bench machine, all 670,000 of B's).
+// Large vectors with OpenBLAS running several threads split both passes over blasnet's second thread
+// (second_thread.h): the check of both halves finishes before either half is written. Each element's
+// result is the one-thread loop's, so 1 and 2 threads give the same bits. (Until issue 20's fifth session
+// this route took OpenBLAS's threaded ddot and daxpy, whose share tails round without a fused
+// multiply-add: a few weights' last bits differed from the one-thread update; CHANGELOG.md.)
 template <typename T>
 bool sgdStepIfFinite(size_t n, T learningRate, T* params, const T* gradients) {
-  constexpr size_t kThreadedFrom = size_t(1) << 16;  // below, waking OpenBLAS's threads costs more than it saves
-  if (n >= kThreadedFrom && n <= size_t(INT_MAX) && blas::threads() > 1 && std::abs(learningRate) <= T(1e15)) {
-    const int count = static_cast<int>(n);
-    if (std::isfinite(blas::dot(count, gradients, gradients)) && std::isfinite(blas::dot(count, params, params))) {
-      blas::axpy(count, -learningRate, gradients, params);
-      return true;
-    }
-  }
-  return sgdStepIfFiniteInOnePass<T>(n, learningRate, params, gradients);
+  if (!splitPays(n)) return sgdStepIfFiniteInOnePass<T>(n, learningRate, params, gradients);
+  SgdJob<T> job{learningRate, params, gradients};
+  if (!runOnTwoThreads(n, &sgdStaysFiniteOver<T>, &job)) return false;
+  runOnTwoThreads(n, &sgdApplyOver<T>, &job);
+  return true;
 }
 
 // `step` is the 1-based count of updates including this one (for the bias corrections).

@@ -57,6 +57,21 @@ function setup(layout: NetworkLayout, dtype: 'float64' | 'float32', seed = 5) {
   return { F, params, X, Y, order };
 }
 
+/**
+ * A lean scratch of leanScratchSize's length right before a workspace, in one buffer. Its size is checked
+ * here by hand: the layers above the first, or the first's beyond the dead workspace (every a_i, z_L and
+ * a_L at CAPACITY rows).
+ */
+function adjacent(layout: NetworkLayout, F: Float64ArrayConstructor | Float32ArrayConstructor) {
+  const u = layout.units;
+  const sizes = u.slice(1).map((d, i) => u[i]! * d + d);
+  const dead = CAPACITY * (u.slice(1, -1).reduce((x, d) => x + d, 0) + 2 * layout.outputs);
+  const least = Math.max(sizes[0]! - dead, ...sizes.slice(1));
+  expect(layout.leanScratchSize(CAPACITY, true)).toBe(least);
+  const whole = new F(least + layout.workspaceSize(CAPACITY));
+  return { scratch: whole.subarray(0, least), workspace: whole.subarray(least) };
+}
+
 describeBackends('networkSteps with a layer scratch', (b) => {
   function steps(
     layout: NetworkLayout,
@@ -65,13 +80,14 @@ describeBackends('networkSteps with a layer scratch', (b) => {
     gradients: Floats,
     learningRate: number,
     rows = ROWS,
+    workspace?: Floats,
   ) {
     const losses = new Float64Array(Math.ceil(rows / CAPACITY)).fill(-1);
     const ran = b.networkSteps(
       layout.encode(),
       s.params,
       gradients,
-      new s.F(layout.workspaceSize(CAPACITY)),
+      workspace ?? new s.F(layout.workspaceSize(CAPACITY)),
       CAPACITY,
       loss,
       s.X,
@@ -98,6 +114,20 @@ describeBackends('networkSteps with a layer scratch', (b) => {
       expect(sameBits(lean.params, full.params)).toBe(true);
       expect(sameBits(lean.params, setup(layout, dtype).params)).toBe(false);
     });
+
+    it.each(NETWORKS.filter(({ layout }) => layout.layers >= 2))(
+      'leaves the same bits with a shorter scratch right before the workspace: $name',
+      ({ layout, loss }) => {
+        const full = setup(layout, dtype);
+        const lean = setup(layout, dtype);
+        const a = steps(layout, loss, full, new full.F(layout.parameterCount), 0.1);
+        const { scratch, workspace } = adjacent(layout, lean.F);
+        const c = steps(layout, loss, lean, scratch, 0.1, ROWS, workspace);
+        expect(c.ran).toBe(4);
+        expect(Array.from(c.losses)).toEqual(Array.from(a.losses));
+        expect(sameBits(lean.params, full.params)).toBe(true);
+      },
+    );
 
     it('takes its exact path where the bound fails, with the same bits: a saturated output bias near the largest value', () => {
       const { layout, loss } = NETWORKS[0]!;
@@ -142,6 +172,12 @@ describeBackends('networkSteps with a layer scratch', (b) => {
     expect(lean.losses[0]).toBe(Infinity);
     expect(lean.losses[1]).toBe(-1);
     expect(sameBits(s.params, before)).toBe(true);
+    // The same with layer 0's gradient over the dead workspace (here all of it fits there).
+    const { scratch, workspace } = adjacent(layout, Float64Array);
+    expect(scratch.length).toBeLessThan(layout.largestLayerSize);
+    const over = steps(layout, Loss.meanSquaredError, s, scratch, 1e110, ROWS, workspace);
+    expect([over.ran, over.losses[0]]).toEqual([1, Infinity]);
+    expect(sameBits(s.params, before)).toBe(true);
     // The same minibatch at a rate whose update is finite goes through.
     const ok = steps(layout, Loss.meanSquaredError, s, new Float64Array(layout.largestLayerSize), 1e-10, CAPACITY);
     expect(Number.isFinite(ok.losses[0]!)).toBe(true);
@@ -171,6 +207,19 @@ describeBackends('networkSteps with a layer scratch', (b) => {
     expect(c.ran).toBe(2);
     expect(Number.isNaN(c.losses[1]!)).toBe(true);
     expect(sameBits(lean.params, full.params)).toBe(true);
+  });
+
+  it('names the size it takes when a scratch right before the workspace is too short', () => {
+    const { layout, loss } = NETWORKS[0]!;
+    const s = setup(layout, 'float64');
+    const least = layout.leanScratchSize(CAPACITY, true);
+    const whole = new Float64Array(least - 1 + layout.workspaceSize(CAPACITY));
+    const scratch = whole.subarray(0, least - 1);
+    expect(() => steps(layout, loss, s, scratch, 0.1, ROWS, whole.subarray(least - 1))).toThrow(
+      new RegExp(
+        `networkSteps: expected gradients to hold the layout's parameter count \\(${layout.parameterCount}\\) or, right before the workspace, at least ${least} \\(the largest layer above the first, or the first's beyond the workspace dead by then\\) but it holds ${least - 1}`,
+      ),
+    );
   });
 
   it('names both sizes it takes when the scratch is too short', () => {

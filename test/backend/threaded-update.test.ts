@@ -1,9 +1,10 @@
 /**
  * The fused plain-SGD update of networkGradients on a parameter vector large enough (>= 65,536) for the
- * native backend to hand it to OpenBLAS's threaded level-1 routines when OpenBLAS runs several threads:
- * the update must be the same arithmetic, and its all-or-nothing check must still hold, whichever route
- * it takes (a huge parameter or gradient sends it back to the exact one-thread check). Run at 2 threads
- * and at 1, on both backends.
+ * native backend to split it over blasnet's second thread when OpenBLAS runs several threads (until issue
+ * 20's fifth session: OpenBLAS's threaded level-1 routines, whose route a huge parameter or gradient
+ * turned back to the exact one-thread check): the update must be the same arithmetic, and its
+ * all-or-nothing check must still hold, whichever route it takes. Run at 2 threads and at 1, on both
+ * backends (test/backend/split-update.test.ts checks the split's bits against one thread's).
  */
 import { ActivationCode as Act, getNumThreads, LossCode as Loss, setNumThreads } from '../../lib';
 import { NetworkLayout } from '../../lib/backend/layout';
