@@ -4,7 +4,8 @@
  * gathering them, forms each bias gradient as one more row of the weight-gradient product, and checks the
  * SGD update through a bound read in that product's stores. None of that may change a bit:
  *   - the gradient vector must be exactly what the kernels give one call at a time (gather, bias broadcast +
- *     gemm + activation, outputDelta, gemm A^T B + columnSums, gemm A B^T + activationBackward);
+ *     gemm + activation, outputDelta (squared error's as its scaling and the activation's backward, which
+ *     outputDelta fuses for a sigmoid output), gemm A^T B + columnSums, gemm A B^T + activationBackward);
  *   - the parameters after networkSteps must be exactly the lean path's (layer_steps.h, which still checks
  *     and writes in passes of their own), batch by batch, with the same losses and the same refusals;
  *   - where the bound fails (a parameter beyond max / 4, an update of more than max / 4) the exact check
@@ -88,7 +89,14 @@ function gradientsByParts(s: Setup, loss: Loss, rows: number): Floats {
   const last = layout.layers - 1;
   const gradients = make(layout.parameterCount);
   let delta = make(rows * layout.outputs);
-  native.outputDelta(loss, layout.activations[last]!, rows, layout.outputs, zs[last]!, as[last + 1]!, y, delta);
+  if (loss === Loss.meanSquaredError) {
+    // Squared error's delta in its two parts (outputDelta fuses them for a sigmoid output): 2 (a - y) / count,
+    // as outputDelta gives it for an identity output, then the output activation's backward.
+    native.outputDelta(loss, Act.identity, rows, layout.outputs, zs[last]!, as[last + 1]!, y, delta);
+    native.activationBackward(layout.activations[last]!, rows, layout.outputs, zs[last]!, as[last + 1]!, delta, delta);
+  } else {
+    native.outputDelta(loss, layout.activations[last]!, rows, layout.outputs, zs[last]!, as[last + 1]!, y, delta);
+  }
   for (let i = last; i >= 0; i--) {
     const inUnits = layout.units[i]!;
     const units = layout.units[i + 1]!;
