@@ -177,9 +177,9 @@ double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradi
     if (i > 0) {
       for (size_t r = 0; r < rows; ++r) table[r] = previous + r * in;
     }
-    bounded &= small::layerGradients(in, units, rows, i == 0 ? inputRows : table, delta, gradients + layout.weightOffset[i],
-                                     update ? params + layout.weightOffset[i] : nullptr, gradientLimit,
-                                     parameterLimit);
+    bounded &=
+        small::layerGradients(in, units, rows, i == 0 ? inputRows : table, delta, gradients + layout.weightOffset[i],
+                              update ? params + layout.weightOffset[i] : nullptr, gradientLimit, parameterLimit);
     if (i > 0) {
       gemm<T>(false, true, rows, in, units, T(1), delta, params + layout.weightOffset[i], T(0), scratch);
       activation<T>(layout.activations[i - 1]).backward(rows, in, previous, scratch, previous);

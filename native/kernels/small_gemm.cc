@@ -287,8 +287,8 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
 template <typename Op, bool TransA, int NC, int MaxR>
 __attribute__((target("avx2,fma"))) void productAvx2(size_t m, size_t n, size_t k, typename Op::T alpha,
                                                      const typename Op::T* A, const typename Op::T* B,
-                                                     typename Op::T beta, typename Op::T* C,
-                                                     const typename Op::T* bias, const typename Op::T* const* aRows) {
+                                                     typename Op::T beta, typename Op::T* C, const typename Op::T* bias,
+                                                     const typename Op::T* const* aRows) {
   const size_t blocks = (m + MaxR - 1) / MaxR;
   const size_t base = m / blocks, extra = m % blocks;
   size_t i0 = 0;
@@ -311,11 +311,14 @@ void dispatchAvx2(size_t m, size_t n, size_t k, typename Op::T alpha, const type
                   typename Op::T beta, typename Op::T* C, const typename Op::T* bias = nullptr,
                   const typename Op::T* const* aRows = nullptr) {
   if constexpr (Op::kLanes == 8) {
-    productAvx2<Op, TransA, 2, 6>(m, n, k, alpha, A, B, beta, C, bias, aRows);  // 9-16 floats: 2 registers, 12 accumulators
+    productAvx2<Op, TransA, 2, 6>(m, n, k, alpha, A, B, beta, C, bias,
+                                  aRows);  // 9-16 floats: 2 registers, 12 accumulators
   } else if (n <= 12) {
-    productAvx2<Op, TransA, 3, 3>(m, n, k, alpha, A, B, beta, C, bias, aRows);  // 9-12 doubles: 3 registers, 9 accumulators
+    productAvx2<Op, TransA, 3, 3>(m, n, k, alpha, A, B, beta, C, bias,
+                                  aRows);  // 9-12 doubles: 3 registers, 9 accumulators
   } else {
-    productAvx2<Op, TransA, 4, 3>(m, n, k, alpha, A, B, beta, C, bias, aRows);  // 13-16 doubles: 4 registers, 12 accumulators
+    productAvx2<Op, TransA, 4, 3>(m, n, k, alpha, A, B, beta, C, bias,
+                                  aRows);  // 13-16 doubles: 4 registers, 12 accumulators
   }
 }
 
@@ -404,10 +407,10 @@ __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2
 }
 
 template <typename Op, int NC, int MaxR, bool Check>
-__attribute__((target("avx2,fma"))) bool gradientsAvx2(size_t in, size_t n, size_t k, const typename Op::T* const* aRows,
-                                                      const typename Op::T* B, typename Op::T* C,
-                                                      const typename Op::T* P, typename Op::T gradientLimit,
-                                                      typename Op::T parameterLimit) {
+__attribute__((target("avx2,fma"))) bool gradientsAvx2(size_t in, size_t n, size_t k,
+                                                       const typename Op::T* const* aRows, const typename Op::T* B,
+                                                       typename Op::T* C, const typename Op::T* P,
+                                                       typename Op::T gradientLimit, typename Op::T parameterLimit) {
   using V = typename Op::V;
   const size_t m = in + 1;
   const size_t blocks = (m + MaxR - 1) / MaxR;
@@ -419,7 +422,7 @@ __attribute__((target("avx2,fma"))) bool gradientsAvx2(size_t in, size_t n, size
     const size_t rows = base + (block < extra ? 1 : 0);
     if (block + 1 < blocks) {
       switch (rows) {
-#define BLASNET_GRADIENT_BLOCK(N, ONES)                                                                      \
+#define BLASNET_GRADIENT_BLOCK(N, ONES)                                                                            \
   gradientBlockAvx2<Op, (MaxR >= N ? N : 1), NC, ONES, Check>(i0, m, n, k, aRows, B, C, P, gLimit, pLimit, flags); \
   break;
         case 1: BLASNET_GRADIENT_BLOCK(1, false)
@@ -564,8 +567,7 @@ bool gemmBiasRows(size_t m, size_t n, size_t k, const double* const* rows, const
 #endif
 }
 
-bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const float* B, const float* bias,
-                  float* C) {
+bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const float* B, const float* bias, float* C) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
   if (isa() == Isa::Off || !fitsAvx2Float(false, false, m, n, k)) return false;
   alignas(32) float padded[16] = {};
