@@ -152,7 +152,10 @@ double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradi
     const T* W = params + layout.weightOffset[i];
     const T* b = params + layout.biasOffset[i];
     if (i == 0) {
-      small::gemmBiasRows(rows, units, in, inputRows, W, b, z);
+      // A hidden Relu layer's activation in the product's stores (z is a's buffer there).
+      const bool relu = i != last && layout.activations[i] == ActivationCode::Relu;
+      small::gemmBiasRows(rows, units, in, inputRows, W, b, z, relu);
+      if (relu) continue;
     } else {
       small::gemmBias(rows, units, in, workspace + layout.a(capacity, i - 1), W, b, z);
     }

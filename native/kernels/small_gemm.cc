@@ -160,6 +160,7 @@ struct Double4 {
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_pd(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V add(V a, V b) { return _mm256_add_pd(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V max(V a, V b) { return _mm256_max_pd(a, b); }
   // For the update bound of layerGradients: lanes where !(|v| <= limit), NaN included, as all-ones.
   __attribute__((target("avx2,fma"), always_inline)) static inline V beyond(V v, V limit) {
     return _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), v), limit, _CMP_NLE_UQ);
@@ -195,6 +196,7 @@ struct Float8 {
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V add(V a, V b) { return _mm256_add_ps(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V max(V a, V b) { return _mm256_max_ps(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V beyond(V v, V limit) {
     return _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v), limit, _CMP_NLE_UQ);
   }
@@ -205,7 +207,9 @@ struct Float8 {
   __attribute__((target("avx2,fma"), always_inline)) static inline bool any(V v) { return _mm256_movemask_ps(v) != 0; }
 };
 
-template <typename Op, bool TransA, int R, int NC>
+// Relu: max(c, 0) in the stores (gemmBiasRows for a Relu layer), Relu's `z > 0 ? z : 0` exactly: vmax
+// returns its second operand, +0, for a NaN c and for c = -0.
+template <typename Op, bool TransA, int R, int NC, bool Relu = false>
 __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
     size_t i0, size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A, const typename Op::T* B,
     typename Op::T beta, typename Op::T* C, const typename Op::T* bias, const typename Op::T* const* aRows) {
@@ -273,6 +277,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
       V c = Op::mul(scale, acc[r][j]);
       if (beta != T(0)) c = Op::fmadd(keep, previous[r][j], c);
       if (bias != nullptr) c = Op::add(c, Op::load(bias + j * L));  // bias padded to NC * L (gemmBias)
+      if constexpr (Relu) c = Op::max(c, Op::zero());
       if (j + 1 < NC || !masked) {
         Op::store(out + j * L, c);
       } else {
@@ -284,7 +289,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
 
 // Rows in at most MaxR-row blocks, split evenly (7 rows with MaxR 3: 3 + 2 + 2), for the same reason as
 // the AVX-512 kernel: a block of one or two rows leaves its accumulators waiting on each other.
-template <typename Op, bool TransA, int NC, int MaxR>
+template <typename Op, bool TransA, int NC, int MaxR, bool Relu = false>
 __attribute__((target("avx2,fma"))) void productAvx2(size_t m, size_t n, size_t k, typename Op::T alpha,
                                                      const typename Op::T* A, const typename Op::T* B,
                                                      typename Op::T beta, typename Op::T* C, const typename Op::T* bias,
@@ -295,30 +300,40 @@ __attribute__((target("avx2,fma"))) void productAvx2(size_t m, size_t n, size_t 
   for (size_t block = 0; block < blocks; ++block) {
     const size_t rows = base + (block < extra ? 1 : 0);
     switch (rows) {
-      case 1: rowBlockAvx2<Op, TransA, 1, NC>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows); break;
-      case 2: rowBlockAvx2<Op, TransA, (MaxR >= 2 ? 2 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows); break;
-      case 3: rowBlockAvx2<Op, TransA, (MaxR >= 3 ? 3 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows); break;
-      case 4: rowBlockAvx2<Op, TransA, (MaxR >= 4 ? 4 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows); break;
-      case 5: rowBlockAvx2<Op, TransA, (MaxR >= 5 ? 5 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows); break;
-      default: rowBlockAvx2<Op, TransA, (MaxR >= 6 ? 6 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows); break;
+      case 1: rowBlockAvx2<Op, TransA, 1, NC, Relu>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows); break;
+      case 2:
+        rowBlockAvx2<Op, TransA, (MaxR >= 2 ? 2 : 1), NC, Relu>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows);
+        break;
+      case 3:
+        rowBlockAvx2<Op, TransA, (MaxR >= 3 ? 3 : 1), NC, Relu>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows);
+        break;
+      case 4:
+        rowBlockAvx2<Op, TransA, (MaxR >= 4 ? 4 : 1), NC, Relu>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows);
+        break;
+      case 5:
+        rowBlockAvx2<Op, TransA, (MaxR >= 5 ? 5 : 1), NC, Relu>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows);
+        break;
+      default:
+        rowBlockAvx2<Op, TransA, (MaxR >= 6 ? 6 : 1), NC, Relu>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows);
+        break;
     }
     i0 += rows;
   }
 }
 
-template <typename Op, bool TransA>
+template <typename Op, bool TransA, bool Relu = false>
 void dispatchAvx2(size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A, const typename Op::T* B,
                   typename Op::T beta, typename Op::T* C, const typename Op::T* bias = nullptr,
                   const typename Op::T* const* aRows = nullptr) {
   if constexpr (Op::kLanes == 8) {
-    productAvx2<Op, TransA, 2, 6>(m, n, k, alpha, A, B, beta, C, bias,
-                                  aRows);  // 9-16 floats: 2 registers, 12 accumulators
+    productAvx2<Op, TransA, 2, 6, Relu>(m, n, k, alpha, A, B, beta, C, bias,
+                                        aRows);  // 9-16 floats: 2 registers, 12 accumulators
   } else if (n <= 12) {
-    productAvx2<Op, TransA, 3, 3>(m, n, k, alpha, A, B, beta, C, bias,
-                                  aRows);  // 9-12 doubles: 3 registers, 9 accumulators
+    productAvx2<Op, TransA, 3, 3, Relu>(m, n, k, alpha, A, B, beta, C, bias,
+                                        aRows);  // 9-12 doubles: 3 registers, 9 accumulators
   } else {
-    productAvx2<Op, TransA, 4, 3>(m, n, k, alpha, A, B, beta, C, bias,
-                                  aRows);  // 13-16 doubles: 4 registers, 12 accumulators
+    productAvx2<Op, TransA, 4, 3, Relu>(m, n, k, alpha, A, B, beta, C, bias,
+                                        aRows);  // 13-16 doubles: 4 registers, 12 accumulators
   }
 }
 
@@ -554,28 +569,37 @@ bool gemmBias(size_t m, size_t n, size_t k, const float* A, const float* B, cons
 }
 
 bool gemmBiasRows(size_t m, size_t n, size_t k, const double* const* rows, const double* B, const double* bias,
-                  double* C) {
+                  double* C, bool relu) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
   if (isa() != Isa::Avx2 || !fitsAvx2(false, false, m, n, k)) return false;
   alignas(32) double padded[16] = {};
   for (size_t j = 0; j < n; ++j) padded[j] = bias[j];
-  dispatchAvx2<Double4, false>(m, n, k, 1.0, nullptr, B, 0.0, C, padded, rows);
+  if (relu) {
+    dispatchAvx2<Double4, false, true>(m, n, k, 1.0, nullptr, B, 0.0, C, padded, rows);
+  } else {
+    dispatchAvx2<Double4, false>(m, n, k, 1.0, nullptr, B, 0.0, C, padded, rows);
+  }
   return true;
 #else
-  (void)m, (void)n, (void)k, (void)rows, (void)B, (void)bias, (void)C;
+  (void)m, (void)n, (void)k, (void)rows, (void)B, (void)bias, (void)C, (void)relu;
   return false;
 #endif
 }
 
-bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const float* B, const float* bias, float* C) {
+bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const float* B, const float* bias, float* C,
+                  bool relu) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
   if (isa() == Isa::Off || !fitsAvx2Float(false, false, m, n, k)) return false;
   alignas(32) float padded[16] = {};
   for (size_t j = 0; j < n; ++j) padded[j] = bias[j];
-  dispatchAvx2<Float8, false>(m, n, k, 1.0f, nullptr, B, 0.0f, C, padded, rows);
+  if (relu) {
+    dispatchAvx2<Float8, false, true>(m, n, k, 1.0f, nullptr, B, 0.0f, C, padded, rows);
+  } else {
+    dispatchAvx2<Float8, false>(m, n, k, 1.0f, nullptr, B, 0.0f, C, padded, rows);
+  }
   return true;
 #else
-  (void)m, (void)n, (void)k, (void)rows, (void)B, (void)bias, (void)C;
+  (void)m, (void)n, (void)k, (void)rows, (void)B, (void)bias, (void)C, (void)relu;
   return false;
 #endif
 }

@@ -99,10 +99,12 @@ bool gemmBias(size_t m, size_t n, size_t k, const double* A, const double* B, co
 bool gemmBias(size_t m, size_t n, size_t k, const float* A, const float* B, const float* bias, float* C);
 
 // gemmBias with A's rows read through a table (rows[i]: row i's k values), for a minibatch's inputs read
-// where they lie instead of gathered into the workspace first: the same operands, so the same bits.
+// where they lie instead of gathered into the workspace first: the same operands, so the same bits. With
+// `relu`, C is Relu's forward of that (max(z, 0) in the stores, `z > 0 ? z : 0` bit for bit).
 bool gemmBiasRows(size_t m, size_t n, size_t k, const double* const* rows, const double* B, const double* bias,
-                  double* C);
-bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const float* B, const float* bias, float* C);
+                  double* C, bool relu);
+bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const float* B, const float* bias, float* C,
+                  bool relu);
 
 // A layer's weight and bias gradients in one product of the AVX2 clone (network.h's small-network step):
 // C (in + 1 rows x n) = [A^T B; column sums of B], A (k x in) read a row at a time through aRows[0 .. k), B

@@ -8,6 +8,7 @@
  *     outputDelta fuses for a sigmoid output), gemm A^T B + columnSums, gemm A B^T + activationBackward);
  *   - the parameters after networkSteps must be exactly the lean path's (layer_steps.h, which still checks
  *     and writes in passes of their own), batch by batch, with the same losses and the same refusals;
+ *   - a hidden Relu's activation, applied in the first layer's product's stores, is Relu's (+0 for NaN);
  *   - where the bound fails (a parameter beyond max / 4, an update of more than max / 4) the exact check
  *     decides: a finite update is still written, an overflowing one refused with the parameters untouched.
  * Shapes inside the small kernel's rule (9-16 units, up to 64 inputs), float64 and float32. On a CPU where
@@ -169,6 +170,29 @@ describe.each(['float64', 'float32'] as const)('the small-network step, %s', (dt
       );
       expectSameBits(gradients, gradientsByParts(s, loss, rows), `${rows} rows`);
     }
+  });
+
+  it('gives the gradients of its parts with a NaN weight under a Relu (Relu of NaN is +0, in the stores too)', () => {
+    const { dims, acts, loss } = NETWORKS[0]!;
+    const s = setup(dims, acts, dtype);
+    s.params[3 * 15 + 4] = NaN; // W_0[3][4]: unit 4's z is NaN on every row, its activation must be +0
+    const gradients = new s.F(s.layout.parameterCount);
+    const value = native.networkGradients(
+      s.layout.encode(),
+      s.params,
+      gradients,
+      new s.F(s.layout.workspaceSize(CAPACITY)),
+      CAPACITY,
+      loss,
+      s.X,
+      s.Y,
+      s.order,
+      0,
+      CAPACITY,
+      0,
+    );
+    expect(Number.isFinite(value)).toBe(true);
+    expectSameBits(gradients, gradientsByParts(s, loss, CAPACITY), 'NaN weight');
   });
 
   it.each(NETWORKS)('leaves the lean path bits after four batches: $name', ({ dims, acts, loss }) => {
