@@ -346,6 +346,33 @@ const T* packTransposed(size_t n, size_t k, const T* B, T* packed) {
   return packed;
 }
 
+// packTransposed for doubles in 4 x 4 tiles of AVX2 registers (two unpacks and a lane permute per pair), the
+// last tile of each direction overlapping the one before it where n or k is not a multiple of 4 (it writes
+// the same values again). The scalar loop cost 2.4% of workload A's step for a 15 x 10 W^T.
+__attribute__((target("avx2"))) inline const double* packTransposedAvx2(size_t n, size_t k, const double* B,
+                                                                        double* packed) {
+  if (n < 4 || k < 4) return packTransposed(n, k, B, packed);
+  for (size_t j = 0;; j += 4) {
+    const size_t j0 = j + 4 <= n ? j : n - 4;
+    for (size_t q = 0;; q += 4) {
+      const size_t p0 = q + 4 <= k ? q : k - 4;
+      const __m256d r0 = _mm256_loadu_pd(B + (j0 + 0) * k + p0);
+      const __m256d r1 = _mm256_loadu_pd(B + (j0 + 1) * k + p0);
+      const __m256d r2 = _mm256_loadu_pd(B + (j0 + 2) * k + p0);
+      const __m256d r3 = _mm256_loadu_pd(B + (j0 + 3) * k + p0);
+      const __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+      const __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+      _mm256_storeu_pd(packed + (p0 + 0) * n + j0, _mm256_permute2f128_pd(t0, t2, 0x20));
+      _mm256_storeu_pd(packed + (p0 + 1) * n + j0, _mm256_permute2f128_pd(t1, t3, 0x20));
+      _mm256_storeu_pd(packed + (p0 + 2) * n + j0, _mm256_permute2f128_pd(t0, t2, 0x31));
+      _mm256_storeu_pd(packed + (p0 + 3) * n + j0, _mm256_permute2f128_pd(t1, t3, 0x31));
+      if (p0 + 4 == k) break;
+    }
+    if (j0 + 4 == n) break;
+  }
+  return packed;
+}
+
 // ---- A layer's weight and bias gradients in one A^T B product (layerGradients in small_gemm.h). C has
 // in + 1 rows: rows 0 .. in - 1 are A^T B (A is k x in, its row p at aRows[p]), row `in` is the column sums
 // of B, computed as the product's row for an A column of ones: acc + b is fma(1, b, acc), rounded once, so
@@ -483,7 +510,13 @@ template <typename Op>
 void gemmAvx2(bool transA, bool transB, size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A,
               const typename Op::T* B, typename Op::T beta, typename Op::T* C) {
   typename Op::T packed[kMaxDepthTransposedB * 16];
-  if (transB) B = packTransposed(n, k, B, packed);
+  if (transB) {
+    if constexpr (Op::kLanes == 4) {
+      B = packTransposedAvx2(n, k, B, packed);
+    } else {
+      B = packTransposed(n, k, B, packed);
+    }
+  }
   if (transA) {
     dispatchAvx2<Op, true>(m, n, k, alpha, A, B, beta, C);
   } else {
