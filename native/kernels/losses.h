@@ -130,6 +130,16 @@ BLASNET_MULTIVERSION void outputDelta(LossCode loss, ActivationCode outputActiva
   switch (loss) {
     case LossCode::MeanSquaredError: {
       const T scale = T(2) / static_cast<T>(count);
+      if (outputActivation == ActivationCode::Sigmoid) {
+        // The two passes below in one (issue 20, workload A's output layer): Sigmoid::backward's g * (a (1 - a))
+        // on g = scale (a - y), the same operations in the same order (none of them a multiply-add GCC could
+        // contract), so the same bits; test/backend/small-step-bits.test.ts pins them to outputDelta's parts.
+        for (size_t i = 0; i < count; ++i) {
+          const T a = A[i];
+          delta[i] = (scale * (a - Y[i])) * (a * (T(1) - a));
+        }
+        return;
+      }
       for (size_t i = 0; i < count; ++i) delta[i] = scale * (A[i] - Y[i]);
       activation<T>(outputActivation).backward(rows, cols, A, delta, delta);
       return;

@@ -101,6 +101,105 @@ double networkLossOfForward(const NetworkLayout& layout, LossCode loss, const T*
                       workspace + layout.a(capacity, layout.layers - 1), Y);
 }
 
+// The parameter count from which sgdStepIfFinite may take OpenBLAS's threaded route (optimizers.h); the
+// small-network step below stays under it, where the update is always the one-thread pass.
+constexpr size_t kSmallStepMaxParameters = size_t(1) << 16;
+
+// Whether networkGradients can take the small-network step: every product of the step is one the small
+// kernel's AVX2 clone takes (the forward products as gemmBias, the weight gradients as layerGradients; the
+// deltas below are gemm calls either way), so the step's arithmetic is the general path's, operation for
+// operation.
+template <typename T>
+bool smallStepFits(const NetworkLayout& layout, size_t rows) {
+  constexpr bool float32 = sizeof(T) == 4;
+  if (rows == 0 || layout.parameterCount >= kSmallStepMaxParameters) return false;
+  for (size_t i = 0; i < layout.layers; ++i) {
+    const size_t in = layout.units[i];
+    const size_t units = layout.units[i + 1];
+    if (!small::layerGradientsFit(in, units, rows, float32) || !small::fitsAvx2(false, false, rows, units, in)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// networkGradients for a network whose every product is the small kernel's (issue 20, workload A: a step of
+// ~4 µs, where each pass over a buffer counts). Three passes of the general path are folded into the
+// products: the minibatch's inputs are read in place through a table of row pointers, by the first layer's
+// forward product and its weight gradient, instead of gathered into the workspace; each layer's bias
+// gradient is one more row of its weight-gradient product (layerGradients); and the SGD update's
+// finiteness check becomes a bound read in that product's stores: when every gradient is within
+// max / (4 learningRate) and every parameter within max / 4, every p - learningRate g is finite however it
+// is rounded, so the update is written without its checking pass; otherwise the exact check decides, as
+// before. The same operations on the same values as networkGradients' general path, so the same bits,
+// loss and refusals (test/backend/*bits*, layer-steps and network-steps tests).
+template <typename T, typename Index>
+double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradients, T* workspace, size_t capacity,
+                 const T* X, const T* Y, const Index* indices, size_t rows, T learningRate) {
+  T* targets = workspace + layout.gatheredTargets(capacity);
+  gatherRows<T, Index>(rows, layout.outputs(), Y, indices, targets);
+  // Row pointers (rows <= 64, the forward product's rule): the minibatch's inputs where they lie in X, and
+  // a hidden layer's activations for its weight gradient.
+  const T* inputRows[small::kAvx2MaxRows];
+  const T* table[small::kAvx2MaxRows];
+  for (size_t r = 0; r < rows; ++r) inputRows[r] = X + static_cast<size_t>(indices[r]) * layout.inputs();
+  const size_t last = layout.layers - 1;
+  for (size_t i = 0; i < layout.layers; ++i) {
+    const size_t in = layout.units[i];
+    const size_t units = layout.units[i + 1];
+    T* z = workspace + (i == last ? layout.outputZ(capacity) : layout.a(capacity, i));
+    T* a = workspace + layout.a(capacity, i);
+    const T* W = params + layout.weightOffset[i];
+    const T* b = params + layout.biasOffset[i];
+    if (i == 0) {
+      // A hidden Relu layer's activation in the product's stores (z is a's buffer there). float64 only: in
+      // float32 (6-row blocks, 12 accumulators) GCC then spilled an accumulator and the mask in the k loop
+      // and the step ran 1.2x slower (What we tried, 20 and 33).
+      const bool relu = sizeof(T) == 8 && i != last && layout.activations[i] == ActivationCode::Relu;
+      small::gemmBiasRows(rows, units, in, inputRows, W, b, z, relu);
+      if (relu) continue;
+    } else {
+      small::gemmBias(rows, units, in, workspace + layout.a(capacity, i - 1), W, b, z);
+    }
+    activation<T>(layout.activations[i]).forward(rows, units, z, a);
+  }
+  const double value = networkLossOfForward<T>(layout, loss, workspace, capacity, targets, rows);
+
+  const bool update = learningRate > T(0) && std::isfinite(value);
+  constexpr double max = double(std::numeric_limits<T>::max());
+  const T parameterLimit = T(max / 4);
+  const T gradientLimit = T(std::fmin(max / 4 / double(learningRate), max));
+  bool bounded = true;
+  T* scratch = workspace + layout.scratch(capacity);
+  T* delta = workspace + layout.outputZ(capacity);
+  outputDelta<T>(loss, layout.activations[last], rows, layout.outputs(), workspace + layout.a(capacity, last), targets,
+                 delta);
+  for (size_t step = 0; step < layout.layers; ++step) {
+    const size_t i = last - step;
+    const size_t in = layout.units[i];
+    const size_t units = layout.units[i + 1];
+    T* previous = i == 0 ? nullptr : workspace + layout.a(capacity, i - 1);
+    if (i > 0) {
+      for (size_t r = 0; r < rows; ++r) table[r] = previous + r * in;
+    }
+    bounded &=
+        small::layerGradients(in, units, rows, i == 0 ? inputRows : table, delta, gradients + layout.weightOffset[i],
+                              update ? params + layout.weightOffset[i] : nullptr, gradientLimit, parameterLimit);
+    if (i > 0) {
+      gemm<T>(false, true, rows, in, units, T(1), delta, params + layout.weightOffset[i], T(0), scratch);
+      activation<T>(layout.activations[i - 1]).backward(rows, in, previous, scratch, previous);
+      delta = previous;
+    }
+  }
+  if (!update) return value;
+  if (bounded) {
+    sgdApply<T>(layout.parameterCount, learningRate, params, gradients);  // what the checked pass would write
+  } else if (!sgdStepIfFinite<T>(layout.parameterCount, learningRate, params, gradients)) {
+    return std::numeric_limits<double>::infinity();
+  }
+  return value;
+}
+
 // Gathers rows `indices[0..rows)` of X and Y into the workspace, runs forward and backward, writes
 // d(loss)/d(parameters) into `gradients` and returns the minibatch loss. With learningRate > 0 it then
 // also takes a plain SGD step, params -= learningRate * gradients: the numpy reference program's training
@@ -110,6 +209,9 @@ double networkLossOfForward(const NetworkLayout& layout, LossCode loss, const T*
 template <typename T, typename Index>
 double networkGradients(const NetworkLayout& layout, LossCode loss, T* params, T* gradients, T* workspace,
                         size_t capacity, const T* X, const T* Y, const Index* indices, size_t rows, T learningRate) {
+  if (smallStepFits<T>(layout, rows)) {
+    return smallStep<T, Index>(layout, loss, params, gradients, workspace, capacity, X, Y, indices, rows, learningRate);
+  }
   T* inputs = workspace + layout.gatheredInputs(capacity);
   T* targets = workspace + layout.gatheredTargets(capacity);
   gatherRows<T, Index>(rows, layout.inputs(), X, indices, inputs);

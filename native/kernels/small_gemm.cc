@@ -160,6 +160,16 @@ struct Double4 {
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_pd(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V add(V a, V b) { return _mm256_add_pd(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V max(V a, V b) { return _mm256_max_pd(a, b); }
+  // For the update bound of layerGradients: lanes where !(|v| <= limit), NaN included, as all-ones.
+  __attribute__((target("avx2,fma"), always_inline)) static inline V beyond(V v, V limit) {
+    return _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), v), limit, _CMP_NLE_UQ);
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V either(V a, V b) { return _mm256_or_pd(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V within(V v, M m) {
+    return _mm256_and_pd(v, _mm256_castsi256_pd(m));
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline bool any(V v) { return _mm256_movemask_pd(v) != 0; }
 };
 
 struct Float8 {
@@ -186,17 +196,31 @@ struct Float8 {
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V add(V a, V b) { return _mm256_add_ps(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V max(V a, V b) { return _mm256_max_ps(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V beyond(V v, V limit) {
+    return _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v), limit, _CMP_NLE_UQ);
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V either(V a, V b) { return _mm256_or_ps(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V within(V v, M m) {
+    return _mm256_and_ps(v, _mm256_castsi256_ps(m));
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline bool any(V v) { return _mm256_movemask_ps(v) != 0; }
 };
 
-template <typename Op, bool TransA, int R, int NC>
+// Relu: max(c, 0) in the stores (gemmBiasRows for a Relu layer), Relu's `z > 0 ? z : 0` exactly: vmax
+// returns its second operand, +0, for a NaN c and for c = -0.
+template <typename Op, bool TransA, int R, int NC, bool Relu = false>
 __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
     size_t i0, size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A, const typename Op::T* B,
-    typename Op::T beta, typename Op::T* C, const typename Op::T* bias) {
+    typename Op::T beta, typename Op::T* C, const typename Op::T* bias, const typename Op::T* const* aRows) {
   using T = typename Op::T;
   using V = typename Op::V;
   constexpr int L = Op::kLanes;
   const auto last = Op::mask(n - (NC - 1) * L);
   const size_t lda = TransA ? m : k;
+  // A's rows (A not transposed): consecutive, or where a table says (gemmBiasRows: a minibatch read in place).
+  const T* aRow[R];
+  for (int r = 0; r < R; ++r) aRow[r] = aRows != nullptr ? aRows[i0 + r] : A + (TransA ? 0 : (i0 + r) * lda);
   V acc[R][NC];
   for (int r = 0; r < R; ++r) {
     for (int j = 0; j < NC; ++j) acc[r][j] = Op::zero();
@@ -210,7 +234,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
       // Every row's a broadcast first, then one register of B at a time: R + 1 registers besides the
       // accumulators instead of NC + 1, which lets 13-16 doubles take 3 rows a block (12 accumulators).
       V a[R];
-      for (int r = 0; r < R; ++r) a[r] = Op::set1(TransA ? A[p * lda + i0 + r] : A[(i0 + r) * lda + p]);
+      for (int r = 0; r < R; ++r) a[r] = Op::set1(TransA ? A[p * lda + i0 + r] : aRow[r][p]);
       for (int j = 0; j < NC; ++j) {
         const V bj = j + 1 < NC || p + 1 < k ? Op::load(row + j * L) : Op::load(row + j * L, last);
         for (int r = 0; r < R; ++r) acc[r][j] = Op::fmadd(a[r], bj, acc[r][j]);
@@ -220,7 +244,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
       for (int j = 0; j + 1 < NC; ++j) b[j] = Op::load(row + j * L);
       b[NC - 1] = p + 1 < k ? Op::load(row + (NC - 1) * L) : Op::load(row + (NC - 1) * L, last);
       for (int r = 0; r < R; ++r) {
-        const V a = Op::set1(TransA ? A[p * lda + i0 + r] : A[(i0 + r) * lda + p]);
+        const V a = Op::set1(TransA ? A[p * lda + i0 + r] : aRow[r][p]);
         for (int j = 0; j < NC; ++j) acc[r][j] = Op::fmadd(a, b[j], acc[r][j]);
       }
     }
@@ -253,6 +277,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
       V c = Op::mul(scale, acc[r][j]);
       if (beta != T(0)) c = Op::fmadd(keep, previous[r][j], c);
       if (bias != nullptr) c = Op::add(c, Op::load(bias + j * L));  // bias padded to NC * L (gemmBias)
+      if constexpr (Relu) c = Op::max(c, Op::zero());
       if (j + 1 < NC || !masked) {
         Op::store(out + j * L, c);
       } else {
@@ -264,37 +289,51 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
 
 // Rows in at most MaxR-row blocks, split evenly (7 rows with MaxR 3: 3 + 2 + 2), for the same reason as
 // the AVX-512 kernel: a block of one or two rows leaves its accumulators waiting on each other.
-template <typename Op, bool TransA, int NC, int MaxR>
+template <typename Op, bool TransA, int NC, int MaxR, bool Relu = false>
 __attribute__((target("avx2,fma"))) void productAvx2(size_t m, size_t n, size_t k, typename Op::T alpha,
                                                      const typename Op::T* A, const typename Op::T* B,
-                                                     typename Op::T beta, typename Op::T* C,
-                                                     const typename Op::T* bias) {
+                                                     typename Op::T beta, typename Op::T* C, const typename Op::T* bias,
+                                                     const typename Op::T* const* aRows) {
   const size_t blocks = (m + MaxR - 1) / MaxR;
   const size_t base = m / blocks, extra = m % blocks;
   size_t i0 = 0;
   for (size_t block = 0; block < blocks; ++block) {
     const size_t rows = base + (block < extra ? 1 : 0);
     switch (rows) {
-      case 1: rowBlockAvx2<Op, TransA, 1, NC>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
-      case 2: rowBlockAvx2<Op, TransA, (MaxR >= 2 ? 2 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
-      case 3: rowBlockAvx2<Op, TransA, (MaxR >= 3 ? 3 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
-      case 4: rowBlockAvx2<Op, TransA, (MaxR >= 4 ? 4 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
-      case 5: rowBlockAvx2<Op, TransA, (MaxR >= 5 ? 5 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
-      default: rowBlockAvx2<Op, TransA, (MaxR >= 6 ? 6 : 1), NC>(i0, m, n, k, alpha, A, B, beta, C, bias); break;
+      case 1: rowBlockAvx2<Op, TransA, 1, NC, Relu>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows); break;
+      case 2:
+        rowBlockAvx2<Op, TransA, (MaxR >= 2 ? 2 : 1), NC, Relu>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows);
+        break;
+      case 3:
+        rowBlockAvx2<Op, TransA, (MaxR >= 3 ? 3 : 1), NC, Relu>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows);
+        break;
+      case 4:
+        rowBlockAvx2<Op, TransA, (MaxR >= 4 ? 4 : 1), NC, Relu>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows);
+        break;
+      case 5:
+        rowBlockAvx2<Op, TransA, (MaxR >= 5 ? 5 : 1), NC, Relu>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows);
+        break;
+      default:
+        rowBlockAvx2<Op, TransA, (MaxR >= 6 ? 6 : 1), NC, Relu>(i0, m, n, k, alpha, A, B, beta, C, bias, aRows);
+        break;
     }
     i0 += rows;
   }
 }
 
-template <typename Op, bool TransA>
+template <typename Op, bool TransA, bool Relu = false>
 void dispatchAvx2(size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A, const typename Op::T* B,
-                  typename Op::T beta, typename Op::T* C, const typename Op::T* bias = nullptr) {
+                  typename Op::T beta, typename Op::T* C, const typename Op::T* bias = nullptr,
+                  const typename Op::T* const* aRows = nullptr) {
   if constexpr (Op::kLanes == 8) {
-    productAvx2<Op, TransA, 2, 6>(m, n, k, alpha, A, B, beta, C, bias);  // 9-16 floats: 2 registers, 12 accumulators
+    productAvx2<Op, TransA, 2, 6, Relu>(m, n, k, alpha, A, B, beta, C, bias,
+                                        aRows);  // 9-16 floats: 2 registers, 12 accumulators
   } else if (n <= 12) {
-    productAvx2<Op, TransA, 3, 3>(m, n, k, alpha, A, B, beta, C, bias);  // 9-12 doubles: 3 registers, 9 accumulators
+    productAvx2<Op, TransA, 3, 3, Relu>(m, n, k, alpha, A, B, beta, C, bias,
+                                        aRows);  // 9-12 doubles: 3 registers, 9 accumulators
   } else {
-    productAvx2<Op, TransA, 4, 3>(m, n, k, alpha, A, B, beta, C, bias);  // 13-16 doubles: 4 registers, 12 accumulators
+    productAvx2<Op, TransA, 4, 3, Relu>(m, n, k, alpha, A, B, beta, C, bias,
+                                        aRows);  // 13-16 doubles: 4 registers, 12 accumulators
   }
 }
 
@@ -307,11 +346,177 @@ const T* packTransposed(size_t n, size_t k, const T* B, T* packed) {
   return packed;
 }
 
+// packTransposed for doubles in 4 x 4 tiles of AVX2 registers (two unpacks and a lane permute per pair), the
+// last tile of each direction overlapping the one before it where n or k is not a multiple of 4 (it writes
+// the same values again). The scalar loop cost 2.4% of workload A's step for a 15 x 10 W^T.
+__attribute__((target("avx2"))) inline const double* packTransposedAvx2(size_t n, size_t k, const double* B,
+                                                                        double* packed) {
+  if (n < 4 || k < 4) return packTransposed(n, k, B, packed);
+  for (size_t j = 0;; j += 4) {
+    const size_t j0 = j + 4 <= n ? j : n - 4;
+    for (size_t q = 0;; q += 4) {
+      const size_t p0 = q + 4 <= k ? q : k - 4;
+      const __m256d r0 = _mm256_loadu_pd(B + (j0 + 0) * k + p0);
+      const __m256d r1 = _mm256_loadu_pd(B + (j0 + 1) * k + p0);
+      const __m256d r2 = _mm256_loadu_pd(B + (j0 + 2) * k + p0);
+      const __m256d r3 = _mm256_loadu_pd(B + (j0 + 3) * k + p0);
+      const __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+      const __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+      _mm256_storeu_pd(packed + (p0 + 0) * n + j0, _mm256_permute2f128_pd(t0, t2, 0x20));
+      _mm256_storeu_pd(packed + (p0 + 1) * n + j0, _mm256_permute2f128_pd(t1, t3, 0x20));
+      _mm256_storeu_pd(packed + (p0 + 2) * n + j0, _mm256_permute2f128_pd(t0, t2, 0x31));
+      _mm256_storeu_pd(packed + (p0 + 3) * n + j0, _mm256_permute2f128_pd(t1, t3, 0x31));
+      if (p0 + 4 == k) break;
+    }
+    if (j0 + 4 == n) break;
+  }
+  return packed;
+}
+
+// ---- A layer's weight and bias gradients in one A^T B product (layerGradients in small_gemm.h). C has
+// in + 1 rows: rows 0 .. in - 1 are A^T B (A is k x in, its row p at aRows[p]), row `in` is the column sums
+// of B, computed as the product's row for an A column of ones: acc + b is fma(1, b, acc), rounded once, so
+// each sum is the same additions in the same order as columnSums' (the same bits). The ones row is the
+// last row of the last block (OnesLast). With Check, each stored register and the parameters it will
+// update (P, laid out as C) are compared with the limits, lanes past n left out: any lane beyond them (or
+// NaN) sets `flags`.
+template <typename Op, int R, int NC, bool OnesLast, bool Check>
+__attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2(
+    size_t i0, size_t rowsOut, size_t n, size_t k, const typename Op::T* const* aRows, const typename Op::T* B,
+    typename Op::T* C, const typename Op::T* P, typename Op::V gradientLimit, typename Op::V parameterLimit,
+    typename Op::V& flags) {
+  using T = typename Op::T;
+  using V = typename Op::V;
+  constexpr int L = Op::kLanes;
+  const auto last = Op::mask(n - (NC - 1) * L);
+  V acc[R][NC];
+  for (int r = 0; r < R; ++r) {
+    for (int j = 0; j < NC; ++j) acc[r][j] = Op::zero();
+  }
+  for (size_t p = 0; p < k; ++p) {
+    const T* row = B + p * n;
+    const T* a = aRows[p] + i0;
+    // As rowBlockAvx2: lanes past n of B's rows are the next row's head, B's last row loaded masked.
+    if constexpr (R * NC + R + 1 <= 16) {
+      V broadcast[R];
+      for (int r = 0; r < R; ++r) {
+        if (!(OnesLast && r + 1 == R)) broadcast[r] = Op::set1(a[r]);
+      }
+      for (int j = 0; j < NC; ++j) {
+        const V bj = j + 1 < NC || p + 1 < k ? Op::load(row + j * L) : Op::load(row + j * L, last);
+        for (int r = 0; r < R; ++r) {
+          acc[r][j] = OnesLast && r + 1 == R ? Op::add(acc[r][j], bj) : Op::fmadd(broadcast[r], bj, acc[r][j]);
+        }
+      }
+    } else {
+      V b[NC];
+      for (int j = 0; j + 1 < NC; ++j) b[j] = Op::load(row + j * L);
+      b[NC - 1] = p + 1 < k ? Op::load(row + (NC - 1) * L) : Op::load(row + (NC - 1) * L, last);
+      for (int r = 0; r < R; ++r) {
+        if (OnesLast && r + 1 == R) {
+          for (int j = 0; j < NC; ++j) acc[r][j] = Op::add(acc[r][j], b[j]);
+        } else {
+          const V ar = Op::set1(a[r]);
+          for (int j = 0; j < NC; ++j) acc[r][j] = Op::fmadd(ar, b[j], acc[r][j]);
+        }
+      }
+    }
+  }
+  // alpha = 1, beta = 0: the sum itself (gemm's 1 * sum is exact). Rows stored whole but C's last (the bias
+  // gradient's, whose lanes past n would land beyond the layer), as rowBlockAvx2 does with beta = 0.
+  V bad = Op::zero();
+  for (int r = 0; r < R; ++r) {
+    T* out = C + (i0 + r) * n;
+    const bool masked = i0 + r + 1 == rowsOut;
+    for (int j = 0; j < NC; ++j) {
+      const V c = acc[r][j];
+      const bool whole = j + 1 < NC || !masked;
+      if (whole) {
+        Op::store(out + j * L, c);
+      } else {
+        Op::store(out + j * L, last, c);
+      }
+      if constexpr (Check) {
+        const T* parameter = P + (i0 + r) * n + j * L;
+        const V v = whole ? Op::load(parameter) : Op::load(parameter, last);
+        V lane = Op::either(Op::beyond(c, gradientLimit), Op::beyond(v, parameterLimit));
+        if (j + 1 == NC) lane = Op::within(lane, last);
+        bad = Op::either(bad, lane);
+      }
+    }
+  }
+  if constexpr (Check) flags = Op::either(flags, bad);
+}
+
+template <typename Op, int NC, int MaxR, bool Check>
+__attribute__((target("avx2,fma"))) bool gradientsAvx2(size_t in, size_t n, size_t k,
+                                                       const typename Op::T* const* aRows, const typename Op::T* B,
+                                                       typename Op::T* C, const typename Op::T* P,
+                                                       typename Op::T gradientLimit, typename Op::T parameterLimit) {
+  using V = typename Op::V;
+  const size_t m = in + 1;
+  const size_t blocks = (m + MaxR - 1) / MaxR;
+  const size_t base = m / blocks, extra = m % blocks;
+  const V gLimit = Op::set1(gradientLimit), pLimit = Op::set1(parameterLimit);
+  V flags = Op::zero();
+  size_t i0 = 0;
+  for (size_t block = 0; block < blocks; ++block) {
+    const size_t rows = base + (block < extra ? 1 : 0);
+    if (block + 1 < blocks) {
+      switch (rows) {
+#define BLASNET_GRADIENT_BLOCK(N, ONES)                                                                            \
+  gradientBlockAvx2<Op, (MaxR >= N ? N : 1), NC, ONES, Check>(i0, m, n, k, aRows, B, C, P, gLimit, pLimit, flags); \
+  break;
+        case 1: BLASNET_GRADIENT_BLOCK(1, false)
+        case 2: BLASNET_GRADIENT_BLOCK(2, false)
+        case 3: BLASNET_GRADIENT_BLOCK(3, false)
+        case 4: BLASNET_GRADIENT_BLOCK(4, false)
+        case 5: BLASNET_GRADIENT_BLOCK(5, false)
+        default: BLASNET_GRADIENT_BLOCK(6, false)
+      }
+    } else {
+      switch (rows) {  // the last block ends with the ones row (at least 2 rows: m >= 10 and blocks are even)
+        case 1: BLASNET_GRADIENT_BLOCK(1, true)
+        case 2: BLASNET_GRADIENT_BLOCK(2, true)
+        case 3: BLASNET_GRADIENT_BLOCK(3, true)
+        case 4: BLASNET_GRADIENT_BLOCK(4, true)
+        case 5: BLASNET_GRADIENT_BLOCK(5, true)
+        default: BLASNET_GRADIENT_BLOCK(6, true)
+#undef BLASNET_GRADIENT_BLOCK
+      }
+    }
+    i0 += rows;
+  }
+  return !Op::any(flags);
+}
+
+template <typename Op>
+bool dispatchGradientsAvx2(size_t in, size_t n, size_t k, const typename Op::T* const* aRows, const typename Op::T* B,
+                           typename Op::T* C, const typename Op::T* P, typename Op::T gradientLimit,
+                           typename Op::T parameterLimit) {
+  if (P == nullptr) {
+    if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, false>(in, n, k, aRows, B, C, P, 0, 0);
+    if (n <= 12) return gradientsAvx2<Op, 3, 3, false>(in, n, k, aRows, B, C, P, 0, 0);
+    return gradientsAvx2<Op, 4, 3, false>(in, n, k, aRows, B, C, P, 0, 0);
+  }
+  if constexpr (Op::kLanes == 8) {
+    return gradientsAvx2<Op, 2, 6, true>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+  }
+  if (n <= 12) return gradientsAvx2<Op, 3, 3, true>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+  return gradientsAvx2<Op, 4, 3, true>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+}
+
 template <typename Op>
 void gemmAvx2(bool transA, bool transB, size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A,
               const typename Op::T* B, typename Op::T beta, typename Op::T* C) {
   typename Op::T packed[kMaxDepthTransposedB * 16];
-  if (transB) B = packTransposed(n, k, B, packed);
+  if (transB) {
+    if constexpr (Op::kLanes == 4) {
+      B = packTransposedAvx2(n, k, B, packed);
+    } else {
+      B = packTransposed(n, k, B, packed);
+    }
+  }
   if (transA) {
     dispatchAvx2<Op, true>(m, n, k, alpha, A, B, beta, C);
   } else {
@@ -393,6 +598,67 @@ bool gemmBias(size_t m, size_t n, size_t k, const float* A, const float* B, cons
 #else
   (void)m, (void)n, (void)k, (void)A, (void)B, (void)bias, (void)C;
   return false;
+#endif
+}
+
+bool gemmBiasRows(size_t m, size_t n, size_t k, const double* const* rows, const double* B, const double* bias,
+                  double* C, bool relu) {
+#ifdef BLASNET_SMALL_GEMM_AVX512
+  if (isa() != Isa::Avx2 || !fitsAvx2(false, false, m, n, k)) return false;
+  alignas(32) double padded[16] = {};
+  for (size_t j = 0; j < n; ++j) padded[j] = bias[j];
+  if (relu) {
+    dispatchAvx2<Double4, false, true>(m, n, k, 1.0, nullptr, B, 0.0, C, padded, rows);
+  } else {
+    dispatchAvx2<Double4, false>(m, n, k, 1.0, nullptr, B, 0.0, C, padded, rows);
+  }
+  return true;
+#else
+  (void)m, (void)n, (void)k, (void)rows, (void)B, (void)bias, (void)C, (void)relu;
+  return false;
+#endif
+}
+
+bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const float* B, const float* bias, float* C,
+                  bool relu) {
+#ifdef BLASNET_SMALL_GEMM_AVX512
+  if (isa() == Isa::Off || !fitsAvx2Float(false, false, m, n, k)) return false;
+  alignas(32) float padded[16] = {};
+  for (size_t j = 0; j < n; ++j) padded[j] = bias[j];
+  if (relu) {
+    dispatchAvx2<Float8, false, true>(m, n, k, 1.0f, nullptr, B, 0.0f, C, padded, rows);
+  } else {
+    dispatchAvx2<Float8, false>(m, n, k, 1.0f, nullptr, B, 0.0f, C, padded, rows);
+  }
+  return true;
+#else
+  (void)m, (void)n, (void)k, (void)rows, (void)B, (void)bias, (void)C, (void)relu;
+  return false;
+#endif
+}
+
+bool layerGradientsFit(size_t in, size_t n, size_t k, bool float32) {
+  if (isa() == Isa::Off || (!float32 && isa() != Isa::Avx2)) return false;
+  return k >= 1 && fitsAvx2(true, false, in, n, k);
+}
+
+bool layerGradients(size_t in, size_t n, size_t k, const double* const* aRows, const double* B, double* C,
+                    const double* P, double gradientLimit, double parameterLimit) {
+#ifdef BLASNET_SMALL_GEMM_AVX512
+  return dispatchGradientsAvx2<Double4>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+#else
+  (void)in, (void)n, (void)k, (void)aRows, (void)B, (void)C, (void)P, (void)gradientLimit, (void)parameterLimit;
+  std::abort();  // unreachable: layerGradientsFit is false in this build
+#endif
+}
+
+bool layerGradients(size_t in, size_t n, size_t k, const float* const* aRows, const float* B, float* C, const float* P,
+                    float gradientLimit, float parameterLimit) {
+#ifdef BLASNET_SMALL_GEMM_AVX512
+  return dispatchGradientsAvx2<Float8>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+#else
+  (void)in, (void)n, (void)k, (void)aRows, (void)B, (void)C, (void)P, (void)gradientLimit, (void)parameterLimit;
+  std::abort();
 #endif
 }
 

@@ -98,4 +98,26 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, float alpha, c
 bool gemmBias(size_t m, size_t n, size_t k, const double* A, const double* B, const double* bias, double* C);
 bool gemmBias(size_t m, size_t n, size_t k, const float* A, const float* B, const float* bias, float* C);
 
+// gemmBias with A's rows read through a table (rows[i]: row i's k values), for a minibatch's inputs read
+// where they lie instead of gathered into the workspace first: the same operands, so the same bits. With
+// `relu`, C is Relu's forward of that (max(z, 0) in the stores, `z > 0 ? z : 0` bit for bit).
+bool gemmBiasRows(size_t m, size_t n, size_t k, const double* const* rows, const double* B, const double* bias,
+                  double* C, bool relu);
+bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const float* B, const float* bias, float* C,
+                  bool relu);
+
+// A layer's weight and bias gradients in one product of the AVX2 clone (network.h's small-network step):
+// C (in + 1 rows x n) = [A^T B; column sums of B], A (k x in) read a row at a time through aRows[0 .. k), B
+// (k x n) the layer's delta, C the layer's W gradient followed by its b gradient, as in the gradient vector.
+// Every element is gemm's and columnSums' own sum (k-ordered fused multiply-adds; in-order additions), so the
+// same bits as the two calls. With P (the layer's parameters, laid out as C) it also returns whether every
+// gradient is within gradientLimit and every parameter within parameterLimit in magnitude (false for NaN),
+// the update's finiteness bound, read in the stores instead of in a pass of its own; without P, true.
+// Only for shapes where layerGradientsFit says so.
+bool layerGradientsFit(size_t in, size_t n, size_t k, bool float32);
+bool layerGradients(size_t in, size_t n, size_t k, const double* const* aRows, const double* B, double* C,
+                    const double* P, double gradientLimit, double parameterLimit);
+bool layerGradients(size_t in, size_t n, size_t k, const float* const* aRows, const float* B, float* C, const float* P,
+                    float gradientLimit, float parameterLimit);
+
 }  // namespace blasnet::kernels::small
