@@ -20,8 +20,10 @@ describe('meanSquaredError: native and js add in the same order', () => {
     const exact = blasInfo().smallGemm === 'avx2';
     const random = new Random(20261201);
     for (let count = 1; count <= 300; count++) {
-      const A = Floats.from({ length: count }, () => random.uniform() * 10 ** Math.floor(random.uniform() * 6 - 3));
-      const Y = Floats.from({ length: count }, () => (random.uniform() < 0.1 ? 1 : 0));
+      const A = Floats.from(
+        Array.from({ length: count }, () => random.uniform() * 10 ** Math.floor(random.uniform() * 6 - 3)),
+      );
+      const Y = Floats.from(Array.from({ length: count }, () => (random.uniform() < 0.1 ? 1 : 0)));
       const [native, js] = [backends.native, backends.js].map((b) =>
         b.lossValue(Loss.meanSquaredError, Act.sigmoid, 1, count, A, A, Y),
       );
