@@ -72,7 +72,9 @@ export function createPredictor(net: PredictorSource, options: PredictorOptions 
   const input = sharedArray(dtype, capacity * inputs);
   const output = sharedArray(dtype, capacity * outputs);
   const handle = {};
-  backend.networkPrepare(net.encodedLayout, parameters, workspace, capacity, input, output, handle);
+  // The token finds the binding faster than the handle does (see networkPrepare); it keeps the handle alive.
+  const token =
+    backend.networkPrepare(net.encodedLayout, parameters, workspace, capacity, input, output, handle) ?? handle;
   // The results, one view per row count, made when first needed: a call allocates nothing once warm. A
   // float64 network's kernel writes its output straight into them; a float32 one's is converted.
   const result = dtype === 'float64' ? (output as Float64Array) : new Float64Array(capacity * outputs);
@@ -131,7 +133,7 @@ export function createPredictor(net: PredictorSource, options: PredictorOptions 
     }
     // The kernel checks the input is finite (in native code, a fifth of the time of a JavaScript loop) and
     // runs nothing when it is not.
-    if (backend.networkRun(handle, rows) !== undefined) failOn(input, rows, inputs);
+    if (backend.networkRun(token, rows) !== undefined) failOn(input, rows, inputs);
     const out = resultOf(rows);
     if (dtype === 'float32') widen(output as Float32Array, out, rows * outputs);
     return out;

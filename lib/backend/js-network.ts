@@ -336,13 +336,14 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
           bindArray('out', o, outNeed),
         ],
       });
+      return handle; // the token: here the handle itself
     },
 
     networkRun(handle, rows) {
       const kernel = 'networkRun';
       expectCount(kernel, 2, arguments.length);
       const bound = typeof handle === 'object' && handle !== null ? prepared.get(handle) : undefined;
-      if (bound === undefined) throw typeError(`${kernel}: expected handle to be an object bound by networkPrepare`);
+      if (bound === undefined) throw typeError(`${kernel}: expected handle to be an object bound by networkPrepare, or its token`);
       dimension(kernel, 'rows', rows);
       rowsWithin(kernel, rows, bound.net.capacity);
       for (const [name, buffer, end] of bound.bound) {

@@ -237,6 +237,11 @@ export interface NetworkKernels {
    * {@link NetworkKernels.networkForward} checks, for `capacity` rows of `X` (`capacity*d_0`) and of
    * `out` (`capacity*d_L`), and attaches the bound arrays to `handle`, a fresh plain object (an object
    * already bound is refused). The kernel keeps the arrays alive for as long as `handle` lives.
+   *
+   * Returns a token that {@link NetworkKernels.networkRun} takes in place of `handle` and that keeps
+   * `handle` alive: the native backend's is an External, which it finds faster than the handle's binding
+   * (a property lookup); the js backend returns `handle` itself. `undefined` where no token could be made:
+   * then pass `handle`.
    */
   networkPrepare(
     layout: Int32Array,
@@ -246,13 +251,14 @@ export interface NetworkKernels {
     X: FloatArray,
     out: FloatArray,
     handle: object,
-  ): void;
+  ): object | undefined;
 
   /**
    * The forward pass of rows `0 .. rows` of the bound `X` into the bound `out` (`rows` at most the
    * capacity), reading the bound arrays as they are now; returns `undefined`. When one of those rows'
    * values is NaN or infinite it runs nothing, writes nothing, and returns that value's index in `X` (the
-   * first one). A handle that `networkPrepare` did not bind is a `TypeError`, and so is any bound array
+   * first one). `handle` may also be the token `networkPrepare` returned for it. A handle that
+   * `networkPrepare` did not bind (or a token it did not return) is a `TypeError`, and so is any bound array
    * whose buffer has since been detached or shrunk: the pass never reads or writes memory that is no
    * longer the array's.
    */

@@ -203,15 +203,38 @@ describeBackends('networkPrepare / networkRun', (backend: Backend) => {
     expect(() => (backend.networkRun as (h: object) => void)(handle)).toThrow(TypeError);
   });
 
+  it("returns a token that runs its handle's pass, and only that one", () => {
+    const a = fresh();
+    const b = fresh();
+    b.params.fill(0.5);
+    const handle = {};
+    const token = backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
+    const other = backend.networkPrepare(code, b.params, b.workspace, capacity, b.X, b.out, {});
+    expect(typeof token).toBe('object');
+    expect(token).not.toBeNull();
+    backend.networkRun(handle, 3);
+    const viaHandle = Array.from(a.out);
+    a.out.fill(7);
+    b.out.fill(7);
+    expect(backend.networkRun(token!, 3)).toBeUndefined();
+    expect(Array.from(a.out)).toEqual(viaHandle);
+    expect(Array.from(b.out)).toEqual(new Array(6).fill(7));
+    backend.networkRun(other!, 3);
+    expect(Array.from(b.out)).not.toEqual(viaHandle);
+    expect(() => backend.networkRun(token!, 4)).toThrow(RangeError);
+  });
+
   for (const name of ['params', 'workspace', 'X', 'out'] as const) {
-    it(`throws, touching nothing, once ${name}'s buffer is detached`, () => {
+    it(`throws, touching nothing, once ${name}'s buffer is detached (through the handle and its token)`, () => {
       const a = fresh();
       const handle = {};
-      backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
+      const token = backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
       detach(a[name].buffer as ArrayBuffer);
-      expect(() => backend.networkRun(handle, 1)).toThrow(
-        expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`${name}'s buffer`) }),
-      );
+      for (const h of [handle, token!]) {
+        expect(() => backend.networkRun(h, 1)).toThrow(
+          expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`${name}'s buffer`) }),
+        );
+      }
     });
   }
 
