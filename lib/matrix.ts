@@ -267,7 +267,9 @@ export interface FloatMatrix {
 /** @internal `matrix` in `dtype`: the same object for float64, a float32 copy otherwise. */
 export function inDtype(matrix: Matrix, dtype: Dtype): FloatMatrix {
   if (dtype === 'float64') return matrix;
-  return { rows: matrix.rows, cols: matrix.cols, data: Float32Array.from(matrix.data) };
+  // The constructor rather than Float32Array.from: the same conversion, ~30% faster in V8 (A's data: 92
+  // against 130 µs per fit).
+  return { rows: matrix.rows, cols: matrix.cols, data: new Float32Array(matrix.data) };
 }
 
 /**
