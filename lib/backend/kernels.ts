@@ -257,12 +257,15 @@ export interface NetworkKernels {
    * The forward pass of rows `0 .. rows` of the bound `X` into the bound `out` (`rows` at most the
    * capacity), reading the bound arrays as they are now; returns `undefined`. When one of those rows'
    * values is NaN or infinite it runs nothing, writes nothing, and returns that value's index in `X` (the
-   * first one). `handle` may also be the token `networkPrepare` returned for it. A handle that
+   * first one). With `source` (a Float64Array of at least `rows*d_0` values, not overlapping `X` unless it is
+   * `X` itself), those values are first copied into `X`, converted to float32 for a float32 pass (as
+   * JavaScript converts), in native code where V8's `set` converts element by element.
+   * `handle` may also be the token `networkPrepare` returned for it. A handle that
    * `networkPrepare` did not bind (or a token it did not return) is a `TypeError`, and so is any bound array
    * whose buffer has since been detached or shrunk: the pass never reads or writes memory that is no
    * longer the array's.
    */
-  networkRun(handle: object, rows: number): number | undefined;
+  networkRun(handle: object, rows: number, source?: Float64Array): number | undefined;
 }
 
 /**

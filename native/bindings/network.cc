@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <new>
 
 #include "args.h"
@@ -326,7 +327,7 @@ BLASNET_TYPED_ENTRY(NetworkSteps, networkSteps, "networkSteps", 14, 1, "params")
 BLASNET_TYPED_ENTRY(NetworkGradients, networkGradients, "networkGradients", 12, 1, "params")
 // ---- Prepared forward passes: networkPrepare(layout, params, workspace, capacity, X, out, handle) checks
 // everything networkForward checks once, binds the arrays to `handle` and returns a token for it (below);
-// networkRun(handle or token, rows) then runs
+// networkRun(handle or token, rows[, source]) then runs (after copying rows of `source` into X, where given)
 // rows 0 .. rows of X into out (or, when one of their values is not finite, returns its index and writes
 // nothing: the check costs less here than in JavaScript) with no typed-array queries (each costs ~50 ns, a third of a
 // small forward pass). Safety of the kept pointers: the handle holds strong references to the arrays (they cannot be
@@ -551,6 +552,35 @@ size_t firstNonFinite(const T* values, size_t count) {
   return count;
 }
 
+// double to float as JavaScript converts: round to nearest even, and a value beyond float's range to an infinity of
+// its sign, which is IEEE 754's conversion (C's Annex F, which GCC follows on x86-64: __STDC_IEC_559__) and what
+// vcvtpd2ps does. Checked value by value against V8's conversion at both sides of FLT_MAX's rounding tie
+// (test/network/predictor.test.ts). Selects written around the conversion to keep finite values from overflowing it
+// in C++'s own terms cost GCC's code a pack and shuffle per register (2.8 us for 4,096 values); this loop is one
+// conversion per four values.
+BLASNET_MULTIVERSION void narrowInto(size_t count, const double* from, float* to) {
+  for (size_t i = 0; i < count; ++i) to[i] = static_cast<float>(from[i]);
+}
+
+// networkRun's optional third argument: rows*d_0 float64 values copied (a float32 pass: converted) into the bound
+// X before anything else, in native code (TypedArray.prototype.set into the predictor's buffer converts element by
+// element in V8: 3.3 us for 4,096 values).
+bool copySource(Call& call, const Prepared& prepared, size_t rows) {
+  const size_t count = rows * prepared.layout.inputs();
+  Span<double> source;
+  if (!call.array(2, "source", count, "rows*d_0", &source)) return false;
+  if (prepared.type == ElementType::Float32) {
+    const Span<float> X{static_cast<float*>(prepared.data[2]), count, count};
+    if (!call.disjoint("X", X, "source", source, false)) return false;
+    narrowInto(count, source.data, X.data);
+  } else {
+    const Span<double> X{static_cast<double*>(prepared.data[2]), count, count};
+    if (!call.disjoint("X", X, "source", source, true)) return false;
+    if (count > 0 && X.data != source.data) std::memcpy(X.data, source.data, count * sizeof(double));
+  }
+  return true;
+}
+
 // Runs the pass, or returns the index of the first input that is not finite (nothing written).
 template <typename T>
 napi_value runPrepared(Call& call, const Prepared& prepared, size_t rows) {
@@ -570,7 +600,11 @@ napi_value runPrepared(Call& call, const Prepared& prepared, size_t rows) {
 BLASNET_TYPED_ENTRY(NetworkPrepare, networkPrepare, "networkPrepare", 7, 1, "params")
 napi_value NetworkRun(napi_env env, napi_callback_info info) {
   Call call(env, info, "networkRun");
-  if (!call.expectCount(2)) return nullptr;
+  const size_t count = call.argumentCount();
+  if (count != 2 && count != 3) {
+    call.typeError("networkRun expects 2 or 3 arguments but received %zu", count);
+    return nullptr;
+  }
   const Prepared* found = nullptr;
   void* raw = nullptr;
   if (napi_get_value_external(env, call.arg(0), &raw) == napi_ok) {
@@ -590,7 +624,8 @@ napi_value NetworkRun(napi_env env, napi_callback_info info) {
   }
   const Prepared& prepared = *found;
   size_t rows = 0;
-  if (!call.dimension(1, "rows", &rows) || !rowsWithin(call, rows, prepared.capacity) || !stillBound(call, prepared)) {
+  if (!call.dimension(1, "rows", &rows) || !rowsWithin(call, rows, prepared.capacity) || !stillBound(call, prepared) ||
+      (count == 3 && !copySource(call, prepared, rows))) {
     return nullptr;
   }
   if (rows == 0) return nullptr;
