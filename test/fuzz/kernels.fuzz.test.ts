@@ -196,6 +196,12 @@ describe(`networkRun under fuzzing (${ITERATIONS} calls, seed ${SEED})`, () => {
       // The buffer of params, workspace, X or out (buffers 1 to 4; 0 is the layout's), or none.
       const change = random.uniform() < 0.3 ? 1 + random.integer(4) : 0;
       const viaToken = random.uniform() < 0.5;
+      // networkRun's optional source: a Float64Array of about rows*d_0 values (sometimes one short), sometimes
+      // detached before the run; each backend gets its own copy of the same values.
+      const withSource = random.uniform() < 0.3;
+      const sourceLength = Math.max(0, random.integer(40) - 2);
+      const sourceSeed = random.integer(1 << 30);
+      const detachSource = random.uniform() < 0.1;
       const outcomes = [backends.native, backends.js].map((backend) => {
         const { args, buffers } = materialise({
           ...spec,
@@ -216,7 +222,15 @@ describe(`networkRun under fuzzing (${ITERATIONS} calls, seed ${SEED})`, () => {
         const before = snapshot(buffers, kinds);
         try {
           if (viaToken && (typeof token !== 'object' || token === null)) throw new Error(`${backend.name}: no token`);
-          (backend.networkRun as (...a: unknown[]) => void)(viaToken ? token : args[6], rows);
+          const handle = viaToken ? token : args[6];
+          if (withSource) {
+            const values = new Random(sourceSeed);
+            const source = Float64Array.from({ length: sourceLength }, () => values.normal());
+            if (detachSource) structuredClone(source.buffer, { transfer: [source.buffer] });
+            (backend.networkRun as (...a: unknown[]) => void)(handle, rows, source);
+          } else {
+            (backend.networkRun as (...a: unknown[]) => void)(handle, rows);
+          }
           return { prepared: true, memory: snapshot(buffers, kinds) };
         } catch (error) {
           const after = snapshot(buffers, kinds);
