@@ -95,8 +95,6 @@ export class Network<D extends Dtype = 'float64'> {
   readonly random: Random;
   /** What predict, loss and validation passes keep between calls: their workspace, float32 buffers. */
   private readonly passes = new PassBuffers();
-  /** A 1-row predict's prepared pass, made by the first one (see predict). */
-  private rowPredictor: Predictor | undefined;
   /** @internal The loss of the last fit, kept so a saved and reloaded network trains on with the same one. */
   trainedLoss: Loss | undefined;
   /** @internal The optimizer of the last fit (or loaded with the model): fit's default. */
@@ -173,14 +171,6 @@ export class Network<D extends Dtype = 'float64'> {
   predict(x: MatrixLike): Matrix {
     const input = checkInputs(this, x, 'x');
     const out = new Matrix(input.rows, this.outputs);
-    if (input.rows === 1 && this.parameters.length === this.layout.parameterCount) {
-      // One row through a prepared pass of the network's own (net.predictor()): the same kernel and the same
-      // numbers, without the four typed-array queries and the layout parse of a networkForward call (1-row
-      // predict on 64-15-10: 1.04 -> ~0.5 µs). Detached parameters take the path below, which reports them
-      // as it always has.
-      out.data.set((this.rowPredictor ??= createPredictor(this))(input));
-      return out;
-    }
     forwardRows(this, input, out, this.evaluationWorkspace(input.rows), this.passes.float32);
     return out;
   }

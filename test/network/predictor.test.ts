@@ -53,43 +53,6 @@ describeBackends('Network.predictor', ({ name: backend }) => {
         }
       });
 
-      it("predict's 1-row calls (a prepared pass of the network's own) give networkForward's bits and see edits", () => {
-        const net = make();
-        const encoded = net.layout.encode();
-        const direct = (x: Float64Array): number[] => {
-          // The kernel called as predict's chunked path calls it, in the network's dtype.
-          const Floats = dtype === 'float32' ? Float32Array : Float64Array;
-          const out = new Floats(3);
-          net.backend.networkForward(
-            encoded,
-            net.parameters,
-            new Floats(net.layout.workspaceSize(4)),
-            4,
-            Floats.from(x),
-            0,
-            1,
-            out,
-          );
-          return Array.from(out);
-        };
-        for (const seed of [1, 2, 3]) {
-          const x = rows(1, 7, seed);
-          expect(Array.from(net.predict(new Matrix(1, 7, x)).data)).toEqual(direct(x));
-        }
-        const x = rows(1, 7, 4);
-        const first = net.predict([Array.from(x)]);
-        expect(net.predict([Array.from(x)])).not.toBe(first); // a new Matrix each call
-        net.layers[0]!.weights[0] = 3;
-        const edited = net.predict(new Matrix(1, 7, x)).data;
-        expect(Array.from(edited)).toEqual(direct(x));
-        expect(Array.from(edited)).not.toEqual(Array.from(first.data));
-        // Parameters transferred away: predict reports it as it did before it had a prepared pass (the
-        // kernel's TypeError, not the predictor's StateError).
-        detach(net.parameters.buffer as ArrayBuffer);
-        expect(() => net.predict(new Matrix(1, 7, x))).toThrow(TypeError);
-        expect(() => net.predict(new Matrix(1, 7, x))).not.toThrow(StateError);
-      });
-
       it('sees the parameters as they are at each call (fit, in-place edits)', () => {
         const net = make();
         const run = net.predictor();
