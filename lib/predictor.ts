@@ -76,7 +76,8 @@ export function createPredictor(net: PredictorSource, options: PredictorOptions 
   const input = dtype === 'float32' ? new Float32Array(capacity * inputs) : sharedArray(dtype, capacity * inputs);
   const output = sharedArray(dtype, capacity * outputs);
   const handle = {};
-  // The token finds the binding faster than the handle does (see networkPrepare); it keeps the handle alive.
+  // The token finds the binding faster than the handle does (see networkPrepare); it is valid while the handle
+  // lives, and this closure keeps both.
   const token =
     backend.networkPrepare(net.encodedLayout, parameters, workspace, capacity, input, output, handle) ?? handle;
   // The results, one view per row count, made when first needed: a call allocates nothing once warm. A

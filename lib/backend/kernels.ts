@@ -238,10 +238,10 @@ export interface NetworkKernels {
    * `out` (`capacity*d_L`), and attaches the bound arrays to `handle`, a fresh plain object (an object
    * already bound is refused). The kernel keeps the arrays alive for as long as `handle` lives.
    *
-   * Returns a token that {@link NetworkKernels.networkRun} takes in place of `handle` and that keeps
-   * `handle` alive: the native backend's is an External, which it finds faster than the handle's binding
-   * (a property lookup); the js backend returns `handle` itself. `undefined` where no token could be made:
-   * then pass `handle`.
+   * Returns a token that {@link NetworkKernels.networkRun} takes in place of `handle`, valid while
+   * `handle` lives (keep both; a token whose handle was collected is a `TypeError`): the native backend's is
+   * an External, which it finds faster than the handle's binding (a property lookup); the js backend returns
+   * `handle` itself. `undefined` where no token could be made: then pass `handle`.
    */
   networkPrepare(
     layout: Int32Array,

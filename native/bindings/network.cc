@@ -347,6 +347,7 @@ struct BoundArray {
 };
 
 struct Prepared {
+  uint64_t serial = 0;  // this thread's count of bindings when it was made: what a token names besides the address
   ElementType type = ElementType::Float64;
   NetworkLayout layout;
   size_t capacity = 0;
@@ -367,47 +368,46 @@ PointerSet* liveHandles() {
 
 // A token: what networkPrepare returns, an External that networkRun takes in place of the handle. Finding the
 // Prepared through napi_unwrap is a private-property lookup on the handle (V8's generic property path: ~60 of
-// the ~140 ns of an empty run); an External's pointer comes back with one type check. The token holds a
-// strong reference to its handle, so the Prepared lives at least as long as the token, and it is trusted,
-// like a handle, only once found in this thread's registry (any addon can make an External).
+// the ~140 ns of an empty run); an External's pointer comes back with one type check. A token is trusted only
+// once found in this thread's registry of tokens (any addon can make an External), and it names its binding by
+// address and serial: the binding is used only while that address is still a live binding (the handles'
+// registry, looked up without a dereference) with that serial (a binding made later at the same address has
+// another). It holds no reference to its handle: a strong one kept the handle, and the network's parameters
+// with it, for a second event-loop turn after the predictor was dropped (N-API finalizers run from the loop).
 struct Token {
-  Prepared* prepared = nullptr;
-  napi_ref handle = nullptr;
+  const Prepared* prepared = nullptr;
+  uint64_t serial = 0;
 };
+
+uint64_t nextSerial() {
+  thread_local uint64_t serial = 0;
+  return ++serial;
+}
 
 PointerSet* liveTokens() {
   thread_local PointerSet* const set = new (std::nothrow) PointerSet();
   return set;
 }
 
-void releaseToken(napi_env env, void* data, void* /*hint*/) {
+void releaseToken(napi_env /*env*/, void* data, void* /*hint*/) {
   Token* token = static_cast<Token*>(data);
   if (PointerSet* live = liveTokens()) live->erase(token);
-  if (token->handle != nullptr) napi_delete_reference(env, token->handle);
   delete token;
 }
 
 // The token for a freshly bound handle, or undefined when one could not be made (the handle still works).
-napi_value makeToken(napi_env env, napi_value handle, Prepared* prepared) {
+napi_value makeToken(napi_env env, const Prepared* prepared) {
   napi_value undefined = nullptr;
   napi_get_undefined(env, &undefined);
   PointerSet* live = liveTokens();
   Token* token = new (std::nothrow) Token();
-  if (live == nullptr || token == nullptr) {
+  if (live == nullptr || token == nullptr || !live->insert(token)) {
     delete token;
     return undefined;
   }
   token->prepared = prepared;
+  token->serial = prepared->serial;
   napi_value external = nullptr;
-  if (napi_create_reference(env, handle, 1, &token->handle) != napi_ok) {
-    delete token;
-    return undefined;
-  }
-  if (!live->insert(token)) {
-    napi_delete_reference(env, token->handle);
-    delete token;
-    return undefined;
-  }
   if (napi_create_external(env, token, releaseToken, nullptr, &external) != napi_ok) {
     releaseToken(env, token, nullptr);
     return undefined;
@@ -475,6 +475,7 @@ napi_value networkPrepare(Call& call) {
     call.rangeError("%s: out of memory", call.kernel());
     return nullptr;
   }
+  prepared->serial = nextSerial();
   prepared->type = std::is_same_v<T, float> ? ElementType::Float32 : ElementType::Float64;
   prepared->layout = net.layout;
   prepared->capacity = net.capacity;
@@ -498,7 +499,7 @@ napi_value networkPrepare(Call& call) {
     call.typeError("%s: handle is already bound (prepare a new object)", call.kernel());
     return nullptr;
   }
-  return makeToken(env, handle, prepared);
+  return makeToken(env, prepared);
 }
 
 // Asked only of an empty buffer: one that was always empty reads the same as a detached one otherwise.
@@ -608,9 +609,13 @@ napi_value NetworkRun(napi_env env, napi_callback_info info) {
   const Prepared* found = nullptr;
   void* raw = nullptr;
   if (napi_get_value_external(env, call.arg(0), &raw) == napi_ok) {
-    // networkPrepare's token: a live one's handle is strongly held, so its Prepared is bound and alive.
-    PointerSet* live = liveTokens();
-    if (live != nullptr && live->contains(raw)) found = static_cast<const Token*>(raw)->prepared;
+    // networkPrepare's token: ours once registered; its binding, while that is still bound (its handle alive).
+    PointerSet* tokens = liveTokens();
+    PointerSet* handles = liveHandles();
+    if (tokens != nullptr && handles != nullptr && tokens->contains(raw)) {
+      const Token& token = *static_cast<const Token*>(raw);
+      if (handles->contains(token.prepared) && token.prepared->serial == token.serial) found = token.prepared;
+    }
   } else {
     napi_valuetype kind = napi_undefined;
     if (napi_typeof(env, call.arg(0), &kind) == napi_ok && kind == napi_object &&

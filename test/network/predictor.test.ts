@@ -16,6 +16,8 @@ import {
   ValueError,
   type Backend,
 } from '../../lib';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { NetworkLayout } from '../../lib/backend/layout';
 import { describeBackends, getTestBackend } from '../helpers/backends';
 
@@ -222,6 +224,34 @@ describeBackends('networkPrepare / networkRun', (backend: Backend) => {
     backend.networkRun(other!, 3);
     expect(Array.from(b.out)).not.toEqual(viaHandle);
     expect(() => backend.networkRun(token!, 4)).toThrow(RangeError);
+  });
+
+  it('refuses a token whose handle was collected (native: the token holds no reference to it)', async () => {
+    if (backend.name !== 'native') return; // the js backend's token is the handle itself
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const a = fresh();
+    const token = ((): object => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, {})!)();
+    expect(backend.networkRun(token, 1)).toBeUndefined();
+    let refused = false;
+    for (let round = 0; round < 20 && !refused; round++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve)); // N-API finalizers run from the event loop
+      try {
+        backend.networkRun(token, 1);
+      } catch (error) {
+        expect(error).toBeInstanceOf(TypeError);
+        refused = true;
+      }
+    }
+    expect(refused).toBe(true);
+    // Bindings made since, at whatever address, are not the token's.
+    const others = Array.from({ length: 50 }, () => {
+      const b = fresh();
+      return backend.networkPrepare(code, b.params, b.workspace, capacity, b.X, b.out, {});
+    });
+    expect(() => backend.networkRun(token, 1)).toThrow(TypeError);
+    expect(others.length).toBe(50);
   });
 
   for (const name of ['params', 'workspace', 'X', 'out'] as const) {
