@@ -267,7 +267,9 @@ export interface FloatMatrix {
 /** @internal `matrix` in `dtype`: the same object for float64, a float32 copy otherwise. */
 export function inDtype(matrix: Matrix, dtype: Dtype): FloatMatrix {
   if (dtype === 'float64') return matrix;
-  return { rows: matrix.rows, cols: matrix.cols, data: Float32Array.from(matrix.data) };
+  // The constructor rather than Float32Array.from: the same conversion, ~30% faster in V8 (A's data: 92
+  // against 130 µs per fit).
+  return { rows: matrix.rows, cols: matrix.cols, data: new Float32Array(matrix.data) };
 }
 
 /**
@@ -284,19 +286,20 @@ const HIGH_HALF_LAST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * Uint16Array view, every value the loop touches is a small integer, so the loop allocates nothing even
  * before V8 optimises it; a loop over the floats themselves (one sum of v * 0) boxed each element it read
  * until then: 2.1 MB of short-lived heap numbers checking B's 7.9 million inputs, in fit's first call
- * (issue 20, B's peak RSS). The largest masked exponent is all ones exactly when one element is not finite.
+ * (issue 20, B's peak RSS). A masked exponent plus its lowest bit reaches 0x8000 exactly when the exponent
+ * is all ones, and stays below it otherwise, so one OR of those sums has bit 15 set exactly when one element
+ * is not finite (an OR rather than the running maximum it replaced, a compare and select per element: 1.4 ns
+ * an element, a fifth of a 64-row float32 predict on 64-15-10).
  */
 export function allExponentsFinite(data: Float64Array | Float32Array): boolean {
   const wide = data instanceof Float64Array;
   const step = wide ? 4 : 2;
   const mask = wide ? 0x7ff0 : 0x7f80;
+  const lowest = wide ? 0x0010 : 0x0080;
   const halves = new Uint16Array(data.buffer, data.byteOffset, data.length * step);
-  let largest = 0;
-  for (let i = HIGH_HALF_LAST ? step - 1 : 0; i < halves.length; i += step) {
-    const exponent = halves[i]! & mask;
-    largest = largest > exponent ? largest : exponent;
-  }
-  return largest !== mask;
+  let seen = 0;
+  for (let i = HIGH_HALF_LAST ? step - 1 : 0; i < halves.length; i += step) seen |= (halves[i]! & mask) + lowest;
+  return (seen & 0x8000) === 0;
 }
 
 export function assertFinite(matrix: FloatMatrix, name: string, rowOffset = 0): void {

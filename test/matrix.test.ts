@@ -1,4 +1,5 @@
 import { Matrix, ShapeError, ValueError } from '../lib';
+import { allExponentsFinite } from '../lib/matrix';
 
 describe('Matrix', () => {
   it('wraps row-major data without copying and converts back', () => {
@@ -34,5 +35,33 @@ describe('Matrix', () => {
       [0, 0],
       [0, 0],
     ]);
+  });
+});
+
+describe('allExponentsFinite', () => {
+  // Read from the exponent bits alone: the extremes of each exponent range decide it, in every lane
+  // position (the scan steps over each float's halves) and with either sign.
+  const cases: [string, typeof Float64Array | typeof Float32Array, number[]][] = [
+    ['float64', Float64Array, [Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324, -0, 0, 1, 2 ** 1023]],
+    ['float32', Float32Array, [3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -0, 0, 1, 2 ** 127]],
+  ];
+  it.each(cases)('%s', (_name, Floats, finite) => {
+    for (let length = 1; length <= 9; length++) {
+      for (let at = 0; at < length; at++) {
+        const data = new Floats(length).fill(finite[(at * 3) % finite.length]!);
+        for (let i = 0; i < length; i++) data[i] = finite[(i + at) % finite.length]!;
+        expect(allExponentsFinite(data)).toBe(true);
+        for (const bad of [Infinity, -Infinity, NaN]) {
+          const copy = data.slice();
+          copy[at] = bad;
+          expect(allExponentsFinite(copy)).toBe(false);
+        }
+      }
+    }
+    // A view that starts inside its buffer reads only its own elements.
+    const buffer = new Floats(6).fill(1);
+    buffer[0] = NaN;
+    buffer[5] = Infinity;
+    expect(allExponentsFinite(buffer.subarray(1, 5))).toBe(true);
   });
 });

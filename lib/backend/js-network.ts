@@ -348,13 +348,16 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
           bindArray('out', o, outNeed),
         ],
       });
+      return handle; // the token: here the handle itself
     },
 
-    networkRun(handle, rows) {
+    networkRun(handle, rows, source?: unknown) {
       const kernel = 'networkRun';
-      expectCount(kernel, 2, arguments.length);
+      if (arguments.length !== 2 && arguments.length !== 3)
+        throw typeError(`${kernel} expects 2 or 3 arguments but received ${arguments.length}`);
       const bound = typeof handle === 'object' && handle !== null ? prepared.get(handle) : undefined;
-      if (bound === undefined) throw typeError(`${kernel}: expected handle to be an object bound by networkPrepare`);
+      if (bound === undefined)
+        throw typeError(`${kernel}: expected handle to be an object bound by networkPrepare, or its token`);
       dimension(kernel, 'rows', rows);
       rowsWithin(kernel, rows, bound.net.capacity);
       for (const [name, buffer, end] of bound.bound) {
@@ -369,8 +372,15 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
           );
         }
       }
-      if (rows === 0) return undefined;
       const { inputs, outputs } = bound.net.layout;
+      if (arguments.length === 3) {
+        const count = (rows as number) * inputs;
+        const from = floatArray(kernel, 'source', source, count, 'rows*d_0', 'Float64Array');
+        disjoint(kernel, 'X', bound.X, count, 'source', from, count, bound.X instanceof Float64Array);
+        // set() converts to float32 as the native kernel does (round to nearest even, infinities beyond range).
+        if (count > 0 && from !== bound.X) bound.X.set(from.subarray(0, count));
+      }
+      if (rows === 0) return undefined;
       for (let i = 0; i < rows * inputs; i++) if (!Number.isFinite(bound.X[i]!)) return i;
       forward(k, bound.net, view(bound.X, 0, rows * inputs), rows, bound.out.subarray(0, rows * outputs));
       return undefined;

@@ -237,6 +237,11 @@ export interface NetworkKernels {
    * {@link NetworkKernels.networkForward} checks, for `capacity` rows of `X` (`capacity*d_0`) and of
    * `out` (`capacity*d_L`), and attaches the bound arrays to `handle`, a fresh plain object (an object
    * already bound is refused). The kernel keeps the arrays alive for as long as `handle` lives.
+   *
+   * Returns a token that {@link NetworkKernels.networkRun} takes in place of `handle`, valid while
+   * `handle` lives (keep both; a token whose handle was collected is a `TypeError`): the native backend's is
+   * an External, which it finds faster than the handle's binding (a property lookup); the js backend returns
+   * `handle` itself. `undefined` where no token could be made: then pass `handle`.
    */
   networkPrepare(
     layout: Int32Array,
@@ -246,17 +251,21 @@ export interface NetworkKernels {
     X: FloatArray,
     out: FloatArray,
     handle: object,
-  ): void;
+  ): object | undefined;
 
   /**
    * The forward pass of rows `0 .. rows` of the bound `X` into the bound `out` (`rows` at most the
    * capacity), reading the bound arrays as they are now; returns `undefined`. When one of those rows'
    * values is NaN or infinite it runs nothing, writes nothing, and returns that value's index in `X` (the
-   * first one). A handle that `networkPrepare` did not bind is a `TypeError`, and so is any bound array
+   * first one). With `source` (a Float64Array of at least `rows*d_0` values, not overlapping `X` unless it is
+   * `X` itself), those values are first copied into `X`, converted to float32 for a float32 pass (as
+   * JavaScript converts), in native code where V8's `set` converts element by element.
+   * `handle` may also be the token `networkPrepare` returned for it. A handle that
+   * `networkPrepare` did not bind (or a token it did not return) is a `TypeError`, and so is any bound array
    * whose buffer has since been detached or shrunk: the pass never reads or writes memory that is no
    * longer the array's.
    */
-  networkRun(handle: object, rows: number): number | undefined;
+  networkRun(handle: object, rows: number, source?: Float64Array): number | undefined;
 }
 
 /**

@@ -56,6 +56,8 @@ class Call {
 
   // False (with an exception pending) when the argument count is not `count`.
   bool expectCount(size_t count);
+  // How many arguments the call passed.
+  size_t argumentCount() const { return argc_; }
 
   bool flag(size_t index, const char* name, bool* out);
   // A non-negative integer no larger than kMaxDimension.

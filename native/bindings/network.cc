@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <new>
 
 #include "args.h"
@@ -336,7 +337,8 @@ BLASNET_TYPED_ENTRY(NetworkLoss, networkLoss, "networkLoss", 9, 1, "params")
 BLASNET_TYPED_ENTRY(NetworkSteps, networkSteps, "networkSteps", 14, 1, "params")
 BLASNET_TYPED_ENTRY(NetworkGradients, networkGradients, "networkGradients", 12, 1, "params")
 // ---- Prepared forward passes: networkPrepare(layout, params, workspace, capacity, X, out, handle) checks
-// everything networkForward checks once and binds the arrays to `handle`; networkRun(handle, rows) then runs
+// everything networkForward checks once, binds the arrays to `handle` and returns a token for it (below);
+// networkRun(handle or token, rows[, source]) then runs (after copying rows of `source` into X, where given)
 // rows 0 .. rows of X into out (or, when one of their values is not finite, returns its index and writes
 // nothing: the check costs less here than in JavaScript) with no typed-array queries (each costs ~50 ns, a third of a
 // small forward pass). Safety of the kept pointers: the handle holds strong references to the arrays (they cannot be
@@ -356,6 +358,7 @@ struct BoundArray {
 };
 
 struct Prepared {
+  uint64_t serial = 0;  // this thread's count of bindings when it was made: what a token names besides the address
   ElementType type = ElementType::Float64;
   NetworkLayout layout;
   size_t capacity = 0;
@@ -372,6 +375,55 @@ struct Prepared {
 PointerSet* liveHandles() {
   thread_local PointerSet* const set = new (std::nothrow) PointerSet();
   return set;
+}
+
+// A token: what networkPrepare returns, an External that networkRun takes in place of the handle. Finding the
+// Prepared through napi_unwrap is a private-property lookup on the handle (V8's generic property path: ~60 of
+// the ~140 ns of an empty run); an External's pointer comes back with one type check. A token is trusted only
+// once found in this thread's registry of tokens (any addon can make an External), and it names its binding by
+// address and serial: the binding is used only while that address is still a live binding (the handles'
+// registry, looked up without a dereference) with that serial (a binding made later at the same address has
+// another). It holds no reference to its handle: a strong one kept the handle, and the network's parameters
+// with it, for a second event-loop turn after the predictor was dropped (N-API finalizers run from the loop).
+struct Token {
+  const Prepared* prepared = nullptr;
+  uint64_t serial = 0;
+};
+
+uint64_t nextSerial() {
+  thread_local uint64_t serial = 0;
+  return ++serial;
+}
+
+PointerSet* liveTokens() {
+  thread_local PointerSet* const set = new (std::nothrow) PointerSet();
+  return set;
+}
+
+void releaseToken(napi_env /*env*/, void* data, void* /*hint*/) {
+  Token* token = static_cast<Token*>(data);
+  if (PointerSet* live = liveTokens()) live->erase(token);
+  delete token;
+}
+
+// The token for a freshly bound handle, or undefined when one could not be made (the handle still works).
+napi_value makeToken(napi_env env, const Prepared* prepared) {
+  napi_value undefined = nullptr;
+  napi_get_undefined(env, &undefined);
+  PointerSet* live = liveTokens();
+  Token* token = new (std::nothrow) Token();
+  if (live == nullptr || token == nullptr || !live->insert(token)) {
+    delete token;
+    return undefined;
+  }
+  token->prepared = prepared;
+  token->serial = prepared->serial;
+  napi_value external = nullptr;
+  if (napi_create_external(env, token, releaseToken, nullptr, &external) != napi_ok) {
+    releaseToken(env, token, nullptr);
+    return undefined;
+  }
+  return external;
 }
 
 void releasePrepared(napi_env env, void* data, void* /*hint*/) {
@@ -434,6 +486,7 @@ napi_value networkPrepare(Call& call) {
     call.rangeError("%s: out of memory", call.kernel());
     return nullptr;
   }
+  prepared->serial = nextSerial();
   prepared->type = std::is_same_v<T, float> ? ElementType::Float32 : ElementType::Float64;
   prepared->layout = net.layout;
   prepared->capacity = net.capacity;
@@ -457,7 +510,7 @@ napi_value networkPrepare(Call& call) {
     call.typeError("%s: handle is already bound (prepare a new object)", call.kernel());
     return nullptr;
   }
-  return nullptr;
+  return makeToken(env, prepared);
 }
 
 // Asked only of an empty buffer: one that was always empty reads the same as a detached one otherwise.
@@ -511,6 +564,35 @@ size_t firstNonFinite(const T* values, size_t count) {
   return count;
 }
 
+// double to float as JavaScript converts: round to nearest even, and a value beyond float's range to an infinity of
+// its sign, which is IEEE 754's conversion (C's Annex F, which GCC follows on x86-64: __STDC_IEC_559__) and what
+// vcvtpd2ps does. Checked value by value against V8's conversion at both sides of FLT_MAX's rounding tie
+// (test/network/predictor.test.ts). Selects written around the conversion to keep finite values from overflowing it
+// in C++'s own terms cost GCC's code a pack and shuffle per register (2.8 us for 4,096 values); this loop is one
+// conversion per four values.
+BLASNET_MULTIVERSION void narrowInto(size_t count, const double* from, float* to) {
+  for (size_t i = 0; i < count; ++i) to[i] = static_cast<float>(from[i]);
+}
+
+// networkRun's optional third argument: rows*d_0 float64 values copied (a float32 pass: converted) into the bound
+// X before anything else, in native code (TypedArray.prototype.set into the predictor's buffer converts element by
+// element in V8: 3.3 us for 4,096 values).
+bool copySource(Call& call, const Prepared& prepared, size_t rows) {
+  const size_t count = rows * prepared.layout.inputs();
+  Span<double> source;
+  if (!call.array(2, "source", count, "rows*d_0", &source)) return false;
+  if (prepared.type == ElementType::Float32) {
+    const Span<float> X{static_cast<float*>(prepared.data[2]), count, count};
+    if (!call.disjoint("X", X, "source", source, false)) return false;
+    narrowInto(count, source.data, X.data);
+  } else {
+    const Span<double> X{static_cast<double*>(prepared.data[2]), count, count};
+    if (!call.disjoint("X", X, "source", source, true)) return false;
+    if (count > 0 && X.data != source.data) std::memcpy(X.data, source.data, count * sizeof(double));
+  }
+  return true;
+}
+
 // Runs the pass, or returns the index of the first input that is not finite (nothing written).
 template <typename T>
 napi_value runPrepared(Call& call, const Prepared& prepared, size_t rows) {
@@ -530,17 +612,36 @@ napi_value runPrepared(Call& call, const Prepared& prepared, size_t rows) {
 BLASNET_TYPED_ENTRY(NetworkPrepare, networkPrepare, "networkPrepare", 7, 1, "params")
 napi_value NetworkRun(napi_env env, napi_callback_info info) {
   Call call(env, info, "networkRun");
-  if (!call.expectCount(2)) return nullptr;
-  void* raw = nullptr;
-  napi_valuetype kind = napi_undefined;
-  if (napi_typeof(env, call.arg(0), &kind) != napi_ok || kind != napi_object ||
-      napi_unwrap(env, call.arg(0), &raw) != napi_ok || liveHandles() == nullptr || !liveHandles()->contains(raw)) {
-    call.typeError("networkRun: expected handle to be an object bound by networkPrepare");
+  const size_t count = call.argumentCount();
+  if (count != 2 && count != 3) {
+    call.typeError("networkRun expects 2 or 3 arguments but received %zu", count);
     return nullptr;
   }
-  const Prepared& prepared = *static_cast<const Prepared*>(raw);
+  const Prepared* found = nullptr;
+  void* raw = nullptr;
+  if (napi_get_value_external(env, call.arg(0), &raw) == napi_ok) {
+    // networkPrepare's token: ours once registered; its binding, while that is still bound (its handle alive).
+    PointerSet* tokens = liveTokens();
+    PointerSet* handles = liveHandles();
+    if (tokens != nullptr && handles != nullptr && tokens->contains(raw)) {
+      const Token& token = *static_cast<const Token*>(raw);
+      if (handles->contains(token.prepared) && token.prepared->serial == token.serial) found = token.prepared;
+    }
+  } else {
+    napi_valuetype kind = napi_undefined;
+    if (napi_typeof(env, call.arg(0), &kind) == napi_ok && kind == napi_object &&
+        napi_unwrap(env, call.arg(0), &raw) == napi_ok && liveHandles() != nullptr && liveHandles()->contains(raw)) {
+      found = static_cast<const Prepared*>(raw);
+    }
+  }
+  if (found == nullptr) {
+    call.typeError("networkRun: expected handle to be an object bound by networkPrepare, or its token");
+    return nullptr;
+  }
+  const Prepared& prepared = *found;
   size_t rows = 0;
-  if (!call.dimension(1, "rows", &rows) || !rowsWithin(call, rows, prepared.capacity) || !stillBound(call, prepared)) {
+  if (!call.dimension(1, "rows", &rows) || !rowsWithin(call, rows, prepared.capacity) || !stillBound(call, prepared) ||
+      (count == 3 && !copySource(call, prepared, rows))) {
     return nullptr;
   }
   if (rows == 0) return nullptr;

@@ -3,8 +3,9 @@
  * forward sigmoid takes 16 float64 (32 float32) values at a time through four registers side by side
  * (native/kernels/simd.h, vexpChains) and leaves the rest of the array to the plain loop, which promises the
  * same operations on every value in the same order. So every value of a long array, computed in one call
- * (through the chains), must equal, bit for bit, the same value computed alone (a call of one value, which
- * the plain loop does). On other CPUs both sides take the plain loop and this holds trivially. Values span
+ * (through the chains, and a tail of more than one register after whole blocks through one more block padded
+ * with zeros), must equal, bit for bit, the same value computed alone (a call of one value, which the plain
+ * loop does). On other CPUs both sides take the plain loop and this holds trivially. Values span
  * exp's range: around zero, where exp overflows and underflows (subnormal results in float32), the
  * infinities, both zeros and NaN; the lengths leave tails of every size.
  */

@@ -54,6 +54,8 @@ function identical(a: Snapshot, b: Snapshot): boolean {
 }
 
 function close(a: unknown, b: unknown, tolerance: number): boolean {
+  // networkPrepare's tokens: opaque, each backend's its own (an External, the handle itself).
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) return true;
   if (typeof a === 'number' && typeof b === 'number') {
     if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
     return a === b || Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a), Math.abs(b));
@@ -129,6 +131,11 @@ function stepTolerance(spec: CallSpec, tolerance: number): number {
   return spec.kernel === 'networkSteps' && tolerance > TOLERANCE.Float64Array ? 5e-3 : tolerance;
 }
 
+/** A returned value for a message (a native token, an External, has no prototype to make a string with). */
+function shown(value: unknown): string {
+  return typeof value === 'object' && value !== null ? 'a token' : String(value);
+}
+
 function describeCall(spec: CallSpec): string {
   return `${spec.kernel}(${spec.args.map((a) => ('value' in a ? String(a.value) : `${a.view.kind}[buf ${a.view.buffer} @${a.view.offset} x${a.view.length}]`)).join(', ')})${spec.detached.length ? ` detached ${spec.detached}` : ''}`;
 }
@@ -151,7 +158,7 @@ describe(`native kernels under fuzzing (${ITERATIONS} calls each, seed ${SEED})`
             !sameMemory(native.memory, js.memory, stepTolerance(spec, tolerance))))
       ) {
         throw new Error(
-          `backends disagree on ${describeCall(spec)}\n  native: ${native.error ?? `returned ${String(native.value)}`}\n  js:     ${js.error ?? `returned ${String(js.value)}`}\n  ${firstDifference(native.memory, js.memory, stepTolerance(spec, tolerance))}`,
+          `backends disagree on ${describeCall(spec)}\n  native: ${native.error ?? `returned ${shown(native.value)}`}\n  js:     ${js.error ?? `returned ${shown(js.value)}`}\n  ${firstDifference(native.memory, js.memory, stepTolerance(spec, tolerance))}`,
         );
       }
       if (native.error !== undefined && native.error !== 'TypeError' && native.error !== 'RangeError') {
@@ -168,8 +175,8 @@ describe(`native kernels under fuzzing (${ITERATIONS} calls each, seed ${SEED})`
 /**
  * networkRun on handles bound by well-formed networkPrepare calls, each backend its own copy of the memory,
  * then the bound memory changed under the handle: a buffer detached, or (a resizable one) shrunk, before a
- * run with a random row count. Both backends must agree (the same error, or the same outputs), and a
- * rejected run must write nothing.
+ * run with a random row count, through the handle or through the token networkPrepare returned. Both
+ * backends must agree (the same error, or the same outputs), and a rejected run must write nothing.
  */
 describe(`networkRun under fuzzing (${ITERATIONS} calls, seed ${SEED})`, () => {
   it('agrees with the js backend on bound, detached and shrunk buffers', () => {
@@ -188,13 +195,21 @@ describe(`networkRun under fuzzing (${ITERATIONS} calls, seed ${SEED})`, () => {
           : random.integer(typeof capacity === 'number' && capacity < 10 ? capacity + 2 : 3);
       // The buffer of params, workspace, X or out (buffers 1 to 4; 0 is the layout's), or none.
       const change = random.uniform() < 0.3 ? 1 + random.integer(4) : 0;
+      const viaToken = random.uniform() < 0.5;
+      // networkRun's optional source: a Float64Array of about rows*d_0 values (sometimes one short), sometimes
+      // detached before the run; each backend gets its own copy of the same values.
+      const withSource = random.uniform() < 0.3;
+      const sourceLength = Math.max(0, random.integer(40) - 2);
+      const sourceSeed = random.integer(1 << 30);
+      const detachSource = random.uniform() < 0.1;
       const outcomes = [backends.native, backends.js].map((backend) => {
         const { args, buffers } = materialise({
           ...spec,
           args: spec.args.map((a) => ('value' in a && typeof a.value === 'object' ? { value: {} } : a)),
         });
+        let token: unknown;
         try {
-          (backend.networkPrepare as (...a: unknown[]) => void)(...args);
+          token = (backend.networkPrepare as (...a: unknown[]) => unknown)(...args);
         } catch (error) {
           return {
             prepared: false,
@@ -206,7 +221,16 @@ describe(`networkRun under fuzzing (${ITERATIONS} calls, seed ${SEED})`, () => {
         const kinds = readKinds(spec);
         const before = snapshot(buffers, kinds);
         try {
-          (backend.networkRun as (...a: unknown[]) => void)(args[6], rows);
+          if (viaToken && (typeof token !== 'object' || token === null)) throw new Error(`${backend.name}: no token`);
+          const handle = viaToken ? token : args[6];
+          if (withSource) {
+            const values = new Random(sourceSeed);
+            const source = Float64Array.from({ length: sourceLength }, () => values.normal());
+            if (detachSource) structuredClone(source.buffer, { transfer: [source.buffer] });
+            (backend.networkRun as (...a: unknown[]) => void)(handle, rows, source);
+          } else {
+            (backend.networkRun as (...a: unknown[]) => void)(handle, rows);
+          }
           return { prepared: true, memory: snapshot(buffers, kinds) };
         } catch (error) {
           const after = snapshot(buffers, kinds);

@@ -108,5 +108,15 @@ describe('float32 networks', () => {
     many.data[2499 * 20 + 5] = -1e39;
     expect(() => f32.predict(many)).toThrow(/within float32 range.*row 2499, column 5 is -Infinity/);
     expect(many.data.every((v, i) => v === before[i] || i === 2499 * 20 + 5)).toBe(true);
+    // Under 512 values a chunk is converted element by element (the 1-row path), from 512 in bulk: both
+    // name the same place.
+    for (const count of [3, 25, 26, 40]) {
+      const some = new Matrix(count, 20, many.data.slice(0, count * 20));
+      expect(normwiseError(f32.predict(some).data, f64.predict(some).data)).toBeLessThanOrEqual(1e-5);
+      some.data[(count - 1) * 20 + 7] = 1e39;
+      expect(() => f32.predict(some)).toThrow(
+        new RegExp(`within float32 range.*row ${count - 1}, column 7 is Infinity`),
+      );
+    }
   });
 });

@@ -16,6 +16,8 @@ import {
   ValueError,
   type Backend,
 } from '../../lib';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { NetworkLayout } from '../../lib/backend/layout';
 import { describeBackends, getTestBackend } from '../helpers/backends';
 
@@ -203,17 +205,132 @@ describeBackends('networkPrepare / networkRun', (backend: Backend) => {
     expect(() => (backend.networkRun as (h: object) => void)(handle)).toThrow(TypeError);
   });
 
+  it("returns a token that runs its handle's pass, and only that one", () => {
+    const a = fresh();
+    const b = fresh();
+    b.params.fill(0.5);
+    const handle = {};
+    const token = backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
+    const other = backend.networkPrepare(code, b.params, b.workspace, capacity, b.X, b.out, {});
+    expect(typeof token).toBe('object');
+    expect(token).not.toBeNull();
+    backend.networkRun(handle, 3);
+    const viaHandle = Array.from(a.out);
+    a.out.fill(7);
+    b.out.fill(7);
+    expect(backend.networkRun(token!, 3)).toBeUndefined();
+    expect(Array.from(a.out)).toEqual(viaHandle);
+    expect(Array.from(b.out)).toEqual(new Array(6).fill(7));
+    backend.networkRun(other!, 3);
+    expect(Array.from(b.out)).not.toEqual(viaHandle);
+    expect(() => backend.networkRun(token!, 4)).toThrow(RangeError);
+  });
+
+  it('refuses a token whose handle was collected (native: the token holds no reference to it)', async () => {
+    if (backend.name !== 'native') return; // the js backend's token is the handle itself
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const a = fresh();
+    const token = ((): object => backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, {})!)();
+    expect(backend.networkRun(token, 1)).toBeUndefined();
+    let refused = false;
+    for (let round = 0; round < 20 && !refused; round++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve)); // N-API finalizers run from the event loop
+      try {
+        backend.networkRun(token, 1);
+      } catch (error) {
+        expect(error).toBeInstanceOf(TypeError);
+        refused = true;
+      }
+    }
+    expect(refused).toBe(true);
+    // Bindings made since, at whatever address, are not the token's.
+    const others = Array.from({ length: 50 }, () => {
+      const b = fresh();
+      return backend.networkPrepare(code, b.params, b.workspace, capacity, b.X, b.out, {});
+    });
+    expect(() => backend.networkRun(token, 1)).toThrow(TypeError);
+    expect(others.length).toBe(50);
+  });
+
   for (const name of ['params', 'workspace', 'X', 'out'] as const) {
-    it(`throws, touching nothing, once ${name}'s buffer is detached`, () => {
+    it(`throws, touching nothing, once ${name}'s buffer is detached (through the handle and its token)`, () => {
       const a = fresh();
       const handle = {};
-      backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
+      const token = backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle);
       detach(a[name].buffer as ArrayBuffer);
-      expect(() => backend.networkRun(handle, 1)).toThrow(
-        expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`${name}'s buffer`) }),
-      );
+      for (const h of [handle, token!]) {
+        expect(() => backend.networkRun(h, 1)).toThrow(
+          expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`${name}'s buffer`) }),
+        );
+      }
     });
   }
+
+  it("copies networkRun's source into X first (float64), refusing a short, mistyped or overlapping one", () => {
+    const a = fresh();
+    const handle = {};
+    const token = backend.networkPrepare(code, a.params, a.workspace, capacity, a.X, a.out, handle)!;
+    const source = rows(capacity, 4, 77);
+    expect(backend.networkRun(token, 2, source)).toBeUndefined();
+    expect(Array.from(a.X.subarray(0, 8))).toEqual(Array.from(source.subarray(0, 8)));
+    expect(a.X[8]).not.toBe(source[8]); // rows past `rows` are not copied
+    const expected = new Float64Array(4);
+    getTestBackend('js').networkForward(
+      code,
+      a.params,
+      new Float64Array(layout.workspaceSize(2)),
+      2,
+      source,
+      0,
+      2,
+      expected,
+    );
+    expect(Array.from(a.out.subarray(0, 4))).toEqual(Array.from(expected).map((v) => expect.closeTo(v, 14)));
+    expect(backend.networkRun(handle, 1, a.X)).toBeUndefined(); // X itself: nothing to copy
+    const before = Array.from(a.X);
+    expect(() => backend.networkRun(token, 3, source.subarray(1))).toThrow(RangeError);
+    expect(() => backend.networkRun(token, 1, new Float32Array(4) as never)).toThrow(TypeError);
+    expect(() => backend.networkRun(token, 1, a.X.subarray(1) as never)).toThrow(RangeError);
+    expect(() => (backend.networkRun as (...a: unknown[]) => void)(token, 1, source, 0)).toThrow(TypeError);
+    expect(Array.from(a.X)).toEqual(before);
+    source[5] = NaN;
+    expect(backend.networkRun(token, 2, source)).toBe(5);
+  });
+
+  it("converts networkRun's source to float32 as JavaScript does, infinities beyond float32's range", () => {
+    const f32 = new NetworkLayout(dims, [1, 2]);
+    const params = Float32Array.from(rows(1, f32.parameterCount, 9));
+    const workspace = new Float32Array(f32.workspaceSize(capacity));
+    const X = new Float32Array(capacity * 4);
+    const out = new Float32Array(capacity * 2);
+    const token = backend.networkPrepare(code, params, workspace, capacity, X, out, {})!;
+    // Around float32's largest value and the tie above it, halfway values, subnormals, signed zeros.
+    const max = 3.4028234663852886e38;
+    const source = Float64Array.from([
+      max,
+      3.4028235677973362e38,
+      3.4028235677973366e38,
+      -3.4028235677973366e38,
+      1 + 2 ** -24,
+      1 + 3 * 2 ** -24,
+      2 ** -149 * 0.5,
+      -(2 ** -149) * 0.75,
+      1e-46,
+      -0,
+      0.1,
+      -1e300,
+    ]);
+    expect(backend.networkRun(token, 3, source)).toBe(2); // the first value past float32's range
+    expect(Array.from(X)).toEqual(Array.from(Float32Array.from(source)));
+    expect(Object.is(X[9], -0)).toBe(true);
+    source[2] = 1;
+    source[3] = 2;
+    source[11] = 3;
+    expect(backend.networkRun(token, 3, source)).toBeUndefined();
+    expect(() => backend.networkRun(token, 1, new Float64Array(X.buffer, 0, 4))).toThrow(RangeError);
+  });
 
   it('throws once a resizable buffer is shrunk below what it bound', () => {
     const a = fresh();
