@@ -45,9 +45,15 @@ describe('allExponentsFinite', () => {
     ['float64', Float64Array, [Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324, -0, 0, 1, 2 ** 1023]],
     ['float32', Float32Array, [3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -0, 0, 1, 2 ** 127]],
   ];
+  // Lengths on both sides of the short scan's limit (256: a float loop below, the exponent view above).
+  const lengths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 255, 256, 257, 258, 261, 1000];
   it.each(cases)('%s', (_name, Floats, finite) => {
-    for (let length = 1; length <= 9; length++) {
-      for (let at = 0; at < length; at++) {
+    for (const length of lengths) {
+      const positions =
+        length <= 9
+          ? [...Array(length).keys()]
+          : [0, 1, 2, 3, 4, 5, 6, 7, length - 5, length - 3, length - 2, length - 1];
+      for (const at of positions) {
         const data = new Floats(length).fill(finite[(at * 3) % finite.length]!);
         for (let i = 0; i < length; i++) data[i] = finite[(i + at) % finite.length]!;
         expect(allExponentsFinite(data)).toBe(true);
