@@ -310,9 +310,11 @@ export function allExponentsFinite(data: Float64Array | Float32Array): boolean {
  */
 const SHORT_SCAN = 256;
 
-/** v * 0 is 0 for a finite v and NaN otherwise; four sums, so the additions do not wait on each other. */
-function shortAllFinite(data: Float64Array | Float32Array): boolean {
-  const length = data.length;
+/**
+ * Whether the first `length` elements are finite, for short arrays (see SHORT_SCAN): v * 0 is 0 for a
+ * finite v and NaN otherwise, in four sums so that the additions do not wait on each other.
+ */
+export function shortAllFinite(data: Float64Array | Float32Array, length = data.length): boolean {
   let a = 0;
   let b = 0;
   let c = 0;

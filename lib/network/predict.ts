@@ -5,7 +5,7 @@
  */
 import type { Backend } from '../backend/backend';
 import type { NetworkLayout } from '../backend/layout';
-import { assertFinite, type Dtype, type Matrix } from '../matrix';
+import { assertFinite, shortAllFinite, type Dtype, type Matrix } from '../matrix';
 import { evaluationCapacity, Workspace } from '../train/workspace';
 
 /** What a forward pass needs of its network (Network passes itself). */
@@ -113,12 +113,11 @@ function forwardFloat32(
       converted.set(input.data.subarray(base, base + count));
       assertFinite({ rows, cols: inputs, data: converted }, 'x', start);
     } else {
-      let probe = 0;
-      for (let i = 0; i < count; i++) {
-        buffers.x[i] = input.data[base + i]!;
-        probe += buffers.x[i]! * 0;
+      for (let i = 0; i < count; i++) buffers.x[i] = input.data[base + i]!;
+      // The converted values: a number beyond float32's range became infinite.
+      if (!shortAllFinite(buffers.x, count)) {
+        assertFinite({ rows, cols: inputs, data: buffers.x.subarray(0, count) }, 'x', start);
       }
-      if (probe !== 0) assertFinite({ rows, cols: inputs, data: buffers.x.subarray(0, count) }, 'x', start);
     }
     forwardChunk(net, workspace, buffers.x, 0, rows, buffers.y);
     const outBase = start * outputs;

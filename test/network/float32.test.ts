@@ -117,6 +117,10 @@ describe('float32 networks', () => {
       expect(() => f32.predict(some)).toThrow(
         new RegExp(`within float32 range.*row ${count - 1}, column 7 is Infinity`),
       );
+      // The refused chunk's infinity stays in the kept float32 buffer past the next row's values: a 1-row
+      // predict checks only its own.
+      const first = new Matrix(1, 20, many.data.slice(0, 20));
+      expect(normwiseError(f32.predict(first).data, f64.predict(first).data)).toBeLessThanOrEqual(1e-5);
     }
   });
 });
