@@ -2,6 +2,10 @@
 // signals; the thread runs its half and publishes the ticket back the same way. Either side first spins
 // for a short while (the check and the write of one update follow each other within microseconds, and
 // a condition variable's wake-up costs tens of microseconds on a loaded machine), then sleeps.
+//
+// The sleeping is POSIX's condition variable, not std::condition_variable: GCC 12's libstdc++ exports
+// std::condition_variable::wait at GLIBCXX_3.4.30, and the prebuilt binary must load in Node 20, whose own
+// libstdc++ floor is GLIBCXX_3.4.21 (tools/prebuild.js refuses the binary otherwise).
 #include "second_thread.h"
 
 #include <pthread.h>
@@ -9,7 +13,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 
@@ -31,11 +34,10 @@ class SecondThread {
  public:
   ~SecondThread() {
     if (!started_) return;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stop_.store(true, std::memory_order_relaxed);
-    }
-    wake_.notify_one();
+    pthread_mutex_lock(&mutex_);
+    stop_.store(true, std::memory_order_relaxed);
+    pthread_mutex_unlock(&mutex_);
+    pthread_cond_signal(&wake_);
     pthread_join(thread_, nullptr);
   }
 
@@ -49,13 +51,12 @@ class SecondThread {
     begin_ = split;
     end_ = n;
     const uint64_t ticket = ++tickets_;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      posted_.store(ticket, std::memory_order_release);
-    }
-    wake_.notify_one();
+    pthread_mutex_lock(&mutex_);
+    posted_.store(ticket, std::memory_order_release);
+    pthread_mutex_unlock(&mutex_);
+    pthread_cond_signal(&wake_);
     const bool first = body(context, 0, split);
-    waitFor(done_, ticket, done_cv_);
+    waitFor(done_, ticket, &done_cv_);
     return first && result_;
   }
 
@@ -80,16 +81,18 @@ class SecondThread {
   }
 
   // Spins, then sleeps, until `counter` reaches `ticket` (or stop_ is set).
-  void waitFor(std::atomic<uint64_t>& counter, uint64_t ticket, std::condition_variable& cv) {
+  void waitFor(std::atomic<uint64_t>& counter, uint64_t ticket, pthread_cond_t* cv) {
     const auto deadline = std::chrono::steady_clock::now() + kSpin;
     for (unsigned spins = 1;; ++spins) {
       if (counter.load(std::memory_order_acquire) == ticket || stop_.load(std::memory_order_relaxed)) return;
       if (spins % 64 == 0 && std::chrono::steady_clock::now() > deadline) break;
       relax();
     }
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv.wait(lock,
-            [&] { return counter.load(std::memory_order_acquire) == ticket || stop_.load(std::memory_order_relaxed); });
+    pthread_mutex_lock(&mutex_);
+    while (counter.load(std::memory_order_acquire) != ticket && !stop_.load(std::memory_order_relaxed)) {
+      pthread_cond_wait(cv, &mutex_);
+    }
+    pthread_mutex_unlock(&mutex_);
   }
 
   static void* main(void* self) {
@@ -100,16 +103,15 @@ class SecondThread {
   void serve() {
     uint64_t ticket = 0;
     for (;;) {
-      waitFor(posted_, ticket + 1, wake_);
+      waitFor(posted_, ticket + 1, &wake_);
       if (stop_.load(std::memory_order_relaxed)) return;
       ++ticket;
       const bool result = body_(context_, begin_, end_);
       result_ = result;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        done_.store(ticket, std::memory_order_release);
-      }
-      done_cv_.notify_one();
+      pthread_mutex_lock(&mutex_);
+      done_.store(ticket, std::memory_order_release);
+      pthread_mutex_unlock(&mutex_);
+      pthread_cond_signal(&done_cv_);
     }
   }
 
@@ -122,8 +124,8 @@ class SecondThread {
   size_t begin_ = 0, end_ = 0;
   bool result_ = true;  // written by the thread before done_ is published
   uint64_t tickets_ = 0;
-  std::mutex mutex_;
-  std::condition_variable wake_, done_cv_;
+  pthread_mutex_t mutex_ = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t wake_ = PTHREAD_COND_INITIALIZER, done_cv_ = PTHREAD_COND_INITIALIZER;
   std::atomic<uint64_t> posted_{0}, done_{0};
   std::atomic<bool> stop_{false};
 };
