@@ -77,7 +77,9 @@ export function createPredictor(net: PredictorSource, options: PredictorOptions 
   const output = sharedArray(dtype, capacity * outputs);
   const handle = {};
   // The token finds the binding faster than the handle does (see networkPrepare); it is valid while the handle
-  // lives, and this closure keeps both.
+  // lives. `run` below reads only the token, and a closure keeps only what it reads, so the handle is tied to
+  // the predictor through `bindings` (without that, a collection freed the binding of a live predictor, whose
+  // next call was a TypeError).
   const token =
     backend.networkPrepare(net.encodedLayout, parameters, workspace, capacity, input, output, handle) ?? handle;
   // The results, one view per row count, made when first needed: a call allocates nothing once warm. A
@@ -147,8 +149,12 @@ export function createPredictor(net: PredictorSource, options: PredictorOptions 
     if (dtype === 'float32') widen(output as Float32Array, out, rows * outputs);
     return out;
   };
+  bindings.set(run, handle);
   return Object.freeze(Object.assign(run, { rows: capacity, inputs, outputs })) as Predictor;
 }
+
+/** Each predictor's handle, alive as long as the predictor is (its binding is released with the handle). */
+const bindings = new WeakMap<object, object>();
 
 /**
  * From this many float64 values the kernel copies the input (`networkRun`'s `source`): `set` converts into a
