@@ -152,10 +152,9 @@ double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradi
     const T* W = params + layout.weightOffset[i];
     const T* b = params + layout.biasOffset[i];
     if (i == 0) {
-      // A hidden Relu layer's activation in the product's stores (z is a's buffer there). float64 only: in
-      // float32 (6-row blocks, 12 accumulators) GCC then spilled an accumulator and the mask in the k loop
-      // and the step ran 1.2x slower (What we tried, 20 and 33).
-      const bool relu = sizeof(T) == 8 && i != last && layout.activations[i] == ActivationCode::Relu;
+      // A hidden Relu layer's activation inside gemmBiasRows (z is a's buffer there): in the product's stores
+      // for float64, in a pass over the product just written for float32 (What we tried, 33 and 56).
+      const bool relu = i != last && layout.activations[i] == ActivationCode::Relu;
       small::gemmBiasRows(rows, units, in, inputRows, W, b, z, relu);
       if (relu) continue;
     } else {
