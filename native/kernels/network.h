@@ -136,8 +136,14 @@ bool smallStepFits(const NetworkLayout& layout, size_t rows) {
 template <typename T, typename Index>
 double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradients, T* workspace, size_t capacity,
                  const T* X, const T* Y, const Index* indices, size_t rows, T learningRate) {
-  T* targets = workspace + layout.gatheredTargets(capacity);
-  gatherRows<T, Index>(rows, layout.outputs(), Y, indices, targets);
+  // Y's rows are gathered after the forward pass (only the loss reads them), asked for now: the gather's
+  // loads of random rows waited on the cache (What we tried, 57). Its region is the workspace's own.
+  const size_t outputs = layout.outputs();
+  for (size_t r = 0; r < rows; ++r) {
+    const T* target = Y + static_cast<size_t>(indices[r]) * outputs;
+    __builtin_prefetch(target);
+    __builtin_prefetch(target + outputs - 1);
+  }
   // Row pointers (rows <= 64, the forward product's rule): the minibatch's inputs where they lie in X, and
   // a hidden layer's activations for its weight gradient.
   const T* inputRows[small::kAvx2MaxRows];
@@ -152,10 +158,9 @@ double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradi
     const T* W = params + layout.weightOffset[i];
     const T* b = params + layout.biasOffset[i];
     if (i == 0) {
-      // A hidden Relu layer's activation in the product's stores (z is a's buffer there). float64 only: in
-      // float32 (6-row blocks, 12 accumulators) GCC then spilled an accumulator and the mask in the k loop
-      // and the step ran 1.2x slower (What we tried, 20 and 33).
-      const bool relu = sizeof(T) == 8 && i != last && layout.activations[i] == ActivationCode::Relu;
+      // A hidden Relu layer's activation inside gemmBiasRows (z is a's buffer there): in the product's stores
+      // for float64, in a pass over the product just written for float32 (What we tried, 33 and 56).
+      const bool relu = i != last && layout.activations[i] == ActivationCode::Relu;
       small::gemmBiasRows(rows, units, in, inputRows, W, b, z, relu);
       if (relu) continue;
     } else {
@@ -163,6 +168,8 @@ double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradi
     }
     activation<T>(layout.activations[i]).forward(rows, units, z, a);
   }
+  T* targets = workspace + layout.gatheredTargets(capacity);
+  gatherRows<T, Index>(rows, outputs, Y, indices, targets);
   const double value = networkLossOfForward<T>(layout, loss, workspace, capacity, targets, rows);
 
   const bool update = learningRate > T(0) && std::isfinite(value);
