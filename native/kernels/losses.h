@@ -61,47 +61,23 @@ inline double laneSum(size_t count, Term term) {
 }
 
 #ifdef BLASNET_AVX2_CHAINS
-// The float64 mean squared error's sum as laneSum takes it, in the AVX2 clone's instructions (target
-// "avx2": no fused multiply-adds there either): partial sums 0-3 and 4-7 in two registers, the tail into
-// lanes 0, 1, ... in order, then the lanes added one by one. The same bits as laneSum; the clone's own
-// vectorisation of laneSum shuffled its operands about (3% of workload A's fit for 150 values a step).
-__attribute__((target("avx2"), noinline)) inline double squaredErrorSumAvx2(size_t count, const double* A,
-                                                                            const double* Y) {
+// Four elements as doubles: float64's as they are, float32's widened (vcvtps2pd, exact: one instruction from
+// memory to a whole register, where GCC's __builtin_convertvector made two 128-bit halves and a shuffle).
+BLASNET_AVX2 Double4 loadDoubles(const double* p) { return loadVector(p); }
+BLASNET_AVX2 Double4 loadDoubles(const float* p) { return reinterpret_cast<Double4>(_mm256_cvtps_pd(_mm_loadu_ps(p))); }
+
+// The mean squared error's sum as laneSum takes it, in the AVX2 clone's instructions (target "avx2": no fused
+// multiply-adds there either): partial sums 0-3 and 4-7 in two registers, the tail into lanes 0, 1, ... in
+// order, then the lanes added one by one. The same bits as laneSum, which takes each float32 up to double
+// before the subtraction, as loadDoubles does; the clone's own vectorisation of laneSum shuffled its operands
+// about (3% of workload A's fit for 150 values a step in float64; 1.2% of float32 A's, against 0.5% here).
+template <typename T>
+__attribute__((target("avx2"), noinline)) inline double squaredErrorSumAvx2(size_t count, const T* A, const T* Y) {
   Double4 low = {}, high = {};
   size_t i = 0;
   for (; i + kLanes <= count; i += kLanes) {
-    const Double4 d0 = loadVector(A + i) - loadVector(Y + i);
-    const Double4 d1 = loadVector(A + i + 4) - loadVector(Y + i + 4);
-    low += d0 * d0;
-    high += d1 * d1;
-  }
-  double partial[kLanes];
-  storeVector(partial, low);
-  storeVector(partial + 4, high);
-  for (size_t lane = 0; i < count; ++i, ++lane) {
-    const double d = A[i] - Y[i];
-    partial[lane] += d * d;
-  }
-  double sum = 0.0;
-  for (size_t lane = 0; lane < kLanes; ++lane) sum += partial[lane];
-  return sum;
-}
-
-// The float32 sum the same way: laneSum takes each float up to double before the subtraction, so four
-// floats at a time widened to a Double4 (vcvtps2pd, exact) give every lane the very operations of laneSum's
-// term; the partial sums, tail and final order are the float64 function's. 1.2% of float32 A's fit in the
-// multiversioned loop (whose AVX2 clone widened and shuffled lane by lane), against 0.5% for float64's.
-// One vcvtps2pd from memory to a whole register (GCC's __builtin_convertvector made two 128-bit halves
-// and a shuffle of them here).
-BLASNET_AVX2 Double4 widen(const float* p) { return reinterpret_cast<Double4>(_mm256_cvtps_pd(_mm_loadu_ps(p))); }
-
-__attribute__((target("avx2"), noinline)) inline double squaredErrorSumAvx2(size_t count, const float* A,
-                                                                            const float* Y) {
-  Double4 low = {}, high = {};
-  size_t i = 0;
-  for (; i + kLanes <= count; i += kLanes) {
-    const Double4 d0 = widen(A + i) - widen(Y + i);
-    const Double4 d1 = widen(A + i + 4) - widen(Y + i + 4);
+    const Double4 d0 = loadDoubles(A + i) - loadDoubles(Y + i);
+    const Double4 d1 = loadDoubles(A + i + 4) - loadDoubles(Y + i + 4);
     low += d0 * d0;
     high += d1 * d1;
   }

@@ -123,6 +123,16 @@ bool smallStepFits(const NetworkLayout& layout, size_t rows) {
   return true;
 }
 
+// Layer i's delta carried below it: (delta W_i^T) * f'(a_{i-1}), formed in the scratch region and written
+// over a_{i-1} (`below`), whose last use was layer i's weight gradient.
+template <typename T>
+void deltaBelow(const NetworkLayout& layout, size_t i, size_t rows, const T* delta, const T* params, T* scratch,
+                T* below) {
+  const size_t in = layout.units[i];
+  gemm<T>(false, true, rows, in, layout.units[i + 1], T(1), delta, params + layout.weightOffset[i], T(0), scratch);
+  activation<T>(layout.activations[i - 1]).backward(rows, in, below, scratch, below);
+}
+
 // networkGradients for a network whose every product is the small kernel's (issue 20, workload A: a step of
 // ~4 µs, where each pass over a buffer counts). Three passes of the general path are folded into the
 // products: the minibatch's inputs are read in place through a table of row pointers, by the first layer's
@@ -193,8 +203,7 @@ double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradi
         small::layerGradients(in, units, rows, i == 0 ? inputRows : table, delta, gradients + layout.weightOffset[i],
                               update ? params + layout.weightOffset[i] : nullptr, gradientLimit, parameterLimit);
     if (i > 0) {
-      gemm<T>(false, true, rows, in, units, T(1), delta, params + layout.weightOffset[i], T(0), scratch);
-      activation<T>(layout.activations[i - 1]).backward(rows, in, previous, scratch, previous);
+      deltaBelow<T>(layout, i, rows, delta, params, scratch, previous);
       delta = previous;
     }
   }
@@ -241,10 +250,7 @@ double networkGradients(const NetworkLayout& layout, LossCode loss, T* params, T
     gemm<T>(true, false, in, units, rows, T(1), previous, delta, T(0), gradients + layout.weightOffset[i]);
     columnSums<T>(rows, units, delta, gradients + layout.biasOffset[i]);
     if (i > 0) {
-      // delta_below = (delta W^T) * f'(a_below), formed in the scratch region and written over a_below,
-      // whose last use was the product above.
-      gemm<T>(false, true, rows, in, units, T(1), delta, params + layout.weightOffset[i], T(0), scratch);
-      activation<T>(layout.activations[i - 1]).backward(rows, in, previous, scratch, previous);
+      deltaBelow<T>(layout, i, rows, delta, params, scratch, previous);
       delta = previous;
     }
   }
