@@ -69,6 +69,45 @@ struct NetworkLayout {
   }
 };
 
+// z = input W + bias for `rows` rows (one layer's forward product). Where the small kernel's AVX2 clone
+// takes the shape (small_gemm.h, fitsAvx2: 9-16 units, depth <= 256, up to 64 rows), it runs with the bias
+// added in its stores; a taller product whose slab of 64 rows it takes (a loss report's or a predict's
+// chunk of up to 1024 rows through a 15- or 10-unit layer) goes through it in slabs, split evenly (65
+// rows: 33 + 32, not 64 + 1, so that no slab is left with a row or two whose blocks run slowly), since
+// OpenBLAS ran such shapes at ~15 GFLOP/s where the small kernel runs ~35 (bench/README.md, What we tried
+// 69). Each element of z is the same running sum over k either way, whatever the rows around it, so the
+// slabs change no bits. Otherwise the bias is broadcast into z and OpenBLAS adds input W with beta = 1.
+template <typename T>
+bool layerForwardProduct(size_t rows, size_t units, size_t in, const T* input, const T* W, const T* bias, T* z,
+                         bool relu) {
+  if (rows > small::kAvx2MaxRows) {
+    const size_t slabs = (rows + small::kAvx2MaxRows - 1) / small::kAvx2MaxRows;
+    const size_t base = rows / slabs, extra = rows % slabs;
+    // The first slab is the largest: if the kernel takes it, it takes them all.
+    const T* table[small::kAvx2MaxRows];
+    size_t start = 0;
+    for (size_t slab = 0; slab < slabs; ++slab) {
+      const size_t count = base + (slab < extra ? 1 : 0);
+      bool done;
+      if (relu) {
+        for (size_t r = 0; r < count; ++r) table[r] = input + (start + r) * in;
+        done = small::gemmBiasRows(count, units, in, table, W, bias, z + start * units, true);
+      } else {
+        done = small::gemmBias(count, units, in, input + start * in, W, bias, z + start * units);
+      }
+      if (!done) break;
+      start += count;
+    }
+    if (start == rows) return relu;
+    // start is 0 here: only the first slab can be refused (the rule depends on the rows only through <= 64).
+  } else if (small::gemmBias(rows, units, in, input, W, bias, z)) {
+    return false;
+  }
+  broadcastRows<T>(rows, units, bias, z);
+  gemm<T>(false, false, rows, units, in, T(1), input, W, T(1), z);
+  return false;
+}
+
 // Runs `rows` rows of X (rows x d_0) through the network. The last layer's activations go to `out`
 // (rows x d_L) when it is given, otherwise to the workspace's a_L.
 template <typename T>
@@ -82,13 +121,11 @@ void networkForward(const NetworkLayout& layout, const T* params, T* workspace, 
     // Hidden layers compute z where a goes and apply the activation in place (see the file comment).
     T* z = workspace + (i == last ? layout.outputZ(capacity) : layout.a(capacity, i));
     T* a = (out != nullptr && i == last) ? out : workspace + layout.a(capacity, i);
-    // z = bias broadcast, then z += input W: one pass over z fewer than adding the bias afterwards; or, where
-    // the small kernel's AVX2 clone takes the shape, the bias added in its stores (the same bits).
-    if (!small::gemmBias(rows, units, in, input, params + layout.weightOffset[i], params + layout.biasOffset[i], z)) {
-      broadcastRows<T>(rows, units, params + layout.biasOffset[i], z);
-      gemm<T>(false, false, rows, units, in, T(1), input, params + layout.weightOffset[i], T(1), z);
+    const bool relu = i != last && layout.activations[i] == ActivationCode::Relu;
+    if (!layerForwardProduct<T>(rows, units, in, input, params + layout.weightOffset[i], params + layout.biasOffset[i],
+                                z, relu)) {
+      activation<T>(layout.activations[i]).forward(rows, units, z, a);
     }
-    activation<T>(layout.activations[i]).forward(rows, units, z, a);
     input = a;
   }
 }

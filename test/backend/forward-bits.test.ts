@@ -6,15 +6,41 @@
  * slower, bench/README.md "What we tried" 20). Shapes on both sides of the small kernel's rule (columns
  * 8/9 and 16/17, rows 64/65), every hidden activation, float64 and float32, and a NaN weight that makes
  * some z NaN, where Relu must give +0.
+ *
+ * A layer whose 64-row slab the small kernel's AVX2 clone takes runs taller passes in slabs of at most 64
+ * rows, split evenly (native/kernels/network.h, layerForwardProduct; What we tried 69): the reference does
+ * the same, each slab one gemm call, which the small kernel takes. So does every shorter pass, so a row's
+ * outputs are then the same bits whichever rows it is passed with: checked against each row alone.
  */
-import { ActivationCode as Act, backends, type Backend } from '../../lib';
+import { ActivationCode as Act, backends, blasInfo, type Backend } from '../../lib';
 import { NetworkLayout } from '../../lib/backend/layout';
 import { Random } from '../../lib/random';
 import { expectClose, randomArray } from '../helpers/numbers';
 
 type Floats = Float64Array | Float32Array;
 
-/** The forward pass one native kernel call at a time. */
+/** The most rows the small kernel's AVX2 clone takes in one product (small_gemm.h, kAvx2MaxRows). */
+const SLAB_ROWS = 64;
+
+/**
+ * Whether the native forward pass runs a layer of this shape through the small kernel's AVX2 clone in
+ * slabs (network.h: gemmBias's rule at 64 rows; float64 only where the clone is the float64 path, AVX2
+ * CPUs without AVX-512).
+ */
+function slabbed(float32: boolean, inputs: number, units: number): boolean {
+  const path = blasInfo().smallGemm;
+  const clone = float32 ? !path.startsWith('off') : path.startsWith('avx2');
+  return clone && units >= 9 && units <= 16 && inputs <= 256;
+}
+
+/** Row counts of the slabs a pass of `rows` rows is split into: at most 64 each, as even as can be. */
+function slabRows(rows: number): number[] {
+  const slabs = Math.ceil(rows / SLAB_ROWS);
+  const base = Math.floor(rows / slabs);
+  return Array.from({ length: slabs }, (_, slab) => base + (slab < rows % slabs ? 1 : 0));
+}
+
+/** The forward pass one native kernel call at a time (a slabbed layer's product one call per slab). */
 function layerByLayer(backend: Backend, layout: NetworkLayout, params: Floats, X: Floats, rows: number): Floats {
   const make = (length: number) =>
     params instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
@@ -26,7 +52,16 @@ function layerByLayer(backend: Backend, layout: NetworkLayout, params: Floats, X
     const bias = params.subarray(layout.biasOffsets[i]!, layout.biasOffsets[i]! + units);
     const z = make(rows * units);
     for (let r = 0; r < rows; r++) z.set(bias, r * units);
-    backend.gemm(false, false, rows, units, inputs, 1, input, W, 1, z);
+    if (backend.name === 'native' && rows > SLAB_ROWS && slabbed(params instanceof Float32Array, inputs, units)) {
+      let start = 0;
+      for (const count of slabRows(rows)) {
+        const slab = (m: Floats, width: number) => m.subarray(start * width, (start + count) * width);
+        backend.gemm(false, false, count, units, inputs, 1, slab(input, inputs), W, 1, slab(z, units));
+        start += count;
+      }
+    } else {
+      backend.gemm(false, false, rows, units, inputs, 1, input, W, 1, z);
+    }
     const a = make(rows * units);
     backend.activationForward(layout.activations[i]!, rows, units, z, a);
     input = a;
@@ -58,7 +93,7 @@ const DIMS: [number, number, number][] = [
   [5, 8, 12],
   [12, 17, 15],
 ];
-const ROWS = [1, 5, 15, 64, 65];
+const ROWS = [1, 5, 15, 64, 65, 129, 200];
 
 describe('the forward pass against its parts, one kernel call at a time', () => {
   const random = new Random(20261201);
@@ -83,6 +118,33 @@ describe('the forward pass against its parts, one kernel call at a time', () => 
         }
       }
       expect(compared).toBe(DIMS.length * HIDDEN.length * 4 * ROWS.length);
+    });
+
+    it(`gives each row the bits it has alone where every layer is the small kernel's (${dtype})`, () => {
+      let compared = 0;
+      for (const dims of DIMS) {
+        const everyLayer = dims.slice(1).every((units, i) => slabbed(dtype === 'float32', dims[i]!, units));
+        if (!everyLayer) continue;
+        const layout = new NetworkLayout(dims, [Act.relu, Act.sigmoid]);
+        const params = convert(randomArray(random, layout.parameterCount, 0.5));
+        for (const rows of [65, 127, 200, 1100]) {
+          const X = convert(randomArray(random, rows * dims[0]));
+          const whole = forward(backends.native, layout, params, X, rows);
+          for (let r = 0; r < rows; r++) {
+            const alone = forward(backends.native, layout, params, X.subarray(r * dims[0], (r + 1) * dims[0]), 1);
+            expectSameBits(
+              whole.subarray(r * dims[2], (r + 1) * dims[2]),
+              alone,
+              `${dtype} ${dims.join('-')} row ${r} of ${rows}`,
+            );
+          }
+          compared++;
+        }
+      }
+      // 64-15-10, 7-9-16 and 20-16-9 where the clone runs (none where it is off).
+      const path = blasInfo().smallGemm;
+      const expected = path.startsWith('off') || (dtype === 'float64' && path === 'avx512') ? 0 : 3 * 4;
+      expect(compared).toBe(expected);
     });
 
     it(`turns a NaN z into +0 under Relu and carries it through the other activations (${dtype})`, () => {
