@@ -22,6 +22,7 @@
         "native/bindings/losses.cc",
         "native/bindings/network.cc",
         "native/bindings/optimizers.cc",
+        "native/bindings/random.cc",
         "native/kernels/second_thread.cc",
         "native/kernels/small_gemm.cc"
       ],

@@ -54,6 +54,7 @@ export type {
   LossArguments,
   NetworkKernels,
   OptimizerKernels,
+  RandomKernels,
   TrainingArguments,
 } from './backend/kernels';
 

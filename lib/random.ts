@@ -24,6 +24,17 @@ export interface RandomState {
 }
 const TWO_POW_53 = 9007199254740992;
 
+/**
+ * What {@link Random.permutationBy} hands its kernel the words in: one per thread (each worker has its
+ * own module instance), and the call is synchronous.
+ */
+const KERNEL_WORDS = new Uint32Array(4);
+
+/** A kernel that runs {@link Random.permutation}'s draws: a backend's `permutation` (lib/backend/kernels.ts). */
+export interface PermutationKernel {
+  permutation(state: Uint32Array, order: Uint32Array): void;
+}
+
 function splitmix32(state: number): [number, number] {
   const next = (state + 0x9e3779b9) | 0;
   let z = next;
@@ -324,6 +335,26 @@ export class Random {
     this.s1 = s1;
     this.s2 = s2;
     this.s3 = s3;
+  }
+
+  /**
+   * {@link Random.permutation} run by `kernels.permutation`, which makes the same draws (the native
+   * backend's in native code: the training loop's shuffle cost ~7.5 ns a row here, bench/README.md What
+   * we tried 70): the generator's words go out to the kernel and come back, so the order and the state
+   * after are exactly permutation's.
+   */
+  permutationBy(kernels: PermutationKernel, order: Uint32Array): void {
+    const words = KERNEL_WORDS;
+    words[0] = this.s0;
+    words[1] = this.s1;
+    words[2] = this.s2;
+    words[3] = this.s3;
+    kernels.permutation(words, order);
+    // As 32-bit patterns in int32 form, as permutation leaves them (setState explains why either works).
+    this.s0 = words[0]! | 0;
+    this.s1 = words[1]! | 0;
+    this.s2 = words[2]! | 0;
+    this.s3 = words[3]! | 0;
   }
 
   /** Shuffles `values` in place (Fisher-Yates), uniformly over all orders. */

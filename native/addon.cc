@@ -32,6 +32,7 @@ constexpr Export kExports[] = {
     {"networkRun", blasnet::binding::NetworkRun},
     {"sgdStep", blasnet::binding::SgdStep},
     {"adamStep", blasnet::binding::AdamStep},
+    {"permutation", blasnet::binding::Permutation},
     // BLAS facts and threads.
     {"blasConfig", blasnet::binding::BlasConfig},
     {"blasCoreName", blasnet::binding::BlasCoreName},

@@ -161,6 +161,19 @@ export function int32Array(kernel: string, name: string, value: unknown): Int32A
   return value;
 }
 
+/** A Uint32Array (a generator's words, a row order), not detached. */
+export function uint32Array(kernel: string, name: string, value: unknown): Uint32Array {
+  if (!isTypedArrayOf(value, 'Uint32Array')) {
+    throw typeError(`${kernel}: expected ${name} to be a Uint32Array but received ${describe(value)}`);
+  }
+  if (isDetached(value)) {
+    throw typeError(
+      `${kernel}: ${name} is a Uint32Array whose buffer is detached (transferred or structured-cloned away)`,
+    );
+  }
+  return value;
+}
+
 /** A typed array of the call's element type `tag`, not detached, holding at least `needed` elements. */
 export function floatArray(
   kernel: string,

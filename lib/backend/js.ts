@@ -20,6 +20,7 @@ import {
 } from './arguments';
 import { networkKernels } from './js-network';
 import { optimizerKernels } from './js-optimizers';
+import { randomKernels } from './js-random';
 import { ACTIVATION_COUNT, type FloatArray, type Kernels, LOSS_COUNT, LossCode, REQUIRED_ACTIVATION } from './kernels';
 
 const ACTIVATION_NAMES = ['identity', 'relu', 'sigmoid', 'tanh', 'leakyRelu', 'softmax'];
@@ -412,4 +413,5 @@ export const jsBackend: Backend = {
   ...layerKernels,
   ...networkKernels(layerKernels),
   ...optimizerKernels,
+  ...randomKernels,
 };

@@ -309,6 +309,18 @@ export interface OptimizerKernels {
   ): void;
 }
 
+/** The training loop's shuffle, run where the rest of the training is (lib/random.ts holds the generator). */
+export interface RandomKernels {
+  /**
+   * Fills `order` with a permutation of `0 .. order.length - 1` drawn from the xoshiro128** generator whose
+   * four 32-bit words are `state[0..3]`, exactly as `Random.permutation` draws it (Fisher-Yates from the
+   * identity; Lemire's bounded draw with rejection up to 2^21, a 53-bit uniform scaled beyond), and leaves
+   * the generator's words after those draws in `state`. `state` must hold at least 4 elements, not all 0;
+   * `order` at most 2^32 and must not overlap `state`.
+   */
+  permutation(state: Uint32Array, order: Uint32Array): void;
+}
+
 /** Every kernel name, in the order of the native registration table. */
 export const KERNEL_NAMES = [
   'gemm',
@@ -328,12 +340,13 @@ export const KERNEL_NAMES = [
   'networkRun',
   'sgdStep',
   'adamStep',
+  'permutation',
 ] as const satisfies readonly (keyof AllKernels)[];
 
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
 /** Every kernel a backend implements: the layer kernels, the whole-network passes, the optimizer updates. */
-export type AllKernels = Kernels & NetworkKernels & OptimizerKernels;
+export type AllKernels = Kernels & NetworkKernels & OptimizerKernels & RandomKernels;
 
 // A compile-time check that KERNEL_NAMES lists every kernel of the interface, not just some.
 type MissingKernel = Exclude<keyof AllKernels, KernelName>;

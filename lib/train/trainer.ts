@@ -83,10 +83,12 @@ export class Trainer {
    * Reorders the rows for the next epoch: a fresh permutation of 0..rows-1 drawn from `random` alone.
    * Starting from the identity every time (rather than reshuffling the last order) makes an epoch's order
    * depend only on the generator's state, which a saved model carries, so 10 + 10 epochs across fit calls
-   * or a save and load see the same orders as 20 in one go.
+   * or a save and load see the same orders as 20 in one go. The draws run in the backend's
+   * `permutation` kernel (native code on the native backend), the same orders and generator state as
+   * Random.permutation's.
    */
   shuffle(random: Random): void {
-    random.permutation(this.order);
+    random.permutationBy(this.net.backend, this.order);
   }
 
   /**

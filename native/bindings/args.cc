@@ -262,6 +262,13 @@ bool Call::int32Array(size_t index, const char* name, const int32_t** data, size
   return true;
 }
 
+bool Call::uint32Array(size_t index, const char* name, uint32_t** data, size_t* length) {
+  void* raw = nullptr;
+  if (!typedArray(index, name, napi_uint32_array, "Uint32Array", &raw, length)) return false;
+  *data = static_cast<uint32_t*>(raw);
+  return true;
+}
+
 bool Call::float64Array(size_t index, const char* name, size_t needed, const char* formula, Span<double>* out) {
   void* data = nullptr;
   size_t length = 0;

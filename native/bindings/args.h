@@ -99,6 +99,9 @@ class Call {
   // An Int32Array (a network layout).
   bool int32Array(size_t index, const char* name, const int32_t** data, size_t* length);
 
+  // A Uint32Array (a generator's words, a row order), written by the kernel.
+  bool uint32Array(size_t index, const char* name, uint32_t** data, size_t* length);
+
   // A Float64Array whatever the call's element type (losses are reported in double), at least `needed` long.
   bool float64Array(size_t index, const char* name, size_t needed, const char* formula, Span<double>* out);
 

@@ -28,6 +28,9 @@ napi_value NetworkRun(napi_env env, napi_callback_info info);
 napi_value SgdStep(napi_env env, napi_callback_info info);
 napi_value AdamStep(napi_env env, napi_callback_info info);
 
+// The training loop's shuffle (random.cc).
+napi_value Permutation(napi_env env, napi_callback_info info);
+
 // Facts about the BLAS library, and its thread count (blas_info.cc).
 napi_value BlasConfig(napi_env env, napi_callback_info info);
 napi_value BlasCoreName(napi_env env, napi_callback_info info);

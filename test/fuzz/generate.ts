@@ -244,6 +244,16 @@ export const GENERATORS: Record<string, Generator> = {
       .view(b.floats(n))
       .view(b.floats(momentum === 0 && r.uniform() < 0.5 ? 0 : n));
   },
+  permutation(r, b) {
+    // Words that are mostly valid (a zero word now and then, all four zero rarely), and short orders.
+    const words = Array.from({ length: 4 }, () => (r.uniform() < 0.1 ? 0 : r.integer(2 ** 32)));
+    b.view(b.int32(words, 'Uint32Array')).view(
+      b.int32(
+        Array.from({ length: small(r) }, () => 0),
+        'Uint32Array',
+      ),
+    );
+  },
   adamStep(r, b) {
     const n = small(r);
     b.value(n)
@@ -304,6 +314,11 @@ export const GENERATORS: Record<string, Generator> = {
 /** One mutation of a well-formed call. */
 function mutate(r: Random, b: Builder, detached: number[]): void {
   const args = b.args;
+  // A two-argument call (permutation) can lose both to earlier mutations: give it one back.
+  if (args.length === 0) {
+    args.push({ value: 1 });
+    return;
+  }
   const position = r.integer(args.length);
   const arg = args[position]!;
   const choice = r.integer(8);
