@@ -69,40 +69,39 @@ struct NetworkLayout {
   }
 };
 
-// z = input W + bias for `rows` rows (one layer's forward product). Where the small kernel's AVX2 clone
-// takes the shape (small_gemm.h, fitsAvx2: 9-16 units, depth <= 256, up to 64 rows), it runs with the bias
-// added in its stores; a taller product whose slab of 64 rows it takes (a loss report's or a predict's
-// chunk of up to 1024 rows through a 15- or 10-unit layer) goes through it in slabs, split evenly (65
-// rows: 33 + 32, not 64 + 1, so that no slab is left with a row or two whose blocks run slowly), since
-// OpenBLAS ran such shapes at ~15 GFLOP/s where the small kernel runs ~35 (bench/README.md, What we tried
-// 69). Each element of z is the same running sum over k either way, whatever the rows around it, so the
-// slabs change no bits. Otherwise the bias is broadcast into z and OpenBLAS adds input W with beta = 1.
+// z = input W + bias for `rows` rows (one layer's forward product), and with `relu` (a hidden Relu layer)
+// z = max(z, 0) where the small kernel applies it. Returns whether it did; the caller applies the
+// activation otherwise. Where the small kernel's AVX2 clone takes the layer's shape at min(rows, 64) rows
+// (small_gemm.h, fitsAvx2: 9-16 units, depth <= 256), the product runs on it in slabs of at most 64 rows,
+// split evenly (65 rows: 33 + 32, not 64 + 1, whose 1-row block would run slowly), the bias added in its
+// stores and a Relu in them too (gemmBiasRows; for float32 a pass over the slab just written). A loss
+// report's or a predict's chunk of up to 1,024 rows through a 15- or 10-unit layer had gone to OpenBLAS,
+// which ran such shapes at ~15 GFLOP/s where the clone runs ~35 (bench/README.md, What we tried 69).
+// The clone sums each element over k in order whatever rows surround it, so a row's z is the same bits in
+// any slab as alone. Against OpenBLAS: the same bits in float64 where OpenBLAS works in whole 4-row blocks,
+// the last bits differ in the last row of an odd row count (its 1-row edge kernel) and in some float32
+// elements (69). Otherwise the bias is broadcast into z and OpenBLAS adds input W with beta = 1.
 template <typename T>
 bool layerForwardProduct(size_t rows, size_t units, size_t in, const T* input, const T* W, const T* bias, T* z,
                          bool relu) {
-  if (rows > small::kAvx2MaxRows) {
-    const size_t slabs = (rows + small::kAvx2MaxRows - 1) / small::kAvx2MaxRows;
-    const size_t base = rows / slabs, extra = rows % slabs;
-    // The first slab is the largest: if the kernel takes it, it takes them all.
-    const T* table[small::kAvx2MaxRows];
-    size_t start = 0;
-    for (size_t slab = 0; slab < slabs; ++slab) {
-      const size_t count = base + (slab < extra ? 1 : 0);
-      bool done;
-      if (relu) {
-        for (size_t r = 0; r < count; ++r) table[r] = input + (start + r) * in;
-        done = small::gemmBiasRows(count, units, in, table, W, bias, z + start * units, true);
-      } else {
-        done = small::gemmBias(count, units, in, input + start * in, W, bias, z + start * units);
-      }
-      if (!done) break;
-      start += count;
+  const size_t slabs = (rows + small::kAvx2MaxRows - 1) / small::kAvx2MaxRows;
+  const size_t base = slabs == 0 ? 0 : rows / slabs, extra = slabs == 0 ? 0 : rows % slabs;
+  const T* table[small::kAvx2MaxRows];
+  size_t start = 0;
+  for (size_t slab = 0; slab < slabs; ++slab) {
+    const size_t count = base + (slab < extra ? 1 : 0);
+    bool done;
+    if (relu) {
+      for (size_t r = 0; r < count; ++r) table[r] = input + (start + r) * in;
+      done = small::gemmBiasRows(count, units, in, table, W, bias, z + start * units, true);
+    } else {
+      done = small::gemmBias(count, units, in, input + start * in, W, bias, z + start * units);
     }
-    if (start == rows) return relu;
-    // start is 0 here: only the first slab can be refused (the rule depends on the rows only through <= 64).
-  } else if (small::gemmBias(rows, units, in, input, W, bias, z)) {
-    return false;
+    // Only the first slab, the largest, can be refused: the rule depends on the rows only through <= 64.
+    if (!done) break;
+    start += count;
   }
+  if (start == rows) return relu;
   broadcastRows<T>(rows, units, bias, z);
   gemm<T>(false, false, rows, units, in, T(1), input, W, T(1), z);
   return false;
