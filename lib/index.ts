@@ -34,7 +34,7 @@ export * as schedules from './schedules';
 export type { Schedule } from './schedules';
 export type { InitializerName } from './initializers';
 export { Random } from './random';
-export type { RandomState } from './random';
+export type { PermutationKernel, RandomState } from './random';
 
 export { accuracy, argmaxRows, classificationMetrics, classificationReport, confusionMatrix } from './metrics';
 export type { ClassificationMetrics, ReportOptions } from './metrics';
