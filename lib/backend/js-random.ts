@@ -9,6 +9,12 @@ import type { RandomKernels } from './kernels';
 /** A Uint32Array of up to 2^32 elements holds every index Random.integer can draw. */
 const MAX_PERMUTATION = 2 ** 32;
 
+/**
+ * One generator per thread, given each call's words: V8's optimised code for Random.permutation holds its
+ * receiver weakly, so a fresh generator per call would let that code die with it (lib/train/worker.ts).
+ */
+const generator = new Random(0);
+
 export const randomKernels: RandomKernels = {
   permutation(state, order) {
     const kernel = 'permutation';
@@ -27,11 +33,8 @@ export const randomKernels: RandomKernels = {
       throw rangeError(`${kernel}: expected order to hold at most 2^32 elements but it has ${order.length}`);
     }
     disjoint(kernel, 'order', order, order.length, 'state', state, 4, false);
-    const random = new Random(0).setState({
-      state: [state[0]!, state[1]!, state[2]!, state[3]!],
-      spareNormal: null,
-    });
-    random.permutation(order);
-    state.set(random.getState().state);
+    generator.setState({ state: [state[0]!, state[1]!, state[2]!, state[3]!], spareNormal: null });
+    generator.permutation(order);
+    state.set(generator.getState().state);
   },
 };
