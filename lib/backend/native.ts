@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { Backend } from './backend';
 import { addonCandidates, type AddonSource } from './addon-locations';
 import { chooseCoreType, type CoreTypeChoice } from './core-type';
+import { randomKernels } from './js-random';
 import { KERNEL_NAMES, type AllKernels } from './kernels';
 import { loadFailure, type LoadAttempt } from './load-failure';
 
@@ -116,6 +117,13 @@ function realmSafe<F extends (...args: never[]) => unknown>(fn: F): F {
 
 let backend: Backend | undefined;
 
+/**
+ * Kernels an addon built before they existed may lack, with a js kernel that gives the same results bit
+ * for bit: an older build named by BLASNET_ADDON (to time a change against it, bench/fit-a.ts) still
+ * trains, shuffling in JavaScript as it did then.
+ */
+const SAME_DRAWS = { permutation: randomKernels.permutation };
+
 /** The native backend; throws {@link NativeLoadError} (once per call) when the addon cannot load. */
 export function nativeBackend(): Backend {
   if (backend) return backend;
@@ -123,8 +131,12 @@ export function nativeBackend(): Backend {
   const wrap = errorsNeedRealmFix(addon);
   const kernels = {} as Record<string, unknown>;
   for (const name of KERNEL_NAMES) {
-    const fn = addon[name] as (...args: never[]) => unknown;
-    kernels[name] = wrap ? realmSafe(fn) : fn;
+    const fn = addon[name] as ((...args: never[]) => unknown) | undefined;
+    if (fn === undefined && name in SAME_DRAWS) {
+      kernels[name] = SAME_DRAWS[name as keyof typeof SAME_DRAWS];
+      continue;
+    }
+    kernels[name] = wrap ? realmSafe(fn!) : fn;
   }
   backend = Object.freeze({ name: 'native', ...kernels }) as Backend;
   return backend;
