@@ -45,8 +45,9 @@ describe('allExponentsFinite', () => {
     ['float64', Float64Array, [Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324, -0, 0, 1, 2 ** 1023]],
     ['float32', Float32Array, [3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -0, 0, 1, 2 ** 127]],
   ];
-  // Lengths on both sides of the short scan's limit (256: a float loop below, the exponent view above).
-  const lengths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 255, 256, 257, 258, 261, 1000];
+  // Lengths on both sides of the short scan's limit (256: a float loop below, the exponent view above), and
+  // above it every remainder of the four-element loop (the last 1-4 elements go through its tail loop).
+  const lengths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 1000];
   it.each(cases)('%s', (_name, Floats, finite) => {
     for (const length of lengths) {
       const positions =
@@ -69,5 +70,12 @@ describe('allExponentsFinite', () => {
     buffer[0] = NaN;
     buffer[5] = Infinity;
     expect(allExponentsFinite(buffer.subarray(1, 5))).toBe(true);
+    // The same for a long view (the exponent view over the buffer, from the view's own offset).
+    const long = new Floats(303).fill(1);
+    long[0] = NaN;
+    long[302] = -Infinity;
+    expect(allExponentsFinite(long.subarray(1, 302))).toBe(true);
+    long[301] = Infinity;
+    expect(allExponentsFinite(long.subarray(1, 302))).toBe(false);
   });
 });
