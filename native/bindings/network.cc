@@ -294,7 +294,8 @@ napi_value networkGradients(Call& call) {
 // networkSteps(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, batchSize,
 //              rows, learningRate, losses) -> number of batches run. A gradients array shorter than the parameter
 // count (but holding the largest layer, or leanScratchSize's length right before the workspace) takes the
-// lean path (kernels/layer_steps.h).
+// lean path (kernels/layer_steps.h). Otherwise a workspace holding the layout's parameter count beyond its
+// regions lends that room to the kernel as a second parameter buffer (network.h, networkSteps' `spare`).
 template <typename T>
 napi_value networkSteps(Call& call) {
   TrainingArgs<T> args;
@@ -302,6 +303,15 @@ napi_value networkSteps(Call& call) {
   double learningRate = 0;
   Span<double> losses;
   if (!readTrainingHead(call, &args, true) || !call.dimension(10, "batchSize", &batchSize)) return nullptr;
+  const bool lean = args.gradients.needed < args.net.layout.parameterCount;
+  Span<T>& workspace = args.net.workspace;
+  T* spare = nullptr;
+  if (!lean && workspace.length - workspace.needed >= args.net.layout.parameterCount) {
+    // The spare is workspace: checked apart from everything as the rest of it is (below, checkTrainingRows).
+    spare = workspace.data + workspace.needed;
+    workspace.needed += args.net.layout.parameterCount;
+    if (!call.disjoint("workspace", workspace, "params", args.net.params, false)) return nullptr;
+  }
   if (batchSize == 0) {
     call.rangeError("networkSteps: expected batchSize to be at least 1");
     return nullptr;
@@ -316,7 +326,6 @@ napi_value networkSteps(Call& call) {
     return nullptr;
   }
   const NetworkArgs<T>& net = args.net;
-  const bool lean = args.gradients.needed < net.layout.parameterCount;
   const size_t batches = withIndices(args.rowIndices, args.indices.isSigned, 0, [&](auto index) {
     if (lean) {
       return kernels::layerSteps<T>(net.layout, static_cast<LossCode>(args.loss), net.params.data, args.gradients.data,
@@ -325,7 +334,7 @@ napi_value networkSteps(Call& call) {
     }
     return kernels::networkSteps<T>(net.layout, static_cast<LossCode>(args.loss), net.params.data, args.gradients.data,
                                     net.workspace.data, net.capacity, args.X.data, args.Y.data, index, batchSize, rows,
-                                    static_cast<T>(learningRate), losses.data);
+                                    static_cast<T>(learningRate), losses.data, spare);
   });
   return call.number(static_cast<double>(batches));
 }

@@ -160,6 +160,7 @@ struct Double4 {
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_pd(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V add(V a, V b) { return _mm256_add_pd(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V sub(V a, V b) { return _mm256_sub_pd(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V max(V a, V b) { return _mm256_max_pd(a, b); }
   // For the update bound of layerGradients: lanes where !(|v| <= limit), NaN included, as all-ones.
   __attribute__((target("avx2,fma"), always_inline)) static inline V beyond(V v, V limit) {
@@ -196,6 +197,7 @@ struct Float8 {
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V add(V a, V b) { return _mm256_add_ps(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V max(V a, V b) { return _mm256_max_ps(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V beyond(V v, V limit) {
     return _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v), limit, _CMP_NLE_UQ);
@@ -206,6 +208,19 @@ struct Float8 {
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline bool any(V v) { return _mm256_movemask_ps(v) != 0; }
 };
+
+// The SGD update p - rate * g as sgdApply's AVX2 clone computes it (target "avx2", so no fused
+// multiply-add: vmulpd, then vsubpd): the product rounded, then the difference. Here the target has fused
+// multiply-adds and GCC contracts (-ffp-contract=fast): the empty asm keeps the product a value of its own,
+// so the two operations stay two, with sgdApply's bits.
+template <typename Op>
+__attribute__((target("avx2,fma"), always_inline)) inline typename Op::V sgdUpdateAvx2(typename Op::V p,
+                                                                                      typename Op::V g,
+                                                                                      typename Op::V rate) {
+  typename Op::V step = Op::mul(rate, g);
+  asm("" : "+x"(step));
+  return Op::sub(p, step);
+}
 
 // Relu: max(c, 0) in the stores (gemmBiasRows for a Relu layer), Relu's `z > 0 ? z : 0` exactly: vmax
 // returns its second operand, +0, for a NaN c and for c = -0.
@@ -413,12 +428,15 @@ __attribute__((target("avx2"))) inline const float* packTransposedAvx2(size_t n,
 // each sum is the same additions in the same order as columnSums' (the same bits). The ones row is the
 // last row of the last block (OnesLast). With Check, each stored register and the parameters it will
 // update (P, laid out as C) are compared with the limits, lanes past n left out: any lane beyond them (or
-// NaN) sets `flags`.
-template <typename Op, int R, int NC, bool OnesLast, bool Check>
+// NaN) sets `flags`. With Update (and Check) the updated parameters P - rate C are also written, to Q (laid
+// out as C), from the two registers the check already holds: the update in the stores, not in a pass of
+// its own (What we tried, 61).
+template <typename Op, int R, int NC, bool OnesLast, bool Check, bool Update>
 __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2(
     size_t i0, size_t rowsOut, size_t n, size_t k, const typename Op::T* const* aRows, const typename Op::T* B,
-    typename Op::T* C, const typename Op::T* P, typename Op::V gradientLimit, typename Op::V parameterLimit,
-    typename Op::V& flags) {
+    typename Op::T* C, const typename Op::T* P, typename Op::T* Q, typename Op::V rate, typename Op::V gradientLimit,
+    typename Op::V parameterLimit, typename Op::V& flags) {
+  static_assert(Check || !Update, "the update is written only where its bound is read");
   using T = typename Op::T;
   using V = typename Op::V;
   constexpr int L = Op::kLanes;
@@ -476,22 +494,33 @@ __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2
         V lane = Op::either(Op::beyond(c, gradientLimit), Op::beyond(v, parameterLimit));
         if (j + 1 == NC) lane = Op::within(lane, last);
         bad = Op::either(bad, lane);
+        if constexpr (Update) {
+          // As C: lanes past n of a whole store land on the next row's head, which its own stores overwrite.
+          T* next = Q + (i0 + r) * n + j * L;
+          const V updated = sgdUpdateAvx2<Op>(v, c, rate);
+          if (whole) {
+            Op::store(next, updated);
+          } else {
+            Op::store(next, last, updated);
+          }
+        }
       }
     }
   }
   if constexpr (Check) flags = Op::either(flags, bad);
 }
 
-template <typename Op, int NC, int MaxR, bool Check>
+template <typename Op, int NC, int MaxR, bool Check, bool Update>
 __attribute__((target("avx2,fma"))) bool gradientsAvx2(size_t in, size_t n, size_t k,
                                                        const typename Op::T* const* aRows, const typename Op::T* B,
-                                                       typename Op::T* C, const typename Op::T* P,
-                                                       typename Op::T gradientLimit, typename Op::T parameterLimit) {
+                                                       typename Op::T* C, const typename Op::T* P, typename Op::T* Q,
+                                                       typename Op::T learningRate, typename Op::T gradientLimit,
+                                                       typename Op::T parameterLimit) {
   using V = typename Op::V;
   const size_t m = in + 1;
   const size_t blocks = (m + MaxR - 1) / MaxR;
   const size_t base = m / blocks, extra = m % blocks;
-  const V gLimit = Op::set1(gradientLimit), pLimit = Op::set1(parameterLimit);
+  const V gLimit = Op::set1(gradientLimit), pLimit = Op::set1(parameterLimit), rate = Op::set1(learningRate);
   V flags = Op::zero();
   size_t i0 = 0;
   for (size_t block = 0; block < blocks; ++block) {
@@ -499,7 +528,8 @@ __attribute__((target("avx2,fma"))) bool gradientsAvx2(size_t in, size_t n, size
     if (block + 1 < blocks) {
       switch (rows) {
 #define BLASNET_GRADIENT_BLOCK(N, ONES)                                                                            \
-  gradientBlockAvx2<Op, (MaxR >= N ? N : 1), NC, ONES, Check>(i0, m, n, k, aRows, B, C, P, gLimit, pLimit, flags); \
+  gradientBlockAvx2<Op, (MaxR >= N ? N : 1), NC, ONES, Check, Update>(i0, m, n, k, aRows, B, C, P, Q, rate, gLimit, \
+                                                                     pLimit, flags);                              \
   break;
         case 1: BLASNET_GRADIENT_BLOCK(1, false)
         case 2: BLASNET_GRADIENT_BLOCK(2, false)
@@ -526,18 +556,23 @@ __attribute__((target("avx2,fma"))) bool gradientsAvx2(size_t in, size_t n, size
 
 template <typename Op>
 bool dispatchGradientsAvx2(size_t in, size_t n, size_t k, const typename Op::T* const* aRows, const typename Op::T* B,
-                           typename Op::T* C, const typename Op::T* P, typename Op::T gradientLimit,
-                           typename Op::T parameterLimit) {
+                           typename Op::T* C, const typename Op::T* P, typename Op::T* Q, typename Op::T learningRate,
+                           typename Op::T gradientLimit, typename Op::T parameterLimit) {
+  using T = typename Op::T;
   if (P == nullptr) {
-    if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, false>(in, n, k, aRows, B, C, P, 0, 0);
-    if (n <= 12) return gradientsAvx2<Op, 3, 3, false>(in, n, k, aRows, B, C, P, 0, 0);
-    return gradientsAvx2<Op, 4, 3, false>(in, n, k, aRows, B, C, P, 0, 0);
+    if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, false, false>(in, n, k, aRows, B, C, P, Q, 0, 0, 0);
+    if (n <= 12) return gradientsAvx2<Op, 3, 3, false, false>(in, n, k, aRows, B, C, P, Q, 0, 0, 0);
+    return gradientsAvx2<Op, 4, 3, false, false>(in, n, k, aRows, B, C, P, Q, 0, 0, 0);
   }
-  if constexpr (Op::kLanes == 8) {
-    return gradientsAvx2<Op, 2, 6, true>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+  const T g = gradientLimit, p = parameterLimit, rate = learningRate;
+  if (Q == nullptr) {
+    if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, true, false>(in, n, k, aRows, B, C, P, Q, 0, g, p);
+    if (n <= 12) return gradientsAvx2<Op, 3, 3, true, false>(in, n, k, aRows, B, C, P, Q, 0, g, p);
+    return gradientsAvx2<Op, 4, 3, true, false>(in, n, k, aRows, B, C, P, Q, 0, g, p);
   }
-  if (n <= 12) return gradientsAvx2<Op, 3, 3, true>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
-  return gradientsAvx2<Op, 4, 3, true>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+  if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, true, true>(in, n, k, aRows, B, C, P, Q, rate, g, p);
+  if (n <= 12) return gradientsAvx2<Op, 3, 3, true, true>(in, n, k, aRows, B, C, P, Q, rate, g, p);
+  return gradientsAvx2<Op, 4, 3, true, true>(in, n, k, aRows, B, C, P, Q, rate, g, p);
 }
 
 template <typename Op>
@@ -690,21 +725,23 @@ bool layerGradientsFit(size_t in, size_t n, size_t k, bool float32) {
 }
 
 bool layerGradients(size_t in, size_t n, size_t k, const double* const* aRows, const double* B, double* C,
-                    const double* P, double gradientLimit, double parameterLimit) {
+                    const double* P, double gradientLimit, double parameterLimit, double* Q, double learningRate) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
-  return dispatchGradientsAvx2<Double4>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+  return dispatchGradientsAvx2<Double4>(in, n, k, aRows, B, C, P, Q, learningRate, gradientLimit, parameterLimit);
 #else
   (void)in, (void)n, (void)k, (void)aRows, (void)B, (void)C, (void)P, (void)gradientLimit, (void)parameterLimit;
+  (void)Q, (void)learningRate;
   std::abort();  // unreachable: layerGradientsFit is false in this build
 #endif
 }
 
 bool layerGradients(size_t in, size_t n, size_t k, const float* const* aRows, const float* B, float* C, const float* P,
-                    float gradientLimit, float parameterLimit) {
+                    float gradientLimit, float parameterLimit, float* Q, float learningRate) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
-  return dispatchGradientsAvx2<Float8>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+  return dispatchGradientsAvx2<Float8>(in, n, k, aRows, B, C, P, Q, learningRate, gradientLimit, parameterLimit);
 #else
   (void)in, (void)n, (void)k, (void)aRows, (void)B, (void)C, (void)P, (void)gradientLimit, (void)parameterLimit;
+  (void)Q, (void)learningRate;
   std::abort();
 #endif
 }
