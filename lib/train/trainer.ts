@@ -250,9 +250,7 @@ const SMALL_STEP_MAX_PARAMETERS = 2 ** 16;
  * own (bench/README.md "What we tried", 61): for the small networks that step takes, at most 512 KB.
  */
 function spareParameters(net: TrainingTarget, fused: boolean, lean: boolean): boolean {
-  return (
-    fused && !lean && net.backend.name === 'native' && net.layout.parameterCount < SMALL_STEP_MAX_PARAMETERS
-  );
+  return fused && !lean && net.backend.name === 'native' && net.layout.parameterCount < SMALL_STEP_MAX_PARAMETERS;
 }
 
 /** The identity order 0 .. rows - 1. */

@@ -291,6 +291,19 @@ napi_value networkGradients(Call& call) {
   return call.number(value);
 }
 
+// networkSteps' second parameter buffer (network.h, `spare`): the layout's parameter count right after the
+// workspace's regions, where the workspace holds that much more and the call is not the lean path's. It is
+// workspace: it counts in every overlap check of the workspace from here on (checkTrainingRows, losses).
+template <typename T>
+bool lendSpare(Call& call, TrainingArgs<T>* args, T** spare) {
+  Span<T>& workspace = args->net.workspace;
+  const size_t count = args->net.layout.parameterCount;
+  if (args->gradients.needed < count || workspace.length - workspace.needed < count) return true;
+  *spare = workspace.data + workspace.needed;
+  workspace.needed += count;
+  return call.disjoint("workspace", workspace, "params", args->net.params, false);
+}
+
 // networkSteps(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, batchSize,
 //              rows, learningRate, losses) -> number of batches run. A gradients array shorter than the parameter
 // count (but holding the largest layer, or leanScratchSize's length right before the workspace) takes the
@@ -302,22 +315,15 @@ napi_value networkSteps(Call& call) {
   size_t batchSize = 0, rows = 0;
   double learningRate = 0;
   Span<double> losses;
-  if (!readTrainingHead(call, &args, true) || !call.dimension(10, "batchSize", &batchSize)) return nullptr;
-  const bool lean = args.gradients.needed < args.net.layout.parameterCount;
-  Span<T>& workspace = args.net.workspace;
   T* spare = nullptr;
-  if (!lean && workspace.length - workspace.needed >= args.net.layout.parameterCount) {
-    // The spare is workspace: checked apart from everything as the rest of it is (below, checkTrainingRows).
-    spare = workspace.data + workspace.needed;
-    workspace.needed += args.net.layout.parameterCount;
-    if (!call.disjoint("workspace", workspace, "params", args.net.params, false)) return nullptr;
-  }
+  if (!readTrainingHead(call, &args, true) || !call.dimension(10, "batchSize", &batchSize)) return nullptr;
   if (batchSize == 0) {
     call.rangeError("networkSteps: expected batchSize to be at least 1");
     return nullptr;
   }
   if (!rowsWithin(call, batchSize, args.net.capacity, "batchSize") || !call.dimension(11, "rows", &rows) ||
-      !learningRateOf<T>(call, 12, &learningRate) || !checkTrainingRows(call, &args, rows) ||
+      !learningRateOf<T>(call, 12, &learningRate) || !lendSpare(call, &args, &spare) ||
+      !checkTrainingRows(call, &args, rows) ||
       !call.float64Array(13, "losses", (rows + batchSize - 1) / batchSize, "ceil(rows/batchSize)", &losses) ||
       !call.disjoint("losses", losses, "params", args.net.params, false) ||
       !call.disjoint("losses", losses, "gradients", args.gradients, false) ||
@@ -326,6 +332,7 @@ napi_value networkSteps(Call& call) {
     return nullptr;
   }
   const NetworkArgs<T>& net = args.net;
+  const bool lean = args.gradients.needed < net.layout.parameterCount;
   const size_t batches = withIndices(args.rowIndices, args.indices.isSigned, 0, [&](auto index) {
     if (lean) {
       return kernels::layerSteps<T>(net.layout, static_cast<LossCode>(args.loss), net.params.data, args.gradients.data,

@@ -207,10 +207,10 @@ double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradi
     if (i > 0) {
       for (size_t r = 0; r < rows; ++r) table[r] = previous + r * in;
     }
-    bounded &= small::layerGradients(in, units, rows, i == 0 ? inputRows : table, delta,
-                                     gradients + layout.weightOffset[i],
-                                     update ? params + layout.weightOffset[i] : nullptr, gradientLimit, parameterLimit,
-                                     update && next != nullptr ? next + layout.weightOffset[i] : nullptr, learningRate);
+    bounded &=
+        small::layerGradients(in, units, rows, i == 0 ? inputRows : table, delta, gradients + layout.weightOffset[i],
+                              update ? params + layout.weightOffset[i] : nullptr, gradientLimit, parameterLimit,
+                              update && next != nullptr ? next + layout.weightOffset[i] : nullptr, learningRate);
     if (i > 0) {
       deltaBelow<T>(layout, i, rows, delta, params, scratch, previous);
       delta = previous;

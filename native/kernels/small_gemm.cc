@@ -215,8 +215,8 @@ struct Float8 {
 // so the two operations stay two, with sgdApply's bits.
 template <typename Op>
 __attribute__((target("avx2,fma"), always_inline)) inline typename Op::V sgdUpdateAvx2(typename Op::V p,
-                                                                                      typename Op::V g,
-                                                                                      typename Op::V rate) {
+                                                                                       typename Op::V g,
+                                                                                       typename Op::V rate) {
   typename Op::V step = Op::mul(rate, g);
   asm("" : "+x"(step));
   return Op::sub(p, step);
@@ -527,9 +527,9 @@ __attribute__((target("avx2,fma"))) bool gradientsAvx2(size_t in, size_t n, size
     const size_t rows = base + (block < extra ? 1 : 0);
     if (block + 1 < blocks) {
       switch (rows) {
-#define BLASNET_GRADIENT_BLOCK(N, ONES)                                                                            \
+#define BLASNET_GRADIENT_BLOCK(N, ONES)                                                                             \
   gradientBlockAvx2<Op, (MaxR >= N ? N : 1), NC, ONES, Check, Update>(i0, m, n, k, aRows, B, C, P, Q, rate, gLimit, \
-                                                                     pLimit, flags);                              \
+                                                                      pLimit, flags);                               \
   break;
         case 1: BLASNET_GRADIENT_BLOCK(1, false)
         case 2: BLASNET_GRADIENT_BLOCK(2, false)
