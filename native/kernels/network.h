@@ -146,10 +146,12 @@ void deltaBelow(const NetworkLayout& layout, size_t i, size_t rows, const T* del
 // loss and refusals (test/backend/*bits*, layer-steps and network-steps tests).
 //
 // With `next` (networkSteps' second parameter buffer, laid out as params; only where sgdApplyRoundsTwice)
-// the update itself is written there, in the same stores, params left as they were: when the bound held,
-// *updated says so and `next` holds what sgdApply would have made of params (the caller swaps the two);
-// otherwise `next` holds nothing of use and the exact check updates params, or refuses, as without it.
-// The delta below each layer still reads that layer's old weights in params (What we tried, 61).
+// the update itself is written there, in the weight-gradient products' stores, instead of the gradients,
+// and checked there exactly (every result finite), params left as they were: when it is, *updated says so
+// and `next` holds what sgdApply would have made of params (the caller swaps the two); when it is not, the
+// step runs again without `next` from the untouched params, which stores the gradients and refuses the
+// update (as rare as values near overflow). The delta below each layer still reads that layer's old
+// weights in params (What we tried, 61).
 template <typename T, typename Index>
 double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradients, T* workspace, size_t capacity,
                  const T* X, const T* Y, const Index* indices, size_t rows, T learningRate, T* next = nullptr,
@@ -217,7 +219,11 @@ double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradi
     }
   }
   if (!update) return value;
-  if (bounded && next != nullptr) {
+  if (next != nullptr) {
+    // `bounded` is the exact check here: false only for an update sgdStepIfFinite refuses too.
+    if (!bounded)
+      return smallStep<T, Index>(layout, loss, params, gradients, workspace, capacity, X, Y, indices, rows,
+                                 learningRate);
     *updated = true;  // written in layerGradients' stores
   } else if (bounded) {
     sgdApply<T>(layout.parameterCount, learningRate, params, gradients);  // what the checked pass would write
@@ -285,7 +291,9 @@ double networkGradients(const NetworkLayout& layout, LossCode loss, T* params, T
 // weights and a refused update has touched neither. Where the parameters end in the spare, they are copied
 // back once, at the end of the call. The same values as sgdApply's pass over the vector, so the same bits;
 // only where sgdApply rounds as the stores do (sgdApplyRoundsTwice: not on AVX-512 CPUs, where its clone
-// fuses the multiply-add and the batches keep sgdApply's pass).
+// fuses the multiply-add and the batches keep sgdApply's pass). Those stores leave no gradients behind, so
+// the call's last batch keeps the stored gradients and sgdApply's pass: `gradients` holds the last batch's,
+// as without the spare (a batch that stops the call early stored them too: smallStep).
 template <typename T, typename Index>
 size_t networkSteps(const NetworkLayout& layout, LossCode loss, T* params, T* gradients, T* workspace, size_t capacity,
                     const T* X, const T* Y, const Index* indices, size_t batchSize, size_t rows, T learningRate,
@@ -296,7 +304,7 @@ size_t networkSteps(const NetworkLayout& layout, LossCode loss, T* params, T* gr
   for (size_t start = 0; start < rows; start += batchSize) {
     const size_t count = rows - start < batchSize ? rows - start : batchSize;
     double value;
-    if (fuse && smallStepFits<T>(layout, count)) {
+    if (fuse && start + count < rows && smallStepFits<T>(layout, count)) {
       T* other = current == params ? spare : params;
       bool updated = false;
       value = smallStep<T, Index>(layout, loss, current, gradients, workspace, capacity, X, Y, indices + start, count,

@@ -166,6 +166,10 @@ struct Double4 {
   __attribute__((target("avx2,fma"), always_inline)) static inline V beyond(V v, V limit) {
     return _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), v), limit, _CMP_NLE_UQ);
   }
+  // Lanes where v is infinite or NaN, as all-ones: v - v is +0 for every finite v and NaN otherwise.
+  __attribute__((target("avx2,fma"), always_inline)) static inline V notFinite(V v) {
+    return _mm256_cmp_pd(_mm256_sub_pd(v, v), _mm256_setzero_pd(), _CMP_NEQ_UQ);
+  }
   __attribute__((target("avx2,fma"), always_inline)) static inline V either(V a, V b) { return _mm256_or_pd(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V within(V v, M m) {
     return _mm256_and_pd(v, _mm256_castsi256_pd(m));
@@ -201,6 +205,9 @@ struct Float8 {
   __attribute__((target("avx2,fma"), always_inline)) static inline V max(V a, V b) { return _mm256_max_ps(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V beyond(V v, V limit) {
     return _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v), limit, _CMP_NLE_UQ);
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V notFinite(V v) {
+    return _mm256_cmp_ps(_mm256_sub_ps(v, v), _mm256_setzero_ps(), _CMP_NEQ_UQ);
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V either(V a, V b) { return _mm256_or_ps(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V within(V v, M m) {
@@ -428,15 +435,15 @@ __attribute__((target("avx2"))) inline const float* packTransposedAvx2(size_t n,
 // each sum is the same additions in the same order as columnSums' (the same bits). The ones row is the
 // last row of the last block (OnesLast). With Check, each stored register and the parameters it will
 // update (P, laid out as C) are compared with the limits, lanes past n left out: any lane beyond them (or
-// NaN) sets `flags`. With Update (and Check) the updated parameters P - rate C are also written, to Q (laid
-// out as C), from the two registers the check already holds: the update in the stores, not in a pass of
-// its own (What we tried, 61).
+// NaN) sets `flags`. With Update instead, C is not written: the updated parameters P - rate C are, to Q
+// (laid out as C), and any of them not finite sets `flags` (sgdStaysFinite's exact check, on the same
+// values). The update in the stores, not in a pass of its own (What we tried, 61).
 template <typename Op, int R, int NC, bool OnesLast, bool Check, bool Update>
 __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2(
     size_t i0, size_t rowsOut, size_t n, size_t k, const typename Op::T* const* aRows, const typename Op::T* B,
     typename Op::T* C, const typename Op::T* P, typename Op::T* Q, typename Op::V rate, typename Op::V gradientLimit,
     typename Op::V parameterLimit, typename Op::V& flags) {
-  static_assert(Check || !Update, "the update is written only where its bound is read");
+  static_assert(!(Check && Update), "either the bound or the update");
   using T = typename Op::T;
   using V = typename Op::V;
   constexpr int L = Op::kLanes;
@@ -483,6 +490,23 @@ __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2
     for (int j = 0; j < NC; ++j) {
       const V c = acc[r][j];
       const bool whole = j + 1 < NC || !masked;
+      if constexpr (Update) {
+        // The gradient stays in its register, Q's stores in place of C's: with both, the store phase (one
+        // store a cycle) cost more than sgdApply's pass saved (What we tried, 61). As C's, lanes past n of a
+        // whole store land on the next row's head, which its own stores overwrite.
+        const T* parameter = P + (i0 + r) * n + j * L;
+        T* next = Q + (i0 + r) * n + j * L;
+        const V updated = sgdUpdateAvx2<Op>(whole ? Op::load(parameter) : Op::load(parameter, last), c, rate);
+        if (whole) {
+          Op::store(next, updated);
+        } else {
+          Op::store(next, last, updated);
+        }
+        V lane = Op::notFinite(updated);
+        if (j + 1 == NC) lane = Op::within(lane, last);
+        bad = Op::either(bad, lane);
+        continue;
+      }
       if (whole) {
         Op::store(out + j * L, c);
       } else {
@@ -494,20 +518,10 @@ __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2
         V lane = Op::either(Op::beyond(c, gradientLimit), Op::beyond(v, parameterLimit));
         if (j + 1 == NC) lane = Op::within(lane, last);
         bad = Op::either(bad, lane);
-        if constexpr (Update) {
-          // As C: lanes past n of a whole store land on the next row's head, which its own stores overwrite.
-          T* next = Q + (i0 + r) * n + j * L;
-          const V updated = sgdUpdateAvx2<Op>(v, c, rate);
-          if (whole) {
-            Op::store(next, updated);
-          } else {
-            Op::store(next, last, updated);
-          }
-        }
       }
     }
   }
-  if constexpr (Check) flags = Op::either(flags, bad);
+  if constexpr (Check || Update) flags = Op::either(flags, bad);
 }
 
 template <typename Op, int NC, int MaxR, bool Check, bool Update>
@@ -570,9 +584,9 @@ bool dispatchGradientsAvx2(size_t in, size_t n, size_t k, const typename Op::T* 
     if (n <= 12) return gradientsAvx2<Op, 3, 3, true, false>(in, n, k, aRows, B, C, P, Q, 0, g, p);
     return gradientsAvx2<Op, 4, 3, true, false>(in, n, k, aRows, B, C, P, Q, 0, g, p);
   }
-  if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, true, true>(in, n, k, aRows, B, C, P, Q, rate, g, p);
-  if (n <= 12) return gradientsAvx2<Op, 3, 3, true, true>(in, n, k, aRows, B, C, P, Q, rate, g, p);
-  return gradientsAvx2<Op, 4, 3, true, true>(in, n, k, aRows, B, C, P, Q, rate, g, p);
+  if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, false, true>(in, n, k, aRows, B, C, P, Q, rate, 0, 0);
+  if (n <= 12) return gradientsAvx2<Op, 3, 3, false, true>(in, n, k, aRows, B, C, P, Q, rate, 0, 0);
+  return gradientsAvx2<Op, 4, 3, false, true>(in, n, k, aRows, B, C, P, Q, rate, 0, 0);
 }
 
 template <typename Op>

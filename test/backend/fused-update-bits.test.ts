@@ -1,16 +1,19 @@
 /**
  * networkSteps with a second parameter buffer (native/kernels/network.h, networkSteps' `spare`: the room a
- * workspace holds beyond its regions). Each small step then writes its SGD update in the weight-gradient
- * product's stores into the other buffer, and the parameters come back to the caller's vector at the end
- * of the call. None of that may change a bit or a refusal, so every case is compared with the paths that
- * update in passes of their own: networkGradients one batch at a time (the update as sgdApply's pass) and
- * networkSteps without the room (and, where it applies, the lean path, layer_steps.h):
- *   - one, two, three and four batches a call (the parameters end in the spare or in the caller's vector);
+ * workspace holds beyond its regions). Each small step but a call's last then writes its SGD update, and
+ * checks it, in the weight-gradient product's stores, into the other buffer instead of the gradients, and
+ * the parameters come back to the caller's vector at the end of the call. None of that may change a bit,
+ * a refusal or the gradients left behind, so every case is compared with the paths that update in passes
+ * of their own: networkGradients one batch at a time (the update as sgdApply's pass) and networkSteps
+ * without the room (and, where it applies, the lean path, layer_steps.h):
+ *   - one to four batches a call (zero to three updates in the stores: the parameters end in the spare or
+ *     in the caller's vector), the last batch's gradients left in `gradients`;
  *   - one epoch split into calls at different points;
- *   - updates the bound in the stores cannot vouch for (a parameter above max / 4; a gradient beyond
- *     max / (4 rate)) in a later batch than the first, so that the buffer they start from is the spare:
- *     a finite one written by the exact check, after which the next batch's step carries on from it; an
- *     overflowing one refused, every parameter left as the batch before left it and Infinity reported;
+ *   - a parameter above max / 4 (the small step's bound fails, the update is still finite);
+ *   - updates beyond the bound's gradient limit in a later batch than the first, so that the buffer they
+ *     start from is the spare: a finite one written, after which the next batch's step carries on from it;
+ *     an overflowing one refused, every parameter left as the batch before left it, Infinity reported and
+ *     that batch's gradients left behind;
  *   - a refusal in the first batch, everything untouched.
  * On a CPU where the small kernel does not run, or where sgdApply's AVX-512 clone runs (which fuses its
  * multiply-add, so the spare is left unused), both sides take the same path and the comparisons hold.
@@ -68,10 +71,11 @@ type Path = 'spare' | 'plain' | 'lean';
 function steps(s: Setup, loss: Loss, path: Path, learningRate: number, offset: number, rows: number) {
   const { layout, F } = s;
   const losses = new Float64Array(Math.ceil(rows / BATCH)).fill(-1);
+  const gradients = new F(path === 'lean' ? layout.largestLayerSize : layout.parameterCount);
   const ran = native.networkSteps(
     layout.encode(),
     s.params,
-    new F(path === 'lean' ? layout.largestLayerSize : layout.parameterCount),
+    gradients,
     new F(layout.workspaceSize(BATCH) + (path === 'spare' ? layout.parameterCount : 0)),
     BATCH,
     loss,
@@ -84,7 +88,7 @@ function steps(s: Setup, loss: Loss, path: Path, learningRate: number, offset: n
     learningRate,
     losses,
   );
-  return { ran, losses: Array.from(losses) };
+  return { ran, losses: Array.from(losses), gradients };
 }
 
 /** The same batches one networkGradients call at a time (its update sgdApply's pass), stopping as networkSteps. */
@@ -111,7 +115,7 @@ function oneAtATime(s: Setup, loss: Loss, learningRate: number, offset: number, 
     losses.push(value);
     if (!Number.isFinite(value)) break;
   }
-  return { ran: losses.length, losses };
+  return { ran: losses.length, losses, gradients };
 }
 
 function expectSameBits(actual: Floats, expected: Floats, label: string): void {
@@ -124,23 +128,27 @@ function expectSameBits(actual: Floats, expected: Floats, label: string): void {
 const rate = (dtype: Dtype, value: number) => (dtype === 'float32' ? Math.fround(value) : value);
 
 describe.each(['float64', 'float32'] as const)('networkSteps with a spare parameter buffer, %s', (dtype) => {
-  it.each(NETWORKS)('gives the separate update pass its bits, 1 to 4 batches a call: $name', ({ dims, acts, loss }) => {
-    for (const rows of [BATCH, 2 * BATCH, 3 * BATCH, 50]) {
-      const fused = setup(dims, acts, dtype);
-      const single = setup(dims, acts, dtype);
-      const plain = setup(dims, acts, dtype);
-      const a = steps(fused, loss, 'spare', 0.1, 0, rows);
-      const b = oneAtATime(single, loss, 0.1, 0, rows);
-      const c = steps(plain, loss, 'plain', 0.1, 0, rows);
-      expect(a.ran).toBe(Math.ceil(rows / BATCH));
-      expect(a.losses.every(Number.isFinite)).toBe(true);
-      expect(a.losses).toEqual(b.losses);
-      expect(a.losses).toEqual(c.losses);
-      expectSameBits(fused.params, single.params, `${rows} rows against one call a batch`);
-      expectSameBits(fused.params, plain.params, `${rows} rows against no spare`);
-      expect(sameBits(fused.params, setup(dims, acts, dtype).params)).toBe(false);
-    }
-  });
+  it.each(NETWORKS)(
+    'gives the separate update pass its bits and gradients, 1 to 4 batches a call: $name',
+    ({ dims, acts, loss }) => {
+      for (const rows of [BATCH, 2 * BATCH, 3 * BATCH, 50]) {
+        const fused = setup(dims, acts, dtype);
+        const single = setup(dims, acts, dtype);
+        const plain = setup(dims, acts, dtype);
+        const a = steps(fused, loss, 'spare', 0.1, 0, rows);
+        const b = oneAtATime(single, loss, 0.1, 0, rows);
+        const c = steps(plain, loss, 'plain', 0.1, 0, rows);
+        expect(a.ran).toBe(Math.ceil(rows / BATCH));
+        expect(a.losses.every(Number.isFinite)).toBe(true);
+        expect(a.losses).toEqual(b.losses);
+        expect(a.losses).toEqual(c.losses);
+        expectSameBits(fused.params, single.params, `${rows} rows against one call a batch`);
+        expectSameBits(fused.params, plain.params, `${rows} rows against no spare`);
+        expectSameBits(a.gradients, b.gradients, `${rows} rows: the last batch's gradients`);
+        expect(sameBits(fused.params, setup(dims, acts, dtype).params)).toBe(false);
+      }
+    },
+  );
 
   it('gives the same bits however an epoch is split into calls', () => {
     const { dims, acts, loss } = NETWORKS[0]!;
@@ -157,7 +165,7 @@ describe.each(['float64', 'float32'] as const)('networkSteps with a spare parame
     }
   });
 
-  it.each(NETWORKS)('decides a parameter above max / 4 by the exact check, as the passes do: $name', (network) => {
+  it.each(NETWORKS)('updates a parameter above max / 4 as the passes do: $name', (network) => {
     const { dims, acts, loss } = network;
     const make = () => {
       const s = setup(dims, acts, dtype);
@@ -232,6 +240,7 @@ describe.each(['float64', 'float32'] as const)('networkSteps with a spare parame
     expect(a.losses).toEqual(c.losses);
     expectSameBits(fused.params, single.params, 'against one call a batch');
     expectSameBits(fused.params, plain.params, 'against no spare');
+    expectSameBits(a.gradients, b.gradients, "the last batch's gradients");
     return { a, fused, before, make, loss, learningRate, scale };
   }
 
