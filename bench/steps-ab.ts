@@ -52,7 +52,7 @@ const state = addons.map(() => ({
   params: initial.slice(),
   gradients: new F(layout.parameterCount),
   // With room for a second parameter vector after the workspace's regions, as the trainer gives it (native
-  // networkSteps writes the update there, What we tried 61; a build without that leaves the room unused).
+  // networkSteps writes the update there, What we tried 63; a build without that leaves the room unused).
   workspace: new F(layout.workspaceSize(batch) + layout.parameterCount),
   losses: new Float64Array(Math.ceil(rows / batch)),
 }));

@@ -151,7 +151,7 @@ void deltaBelow(const NetworkLayout& layout, size_t i, size_t rows, const T* del
 // and `next` holds what sgdApply would have made of params (the caller swaps the two); when it is not, the
 // step runs again without `next` from the untouched params, which stores the gradients and refuses the
 // update (as rare as values near overflow). The delta below each layer still reads that layer's old
-// weights in params (What we tried, 61).
+// weights in params (What we tried, 61-63).
 template <typename T, typename Index>
 double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradients, T* workspace, size_t capacity,
                  const T* X, const T* Y, const Index* indices, size_t rows, T learningRate, T* next = nullptr,

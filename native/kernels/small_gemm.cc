@@ -437,7 +437,8 @@ __attribute__((target("avx2"))) inline const float* packTransposedAvx2(size_t n,
 // update (P, laid out as C) are compared with the limits, lanes past n left out: any lane beyond them (or
 // NaN) sets `flags`. With Update instead, C is not written: the updated parameters P - rate C are, to Q
 // (laid out as C), and any of them not finite sets `flags` (sgdStaysFinite's exact check, on the same
-// values). The update in the stores, not in a pass of its own (What we tried, 61).
+// values; the bound's two limits and sign mask, live through the k loop beside the rate, made GCC spill
+// accumulators there, What we tried 62). The update in the stores, not a pass of its own (63).
 template <typename Op, int R, int NC, bool OnesLast, bool Check, bool Update>
 __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2(
     size_t i0, size_t rowsOut, size_t n, size_t k, const typename Op::T* const* aRows, const typename Op::T* B,
