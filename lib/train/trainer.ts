@@ -247,7 +247,8 @@ const SMALL_STEP_MAX_PARAMETERS = 2 ** 16;
 /**
  * Whether the fused path's workspace carries a second parameter vector after its regions, where native
  * networkSteps writes each small step's update in the gradient product's stores instead of a pass of its
- * own (bench/README.md "What we tried", 63): for the small networks that step takes, at most 512 KB.
+ * own (bench/README.md "What we tried", 63): below the parameter count from which that step never runs
+ * (at most 512 KB; whether each batch's shapes fit it, and the CPU, the kernel decides).
  */
 function spareParameters(net: TrainingTarget, fused: boolean, lean: boolean): boolean {
   return fused && !lean && net.backend.name === 'native' && net.layout.parameterCount < SMALL_STEP_MAX_PARAMETERS;
