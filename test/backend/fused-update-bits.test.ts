@@ -30,8 +30,13 @@ const native = backends.native;
 const BATCH = 15;
 const DATA_ROWS = 60;
 
-const NETWORKS = [
-  { name: '64-15-10 relu/sigmoid, MSE (workload A)', dims: [64, 15, 10], acts: [Act.relu, Act.sigmoid], loss: 0 },
+const NETWORKS: { name: string; dims: number[]; acts: Act[]; loss: Loss }[] = [
+  {
+    name: '64-15-10 relu/sigmoid, MSE (workload A)',
+    dims: [64, 15, 10],
+    acts: [Act.relu, Act.sigmoid],
+    loss: Loss.meanSquaredError,
+  },
   {
     name: '20-12-16-9 tanh/relu/softmax, cross-entropy',
     dims: [20, 12, 16, 9],
@@ -45,7 +50,7 @@ const NETWORKS = [
     loss: Loss.binaryCrossEntropy,
   },
   { name: '64-16 one identity layer, MSE', dims: [64, 16], acts: [Act.identity], loss: Loss.meanSquaredError },
-].map((network) => ({ ...network, loss: network.loss === 0 ? Loss.meanSquaredError : network.loss }));
+];
 
 function setup(dims: number[], acts: Act[], dtype: Dtype, seed = 11) {
   const layout = new NetworkLayout(dims, acts);
