@@ -51,7 +51,9 @@ const orders = Array.from({ length: 10 }, () => {
 const state = addons.map(() => ({
   params: initial.slice(),
   gradients: new F(layout.parameterCount),
-  workspace: new F(layout.workspaceSize(batch)),
+  // With room for a second parameter vector after the workspace's regions, as the trainer gives it (native
+  // networkSteps writes the update there, What we tried 63; a build without that leaves the room unused).
+  workspace: new F(layout.workspaceSize(batch) + layout.parameterCount),
   losses: new Float64Array(Math.ceil(rows / batch)),
 }));
 const encoded = layout.encode();

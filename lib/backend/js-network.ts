@@ -87,6 +87,8 @@ interface TrainingRun {
   Y: FloatArray;
   indices: IndexArray;
   indexOffset: number;
+  /** The workspace elements the call touches, where more than its regions (networkSteps' spare, below). */
+  workspaceNeed?: number;
 }
 
 /**
@@ -147,6 +149,20 @@ function learningRateOf(kernel: string, learningRate: unknown, tag: FloatTag): v
   }
 }
 
+/**
+ * As native lendSpare: a workspace holding the layout's parameter count beyond its regions lends that room
+ * to native networkSteps as a second parameter buffer (not on the lean path), so it counts in the overlap
+ * checks. This backend updates in place and leaves the room untouched.
+ */
+function lendSpare(kernel: string, run: TrainingRun): void {
+  const { net } = run;
+  const l = net.layout;
+  const need = l.workspaceSize(net.capacity);
+  if (run.gradients.length < l.parameterCount || net.workspace.length - need < l.parameterCount) return;
+  run.workspaceNeed = need + l.parameterCount;
+  disjoint(kernel, 'workspace', net.workspace, run.workspaceNeed, 'params', net.params, l.parameterCount, false);
+}
+
 /** The elements of `gradients` a call touches: the parameter count, or networkSteps' layer scratch. */
 function gradientsNeed(run: TrainingRun): number {
   const l = run.net.layout;
@@ -167,7 +183,7 @@ function checkTrainingRows(kernel: string, run: TrainingRun, rows: number): void
   }
   const xRows = Math.floor(X.length / l.inputs);
   const yRows = Math.floor(Y.length / l.outputs);
-  const need = l.workspaceSize(net.capacity);
+  const need = run.workspaceNeed ?? l.workspaceSize(net.capacity);
   const g = gradientsNeed(run);
   disjoint(kernel, 'gradients', gradients, g, 'params', net.params, l.parameterCount, false);
   disjoint(kernel, 'gradients', gradients, g, 'workspace', net.workspace, need, false);
@@ -293,6 +309,7 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       rowsWithin(kernel, batchSize, run.net.capacity, 'batchSize');
       dimension(kernel, 'rows', rows);
       learningRateOf(kernel, learningRate, run.net.tag);
+      lendSpare(kernel, run);
       checkTrainingRows(kernel, run, rows);
       const batches = Math.ceil(rows / batchSize);
       float64Array(kernel, 'losses', losses, batches, 'ceil(rows/batchSize)');
@@ -301,7 +318,7 @@ export function networkKernels(k: LayerKernels): NetworkKernels {
       for (const [name, other, length] of [
         ['params', net.params, l.parameterCount],
         ['gradients', g, gradientsNeed(run)],
-        ['workspace', net.workspace, l.workspaceSize(net.capacity)],
+        ['workspace', net.workspace, run.workspaceNeed ?? l.workspaceSize(net.capacity)],
         ['X', x, Math.floor(x.length / l.inputs) * l.inputs],
         ['Y', y, Math.floor(y.length / l.outputs) * l.outputs],
       ] as const) {

@@ -227,6 +227,12 @@ export interface NetworkKernels {
    * scratch holds afterwards is unspecified). The parameters, losses and refusals are the same, bit for bit,
    * except with several OpenBLAS threads and 65,536 parameters or more, where the update then goes to
    * OpenBLAS's axpy one layer at a time and a few weights may round differently.
+   *
+   * With the whole gradient vector, a `workspace` holding the parameter count beyond
+   * {@link NetworkLayout.workspaceSize} lends that room to the native backend as a second parameter vector
+   * (counted in the overlap checks): a small network's steps then write each update in the gradient
+   * product's stores instead of a pass of their own (native/kernels/network.h, networkSteps), with the same
+   * bits, losses, refusals and last batch's gradients. The js backend leaves the room untouched.
    */
   networkSteps(
     ...args: [...TrainingArguments, batchSize: number, rows: number, learningRate: number, losses: Float64Array]

@@ -58,7 +58,8 @@ export class Trainer {
     // The lean path's layer scratch lies right before the workspace (see leanPath).
     const lean = leanPath(net, this.fusedSgd);
     const scratch = lean ? net.layout.leanScratchSize(this.batchSize, true) : 0;
-    this.workspace = new Workspace(net.layout, this.batchSize, net.dtype, scratch);
+    const spare = spareParameters(net, this.fusedSgd, lean) ? net.layout.parameterCount : 0;
+    this.workspace = new Workspace(net.layout, this.batchSize, net.dtype, scratch, spare);
     this.evaluation = evaluation ?? this.workspace;
     this.losses = new Float64Array(this.batchesPerEpoch);
     const count = net.layout.parameterCount;
@@ -240,6 +241,19 @@ const LEAN_FROM = 2 ** 16;
 function leanPath(net: TrainingTarget, fused: boolean): boolean {
   const { layout } = net;
   return fused && net.backend.name === 'native' && layout.parameterCount - layout.largestLayerSize >= LEAN_FROM;
+}
+
+/** As native/kernels/network.h's kSmallStepMaxParameters: the small-network step runs below it. */
+const SMALL_STEP_MAX_PARAMETERS = 2 ** 16;
+
+/**
+ * Whether the fused path's workspace carries a second parameter vector after its regions, where native
+ * networkSteps writes each small step's update in the gradient product's stores instead of a pass of its
+ * own (bench/README.md "What we tried", 63): below the parameter count from which that step never runs
+ * (at most 512 KB; whether each batch's shapes fit it, and the CPU, the kernel decides).
+ */
+function spareParameters(net: TrainingTarget, fused: boolean, lean: boolean): boolean {
+  return fused && !lean && net.backend.name === 'native' && net.layout.parameterCount < SMALL_STEP_MAX_PARAMETERS;
 }
 
 /** The identity order 0 .. rows - 1. */

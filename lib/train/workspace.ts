@@ -23,8 +23,14 @@ export class Workspace {
     readonly capacity: number,
     dtype: Dtype = 'float64',
     leading = 0,
+    /**
+     * Elements after the workspace's regions, in {@link buffer} (none by default): the fused SGD path's
+     * second parameter vector, where native networkSteps writes each small step's update in the gradient
+     * product's stores (native/kernels/network.h, networkSteps' `spare`).
+     */
+    trailing = 0,
   ) {
-    const size = layout.workspaceSize(capacity);
+    const size = layout.workspaceSize(capacity) + trailing;
     const whole = dtype === 'float32' ? new Float32Array(leading + size) : new Float64Array(leading + size);
     this.leading = whole.subarray(0, leading);
     this.buffer = whole.subarray(leading);

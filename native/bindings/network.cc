@@ -291,23 +291,39 @@ napi_value networkGradients(Call& call) {
   return call.number(value);
 }
 
+// networkSteps' second parameter buffer (network.h, `spare`): the layout's parameter count right after the
+// workspace's regions, where the workspace holds that much more and the call is not the lean path's. It is
+// workspace: it counts in every overlap check of the workspace from here on (checkTrainingRows, losses).
+template <typename T>
+bool lendSpare(Call& call, TrainingArgs<T>* args, T** spare) {
+  Span<T>& workspace = args->net.workspace;
+  const size_t count = args->net.layout.parameterCount;
+  if (args->gradients.needed < count || workspace.length - workspace.needed < count) return true;
+  *spare = workspace.data + workspace.needed;
+  workspace.needed += count;
+  return call.disjoint("workspace", workspace, "params", args->net.params, false);
+}
+
 // networkSteps(layout, params, gradients, workspace, capacity, loss, X, Y, indices, indexOffset, batchSize,
 //              rows, learningRate, losses) -> number of batches run. A gradients array shorter than the parameter
 // count (but holding the largest layer, or leanScratchSize's length right before the workspace) takes the
-// lean path (kernels/layer_steps.h).
+// lean path (kernels/layer_steps.h). Otherwise a workspace holding the layout's parameter count beyond its
+// regions lends that room to the kernel as a second parameter buffer (network.h, networkSteps' `spare`).
 template <typename T>
 napi_value networkSteps(Call& call) {
   TrainingArgs<T> args;
   size_t batchSize = 0, rows = 0;
   double learningRate = 0;
   Span<double> losses;
+  T* spare = nullptr;
   if (!readTrainingHead(call, &args, true) || !call.dimension(10, "batchSize", &batchSize)) return nullptr;
   if (batchSize == 0) {
     call.rangeError("networkSteps: expected batchSize to be at least 1");
     return nullptr;
   }
   if (!rowsWithin(call, batchSize, args.net.capacity, "batchSize") || !call.dimension(11, "rows", &rows) ||
-      !learningRateOf<T>(call, 12, &learningRate) || !checkTrainingRows(call, &args, rows) ||
+      !learningRateOf<T>(call, 12, &learningRate) || !lendSpare(call, &args, &spare) ||
+      !checkTrainingRows(call, &args, rows) ||
       !call.float64Array(13, "losses", (rows + batchSize - 1) / batchSize, "ceil(rows/batchSize)", &losses) ||
       !call.disjoint("losses", losses, "params", args.net.params, false) ||
       !call.disjoint("losses", losses, "gradients", args.gradients, false) ||
@@ -325,7 +341,7 @@ napi_value networkSteps(Call& call) {
     }
     return kernels::networkSteps<T>(net.layout, static_cast<LossCode>(args.loss), net.params.data, args.gradients.data,
                                     net.workspace.data, net.capacity, args.X.data, args.Y.data, index, batchSize, rows,
-                                    static_cast<T>(learningRate), losses.data);
+                                    static_cast<T>(learningRate), losses.data, spare);
   });
   return call.number(static_cast<double>(batches));
 }

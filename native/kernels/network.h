@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "activations.h"
@@ -179,9 +180,18 @@ void deltaBelow(const NetworkLayout& layout, size_t i, size_t rows, const T* del
 // is rounded, so the update is written without its checking pass; otherwise the exact check decides, as
 // before. The same operations on the same values as networkGradients' general path, so the same bits,
 // loss and refusals (test/backend/*bits*, layer-steps and network-steps tests).
+//
+// With `next` (networkSteps' second parameter buffer, laid out as params; only where sgdApplyRoundsTwice)
+// the update itself is written there, in the weight-gradient products' stores, instead of the gradients,
+// and checked there exactly (every result finite), params left as they were: when it is, *updated says so
+// and `next` holds what sgdApply would have made of params (the caller swaps the two); when it is not, the
+// step runs again without `next` from the untouched params, which stores the gradients and refuses the
+// update (as rare as values near overflow). The delta below each layer still reads that layer's old
+// weights in params (What we tried, 61-63).
 template <typename T, typename Index>
 double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradients, T* workspace, size_t capacity,
-                 const T* X, const T* Y, const Index* indices, size_t rows, T learningRate) {
+                 const T* X, const T* Y, const Index* indices, size_t rows, T learningRate, T* next = nullptr,
+                 bool* updated = nullptr) {
   // Y's rows are gathered after the forward pass (only the loss reads them), asked for now: the gather's
   // loads of random rows waited on the cache (What we tried, 57). Its region is the workspace's own.
   const size_t outputs = layout.outputs();
@@ -237,14 +247,21 @@ double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradi
     }
     bounded &=
         small::layerGradients(in, units, rows, i == 0 ? inputRows : table, delta, gradients + layout.weightOffset[i],
-                              update ? params + layout.weightOffset[i] : nullptr, gradientLimit, parameterLimit);
+                              update ? params + layout.weightOffset[i] : nullptr, gradientLimit, parameterLimit,
+                              update && next != nullptr ? next + layout.weightOffset[i] : nullptr, learningRate);
     if (i > 0) {
       deltaBelow<T>(layout, i, rows, delta, params, scratch, previous);
       delta = previous;
     }
   }
   if (!update) return value;
-  if (bounded) {
+  if (next != nullptr) {
+    // `bounded` is the exact check here: false only for an update sgdStepIfFinite refuses too.
+    if (!bounded)
+      return smallStep<T, Index>(layout, loss, params, gradients, workspace, capacity, X, Y, indices, rows,
+                                 learningRate);
+    *updated = true;  // written in layerGradients' stores
+  } else if (bounded) {
     sgdApply<T>(layout.parameterCount, learningRate, params, gradients);  // what the checked pass would write
   } else if (!sgdStepIfFinite<T>(layout.parameterCount, learningRate, params, gradients)) {
     return std::numeric_limits<double>::infinity();
@@ -303,18 +320,40 @@ double networkGradients(const NetworkLayout& layout, LossCode loss, T* params, T
 // infinite loss; either way that batch's update was skipped) and returns
 // how many batches it ran, that one included. The arithmetic of each batch is exactly networkGradients',
 // so any split of an epoch into calls gives the same bits.
+//
+// `spare` (parameterCount elements apart from everything else, or null) is a second parameter buffer for
+// the small-network step's update in the gradient product's stores (smallStep with `next`): each such
+// batch reads the current buffer and writes the other, so the delta below a layer still sees its old
+// weights and a refused update has touched neither. Where the parameters end in the spare, they are copied
+// back once, at the end of the call. The same values as sgdApply's pass over the vector, so the same bits;
+// only where sgdApply rounds as the stores do (sgdApplyRoundsTwice: not on AVX-512 CPUs, where its clone
+// fuses the multiply-add and the batches keep sgdApply's pass). Those stores leave no gradients behind, so
+// the call's last batch keeps the stored gradients and sgdApply's pass: `gradients` holds the last batch's,
+// as without the spare (a batch that stops the call early stored them too: smallStep).
 template <typename T, typename Index>
 size_t networkSteps(const NetworkLayout& layout, LossCode loss, T* params, T* gradients, T* workspace, size_t capacity,
                     const T* X, const T* Y, const Index* indices, size_t batchSize, size_t rows, T learningRate,
-                    double* losses) {
+                    double* losses, T* spare = nullptr) {
+  const bool fuse = spare != nullptr && learningRate > T(0) && sgdApplyRoundsTwice();
+  T* current = params;
   size_t batch = 0;
-  for (size_t start = 0; start < rows; start += batchSize, ++batch) {
+  for (size_t start = 0; start < rows; start += batchSize) {
     const size_t count = rows - start < batchSize ? rows - start : batchSize;
-    const double value = networkGradients<T, Index>(layout, loss, params, gradients, workspace, capacity, X, Y,
-                                                    indices + start, count, learningRate);
-    losses[batch] = value;
-    if (!std::isfinite(value)) return batch + 1;
+    double value;
+    if (fuse && start + count < rows && smallStepFits<T>(layout, count)) {
+      T* other = current == params ? spare : params;
+      bool updated = false;
+      value = smallStep<T, Index>(layout, loss, current, gradients, workspace, capacity, X, Y, indices + start, count,
+                                  learningRate, other, &updated);
+      if (updated) current = other;
+    } else {
+      value = networkGradients<T, Index>(layout, loss, current, gradients, workspace, capacity, X, Y, indices + start,
+                                         count, learningRate);
+    }
+    losses[batch++] = value;
+    if (!std::isfinite(value)) break;
   }
+  if (current != params) std::memcpy(params, current, layout.parameterCount * sizeof(T));
   return batch;
 }
 

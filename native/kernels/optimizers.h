@@ -63,6 +63,22 @@ BLASNET_MULTIVERSION void sgdApply(size_t n, T learningRate, T* params, const T*
   for (size_t j = 0; j < n; ++j) params[j] -= learningRate * gradients[j];
 }
 
+// Whether sgdApply, as dispatched on this CPU, rounds learningRate * g before it subtracts: its AVX2 and
+// baseline clones do (no fused multiply-add in their targets), as does the small kernel's update in the
+// gradient product's stores (small_gemm.h, layerGradients with Q), which network.h may take in its place
+// only then. Its AVX-512 clone contracts the two into one fused multiply-add, rounded once; so does a build
+// without clones whose own target has fused multiply-adds.
+inline bool sgdApplyRoundsTwice() {
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__GLIBC__) && !defined(BLASNET_NO_MULTIVERSION) && \
+    !defined(__SANITIZE_ADDRESS__)
+  return !__builtin_cpu_supports("avx512f");  // the clones' own order (simd.h, BLASNET_MULTIVERSION)
+#elif defined(__FMA__)
+  return false;
+#else
+  return true;
+#endif
+}
+
 // sgdStepIfFinite (below) on this thread: params -= learningRate * gradients, applied only if every result
 // is finite. The check is its own pass, before any write, so a refused update leaves params as they were.
 // layer_steps.h runs the two passes apart, a layer at a time.

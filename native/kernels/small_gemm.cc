@@ -160,10 +160,15 @@ struct Double4 {
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_pd(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V add(V a, V b) { return _mm256_add_pd(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V sub(V a, V b) { return _mm256_sub_pd(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V max(V a, V b) { return _mm256_max_pd(a, b); }
   // For the update bound of layerGradients: lanes where !(|v| <= limit), NaN included, as all-ones.
   __attribute__((target("avx2,fma"), always_inline)) static inline V beyond(V v, V limit) {
     return _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), v), limit, _CMP_NLE_UQ);
+  }
+  // Lanes where v is infinite or NaN, as all-ones: v - v is +0 for every finite v and NaN otherwise.
+  __attribute__((target("avx2,fma"), always_inline)) static inline V notFinite(V v) {
+    return _mm256_cmp_pd(_mm256_sub_pd(v, v), _mm256_setzero_pd(), _CMP_NEQ_UQ);
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V either(V a, V b) { return _mm256_or_pd(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V within(V v, M m) {
@@ -196,9 +201,13 @@ struct Float8 {
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V add(V a, V b) { return _mm256_add_ps(a, b); }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V max(V a, V b) { return _mm256_max_ps(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V beyond(V v, V limit) {
     return _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v), limit, _CMP_NLE_UQ);
+  }
+  __attribute__((target("avx2,fma"), always_inline)) static inline V notFinite(V v) {
+    return _mm256_cmp_ps(_mm256_sub_ps(v, v), _mm256_setzero_ps(), _CMP_NEQ_UQ);
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline V either(V a, V b) { return _mm256_or_ps(a, b); }
   __attribute__((target("avx2,fma"), always_inline)) static inline V within(V v, M m) {
@@ -206,6 +215,19 @@ struct Float8 {
   }
   __attribute__((target("avx2,fma"), always_inline)) static inline bool any(V v) { return _mm256_movemask_ps(v) != 0; }
 };
+
+// The SGD update p - rate * g as sgdApply's AVX2 clone computes it (target "avx2", so no fused
+// multiply-add: vmulpd, then vsubpd): the product rounded, then the difference. Here the target has fused
+// multiply-adds and GCC contracts (-ffp-contract=fast): the empty asm keeps the product a value of its own,
+// so the two operations stay two, with sgdApply's bits.
+template <typename Op>
+__attribute__((target("avx2,fma"), always_inline)) inline typename Op::V sgdUpdateAvx2(typename Op::V p,
+                                                                                       typename Op::V g,
+                                                                                       typename Op::V rate) {
+  typename Op::V step = Op::mul(rate, g);
+  asm("" : "+x"(step));
+  return Op::sub(p, step);
+}
 
 // Relu: max(c, 0) in the stores (gemmBiasRows for a Relu layer), Relu's `z > 0 ? z : 0` exactly: vmax
 // returns its second operand, +0, for a NaN c and for c = -0.
@@ -413,12 +435,16 @@ __attribute__((target("avx2"))) inline const float* packTransposedAvx2(size_t n,
 // each sum is the same additions in the same order as columnSums' (the same bits). The ones row is the
 // last row of the last block (OnesLast). With Check, each stored register and the parameters it will
 // update (P, laid out as C) are compared with the limits, lanes past n left out: any lane beyond them (or
-// NaN) sets `flags`.
-template <typename Op, int R, int NC, bool OnesLast, bool Check>
+// NaN) sets `flags`. With Update instead, C is not written: the updated parameters P - rate C are, to Q
+// (laid out as C), and any of them not finite sets `flags` (sgdStaysFinite's exact check, on the same
+// values; the bound's two limits and sign mask, live through the k loop beside the rate, made GCC spill
+// accumulators there, What we tried 62). The update in the stores, not a pass of its own (63).
+template <typename Op, int R, int NC, bool OnesLast, bool Check, bool Update>
 __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2(
     size_t i0, size_t rowsOut, size_t n, size_t k, const typename Op::T* const* aRows, const typename Op::T* B,
-    typename Op::T* C, const typename Op::T* P, typename Op::V gradientLimit, typename Op::V parameterLimit,
-    typename Op::V& flags) {
+    typename Op::T* C, const typename Op::T* P, typename Op::T* Q, typename Op::V rate, typename Op::V gradientLimit,
+    typename Op::V parameterLimit, typename Op::V& flags) {
+  static_assert(!(Check && Update), "either the bound or the update");
   using T = typename Op::T;
   using V = typename Op::V;
   constexpr int L = Op::kLanes;
@@ -465,6 +491,23 @@ __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2
     for (int j = 0; j < NC; ++j) {
       const V c = acc[r][j];
       const bool whole = j + 1 < NC || !masked;
+      if constexpr (Update) {
+        // The gradient stays in its register, Q's stores in place of C's: with both, the store phase (one
+        // store a cycle) cost more than sgdApply's pass saved (What we tried, 61). As C's, lanes past n of a
+        // whole store land on the next row's head, which its own stores overwrite.
+        const T* parameter = P + (i0 + r) * n + j * L;
+        T* next = Q + (i0 + r) * n + j * L;
+        const V updated = sgdUpdateAvx2<Op>(whole ? Op::load(parameter) : Op::load(parameter, last), c, rate);
+        if (whole) {
+          Op::store(next, updated);
+        } else {
+          Op::store(next, last, updated);
+        }
+        V lane = Op::notFinite(updated);
+        if (j + 1 == NC) lane = Op::within(lane, last);
+        bad = Op::either(bad, lane);
+        continue;
+      }
       if (whole) {
         Op::store(out + j * L, c);
       } else {
@@ -479,27 +522,29 @@ __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2
       }
     }
   }
-  if constexpr (Check) flags = Op::either(flags, bad);
+  if constexpr (Check || Update) flags = Op::either(flags, bad);
 }
 
-template <typename Op, int NC, int MaxR, bool Check>
+template <typename Op, int NC, int MaxR, bool Check, bool Update>
 __attribute__((target("avx2,fma"))) bool gradientsAvx2(size_t in, size_t n, size_t k,
                                                        const typename Op::T* const* aRows, const typename Op::T* B,
-                                                       typename Op::T* C, const typename Op::T* P,
-                                                       typename Op::T gradientLimit, typename Op::T parameterLimit) {
+                                                       typename Op::T* C, const typename Op::T* P, typename Op::T* Q,
+                                                       typename Op::T learningRate, typename Op::T gradientLimit,
+                                                       typename Op::T parameterLimit) {
   using V = typename Op::V;
   const size_t m = in + 1;
   const size_t blocks = (m + MaxR - 1) / MaxR;
   const size_t base = m / blocks, extra = m % blocks;
-  const V gLimit = Op::set1(gradientLimit), pLimit = Op::set1(parameterLimit);
+  const V gLimit = Op::set1(gradientLimit), pLimit = Op::set1(parameterLimit), rate = Op::set1(learningRate);
   V flags = Op::zero();
   size_t i0 = 0;
   for (size_t block = 0; block < blocks; ++block) {
     const size_t rows = base + (block < extra ? 1 : 0);
     if (block + 1 < blocks) {
       switch (rows) {
-#define BLASNET_GRADIENT_BLOCK(N, ONES)                                                                            \
-  gradientBlockAvx2<Op, (MaxR >= N ? N : 1), NC, ONES, Check>(i0, m, n, k, aRows, B, C, P, gLimit, pLimit, flags); \
+#define BLASNET_GRADIENT_BLOCK(N, ONES)                                                                             \
+  gradientBlockAvx2<Op, (MaxR >= N ? N : 1), NC, ONES, Check, Update>(i0, m, n, k, aRows, B, C, P, Q, rate, gLimit, \
+                                                                      pLimit, flags);                               \
   break;
         case 1: BLASNET_GRADIENT_BLOCK(1, false)
         case 2: BLASNET_GRADIENT_BLOCK(2, false)
@@ -526,18 +571,23 @@ __attribute__((target("avx2,fma"))) bool gradientsAvx2(size_t in, size_t n, size
 
 template <typename Op>
 bool dispatchGradientsAvx2(size_t in, size_t n, size_t k, const typename Op::T* const* aRows, const typename Op::T* B,
-                           typename Op::T* C, const typename Op::T* P, typename Op::T gradientLimit,
-                           typename Op::T parameterLimit) {
+                           typename Op::T* C, const typename Op::T* P, typename Op::T* Q, typename Op::T learningRate,
+                           typename Op::T gradientLimit, typename Op::T parameterLimit) {
+  using T = typename Op::T;
   if (P == nullptr) {
-    if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, false>(in, n, k, aRows, B, C, P, 0, 0);
-    if (n <= 12) return gradientsAvx2<Op, 3, 3, false>(in, n, k, aRows, B, C, P, 0, 0);
-    return gradientsAvx2<Op, 4, 3, false>(in, n, k, aRows, B, C, P, 0, 0);
+    if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, false, false>(in, n, k, aRows, B, C, P, Q, 0, 0, 0);
+    if (n <= 12) return gradientsAvx2<Op, 3, 3, false, false>(in, n, k, aRows, B, C, P, Q, 0, 0, 0);
+    return gradientsAvx2<Op, 4, 3, false, false>(in, n, k, aRows, B, C, P, Q, 0, 0, 0);
   }
-  if constexpr (Op::kLanes == 8) {
-    return gradientsAvx2<Op, 2, 6, true>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+  const T g = gradientLimit, p = parameterLimit, rate = learningRate;
+  if (Q == nullptr) {
+    if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, true, false>(in, n, k, aRows, B, C, P, Q, 0, g, p);
+    if (n <= 12) return gradientsAvx2<Op, 3, 3, true, false>(in, n, k, aRows, B, C, P, Q, 0, g, p);
+    return gradientsAvx2<Op, 4, 3, true, false>(in, n, k, aRows, B, C, P, Q, 0, g, p);
   }
-  if (n <= 12) return gradientsAvx2<Op, 3, 3, true>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
-  return gradientsAvx2<Op, 4, 3, true>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+  if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, false, true>(in, n, k, aRows, B, C, P, Q, rate, 0, 0);
+  if (n <= 12) return gradientsAvx2<Op, 3, 3, false, true>(in, n, k, aRows, B, C, P, Q, rate, 0, 0);
+  return gradientsAvx2<Op, 4, 3, false, true>(in, n, k, aRows, B, C, P, Q, rate, 0, 0);
 }
 
 template <typename Op>
@@ -598,12 +648,26 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, float alpha, c
 
 #ifdef BLASNET_SMALL_GEMM_AVX512
 namespace {
+// The bias padded with zeros to 16 elements (whole registers), so the stores' epilogue loads it unmasked.
+// Copied register by register: written as a zeroed array and a loop, GCC made it `rep stosq` and
+// `rep movsq`, whose start-up on AMD's cores was three quarters of gemmBias's and gemmBiasRows' own samples
+// (What we tried, 64).
+template <typename Op>
+__attribute__((target("avx2,fma"))) void padBiasAvx2(size_t n, const typename Op::T* bias, typename Op::T* padded) {
+  constexpr size_t L = Op::kLanes;
+  for (size_t done = 0; done < 16; done += L) {
+    const typename Op::V v = done + L <= n ? Op::load(bias + done)
+                             : done < n    ? Op::load(bias + done, Op::mask(n - done))
+                                           : Op::zero();
+    Op::store(padded + done, v);
+  }
+}
+
 template <typename Op>
 void gemmBiasAvx2(size_t m, size_t n, size_t k, const typename Op::T* A, const typename Op::T* B,
                   const typename Op::T* bias, typename Op::T* C) {
-  // The bias padded to whole registers, so the stores' epilogue loads it unmasked.
-  alignas(32) typename Op::T padded[16] = {};
-  for (size_t j = 0; j < n; ++j) padded[j] = bias[j];
+  alignas(32) typename Op::T padded[16];
+  padBiasAvx2<Op>(n, bias, padded);
   dispatchAvx2<Op, false>(m, n, k, typename Op::T(1), A, B, typename Op::T(0), C, padded);
 }
 }  // namespace
@@ -635,8 +699,8 @@ bool gemmBiasRows(size_t m, size_t n, size_t k, const double* const* rows, const
                   double* C, bool relu) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
   if (isa() != Isa::Avx2 || !fitsAvx2(false, false, m, n, k)) return false;
-  alignas(32) double padded[16] = {};
-  for (size_t j = 0; j < n; ++j) padded[j] = bias[j];
+  alignas(32) double padded[16];
+  padBiasAvx2<Double4>(n, bias, padded);
   if (relu) {
     dispatchAvx2<Double4, false, true>(m, n, k, 1.0, nullptr, B, 0.0, C, padded, rows);
   } else {
@@ -671,8 +735,8 @@ bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const 
                   bool relu) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
   if (isa() == Isa::Off || !fitsAvx2Float(false, false, m, n, k)) return false;
-  alignas(32) float padded[16] = {};
-  for (size_t j = 0; j < n; ++j) padded[j] = bias[j];
+  alignas(32) float padded[16];
+  padBiasAvx2<Float8>(n, bias, padded);
   dispatchAvx2<Float8, false>(m, n, k, 1.0f, nullptr, B, 0.0f, C, padded, rows);
   // float32's Relu not in the stores (in its 5- and 6-row blocks GCC then spilled an accumulator and the
   // mask in the k loop, What we tried 33) but in one pass over the product just written, still in L1.
@@ -690,21 +754,23 @@ bool layerGradientsFit(size_t in, size_t n, size_t k, bool float32) {
 }
 
 bool layerGradients(size_t in, size_t n, size_t k, const double* const* aRows, const double* B, double* C,
-                    const double* P, double gradientLimit, double parameterLimit) {
+                    const double* P, double gradientLimit, double parameterLimit, double* Q, double learningRate) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
-  return dispatchGradientsAvx2<Double4>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+  return dispatchGradientsAvx2<Double4>(in, n, k, aRows, B, C, P, Q, learningRate, gradientLimit, parameterLimit);
 #else
   (void)in, (void)n, (void)k, (void)aRows, (void)B, (void)C, (void)P, (void)gradientLimit, (void)parameterLimit;
+  (void)Q, (void)learningRate;
   std::abort();  // unreachable: layerGradientsFit is false in this build
 #endif
 }
 
 bool layerGradients(size_t in, size_t n, size_t k, const float* const* aRows, const float* B, float* C, const float* P,
-                    float gradientLimit, float parameterLimit) {
+                    float gradientLimit, float parameterLimit, float* Q, float learningRate) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
-  return dispatchGradientsAvx2<Float8>(in, n, k, aRows, B, C, P, gradientLimit, parameterLimit);
+  return dispatchGradientsAvx2<Float8>(in, n, k, aRows, B, C, P, Q, learningRate, gradientLimit, parameterLimit);
 #else
   (void)in, (void)n, (void)k, (void)aRows, (void)B, (void)C, (void)P, (void)gradientLimit, (void)parameterLimit;
+  (void)Q, (void)learningRate;
   std::abort();
 #endif
 }

@@ -114,11 +114,15 @@ bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const 
 // same bits as the two calls. With P (the layer's parameters, laid out as C) it also returns whether every
 // gradient is within gradientLimit and every parameter within parameterLimit in magnitude (false for NaN),
 // the update's finiteness bound, read in the stores instead of in a pass of its own; without P, true.
-// Only for shapes where layerGradientsFit says so.
+// With P and Q (laid out as C, apart from P) it writes Q = P - learningRate C instead of C, each element as
+// sgdApply's AVX2 clone computes it (a rounded product, then the difference: its bits), and returns whether
+// every element of Q is finite (sgdStaysFinite's exact check, on the same values; the limits are unused):
+// the caller keeps Q only then. Only for shapes where layerGradientsFit says so.
 bool layerGradientsFit(size_t in, size_t n, size_t k, bool float32);
 bool layerGradients(size_t in, size_t n, size_t k, const double* const* aRows, const double* B, double* C,
-                    const double* P, double gradientLimit, double parameterLimit);
+                    const double* P, double gradientLimit, double parameterLimit, double* Q = nullptr,
+                    double learningRate = 0);
 bool layerGradients(size_t in, size_t n, size_t k, const float* const* aRows, const float* B, float* C, const float* P,
-                    float gradientLimit, float parameterLimit);
+                    float gradientLimit, float parameterLimit, float* Q = nullptr, float learningRate = 0);
 
 }  // namespace blasnet::kernels::small
