@@ -105,8 +105,8 @@ struct LeakyRelu {
 
 #ifdef BLASNET_AVX2_CHAINS
 // stableSigmoid on kChains AVX2 registers at once (simd.h's vexpChains, which says why): the same operations
-// on each value in the same order as the AVX2 clone of the loop below, so the same bits. Returns how many
-// values it did; the loop does the rest.
+// on each value in the same order as the AVX2 clone of the loop below, so the same bits. float32 only: the
+// float64 sigmoid of these CPUs is sigmoidFmaAvx2's (below).
 template <typename V, typename T>
 BLASNET_AVX2 void sigmoidBlockAvx2(const T* Z, T* A) {
   constexpr size_t kLanes = sizeof(V) / sizeof(T);
@@ -146,6 +146,52 @@ __attribute__((target("avx2"), noinline)) size_t sigmoidChainsAvx2(size_t count,
   }
   return i;
 }
+
+// The float64 sigmoid on AVX2 CPUs with FMA: stableSigmoid's form over simd.h's expNonPositiveFma, whose
+// last bits differ from vexp's (bench/README.md, "What we tried" 65). -|z| is z with its sign bit set, and
+// the side is chosen by z's sign bit (a blend on it, no compare): at z = -0 both sides are 1/2, and a NaN
+// z gives NaN on both. One value at a time: the block's operations on one lane, so the same bits.
+BLASNET_AVX2_FMA double sigmoidFma(double z) {
+  const uint64_t bits = doubleToBits(z);
+  const double e = expNonPositiveFma(bitsToDouble(bits | (uint64_t{1} << 63)));
+  const double positive = 1.0 / (1.0 + e);
+  const double negative = e * positive;
+  return (bits >> 63) != 0 ? negative : positive;
+}
+
+BLASNET_AVX2_FMA void sigmoidBlockFma(const double* Z, double* A) {
+  const Int64x4 sign = Int64x4{} + static_cast<long long>(uint64_t{1} << 63);
+  Double4 z[kChains], x[kChains], e[kChains], a[kChains];
+  for (int c = 0; c < kChains; ++c) {
+    z[c] = loadVector(Z + c * 4);
+    x[c] = reinterpret_cast<Double4>(reinterpret_cast<Int64x4>(z[c]) | sign);
+  }
+  expNonPositiveFmaChains(x, e);
+  for (int c = 0; c < kChains; ++c) {
+    const Double4 positive = 1.0 / (1.0 + e[c]);
+    const Double4 negative = e[c] * positive;
+    a[c] = __builtin_ia32_blendvpd256(positive, negative, z[c]);  // negative where z's sign bit is set
+  }
+  stepTogether(a);
+  for (int c = 0; c < kChains; ++c) storeVector(A + c * 4, a[c]);
+}
+
+// Every value of the call: whole blocks of 16, a tail of more than one register after them through one more
+// block padded with zeros (as sigmoidChainsAvx2), the rest one value at a time.
+__attribute__((target("avx2,fma"), noinline)) inline void sigmoidFmaAvx2(size_t count, const double* Z, double* A) {
+  constexpr size_t kBlock = 4 * kChains;
+  size_t i = 0;
+  for (; i + kBlock <= count; i += kBlock) sigmoidBlockFma(Z + i, A + i);
+  const size_t tail = count - i;
+  if (i > 0 && tail > 4) {
+    alignas(32) double z[kBlock] = {}, a[kBlock];
+    for (size_t j = 0; j < tail; ++j) z[j] = Z[i + j];
+    sigmoidBlockFma(z, a);
+    for (size_t j = 0; j < tail; ++j) A[i + j] = a[j];
+    return;
+  }
+  for (; i < count; ++i) A[i] = sigmoidFma(Z[i]);
+}
 #endif
 
 template <typename Fn, typename T>
@@ -154,12 +200,10 @@ BLASNET_MULTIVERSION void elementwiseForward(size_t rows, size_t cols, const T* 
   size_t i = 0;
 #ifdef BLASNET_AVX2_CHAINS
   if constexpr (Fn::kChained) {
-    if (avx2CloneChosen()) {
-      if constexpr (sizeof(T) == 8) {
-        i = sigmoidChainsAvx2<Double4>(count, Z, A);
-      } else {
-        i = sigmoidChainsAvx2<Float8>(count, Z, A);
-      }
+    if constexpr (sizeof(T) == 8) {
+      if (avx2FmaSigmoidChosen()) return sigmoidFmaAvx2(count, Z, A);
+    } else {
+      if (avx2CloneChosen()) i = sigmoidChainsAvx2<Float8>(count, Z, A);
     }
   }
 #endif

@@ -179,44 +179,94 @@ BLASNET_AVX2 V vectorPowerOfTwo(V k, V shift, I bias, int mantissaBits) {
   return reinterpret_cast<V>((integer + bias) << mantissaBits);
 }
 
-// out[c] = vexp(x[c]) for c < kChains, element by element, as vexp(double) computes it.
-BLASNET_AVX2 void vexpChains(const Double4* x, Double4* out) {
-  const Double4 kLog2e = Double4{} + 1.4426950408889634;
-  const Double4 kLn2Hi = Double4{} + 6.93147180369123816490e-01;
-  const Double4 kLn2Lo = Double4{} + 1.90821492927058770002e-10;
-  const Double4 kShift = Double4{} + 0x1.8p52;
-  const Double4 low = Double4{} - 746.0, high = Double4{} + 710.0;
-  const Int64x4 kBias = Int64x4{} + 1023;
-  Double4 k[kChains], r[kChains], p[kChains];
+// ---- exp(x) for x <= 0 with fused multiply-adds: the float64 sigmoid on AVX2 CPUs that have FMA.
+//
+// The sigmoid only ever takes exp(-|z|), so this exp needs no overflow side, and with FMA it needs far fewer
+// operations than vexp (18 a register instead of ~47; bench/README.md, "What we tried" 65):
+//   - k = round(x log2e) from one fused multiply-add with a shift constant, r = x - k ln2 in two more (ln2
+//     in two parts; the first product is exact inside the FMA, so ln2's first part needs no short mantissa);
+//   - exp(r) on |r| <= ln2/2 by a degree-11 minimax polynomial (relative error 3.4e-18, 0.03 ulp; vexp's
+//     Taylor series needs degree 13 for the same), by Horner in fused multiply-adds;
+//   - 2^k in one shift: the shift constant also adds kScaleExponent + 1023 to k in t's low bits, so t's bits
+//     shifted left by 52 are 2^(k + kScaleExponent), a normal double for every k of x in [-746, 0]; the
+//     polynomial's coefficients carry 2^-kScaleExponent (an exact scaling of every Horner step), so the one
+//     product p * 2^(k + kScaleExponent) is exp(x), rounded once where it is subnormal, exact elsewhere.
+// Within 1 ulp of the exact exp over [-746, 0] (0.8x ulp at worst, measured against long double over
+// millions of samples by bench/native/sigmoid_exp.cc); exp(-inf) = 0 through the clamp, NaN gives NaN (the
+// polynomial is NaN, and NaN times any scale is NaN). Every operation is correctly rounded (the scalar
+// version's std::fma-like __builtin_fma is one vfmadd), so the scalar and the vector versions give the same
+// bits value by value (test/backend/sigmoid-bits.test.ts). This is not vexp: its last bits differ.
+constexpr int kScaleExponent = 64;
+constexpr double kExpShift = 0x1.8p52 + (kScaleExponent + 1023);
+constexpr double kExpLog2e = 0x1.71547652b82fep0;
+constexpr double kExpLn2Hi = 0x1.62e42fefa39efp-1;  // ln2 rounded to double
+constexpr double kExpLn2Lo = 0x1.abc9e3b39803fp-56;  // ln2 - kExpLn2Hi, rounded
+constexpr double kExpLow = -746.0;                   // exp(-746) rounds to 0, as exp(-inf)
+// 2^-64 * {1, 1, 1/2, ...}: the minimax polynomial's coefficients from degree 0 up (Remez, relative error,
+// the constant term held at 1), each scaled by 2^-kScaleExponent (exact: the scaling is a power of two).
+constexpr double kExpCoefficients[] = {
+    0x1.0p-64,
+    0x1.0000000000000p-64,
+    0x1.000000000000bp-65,
+    0x1.55555555554b3p-67,
+    0x1.555555555018bp-69,
+    0x1.111111112f842p-71,
+    0x1.6c16c1855c9b0p-74,
+    0x1.a01a0111ca790p-77,
+    0x1.a01997574ceb6p-80,
+    0x1.71df48ca0f8f7p-83,
+    0x1.28af9ba726ca8p-86,
+    0x1.ad597bec74a96p-90,
+};
+constexpr int kExpDegree = 11;
+static_assert(sizeof kExpCoefficients / sizeof(double) == kExpDegree + 1);
+
+#define BLASNET_AVX2_FMA __attribute__((target("avx2,fma"), always_inline)) inline
+
+// exp(x) for x <= 0 or NaN, one value: the vector version's operations on one lane.
+BLASNET_AVX2_FMA double expNonPositiveFma(double x) {
+  const double clamped = x < kExpLow ? kExpLow : x;
+  const double t = __builtin_fma(clamped, kExpLog2e, kExpShift);
+  const double k = t - kExpShift;
+  double r = __builtin_fma(k, -kExpLn2Hi, clamped);
+  r = __builtin_fma(k, -kExpLn2Lo, r);
+  // Written out rather than as a loop: a loop of this function's calls vectorises only without an inner loop.
+  double p = kExpCoefficients[11];
+  p = __builtin_fma(p, r, kExpCoefficients[10]);
+  p = __builtin_fma(p, r, kExpCoefficients[9]);
+  p = __builtin_fma(p, r, kExpCoefficients[8]);
+  p = __builtin_fma(p, r, kExpCoefficients[7]);
+  p = __builtin_fma(p, r, kExpCoefficients[6]);
+  p = __builtin_fma(p, r, kExpCoefficients[5]);
+  p = __builtin_fma(p, r, kExpCoefficients[4]);
+  p = __builtin_fma(p, r, kExpCoefficients[3]);
+  p = __builtin_fma(p, r, kExpCoefficients[2]);
+  p = __builtin_fma(p, r, kExpCoefficients[1]);
+  p = __builtin_fma(p, r, kExpCoefficients[0]);
+  return p * bitsToDouble(doubleToBits(t) << 52);
+}
+
+// out[c] = expNonPositiveFma(x[c]) for c < kChains, lane by lane, each step over the four registers before
+// the next (see above).
+BLASNET_AVX2_FMA void expNonPositiveFmaChains(const Double4* x, Double4* out) {
+  const Double4 shift = Double4{} + kExpShift, low = Double4{} + kExpLow;
+  Double4 t[kChains], k[kChains], r[kChains], p[kChains];
   for (int c = 0; c < kChains; ++c) {
-    const Double4 clamped = x[c] < low ? low : (x[c] > high ? high : x[c]);
-    k[c] = (clamped * kLog2e + kShift) - kShift;
-    r[c] = (clamped - k[c] * kLn2Hi) - k[c] * kLn2Lo;
+    const Double4 clamped = x[c] < low ? low : x[c];
+    t[c] = __builtin_ia32_vfmaddpd256(clamped, Double4{} + kExpLog2e, shift);
+    k[c] = t[c] - shift;
+    r[c] = __builtin_ia32_vfmaddpd256(k[c], Double4{} - kExpLn2Hi, clamped);
   }
   stepTogether(r);
-  constexpr double kCoefficients[] = {1.0 / 479001600.0,
-                                      1.0 / 39916800.0,
-                                      1.0 / 3628800.0,
-                                      1.0 / 362880.0,
-                                      1.0 / 40320.0,
-                                      1.0 / 5040.0,
-                                      1.0 / 720.0,
-                                      1.0 / 120.0,
-                                      1.0 / 24.0,
-                                      1.0 / 6.0,
-                                      0.5,
-                                      1.0,
-                                      1.0};
-  for (int c = 0; c < kChains; ++c) p[c] = Double4{} + 1.0 / 6227020800.0;
-  for (double coefficient : kCoefficients) {
-    const Double4 add = Double4{} + coefficient;
-    for (int c = 0; c < kChains; ++c) p[c] = p[c] * r[c] + add;
+  for (int c = 0; c < kChains; ++c) r[c] = __builtin_ia32_vfmaddpd256(k[c], Double4{} - kExpLn2Lo, r[c]);
+  stepTogether(r);
+  for (int c = 0; c < kChains; ++c) p[c] = Double4{} + kExpCoefficients[kExpDegree];
+  for (int i = kExpDegree - 1; i >= 0; --i) {
+    const Double4 add = Double4{} + kExpCoefficients[i];
+    for (int c = 0; c < kChains; ++c) p[c] = __builtin_ia32_vfmaddpd256(p[c], r[c], add);
     stepTogether(p);
   }
-  for (int c = 0; c < kChains; ++c) {
-    const Double4 half = (k[c] * 0.5 + kShift) - kShift;
-    out[c] = p[c] * vectorPowerOfTwo(half, kShift, kBias, 52) * vectorPowerOfTwo(k[c] - half, kShift, kBias, 52);
-  }
+  for (int c = 0; c < kChains; ++c) out[c] = p[c] * reinterpret_cast<Double4>(reinterpret_cast<Int64x4>(t[c]) << 52);
   stepTogether(out);
 }
 
@@ -252,6 +302,13 @@ BLASNET_AVX2 void vexpChains(const Float8* x, Float8* out) {
 // Whether the BLASNET_MULTIVERSION dispatcher picked the AVX2 clone on this CPU (it tries AVX-512F first).
 inline bool avx2CloneChosen() {
   static const bool value = __builtin_cpu_supports("avx2") && !__builtin_cpu_supports("avx512f");
+  return value;
+}
+
+// Where the float64 sigmoid takes expNonPositiveFma: the AVX2 clone's CPUs that also have FMA (all but a
+// few; the others keep the loop).
+inline bool avx2FmaSigmoidChosen() {
+  static const bool value = avx2CloneChosen() && __builtin_cpu_supports("fma");
   return value;
 }
 #endif
