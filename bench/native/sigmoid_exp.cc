@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
   }
   while (xs.size() % 16 != 0) xs.push_back(-1.0);
 
-  double worst = 0, worstX = 0, worstLibm = 0;
+  double worst = 0, worstX = 0, worstY = 0, worstLibm = 0;
   long mismatches = 0;
   std::vector<double> chained(xs.size());
   for (size_t i = 0; i < xs.size(); i += 16)
@@ -109,11 +109,12 @@ int main(int argc, char** argv) {
     if (doubleToBits(y) != doubleToBits(chained[i]) && !(std::isnan(y) && std::isnan(chained[i]))) ++mismatches;
     const long double exact = std::exp(static_cast<long double>(x));
     const double error = ulpError(y, exact);
-    if (error > worst) worst = error, worstX = x;
+    if (error > worst) worst = error, worstX = x, worstY = y;
     worstLibm = std::max(worstLibm, ulpError(std::exp(x), exact));
   }
-  std::printf("exp over %zu x in [-746, 0]: max %.4f ulp at x = %a (glibc exp: max %.4f ulp); chains != scalar: %ld\n",
-              xs.size(), worst, worstX, worstLibm, mismatches);
+  std::printf("exp over %zu x in [-746, 0]: max %.4f ulp at x = %a (there %a; glibc exp: max %.4f ulp); chains != "
+              "scalar: %ld\n",
+              xs.size(), worst, worstX, worstY, worstLibm, mismatches);
   std::printf("exp(-0) = %a, exp(0) = %a, exp(-inf) = %a, exp(-746) = %a, exp(-745) = %a, exp(NaN) = %f\n",
               expFma(-0.0), expFma(0.0), expFma(-INFINITY), expFma(-746.0), expFma(-745.0), expFma(NAN));
   // NaN with every payload and sign gives NaN.

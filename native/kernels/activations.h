@@ -154,9 +154,7 @@ __attribute__((target("avx2"), noinline)) size_t sigmoidChainsAvx2(size_t count,
 BLASNET_AVX2_FMA double sigmoidFma(double z) {
   const uint64_t bits = doubleToBits(z);
   const double e = expNonPositiveFma(bitsToDouble(bits | (uint64_t{1} << 63)));
-  const double positive = 1.0 / (1.0 + e);
-  const double negative = e * positive;
-  return (bits >> 63) != 0 ? negative : positive;
+  return ((bits >> 63) != 0 ? e : 1.0) / (1.0 + e);
 }
 
 BLASNET_AVX2_FMA void sigmoidBlockFma(const double* Z, double* A) {
@@ -168,9 +166,8 @@ BLASNET_AVX2_FMA void sigmoidBlockFma(const double* Z, double* A) {
   }
   expNonPositiveFmaChains(x, e);
   for (int c = 0; c < kChains; ++c) {
-    const Double4 positive = 1.0 / (1.0 + e[c]);
-    const Double4 negative = e[c] * positive;
-    a[c] = __builtin_ia32_blendvpd256(positive, negative, z[c]);  // negative where z's sign bit is set
+    const Double4 numerator = __builtin_ia32_blendvpd256(Double4{} + 1.0, e[c], z[c]);  // e where z's sign is set
+    a[c] = numerator / (1.0 + e[c]);
   }
   stepTogether(a);
   for (int c = 0; c < kChains; ++c) storeVector(A + c * 4, a[c]);
