@@ -21,9 +21,7 @@ using namespace blasnet::kernels;
 
 namespace {
 
-double seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double seconds() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 uint64_t state = 0x9e3779b97f4a7c15ull;
 double uniform() {  // splitmix64, 53 bits
@@ -84,14 +82,33 @@ int main(int argc, char** argv) {
   const long samples = argc > 1 ? std::atol(argv[1]) : 10000000;
   if (!avx2FmaSigmoidChosen()) std::printf("note: this CPU does not take the FMA sigmoid (measuring it anyway)\n");
   std::vector<double> xs;
-  const double specials[] = {0.0,      -0.0,     -INFINITY, NAN,       -746.0,  -745.5, -745.1332191019411,
-                             -745.13,  -745.0,   -744.44,   -709.0,    -708.4,  -708.39641853226408, -708.3,
-                             -0x1p-60, -0x1p-30, -1e-300,   -0x1p-1074, -0.34657359027997264, -0.3465735902799727,
-                             -1.0,     -2.0,     -700.0};
+  const double specials[] = {0.0,
+                             -0.0,
+                             -INFINITY,
+                             NAN,
+                             -746.0,
+                             -745.5,
+                             -745.1332191019411,
+                             -745.13,
+                             -745.0,
+                             -744.44,
+                             -709.0,
+                             -708.4,
+                             -708.39641853226408,
+                             -708.3,
+                             -0x1p-60,
+                             -0x1p-30,
+                             -1e-300,
+                             -0x1p-1074,
+                             -0.34657359027997264,
+                             -0.3465735902799727,
+                             -1.0,
+                             -2.0,
+                             -700.0};
   for (double s : specials) xs.push_back(s);
-  for (long i = 0; i < samples; ++i) xs.push_back(-746.0 * uniform());           // the whole range
-  for (long i = 0; i < samples / 5; ++i) xs.push_back(-1.0 * uniform());         // around zero
-  for (long i = 0; i < samples / 5; ++i) xs.push_back(-708.0 - 38.0 * uniform());  // subnormal results
+  for (long i = 0; i < samples; ++i) xs.push_back(-746.0 * uniform());                      // the whole range
+  for (long i = 0; i < samples / 5; ++i) xs.push_back(-1.0 * uniform());                    // around zero
+  for (long i = 0; i < samples / 5; ++i) xs.push_back(-708.0 - 38.0 * uniform());           // subnormal results
   for (long i = 0; i < samples / 5; ++i) xs.push_back(-std::exp2(-60 + 69.5 * uniform()));  // every scale
   for (long i = 0; i < samples / 10; ++i) {  // near the ties of k: x = (j + 1/2) ln2
     const double j = std::floor(1076 * uniform());
@@ -102,8 +119,7 @@ int main(int argc, char** argv) {
   double worst = 0, worstX = 0, worstY = 0, worstLibm = 0;
   long mismatches = 0;
   std::vector<double> chained(xs.size());
-  for (size_t i = 0; i < xs.size(); i += 16)
-    expFmaChains(&xs[i], &chained[i]);
+  for (size_t i = 0; i < xs.size(); i += 16) expFmaChains(&xs[i], &chained[i]);
   for (size_t i = 0; i < xs.size(); ++i) {
     const double x = xs[i], y = expFma(x);
     if (doubleToBits(y) != doubleToBits(chained[i]) && !(std::isnan(y) && std::isnan(chained[i]))) ++mismatches;
@@ -112,9 +128,10 @@ int main(int argc, char** argv) {
     if (error > worst) worst = error, worstX = x, worstY = y;
     worstLibm = std::max(worstLibm, ulpError(std::exp(x), exact));
   }
-  std::printf("exp over %zu x in [-746, 0]: max %.4f ulp at x = %a (there %a; glibc exp: max %.4f ulp); chains != "
-              "scalar: %ld\n",
-              xs.size(), worst, worstX, worstY, worstLibm, mismatches);
+  std::printf(
+      "exp over %zu x in [-746, 0]: max %.4f ulp at x = %a (there %a; glibc exp: max %.4f ulp); chains != "
+      "scalar: %ld\n",
+      xs.size(), worst, worstX, worstY, worstLibm, mismatches);
   std::printf("exp(-0) = %a, exp(0) = %a, exp(-inf) = %a, exp(-746) = %a, exp(-745) = %a, exp(NaN) = %f\n",
               expFma(-0.0), expFma(0.0), expFma(-INFINITY), expFma(-746.0), expFma(-745.0), expFma(NAN));
   // NaN with every payload and sign gives NaN.

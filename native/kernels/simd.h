@@ -120,17 +120,19 @@ inline float vexp(float x) {
   return p * powerOfTwo(half) * powerOfTwo(k - half);
 }
 
-// ---- vexp on four AVX2 registers side by side, for the sigmoid on AVX2-only CPUs (activations.h).
+// ---- exp on four AVX2 registers side by side, for the sigmoid on AVX2-only CPUs (activations.h).
 //
 // The vectorised loop over vexp runs one register's chain of ~40 dependent operations (Horner's 13 steps,
 // the scaling, then the sigmoid's division) at a time: on AMD's Zen cores the floating-point scheduler
 // fills with that chain's waiting operations, so the loop ran at the chain's latency, not the core's
-// throughput. vexpChains takes each step for kChains registers before the next step; an empty asm after
-// every step holds the compiler to that order (GCC otherwise regrouped the work chain by chain). Each
-// element gets exactly vexp's operations, in its order, in the instructions of the AVX2 clone of a
-// BLASNET_MULTIVERSION loop (target "avx2", so no fused multiply-adds there or here): the same bits,
-// checked value by value against the loop (test/backend/sigmoid-bits.test.ts). AVX-512 CPUs keep the loop:
-// its clone contracts a * b + c into fused multiply-adds, and that clone was not timed or checked here.
+// throughput. The chains below take each step for kChains registers before the next step; an empty asm
+// after every step holds the compiler to that order (GCC otherwise regrouped the work chain by chain).
+// float32 (vexpChains): each element gets exactly vexp(float)'s operations, in its order, in the
+// instructions of the AVX2 clone of a BLASNET_MULTIVERSION loop (target "avx2", so no fused multiply-adds
+// there or here): the same bits as the loop. float64 (expNonPositiveFmaChains, where the CPU has FMA): an
+// exp of its own, with a scalar twin of the same operations. Both checked value by value against their
+// scalar versions (test/backend/sigmoid-bits.test.ts). AVX-512 CPUs keep the loop: its clone contracts
+// a * b + c into fused multiply-adds, and that clone was not timed or checked here.
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__GLIBC__) && !defined(BLASNET_NO_MULTIVERSION) && \
     !defined(__SANITIZE_ADDRESS__)
 #define BLASNET_AVX2_CHAINS 1
@@ -182,7 +184,8 @@ BLASNET_AVX2 V vectorPowerOfTwo(V k, V shift, I bias, int mantissaBits) {
 // ---- exp(x) for x <= 0 with fused multiply-adds: the float64 sigmoid on AVX2 CPUs that have FMA.
 //
 // The sigmoid only ever takes exp(-|z|), so this exp needs no overflow side, and with FMA it needs far fewer
-// operations than vexp (18 a register instead of ~47; bench/README.md, "What we tried" 65):
+// operations than vexp (18 a register instead of ~47; bench/README.md, "What we tried" 65; the sigmoid of
+// 150 values 405 -> 210 ns):
 //   - k = round(x log2e) from one fused multiply-add with a shift constant, r = x - k ln2 in two more (ln2
 //     in two parts; the first product is exact inside the FMA, so ln2's first part needs no short mantissa);
 //   - exp(r) on |r| <= ln2/2 by a degree-11 minimax polynomial (relative error 3.4e-18, 0.03 ulp; vexp's
@@ -191,15 +194,16 @@ BLASNET_AVX2 V vectorPowerOfTwo(V k, V shift, I bias, int mantissaBits) {
 //     shifted left by 52 are 2^(k + kScaleExponent), a normal double for every k of x in [-746, 0]; the
 //     polynomial's coefficients carry 2^-kScaleExponent (an exact scaling of every Horner step), so the one
 //     product p * 2^(k + kScaleExponent) is exp(x), rounded once where it is subnormal, exact elsewhere.
-// Within 1 ulp of the exact exp over [-746, 0] (0.8x ulp at worst, measured against long double over
-// millions of samples by bench/native/sigmoid_exp.cc); exp(-inf) = 0 through the clamp, NaN gives NaN (the
-// polynomial is NaN, and NaN times any scale is NaN). Every operation is correctly rounded (the scalar
-// version's std::fma-like __builtin_fma is one vfmadd), so the scalar and the vector versions give the same
-// bits value by value (test/backend/sigmoid-bits.test.ts). This is not vexp: its last bits differ.
+// Within 1 ulp of the exact exp over [-746, 0] (0.93 ulp at worst over 34 million samples against long
+// double's exp, bench/native/sigmoid_exp.cc; glibc's exp 0.51), subnormal results included, exp(-0) = 1,
+// exp(-inf) = 0 through the clamp, and NaN gives NaN for every payload (the polynomial is NaN, and NaN times
+// any scale is NaN). Every operation is correctly rounded (the scalar version's __builtin_fma is one
+// vfmadd, as std::fma rounds once), so the scalar and the vector versions give the same bits value by value
+// (test/backend/sigmoid-bits.test.ts). This is not vexp: its last bits differ.
 constexpr int kScaleExponent = 64;
 constexpr double kExpShift = 0x1.8p52 + (kScaleExponent + 1023);
 constexpr double kExpLog2e = 0x1.71547652b82fep0;
-constexpr double kExpLn2Hi = 0x1.62e42fefa39efp-1;  // ln2 rounded to double
+constexpr double kExpLn2Hi = 0x1.62e42fefa39efp-1;   // ln2 rounded to double
 constexpr double kExpLn2Lo = 0x1.abc9e3b39803fp-56;  // ln2 - kExpLn2Hi, rounded
 constexpr double kExpLow = -746.0;                   // exp(-746) rounds to 0, as exp(-inf)
 // 2^-64 * {1, 1, 1/2, ...}: the minimax polynomial's coefficients from degree 0 up (Remez, relative error,
