@@ -17,6 +17,10 @@
 
 #include "native/kernels/activations.h"
 
+#if !defined(BLASNET_AVX2_CHAINS) && !defined(SIGMOID_TIMING_ONLY)
+#error "the FMA sigmoid exists on x86-64 with GCC and glibc only (native/kernels/simd.h)"
+#endif
+
 using namespace blasnet::kernels;
 
 namespace {
