@@ -1,13 +1,15 @@
-// The float64 sigmoid's exp on AVX2 CPUs with FMA (native/kernels/simd.h expNonPositiveFma), measured:
-// its error against long double's expl over the whole range the sigmoid uses ([-746, 0], the clamp, the
+// The sigmoid's exp on AVX2 CPUs with FMA (native/kernels/simd.h expNonPositiveFma), measured. float64: its
+// error against long double's expl over the whole range the sigmoid uses ([-746, 0], the clamp, the
 // subnormal results, -0, -inf, NaN), the vector chains' bits against the scalar version's, the sigmoid's
-// error against 1 / (1 + expl(-z)), and the time of one forward sigmoid of workload A's 150 outputs.
+// error against 1 / (1 + expl(-z)). float32: the same against double's exp over every non-positive float
+// (all 2^31 bit patterns with the sign set; about a minute). And the time of one forward sigmoid of
+// workload A's 150 outputs, of 10 and of 10000 values, in both types.
 //
 //   g++ -std=c++17 -O3 -fno-math-errno -fno-trapping-math bench/native/sigmoid_exp.cc -o /tmp/sigmoid_exp
 //   /tmp/sigmoid_exp [samples = 10000000]
 //
 // Compiled against an older checkout's native/kernels (-I that checkout, with -DSIGMOID_TIMING_ONLY) it times
-// that version's sigmoid the same way (bench/README.md, "What we tried" 65).
+// that version's sigmoid the same way (bench/README.md, "What we tried" 65 and 67).
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
@@ -45,10 +47,11 @@ double ulpError(double y, long double exact) {
   return static_cast<double>(std::fabs(static_cast<long double>(y) - exact) / ulp);
 }
 
+template <typename T>
 void timeForward(const char* label, size_t rows, size_t cols) {
-  std::vector<double> Z(rows * cols), A(rows * cols);
-  for (double& z : Z) z = (uniform() - 0.5) * 8;  // A's output pre-activations are of this size
-  const auto& sigmoid = activation<double>(ActivationCode::Sigmoid);
+  std::vector<T> Z(rows * cols), A(rows * cols);
+  for (T& z : Z) z = static_cast<T>((uniform() - 0.5) * 8);  // A's output pre-activations are of this size
+  const auto& sigmoid = activation<T>(ActivationCode::Sigmoid);
   double best = 1e9;
   for (int batch = 0; batch < 30; ++batch) {
     const int calls = 20000;
@@ -74,14 +77,79 @@ __attribute__((target("avx2,fma"), noinline)) void expFmaChains(const double* x,
   expNonPositiveFmaChains(in, result);
   for (int c = 0; c < kChains; ++c) storeVector(out + 4 * c, result[c]);
 }
+__attribute__((target("avx2,fma"), noinline)) float expFmaF(float x) { return expNonPositiveFma(x); }
+__attribute__((target("avx2,fma"), noinline)) void expFmaChainsF(const float* x, float* out) {
+  Float8 in[kChains], result[kChains];
+  for (int c = 0; c < kChains; ++c) in[c] = loadVector(x + 8 * c);
+  expNonPositiveFmaChains(in, result);
+  for (int c = 0; c < kChains; ++c) storeVector(out + 8 * c, result[c]);
+}
+
+// |y - exact| in units of the last place of exact rounded to float (2^-149 for subnormal results).
+double ulpErrorF(float y, double exact) {
+  if (std::isnan(y) || std::isnan(exact)) return std::isnan(y) == std::isnan(exact) ? 0 : 1e9;
+  if (exact == 0) return y == 0 ? 0 : std::fabs(y) / 0x1.0p-149;
+  int exponent;
+  std::frexp(static_cast<float>(exact), &exponent);
+  return std::fabs(static_cast<double>(y) - exact) / std::ldexp(1.0, std::max(exponent - 24, -149));
+}
+
+// The float32 exp over every non-positive float (all 2^31 with the sign bit set: -0, the clamp region, -inf
+// and every NaN), against double's exp, and the chains against the scalar version; then the float32 sigmoid
+// through the kernel the addon runs, against double's 1 / (1 + exp(-z)).
+void checkFloat32(long samples) {
+  constexpr uint64_t kBlock = 8 * kChains;
+  alignas(32) float x[kBlock], chained[kBlock];
+  double worst = 0, worstVexp = 0;
+  float worstX = 0;
+  long mismatches = 0;
+  for (uint64_t base = 0x80000000u; base <= 0xffffffffu; base += kBlock) {
+    for (uint64_t j = 0; j < kBlock; ++j) x[j] = bitsToFloat(static_cast<uint32_t>(base + j));
+    expFmaChainsF(x, chained);
+    for (uint64_t j = 0; j < kBlock; ++j) {
+      const float y = expFmaF(x[j]);
+      if (floatToBits(y) != floatToBits(chained[j]) && !(std::isnan(y) && std::isnan(chained[j]))) ++mismatches;
+      const double exact = std::exp(static_cast<double>(x[j]));
+      const double error = ulpErrorF(y, exact);
+      if (error > worst) worst = error, worstX = x[j];
+      if (x[j] >= -104.0f) worstVexp = std::max(worstVexp, ulpErrorF(vexp(x[j]), exact));
+    }
+  }
+  std::printf(
+      "float32 exp over all 2^31 non-positive floats: max %.4f ulp at x = %a (vexp(float): max %.4f ulp); "
+      "chains != scalar: %ld\n",
+      worst, worstX, worstVexp, mismatches);
+  std::printf("float32 exp(-0) = %a, exp(-inf) = %a, exp(-104) = %a, exp(-103.97) = %a, exp(NaN) = %f\n",
+              expFmaF(-0.0f), expFmaF(-INFINITY), expFmaF(-104.0f), expFmaF(-103.97f), expFmaF(NAN));
+  std::vector<float> zs;
+  for (float s : {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 104.0f, -104.0f, 103.9f, -103.9f, 88.0f, -88.0f})
+    zs.push_back(s);
+  for (long i = 0; i < samples; ++i) zs.push_back(static_cast<float>((uniform() - 0.5) * 220));
+  for (long i = 0; i < samples; ++i) zs.push_back(static_cast<float>((uniform() - 0.5) * 40));
+  std::vector<float> as(zs.size());
+  activation<float>(ActivationCode::Sigmoid).forward(1, zs.size(), zs.data(), as.data());
+  double worstSigmoid = 0, worstLoop = 0;
+  float worstZ = 0;
+  for (size_t i = 0; i < zs.size(); ++i) {
+    const double exact = 1.0 / (1.0 + std::exp(-static_cast<double>(zs[i])));
+    const double error = ulpErrorF(as[i], exact);
+    if (error > worstSigmoid) worstSigmoid = error, worstZ = zs[i];
+    worstLoop = std::max(worstLoop, ulpErrorF(stableSigmoid(zs[i]), exact));
+  }
+  std::printf("float32 sigmoid over %zu z in [-110, 110]: max %.4f ulp at z = %a (the loop over vexp: max %.4f ulp)\n",
+              zs.size(), worstSigmoid, worstZ, worstLoop);
+}
 #endif
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  timeForward("time", 15, 10);
-  timeForward("time", 1, 10);
-  timeForward("time", 100, 100);
+  timeForward<double>("time float64", 15, 10);
+  timeForward<double>("time float64", 1, 10);
+  timeForward<double>("time float64", 100, 100);
+  timeForward<float>("time float32", 15, 10);
+  timeForward<float>("time float32", 1, 10);
+  timeForward<float>("time float32", 100, 100);
 #ifndef SIGMOID_TIMING_ONLY
   const long samples = argc > 1 ? std::atol(argv[1]) : 10000000;
   if (!avx2FmaSigmoidChosen()) std::printf("note: this CPU does not take the FMA sigmoid (measuring it anyway)\n");
@@ -163,6 +231,7 @@ int main(int argc, char** argv) {
   }
   std::printf("sigmoid over %zu z in [-750, 750]: max %.4f ulp at z = %a (the loop over vexp: max %.4f ulp)\n",
               zs.size(), worstSigmoid, worstZ, worstLoop);
+  checkFloat32(samples);
 #endif
   return 0;
 }

@@ -127,10 +127,11 @@ inline float vexp(float x) {
 // fills with that chain's waiting operations, so the loop ran at the chain's latency, not the core's
 // throughput. The chains below take each step for kChains registers before the next step; an empty asm
 // after every step holds the compiler to that order (GCC otherwise regrouped the work chain by chain).
-// float32 (vexpChains): each element gets exactly vexp(float)'s operations, in its order, in the
-// instructions of the AVX2 clone of a BLASNET_MULTIVERSION loop (target "avx2", so no fused multiply-adds
-// there or here): the same bits as the loop. float64 (expNonPositiveFmaChains, where the CPU has FMA): an
-// exp of its own, with a scalar twin of the same operations. Both checked value by value against their
+// expNonPositiveFmaChains (float64 and float32, where the CPU has FMA): an exp of its own, with a scalar
+// twin of the same operations. vexpChains (float32 where the CPU has AVX2 but not FMA): each element gets
+// exactly vexp(float)'s operations, in its order, in the instructions of the AVX2 clone of a
+// BLASNET_MULTIVERSION loop (target "avx2", so no fused multiply-adds there or here): the same bits as the
+// loop. Both checked value by value against their
 // scalar versions (test/backend/sigmoid-bits.test.ts). AVX-512 CPUs keep the loop: its clone contracts
 // a * b + c into fused multiply-adds, and that clone was not timed or checked here.
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__GLIBC__) && !defined(BLASNET_NO_MULTIVERSION) && \
@@ -274,6 +275,75 @@ BLASNET_AVX2_FMA void expNonPositiveFmaChains(const Double4* x, Double4* out) {
   stepTogether(out);
 }
 
+// ---- The same for float32: exp(x) for x <= 0 with fused multiply-adds, the float32 sigmoid on those CPUs.
+//
+// expNonPositiveFma's steps in float (bench/README.md, "What we tried" 67; 14 operations a register where
+// vexpChains takes ~39, its Taylor steps a multiply and an add each; the sigmoid of 150 values 165 -> 100 ns):
+// k from one FMA with a shift constant, r in two more (x - k kExpLn2HiF is exact inside the FMA: both are
+// multiples of 2^-24 and |r| < 1/2), exp(r) by a degree-6 minimax polynomial in FMAs (relative error 3.6e-9
+// with its float coefficients, 0.06 of float's 2^-24; the best degree-5 one, 9.3e-8, would add up to 1.6
+// ulp), 2^k in one shift with 2^-kScaleExponentF carried in the coefficients. k + kScaleExponentF + 127 is
+// in [9, 159] for x in [-104, 0], so 2^(k + kScaleExponentF) is a normal float, and every Horner step stays
+// far above the subnormals (its smallest value is ~2^-42). Within 0.89 ulp of exp over every one of the 2^31
+// non-positive floats (0.8822 at worst against double's exp, bench/native/sigmoid_exp.cc; vexp(float) 1.22),
+// subnormal results included; exp(-0) = 1, exp(-inf) = 0 through the clamp (exp(-104) is below half of
+// float's smallest subnormal, so it rounds to 0), NaN gives NaN. The chains and the scalar version give the
+// same bits for all 2^31.
+constexpr int kScaleExponentF = 32;
+constexpr float kExpShiftF = 0x1.8p23f + (kScaleExponentF + 127);
+constexpr float kExpLog2eF = 0x1.715476p0f;
+constexpr float kExpLn2HiF = 0x1.62e430p-1f;    // ln2 rounded to float
+constexpr float kExpLn2LoF = -0x1.05c610p-29f;  // ln2 - kExpLn2HiF, rounded
+constexpr float kExpLowF = -104.0f;
+// 2^-32 * the minimax polynomial's coefficients from degree 0 up (relative error, degrees 0 and 1 held at
+// 1, each higher one rounded to float before the lower ones were fitted again).
+constexpr float kExpCoefficientsF[] = {
+    0x1.0p-32f, 0x1.0p-32f, 0x1.fffffcp-34f, 0x1.555492p-35f, 0x1.5558f2p-37f, 0x1.123a20p-39f, 0x1.6a23d2p-42f,
+};
+constexpr int kExpDegreeF = 6;
+static_assert(sizeof kExpCoefficientsF / sizeof(float) == kExpDegreeF + 1);
+
+// exp(x) for x <= 0 or NaN, one float: the vector version's operations on one lane.
+BLASNET_AVX2_FMA float expNonPositiveFma(float x) {
+  const float clamped = x < kExpLowF ? kExpLowF : x;
+  const float t = __builtin_fmaf(clamped, kExpLog2eF, kExpShiftF);
+  const float k = t - kExpShiftF;
+  float r = __builtin_fmaf(k, -kExpLn2HiF, clamped);
+  r = __builtin_fmaf(k, -kExpLn2LoF, r);
+  float p = kExpCoefficientsF[6];
+  p = __builtin_fmaf(p, r, kExpCoefficientsF[5]);
+  p = __builtin_fmaf(p, r, kExpCoefficientsF[4]);
+  p = __builtin_fmaf(p, r, kExpCoefficientsF[3]);
+  p = __builtin_fmaf(p, r, kExpCoefficientsF[2]);
+  p = __builtin_fmaf(p, r, kExpCoefficientsF[1]);
+  p = __builtin_fmaf(p, r, kExpCoefficientsF[0]);
+  return p * bitsToFloat(floatToBits(t) << 23);
+}
+
+// out[c] = expNonPositiveFma(x[c]) for c < kChains, lane by lane, each step over the four registers before
+// the next (see above).
+BLASNET_AVX2_FMA void expNonPositiveFmaChains(const Float8* x, Float8* out) {
+  const Float8 shift = Float8{} + kExpShiftF, low = Float8{} + kExpLowF;
+  Float8 t[kChains], k[kChains], r[kChains], p[kChains];
+  for (int c = 0; c < kChains; ++c) {
+    const Float8 clamped = x[c] < low ? low : x[c];
+    t[c] = __builtin_ia32_vfmaddps256(clamped, Float8{} + kExpLog2eF, shift);
+    k[c] = t[c] - shift;
+    r[c] = __builtin_ia32_vfmaddps256(k[c], Float8{} - kExpLn2HiF, clamped);
+  }
+  stepTogether(r);
+  for (int c = 0; c < kChains; ++c) r[c] = __builtin_ia32_vfmaddps256(k[c], Float8{} - kExpLn2LoF, r[c]);
+  stepTogether(r);
+  for (int c = 0; c < kChains; ++c) p[c] = Float8{} + kExpCoefficientsF[kExpDegreeF];
+  for (int i = kExpDegreeF - 1; i >= 0; --i) {
+    const Float8 add = Float8{} + kExpCoefficientsF[i];
+    for (int c = 0; c < kChains; ++c) p[c] = __builtin_ia32_vfmaddps256(p[c], r[c], add);
+    stepTogether(p);
+  }
+  for (int c = 0; c < kChains; ++c) out[c] = p[c] * reinterpret_cast<Float8>(reinterpret_cast<Int32x8>(t[c]) << 23);
+  stepTogether(out);
+}
+
 // out[c] = vexp(x[c]) for c < kChains, element by element, as vexp(float) computes it.
 BLASNET_AVX2 void vexpChains(const Float8* x, Float8* out) {
   const Float8 kLog2e = Float8{} + 1.44269504f;
@@ -309,8 +379,8 @@ inline bool avx2CloneChosen() {
   return value;
 }
 
-// Where the float64 sigmoid takes expNonPositiveFma: the AVX2 clone's CPUs that also have FMA (all but a
-// few; the others keep the loop).
+// Where the sigmoid takes expNonPositiveFma (float64 and float32): the AVX2 clone's CPUs that also have FMA
+// (all but a few; the others keep the loop, and float32 vexpChains).
 inline bool avx2FmaSigmoidChosen() {
   static const bool value = avx2CloneChosen() && __builtin_cpu_supports("fma");
   return value;
