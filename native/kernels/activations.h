@@ -106,7 +106,8 @@ struct LeakyRelu {
 #ifdef BLASNET_AVX2_CHAINS
 // stableSigmoid on kChains AVX2 registers at once (simd.h's vexpChains, which says why): the same operations
 // on each value in the same order as the AVX2 clone of the loop below, so the same bits. Returns how many
-// values it did; the loop does the rest.
+// values it did; the loop does the rest. float32 on AVX2 CPUs without FMA only: with FMA both types take
+// sigmoidFmaAvx2 (below).
 template <typename V, typename T>
 BLASNET_AVX2 void sigmoidBlockAvx2(const T* Z, T* A) {
   constexpr size_t kLanes = sizeof(V) / sizeof(T);
@@ -146,6 +147,77 @@ __attribute__((target("avx2"), noinline)) size_t sigmoidChainsAvx2(size_t count,
   }
   return i;
 }
+
+// The sigmoid on AVX2 CPUs with FMA, float64 and float32: stableSigmoid's form over simd.h's expNonPositiveFma,
+// whose last bits differ from vexp's (bench/README.md, "What we tried" 65 and 67). -|z| is z with its sign bit
+// set; the numerator, e for z below zero and 1 above, is chosen by z's sign bit (a blend on it, no compare) and
+// divided once by 1 + e, so e / (1 + e) is rounded once where stableSigmoid's e * (1 / (1 + e)) rounds twice
+// (and one operation fewer). At z = -0 it is 1/2, as at +0; a NaN z gives NaN. sigmoidFma is one value: the
+// block's operations on one lane, so the same bits.
+BLASNET_AVX2_FMA double sigmoidFma(double z) {
+  const uint64_t bits = doubleToBits(z);
+  const double e = expNonPositiveFma(bitsToDouble(bits | (uint64_t{1} << 63)));
+  return ((bits >> 63) != 0 ? e : 1.0) / (1.0 + e);
+}
+
+// The same in float32 (simd.h's float expNonPositiveFma; bench/README.md, "What we tried" 67).
+BLASNET_AVX2_FMA float sigmoidFma(float z) {
+  const uint32_t bits = floatToBits(z);
+  const float e = expNonPositiveFma(bitsToFloat(bits | (uint32_t{1} << 31)));
+  return ((bits >> 31) != 0 ? e : 1.0f) / (1.0f + e);
+}
+
+BLASNET_AVX2_FMA void sigmoidBlockFma(const double* Z, double* A) {
+  const Int64x4 sign = Int64x4{} + static_cast<long long>(uint64_t{1} << 63);
+  Double4 z[kChains], x[kChains], e[kChains], a[kChains];
+  for (int c = 0; c < kChains; ++c) {
+    z[c] = loadVector(Z + c * 4);
+    x[c] = reinterpret_cast<Double4>(reinterpret_cast<Int64x4>(z[c]) | sign);
+  }
+  expNonPositiveFmaChains(x, e);
+  for (int c = 0; c < kChains; ++c) {
+    const Double4 numerator = __builtin_ia32_blendvpd256(Double4{} + 1.0, e[c], z[c]);  // e where z's sign is set
+    a[c] = numerator / (1.0 + e[c]);
+  }
+  stepTogether(a);
+  for (int c = 0; c < kChains; ++c) storeVector(A + c * 4, a[c]);
+}
+
+BLASNET_AVX2_FMA void sigmoidBlockFma(const float* Z, float* A) {
+  const Int32x8 sign = Int32x8{} + static_cast<int>(uint32_t{1} << 31);
+  Float8 z[kChains], x[kChains], e[kChains], a[kChains];
+  for (int c = 0; c < kChains; ++c) {
+    z[c] = loadVector(Z + c * 8);
+    x[c] = reinterpret_cast<Float8>(reinterpret_cast<Int32x8>(z[c]) | sign);
+  }
+  expNonPositiveFmaChains(x, e);
+  for (int c = 0; c < kChains; ++c) {
+    const Float8 numerator = __builtin_ia32_blendvps256(Float8{} + 1.0f, e[c], z[c]);  // e where z's sign is set
+    a[c] = numerator / (1.0f + e[c]);
+  }
+  stepTogether(a);
+  for (int c = 0; c < kChains; ++c) storeVector(A + c * 8, a[c]);
+}
+
+// Every value of the call: whole blocks of four registers (16 float64, 32 float32), a tail of more than one
+// register after them through one more block padded with zeros (as sigmoidChainsAvx2), the rest through
+// sigmoidFma (a loop GCC vectorises: a 1-row predict's 10 float64 values 53-72 -> 25 ns).
+template <typename T>
+__attribute__((target("avx2,fma"), noinline)) void sigmoidFmaAvx2(size_t count, const T* Z, T* A) {
+  constexpr size_t kLanes = 32 / sizeof(T);
+  constexpr size_t kBlock = kLanes * kChains;
+  size_t i = 0;
+  for (; i + kBlock <= count; i += kBlock) sigmoidBlockFma(Z + i, A + i);
+  const size_t tail = count - i;
+  if (i > 0 && tail > kLanes) {
+    alignas(32) T z[kBlock] = {}, a[kBlock];
+    for (size_t j = 0; j < tail; ++j) z[j] = Z[i + j];
+    sigmoidBlockFma(z, a);
+    for (size_t j = 0; j < tail; ++j) A[i + j] = a[j];
+    return;
+  }
+  for (; i < count; ++i) A[i] = sigmoidFma(Z[i]);
+}
 #endif
 
 template <typename Fn, typename T>
@@ -154,12 +226,9 @@ BLASNET_MULTIVERSION void elementwiseForward(size_t rows, size_t cols, const T* 
   size_t i = 0;
 #ifdef BLASNET_AVX2_CHAINS
   if constexpr (Fn::kChained) {
-    if (avx2CloneChosen()) {
-      if constexpr (sizeof(T) == 8) {
-        i = sigmoidChainsAvx2<Double4>(count, Z, A);
-      } else {
-        i = sigmoidChainsAvx2<Float8>(count, Z, A);
-      }
+    if (avx2FmaSigmoidChosen()) return sigmoidFmaAvx2(count, Z, A);
+    if constexpr (sizeof(T) == 4) {
+      if (avx2CloneChosen()) i = sigmoidChainsAvx2<Float8>(count, Z, A);
     }
   }
 #endif
