@@ -22,6 +22,7 @@ import { ActivationCode as Act, backends, LossCode as Loss } from '../../lib';
 import { NetworkLayout } from '../../lib/backend/layout';
 import { Random } from '../../lib/random';
 import { describeBackends } from '../helpers/backends';
+import { SMALL_STEP_NETWORKS } from '../helpers/small-step-networks';
 import { sameBits } from '../helpers/training';
 
 type Floats = Float64Array | Float32Array;
@@ -30,27 +31,7 @@ const native = backends.native;
 const BATCH = 15;
 const DATA_ROWS = 60;
 
-const NETWORKS: { name: string; dims: number[]; acts: Act[]; loss: Loss }[] = [
-  {
-    name: '64-15-10 relu/sigmoid, MSE (workload A)',
-    dims: [64, 15, 10],
-    acts: [Act.relu, Act.sigmoid],
-    loss: Loss.meanSquaredError,
-  },
-  {
-    name: '20-12-16-9 tanh/relu/softmax, cross-entropy',
-    dims: [20, 12, 16, 9],
-    acts: [Act.tanh, Act.relu, Act.softmax],
-    loss: Loss.crossEntropy,
-  },
-  {
-    name: '40-9-13 leaky/sigmoid, binary cross-entropy',
-    dims: [40, 9, 13],
-    acts: [Act.leakyRelu, Act.sigmoid],
-    loss: Loss.binaryCrossEntropy,
-  },
-  { name: '64-16 one identity layer, MSE', dims: [64, 16], acts: [Act.identity], loss: Loss.meanSquaredError },
-];
+const NETWORKS = SMALL_STEP_NETWORKS;
 
 function setup(dims: number[], acts: Act[], dtype: Dtype, seed = 11) {
   const layout = new NetworkLayout(dims, acts);

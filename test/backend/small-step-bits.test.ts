@@ -18,6 +18,7 @@
 import { ActivationCode as Act, backends, LossCode as Loss } from '../../lib';
 import { NetworkLayout } from '../../lib/backend/layout';
 import { Random } from '../../lib/random';
+import { SMALL_STEP_NETWORKS } from '../helpers/small-step-networks';
 import { sameBits } from '../helpers/training';
 
 type Floats = Float64Array | Float32Array;
@@ -25,27 +26,7 @@ const native = backends.native;
 const CAPACITY = 15;
 const ROWS = 50; // batches of 15, 15, 15 and 5
 
-const NETWORKS = [
-  {
-    name: '64-15-10 relu/sigmoid, MSE (workload A)',
-    dims: [64, 15, 10],
-    acts: [Act.relu, Act.sigmoid],
-    loss: Loss.meanSquaredError,
-  },
-  {
-    name: '20-12-16-9 tanh/relu/softmax, cross-entropy',
-    dims: [20, 12, 16, 9],
-    acts: [Act.tanh, Act.relu, Act.softmax],
-    loss: Loss.crossEntropy,
-  },
-  {
-    name: '40-9-13 leaky/sigmoid, binary cross-entropy',
-    dims: [40, 9, 13],
-    acts: [Act.leakyRelu, Act.sigmoid],
-    loss: Loss.binaryCrossEntropy,
-  },
-  { name: '64-16 one identity layer, MSE', dims: [64, 16], acts: [Act.identity], loss: Loss.meanSquaredError },
-];
+const NETWORKS = SMALL_STEP_NETWORKS;
 
 function setup(dims: number[], acts: Act[], dtype: 'float64' | 'float32', seed = 7) {
   const layout = new NetworkLayout(dims, acts);
