@@ -92,6 +92,50 @@ __attribute__((target("avx2"), noinline)) inline double squaredErrorSumAvx2(size
   for (size_t lane = 0; lane < kLanes; ++lane) sum += partial[lane];
   return sum;
 }
+
+// The small-network step's output layer for squared error (issue 20, workload A; network.h smallStep):
+// lossValue's sum and outputDelta's delta in one pass over the contiguous rows x outputs elements of A and the
+// gathered targets Y, where two passes had each read both. The loss is squaredErrorSumAvx2's, the same lanes
+// in the same order (groups of eight, then the tail into lanes 0, 1, ...), each value taken to double before
+// the subtraction; the delta is outputDelta's expression, scale (a - y) times a (1 - a) for a sigmoid output,
+// in T (another activation's backward follows, as in outputDelta). In the AVX2 clone's instructions (target
+// "avx2": no fused multiply-adds, as in outputDelta's and lossValue's AVX2 clones, whose bits these are); the
+// caller takes it only where those clones are the ones chosen (avx2CloneChosen). Returns the mean loss.
+template <typename T>
+__attribute__((target("avx2"), noinline)) double squaredErrorOutput(ActivationCode outputActivation, size_t rows,
+                                                                    size_t cols, const T* A, const T* Y,
+                                                                    T* __restrict delta) {
+  const size_t count = rows * cols;
+  const T scale = T(2) / static_cast<T>(count);
+  const bool sigmoid = outputActivation == ActivationCode::Sigmoid;
+  Double4 low = {}, high = {};
+  size_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) {
+    const Double4 d0 = loadDoubles(A + i) - loadDoubles(Y + i);
+    const Double4 d1 = loadDoubles(A + i + 4) - loadDoubles(Y + i + 4);
+    low += d0 * d0;
+    high += d1 * d1;
+    // A fixed trip count: GCC makes it whole vectors (two of double, one of float).
+    if (sigmoid) {
+      for (size_t k = i; k < i + kLanes; ++k) delta[k] = (scale * (A[k] - Y[k])) * (A[k] * (T(1) - A[k]));
+    } else {
+      for (size_t k = i; k < i + kLanes; ++k) delta[k] = scale * (A[k] - Y[k]);
+    }
+  }
+  double partial[kLanes];
+  storeVector(partial, low);
+  storeVector(partial + 4, high);
+  for (size_t lane = 0; i < count; ++i, ++lane) {
+    const double d = static_cast<double>(A[i]) - static_cast<double>(Y[i]);
+    partial[lane] += d * d;
+    const T g = scale * (A[i] - Y[i]);
+    delta[i] = sigmoid ? g * (A[i] * (T(1) - A[i])) : g;
+  }
+  double sum = 0.0;
+  for (size_t lane = 0; lane < kLanes; ++lane) sum += partial[lane];
+  if (!sigmoid) activation<T>(outputActivation).backward(rows, cols, A, delta, delta);
+  return sum / static_cast<double>(count);
+}
 #endif
 
 template <typename T>

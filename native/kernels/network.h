@@ -225,8 +225,22 @@ double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradi
     activation<T>(layout.activations[i]).forward(rows, units, z, a);
   }
   T* targets = workspace + layout.gatheredTargets(capacity);
+  T* delta = workspace + layout.outputZ(capacity);
+  const T* outputA = workspace + layout.a(capacity, last);
   gatherRows<T, Index>(rows, outputs, Y, indices, targets);
-  const double value = networkLossOfForward<T>(layout, loss, workspace, capacity, targets, rows);
+  double value;
+  // Squared error's loss and delta read only A and the targets (not z): one pass (squaredErrorOutput, where
+  // the AVX2 clones whose bits it has are chosen). The cross-entropies' loss reads z, which the delta
+  // overwrites, so they keep loss, then delta.
+#ifdef BLASNET_AVX2_CHAINS
+  if (loss == LossCode::MeanSquaredError && avx2CloneChosen()) {
+    value = squaredErrorOutput<T>(layout.activations[last], rows, outputs, outputA, targets, delta);
+  } else
+#endif
+  {
+    value = networkLossOfForward<T>(layout, loss, workspace, capacity, targets, rows);
+    outputDelta<T>(loss, layout.activations[last], rows, outputs, outputA, targets, delta);
+  }
 
   const bool update = learningRate > T(0) && std::isfinite(value);
   constexpr double max = double(std::numeric_limits<T>::max());
@@ -234,9 +248,6 @@ double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradi
   const T gradientLimit = T(std::fmin(max / 4 / double(learningRate), max));
   bool bounded = true;
   T* scratch = workspace + layout.scratch(capacity);
-  T* delta = workspace + layout.outputZ(capacity);
-  outputDelta<T>(loss, layout.activations[last], rows, layout.outputs(), workspace + layout.a(capacity, last), targets,
-                 delta);
   for (size_t step = 0; step < layout.layers; ++step) {
     const size_t i = last - step;
     const size_t in = layout.units[i];
