@@ -22,9 +22,11 @@ function setup(dims: number[], acts: Act[], dtype: 'float64' | 'float32', seed: 
   const layout = new NetworkLayout(dims, acts);
   const F = dtype === 'float32' ? Float32Array : Float64Array;
   const random = new Random(seed);
-  const params = F.from({ length: layout.parameterCount }, () => random.normal() * 0.4);
-  const X = F.from({ length: 40 * dims[0]! }, () => random.normal());
-  const Y = F.from({ length: 40 * layout.outputs }, () => (random.uniform() < 0.2 ? 1 : random.uniform() * 0.1));
+  const params = new F(Array.from({ length: layout.parameterCount }, () => random.normal() * 0.4));
+  const X = new F(Array.from({ length: 40 * dims[0]! }, () => random.normal()));
+  const Y = new F(
+    Array.from({ length: 40 * layout.outputs }, () => (random.uniform() < 0.2 ? 1 : random.uniform() * 0.1)),
+  );
   const order = Uint32Array.from({ length: 40 }, () => random.integer(40));
   return { layout, F, params, X, Y, order };
 }
