@@ -58,7 +58,7 @@ export class Trainer {
     // The lean path's layer scratch lies right before the workspace (see leanPath).
     const lean = leanPath(net, this.fusedSgd);
     const scratch = lean ? net.layout.leanScratchSize(this.batchSize, true) : 0;
-    const spare = spareParameters(net, this.fusedSgd, lean) ? net.layout.parameterCount : 0;
+    const spare = spareParameters(net, this.fusedSgd) ? net.layout.parameterCount : 0;
     this.workspace = new Workspace(net.layout, this.batchSize, net.dtype, scratch, spare);
     this.evaluation = evaluation ?? this.workspace;
     this.losses = new Float64Array(this.batchesPerEpoch);
@@ -250,10 +250,11 @@ const SMALL_STEP_MAX_PARAMETERS = 2 ** 16;
  * Whether the fused path's workspace carries a second parameter vector after its regions, where native
  * networkSteps writes each small step's update in the gradient product's stores instead of a pass of its
  * own (bench/README.md "What we tried", 63): below the parameter count from which that step never runs
- * (at most 512 KB; whether each batch's shapes fit it, and the CPU, the kernel decides).
+ * (at most 512 KB; whether each batch's shapes fit it, and the CPU, the kernel decides). Never with the lean
+ * path, which starts well above that count (LEAN_FROM).
  */
-function spareParameters(net: TrainingTarget, fused: boolean, lean: boolean): boolean {
-  return fused && !lean && net.backend.name === 'native' && net.layout.parameterCount < SMALL_STEP_MAX_PARAMETERS;
+function spareParameters(net: TrainingTarget, fused: boolean): boolean {
+  return fused && net.backend.name === 'native' && net.layout.parameterCount < SMALL_STEP_MAX_PARAMETERS;
 }
 
 /** The identity order 0 .. rows - 1. */
