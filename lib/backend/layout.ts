@@ -118,7 +118,9 @@ export class NetworkLayout {
    * {@link largestLayerSize}; or, for a scratch that ends where the workspace begins (one buffer, the
    * scratch first: `adjacent`), the largest layer above the first, or what layer 0's gradient (formed last)
    * needs beyond the workspace regions dead by then (every a_i, z_L and a_L: {@link scratch}'s offset),
-   * whichever is more. 784-512-512-10 at 256 rows: 262,656 elements instead of 401,920.
+   * whichever is more (784-512-512-10 at 256 rows: 262,656 elements instead of 401,920); or, where
+   * {@link inputsAheadFit} and that is less, the minibatch's inputs, every gradient then in the workspace
+   * (the same network: 200,704).
    */
   leanScratchSize(capacity: number, adjacent: boolean): number {
     if (!adjacent || this.layers < 2) return this.largestLayerSize;
