@@ -128,7 +128,7 @@ function stepGradients(kernel: string, gradients: unknown, net: Head): FloatArra
   if (g.length < least) {
     throw rangeError(
       adjacent
-        ? `${kernel}: expected gradients to hold the layout's parameter count (${l.parameterCount}) or, right before the workspace, at least ${least} (the largest layer above the first, or the first's beyond the workspace dead by then) but it holds ${g.length}`
+        ? `${kernel}: expected gradients to hold the layout's parameter count (${l.parameterCount}) or, right before the workspace, at least ${least} (the largest layer above the first, or the first's beyond the workspace dead by then; below a Relu first layer where they fit, the minibatch's inputs) but it holds ${g.length}`
         : `${kernel}: expected gradients to hold the layout's parameter count (${l.parameterCount}) or at least its largest layer's (${l.largestLayerSize}, max of d_{i-1}*d_i+d_i) but it holds ${g.length}`,
     );
   }

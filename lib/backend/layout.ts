@@ -11,7 +11,7 @@
  * Hidden layers keep no z (every activation's derivative comes from a), and backward writes each delta
  * over a buffer whose last use has passed; native/kernels/network.h's comment has the whole schedule.
  */
-import { ACTIVATION_COUNT, type ActivationCode } from './kernels';
+import { ACTIVATION_COUNT, ActivationCode } from './kernels';
 
 export class NetworkLayout {
   readonly layers: number;
@@ -118,14 +118,34 @@ export class NetworkLayout {
    * {@link largestLayerSize}; or, for a scratch that ends where the workspace begins (one buffer, the
    * scratch first: `adjacent`), the largest layer above the first, or what layer 0's gradient (formed last)
    * needs beyond the workspace regions dead by then (every a_i, z_L and a_L: {@link scratch}'s offset),
-   * whichever is more. 784-512-512-10 at 256 rows: 262,656 elements instead of 401,920.
+   * whichever is more (784-512-512-10 at 256 rows: 262,656 elements instead of 401,920); or, where
+   * {@link inputsAheadFit} and that is less, the minibatch's inputs, every gradient then in the workspace
+   * (the same network: 200,704).
    */
   leanScratchSize(capacity: number, adjacent: boolean): number {
     if (!adjacent || this.layers < 2) return this.largestLayerSize;
     const size = (i: number) => this.units[i]! * this.units[i + 1]! + this.units[i + 1]!;
     let least = Math.max(0, size(0) - this.scratch(capacity));
     for (let i = 1; i < this.layers; i++) least = Math.max(least, size(i));
-    return least;
+    const ahead = capacity * this.inputs;
+    return this.inputsAheadFit(capacity) && ahead < least ? ahead : least;
+  }
+
+  /**
+   * Whether networkSteps' lean path can keep only the minibatch's inputs in the scratch before the
+   * workspace, every layer's gradient then in the workspace (native/kernels/layer_steps.h,
+   * inputsAheadFit): three layers or more, a Relu first layer, and room for each gradient (layer i >= 2's
+   * from the inputs region on, layer 1's after a_1 with a mask of a quarter element a unit of layer 1's
+   * input, layer 0's after a_0).
+   */
+  inputsAheadFit(capacity: number): boolean {
+    if (this.layers < 3 || this.activations[0] !== ActivationCode.relu || capacity === 0) return false;
+    const u = this.units;
+    const size = (i: number) => u[i]! * u[i + 1]! + u[i + 1]!;
+    const end = this.workspaceSize(capacity);
+    for (let i = 2; i < this.layers; i++) if (this.gatheredInputs(capacity) + size(i) > end) return false;
+    const mask = Math.floor((capacity * u[1]! + 3) / 4);
+    return capacity * (u[1]! + u[2]!) + size(1) + mask <= end && capacity * u[1]! + size(0) <= end;
   }
 }
 

@@ -193,7 +193,7 @@ struct TrainingArgs {
 
 // networkSteps' gradients: a vector of the layout's parameter count, or (the lean path, layer_steps.h) a
 // scratch of at least the largest layer's parameter count; or of leanScratchSize's shorter length when it
-// ends where the workspace begins (one buffer, the scratch first).
+// ends where the workspace begins (one buffer, the scratch first; with inputs ahead, the minibatch's inputs).
 template <typename T>
 bool readStepGradients(Call& call, const NetworkLayout& layout, const NetworkArgs<T>& net, Span<T>* gradients) {
   if (!call.array(2, "gradients", 0, "0", gradients)) return false;
@@ -208,8 +208,8 @@ bool readStepGradients(Call& call, const NetworkLayout& layout, const NetworkArg
     if (adjacent) {
       return call.rangeError(
           "%s: expected gradients to hold the layout's parameter count (%zu) or, right before the workspace, at "
-          "least %zu (the largest layer above the first, or the first's beyond the workspace dead by then) but it "
-          "holds %zu",
+          "least %zu (the largest layer above the first, or the first's beyond the workspace dead by then; below a "
+          "Relu first layer where they fit, the minibatch's inputs) but it holds %zu",
           call.kernel(), layout.parameterCount, least, gradients->length);
     }
     return call.rangeError(

@@ -33,6 +33,17 @@ const NETWORKS = [
     loss: Loss.meanSquaredError,
   },
   {
+    name: '20-24-16-12-5 relu/relu/tanh/sigmoid, MSE',
+    layout: new NetworkLayout([20, 24, 16, 12, 5], [Act.relu, Act.relu, Act.tanh, Act.sigmoid]),
+    loss: Loss.meanSquaredError,
+  },
+  {
+    // Layer 1's gradient and mask end 12 elements before the workspace does.
+    name: '8-30-20-3 relu/relu/softmax, cross-entropy',
+    layout: new NetworkLayout([8, 30, 20, 3], [Act.relu, Act.relu, Act.softmax]),
+    loss: Loss.crossEntropy,
+  },
+  {
     name: '12-10 one sigmoid layer, MSE',
     layout: new NetworkLayout([12, 10], [Act.sigmoid]),
     loss: Loss.meanSquaredError,
@@ -58,15 +69,40 @@ function setup(layout: NetworkLayout, dtype: 'float64' | 'float32', seed = 5) {
 }
 
 /**
+ * Where the inputs-ahead arrangement's writes end in the workspace at CAPACITY rows (layer_steps.h,
+ * inputsAheadFit), worked out here by hand from the layout's regions: a_1 .. a_{L-1}, z_L and a_L, the
+ * delta scratch (the widest hidden layer), the inputs, the targets. Layer i >= 2's gradient from the
+ * inputs region on, layer 1's after a_1 and its mask after it (counted at a quarter element a unit),
+ * layer 0's after a_0; undefined where the arrangement does not apply (or does not fit).
+ */
+function inputsAheadEnd(layout: NetworkLayout): number | undefined {
+  const u = layout.units;
+  if (u.length < 4 || layout.activations[0] !== Act.relu) return undefined;
+  const sizes = u.slice(1).map((d, i) => u[i]! * d + d);
+  const hidden = u.slice(1, -1);
+  const inputsAt = CAPACITY * (hidden.reduce((x, d) => x + d, 0) + 2 * layout.outputs + Math.max(...hidden));
+  const end = inputsAt + CAPACITY * (u[0]! + layout.outputs);
+  const ends = [
+    ...sizes.slice(2).map((size) => inputsAt + size),
+    CAPACITY * (u[1]! + u[2]!) + sizes[1]! + Math.ceil((CAPACITY * u[1]!) / 4),
+    CAPACITY * u[1]! + sizes[0]!,
+  ];
+  return Math.max(...ends) <= end ? Math.max(...ends) : undefined;
+}
+
+/**
  * A lean scratch of leanScratchSize's length right before a workspace, in one buffer. Its size is checked
  * here by hand: the layers above the first, or the first's beyond the dead workspace (every a_i, z_L and
- * a_L at CAPACITY rows).
+ * a_L at CAPACITY rows); or, where the inputs-ahead arrangement fits and that is less, the minibatch's
+ * inputs.
  */
 function adjacent(layout: NetworkLayout, F: Float64ArrayConstructor | Float32ArrayConstructor) {
   const u = layout.units;
   const sizes = u.slice(1).map((d, i) => u[i]! * d + d);
   const dead = CAPACITY * (u.slice(1, -1).reduce((x, d) => x + d, 0) + 2 * layout.outputs);
-  const least = Math.max(sizes[0]! - dead, ...sizes.slice(1));
+  const behind = Math.max(sizes[0]! - dead, ...sizes.slice(1));
+  const ahead = CAPACITY * u[0]!;
+  const least = inputsAheadEnd(layout) !== undefined && ahead < behind ? ahead : behind;
   expect(layout.leanScratchSize(CAPACITY, true)).toBe(least);
   const whole = new F(least + layout.workspaceSize(CAPACITY));
   return { scratch: whole.subarray(0, least), workspace: whole.subarray(least) };
@@ -128,6 +164,64 @@ describeBackends('networkSteps with a layer scratch', (b) => {
         expect(sameBits(lean.params, full.params)).toBe(true);
       },
     );
+
+    it.each(NETWORKS.filter(({ layout }) => inputsAheadEnd(layout) !== undefined))(
+      'keeps only the inputs in the scratch where that fits, with the same bits: $name',
+      ({ layout }) => {
+        expect(layout.leanScratchSize(CAPACITY, true)).toBe(CAPACITY * layout.units[0]!);
+      },
+    );
+
+    it.each([false, true])(
+      'takes its exact path where the bound fails, with the same bits, inputs ahead: %s',
+      (ahead) => {
+        const { layout, loss } = NETWORKS[0]!;
+        const huge = dtype === 'float32' ? 3e38 : 1.7e308;
+        const full = setup(layout, dtype);
+        const lean = setup(layout, dtype);
+        const bias = layout.biasOffsets[2]!;
+        full.params[bias] = huge;
+        lean.params[bias] = huge;
+        const a = steps(layout, loss, full, new full.F(layout.parameterCount), 0.1);
+        const { scratch, workspace } = adjacent(layout, lean.F);
+        const c = ahead
+          ? steps(layout, loss, lean, scratch, 0.1, ROWS, workspace)
+          : steps(layout, loss, lean, new lean.F(layout.largestLayerSize), 0.1);
+        expect(Array.from(c.losses)).toEqual(Array.from(a.losses));
+        expect(sameBits(lean.params, full.params)).toBe(true);
+      },
+    );
+
+    it('refuses, inputs ahead, what the gradient vector path refuses, leaving its parameters', () => {
+      const { layout, loss } = NETWORKS[0]!;
+      // Targets of 1e3 make every delta large: at a rate near the largest value every update overflows.
+      const rate = dtype === 'float32' ? 3e38 : Number.MAX_VALUE;
+      const full = setup(layout, dtype);
+      const lean = setup(layout, dtype);
+      full.Y.fill(1e3);
+      lean.Y.fill(1e3);
+      const before = lean.params.slice();
+      const a = steps(layout, loss, full, new full.F(layout.parameterCount), rate);
+      const { scratch, workspace } = adjacent(layout, lean.F);
+      const c = steps(layout, loss, lean, scratch, rate, ROWS, workspace);
+      expect([a.ran, a.losses[0]]).toEqual([1, Infinity]);
+      expect([c.ran, c.losses[0]]).toEqual([1, Infinity]);
+      expect(sameBits(lean.params, before)).toBe(true);
+    });
+
+    it('stops at a non-finite loss, inputs ahead, as the gradient vector path does', () => {
+      const { layout, loss } = NETWORKS[0]!;
+      const full = setup(layout, dtype);
+      const lean = setup(layout, dtype);
+      full.Y[full.order[20]! * layout.outputs] = NaN;
+      lean.Y.set(full.Y);
+      const a = steps(layout, loss, full, new full.F(layout.parameterCount), 0.1);
+      const { scratch, workspace } = adjacent(layout, lean.F);
+      const c = steps(layout, loss, lean, scratch, 0.1, ROWS, workspace);
+      expect([a.ran, c.ran]).toEqual([2, 2]);
+      expect(Number.isNaN(c.losses[1]!)).toBe(true);
+      expect(sameBits(lean.params, full.params)).toBe(true);
+    });
 
     it('takes its exact path where the bound fails, with the same bits: a saturated output bias near the largest value', () => {
       const { layout, loss } = NETWORKS[0]!;
@@ -217,7 +311,7 @@ describeBackends('networkSteps with a layer scratch', (b) => {
     const scratch = whole.subarray(0, least - 1);
     expect(() => steps(layout, loss, s, scratch, 0.1, ROWS, whole.subarray(least - 1))).toThrow(
       new RegExp(
-        `networkSteps: expected gradients to hold the layout's parameter count \\(${layout.parameterCount}\\) or, right before the workspace, at least ${least} \\(the largest layer above the first, or the first's beyond the workspace dead by then\\) but it holds ${least - 1}`,
+        `networkSteps: expected gradients to hold the layout's parameter count \\(${layout.parameterCount}\\) or, right before the workspace, at least ${least} \\(the largest layer above the first, or the first's beyond the workspace dead by then; below a Relu first layer where they fit, the minibatch's inputs\\) but it holds ${least - 1}`,
       ),
     );
   });
@@ -231,6 +325,41 @@ describeBackends('networkSteps with a layer scratch', (b) => {
       ),
     );
   });
+});
+
+describe('networkSteps with the inputs ahead, native', () => {
+  // What the arrangement is for (B's peak RSS): the workspace past its writes and before the targets is
+  // never written, so those pages are never touched.
+  it.each(NETWORKS.filter(({ layout }) => (inputsAheadEnd(layout) ?? Infinity) < layout.gatheredTargets(CAPACITY)))(
+    'leaves the workspace past its gradients untouched: $name',
+    ({ layout, loss }) => {
+      const { backends } = jest.requireActual<typeof import('../../lib')>('../../lib');
+      const s = setup(layout, 'float64');
+      const least = layout.leanScratchSize(CAPACITY, true);
+      const whole = new Float64Array(least + layout.workspaceSize(CAPACITY)).fill(7);
+      const workspace = whole.subarray(least);
+      const end = inputsAheadEnd(layout)!;
+      const targets = layout.gatheredTargets(CAPACITY);
+      backends.native.networkSteps(
+        layout.encode(),
+        s.params,
+        whole.subarray(0, least),
+        workspace,
+        CAPACITY,
+        loss,
+        s.X,
+        s.Y,
+        s.order,
+        1,
+        CAPACITY,
+        ROWS,
+        0.1,
+        new Float64Array(4),
+      );
+      expect(workspace.subarray(end, targets).every((v) => v === 7)).toBe(true);
+      expect(workspace[end - 1]).not.toBe(7);
+    },
+  );
 });
 
 describe('networkSteps with a layer scratch, native against js', () => {
