@@ -52,9 +52,17 @@ int run(int argc, char** argv) {
     const int m = std::atoi(argv[a + 2]), n = std::atoi(argv[a + 3]), k = std::atoi(argv[a + 4]);
     const bool fits = sizeof(T) == sizeof(double) ? blasnet::kernels::small::fits(transA, transB, m, n, k)
                                                   : blasnet::kernels::small::fitsFloat(transA, transB, m, n, k);
-    // The small kernel only takes shapes with n <= 16 and a bounded k (op(B) repacked on the stack).
-    const bool runnable = n >= 9 && n <= 16 && m <= 4096 && (!transB || k <= 16) && m * k <= (1 << 16) &&
-                          m * n <= (1 << 16) && k * n <= (1 << 16);
+    // The columns the kernel takes (small_gemm.h: the AVX-512 kernel 9-16 doubles, the AVX2 clone 5-16
+    // doubles, 4-32 floats) and a bounded k where op(B) is repacked on the stack.
+    namespace kernel = blasnet::kernels::small;
+    const bool clone = sizeof(T) == sizeof(float) || kernel::isa() == kernel::Isa::Avx2;
+    const int minCols = sizeof(T) == sizeof(float) ? int(kernel::kKernelMinColsFloat)
+                        : clone                   ? int(kernel::kKernelMinCols)
+                                                  : int(kernel::kMinCols);
+    const int maxCols = sizeof(T) == sizeof(float) ? int(kernel::kKernelMaxColsFloat) : int(kernel::kAvx2MaxCols);
+    const int maxPacked = clone ? int(kernel::kKernelMaxPacked) : int(kernel::kMaxDepthTransposedB * 16);
+    const bool runnable = n >= minCols && n <= maxCols && m <= 4096 && (!transB || k * n <= maxPacked) &&
+                          m * k <= (1 << 16) && m * n <= (1 << 16) && k * n <= (1 << 16);
     auto blas = [&] { blasGemm(transA, transB, m, n, k, A.data(), B.data(), C1.data()); };
     auto small = [&] {
       blasnet::kernels::small::gemm(transA, transB, m, n, k, T(1), A.data(), B.data(), T(1), C2.data());
