@@ -131,11 +131,11 @@ __attribute__((target("avx512f"))) void product(size_t m, size_t n, size_t k, do
 
 // ---- The AVX2 clone: the same arithmetic (one running fused multiply-add sum per element, in k order,
 // then alpha * sum + beta * C) in 256-bit registers. A row of n columns (5-16 doubles, 4-32 floats) takes
-// NC = ceil(n / lanes) registers, the last one partly past n. Masked loads and stores (vmaskmov) are used only where lanes past
-// n would fall outside the operand (B's last row, C's last row, the bias) or on C a later block still has
-// to read: on AMD's Zen cores a masked store is microcoded and a masked load costs as much as the row's
-// FMAs, so elsewhere the lanes past n are read from and written over the next row (which its own stores
-// then overwrite). Blocks of R rows keep R * NC accumulators in at most 16 registers, so nothing spills.
+// NC = ceil(n / lanes) registers, the last one partly past n. Masked loads and stores (vmaskmov) are used only where
+// lanes past n would fall outside the operand (B's last row, C's last row, the bias) or on C a later block still has to
+// read: on AMD's Zen cores a masked store is microcoded and a masked load costs as much as the row's FMAs, so elsewhere
+// the lanes past n are read from and written over the next row (which its own stores then overwrite). Blocks of R rows
+// keep R * NC accumulators in at most 16 registers, so nothing spills.
 struct Double4 {
   using T = double;
   using V = __m256d;
@@ -638,7 +638,8 @@ bool dispatchGradientsAvx2(size_t in, size_t n, size_t k, const typename Op::T* 
   // The other widths as dispatchAvx2's blocks (5-8 doubles and 4-8 floats in blocks of up to 6 rows, 17-24
   // floats 4, 25-32 floats 3).
   if (P == nullptr) return gradientsByWidth<Op, false, false>(in, n, k, aRows, B, C, P, Q, 0, 0, 0);
-  if (Q == nullptr) return gradientsByWidth<Op, true, false>(in, n, k, aRows, B, C, P, Q, 0, gradientLimit, parameterLimit);
+  if (Q == nullptr)
+    return gradientsByWidth<Op, true, false>(in, n, k, aRows, B, C, P, Q, 0, gradientLimit, parameterLimit);
   return gradientsByWidth<Op, false, true>(in, n, k, aRows, B, C, P, Q, learningRate, 0, 0);
 }
 
