@@ -241,6 +241,17 @@ __attribute__((target("avx2,fma"), always_inline)) inline typename Op::V sgdUpda
   return Op::sub(p, step);
 }
 
+// How a block of R rows of NC registers takes a k step: every row's broadcast first, then one register of
+// B at a time (R + 1 registers beside the R * NC accumulators), or B's NC registers first, then each row's
+// broadcast (NC + 1). The broadcasts first only where they need no more registers than B's and still fit
+// in 16: that lets 13-16 doubles take 3 rows a block (12 accumulators). With 5 rows of two registers (16
+// with the broadcasts first) GCC kept one accumulator on the stack in the k loop of the Relu variant and of
+// the gradients' (a load and a store each k step), and B first takes 13 (What we tried, 80).
+template <int R, int NC>
+constexpr bool broadcastsFirst() {
+  return R <= NC && R * NC + R + 1 <= 16;
+}
+
 // Relu: max(c, 0) in the stores (gemmBiasRows for a Relu layer), Relu's `z > 0 ? z : 0` exactly: vmax
 // returns its second operand, +0, for a NaN c and for c = -0.
 template <typename Op, bool TransA, int R, int NC, bool Relu = false>
@@ -264,9 +275,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
     // Lanes past n of a row of B are the next row's head: they only reach accumulator lanes past n, which
     // are never kept (see the stores below). Only B's last row, where they would be past its end, is
     // loaded masked.
-    if constexpr (R * NC + R + 1 <= 16) {
-      // Every row's a broadcast first, then one register of B at a time: R + 1 registers besides the
-      // accumulators instead of NC + 1, which lets 13-16 doubles take 3 rows a block (12 accumulators).
+    if constexpr (broadcastsFirst<R, NC>()) {
       V a[R];
       for (int r = 0; r < R; ++r) a[r] = Op::set1(TransA ? A[p * lda + i0 + r] : aRow[r][p]);
       for (int j = 0; j < NC; ++j) {
@@ -487,7 +496,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2
     const T* row = B + p * n;
     const T* a = aRows[p] + i0;
     // As rowBlockAvx2: lanes past n of B's rows are the next row's head, B's last row loaded masked.
-    if constexpr (R * NC + R + 1 <= 16) {
+    if constexpr (broadcastsFirst<R, NC>()) {
       V broadcast[R];
       for (int r = 0; r < R; ++r) {
         if (!(OnesLast && r + 1 == R)) broadcast[r] = Op::set1(a[r]);
