@@ -43,7 +43,7 @@ const { values } = parseArgs({
 });
 
 // Columns: the 9-16 of the first rule, and the 5-8 doubles, 4-8 and 17-32 floats the AVX2 clone took
-// later (What we tried, 80); --narrow keeps to 9-16 (the AVX-512 kernel's columns).
+// later (What we tried, 81); --narrow keeps to 9-16 (the AVX-512 kernel's columns).
 const float32 = values.dtype === 'float32';
 const COLS = values.narrow
   ? [9, 10, 12, 15, 16]

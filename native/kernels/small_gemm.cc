@@ -246,7 +246,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline typename Op::V sgdUpda
 // broadcast (NC + 1). The broadcasts first only where they need no more registers than B's and still fit
 // in 16: that lets 13-16 doubles take 3 rows a block (12 accumulators). With 5 rows of two registers (16
 // with the broadcasts first) GCC kept one accumulator on the stack in the k loop of the Relu variant and of
-// the gradients' (a load and a store each k step), and B first takes 13 (What we tried, 80).
+// the gradients' (a load and a store each k step), and B first takes 13 (What we tried, 81).
 template <int R, int NC>
 constexpr bool broadcastsFirst() {
   return R <= NC && R * NC + R + 1 <= 16;
@@ -371,7 +371,7 @@ void dispatchAvx2(size_t m, size_t n, size_t k, typename Op::T alpha, const type
   // Blocks of R rows with R * NC accumulators, at most 12: with B's registers (or the rows' broadcasts, see
   // rowBlockAvx2) and a broadcast they fill the 16 registers without a spill. Two registers a row go in
   // blocks of at most 5: the 6-row block (12 accumulators and B's two registers) ran 1.2-2.3x slower than
-  // OpenBLAS wherever whole 6-row blocks came up (24 and 64 rows), in both dtypes (What we tried, 80).
+  // OpenBLAS wherever whole 6-row blocks came up (24 and 64 rows), in both dtypes (What we tried, 81).
   if constexpr (Op::kLanes == 8) {
     if (n <= 8) {
       productAvx2<Op, TransA, 1, 6, Relu>(m, n, k, alpha, A, B, beta, C, bias, aRows);  // 4-8 floats: 1 register

@@ -35,7 +35,7 @@ Isa isa();
 // 0.99); the rule was narrower (float64 24 rows, 8 at 16 columns; float32 16) until the kernel stopped
 // paying a masked store per row and a masked load per row of B (What we tried, 18). The columns beyond
 // 9-16 (5-8 doubles; 4-8 and 17-32 floats) came with workload E's scaling map, where the switch between
-// the small step and OpenBLAS's showed as a step of 1.3-1.5x at 8 and 16 columns (What we tried, 80).
+// the small step and OpenBLAS's showed as a step of 1.3-1.5x at 8 and 16 columns (What we tried, 81).
 constexpr size_t kAvx2MinCols = 5;
 constexpr size_t kAvx2MaxCols = 16;
 constexpr size_t kAvx2MinColsFloat = 4;

@@ -24,7 +24,7 @@ export const SMALL_STEP_NETWORKS: { name: string; dims: number[]; acts: Act[]; l
     loss: Loss.binaryCrossEntropy,
   },
   { name: '64-16 one identity layer, MSE', dims: [64, 16], acts: [Act.identity], loss: Loss.meanSquaredError },
-  // The AVX2 clone's wider columns (What we tried, 80): 5-8 units (two registers of doubles, one of floats),
+  // The AVX2 clone's wider columns (What we tried, 81): 5-8 units (two registers of doubles, one of floats),
   // and in float32 4 units and 17-32 (three and four registers); in float64 the networks with 4 or more than
   // 16 units take the general path on both sides of each comparison.
   {
