@@ -1,7 +1,7 @@
 /**
  * Workload E, the scaling map: how the cost of `fit` per training sample grows with the rows of the data,
  * the width and the depth of the network, in float64 and float32, at 1 and 2 threads, and whether a switch
- * of product path (blasnet's small-matrix kernel for 9-16 columns, OpenBLAS beyond) shows as a cliff.
+ * of product path (blasnet's small-matrix kernel for few columns, OpenBLAS beyond) shows as a cliff.
  *
  *   npm run bench:scaling                    the map (a few minutes), bench/scaling.svg and bench/.build/scaling.json
  *   npm run bench:scaling -- --smoke         a few points, one run each (seconds; writes no SVG)
@@ -54,9 +54,27 @@ function flopsPerSample(dims: number[]): number {
   return 2 * macs;
 }
 
-/** Which path a layer's products take on this machine, for the notes (native/kernels/small_gemm.h). */
-function pathOf(width: number): string {
-  return width >= 9 && width <= 16 ? 'small kernel' : 'OpenBLAS';
+/**
+ * Which path a layer's products take on this machine, for the notes (native/kernels/small_gemm.h): the
+ * AVX2 clone's rule (an AVX2-only CPU) takes 5-16 units in float64 and 4-32 in float32; on AVX-512 CPUs the
+ * float64 kernel and float32's clone take 9-16 (the float64 AVX-512 kernel 9-15, its first layer too).
+ */
+function pathOf(width: number, dtype: 'float64' | 'float32'): string {
+  const kernel = blasInfo().smallGemm;
+  let small = false;
+  if (kernel.startsWith('avx2')) small = dtype === 'float32' ? width >= 4 && width <= 32 : width >= 5 && width <= 16;
+  else if (kernel === 'avx512') small = width >= 9 && width <= 16;
+  return small ? 'small kernel' : 'OpenBLAS';
+}
+
+/** The width bands pathOf gives the small kernel, for the plot: both dtypes' columns, then float32's alone. */
+function smallKernelBands(kernel: string): { from: number; to: number; opacity: number }[] {
+  if (kernel.startsWith('avx2'))
+    return [
+      { from: 5, to: 16, opacity: 0.14 },
+      { from: 16, to: 32, opacity: 0.07 },
+    ];
+  return kernel === 'avx512' ? [{ from: 9, to: 16, opacity: 0.12 }] : [];
 }
 
 let seed = 12345;
@@ -153,7 +171,7 @@ function flagCliffs(series: Point[], axis: 'width' | 'depth' | 'rows'): void {
     // Cost per FLOP against the geometric mean of the neighbours' (above 1: slower than the trend).
     const off = Math.sqrt(a.gflops * c.gflops) / b.gflops;
     if (off > 1.3 || off < 1 / 1.3) {
-      b.flagged = `${off.toFixed(2)}x the trend of ${axis} ${a[axis]} and ${c[axis]} (${pathOf(a.width)} / ${pathOf(b.width)} / ${pathOf(c.width)})`;
+      b.flagged = `${off.toFixed(2)}x the trend of ${axis} ${a[axis]} and ${c[axis]} (${pathOf(a.width, b.dtype)} / ${pathOf(b.width, b.dtype)} / ${pathOf(c.width, b.dtype)})`;
     }
   }
 }
@@ -291,10 +309,12 @@ function svg(results: { points: Point[]; smallGemm: string; core: string; date: 
         `<text x="12" y="${H / 2}" transform="rotate(-90 12 ${H / 2})" text-anchor="middle" font-size="10">µs per sample</text>`,
       );
     if (slice === 'width') {
-      // The small kernel's columns (9-16): where the path switches.
-      parts.push(
-        `<rect x="${px(9)}" y="${M.top}" width="${px(16) - px(9)}" height="${H - M.top - M.bottom}" fill="#2ca02c" opacity="0.12"/>`,
-      );
+      // The small kernel's columns (pathOf): where the path switches. Darker where both dtypes take it.
+      const clamp = (v: number) => Math.min(Math.max(px(v), M.left), W - M.right);
+      for (const band of smallKernelBands(results.smallGemm))
+        parts.push(
+          `<rect x="${clamp(band.from)}" y="${M.top}" width="${clamp(band.to) - clamp(band.from)}" height="${H - M.top - M.bottom}" fill="#2ca02c" opacity="${band.opacity}"/>`,
+        );
     }
     for (const key of Object.keys(colors)) {
       const [dtype, threads] = key.split(' ');
@@ -320,7 +340,7 @@ function svg(results: { points: Point[]; smallGemm: string; core: string; date: 
         `<g transform="translate(${60 + i * 120},${H + 14})"><line x1="0" x2="18" y1="0" y2="0" stroke="${color}" stroke-width="2"/><text x="22" y="4" font-size="10">${key.replace(' ', ', ')} thread${key.endsWith('1') ? '' : 's'}</text></g>`,
     )
     .join('\n');
-  const note = `<text x="${3 * W - 8}" y="${H + 36}" text-anchor="end" font-size="9">${results.date.slice(0, 16)} UTC, small kernel ${results.smallGemm}, OpenBLAS ${results.core}; green: 9-16 columns (small kernel); circles: &gt;1.3x off trend</text>`;
+  const note = `<text x="${3 * W - 8}" y="${H + 36}" text-anchor="end" font-size="9">${results.date.slice(0, 16)} UTC, small kernel ${results.smallGemm}, OpenBLAS ${results.core}; green: the small kernel's columns${results.smallGemm.startsWith('avx2') ? ' (float64 5-16, float32 4-32)' : ' (9-16)'}; circles: &gt;1.3x off trend</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${3 * W}" height="${H + 44}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="#fff"/>\n${panels.join('\n')}\n${legend}\n${note}\n</svg>\n`;
 }
 

@@ -1,7 +1,7 @@
 // Times blasnet's small-matrix product (native/kernels/small_gemm.cc, compiled in here with the addon's
 // flags) against cblas_dgemm (cblas_sgemm with SMALL_GEMM_DTYPE=float32; the kernel the process picks,
-// BLASNET_SMALL_GEMM=avx2 forcing the AVX2 clone), shape by shape, and checks that both compute the same C. bench/small-gemm.ts
-// compiles and runs it; its table is what decides which shapes take the small path.
+// BLASNET_SMALL_GEMM=avx2 forcing the AVX2 clone), shape by shape, and checks that both compute the same C.
+// bench/small-gemm.ts compiles and runs it; its table is what decides which shapes take the small path.
 //
 //   small_gemm_shapes <TA> <TB> <m> <n> <k> [...]      one JSON line per shape on stdout
 //
@@ -21,9 +21,7 @@
 
 namespace {
 
-double seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double seconds() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 void blasGemm(bool transA, bool transB, int m, int n, int k, const double* A, const double* B, double* C) {
   cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, 1.0, A,
@@ -52,9 +50,17 @@ int run(int argc, char** argv) {
     const int m = std::atoi(argv[a + 2]), n = std::atoi(argv[a + 3]), k = std::atoi(argv[a + 4]);
     const bool fits = sizeof(T) == sizeof(double) ? blasnet::kernels::small::fits(transA, transB, m, n, k)
                                                   : blasnet::kernels::small::fitsFloat(transA, transB, m, n, k);
-    // The small kernel only takes shapes with n <= 16 and a bounded k (op(B) repacked on the stack).
-    const bool runnable = n >= 9 && n <= 16 && m <= 4096 && (!transB || k <= 16) && m * k <= (1 << 16) &&
-                          m * n <= (1 << 16) && k * n <= (1 << 16);
+    // The columns the kernel takes (small_gemm.h: the AVX-512 kernel 9-16 doubles, the AVX2 clone 5-16
+    // doubles, 4-32 floats) and a bounded k where op(B) is repacked on the stack.
+    namespace kernel = blasnet::kernels::small;
+    const bool clone = sizeof(T) == sizeof(float) || kernel::isa() == kernel::Isa::Avx2;
+    const int minCols = sizeof(T) == sizeof(float) ? int(kernel::kKernelMinColsFloat)
+                        : clone                    ? int(kernel::kKernelMinCols)
+                                                   : int(kernel::kMinCols);
+    const int maxCols = sizeof(T) == sizeof(float) ? int(kernel::kKernelMaxColsFloat) : int(kernel::kAvx2MaxCols);
+    const int maxPacked = clone ? int(kernel::kKernelMaxPacked) : int(kernel::kMaxDepthTransposedB * 16);
+    const bool runnable = n >= minCols && n <= maxCols && m <= 4096 && (!transB || k * n <= maxPacked) &&
+                          m * k <= (1 << 16) && m * n <= (1 << 16) && k * n <= (1 << 16);
     auto blas = [&] { blasGemm(transA, transB, m, n, k, A.data(), B.data(), C1.data()); };
     auto small = [&] {
       blasnet::kernels::small::gemm(transA, transB, m, n, k, T(1), A.data(), B.data(), T(1), C2.data());

@@ -73,7 +73,8 @@ struct NetworkLayout {
 // z = input W + bias for `rows` rows (one layer's forward product), and with `relu` (a hidden Relu layer)
 // z = max(z, 0) where the small kernel applies it. Returns whether it did; the caller applies the
 // activation otherwise. Where the small kernel's AVX2 clone takes the layer's shape at min(rows, 64) rows
-// (small_gemm.h, fitsAvx2: 9-16 units, depth <= 256), the product runs on it in slabs of at most 64 rows,
+// (small_gemm.h, fitsAvx2 and fitsAvx2Float: 5-16 units in float64, 4-32 in float32 on AVX2-only CPUs,
+// depth <= 256), the product runs on it in slabs of at most 64 rows,
 // split evenly (65 rows: 33 + 32, not 64 + 1, whose 1-row block would run slowly), the bias added in its
 // stores and a Relu in them too (gemmBiasRows; for float32 a pass over the slab just written). A loss
 // report's or a predict's chunk of up to 1,024 rows through a 15- or 10-unit layer had gone to OpenBLAS,
@@ -153,7 +154,8 @@ bool smallStepFits(const NetworkLayout& layout, size_t rows) {
   for (size_t i = 0; i < layout.layers; ++i) {
     const size_t in = layout.units[i];
     const size_t units = layout.units[i + 1];
-    if (!small::layerGradientsFit(in, units, rows, float32) || !small::fitsAvx2(false, false, rows, units, in)) {
+    if (!small::layerGradientsFit(in, units, rows, float32) ||
+        !small::fitsAvx2Dtype(false, false, rows, units, in, float32)) {
       return false;
     }
   }

@@ -130,12 +130,12 @@ __attribute__((target("avx512f"))) void product(size_t m, size_t n, size_t k, do
 }
 
 // ---- The AVX2 clone: the same arithmetic (one running fused multiply-add sum per element, in k order,
-// then alpha * sum + beta * C) in 256-bit registers. A row of n <= 16 columns takes NC = ceil(n / lanes)
-// registers, the last one partly past n. Masked loads and stores (vmaskmov) are used only where lanes past
-// n would fall outside the operand (B's last row, C's last row, the bias) or on C a later block still has
-// to read: on AMD's Zen cores a masked store is microcoded and a masked load costs as much as the row's
-// FMAs, so elsewhere the lanes past n are read from and written over the next row (which its own stores
-// then overwrite). Blocks of R rows keep R * NC accumulators in at most 16 registers, so nothing spills.
+// then alpha * sum + beta * C) in 256-bit registers. A row of n columns (5-16 doubles, 4-32 floats) takes
+// NC = ceil(n / lanes) registers, the last one partly past n. Masked loads and stores (vmaskmov) are used only where
+// lanes past n would fall outside the operand (B's last row, C's last row, the bias) or on C a later block still has to
+// read: on AMD's Zen cores a masked store is microcoded and a masked load costs as much as the row's FMAs, so elsewhere
+// the lanes past n are read from and written over the next row (which its own stores then overwrite). Blocks of R rows
+// keep R * NC accumulators in at most 16 registers, so nothing spills.
 struct Double4 {
   using T = double;
   using V = __m256d;
@@ -241,6 +241,17 @@ __attribute__((target("avx2,fma"), always_inline)) inline typename Op::V sgdUpda
   return Op::sub(p, step);
 }
 
+// How a block of R rows of NC registers takes a k step: every row's broadcast first, then one register of
+// B at a time (R + 1 registers beside the R * NC accumulators), or B's NC registers first, then each row's
+// broadcast (NC + 1). The broadcasts first only where they need no more registers than B's and still fit
+// in 16: that lets 13-16 doubles take 3 rows a block (12 accumulators). With 5 rows of two registers (16
+// with the broadcasts first) GCC kept one accumulator on the stack in the k loop of the Relu variant and of
+// the gradients' (a load and a store each k step), and B first takes 13 (What we tried, 81).
+template <int R, int NC>
+constexpr bool broadcastsFirst() {
+  return R <= NC && R * NC + R + 1 <= 16;
+}
+
 // Relu: max(c, 0) in the stores (gemmBiasRows for a Relu layer), Relu's `z > 0 ? z : 0` exactly: vmax
 // returns its second operand, +0, for a NaN c and for c = -0.
 template <typename Op, bool TransA, int R, int NC, bool Relu = false>
@@ -264,9 +275,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
     // Lanes past n of a row of B are the next row's head: they only reach accumulator lanes past n, which
     // are never kept (see the stores below). Only B's last row, where they would be past its end, is
     // loaded masked.
-    if constexpr (R * NC + R + 1 <= 16) {
-      // Every row's a broadcast first, then one register of B at a time: R + 1 registers besides the
-      // accumulators instead of NC + 1, which lets 13-16 doubles take 3 rows a block (12 accumulators).
+    if constexpr (broadcastsFirst<R, NC>()) {
       V a[R];
       for (int r = 0; r < R; ++r) a[r] = Op::set1(TransA ? A[p * lda + i0 + r] : aRow[r][p]);
       for (int j = 0; j < NC; ++j) {
@@ -359,9 +368,26 @@ template <typename Op, bool TransA, bool Relu = false>
 void dispatchAvx2(size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A, const typename Op::T* B,
                   typename Op::T beta, typename Op::T* C, const typename Op::T* bias = nullptr,
                   const typename Op::T* const* aRows = nullptr) {
+  // Blocks of R rows with R * NC accumulators, at most 12: with B's registers (or the rows' broadcasts, see
+  // rowBlockAvx2) and a broadcast they fill the 16 registers without a spill. Two registers a row go in
+  // blocks of at most 5: the 6-row block (12 accumulators and B's two registers) ran 1.2-2.3x slower than
+  // OpenBLAS wherever whole 6-row blocks came up (24 and 64 rows), in both dtypes (What we tried, 81).
   if constexpr (Op::kLanes == 8) {
-    productAvx2<Op, TransA, 2, 6, Relu>(m, n, k, alpha, A, B, beta, C, bias,
-                                        aRows);  // 9-16 floats: 2 registers, 12 accumulators
+    if (n <= 8) {
+      productAvx2<Op, TransA, 1, 6, Relu>(m, n, k, alpha, A, B, beta, C, bias, aRows);  // 4-8 floats: 1 register
+    } else if (n <= 16) {
+      productAvx2<Op, TransA, 2, 5, Relu>(m, n, k, alpha, A, B, beta, C, bias,
+                                          aRows);  // 9-16 floats: 2 registers, 10 accumulators
+    } else if (n <= 24) {
+      productAvx2<Op, TransA, 3, 4, Relu>(m, n, k, alpha, A, B, beta, C, bias,
+                                          aRows);  // 17-24 floats: 3 registers, 12 accumulators
+    } else {
+      productAvx2<Op, TransA, 4, 3, Relu>(m, n, k, alpha, A, B, beta, C, bias,
+                                          aRows);  // 25-32 floats: 4 registers, 12 accumulators
+    }
+  } else if (n <= 8) {
+    productAvx2<Op, TransA, 2, 5, Relu>(m, n, k, alpha, A, B, beta, C, bias,
+                                        aRows);  // 5-8 doubles: 2 registers, 10 accumulators
   } else if (n <= 12) {
     productAvx2<Op, TransA, 3, 3, Relu>(m, n, k, alpha, A, B, beta, C, bias,
                                         aRows);  // 9-12 doubles: 3 registers, 9 accumulators
@@ -371,7 +397,8 @@ void dispatchAvx2(size_t m, size_t n, size_t k, typename Op::T alpha, const type
   }
 }
 
-// op(B) = B^T (B is n x k): repacked k x n (at most 16 x 16) so the row loop reads it a row at a time.
+// op(B) = B^T (B is n x k): repacked k x n (at most kKernelMaxPacked elements) so the row loop reads it a
+// row at a time.
 template <typename T>
 const T* packTransposed(size_t n, size_t k, const T* B, T* packed) {
   for (size_t p = 0; p < k; ++p) {
@@ -469,7 +496,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2
     const T* row = B + p * n;
     const T* a = aRows[p] + i0;
     // As rowBlockAvx2: lanes past n of B's rows are the next row's head, B's last row loaded masked.
-    if constexpr (R * NC + R + 1 <= 16) {
+    if constexpr (broadcastsFirst<R, NC>()) {
       V broadcast[R];
       for (int r = 0; r < R; ++r) {
         if (!(OnesLast && r + 1 == R)) broadcast[r] = Op::set1(a[r]);
@@ -577,7 +604,7 @@ __attribute__((target("avx2,fma"))) bool gradientsAvx2(size_t in, size_t n, size
         default: BLASNET_GRADIENT_BLOCK(6, false)
       }
     } else {
-      switch (rows) {  // the last block ends with the ones row (at least 2 rows: m >= 10 and blocks are even)
+      switch (rows) {  // the last block ends with the ones row (at least 2 rows where m >= 2: blocks are even)
         case 1: BLASNET_GRADIENT_BLOCK(1, true)
         case 2: BLASNET_GRADIENT_BLOCK(2, true)
         case 3: BLASNET_GRADIENT_BLOCK(3, true)
@@ -592,34 +619,43 @@ __attribute__((target("avx2,fma"))) bool gradientsAvx2(size_t in, size_t n, size
   return !Op::any(flags);
 }
 
+// gradientsAvx2 with the registers a row takes (NC) and the block's rows for n columns.
+template <typename Op, bool Check, bool Update>
+bool gradientsByWidth(size_t in, size_t n, size_t k, const typename Op::T* const* aRows, const typename Op::T* B,
+                      typename Op::T* C, const typename Op::T* P, typename Op::T* Q, typename Op::T learningRate,
+                      typename Op::T gradientLimit, typename Op::T parameterLimit) {
+  const typename Op::T rate = learningRate, g = gradientLimit, p = parameterLimit;
+  if constexpr (Op::kLanes == 8) {
+    if (n <= 8) return gradientsAvx2<Op, 1, 6, Check, Update>(in, n, k, aRows, B, C, P, Q, rate, g, p);
+    if (n <= 16) return gradientsAvx2<Op, 2, 6, Check, Update>(in, n, k, aRows, B, C, P, Q, rate, g, p);
+    if (n <= 24) return gradientsAvx2<Op, 3, 4, Check, Update>(in, n, k, aRows, B, C, P, Q, rate, g, p);
+    return gradientsAvx2<Op, 4, 3, Check, Update>(in, n, k, aRows, B, C, P, Q, rate, g, p);
+  } else {
+    if (n <= 8) return gradientsAvx2<Op, 2, 6, Check, Update>(in, n, k, aRows, B, C, P, Q, rate, g, p);
+    if (n <= 12) return gradientsAvx2<Op, 3, 4, Check, Update>(in, n, k, aRows, B, C, P, Q, rate, g, p);
+    return gradientsAvx2<Op, 4, 3, Check, Update>(in, n, k, aRows, B, C, P, Q, rate, g, p);
+  }
+}
+
 template <typename Op>
 bool dispatchGradientsAvx2(size_t in, size_t n, size_t k, const typename Op::T* const* aRows, const typename Op::T* B,
                            typename Op::T* C, const typename Op::T* P, typename Op::T* Q, typename Op::T learningRate,
                            typename Op::T gradientLimit, typename Op::T parameterLimit) {
-  using T = typename Op::T;
   // 9-12 doubles in blocks of up to 4 rows (12 accumulators, B's 3 registers and a broadcast: 16, no spill
   // in objdump): workload A's 15 x 10 gradient (16 rows with the ones row) in 4 blocks instead of 6, 176 ->
   // 144-157 ns (What we tried, 77). The forward product's 4-row block was slower (146 -> 157 ns at 15 x 10).
-  if (P == nullptr) {
-    if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, false, false>(in, n, k, aRows, B, C, P, Q, 0, 0, 0);
-    if (n <= 12) return gradientsAvx2<Op, 3, 4, false, false>(in, n, k, aRows, B, C, P, Q, 0, 0, 0);
-    return gradientsAvx2<Op, 4, 3, false, false>(in, n, k, aRows, B, C, P, Q, 0, 0, 0);
-  }
-  const T g = gradientLimit, p = parameterLimit, rate = learningRate;
-  if (Q == nullptr) {
-    if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, true, false>(in, n, k, aRows, B, C, P, Q, 0, g, p);
-    if (n <= 12) return gradientsAvx2<Op, 3, 4, true, false>(in, n, k, aRows, B, C, P, Q, 0, g, p);
-    return gradientsAvx2<Op, 4, 3, true, false>(in, n, k, aRows, B, C, P, Q, 0, g, p);
-  }
-  if constexpr (Op::kLanes == 8) return gradientsAvx2<Op, 2, 6, false, true>(in, n, k, aRows, B, C, P, Q, rate, 0, 0);
-  if (n <= 12) return gradientsAvx2<Op, 3, 4, false, true>(in, n, k, aRows, B, C, P, Q, rate, 0, 0);
-  return gradientsAvx2<Op, 4, 3, false, true>(in, n, k, aRows, B, C, P, Q, rate, 0, 0);
+  // The other widths as dispatchAvx2's blocks (5-8 doubles and 4-8 floats in blocks of up to 6 rows, 17-24
+  // floats 4, 25-32 floats 3).
+  if (P == nullptr) return gradientsByWidth<Op, false, false>(in, n, k, aRows, B, C, P, Q, 0, 0, 0);
+  if (Q == nullptr)
+    return gradientsByWidth<Op, true, false>(in, n, k, aRows, B, C, P, Q, 0, gradientLimit, parameterLimit);
+  return gradientsByWidth<Op, false, true>(in, n, k, aRows, B, C, P, Q, learningRate, 0, 0);
 }
 
 template <typename Op>
 void gemmAvx2(bool transA, bool transB, size_t m, size_t n, size_t k, typename Op::T alpha, const typename Op::T* A,
               const typename Op::T* B, typename Op::T beta, typename Op::T* C) {
-  typename Op::T packed[kMaxDepthTransposedB * 16];
+  typename Op::T packed[kKernelMaxPacked];
   if (transB) {
     B = packTransposedAvx2(n, k, B, packed);
   }
@@ -674,25 +710,23 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, float alpha, c
 
 #ifdef BLASNET_SMALL_GEMM_AVX512
 namespace {
-// The bias padded with zeros to 16 elements (whole registers), so the stores' epilogue loads it unmasked.
+// The bias padded with zeros to whole registers (n rounded up to the lanes), so the stores' epilogue loads
+// it unmasked.
 // Copied register by register: written as a zeroed array and a loop, GCC made it `rep stosq` and
 // `rep movsq`, whose start-up on AMD's cores was three quarters of gemmBias's and gemmBiasRows' own samples
 // (What we tried, 64).
 template <typename Op>
 __attribute__((target("avx2,fma"))) void padBiasAvx2(size_t n, const typename Op::T* bias, typename Op::T* padded) {
   constexpr size_t L = Op::kLanes;
-  for (size_t done = 0; done < 16; done += L) {
-    const typename Op::V v = done + L <= n ? Op::load(bias + done)
-                             : done < n    ? Op::load(bias + done, Op::mask(n - done))
-                                           : Op::zero();
-    Op::store(padded + done, v);
+  for (size_t done = 0; done < n; done += L) {
+    Op::store(padded + done, done + L <= n ? Op::load(bias + done) : Op::load(bias + done, Op::mask(n - done)));
   }
 }
 
 template <typename Op>
 void gemmBiasAvx2(size_t m, size_t n, size_t k, const typename Op::T* A, const typename Op::T* B,
                   const typename Op::T* bias, typename Op::T* C) {
-  alignas(32) typename Op::T padded[16];
+  alignas(32) typename Op::T padded[kKernelMaxColsFloat];
   padBiasAvx2<Op>(n, bias, padded);
   dispatchAvx2<Op, false>(m, n, k, typename Op::T(1), A, B, typename Op::T(0), C, padded);
 }
@@ -725,7 +759,7 @@ bool gemmBiasRows(size_t m, size_t n, size_t k, const double* const* rows, const
                   double* C, bool relu) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
   if (isa() != Isa::Avx2 || !fitsAvx2(false, false, m, n, k)) return false;
-  alignas(32) double padded[16];
+  alignas(32) double padded[kKernelMaxColsFloat];
   padBiasAvx2<Double4>(n, bias, padded);
   if (relu) {
     dispatchAvx2<Double4, false, true>(m, n, k, 1.0, nullptr, B, 0.0, C, padded, rows);
@@ -761,7 +795,7 @@ bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const 
                   bool relu) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
   if (isa() == Isa::Off || !fitsAvx2Float(false, false, m, n, k)) return false;
-  alignas(32) float padded[16];
+  alignas(32) float padded[kKernelMaxColsFloat];
   padBiasAvx2<Float8>(n, bias, padded);
   dispatchAvx2<Float8, false>(m, n, k, 1.0f, nullptr, B, 0.0f, C, padded, rows);
   // float32's Relu not in the stores (in its 5- and 6-row blocks GCC then spilled an accumulator and the
@@ -776,7 +810,7 @@ bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const 
 
 bool layerGradientsFit(size_t in, size_t n, size_t k, bool float32) {
   if (isa() == Isa::Off || (!float32 && isa() != Isa::Avx2)) return false;
-  return k >= 1 && fitsAvx2(true, false, in, n, k);
+  return k >= 1 && fitsAvx2Dtype(true, false, in, n, k, float32);
 }
 
 bool layerGradients(size_t in, size_t n, size_t k, const double* const* aRows, const double* B, double* C,

@@ -26,17 +26,30 @@ constexpr size_t kMaxDepthTransposedB = 16;  // op(B) = B^T is repacked into a s
 enum class Isa { Off, Avx2, Avx512 };
 Isa isa();
 
-// The AVX2 clone (three 4-lane registers per row for 9-12 doubles, four for 13-16, two 8-lane ones in
-// float32; 3 or 6 rows per block) has its own rule, measured on an AVX2-only CPU (AMD EPYC, OpenBLAS core
-// Haswell; `npm run bench:small-gemm [-- --dtype float32]`, bench/README.md "What we tried"): 9 to 16
-// columns, up to 64 rows, depth up to 256 (16 with B transposed), every transpose but both, in float64 and
-// float32 alike. Within it, all 855 shapes of the bench's grid ran faster than OpenBLAS's (float64 ratio
-// median 0.57, at most 0.99; float32 0.54, at most 0.99). The rule was narrower (float64 24 rows, 8 at 16
-// columns; float32 16) until the kernel stopped paying a masked store per row and a masked load per row
-// of B (What we tried, 18).
+// The AVX2 clone (two 4-lane registers per row for 5-8 doubles, three for 9-12, four for 13-16; in float32
+// one 8-lane register for 4-8 floats, two for 9-16, three for 17-24, four for 25-32; 3 to 6 rows per block)
+// has its own rule, measured on an AVX2-only CPU (AMD EPYC, OpenBLAS core Haswell; `npm run bench:small-gemm
+// [-- --dtype float32]`, bench/README.md "What we tried"): up to 64 rows, depth up to 256 (with B transposed
+// 16 in float64, 32 in float32), every transpose but both. Within 9-16 columns, all 855 shapes of the
+// bench's grid ran faster than OpenBLAS's (float64 ratio median 0.57, at most 0.99; float32 0.54, at most
+// 0.99); the rule was narrower (float64 24 rows, 8 at 16 columns; float32 16) until the kernel stopped
+// paying a masked store per row and a masked load per row of B (What we tried, 18). The columns beyond
+// 9-16 (5-8 doubles; 4-8 and 17-32 floats) came with workload E's scaling map, where the switch between
+// the small step and OpenBLAS's showed as a step of 1.3-1.5x at 8 and 16 columns (What we tried, 81).
+constexpr size_t kAvx2MinCols = 5;
 constexpr size_t kAvx2MaxCols = 16;
+constexpr size_t kAvx2MinColsFloat = 4;
+constexpr size_t kAvx2MaxColsFloat = 32;
 constexpr size_t kAvx2MaxDepth = 256;
 constexpr size_t kAvx2MaxRows = 64;
+constexpr size_t kAvx2MaxDepthTransposedBFloat = 32;
+// The kernel's own reach (the bench times it beyond the rule): 5-16 doubles, 4-32 floats (a row's last
+// register, loaded and stored whole, reaches at most into the next row: n >= 4 where a row is one 8-float
+// register), and op(B) = B^T repacked into a stack buffer of k x n elements.
+constexpr size_t kKernelMinCols = 5;
+constexpr size_t kKernelMinColsFloat = 4;
+constexpr size_t kKernelMaxColsFloat = 32;
+constexpr size_t kKernelMaxPacked = 32 * 32;
 
 // The shapes the AVX-512 path takes, and only those: the measured range.
 inline bool fitsAvx512(bool transA, bool transB, size_t m, size_t n, size_t k) {
@@ -45,14 +58,30 @@ inline bool fitsAvx512(bool transA, bool transB, size_t m, size_t n, size_t k) {
   return m <= (transA ? kMaxRowsTransposedA : kMaxRows) && k <= kMaxDepth;
 }
 
-// The shapes the AVX2 clone takes, float64 and float32.
-inline bool fitsAvx2(bool transA, bool transB, size_t m, size_t n, size_t k) {
-  if ((transA && transB) || n < kMinCols || n > kAvx2MaxCols || m > kAvx2MaxRows) return false;
-  return k <= (transB ? kMaxDepthTransposedB : kAvx2MaxDepth);
+inline bool fitsAvx2Within(bool transA, bool transB, size_t m, size_t n, size_t k, size_t minCols, size_t maxCols,
+                           size_t maxDepthTransposedB) {
+  if ((transA && transB) || n < minCols || n > maxCols || m > kAvx2MaxRows) return false;
+  return k <= (transB ? maxDepthTransposedB : kAvx2MaxDepth);
 }
 
+// The shapes the AVX2 clone takes in float64.
+inline bool fitsAvx2(bool transA, bool transB, size_t m, size_t n, size_t k) {
+  return fitsAvx2Within(transA, transB, m, n, k, kAvx2MinCols, kAvx2MaxCols, kMaxDepthTransposedB);
+}
+
+// The shapes the AVX2 clone takes in float32: the wider columns where they were measured (the clone is the
+// process's kernel: an AVX2-only CPU, or BLASNET_SMALL_GEMM=avx2); on AVX-512 CPUs, whose OpenBLAS kernels
+// are others, the 9-16 columns measured there.
 inline bool fitsAvx2Float(bool transA, bool transB, size_t m, size_t n, size_t k) {
-  return fitsAvx2(transA, transB, m, n, k);
+  if (isa() == Isa::Avx2)
+    return fitsAvx2Within(transA, transB, m, n, k, kAvx2MinColsFloat, kAvx2MaxColsFloat, kAvx2MaxDepthTransposedBFloat);
+  return fitsAvx2Within(transA, transB, m, n, k, kMinCols, kAvx2MaxCols, kMaxDepthTransposedB);
+}
+
+// The AVX2 clone's rule for a dtype, as the network step asks it (float64's only where the clone is the
+// float64 kernel: see fits()).
+inline bool fitsAvx2Dtype(bool transA, bool transB, size_t m, size_t n, size_t k, bool float32) {
+  return float32 ? fitsAvx2Float(transA, transB, m, n, k) : fitsAvx2(transA, transB, m, n, k);
 }
 
 // Whether this process's float64 path takes the shape (false when the path is off).
@@ -83,11 +112,12 @@ const char* describe();
 
 // C = alpha * op(A) op(B) + beta * C, row-major, leading dimensions implied by the shapes. The library
 // calls it only for shapes that fit(), with k >= 1 and alpha != 0 (gemm.h handles the rest); the kernel
-// itself needs only 9 <= n <= 16 and, when B is transposed, k <= 16 (the bench times it beyond fits()).
+// itself needs only 5 <= n <= 16 (the AVX2 clone; 9 <= n <= 16 for the AVX-512 kernel) and, when B is
+// transposed, k * n <= kKernelMaxPacked (the bench times it beyond fits()).
 void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, double alpha, const double* A, const double* B,
           double beta, double* C);
 
-// The same in float32 (the AVX2 clone), for shapes that fitsFloat().
+// The same in float32 (the AVX2 clone), for shapes that fitsFloat(); the kernel itself takes 4 <= n <= 32.
 void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, float alpha, const float* A, const float* B,
           float beta, float* C);
 

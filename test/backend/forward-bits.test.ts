@@ -3,8 +3,8 @@
  * exactly what broadcasting each bias into z, the native gemm with beta = 1 and the native activation,
  * called one at a time, give; and the js backend's values to rounding. This is the promise any fusion of
  * the bias or the activation into the small kernel's stores has to keep (one was tried and measured
- * slower, bench/README.md "What we tried" 20). Shapes on both sides of the small kernel's rule (columns
- * 8/9 and 16/17, rows 64/65), every hidden activation, float64 and float32, and a NaN weight that makes
+ * slower, bench/README.md "What we tried" 20). Shapes on both sides of the small kernel's rules (columns
+ * 3/4, 4/5, 8/9, 16/17 and 32/33, rows 64/65), every hidden activation, float64 and float32, and a NaN weight that makes
  * some z NaN, where Relu must give +0.
  *
  * A layer whose 64-row slab the small kernel's AVX2 clone takes runs taller passes in slabs of at most 64
@@ -24,13 +24,15 @@ const SLAB_ROWS = 64;
 
 /**
  * Whether the native forward pass runs a layer of this shape through the small kernel's AVX2 clone in
- * slabs (network.h: gemmBias's rule at 64 rows; float64 only where the clone is the float64 path, AVX2
- * CPUs without AVX-512).
+ * slabs (network.h: gemmBias's rule at 64 rows, small_gemm.h fitsAvx2 and fitsAvx2Float). Where the clone
+ * is the process's kernel (AVX2 CPUs without AVX-512, or BLASNET_SMALL_GEMM=avx2): 5-16 units in float64,
+ * 4-32 in float32. On AVX-512 CPUs only float32 takes it, at 9-16 units.
  */
 function slabbed(float32: boolean, inputs: number, units: number): boolean {
   const path = blasInfo().smallGemm;
-  const clone = float32 ? !path.startsWith('off') : path.startsWith('avx2');
-  return clone && units >= 9 && units <= 16 && inputs <= 256;
+  if (inputs > 256) return false;
+  if (path.startsWith('avx2')) return float32 ? units >= 4 && units <= 32 : units >= 5 && units <= 16;
+  return path.startsWith('avx512') && float32 && units >= 9 && units <= 16;
 }
 
 /** Row counts of the slabs a pass of `rows` rows is split into: at most 64 each, as even as can be. */
@@ -85,13 +87,17 @@ function expectSameBits(actual: Floats, expected: Floats, label: string): void {
 }
 
 const HIDDEN = [Act.relu, Act.sigmoid, Act.tanh, Act.leakyRelu, Act.identity];
-// [inputs, hidden, outputs]: hidden and output widths inside (9-16) and just outside (8, 17) the rule.
+// [inputs, hidden, outputs]: hidden and output widths on both sides of each bound of the rules: 8/9 and
+// 16/17 (the AVX-512 CPUs' float32 rule), 4/5 (float64's first), 3/4 and 32/33 (float32's on AVX2 CPUs).
 const DIMS: [number, number, number][] = [
   [64, 15, 10],
   [7, 9, 16],
   [20, 16, 9],
   [5, 8, 12],
   [12, 17, 15],
+  [10, 4, 33],
+  [6, 5, 32],
+  [9, 24, 3],
 ];
 const ROWS = [1, 5, 15, 64, 65, 129, 200];
 
@@ -141,10 +147,17 @@ describe('the forward pass against its parts, one kernel call at a time', () => 
           compared++;
         }
       }
-      // 64-15-10, 7-9-16 and 20-16-9 where the clone runs (none where it is off).
+      // Where the clone is the kernel (AVX2 CPUs): 64-15-10, 7-9-16, 20-16-9 and 5-8-12, and in float32 also
+      // 12-17-15 and 6-5-32; on AVX-512 CPUs, float32's first three; none where it is off.
       const path = blasInfo().smallGemm;
-      const expected = path.startsWith('off') || (dtype === 'float64' && path === 'avx512') ? 0 : 3 * 4;
-      expect(compared).toBe(expected);
+      const networks = path.startsWith('avx2')
+        ? dtype === 'float32'
+          ? 6
+          : 4
+        : path === 'avx512' && dtype === 'float32'
+          ? 3
+          : 0;
+      expect(compared).toBe(networks * 4);
     });
 
     it(`turns a NaN z into +0 under Relu and carries it through the other activations (${dtype})`, () => {

@@ -11,7 +11,8 @@
  *   - a hidden Relu's activation, applied in the first layer's product's stores, is Relu's (+0 for NaN);
  *   - where the bound fails (a parameter beyond max / 4, an update of more than max / 4) the exact check
  *     decides: a finite update is still written, an overflowing one refused with the parameters untouched.
- * Shapes inside the small kernel's rule (9-16 units, up to 64 inputs), float64 and float32. On a CPU where
+ * Shapes inside the small kernel's rule (5-16 units in float64, 4-32 in float32, up to 64 inputs), float64
+ * and float32. On a CPU where
  * the small kernel does not run (or with BLASNET_SMALL_GEMM=0) both sides take the general path and the
  * comparisons still hold.
  */

@@ -28,10 +28,11 @@ function cpuHas(flag: string): boolean {
 const cpuHasAvx512 = () => cpuHas('avx512f');
 const cpuHasAvx2 = () => cpuHas('avx2') && cpuHas('fma');
 
-// Each bound of the rule and one past it: rows 1, 4, 5, 16, 17, 64, 65; columns 8, 9, 15, 16;
+// Each bound of the rule and one past it: rows 1, 4, 5, 16, 17, 64, 65; columns 4, 5 (the AVX2 clone's
+// first), 8, 9, 15, 16;
 // depth 1, 16, 17, 256, 257. Shapes outside the rule go to OpenBLAS and must agree just the same.
 const ROWS = [1, 4, 5, 15, 16, 17, 64, 65];
-const COLS = [8, 9, 10, 15, 16];
+const COLS = [4, 5, 8, 9, 10, 15, 16];
 const DEPTHS = [1, 10, 16, 17, 256, 257];
 // alpha and beta, taken in turn: beta = 0 (C not read), beta = 1 (the forward pass's bias), and neither.
 const SCALES: [number, number][] = [
@@ -201,24 +202,25 @@ describe('one row through a large matrix (gemv)', () => {
 });
 
 // The AVX2 clone's rules (small_gemm.h fitsAvx2, fitsAvx2Float): each bound and one past it. Rows 1, 8/9,
-// 15/16/17, 24/25, 64/65; columns 8/9, 12/13 (3 or 4 registers in float64), 15/16/17; depth 1, 3/4 (the
-// deep-rows bound), 16/17, 256/257.
+// 15/16/17, 24/25, 64/65; columns 4/5 (float32's and float64's first), 8/9, 12/13 (3 or 4 registers in
+// float64), 15/16/17, 24/25 (3 or 4 registers in float32), 32/33; depth 1, 3/4 (the deep-rows bound),
+// 16/17 and 32/33 (B transposed: float64's and float32's bounds), 256/257.
 const AVX2_ROWS = [1, 4, 5, 8, 9, 15, 16, 17, 24, 25, 64, 65];
-const AVX2_COLS = [8, 9, 12, 13, 15, 16, 17];
-const AVX2_DEPTHS = [1, 3, 4, 16, 17, 256, 257];
+const AVX2_COLS = [3, 4, 5, 8, 9, 12, 13, 15, 16, 17, 24, 25, 32, 33];
+const AVX2_DEPTHS = [1, 3, 4, 16, 17, 32, 33, 256, 257];
 const AVX2_TRANSPOSES: [boolean, boolean][] = [
   [false, false],
   [false, true],
   [true, false],
 ];
 
-/** Every shape of the AVX2 grid: op(B) transposed only up to depth 17 (the kernel repacks it on the stack). */
+/** Every shape of the AVX2 grid: op(B) transposed only up to depth 33 (the kernel repacks it on the stack). */
 function avx2Shapes(): [boolean, boolean, number, number, number][] {
   const shapes: [boolean, boolean, number, number, number][] = [];
   for (const [transA, transB] of AVX2_TRANSPOSES) {
     for (const m of AVX2_ROWS)
       for (const n of AVX2_COLS)
-        for (const k of AVX2_DEPTHS) if (!transB || k <= 17) shapes.push([transA, transB, m, n, k]);
+        for (const k of AVX2_DEPTHS) if (!transB || k <= 33) shapes.push([transA, transB, m, n, k]);
   }
   return shapes;
 }
