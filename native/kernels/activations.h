@@ -207,6 +207,21 @@ __attribute__((target("avx2,fma"), noinline)) void sigmoidFmaAvx2(size_t count, 
   constexpr size_t kLanes = 32 / sizeof(T);
   constexpr size_t kBlock = kLanes * kChains;
   size_t i = 0;
+  if constexpr (sizeof(T) == 4) {
+    // float32: a tail of more than one register after whole blocks through one more block over the call's
+    // last 32 values, overlapping the block before (its values computed again: lane by lane the same
+    // operations, so the same bits), read from a copy made before any block is written, since A may be Z
+    // (a hidden layer's activation is applied in place). Four whole-register copies where the padded block
+    // below copies the tail a value at a time both ways (float32 A's 22 of 150 outputs a step).
+    const size_t tail = count % kBlock;
+    if (count > kBlock && tail > kLanes) {
+      alignas(32) T last[kBlock];
+      for (size_t j = 0; j < kBlock; j += kLanes) storeVector(last + j, loadVector(Z + count - kBlock + j));
+      for (; i + kBlock <= count; i += kBlock) sigmoidBlockFma(Z + i, A + i);
+      sigmoidBlockFma(last, A + count - kBlock);
+      return;
+    }
+  }
   for (; i + kBlock <= count; i += kBlock) sigmoidBlockFma(Z + i, A + i);
   const size_t tail = count - i;
   if (i > 0 && tail > kLanes) {

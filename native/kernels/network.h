@@ -76,7 +76,7 @@ struct NetworkLayout {
 // (small_gemm.h, fitsAvx2 and fitsAvx2Float: 5-16 units in float64, 4-32 in float32 on AVX2-only CPUs,
 // depth <= 256), the product runs on it in slabs of at most 64 rows,
 // split evenly (65 rows: 33 + 32, not 64 + 1, whose 1-row block would run slowly), the bias added in its
-// stores and a Relu in them too (gemmBiasRows; for float32 a pass over the slab just written). A loss
+// stores and a Relu in them too (gemmBiasRows; in float32 too since What we tried 86). A loss
 // report's or a predict's chunk of up to 1,024 rows through a 15- or 10-unit layer had gone to OpenBLAS,
 // which ran such shapes at ~15 GFLOP/s where the clone runs ~35 (bench/README.md, What we tried 69).
 // The clone sums each element over k in order whatever rows surround it, so a row's z is the same bits in
@@ -217,7 +217,7 @@ double smallStep(const NetworkLayout& layout, LossCode loss, T* params, T* gradi
     const T* b = params + layout.biasOffset[i];
     if (i == 0) {
       // A hidden Relu layer's activation inside gemmBiasRows (z is a's buffer there): in the product's stores
-      // for float64, in a pass over the product just written for float32 (What we tried, 33 and 56).
+      // (What we tried, 33; float32's since 86, with B's last row peeled off the k loop).
       const bool relu = i != last && layout.activations[i] == ActivationCode::Relu;
       small::gemmBiasRows(rows, units, in, inputRows, W, b, z, relu);
       if (relu) continue;

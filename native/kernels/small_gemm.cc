@@ -791,15 +791,112 @@ __attribute__((target("avx2,fma"))) void reluInPlaceAvx2(size_t count, float* c)
 }  // namespace
 #endif
 
+#ifdef BLASNET_SMALL_GEMM_AVX512
+namespace {
+// float32's hidden Relu in the forward product's stores (gemmBiasRows with relu, 9-16 floats: two registers a
+// row), replacing reluInPlaceAvx2's pass over the product. rowBlockAvx2 with its Relu had spilled an
+// accumulator and the last-lane mask in the k loop of the 5- and 6-row float blocks (What we tried, 33):
+// the mask is live there for B's last row, loaded masked. Here that row is peeled off the loop, so the mask,
+// the zero and the bias exist only after it, and the loop keeps rowBlockAvx2's registers (R = 5: ten
+// accumulators, five broadcasts, B's register; R = 6: twelve, B's two, one broadcast). The same operations
+// in the same order: each element's k-ordered fused multiply-adds, + bias (rowBlockAvx2's 1 * sum is exact),
+// then vmax(z, 0) as rowBlockAvx2's Relu and reluInPlaceAvx2 compute it, so the same bits.
+template <int R>
+__attribute__((target("avx2,fma"), always_inline)) inline void forwardReluBlockFloat(size_t i0, size_t m, size_t n,
+                                                                                     size_t k, const float* B, float* C,
+                                                                                     const float* bias,
+                                                                                     const float* const* aRows) {
+  const float* aRow[R];
+  for (int r = 0; r < R; ++r) aRow[r] = aRows[i0 + r];
+  __m256 acc[R][2];
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (size_t p = 0; p + 1 < k; ++p) {
+    const float* row = B + p * n;
+    if constexpr (R * 2 + R + 1 <= 16) {
+      __m256 a[R];
+      for (int r = 0; r < R; ++r) a[r] = _mm256_set1_ps(aRow[r][p]);
+      for (int j = 0; j < 2; ++j) {
+        const __m256 bj = _mm256_loadu_ps(row + j * 8);
+        for (int r = 0; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(a[r], bj, acc[r][j]);
+      }
+    } else {
+      const __m256 b0 = _mm256_loadu_ps(row), b1 = _mm256_loadu_ps(row + 8);
+      for (int r = 0; r < R; ++r) {
+        const __m256 a = _mm256_set1_ps(aRow[r][p]);
+        acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+      }
+    }
+  }
+  // B's last row: its second register masked (lanes past n would read beyond B). The mask and the zero are
+  // made behind volatile asms, here: GCC otherwise makes both once before the loop and keeps them in
+  // registers through it, which spilled an accumulator again (a load and a store of it each k step).
+  size_t tail = n - 8;
+  asm volatile("" : "+r"(tail));
+  const __m256i last = Float8::mask(tail);
+  {
+    const size_t p = k - 1;
+    const float* row = B + p * n;
+    const __m256 b0 = _mm256_loadu_ps(row), b1 = _mm256_maskload_ps(row + 8, last);
+    for (int r = 0; r < R; ++r) {
+      const __m256 a = _mm256_set1_ps(aRow[r][p]);
+      acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+    }
+  }
+  __m256 zero;
+  asm volatile("vxorps %0, %0, %0" : "=x"(zero));
+  const __m256 bias0 = _mm256_load_ps(bias), bias1 = _mm256_load_ps(bias + 8);  // padded to 16 (padBiasAvx2)
+  for (int r = 0; r < R; ++r) {
+    float* out = C + (i0 + r) * n;
+    _mm256_storeu_ps(out, _mm256_max_ps(_mm256_add_ps(acc[r][0], bias0), zero));
+    const __m256 c1 = _mm256_max_ps(_mm256_add_ps(acc[r][1], bias1), zero);
+    // As rowBlockAvx2: a row's second register stored whole over the next row's head (which that row's own
+    // stores overwrite after), but C's last row, masked.
+    if (i0 + r + 1 == m) {
+      _mm256_maskstore_ps(out + 8, last, c1);
+    } else {
+      _mm256_storeu_ps(out + 8, c1);
+    }
+  }
+}
+
+// Rows in blocks of at most 6, split evenly, as productAvx2's (15 rows: 5 + 5 + 5).
+__attribute__((target("avx2,fma"))) void forwardReluFloat(size_t m, size_t n, size_t k, const float* const* rows,
+                                                          const float* B, const float* padded, float* C) {
+  const size_t blocks = (m + 5) / 6;
+  const size_t base = m / blocks, extra = m % blocks;
+  size_t i0 = 0;
+  for (size_t block = 0; block < blocks; ++block) {
+    const size_t count = base + (block < extra ? 1 : 0);
+    switch (count) {
+      case 1: forwardReluBlockFloat<1>(i0, m, n, k, B, C, padded, rows); break;
+      case 2: forwardReluBlockFloat<2>(i0, m, n, k, B, C, padded, rows); break;
+      case 3: forwardReluBlockFloat<3>(i0, m, n, k, B, C, padded, rows); break;
+      case 4: forwardReluBlockFloat<4>(i0, m, n, k, B, C, padded, rows); break;
+      case 5: forwardReluBlockFloat<5>(i0, m, n, k, B, C, padded, rows); break;
+      default: forwardReluBlockFloat<6>(i0, m, n, k, B, C, padded, rows); break;
+    }
+    i0 += count;
+  }
+}
+}  // namespace
+#endif
+
 bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const float* B, const float* bias, float* C,
                   bool relu) {
 #ifdef BLASNET_SMALL_GEMM_AVX512
   if (isa() == Isa::Off || !fitsAvx2Float(false, false, m, n, k)) return false;
   alignas(32) float padded[kKernelMaxColsFloat];
   padBiasAvx2<Float8>(n, bias, padded);
+  if (relu && n > 8 && n <= 16) {
+    // Two registers a row: the Relu in the stores, B's last row peeled off the k loop (forwardReluFloat).
+    forwardReluFloat(m, n, k, rows, B, padded, C);
+    return true;
+  }
   dispatchAvx2<Float8, false>(m, n, k, 1.0f, nullptr, B, 0.0f, C, padded, rows);
-  // float32's Relu not in the stores (in its 5- and 6-row blocks GCC then spilled an accumulator and the
-  // mask in the k loop, What we tried 33) but in one pass over the product just written, still in L1.
+  // Other widths: the Relu in one pass over the product just written, still in L1 (in rowBlockAvx2's stores
+  // GCC spilled an accumulator and the mask in the k loop of its 5- and 6-row float blocks, What we tried 33).
   if (relu) reluInPlaceAvx2(m * n, C);
   return true;
 #else

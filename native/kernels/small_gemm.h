@@ -130,8 +130,8 @@ bool gemmBias(size_t m, size_t n, size_t k, const float* A, const float* B, cons
 
 // gemmBias with A's rows read through a table (rows[i]: row i's k values), for a minibatch's inputs read
 // where they lie instead of gathered into the workspace first: the same operands, so the same bits. With
-// `relu`, C is Relu's forward of that (max(z, 0), `z > 0 ? z : 0` bit for bit: in the stores for float64, in
-// a pass over the product just written for float32).
+// `relu`, C is Relu's forward of that (max(z, 0), `z > 0 ? z : 0` bit for bit: in the stores; for float32
+// beyond two registers a row, in a pass over the product just written).
 bool gemmBiasRows(size_t m, size_t n, size_t k, const double* const* rows, const double* B, const double* bias,
                   double* C, bool relu);
 bool gemmBiasRows(size_t m, size_t n, size_t k, const float* const* rows, const float* B, const float* bias, float* C,

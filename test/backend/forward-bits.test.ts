@@ -98,8 +98,11 @@ const DIMS: [number, number, number][] = [
   [10, 4, 33],
   [6, 5, 32],
   [9, 24, 3],
+  [1, 11, 10], // one input: the float32 Relu block's k loop runs only its peeled last row (small_gemm.cc)
 ];
-const ROWS = [1, 5, 15, 64, 65, 129, 200];
+// 1-6 rows: every block height of the small kernel's forward (2, 3, 4, 9 = 5 + 4 added with float32's Relu
+// in the stores, forwardReluFloat; 64 and 65 give 5- and 6-row blocks).
+const ROWS = [1, 2, 3, 4, 5, 9, 15, 64, 65, 129, 200];
 
 describe('the forward pass against its parts, one kernel call at a time', () => {
   const random = new Random(20261201);
@@ -147,15 +150,16 @@ describe('the forward pass against its parts, one kernel call at a time', () => 
           compared++;
         }
       }
-      // Where the clone is the kernel (AVX2 CPUs): 64-15-10, 7-9-16, 20-16-9 and 5-8-12, and in float32 also
-      // 12-17-15 and 6-5-32; on AVX-512 CPUs, float32's first three; none where it is off.
+      // Where the clone is the kernel (AVX2 CPUs): 64-15-10, 7-9-16, 20-16-9, 5-8-12 and 1-11-10, and in
+      // float32 also 12-17-15 and 6-5-32; on AVX-512 CPUs, float32's 64-15-10, 7-9-16, 20-16-9 and 1-11-10;
+      // none where it is off.
       const path = blasInfo().smallGemm;
       const networks = path.startsWith('avx2')
         ? dtype === 'float32'
-          ? 6
-          : 4
+          ? 7
+          : 5
         : path === 'avx512' && dtype === 'float32'
-          ? 3
+          ? 4
           : 0;
       expect(compared).toBe(networks * 4);
     });

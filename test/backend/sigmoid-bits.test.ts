@@ -5,7 +5,8 @@
  * for float32 where it has not) and leaves the rest of the array to a scalar version that promises the same
  * operations on every value in the same order (sigmoidFma in activations.h, the same fused multiply-adds one
  * value at a time; without FMA, the plain loop). So every value of a long array, computed in one call (through the chains,
- * and a tail of more than one register after whole blocks through one more block padded with zeros), must
+ * and a tail of more than one register after whole blocks through one more block padded with zeros, or in
+ * float32 overlapping the block before), in place or not, must
  * equal, bit for bit, the same value computed alone (a call of one value, which the scalar version does). On
  * other CPUs both sides take the plain loop and this holds trivially. Values span exp's range: around zero,
  * where exp overflows and underflows (subnormal results), the infinities, both zeros and NaN; the lengths
@@ -35,11 +36,17 @@ describe('native sigmoid: the same bits in a block of values as alone', () => {
       const Z = Floats.from(values(count));
       const together = new Floats(count);
       backends.native.activationForward(Act.sigmoid, 1, count, Z, together);
+      // In place too (a hidden layer's activation is): float32's last block overlaps the one before it and
+      // reads the values it recomputes from a copy made before any block is written (activations.h).
+      const inPlace = Z.slice();
+      backends.native.activationForward(Act.sigmoid, 1, count, inPlace, inPlace);
       const alone = new Floats(1);
       for (let i = 0; i < count; i++) {
         backends.native.activationForward(Act.sigmoid, 1, 1, Z.subarray(i, i + 1), alone);
         if (!Object.is(together[i], alone[0]))
           throw new Error(`${count} values, z = ${Z[i]}: ${together[i]} in the block, ${alone[0]} alone`);
+        if (!Object.is(inPlace[i], alone[0]))
+          throw new Error(`${count} values in place, z = ${Z[i]}: ${inPlace[i]}, ${alone[0]} alone`);
       }
     }
   });
