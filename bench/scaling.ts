@@ -176,6 +176,30 @@ function flagCliffs(series: Point[], axis: 'width' | 'depth' | 'rows'): void {
   }
 }
 
+/**
+ * flagCliffs, and each flagged point re-timed with its two neighbours in as many rounds again (each keeps
+ * the better of its two bests), then judged once more: a slow spell of this shared VM lasting a series's
+ * rounds had flagged one point or another in about one map in three, a different one each time, where a
+ * real step (the 1.3-1.5x of the sixth session's switches) showed in every run, and still shows after the
+ * second look.
+ */
+function flagAndRecheck(trials: Trial[], series: Point[], axis: 'width' | 'depth' | 'rows', runs: number): void {
+  flagCliffs(series, axis);
+  const flagged = series.flatMap((p, i) => (p.flagged ? [i] : []));
+  if (flagged.length === 0 || smoke) return;
+  const indices = [...new Set(flagged.flatMap((i) => [i - 1, i, i + 1]))].sort((a, b) => a - b);
+  const again = measureSeries(
+    indices.map((i) => trials[i]!),
+    runs,
+  );
+  indices.forEach((i, j) => {
+    if (again[j]!.usPerSample < series[i]!.usPerSample) series[i] = again[j]!;
+  });
+  for (const p of series) delete p.flagged;
+  flagCliffs(series, axis);
+  for (const p of series) if (p.flagged) p.flagged += ', after re-timing it and its neighbours';
+}
+
 function main(): void {
   if (values.from !== undefined) {
     const past = JSON.parse(fs.readFileSync(values.from, 'utf8')) as Parameters<typeof svg>[0];
@@ -190,24 +214,20 @@ function main(): void {
   for (const threads of GRID.threads) {
     setNumThreads(threads);
     for (const dtype of GRID.dtypes) {
-      const widthSeries = measureSeries(
-        GRID.widths.map((width) => trial('width', width, 2, 1e4, dtype, threads)),
-        RUNS,
-      );
-      flagCliffs(widthSeries, 'width');
+      const widthTrials = GRID.widths.map((width) => trial('width', width, 2, 1e4, dtype, threads));
+      const widthSeries = measureSeries(widthTrials, RUNS);
+      flagAndRecheck(widthTrials, widthSeries, 'width', RUNS);
       for (const depthWidth of GRID.depthWidths) {
-        const depthSeries = measureSeries(
-          GRID.depths.map((depth) => trial('depth', depthWidth, depth, 1e4, dtype, threads)),
-          RUNS,
-        );
-        flagCliffs(depthSeries, 'depth');
+        const depthTrials = GRID.depths.map((depth) => trial('depth', depthWidth, depth, 1e4, dtype, threads));
+        const depthSeries = measureSeries(depthTrials, RUNS);
+        flagAndRecheck(depthTrials, depthSeries, 'depth', RUNS);
         points.push(...depthSeries);
       }
-      // Point after point here: each size of data is built once (10^6 rows take seconds to make).
-      const rowsSeries = GRID.rows.flatMap((rows) =>
-        measureSeries([trial('rows', 32, 2, rows, dtype, threads)], rows >= 1e6 ? 2 : RUNS),
-      );
-      flagCliffs(rowsSeries, 'rows');
+      // Point after point here: each size of data is built once (10^6 rows take seconds to make), and a
+      // recheck at 2 rounds (the 10^6-row point's count).
+      const rowsTrials = GRID.rows.map((rows) => trial('rows', 32, 2, rows, dtype, threads));
+      const rowsSeries = rowsTrials.flatMap((t) => measureSeries([t], t.point.rows >= 1e6 ? 2 : RUNS));
+      flagAndRecheck(rowsTrials, rowsSeries, 'rows', 2);
       points.push(...widthSeries, ...rowsSeries);
       process.stderr.write(
         `[scaling] ${dtype}, ${threads} thread${threads > 1 ? 's' : ''} done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
