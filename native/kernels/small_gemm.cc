@@ -243,13 +243,14 @@ __attribute__((target("avx2,fma"), always_inline)) inline typename Op::V sgdUpda
 
 // How a block of R rows of NC registers takes a k step: every row's broadcast first, then one register of
 // B at a time (R + 1 registers beside the R * NC accumulators), or B's NC registers first, then each row's
-// broadcast (NC + 1). The broadcasts first only where they need no more registers than B's and still fit
-// in 16: that lets 13-16 doubles take 3 rows a block (12 accumulators). With 5 rows of two registers (16
-// with the broadcasts first) GCC kept one accumulator on the stack in the k loop of the Relu variant and of
-// the gradients' (a load and a store each k step), and B first takes 13 (What we tried, 81).
-template <int R, int NC>
+// broadcast (NC + 1). The broadcasts first where they fit in 16: that lets 13-16 doubles take 3 rows a block
+// (12 accumulators). In float64, only where they also need no more registers than B's: with 5 rows of two
+// registers (16 with the broadcasts first, 13 with B's) GCC kept one accumulator on the stack in the k loop
+// of the Relu variant and of the gradients' (a load and a store each k step; What we tried, 82). In float32
+// the broadcasts first stay: B's first made workload A's float32 steps 2-3% slower (steps-ab, both orders).
+template <int R, int NC, int Lanes>
 constexpr bool broadcastsFirst() {
-  return R <= NC && R * NC + R + 1 <= 16;
+  return (R <= NC || Lanes == 8) && R * NC + R + 1 <= 16;
 }
 
 // Relu: max(c, 0) in the stores (gemmBiasRows for a Relu layer), Relu's `z > 0 ? z : 0` exactly: vmax
@@ -275,7 +276,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void rowBlockAvx2(
     // Lanes past n of a row of B are the next row's head: they only reach accumulator lanes past n, which
     // are never kept (see the stores below). Only B's last row, where they would be past its end, is
     // loaded masked.
-    if constexpr (broadcastsFirst<R, NC>()) {
+    if constexpr (broadcastsFirst<R, NC, Op::kLanes>()) {
       V a[R];
       for (int r = 0; r < R; ++r) a[r] = Op::set1(TransA ? A[p * lda + i0 + r] : aRow[r][p]);
       for (int j = 0; j < NC; ++j) {
@@ -496,7 +497,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void gradientBlockAvx2
     const T* row = B + p * n;
     const T* a = aRows[p] + i0;
     // As rowBlockAvx2: lanes past n of B's rows are the next row's head, B's last row loaded masked.
-    if constexpr (broadcastsFirst<R, NC>()) {
+    if constexpr (broadcastsFirst<R, NC, Op::kLanes>()) {
       V broadcast[R];
       for (int r = 0; r < R; ++r) {
         if (!(OnesLast && r + 1 == R)) broadcast[r] = Op::set1(a[r]);
