@@ -55,26 +55,33 @@ function flopsPerSample(dims: number[]): number {
 }
 
 /**
- * Which path a layer's products take on this machine, for the notes (native/kernels/small_gemm.h): the
- * AVX2 clone's rule (an AVX2-only CPU) takes 5-16 units in float64 and 4-32 in float32; on AVX-512 CPUs the
- * float64 kernel and float32's clone take 9-16 (the float64 AVX-512 kernel 9-15, its first layer too).
+ * The columns the small kernel takes on this machine (native/kernels/small_gemm.h), as [first, last]: the
+ * AVX2 clone's rule (an AVX2-only CPU) 5-16 in float64 and 4-32 in float32; on AVX-512 CPUs the float64
+ * kernel and float32's clone 9-16 (the float64 AVX-512 kernel 9-15, its first layer too).
  */
-function pathOf(width: number, dtype: 'float64' | 'float32'): string {
-  const kernel = blasInfo().smallGemm;
-  let small = false;
-  if (kernel.startsWith('avx2')) small = dtype === 'float32' ? width >= 4 && width <= 32 : width >= 5 && width <= 16;
-  else if (kernel === 'avx512') small = width >= 9 && width <= 16;
-  return small ? 'small kernel' : 'OpenBLAS';
+function smallKernelColumns(kernel: string, dtype: 'float64' | 'float32'): [number, number] | undefined {
+  if (kernel.startsWith('avx2')) return dtype === 'float32' ? [4, 32] : [5, 16];
+  return kernel === 'avx512' ? [9, 16] : undefined;
 }
 
-/** The width bands pathOf gives the small kernel, for the plot: both dtypes' columns, then float32's alone. */
+/** Which path a layer's products take on this machine, for the notes. */
+function pathOf(width: number, dtype: 'float64' | 'float32'): string {
+  const columns = smallKernelColumns(blasInfo().smallGemm, dtype);
+  return columns && width >= columns[0] && width <= columns[1] ? 'small kernel' : 'OpenBLAS';
+}
+
+/** The plot's bands of the small kernel's columns: where both dtypes take it, then float32's beyond that. */
 function smallKernelBands(kernel: string): { from: number; to: number; opacity: number }[] {
-  if (kernel.startsWith('avx2'))
-    return [
-      { from: 5, to: 16, opacity: 0.14 },
-      { from: 16, to: 32, opacity: 0.07 },
-    ];
-  return kernel === 'avx512' ? [{ from: 9, to: 16, opacity: 0.12 }] : [];
+  const [f64, f32] = [smallKernelColumns(kernel, 'float64'), smallKernelColumns(kernel, 'float32')];
+  if (!f64 || !f32) return [];
+  const both = { from: Math.max(f64[0], f32[0]), to: Math.min(f64[1], f32[1]), opacity: 0.14 };
+  return f32[1] > both.to ? [both, { from: both.to, to: f32[1], opacity: 0.07 }] : [both];
+}
+
+/** The small kernel's columns for the plot's note: " (float64 5-16, float32 4-32)", or "" where it is off. */
+function columnsNote(kernel: string): string {
+  const [f64, f32] = [smallKernelColumns(kernel, 'float64'), smallKernelColumns(kernel, 'float32')];
+  return f64 && f32 ? ` (float64 ${f64.join('-')}, float32 ${f32.join('-')})` : '';
 }
 
 let seed = 12345;
@@ -360,7 +367,7 @@ function svg(results: { points: Point[]; smallGemm: string; core: string; date: 
         `<g transform="translate(${60 + i * 120},${H + 14})"><line x1="0" x2="18" y1="0" y2="0" stroke="${color}" stroke-width="2"/><text x="22" y="4" font-size="10">${key.replace(' ', ', ')} thread${key.endsWith('1') ? '' : 's'}</text></g>`,
     )
     .join('\n');
-  const note = `<text x="${3 * W - 8}" y="${H + 36}" text-anchor="end" font-size="9">${results.date.slice(0, 16)} UTC, small kernel ${results.smallGemm}, OpenBLAS ${results.core}; green: the small kernel's columns${results.smallGemm.startsWith('avx2') ? ' (float64 5-16, float32 4-32)' : ' (9-16)'}; circles: &gt;1.3x off trend</text>`;
+  const note = `<text x="${3 * W - 8}" y="${H + 36}" text-anchor="end" font-size="9">${results.date.slice(0, 16)} UTC, small kernel ${results.smallGemm}, OpenBLAS ${results.core}; green: the small kernel's columns${columnsNote(results.smallGemm)}; circles: &gt;1.3x off trend</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${3 * W}" height="${H + 44}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="#fff"/>\n${panels.join('\n')}\n${legend}\n${note}\n</svg>\n`;
 }
 
